@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR LGPL-2.1-or-later) */
+/*
+ * dmapi_ioctl.h - the kernel/user protocol of /dev/dmapi
+ *
+ * This header is shared verbatim by dmapi.ko and libdmapi.  Applications
+ * do not include it: they use <xdsm/dmapi.h> and the dm_* functions.
+ *
+ * Every call of the Data Management API that needs the kernel is one ioctl
+ * on /dev/dmapi with one argument struct.  The structs use fixed-width
+ * types only, carry user pointers as __u64 and are padded to a multiple of
+ * 8 bytes, so their layout is the same for 32-bit and 64-bit programs and
+ * the 64-bit kernel serves both without translation (compat_ptr_ioctl).
+ *
+ * Protocol changelog:
+ *
+ * 1.0
+ *  - DMAPI_IOC_VERSION, sessions, user events, messages and tokens,
+ *    configuration queries.
+ *
+ * Compatibility rules: the major number changes when a struct or a
+ * semantics changes incompatibly; the library refuses to talk to a module
+ * of another major number.  The minor number grows when calls are added;
+ * an unknown call fails with ENOTTY from the kernel, which the library
+ * reports as ENOSYS.
+ */
+#ifndef _XDSM_DMAPI_IOCTL_H
+#define _XDSM_DMAPI_IOCTL_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define DMAPI_KERNEL_VERSION		1
+#define DMAPI_KERNEL_MINOR_VERSION	0
+
+/* The device node, a misc device. */
+#define DMAPI_DEVICE_NAME		"dmapi"
+#define DMAPI_DEVICE_PATH		"/dev/dmapi"
+
+/*
+ * Sizes of the Data Management API that the kernel must know (the same
+ * values as in <xdsm/dmapi.h>).
+ */
+#define DMAPI_SESSION_INFO_LEN		256
+#define DMAPI_ATTR_NAME_SIZE		8
+#define DMAPI_EVENT_MAX			23
+
+/*
+ * Handles: an 8-byte filesystem id, optionally followed by a file id.
+ * A filesystem handle is the fsid alone; an object handle is fsid + fid.
+ * fid_len counts the bytes of the fid after the fid_len field itself.
+ * The global handle is the one-byte handle DMAPI_GLOBAL_HANDLE_BYTE.
+ */
+struct dmapi_fid {
+	__u16	fid_len;
+	__u16	fid_pad;
+	__u32	fid_gen;
+	__u64	fid_ino;
+};
+
+struct dmapi_handle {
+	__u64			fsid;
+	struct dmapi_fid	fid;
+};
+
+#define DMAPI_FSHANDLE_LEN	8
+#define DMAPI_HANDLE_LEN	((__u32)sizeof(struct dmapi_handle))
+#define DMAPI_FID_LEN		((__u16)(sizeof(struct dmapi_fid) - sizeof(__u16)))
+#define DMAPI_GLOBAL_HANDLE_LEN	1
+
+/*
+ * Messages as dm_get_events() and dm_find_eventmsg() deliver them: the
+ * layout of dm_eventmsg_t.  Records follow one another, each padded to 8
+ * bytes; "link" is the distance to the next record, 0 on the last.
+ * data_offset is relative to the start of the record.
+ */
+struct dmapi_eventmsg {
+	__s32	link;
+	__s32	type;
+	__s32	token;
+	__u32	sequence;
+	__s32	data_offset;
+	__u32	data_length;
+};
+
+#define DMAPI_MSG_ALIGN		8
+
+/* A buffer that the kernel fills: E2BIG stores the needed size in rlen. */
+struct dmapi_buffer {
+	__u64	ptr;		/* user address */
+	__u64	len;		/* its size in bytes */
+	__u64	rlen;		/* out: bytes used, or needed on E2BIG */
+};
+
+/* DMAPI_IOC_VERSION: both sides check the major number. */
+struct dmapi_version_arg {
+	__u32	major;		/* out */
+	__u32	minor;		/* out */
+	__u64	reserved[3];
+};
+
+/* DMAPI_IOC_CREATE_SESSION */
+struct dmapi_create_session_arg {
+	__s32	oldsid;		/* DM_NO_SESSION or a session to take over */
+	__s32	newsid;		/* out */
+	__u64	info;		/* user address of the info string */
+	__u32	infolen;	/* strlen(info), without the NUL */
+	__u32	padding;
+	__u64	reserved[2];
+};
+
+/* DMAPI_IOC_DESTROY_SESSION */
+struct dmapi_session_arg {
+	__s32	sid;
+	__u32	padding;
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_GETALL_SESSIONS, DMAPI_IOC_GETALL_TOKENS */
+struct dmapi_getall_arg {
+	__s32	sid;		/* GETALL_TOKENS only */
+	__u32	nelem;		/* room in the array */
+	__u64	buf;		/* user address of an array of __s32 */
+	__u32	nelem_out;	/* out: elements stored, or needed on E2BIG */
+	__u32	padding;
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_QUERY_SESSION */
+struct dmapi_query_session_arg {
+	__s32			sid;
+	__u32			padding;
+	struct dmapi_buffer	buf;
+	__u64			reserved;
+};
+
+/* DMAPI_IOC_CREATE_USEREVENT */
+struct dmapi_create_userevent_arg {
+	__s32	sid;
+	__s32	token;		/* out */
+	__u64	msg;		/* user address of the message data */
+	__u64	msglen;
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_SEND_MSG */
+#define DMAPI_MSGTYPE_SYNC	1
+#define DMAPI_MSGTYPE_ASYNC	2
+
+struct dmapi_send_msg_arg {
+	__s32	sid;		/* target session */
+	__u32	msgtype;	/* DMAPI_MSGTYPE_* */
+	__u64	msg;
+	__u64	msglen;
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_GET_EVENTS */
+#define DMAPI_EV_WAIT		0x1
+
+struct dmapi_get_events_arg {
+	__s32			sid;
+	__u32			maxmsgs;
+	__u32			flags;		/* DMAPI_EV_WAIT */
+	__u32			padding;
+	struct dmapi_buffer	buf;
+	__u64			reserved;
+};
+
+/* DMAPI_IOC_RESPOND_EVENT */
+#define DMAPI_RESP_CONTINUE	1
+#define DMAPI_RESP_ABORT	2
+#define DMAPI_RESP_DONTCARE	3
+
+struct dmapi_respond_arg {
+	__s32	sid;
+	__s32	token;
+	__u32	response;	/* DMAPI_RESP_* */
+	__s32	reterror;	/* the errno of an ABORT */
+	__u64	buf;		/* response data, reserved by the standard */
+	__u64	buflen;
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_FIND_EVENTMSG */
+struct dmapi_find_eventmsg_arg {
+	__s32			sid;
+	__s32			token;
+	struct dmapi_buffer	buf;
+	__u64			reserved;
+};
+
+/* DMAPI_IOC_MOVE_EVENT */
+struct dmapi_move_event_arg {
+	__s32	srcsid;
+	__s32	token;
+	__s32	targetsid;
+	__s32	rtoken;		/* out: the token in the target session */
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_PENDING */
+struct dmapi_pending_arg {
+	__s32	sid;
+	__s32	token;
+	__s64	delay_sec;	/* how long the DM application expects to need */
+	__s32	delay_nsec;
+	__u32	padding;
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_GET_CONFIG, DMAPI_IOC_GET_CONFIG_EVENTS */
+struct dmapi_get_config_arg {
+	__u64	hanp;		/* user address of the handle */
+	__u64	hlen;
+	__u32	flagname;	/* dm_config_t */
+	__u32	padding;
+	__u64	retval;		/* out */
+	__u64	reserved;
+};
+
+struct dmapi_get_config_events_arg {
+	__u64	hanp;
+	__u64	hlen;
+	__u32	nelem;		/* events the caller's set can hold */
+	__u32	nelem_out;	/* out: events reported */
+	__u64	eventset;	/* out */
+	__u64	reserved;
+};
+
+#define DMAPI_IOC_MAGIC		0xDE
+
+#define DMAPI_IOC_VERSION	  _IOWR(DMAPI_IOC_MAGIC, 0, struct dmapi_version_arg)
+#define DMAPI_IOC_CREATE_SESSION  _IOWR(DMAPI_IOC_MAGIC, 1, struct dmapi_create_session_arg)
+#define DMAPI_IOC_DESTROY_SESSION _IOWR(DMAPI_IOC_MAGIC, 2, struct dmapi_session_arg)
+#define DMAPI_IOC_GETALL_SESSIONS _IOWR(DMAPI_IOC_MAGIC, 3, struct dmapi_getall_arg)
+#define DMAPI_IOC_QUERY_SESSION	  _IOWR(DMAPI_IOC_MAGIC, 4, struct dmapi_query_session_arg)
+#define DMAPI_IOC_CREATE_USEREVENT _IOWR(DMAPI_IOC_MAGIC, 5, struct dmapi_create_userevent_arg)
+#define DMAPI_IOC_SEND_MSG	  _IOWR(DMAPI_IOC_MAGIC, 6, struct dmapi_send_msg_arg)
+#define DMAPI_IOC_GET_EVENTS	  _IOWR(DMAPI_IOC_MAGIC, 7, struct dmapi_get_events_arg)
+#define DMAPI_IOC_RESPOND_EVENT	  _IOWR(DMAPI_IOC_MAGIC, 8, struct dmapi_respond_arg)
+#define DMAPI_IOC_FIND_EVENTMSG	  _IOWR(DMAPI_IOC_MAGIC, 9, struct dmapi_find_eventmsg_arg)
+#define DMAPI_IOC_GETALL_TOKENS	  _IOWR(DMAPI_IOC_MAGIC, 10, struct dmapi_getall_arg)
+#define DMAPI_IOC_MOVE_EVENT	  _IOWR(DMAPI_IOC_MAGIC, 11, struct dmapi_move_event_arg)
+#define DMAPI_IOC_PENDING	  _IOWR(DMAPI_IOC_MAGIC, 12, struct dmapi_pending_arg)
+#define DMAPI_IOC_GET_CONFIG	  _IOWR(DMAPI_IOC_MAGIC, 13, struct dmapi_get_config_arg)
+#define DMAPI_IOC_GET_CONFIG_EVENTS _IOWR(DMAPI_IOC_MAGIC, 14, struct dmapi_get_config_events_arg)
+
+#endif /* _XDSM_DMAPI_IOCTL_H */

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm_get_config() and dm_get_config_events(): what this implementation
+ * offers, truthfully.  An entry changes here when its feature lands.
+ */
+#include <linux/uaccess.h>
+
+#include "core.h"
+
+/* The values of dm_config_t. */
+enum dm_config {
+	DM_CONFIG_INVALID,
+	DM_CONFIG_BULKALL,
+	DM_CONFIG_CREATE_BY_HANDLE,
+	DM_CONFIG_DTIME_OVERLOAD,
+	DM_CONFIG_LEGACY,
+	DM_CONFIG_LOCK_UPGRADE,
+	DM_CONFIG_MAX_ATTR_ON_DESTROY,
+	DM_CONFIG_MAX_ATTRIBUTE_SIZE,
+	DM_CONFIG_MAX_HANDLE_SIZE,
+	DM_CONFIG_MAX_MANAGED_REGIONS,
+	DM_CONFIG_MAX_MESSAGE_DATA,
+	DM_CONFIG_OBJ_REF,
+	DM_CONFIG_PENDING,
+	DM_CONFIG_PERS_ATTRIBUTES,
+	DM_CONFIG_PERS_EVENTS,
+	DM_CONFIG_PERS_INHERIT_ATTRIBS,
+	DM_CONFIG_PERS_MANAGED_REGIONS,
+	DM_CONFIG_PUNCH_HOLE,
+	DM_CONFIG_TOTAL_ATTRIBUTE_SPACE,
+	DM_CONFIG_WILL_RETRY,
+	DM_CONFIG_NR,
+};
+
+/* Events this implementation can generate today. */
+#define DM_SUPPORTED_EVENTS	BIT_ULL(DM_EVENT_USER)
+
+static u64 dm_config_value(unsigned int flag)
+{
+	switch (flag) {
+	case DM_CONFIG_LEGACY:
+		/* The SGI Linux ABI and its calls (dm_get_dioinfo). */
+		return 1;
+	case DM_CONFIG_MAX_HANDLE_SIZE:
+		return DMAPI_HANDLE_LEN;
+	case DM_CONFIG_MAX_MESSAGE_DATA:
+		return READ_ONCE(dm_max_msg_data);
+	case DM_CONFIG_PENDING:
+		/* dm_pending() extends the event_timeout of a waiter. */
+		return 1;
+	default:
+		/*
+		 * Not provided yet: bulk attributes, by-handle creation,
+		 * dtime overloading, right upgrades, object references,
+		 * persistent attributes, events, inheritance and regions,
+		 * hole punching, retries.
+		 */
+		return 0;
+	}
+}
+
+/**
+ * dm_ioc_get_config - DMAPI_IOC_GET_CONFIG
+ * @uarg: struct dmapi_get_config_arg
+ *
+ * Return: 0 with the value in retval, or -EINVAL (unknown flag, malformed
+ * handle), -EBADF (the handle names no managed object), -EFAULT.
+ */
+long dm_ioc_get_config(void __user *uarg)
+{
+	struct dmapi_get_config_arg arg;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	err = dm_handle_check(arg.hanp, arg.hlen);
+	if (err)
+		return err;
+	if (arg.flagname <= DM_CONFIG_INVALID || arg.flagname >= DM_CONFIG_NR)
+		return -EINVAL;
+	arg.retval = dm_config_value(arg.flagname);
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+/**
+ * dm_ioc_get_config_events - DMAPI_IOC_GET_CONFIG_EVENTS
+ * @uarg: struct dmapi_get_config_events_arg
+ *
+ * Return: 0 with the supported events, or -E2BIG with DM_EVENT_MAX in
+ * nelem_out when the caller's set holds fewer events, -EINVAL, -EBADF,
+ * -EFAULT.
+ */
+long dm_ioc_get_config_events(void __user *uarg)
+{
+	struct dmapi_get_config_events_arg arg;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	err = dm_handle_check(arg.hanp, arg.hlen);
+	if (err)
+		return err;
+	arg.nelem_out = DM_EVENT_MAX;
+	if (arg.nelem < DM_EVENT_MAX) {
+		err = -E2BIG;
+	} else {
+		arg.eventset = DM_SUPPORTED_EVENTS;
+		err = 0;
+	}
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
+		return -EFAULT;
+	return err;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of the dmapi core: sessions, events and tokens,
+ * configuration.  The core knows no filesystem; filesystem providers call
+ * it to send events and register the operations used by handle.
+ */
+#ifndef _DMAPI_CORE_H
+#define _DMAPI_CORE_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
+#include <linux/types.h>
+#include <xdsm/dmapi_ioctl.h>
+
+#include "compat.h"
+
+/* Event types, the values of dm_eventtype_t. */
+enum dm_event_type {
+	DM_EVENT_CANCEL		= 0,
+	DM_EVENT_MOUNT		= 1,
+	DM_EVENT_PREUNMOUNT	= 2,
+	DM_EVENT_UNMOUNT	= 3,
+	DM_EVENT_DEBUT		= 4,
+	DM_EVENT_CREATE		= 5,
+	DM_EVENT_CLOSE		= 6,
+	DM_EVENT_POSTCREATE	= 7,
+	DM_EVENT_REMOVE		= 8,
+	DM_EVENT_POSTREMOVE	= 9,
+	DM_EVENT_RENAME		= 10,
+	DM_EVENT_POSTRENAME	= 11,
+	DM_EVENT_LINK		= 12,
+	DM_EVENT_POSTLINK	= 13,
+	DM_EVENT_SYMLINK	= 14,
+	DM_EVENT_POSTSYMLINK	= 15,
+	DM_EVENT_READ		= 16,
+	DM_EVENT_WRITE		= 17,
+	DM_EVENT_TRUNCATE	= 18,
+	DM_EVENT_ATTRIBUTE	= 19,
+	DM_EVENT_DESTROY	= 20,
+	DM_EVENT_NOSPACE	= 21,
+	DM_EVENT_USER		= 22,
+	DM_EVENT_MAX		= 23,
+};
+
+#define DM_NO_SESSION		0
+#define DM_INVALID_TOKEN	0
+#define DM_NO_TOKEN		(-1)
+
+/* Module parameters (main.c). */
+extern unsigned int dm_max_sessions;
+extern unsigned int dm_max_queued_msgs;
+extern unsigned int dm_max_msg_data;
+extern unsigned int dm_event_timeout;
+
+/**
+ * struct dm_session - a DMAPI session
+ * @sid: the session id, > 0
+ * @ref: references: the session table holds one, each user of the session
+ *	one more
+ * @lock: protects everything below
+ * @info: the info string given at creation or takeover, NUL-terminated
+ * @newq: messages queued and not yet delivered by dm_get_events()
+ * @nr_new: length of @newq
+ * @tokens: events delivered or created and not yet answered (outstanding)
+ * @nr_tokens: length of @tokens
+ * @dead: the session was destroyed; waiters return
+ * @newq_wait: dm_get_events() waits here for messages
+ * @room_wait: senders wait here while @newq is full
+ *
+ * A session belongs to no process: it lives until dm_destroy_session() and
+ * can be taken over with dm_create_session(oldsid).
+ */
+struct dm_session {
+	int			sid;
+	struct kref		ref;
+	struct mutex		lock;
+	char			info[DMAPI_SESSION_INFO_LEN];
+	struct list_head	newq;
+	unsigned int		nr_new;
+	struct list_head	tokens;
+	unsigned int		nr_tokens;
+	bool			dead;
+	wait_queue_head_t	newq_wait;
+	wait_queue_head_t	room_wait;
+};
+
+/* The life of an event. */
+enum dm_event_state {
+	DM_EVS_QUEUED,		/* on a session's newq */
+	DM_EVS_OUTSTANDING,	/* on a session's token list */
+	DM_EVS_ANSWERED,	/* responded to, or dropped */
+};
+
+/**
+ * struct dm_event - one message and, if synchronous, its token
+ * @link: on the owning session's newq or token list
+ * @ref: the owning list holds one reference, a waiting sender another
+ * @session: the owning session (changed by dm_move_event(), under both
+ *	sessions' locks); NULL once answered
+ * @token: DM_INVALID_TOKEN for asynchronous messages
+ * @sequence: the message's sequence number
+ * @type: enum dm_event_type
+ * @state: enum dm_event_state, written under the owner's lock
+ * @reply: the response's errno for the sender, 0 for CONTINUE
+ * @deadline: jiffies after which the waiting sender gives up when
+ *	dm_event_timeout is set; moved forward by dm_pending()
+ * @wait: the sender waits here for the answer
+ * @datalen: bytes of @data
+ * @data: the message's ev_data payload
+ */
+struct dm_event {
+	struct list_head	link;
+	struct kref		ref;
+	struct dm_session	*session;
+	int			token;
+	u32			sequence;
+	int			type;
+	int			state;
+	int			reply;
+	unsigned long		deadline;
+	wait_queue_head_t	wait;
+	u32			datalen;
+	u8			data[];
+};
+
+/* session.c */
+int dm_session_init(void);
+void dm_session_exit(void);
+struct dm_session *dm_session_get(int sid);
+void dm_session_put(struct dm_session *s);
+void dm_session_lock_two(struct dm_session *a, struct dm_session *b);
+void dm_session_unlock_two(struct dm_session *a, struct dm_session *b);
+long dm_ioc_create_session(void __user *uarg);
+long dm_ioc_destroy_session(void __user *uarg);
+long dm_ioc_getall_sessions(void __user *uarg);
+long dm_ioc_query_session(void __user *uarg);
+
+/* event.c */
+int dm_event_init(void);
+void dm_event_exit(void);
+void dm_session_drain(struct dm_session *s);
+long dm_ioc_create_userevent(void __user *uarg);
+long dm_ioc_send_msg(void __user *uarg);
+long dm_ioc_get_events(void __user *uarg);
+long dm_ioc_respond_event(void __user *uarg);
+long dm_ioc_find_eventmsg(void __user *uarg);
+long dm_ioc_getall_tokens(void __user *uarg);
+long dm_ioc_move_event(void __user *uarg);
+long dm_ioc_pending(void __user *uarg);
+
+/* config.c */
+long dm_ioc_get_config(void __user *uarg);
+long dm_ioc_get_config_events(void __user *uarg);
+
+/* handle.c */
+int dm_handle_check(u64 uptr, u64 len);
+
+#endif /* _DMAPI_CORE_H */

@@ -1,0 +1,729 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events, messages and tokens.
+ *
+ * A message is queued on a session's new queue.  dm_get_events() delivers
+ * it: an asynchronous message is then gone, a synchronous one moves to the
+ * session's token list and stays outstanding until dm_respond_event().  A
+ * process that sent a synchronous message sleeps, interruptibly and
+ * holding no lock, until the answer comes.  dm_create_userevent() makes an
+ * outstanding token with a message that is never queued.
+ *
+ * Locking: a session's mutex protects its lists and the state of the
+ * events on them.  It is held while copying messages to user space, which
+ * only the session's own DM application waits on; it is never held while
+ * waiting for user space.
+ */
+#include <linux/atomic.h>
+#include <linux/jiffies.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "core.h"
+
+/* Tokens are unique over all sessions, so that a moved event keeps its own. */
+static DEFINE_XARRAY_ALLOC1(dm_tokens);
+static u32 dm_next_token;
+static atomic_t dm_next_sequence = ATOMIC_INIT(0);
+
+static void dm_event_release(struct kref *ref)
+{
+	struct dm_event *ev = container_of(ref, struct dm_event, ref);
+
+	if (ev->token > 0)
+		xa_erase(&dm_tokens, ev->token);
+	kvfree(ev);
+}
+
+static void dm_event_put(struct dm_event *ev)
+{
+	kref_put(&ev->ref, dm_event_release);
+}
+
+static unsigned long dm_event_deadline(unsigned long from)
+{
+	unsigned int timeout = READ_ONCE(dm_event_timeout);
+
+	return timeout ? from + timeout * HZ : 0;
+}
+
+/*
+ * Allocate an event with @len bytes of message data, a sequence number
+ * and, if @sync, a token.
+ */
+static struct dm_event *dm_event_alloc(int type, u32 len, bool sync)
+{
+	struct dm_event *ev;
+	u32 token;
+	int err;
+
+	ev = kvzalloc(struct_size(ev, data, len), GFP_KERNEL);
+	if (!ev)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&ev->ref);
+	INIT_LIST_HEAD(&ev->link);
+	init_waitqueue_head(&ev->wait);
+	ev->type = type;
+	ev->datalen = len;
+	ev->sequence = (u32)atomic_inc_return(&dm_next_sequence);
+	ev->token = DM_INVALID_TOKEN;
+	if (sync) {
+		err = xa_alloc_cyclic(&dm_tokens, &token, ev, xa_limit_31b,
+				      &dm_next_token, GFP_KERNEL);
+		if (err < 0) {
+			kvfree(ev);
+			return ERR_PTR(err == -EBUSY ? -ENOMEM : err);
+		}
+		ev->token = token;
+	}
+	return ev;
+}
+
+/* The size of an event's message record as dm_get_events() delivers it. */
+static size_t dm_event_msg_size(const struct dm_event *ev)
+{
+	return ALIGN(sizeof(struct dmapi_eventmsg) + ev->datalen,
+		     DMAPI_MSG_ALIGN);
+}
+
+/*
+ * Copy an event's message record to @ubuf.  @last tells whether it ends
+ * the chain (link 0).  Padding is written as zeros so that no kernel
+ * memory leaks.
+ */
+static int dm_event_copy_msg(const struct dm_event *ev, u8 __user *ubuf,
+			     bool last)
+{
+	static const u8 zeros[DMAPI_MSG_ALIGN];
+	size_t size = dm_event_msg_size(ev);
+	size_t pad = size - sizeof(struct dmapi_eventmsg) - ev->datalen;
+	struct dmapi_eventmsg msg = {
+		.link = last ? 0 : size,
+		.type = ev->type,
+		.token = ev->token,
+		.sequence = ev->sequence,
+		.data_offset = sizeof(struct dmapi_eventmsg),
+		.data_length = ev->datalen,
+	};
+
+	if (copy_to_user(ubuf, &msg, sizeof(msg)))
+		return -EFAULT;
+	ubuf += sizeof(msg);
+	if (copy_to_user(ubuf, ev->data, ev->datalen))
+		return -EFAULT;
+	if (copy_to_user(ubuf + ev->datalen, zeros, pad))
+		return -EFAULT;
+	return 0;
+}
+
+/* Find the outstanding event of @s with @token; @s->lock is held. */
+static struct dm_event *dm_find_token(struct dm_session *s, int token)
+{
+	struct dm_event *ev;
+
+	lockdep_assert_held(&s->lock);
+	list_for_each_entry(ev, &s->tokens, link)
+		if (ev->token == token)
+			return ev;
+	return NULL;
+}
+
+/*
+ * Retire an outstanding event: it leaves its session with @reply for its
+ * sender.  Drops the list's reference.  @s->lock is held.
+ */
+static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
+			    int reply)
+{
+	lockdep_assert_held(&s->lock);
+	list_del_init(&ev->link);
+	s->nr_tokens--;
+	ev->reply = reply;
+	ev->session = NULL;
+	/* Pairs with the READ_ONCE in the sender's wait condition. */
+	smp_store_release(&ev->state, DM_EVS_ANSWERED);
+	wake_up_all(&ev->wait);
+	dm_event_put(ev);
+}
+
+/*
+ * Queue @ev on @s.  Synchronous messages wait for room while the new queue
+ * holds max_queued_msgs; asynchronous ones are limited only by memory.
+ * The list takes over the caller's reference.
+ */
+static int dm_event_enqueue(struct dm_session *s, struct dm_event *ev)
+{
+	bool sync = ev->token > 0;
+	int err;
+
+	for (;;) {
+		mutex_lock(&s->lock);
+		if (s->dead) {
+			err = -EINVAL;
+			goto out_unlock;
+		}
+		if (!sync || s->nr_new < READ_ONCE(dm_max_queued_msgs))
+			break;
+		mutex_unlock(&s->lock);
+		err = wait_event_interruptible(s->room_wait,
+				READ_ONCE(s->dead) ||
+				READ_ONCE(s->nr_new) < READ_ONCE(dm_max_queued_msgs));
+		if (err)
+			return -EINTR;
+	}
+	ev->session = s;
+	ev->state = DM_EVS_QUEUED;
+	ev->deadline = dm_event_deadline(jiffies);
+	list_add_tail(&ev->link, &s->newq);
+	s->nr_new++;
+	mutex_unlock(&s->lock);
+	wake_up(&s->newq_wait);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+/*
+ * Wait for the answer to @ev, interruptibly.  With event_timeout set, give
+ * up once the deadline, which dm_pending() may move, has passed.  The
+ * event stays with its session either way: the DM application may still
+ * answer it.
+ */
+static int dm_event_wait(struct dm_event *ev)
+{
+	long left;
+
+	for (;;) {
+		unsigned long deadline = READ_ONCE(ev->deadline);
+
+		if (!deadline) {
+			if (wait_event_interruptible(ev->wait,
+				smp_load_acquire(&ev->state) == DM_EVS_ANSWERED))
+				return -EINTR;
+			break;
+		}
+		if (time_after_eq(jiffies, deadline))
+			return -ETIMEDOUT;
+		left = wait_event_interruptible_timeout(ev->wait,
+				smp_load_acquire(&ev->state) == DM_EVS_ANSWERED ||
+				READ_ONCE(ev->deadline) != deadline,
+				deadline - jiffies);
+		if (left < 0)
+			return -EINTR;
+		if (smp_load_acquire(&ev->state) == DM_EVS_ANSWERED)
+			break;
+	}
+	return READ_ONCE(ev->reply);
+}
+
+/* Copy in a user message of @len bytes, checking the size limit. */
+static struct dm_event *dm_user_event(u64 umsg, u64 len, bool sync)
+{
+	struct dm_event *ev;
+
+	if (len > READ_ONCE(dm_max_msg_data))
+		return ERR_PTR(-E2BIG);
+	ev = dm_event_alloc(DM_EVENT_USER, len, sync);
+	if (IS_ERR(ev))
+		return ev;
+	if (copy_from_user(ev->data, u64_to_user_ptr(umsg), len)) {
+		dm_event_put(ev);
+		return ERR_PTR(-EFAULT);
+	}
+	return ev;
+}
+
+/**
+ * dm_ioc_create_userevent - DMAPI_IOC_CREATE_USEREVENT
+ * @uarg: struct dmapi_create_userevent_arg
+ *
+ * Makes an outstanding token carrying a user message that is never queued;
+ * dm_find_eventmsg() returns the message and dm_respond_event() ends it.
+ *
+ * Return: 0, or -EINVAL (no such session), -E2BIG (message larger than
+ * max_msg_data), -ENOMEM, -EFAULT.
+ */
+long dm_ioc_create_userevent(void __user *uarg)
+{
+	struct dmapi_create_userevent_arg arg;
+	struct dm_session *s;
+	struct dm_event *ev;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	s = dm_session_get(arg.sid);
+	if (!s)
+		return -EINVAL;
+	ev = dm_user_event(arg.msg, arg.msglen, true);
+	if (IS_ERR(ev)) {
+		err = PTR_ERR(ev);
+		goto out;
+	}
+	arg.token = ev->token;
+	if (copy_to_user(uarg, &arg, sizeof(arg))) {
+		dm_event_put(ev);
+		err = -EFAULT;
+		goto out;
+	}
+	mutex_lock(&s->lock);
+	if (s->dead) {
+		mutex_unlock(&s->lock);
+		dm_event_put(ev);
+		err = -EINVAL;
+		goto out;
+	}
+	ev->session = s;
+	ev->state = DM_EVS_OUTSTANDING;
+	list_add_tail(&ev->link, &s->tokens);
+	s->nr_tokens++;
+	mutex_unlock(&s->lock);
+	err = 0;
+out:
+	dm_session_put(s);
+	return err;
+}
+
+/**
+ * dm_ioc_send_msg - DMAPI_IOC_SEND_MSG
+ * @uarg: struct dmapi_send_msg_arg
+ *
+ * Queues a user message on a session.  A synchronous message blocks the
+ * sender until the DM application responds and returns the response's
+ * errno (0 for CONTINUE); an asynchronous one returns at once.
+ *
+ * Return: 0, the errno of an ABORT response, or -EINVAL (no such session,
+ * bad message type), -E2BIG, -EINTR (a signal ended the wait), -ETIMEDOUT
+ * (event_timeout passed), -ENOMEM, -EFAULT.
+ */
+long dm_ioc_send_msg(void __user *uarg)
+{
+	struct dmapi_send_msg_arg arg;
+	struct dm_session *s;
+	struct dm_event *ev;
+	bool sync;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.msgtype != DMAPI_MSGTYPE_SYNC &&
+	    arg.msgtype != DMAPI_MSGTYPE_ASYNC)
+		return -EINVAL;
+	sync = arg.msgtype == DMAPI_MSGTYPE_SYNC;
+	s = dm_session_get(arg.sid);
+	if (!s)
+		return -EINVAL;
+	ev = dm_user_event(arg.msg, arg.msglen, sync);
+	if (IS_ERR(ev)) {
+		err = PTR_ERR(ev);
+		goto out;
+	}
+	if (sync)
+		kref_get(&ev->ref);	/* the sender's, for the wait */
+	err = dm_event_enqueue(s, ev);
+	if (err) {
+		if (sync)
+			dm_event_put(ev);
+		dm_event_put(ev);
+		goto out;
+	}
+	if (sync) {
+		err = dm_event_wait(ev);
+		dm_event_put(ev);
+	}
+out:
+	dm_session_put(s);
+	return err;
+}
+
+/*
+ * Deliver what fits of @s's new queue to @ubuf: at most @maxmsgs messages
+ * (0: no limit) and @buflen bytes.  Everything is copied first and only
+ * then taken off the queue, so a fault loses nothing.  @s->lock is held.
+ */
+static int dm_deliver(struct dm_session *s, u8 __user *ubuf, u64 buflen,
+		      u32 maxmsgs, u64 *rlen)
+{
+	struct dm_event *ev, *next, *last = NULL;
+	u64 used = 0;
+	u32 n = 0;
+	int err;
+
+	list_for_each_entry(ev, &s->newq, link) {
+		size_t size = dm_event_msg_size(ev);
+
+		if (used + size > buflen || (maxmsgs && n == maxmsgs))
+			break;
+		used += size;
+		n++;
+		last = ev;
+	}
+	if (!n) {
+		*rlen = dm_event_msg_size(list_first_entry(&s->newq,
+						struct dm_event, link));
+		return -E2BIG;
+	}
+
+	used = 0;
+	list_for_each_entry(ev, &s->newq, link) {
+		err = dm_event_copy_msg(ev, ubuf + used, ev == last);
+		if (err)
+			return err;
+		used += dm_event_msg_size(ev);
+		if (ev == last)
+			break;
+	}
+	*rlen = used;
+
+	list_for_each_entry_safe(ev, next, &s->newq, link) {
+		bool done = ev == last;
+
+		list_del_init(&ev->link);
+		s->nr_new--;
+		if (ev->token > 0) {
+			ev->state = DM_EVS_OUTSTANDING;
+			list_add_tail(&ev->link, &s->tokens);
+			s->nr_tokens++;
+		} else {
+			ev->session = NULL;
+			ev->state = DM_EVS_ANSWERED;
+			dm_event_put(ev);
+		}
+		if (done)
+			break;
+	}
+	wake_up_all(&s->room_wait);
+	return 0;
+}
+
+/**
+ * dm_ioc_get_events - DMAPI_IOC_GET_EVENTS
+ * @uarg: struct dmapi_get_events_arg
+ *
+ * Return: 0 with whole messages in the buffer, or -EAGAIN (nothing queued
+ * and no DMAPI_EV_WAIT), -E2BIG with the first message's size in buf.rlen,
+ * -EINVAL (no such session, unknown flags), -EINTR, -EFAULT.
+ */
+long dm_ioc_get_events(void __user *uarg)
+{
+	struct dmapi_get_events_arg arg;
+	struct dm_session *s;
+	u64 rlen = 0;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~DMAPI_EV_WAIT)
+		return -EINVAL;
+	s = dm_session_get(arg.sid);
+	if (!s)
+		return -EINVAL;
+
+	for (;;) {
+		mutex_lock(&s->lock);
+		if (s->dead) {
+			err = -EINVAL;
+			break;
+		}
+		if (s->nr_new) {
+			err = dm_deliver(s, u64_to_user_ptr(arg.buf.ptr),
+					 arg.buf.len, arg.maxmsgs, &rlen);
+			break;
+		}
+		if (!(arg.flags & DMAPI_EV_WAIT)) {
+			err = -EAGAIN;
+			break;
+		}
+		mutex_unlock(&s->lock);
+		if (wait_event_interruptible(s->newq_wait,
+				READ_ONCE(s->nr_new) || READ_ONCE(s->dead))) {
+			err = -EINTR;
+			goto out;
+		}
+	}
+	mutex_unlock(&s->lock);
+	if (err == 0 || err == -E2BIG) {
+		arg.buf.rlen = rlen;
+		if (copy_to_user(uarg, &arg, sizeof(arg)))
+			err = -EFAULT;
+	}
+out:
+	dm_session_put(s);
+	return err;
+}
+
+/**
+ * dm_ioc_respond_event - DMAPI_IOC_RESPOND_EVENT
+ * @uarg: struct dmapi_respond_arg
+ *
+ * CONTINUE lets the sender proceed (reterror must be 0); ABORT fails it
+ * with reterror, a positive errno; DONTCARE is for MOUNT events only.
+ *
+ * Return: 0, or -ESRCH (the token is not outstanding in the session),
+ * -EINVAL (no such session, bad response or reterror), -E2BIG (response
+ * data larger than max_msg_data), -EFAULT.
+ */
+long dm_ioc_respond_event(void __user *uarg)
+{
+	struct dmapi_respond_arg arg;
+	struct dm_session *s;
+	struct dm_event *ev;
+	int reply, err = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	switch (arg.response) {
+	case DMAPI_RESP_CONTINUE:
+		if (arg.reterror)
+			return -EINVAL;
+		reply = 0;
+		break;
+	case DMAPI_RESP_ABORT:
+		if (arg.reterror <= 0 || arg.reterror >= MAX_ERRNO)
+			return -EINVAL;
+		reply = -arg.reterror;
+		break;
+	case DMAPI_RESP_DONTCARE:
+		reply = 0;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (arg.buflen > READ_ONCE(dm_max_msg_data))
+		return -E2BIG;
+	s = dm_session_get(arg.sid);
+	if (!s)
+		return -EINVAL;
+	mutex_lock(&s->lock);
+	ev = dm_find_token(s, arg.token);
+	if (!ev)
+		err = -ESRCH;
+	else if (arg.response == DMAPI_RESP_DONTCARE &&
+		 ev->type != DM_EVENT_MOUNT)
+		err = -EINVAL;
+	else
+		dm_event_answer(s, ev, reply);
+	mutex_unlock(&s->lock);
+	dm_session_put(s);
+	return err;
+}
+
+/**
+ * dm_ioc_find_eventmsg - DMAPI_IOC_FIND_EVENTMSG
+ * @uarg: struct dmapi_find_eventmsg_arg
+ *
+ * Return: 0 with the token's message in the buffer, or -ESRCH (token not
+ * outstanding), -EINVAL (no such session), -E2BIG with the size in
+ * buf.rlen, -EFAULT.
+ */
+long dm_ioc_find_eventmsg(void __user *uarg)
+{
+	struct dmapi_find_eventmsg_arg arg;
+	struct dm_session *s;
+	struct dm_event *ev;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	s = dm_session_get(arg.sid);
+	if (!s)
+		return -EINVAL;
+	mutex_lock(&s->lock);
+	ev = dm_find_token(s, arg.token);
+	if (!ev) {
+		err = -ESRCH;
+		goto out_unlock;
+	}
+	arg.buf.rlen = dm_event_msg_size(ev);
+	if (arg.buf.len < arg.buf.rlen)
+		err = -E2BIG;
+	else
+		err = dm_event_copy_msg(ev, u64_to_user_ptr(arg.buf.ptr), true);
+	if ((err == 0 || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+out_unlock:
+	mutex_unlock(&s->lock);
+	dm_session_put(s);
+	return err;
+}
+
+/**
+ * dm_ioc_getall_tokens - DMAPI_IOC_GETALL_TOKENS
+ * @uarg: struct dmapi_getall_arg
+ *
+ * Return: 0 with the session's outstanding tokens, oldest first, or
+ * -E2BIG with their number in nelem_out, -EINVAL (no such session),
+ * -EFAULT.
+ */
+long dm_ioc_getall_tokens(void __user *uarg)
+{
+	struct dmapi_getall_arg arg;
+	struct dm_session *s;
+	struct dm_event *ev;
+	s32 __user *ubuf;
+	u32 n = 0;
+	int err = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	s = dm_session_get(arg.sid);
+	if (!s)
+		return -EINVAL;
+	ubuf = u64_to_user_ptr(arg.buf);
+	mutex_lock(&s->lock);
+	if (arg.nelem < s->nr_tokens) {
+		err = -E2BIG;
+		n = s->nr_tokens;
+	} else {
+		list_for_each_entry(ev, &s->tokens, link) {
+			if (put_user(ev->token, ubuf + n)) {
+				err = -EFAULT;
+				break;
+			}
+			n++;
+		}
+	}
+	mutex_unlock(&s->lock);
+	dm_session_put(s);
+	arg.nelem_out = n;
+	if (err != -EFAULT && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+	return err;
+}
+
+/**
+ * dm_ioc_move_event - DMAPI_IOC_MOVE_EVENT
+ * @uarg: struct dmapi_move_event_arg
+ *
+ * Moves an outstanding event, with its waiting sender, to another session;
+ * it keeps its token.
+ *
+ * Return: 0, or -ESRCH (token not outstanding in the source), -EINVAL (no
+ * such session), -EFAULT.
+ */
+long dm_ioc_move_event(void __user *uarg)
+{
+	struct dmapi_move_event_arg arg;
+	struct dm_session *src, *dst;
+	struct dm_event *ev;
+	int err = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	src = dm_session_get(arg.srcsid);
+	if (!src)
+		return -EINVAL;
+	dst = dm_session_get(arg.targetsid);
+	if (!dst) {
+		dm_session_put(src);
+		return -EINVAL;
+	}
+	dm_session_lock_two(src, dst);
+	ev = dm_find_token(src, arg.token);
+	if (!ev) {
+		err = -ESRCH;
+	} else if (dst->dead) {
+		err = -EINVAL;
+	} else if (src != dst) {
+		list_move_tail(&ev->link, &dst->tokens);
+		src->nr_tokens--;
+		dst->nr_tokens++;
+		ev->session = dst;
+	}
+	dm_session_unlock_two(src, dst);
+	dm_session_put(dst);
+	dm_session_put(src);
+	if (err)
+		return err;
+	arg.rtoken = arg.token;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+/**
+ * dm_ioc_pending - DMAPI_IOC_PENDING
+ * @uarg: struct dmapi_pending_arg
+ *
+ * The DM application says it is still working on an event and how long it
+ * expects to need: with event_timeout set, the sender's deadline moves to
+ * at least now + delay (and never less than a fresh event_timeout).
+ *
+ * Return: 0, or -ESRCH (token not outstanding), -EINVAL (no such session,
+ * negative or malformed delay), -EFAULT.
+ */
+long dm_ioc_pending(void __user *uarg)
+{
+	struct dmapi_pending_arg arg;
+	struct dm_session *s;
+	struct dm_event *ev;
+	unsigned long deadline;
+	int err = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.delay_sec < 0 || arg.delay_nsec < 0 ||
+	    arg.delay_nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	s = dm_session_get(arg.sid);
+	if (!s)
+		return -EINVAL;
+	mutex_lock(&s->lock);
+	ev = dm_find_token(s, arg.token);
+	if (!ev) {
+		err = -ESRCH;
+	} else if (ev->deadline) {
+		u64 delay = min_t(u64, arg.delay_sec, MAX_JIFFY_OFFSET / HZ / 2);
+
+		deadline = jiffies + delay * HZ +
+			   nsecs_to_jiffies(arg.delay_nsec);
+		deadline = max(deadline, dm_event_deadline(jiffies));
+		WRITE_ONCE(ev->deadline, deadline);
+		wake_up_all(&ev->wait);
+	}
+	mutex_unlock(&s->lock);
+	dm_session_put(s);
+	return err;
+}
+
+/**
+ * dm_session_drain - drop every message and token of a session
+ * @s: the session, with no process inside the module
+ *
+ * Used only at module unload, when no sender can be waiting.
+ */
+void dm_session_drain(struct dm_session *s)
+{
+	struct dm_event *ev, *next;
+
+	list_for_each_entry_safe(ev, next, &s->newq, link) {
+		list_del_init(&ev->link);
+		dm_event_put(ev);
+	}
+	list_for_each_entry_safe(ev, next, &s->tokens, link) {
+		list_del_init(&ev->link);
+		dm_event_put(ev);
+	}
+	s->nr_new = 0;
+	s->nr_tokens = 0;
+}
+
+/**
+ * dm_event_init - set up the token table
+ *
+ * Return: 0.
+ */
+int dm_event_init(void)
+{
+	return 0;
+}
+
+/**
+ * dm_event_exit - release the token table at module unload
+ */
+void dm_event_exit(void)
+{
+	xa_destroy(&dm_tokens);
+}

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmapi: the X/Open XDSM Data Management API for Linux.
+ *
+ * The control device /dev/dmapi: module parameters, open and the ioctl
+ * dispatch.  Every call is one ioctl whose argument struct is declared in
+ * <xdsm/dmapi_ioctl.h>.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "core.h"
+
+unsigned int dm_max_sessions = 4000;
+module_param_named(max_sessions, dm_max_sessions, uint, 0644);
+MODULE_PARM_DESC(max_sessions,
+		 "Maximum number of DMAPI sessions (default 4000)");
+
+unsigned int dm_max_queued_msgs = 2048;
+module_param_named(max_queued_msgs, dm_max_queued_msgs, uint, 0644);
+MODULE_PARM_DESC(max_queued_msgs,
+		 "Synchronous messages a session queues before senders wait for room (default 2048)");
+
+unsigned int dm_max_msg_data = 65536;
+module_param_named(max_msg_data, dm_max_msg_data, uint, 0644);
+MODULE_PARM_DESC(max_msg_data,
+		 "Maximum bytes of data in a user message or response (default 65536)");
+
+unsigned int dm_event_timeout;
+module_param_named(event_timeout, dm_event_timeout, uint, 0644);
+MODULE_PARM_DESC(event_timeout,
+		 "Seconds a process waits for the answer to a synchronous event before it fails with ETIMEDOUT; dm_pending() extends it; 0 waits forever (default 0)");
+
+static long dm_ioc_version(void __user *uarg)
+{
+	struct dmapi_version_arg arg = {
+		.major = DMAPI_KERNEL_VERSION,
+		.minor = DMAPI_KERNEL_MINOR_VERSION,
+	};
+
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static long dm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	switch (cmd) {
+	case DMAPI_IOC_VERSION:
+		return dm_ioc_version(uarg);
+	case DMAPI_IOC_CREATE_SESSION:
+		return dm_ioc_create_session(uarg);
+	case DMAPI_IOC_DESTROY_SESSION:
+		return dm_ioc_destroy_session(uarg);
+	case DMAPI_IOC_GETALL_SESSIONS:
+		return dm_ioc_getall_sessions(uarg);
+	case DMAPI_IOC_QUERY_SESSION:
+		return dm_ioc_query_session(uarg);
+	case DMAPI_IOC_CREATE_USEREVENT:
+		return dm_ioc_create_userevent(uarg);
+	case DMAPI_IOC_SEND_MSG:
+		return dm_ioc_send_msg(uarg);
+	case DMAPI_IOC_GET_EVENTS:
+		return dm_ioc_get_events(uarg);
+	case DMAPI_IOC_RESPOND_EVENT:
+		return dm_ioc_respond_event(uarg);
+	case DMAPI_IOC_FIND_EVENTMSG:
+		return dm_ioc_find_eventmsg(uarg);
+	case DMAPI_IOC_GETALL_TOKENS:
+		return dm_ioc_getall_tokens(uarg);
+	case DMAPI_IOC_MOVE_EVENT:
+		return dm_ioc_move_event(uarg);
+	case DMAPI_IOC_PENDING:
+		return dm_ioc_pending(uarg);
+	case DMAPI_IOC_GET_CONFIG:
+		return dm_ioc_get_config(uarg);
+	case DMAPI_IOC_GET_CONFIG_EVENTS:
+		return dm_ioc_get_config_events(uarg);
+	}
+	return -ENOTTY;
+}
+
+static int dm_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return nonseekable_open(inode, file);
+}
+
+static const struct file_operations dm_fops = {
+	.owner		= THIS_MODULE,
+	.open		= dm_open,
+	.unlocked_ioctl	= dm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= dm_no_llseek,
+};
+
+static struct miscdevice dm_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= DMAPI_DEVICE_NAME,
+	.fops	= &dm_fops,
+	.mode	= 0600,
+};
+
+static int __init dm_init(void)
+{
+	int err;
+
+	err = dm_session_init();
+	if (err)
+		return err;
+	err = dm_event_init();
+	if (err)
+		goto out_session;
+	err = misc_register(&dm_miscdev);
+	if (err)
+		goto out_event;
+	pr_info("X/Open XDSM DMAPI, protocol %u.%u\n",
+		DMAPI_KERNEL_VERSION, DMAPI_KERNEL_MINOR_VERSION);
+	return 0;
+
+out_event:
+	dm_event_exit();
+out_session:
+	dm_session_exit();
+	return err;
+}
+
+static void __exit dm_exit(void)
+{
+	misc_deregister(&dm_miscdev);
+	dm_session_exit();
+	dm_event_exit();
+}
+
+module_init(dm_init);
+module_exit(dm_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("X/Open XDSM Data Management API (DMAPI)");
+MODULE_VERSION(DMAPI_MODULE_VERSION);
