@@ -51,7 +51,7 @@ userspace32:
 	cmake --build $(CMAKE_BUILD32) -j$(JOBS)
 
 check-unit: userspace
-	ctest --test-dir $(CMAKE_BUILD) --output-on-failure -j$(JOBS)
+	ctest --test-dir $(CMAKE_BUILD) -L unit --output-on-failure -j$(JOBS)
 
 check-vm: modules userspace userspace32
 	$(TOP)/tests/run-vm-suites $(KERNELS)

@@ -59,7 +59,10 @@ extern unsigned int dm_event_timeout;
  * @sid: the session id, > 0
  * @ref: references: the session table holds one, each user of the session
  *	one more
- * @lock: protects everything below
+ * @read_lock: serialises delivery: while it is held, only its holder takes
+ *	messages off @newq, so the head of the queue stays put
+ * @lock: protects everything below; never held across a user copy, an
+ *	allocation that may reclaim, or a wait
  * @info: the info string given at creation or takeover, NUL-terminated
  * @newq: messages queued and not yet delivered by dm_get_events()
  * @nr_new: length of @newq
@@ -75,6 +78,7 @@ extern unsigned int dm_event_timeout;
 struct dm_session {
 	int			sid;
 	struct kref		ref;
+	struct mutex		read_lock;
 	struct mutex		lock;
 	char			info[DMAPI_SESSION_INFO_LEN];
 	struct list_head	newq;

@@ -89,16 +89,13 @@ static size_t dm_event_msg_size(const struct dm_event *ev)
 }
 
 /*
- * Copy an event's message record to @ubuf.  @last tells whether it ends
- * the chain (link 0).  Padding is written as zeros so that no kernel
- * memory leaks.
+ * Write an event's message record to @buf, which has room for it.  @last
+ * tells whether it ends the chain (link 0).  Padding is zeroed so that no
+ * kernel memory leaks.
  */
-static int dm_event_copy_msg(const struct dm_event *ev, u8 __user *ubuf,
-			     bool last)
+static void dm_event_fill_msg(const struct dm_event *ev, u8 *buf, bool last)
 {
-	static const u8 zeros[DMAPI_MSG_ALIGN];
 	size_t size = dm_event_msg_size(ev);
-	size_t pad = size - sizeof(struct dmapi_eventmsg) - ev->datalen;
 	struct dmapi_eventmsg msg = {
 		.link = last ? 0 : size,
 		.type = ev->type,
@@ -108,14 +105,10 @@ static int dm_event_copy_msg(const struct dm_event *ev, u8 __user *ubuf,
 		.data_length = ev->datalen,
 	};
 
-	if (copy_to_user(ubuf, &msg, sizeof(msg)))
-		return -EFAULT;
-	ubuf += sizeof(msg);
-	if (copy_to_user(ubuf, ev->data, ev->datalen))
-		return -EFAULT;
-	if (copy_to_user(ubuf + ev->datalen, zeros, pad))
-		return -EFAULT;
-	return 0;
+	memcpy(buf, &msg, sizeof(msg));
+	memcpy(buf + sizeof(msg), ev->data, ev->datalen);
+	memset(buf + sizeof(msg) + ev->datalen, 0,
+	       size - sizeof(msg) - ev->datalen);
 }
 
 /* Find the outstanding event of @s with @token; @s->lock is held. */
@@ -341,47 +334,38 @@ out:
 }
 
 /*
- * Deliver what fits of @s's new queue to @ubuf: at most @maxmsgs messages
- * (0: no limit) and @buflen bytes.  Everything is copied first and only
- * then taken off the queue, so a fault loses nothing.  @s->lock is held.
+ * How many messages at the head of @s's new queue fit in @buflen bytes and
+ * @maxmsgs messages (0: no limit), and their size.  @s->lock is held.
  */
-static int dm_deliver(struct dm_session *s, u8 __user *ubuf, u64 buflen,
-		      u32 maxmsgs, u64 *rlen)
+static u32 dm_batch_size(struct dm_session *s, u64 buflen, u32 maxmsgs,
+			 u64 *bytes)
 {
-	struct dm_event *ev, *next, *last = NULL;
-	u64 used = 0;
+	struct dm_event *ev;
 	u32 n = 0;
-	int err;
 
+	*bytes = 0;
 	list_for_each_entry(ev, &s->newq, link) {
 		size_t size = dm_event_msg_size(ev);
 
-		if (used + size > buflen || (maxmsgs && n == maxmsgs))
+		if (*bytes + size > buflen || (maxmsgs && n == maxmsgs))
 			break;
-		used += size;
+		*bytes += size;
 		n++;
-		last = ev;
 	}
-	if (!n) {
-		*rlen = dm_event_msg_size(list_first_entry(&s->newq,
-						struct dm_event, link));
-		return -E2BIG;
-	}
+	return n;
+}
 
-	used = 0;
-	list_for_each_entry(ev, &s->newq, link) {
-		err = dm_event_copy_msg(ev, ubuf + used, ev == last);
-		if (err)
-			return err;
-		used += dm_event_msg_size(ev);
-		if (ev == last)
-			break;
-	}
-	*rlen = used;
+/*
+ * Take the first @n messages off @s's new queue: synchronous ones become
+ * outstanding, asynchronous ones are done.  @s->lock is held.
+ */
+static void dm_dequeue_batch(struct dm_session *s, u32 n)
+{
+	struct dm_event *ev, *next;
 
 	list_for_each_entry_safe(ev, next, &s->newq, link) {
-		bool done = ev == last;
-
+		if (!n--)
+			break;
 		list_del_init(&ev->link);
 		s->nr_new--;
 		if (ev->token > 0) {
@@ -393,11 +377,59 @@ static int dm_deliver(struct dm_session *s, u8 __user *ubuf, u64 buflen,
 			ev->state = DM_EVS_ANSWERED;
 			dm_event_put(ev);
 		}
-		if (done)
-			break;
 	}
+}
+
+/*
+ * Deliver what fits of @s's new queue to @ubuf.  The messages are copied
+ * into a bounce buffer, then to user space with only @s->read_lock held,
+ * and only then taken off the queue: a fault loses nothing.  Only delivery
+ * removes messages from the new queue and @s->read_lock serialises it, so
+ * the head of the queue cannot change meanwhile; senders only append.
+ */
+static int dm_deliver(struct dm_session *s, u8 __user *ubuf, u64 buflen,
+		      u32 maxmsgs, u64 *rlen)
+{
+	struct dm_event *ev;
+	u64 bytes, used = 0;
+	u32 n, i = 0;
+	u8 *bounce;
+	int err = 0;
+
+	lockdep_assert_held(&s->read_lock);
+	mutex_lock(&s->lock);
+	n = dm_batch_size(s, buflen, maxmsgs, &bytes);
+	if (!n)
+		*rlen = dm_event_msg_size(list_first_entry(&s->newq,
+						struct dm_event, link));
+	mutex_unlock(&s->lock);
+	if (!n)
+		return -E2BIG;
+
+	bounce = kvmalloc(bytes, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	mutex_lock(&s->lock);
+	list_for_each_entry(ev, &s->newq, link) {
+		if (i++ == n)
+			break;
+		dm_event_fill_msg(ev, bounce + used, i == n);
+		used += dm_event_msg_size(ev);
+	}
+	mutex_unlock(&s->lock);
+
+	if (copy_to_user(ubuf, bounce, bytes)) {
+		err = -EFAULT;
+		goto out;
+	}
+	*rlen = bytes;
+	mutex_lock(&s->lock);
+	dm_dequeue_batch(s, n);
+	mutex_unlock(&s->lock);
 	wake_up_all(&s->room_wait);
-	return 0;
+out:
+	kvfree(bounce);
+	return err;
 }
 
 /**
@@ -406,7 +438,7 @@ static int dm_deliver(struct dm_session *s, u8 __user *ubuf, u64 buflen,
  *
  * Return: 0 with whole messages in the buffer, or -EAGAIN (nothing queued
  * and no DMAPI_EV_WAIT), -E2BIG with the first message's size in buf.rlen,
- * -EINVAL (no such session, unknown flags), -EINTR, -EFAULT.
+ * -EINVAL (no such session), -EINTR, -ENOMEM, -EFAULT.
  */
 long dm_ioc_get_events(void __user *uarg)
 {
@@ -417,19 +449,21 @@ long dm_ioc_get_events(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.flags & ~DMAPI_EV_WAIT)
-		return -EINVAL;
+	/* Other flag bits are ignored, as SGI's implementation did. */
 	s = dm_session_get(arg.sid);
 	if (!s)
 		return -EINVAL;
 
+	if (mutex_lock_interruptible(&s->read_lock)) {
+		err = -EINTR;
+		goto out;
+	}
 	for (;;) {
-		mutex_lock(&s->lock);
-		if (s->dead) {
+		if (READ_ONCE(s->dead)) {
 			err = -EINVAL;
 			break;
 		}
-		if (s->nr_new) {
+		if (READ_ONCE(s->nr_new)) {
 			err = dm_deliver(s, u64_to_user_ptr(arg.buf.ptr),
 					 arg.buf.len, arg.maxmsgs, &rlen);
 			break;
@@ -438,14 +472,19 @@ long dm_ioc_get_events(void __user *uarg)
 			err = -EAGAIN;
 			break;
 		}
-		mutex_unlock(&s->lock);
+		/* Let other readers of the session wait too. */
+		mutex_unlock(&s->read_lock);
 		if (wait_event_interruptible(s->newq_wait,
 				READ_ONCE(s->nr_new) || READ_ONCE(s->dead))) {
 			err = -EINTR;
 			goto out;
 		}
+		if (mutex_lock_interruptible(&s->read_lock)) {
+			err = -EINTR;
+			goto out;
+		}
 	}
-	mutex_unlock(&s->lock);
+	mutex_unlock(&s->read_lock);
 	if (err == 0 || err == -E2BIG) {
 		arg.buf.rlen = rlen;
 		if (copy_to_user(uarg, &arg, sizeof(arg)))
@@ -464,8 +503,8 @@ out:
  * with reterror, a positive errno; DONTCARE is for MOUNT events only.
  *
  * Return: 0, or -ESRCH (the token is not outstanding in the session),
- * -EINVAL (no such session, bad response or reterror), -E2BIG (response
- * data larger than max_msg_data), -EFAULT.
+ * -EINVAL (no such session, invalid token, bad response or reterror),
+ * -E2BIG (response data larger than max_msg_data), -EFAULT.
  */
 long dm_ioc_respond_event(void __user *uarg)
 {
@@ -495,6 +534,8 @@ long dm_ioc_respond_event(void __user *uarg)
 	}
 	if (arg.buflen > READ_ONCE(dm_max_msg_data))
 		return -E2BIG;
+	if (arg.token <= 0)
+		return -EINVAL;
 	s = dm_session_get(arg.sid);
 	if (!s)
 		return -EINVAL;
@@ -529,25 +570,38 @@ long dm_ioc_find_eventmsg(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.token <= 0)
+		return -EINVAL;
 	s = dm_session_get(arg.sid);
 	if (!s)
 		return -EINVAL;
 	mutex_lock(&s->lock);
 	ev = dm_find_token(s, arg.token);
-	if (!ev) {
-		err = -ESRCH;
-		goto out_unlock;
-	}
-	arg.buf.rlen = dm_event_msg_size(ev);
-	if (arg.buf.len < arg.buf.rlen)
-		err = -E2BIG;
-	else
-		err = dm_event_copy_msg(ev, u64_to_user_ptr(arg.buf.ptr), true);
-	if ((err == 0 || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
-		err = -EFAULT;
-out_unlock:
+	if (ev)
+		kref_get(&ev->ref);
 	mutex_unlock(&s->lock);
 	dm_session_put(s);
+	if (!ev)
+		return -ESRCH;
+
+	/* The message is immutable: copy it out with no lock held. */
+	arg.buf.rlen = dm_event_msg_size(ev);
+	if (arg.buf.len < arg.buf.rlen) {
+		err = -E2BIG;
+	} else {
+		u8 *bounce = kvmalloc(arg.buf.rlen, GFP_KERNEL);
+
+		err = -ENOMEM;
+		if (bounce) {
+			dm_event_fill_msg(ev, bounce, true);
+			err = copy_to_user(u64_to_user_ptr(arg.buf.ptr), bounce,
+					   arg.buf.rlen) ? -EFAULT : 0;
+			kvfree(bounce);
+		}
+	}
+	dm_event_put(ev);
+	if ((err == 0 || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
 	return err;
 }
 
@@ -564,8 +618,8 @@ long dm_ioc_getall_tokens(void __user *uarg)
 	struct dmapi_getall_arg arg;
 	struct dm_session *s;
 	struct dm_event *ev;
-	s32 __user *ubuf;
-	u32 n = 0;
+	u32 n, room = 0;
+	s32 *tokens = NULL;
 	int err = 0;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
@@ -573,25 +627,41 @@ long dm_ioc_getall_tokens(void __user *uarg)
 	s = dm_session_get(arg.sid);
 	if (!s)
 		return -EINVAL;
-	ubuf = u64_to_user_ptr(arg.buf);
-	mutex_lock(&s->lock);
-	if (arg.nelem < s->nr_tokens) {
-		err = -E2BIG;
+
+	/* Size the array with the lock dropped; retry if tokens came since. */
+	for (;;) {
+		mutex_lock(&s->lock);
 		n = s->nr_tokens;
-	} else {
-		list_for_each_entry(ev, &s->tokens, link) {
-			if (put_user(ev->token, ubuf + n)) {
-				err = -EFAULT;
-				break;
-			}
-			n++;
+		if (arg.nelem < n) {
+			err = -E2BIG;
+			break;
+		}
+		if (n <= room) {
+			n = 0;
+			list_for_each_entry(ev, &s->tokens, link)
+				tokens[n++] = ev->token;
+			break;
+		}
+		mutex_unlock(&s->lock);
+		kvfree(tokens);
+		room = n + 16;
+		tokens = kvmalloc_array(room, sizeof(*tokens), GFP_KERNEL);
+		if (!tokens) {
+			err = -ENOMEM;
+			goto out;
 		}
 	}
 	mutex_unlock(&s->lock);
-	dm_session_put(s);
+
 	arg.nelem_out = n;
+	if (!err && n && copy_to_user(u64_to_user_ptr(arg.buf), tokens,
+				      n * sizeof(*tokens)))
+		err = -EFAULT;
 	if (err != -EFAULT && copy_to_user(uarg, &arg, sizeof(arg)))
 		err = -EFAULT;
+out:
+	kvfree(tokens);
+	dm_session_put(s);
 	return err;
 }
 
@@ -614,6 +684,8 @@ long dm_ioc_move_event(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.token <= 0)
+		return -EINVAL;
 	src = dm_session_get(arg.srcsid);
 	if (!src)
 		return -EINVAL;
@@ -664,6 +736,8 @@ long dm_ioc_pending(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.token <= 0)
+		return -EINVAL;
 	if (arg.delay_sec < 0 || arg.delay_nsec < 0 ||
 	    arg.delay_nsec >= NSEC_PER_SEC)
 		return -EINVAL;

@@ -105,6 +105,7 @@ static struct dm_session *dm_session_alloc(void)
 	if (!s)
 		return NULL;
 	kref_init(&s->ref);
+	mutex_init(&s->read_lock);
 	mutex_init(&s->lock);
 	INIT_LIST_HEAD(&s->newq);
 	INIT_LIST_HEAD(&s->tokens);

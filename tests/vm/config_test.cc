@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm_init_service, dm_get_config and dm_get_config_events against the real
+ * module: the answers must be the truth about this implementation.
+ */
+#include "dmtest.h"
+
+#include <cstdint>
+
+using namespace dmtest;
+
+namespace {
+
+dm_size_t config(dm_config_t flag)
+{
+	dm_size_t value = UINT64_MAX;
+	if (dm_get_config(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, flag, &value) != 0)
+		ADD_FAILURE() << "dm_get_config(" << flag << "): " << strerror(errno);
+	return value;
+}
+
+TEST(InitService, NamesThisProject)
+{
+	char *version = nullptr;
+	ASSERT_DM_OK(dm_init_service(&version));
+	ASSERT_NE(version, nullptr);
+	EXPECT_NE(std::string(version).find("dmapi"), std::string::npos) << version;
+}
+
+TEST(InitService, NullPointerFailsEFAULT)
+{
+	EXPECT_DM_ERRNO(dm_init_service(nullptr), EFAULT);
+}
+
+TEST(GetConfig, ReportsWhatThisBuildProvides)
+{
+	/* Provided now. */
+	EXPECT_EQ(config(DM_CONFIG_PENDING), 1u);
+	EXPECT_EQ(config(DM_CONFIG_LEGACY), 1u);
+	EXPECT_EQ(config(DM_CONFIG_MAX_HANDLE_SIZE), 24u);
+	/* Not provided yet: the filesystem, regions, attributes, rights. */
+	for (auto flag : {DM_CONFIG_BULKALL, DM_CONFIG_CREATE_BY_HANDLE,
+			  DM_CONFIG_DTIME_OVERLOAD, DM_CONFIG_LOCK_UPGRADE,
+			  DM_CONFIG_OBJ_REF, DM_CONFIG_PERS_ATTRIBUTES,
+			  DM_CONFIG_PERS_EVENTS, DM_CONFIG_PERS_INHERIT_ATTRIBS,
+			  DM_CONFIG_PERS_MANAGED_REGIONS, DM_CONFIG_PUNCH_HOLE,
+			  DM_CONFIG_WILL_RETRY, DM_CONFIG_MAX_ATTR_ON_DESTROY,
+			  DM_CONFIG_MAX_ATTRIBUTE_SIZE,
+			  DM_CONFIG_MAX_MANAGED_REGIONS,
+			  DM_CONFIG_TOTAL_ATTRIBUTE_SPACE})
+		EXPECT_EQ(config(flag), 0u) << "flag " << flag;
+}
+
+TEST(GetConfig, MaxMessageDataFollowsTheModuleParameter)
+{
+	EXPECT_EQ(config(DM_CONFIG_MAX_MESSAGE_DATA),
+		  std::stoull(ModuleParam::read("max_msg_data")));
+	ModuleParam small("max_msg_data", "100");
+	EXPECT_EQ(config(DM_CONFIG_MAX_MESSAGE_DATA), 100u);
+}
+
+TEST(GetConfig, UnknownFlagFailsEINVAL)
+{
+	dm_size_t v;
+	EXPECT_DM_ERRNO(dm_get_config(DM_GLOBAL_HANP, DM_GLOBAL_HLEN,
+				      DM_CONFIG_INVALID, &v), EINVAL);
+	EXPECT_DM_ERRNO(dm_get_config(DM_GLOBAL_HANP, DM_GLOBAL_HLEN,
+				      (dm_config_t)(DM_CONFIG_WILL_RETRY + 1), &v),
+			EINVAL);
+}
+
+TEST(GetConfig, NullResultFailsEFAULT)
+{
+	EXPECT_DM_ERRNO(dm_get_config(DM_GLOBAL_HANP, DM_GLOBAL_HLEN,
+				      DM_CONFIG_PENDING, nullptr), EFAULT);
+}
+
+TEST(GetConfig, MalformedHandleFailsEINVAL)
+{
+	char junk[5] = {1, 2, 3, 4, 5};
+	dm_size_t v;
+	EXPECT_DM_ERRNO(dm_get_config(junk, sizeof(junk), DM_CONFIG_PENDING, &v),
+			EINVAL);
+}
+
+TEST(GetConfig, HandleOfNoManagedFilesystemFailsEBADF)
+{
+	void *hanp = nullptr;
+	size_t hlen = 0;
+	dm_fsid_t fsid = 0x1234567887654321ULL;
+	ASSERT_DM_OK(dm_make_fshandle(&fsid, &hanp, &hlen));
+	dm_size_t v;
+	EXPECT_DM_ERRNO(dm_get_config(hanp, hlen, DM_CONFIG_PENDING, &v), EBADF);
+	dm_handle_free(hanp, hlen);
+}
+
+TEST(GetConfigEvents, ReportsTheEventsThisBuildGenerates)
+{
+	dm_eventset_t set = ~0ULL;
+	unsigned int n = 0;
+	ASSERT_DM_OK(dm_get_config_events(DM_GLOBAL_HANP, DM_GLOBAL_HLEN,
+					  DM_EVENT_MAX, &set, &n));
+	EXPECT_EQ(n, (unsigned int)DM_EVENT_MAX);
+	dm_eventset_t expected = 0;
+	DMEV_SET(DM_EVENT_USER, expected);
+	EXPECT_EQ(set, expected);
+}
+
+TEST(GetConfigEvents, TooSmallFailsE2BIGWithTheCount)
+{
+	dm_eventset_t set;
+	unsigned int n = 0;
+	EXPECT_DM_ERRNO(dm_get_config_events(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, 5,
+					     &set, &n), E2BIG);
+	EXPECT_EQ(n, (unsigned int)DM_EVENT_MAX);
+}
+
+TEST(GetConfigEvents, BadPointersFailEFAULT)
+{
+	unsigned int n;
+	dm_eventset_t set;
+	EXPECT_DM_ERRNO(dm_get_config_events(DM_GLOBAL_HANP, DM_GLOBAL_HLEN,
+					     DM_EVENT_MAX, nullptr, &n), EFAULT);
+	EXPECT_DM_ERRNO(dm_get_config_events(DM_GLOBAL_HANP, DM_GLOBAL_HLEN,
+					     DM_EVENT_MAX, &set, nullptr), EFAULT);
+}
+
+} // namespace

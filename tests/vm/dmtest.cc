@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "dmtest.h"
+
+#include <fstream>
+
+namespace dmtest {
+
+static std::string param_path(const std::string &name)
+{
+	return "/sys/module/dmapi/parameters/" + name;
+}
+
+std::string ModuleParam::read(const std::string &name)
+{
+	std::ifstream in(param_path(name));
+	std::string value;
+	in >> value;
+	return value;
+}
+
+void ModuleParam::write(const std::string &name, const std::string &value)
+{
+	std::ofstream out(param_path(name));
+	out << value << std::endl;
+	if (!out)
+		ADD_FAILURE() << "cannot write module parameter " << name;
+}
+
+ModuleParam::ModuleParam(const std::string &name, const std::string &value)
+	: name_(name), saved_(read(name))
+{
+	write(name_, value);
+}
+
+ModuleParam::~ModuleParam()
+{
+	write(name_, saved_);
+}
+
+void SessionTest::SetUp()
+{
+	char info[] = "dmapi-vm-test";
+	ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &sid_));
+	ASSERT_GT(sid_, 0);
+}
+
+void SessionTest::TearDown()
+{
+	if (sid_ != DM_NO_SESSION)
+		EXPECT_DM_OK(cleanup_session(sid_));
+}
+
+int SessionTest::cleanup_session(dm_sessid_t sid)
+{
+	std::vector<char> buf(1 << 20);
+	size_t rlen;
+
+	while (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen) == 0)
+		;
+	std::vector<dm_token_t> tokens(4096);
+	unsigned int n = 0;
+	if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &n) == 0)
+		for (unsigned int i = 0; i < n; i++)
+			dm_respond_event(sid, tokens[i], DM_RESP_CONTINUE, 0, 0,
+					 nullptr);
+	return dm_destroy_session(sid);
+}
+
+std::vector<char> SessionTest::get_all_events(dm_sessid_t sid)
+{
+	std::vector<char> buf(1 << 16);
+	size_t rlen = 0;
+	if (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen) != 0)
+		return {};
+	buf.resize(rlen);
+	return buf;
+}
+
+std::vector<dm_eventmsg_t *> messages(std::vector<char> &buf, size_t rlen)
+{
+	std::vector<dm_eventmsg_t *> out;
+	if (rlen == 0)
+		return out;
+	auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+	while (msg) {
+		out.push_back(msg);
+		msg = DM_STEP_TO_NEXT(msg, dm_eventmsg_t *);
+	}
+	return out;
+}
+
+std::string payload(dm_eventmsg_t *msg)
+{
+	return std::string(DM_GET_VALUE(msg, ev_data, char *),
+			   DM_GET_LEN(msg, ev_data));
+}
+
+} // namespace dmtest

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers of the in-guest integration tests: they talk to the real module
+ * through libdmapi and must run as root in a guest with dmapi.ko loaded.
+ */
+#ifndef DMAPI_TESTS_VM_DMTEST_H
+#define DMAPI_TESTS_VM_DMTEST_H
+
+#include <gtest/gtest.h>
+#include <xdsm/dmapi.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace dmtest {
+
+/* EXPECT that a dm_* call failed with errno e. */
+#define EXPECT_DM_ERRNO(call, e)                                              \
+	do {                                                                  \
+		errno = 0;                                                    \
+		int dm_rc_ = (call);                                          \
+		int dm_errno_ = errno;                                        \
+		EXPECT_EQ(dm_rc_, -1) << #call;                               \
+		EXPECT_EQ(dm_errno_, (e)) << #call << ": " << strerror(dm_errno_); \
+	} while (0)
+
+#define ASSERT_DM_OK(call) ASSERT_EQ((call), 0) << #call << ": " << strerror(errno)
+#define EXPECT_DM_OK(call) EXPECT_EQ((call), 0) << #call << ": " << strerror(errno)
+
+/* Read or write a module parameter of dmapi.ko, restoring it at scope end. */
+class ModuleParam {
+public:
+	ModuleParam(const std::string &name, const std::string &value);
+	~ModuleParam();
+	ModuleParam(const ModuleParam &) = delete;
+	ModuleParam &operator=(const ModuleParam &) = delete;
+
+	static std::string read(const std::string &name);
+	static void write(const std::string &name, const std::string &value);
+
+private:
+	std::string name_;
+	std::string saved_;
+};
+
+/*
+ * A session for one test: created in SetUp, and at TearDown every
+ * message is drained and every token answered so that destroying it
+ * cannot fail with EBUSY and no test leaks into the next.
+ */
+class SessionTest : public ::testing::Test {
+protected:
+	void SetUp() override;
+	void TearDown() override;
+
+	/* Drain, answer and destroy a session; returns dm_destroy_session's rc. */
+	static int cleanup_session(dm_sessid_t sid);
+
+	/* All messages queued now, without waiting. */
+	std::vector<char> get_all_events(dm_sessid_t sid);
+
+	dm_sessid_t sid_ = DM_NO_SESSION;
+};
+
+/* The messages of a dm_get_events() buffer, walked with DM_STEP_TO_NEXT. */
+std::vector<dm_eventmsg_t *> messages(std::vector<char> &buf, size_t rlen);
+
+/* A message's ev_data payload as a string. */
+std::string payload(dm_eventmsg_t *msg);
+
+/* Run fn in a child process; returns its exit status, or 128+signal. */
+template <typename Fn> int in_child(Fn fn);
+
+} // namespace dmtest
+
+#include "dmtest_inl.h"
+
+#endif

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Without CAP_SYS_ADMIN every call fails EPERM: as an unprivileged user
+ * (who cannot even open /dev/dmapi) and as a process that holds the device
+ * open but has dropped the capability.
+ */
+#include "dmtest.h"
+
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace dmtest;
+
+namespace {
+
+/*
+ * Every call of this release that needs the kernel, with arguments that
+ * would succeed for root: 0 if each failed with EPERM, else the 1-based
+ * index of the first that did not.
+ */
+int every_call_fails_eperm(dm_sessid_t sid, dm_token_t token)
+{
+	char info[] = "x", data[8] = {}, buf[256];
+	char *version;
+	dm_sessid_t sids[4];
+	dm_token_t tokens[4];
+	unsigned int n;
+	size_t rlen;
+	dm_size_t value;
+	dm_eventset_t set;
+	dm_timestruct_t delay = {1, 0};
+	dm_sessid_t newsid;
+	dm_token_t rtoken;
+
+	int i = 0;
+
+#define CHECK(call)                                                           \
+	do {                                                                  \
+		i++;                                                          \
+		errno = 0;                                                    \
+		if ((call) != -1 || errno != EPERM)                           \
+			return i;                                             \
+	} while (0)
+	CHECK(dm_init_service(&version));
+	CHECK(dm_create_session(DM_NO_SESSION, info, &newsid));
+	CHECK(dm_create_session(sid, info, &newsid));
+	CHECK(dm_destroy_session(sid));
+	CHECK(dm_getall_sessions(4, sids, &n));
+	CHECK(dm_query_session(sid, sizeof(buf), buf, &rlen));
+	CHECK(dm_create_userevent(sid, 0, data, &rtoken));
+	CHECK(dm_send_msg(sid, DM_MSGTYPE_ASYNC, 1, data));
+	CHECK(dm_send_msg(sid, DM_MSGTYPE_SYNC, 1, data));
+	CHECK(dm_get_events(sid, 0, 0, sizeof(buf), buf, &rlen));
+	CHECK(dm_respond_event(sid, token, DM_RESP_CONTINUE, 0, 0, nullptr));
+	CHECK(dm_find_eventmsg(sid, token, sizeof(buf), buf, &rlen));
+	CHECK(dm_getall_tokens(sid, 4, tokens, &n));
+	CHECK(dm_move_event(sid, token, sid, &rtoken));
+	CHECK(dm_pending(sid, token, &delay));
+	CHECK(dm_get_config(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_CONFIG_PENDING,
+			    &value));
+	CHECK(dm_get_config_events(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_EVENT_MAX,
+				   &set, &n));
+#undef CHECK
+	return 0;
+}
+
+int drop_cap_sys_admin()
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2] = {};
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+	data[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
+	return syscall(SYS_capset, &hdr, data);
+}
+
+class Privilege : public SessionTest {
+protected:
+	void SetUp() override
+	{
+		SessionTest::SetUp();
+		ASSERT_DM_OK(dm_create_userevent(sid_, 0, nullptr, &token_));
+	}
+	dm_token_t token_ = DM_INVALID_TOKEN;
+};
+
+TEST_F(Privilege, DeviceIsRootOnly)
+{
+	struct stat st;
+	ASSERT_EQ(stat("/dev/dmapi", &st), 0);
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(st.st_mode & 07777, 0600u);
+	EXPECT_EQ(st.st_uid, 0u);
+}
+
+TEST_F(Privilege, UnprivilegedUserGetsEPERMFromEveryCall)
+{
+	int rc = in_child([this] {
+		if (setgid(65534) || setuid(65534))
+			return 100;
+		return every_call_fails_eperm(sid_, token_);
+	});
+	EXPECT_EQ(rc, 0) << "call #" << rc << " did not fail with EPERM";
+}
+
+TEST_F(Privilege, RootWithoutCapSysAdminGetsEPERMEvenWithTheDeviceOpen)
+{
+	int rc = in_child([this] {
+		/* The library holds the device open from the parent's calls. */
+		if (drop_cap_sys_admin())
+			return 100;
+		return every_call_fails_eperm(sid_, token_);
+	});
+	EXPECT_EQ(rc, 0) << "call #" << rc << " did not fail with EPERM";
+	/* Nothing changed for the privileged. */
+	std::vector<dm_token_t> t(4);
+	unsigned int n = 0;
+	EXPECT_DM_OK(dm_getall_tokens(sid_, t.size(), t.data(), &n));
+	EXPECT_EQ(n, 1u);
+}
+
+} // namespace
