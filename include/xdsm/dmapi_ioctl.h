@@ -48,7 +48,8 @@
  * Handles: an 8-byte filesystem id, optionally followed by a file id.
  * A filesystem handle is the fsid alone; an object handle is fsid + fid.
  * fid_len counts the bytes of the fid after the fid_len field itself.
- * The global handle is the one-byte handle DMAPI_GLOBAL_HANDLE_BYTE.
+ * The global handle is passed as address 1 with length
+ * DMAPI_GLOBAL_HANDLE_LEN and is never read.
  */
 struct dmapi_fid {
 	__u16	fid_len;

@@ -46,8 +46,9 @@ void SessionTest::SetUp()
 
 void SessionTest::TearDown()
 {
-	if (sid_ != DM_NO_SESSION)
+	if (sid_ != DM_NO_SESSION) {
 		EXPECT_DM_OK(cleanup_session(sid_));
+	}
 }
 
 int SessionTest::cleanup_session(dm_sessid_t sid)

@@ -110,8 +110,9 @@ TEST_F(Events, MessagesComeInOrderWithRisingSequenceNumbers)
 		EXPECT_EQ(payload(msgs[i]),
 			  "m" + std::to_string(i) + std::string(i * 3, '.'));
 		EXPECT_EQ(reinterpret_cast<uintptr_t>(msgs[i]) % 8, 0u);
-		if (i)
+		if (i) {
 			EXPECT_GT(msgs[i]->ev_sequence, msgs[i - 1]->ev_sequence);
+		}
 		walked += msgs[i]->_link;
 	}
 	EXPECT_LT(walked, rlen);

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// The connection to dmapi.ko: /dev/dmapi and its protocol version check.
+#include "internal.h"
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace dmapi {
+
+Fd &Fd::operator=(Fd &&other) noexcept
+{
+	if (this != &other)
+		Fd previous(std::exchange(fd_, other.release()));	// closes it
+	return *this;
+}
+
+Fd::~Fd()
+{
+	if (fd_ >= 0)
+		::close(fd_);
+}
+
+Device &Device::instance() noexcept
+{
+	static Device device;
+	return device;
+}
+
+const char *device_path() noexcept
+{
+	const char *path = ::secure_getenv("DMAPI_DEVICE");
+	return path && *path ? path : DMAPI_DEVICE_PATH;
+}
+
+// A missing device means the module is not loaded, which the standard
+// calls an absent implementation; a device we may not open is the
+// privilege failure the API defines.
+static int open_errno(int error) noexcept
+{
+	switch (error) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		return ENOSYS;
+	case EACCES:
+	case EPERM:
+		return EPERM;
+	default:
+		return error;
+	}
+}
+
+int Device::fd() noexcept
+{
+	int fd = fd_.load(std::memory_order_acquire);
+	if (fd >= 0)
+		return fd;
+
+	std::lock_guard lock(mutex_);
+	return open_locked();
+}
+
+int Device::open_locked() noexcept
+{
+	if (file_)
+		return file_.get();
+
+	Fd file(::open(device_path(), O_RDWR | O_CLOEXEC));
+	if (!file)
+		return fail(open_errno(errno));
+
+	dmapi_version_arg version{};
+	if (::ioctl(file.get(), DMAPI_IOC_VERSION, &version) < 0)
+		return fail(ioctl_errno(errno));
+
+	// EPROTO rather than ENOSYS: the module is there, so an administrator
+	// reading strerror() should learn that it is the wrong one.
+	if (version.major != DMAPI_KERNEL_VERSION)
+		return fail(EPROTO);
+
+	minor_.store(version.minor, std::memory_order_relaxed);
+	file_ = std::move(file);
+	fd_.store(file_.get(), std::memory_order_release);
+	return file_.get();
+}
+
+} // namespace dmapi

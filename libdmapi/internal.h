@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// What the source files of libdmapi share: the device, the error
+// conventions of the C ABI, and the passing of the argument structs of
+// <xdsm/dmapi_ioctl.h>.
+#ifndef LIBDMAPI_INTERNAL_H
+#define LIBDMAPI_INTERNAL_H
+
+// Exactly the functions declared by the public header are exported: the
+// library is built with -fvisibility=hidden and its declarations are the
+// first ones each definition sees.
+#pragma GCC visibility push(default)
+#include <xdsm/dmapi.h>
+#pragma GCC visibility pop
+
+#include <xdsm/dmapi_ioctl.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <sys/ioctl.h>
+#include <type_traits>
+#include <utility>
+
+namespace dmapi {
+
+// No exception may cross the C ABI: what the dm_* functions call is
+// noexcept, so that an impossible one (a failing std::mutex) ends the
+// program instead of unwinding through C callers.
+
+// Sets errno and returns the failure value of a C ABI function.
+template <typename T = int>
+inline T fail(int error) noexcept
+{
+	errno = error;
+	return static_cast<T>(-1);
+}
+
+// The one place that marks calls waiting for their ioctls: the API exists
+// so that programs link and can test for it, as the standard asks of
+// optional functions.
+template <typename T = int>
+inline T not_yet_implemented() noexcept
+{
+	return fail<T>(ENOSYS);
+}
+
+// A file descriptor that closes itself.
+class Fd {
+public:
+	Fd() = default;
+	explicit Fd(int fd) : fd_(fd) {}
+	Fd(const Fd &) = delete;
+	Fd &operator=(const Fd &) = delete;
+	Fd(Fd &&other) noexcept : fd_(other.release()) {}
+	Fd &operator=(Fd &&other) noexcept;
+	~Fd();
+
+	int get() const { return fd_; }
+	int release() { return std::exchange(fd_, -1); }
+	explicit operator bool() const { return fd_ >= 0; }
+
+private:
+	int fd_ = -1;
+};
+
+// /dev/dmapi, opened on first use by any thread and kept open.  An open
+// that fails is tried again by the next call, so a program started before
+// the module was loaded begins to work once it is.
+class Device {
+public:
+	static Device &instance() noexcept;
+
+	// The descriptor, or -1 with errno set: ENOSYS (no device, or not a
+	// dmapi device), EPERM (no access), EPROTO (a module of another
+	// protocol major version), or what open(2) said otherwise.
+	int fd() noexcept;
+
+	// The protocol minor version of the module; valid once fd() succeeded.
+	std::uint32_t minor_version() const noexcept { return minor_.load(std::memory_order_relaxed); }
+
+private:
+	Device() = default;
+	// Calls racing with exit() find no descriptor instead of a closed one.
+	~Device() { fd_.store(-1, std::memory_order_release); }
+	int open_locked() noexcept;
+
+	std::mutex mutex_;
+	Fd file_;			// owner, guarded by mutex_
+	std::atomic<int> fd_{-1};	// published copy of file_ for the fast path
+	std::atomic<std::uint32_t> minor_{0};
+};
+
+// The path of the device: DMAPI_DEVICE_PATH, unless the environment
+// variable DMAPI_DEVICE names another one.  That variable exists for the
+// library's tests; it is ignored in set-user-ID and set-group-ID programs.
+const char *device_path() noexcept;
+
+// errno of an ioctl on the device as the C ABI reports it.
+inline int ioctl_errno(int error) noexcept
+{
+	return error == ENOTTY ? ENOSYS : error;
+}
+
+// One call into the module: 0, or -1 with errno set.  The request number
+// encodes the size of its argument struct; the compiler checks that the
+// struct passed is the one the request was declared with.
+template <unsigned long Request, typename Arg>
+int call(Arg &arg) noexcept
+{
+	static_assert(std::is_trivially_copyable_v<Arg>);
+	static_assert(_IOC_SIZE(Request) == sizeof(Arg), "wrong argument struct for this request");
+	static_assert(sizeof(Arg) % 8 == 0, "protocol structs are padded to 64 bits");
+
+	int fd = Device::instance().fd();
+	if (fd < 0)
+		return -1;
+	if (::ioctl(fd, Request, &arg) < 0)
+		return fail(ioctl_errno(errno));
+	return 0;
+}
+
+// Whether a call's size out-parameter holds an answer: on success, and on
+// E2BIG, where the kernel copies back the size the caller must provide.
+inline bool size_reported(int ret) noexcept
+{
+	return ret == 0 || errno == E2BIG;
+}
+
+// A user address as the protocol carries it.
+inline __u64 user_ptr(const void *p) noexcept
+{
+	return static_cast<__u64>(reinterpret_cast<std::uintptr_t>(p));
+}
+
+} // namespace dmapi
+
+#endif // LIBDMAPI_INTERNAL_H

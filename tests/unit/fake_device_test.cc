@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// The library's side of the protocol, against a fake module: this binary
+// defines ioctl(), which takes precedence over libc's for libdmapi, and
+// answers the requests of <xdsm/dmapi_ioctl.h> itself.  The device is
+// /dev/null, which opens for anyone.  What the real module does with the
+// requests is tested in the VM (tests/vm).
+#include <xdsm/dmapi.h>
+#include <xdsm/dmapi_ioctl.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <functional>
+#include <gtest/gtest.h>
+#include <string>
+#include <sys/ioctl.h>
+#include <vector>
+
+namespace {
+
+struct FakeModule {
+	std::uint32_t major = DMAPI_KERNEL_VERSION;
+	std::uint32_t minor = DMAPI_KERNEL_MINOR_VERSION;
+	// Answers one request: 0, or the errno to fail with.
+	std::function<int(unsigned long request, void *arg)> answer;
+	std::vector<unsigned long> requests;
+};
+
+FakeModule fake;
+
+// Installs the answer to one request, with the argument struct typed.
+template <unsigned long Request, typename Arg, typename F>
+void on(F handler)
+{
+	static_assert(_IOC_SIZE(Request) == sizeof(Arg));
+	fake.answer = [handler](unsigned long request, void *arg) {
+		if (request != Request)
+			return ENOTTY;
+		return handler(*static_cast<Arg *>(arg));
+	};
+}
+
+} // namespace
+
+extern "C" int ioctl(int fd, unsigned long request, ...) noexcept
+{
+	va_list ap;
+	va_start(ap, request);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+
+	if (_IOC_TYPE(request) != DMAPI_IOC_MAGIC) {
+		using Ioctl = int (*)(int, unsigned long, ...);
+		static auto real = reinterpret_cast<Ioctl>(::dlsym(RTLD_NEXT, "ioctl"));
+		return real(fd, request, arg);
+	}
+	if (request == DMAPI_IOC_VERSION) {
+		auto *version = static_cast<dmapi_version_arg *>(arg);
+		version->major = fake.major;
+		version->minor = fake.minor;
+		return 0;
+	}
+	fake.requests.push_back(request);
+	int error = fake.answer ? fake.answer(request, arg) : ENOTTY;
+	if (error) {
+		errno = error;
+		return -1;
+	}
+	return 0;
+}
+
+namespace {
+
+class FakeDevice : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		::setenv("DMAPI_DEVICE", "/dev/null", 1);
+		fake = FakeModule{};
+	}
+	void TearDown() override { ::unsetenv("DMAPI_DEVICE"); }
+};
+
+std::uintptr_t address(const void *p)
+{
+	return reinterpret_cast<std::uintptr_t>(p);
+}
+
+TEST_F(FakeDevice, InitServiceSucceedsWithTheModule)
+{
+	char *version = nullptr;
+	EXPECT_EQ(dm_init_service(&version), 0);
+	EXPECT_STREQ(version, DM_VER_STR_CONTENTS);
+}
+
+// The device is opened once per process, so a mismatch is tried in a
+// fresh one.
+TEST_F(FakeDevice, OtherMajorVersionIsEPROTO)
+{
+	GTEST_FLAG_SET(death_test_style, "threadsafe");
+	EXPECT_EXIT({
+		fake.major = DMAPI_KERNEL_VERSION + 1;
+		char *version;
+		int ret = dm_init_service(&version);
+		int init_errno = errno;
+		dm_sessid_t sid;
+		char info[] = "x";
+		int create = dm_create_session(DM_NO_SESSION, info, &sid);
+		std::exit(ret == -1 && init_errno == EPROTO && create == -1 && errno == EPROTO ? 0 : 1);
+	}, ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(FakeDevice, UnknownRequestIsENOSYS)
+{
+	dm_sessid_t sid = 0;
+	char info[] = "x";
+	errno = 0;
+	EXPECT_EQ(dm_create_session(DM_NO_SESSION, info, &sid), -1);
+	EXPECT_EQ(errno, ENOSYS);
+}
+
+TEST_F(FakeDevice, CreateSessionPassesTheInfoAndReturnsTheId)
+{
+	char info[] = "hsm daemon";
+	on<DMAPI_IOC_CREATE_SESSION, dmapi_create_session_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.oldsid, 7);
+		EXPECT_EQ(arg.info, address(info));
+		EXPECT_EQ(arg.infolen, std::strlen(info));
+		arg.newsid = 42;
+		return 0;
+	});
+	dm_sessid_t sid = 0;
+	ASSERT_EQ(dm_create_session(7, info, &sid), 0);
+	EXPECT_EQ(sid, 42);
+	EXPECT_EQ(fake.requests, std::vector<unsigned long>{DMAPI_IOC_CREATE_SESSION});
+}
+
+TEST_F(FakeDevice, CreateSessionReadsNoFurtherThanTheLimit)
+{
+	std::string info(1000, 'i');
+	on<DMAPI_IOC_CREATE_SESSION, dmapi_create_session_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.infolen, DM_SESSION_INFO_LEN);
+		return arg.infolen >= DMAPI_SESSION_INFO_LEN ? E2BIG : 0;
+	});
+	dm_sessid_t sid = -1;
+	errno = 0;
+	EXPECT_EQ(dm_create_session(DM_NO_SESSION, info.data(), &sid), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(sid, -1);
+}
+
+TEST_F(FakeDevice, GetallSessionsReportsTheNeededCountOnE2BIG)
+{
+	on<DMAPI_IOC_GETALL_SESSIONS, dmapi_getall_arg>([](auto &arg) {
+		EXPECT_EQ(arg.nelem, 2u);
+		arg.nelem_out = 5;
+		return E2BIG;
+	});
+	dm_sessid_t sids[2];
+	unsigned int n = 0;
+	errno = 0;
+	EXPECT_EQ(dm_getall_sessions(2, sids, &n), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(n, 5u);
+}
+
+TEST_F(FakeDevice, GetallSessionsLeavesTheCountOnOtherErrors)
+{
+	on<DMAPI_IOC_GETALL_SESSIONS, dmapi_getall_arg>([](auto &arg) {
+		arg.nelem_out = 5;
+		return EFAULT;
+	});
+	unsigned int n = 99;
+	EXPECT_EQ(dm_getall_sessions(0, nullptr, &n), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(n, 99u);
+}
+
+TEST_F(FakeDevice, GetallTokensPassesTheBufferAndCount)
+{
+	dm_token_t tokens[4];
+	on<DMAPI_IOC_GETALL_TOKENS, dmapi_getall_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 3);
+		EXPECT_EQ(arg.nelem, 4u);
+		EXPECT_EQ(arg.buf, address(tokens));
+		arg.nelem_out = 2;
+		return 0;
+	});
+	unsigned int n = 0;
+	ASSERT_EQ(dm_getall_tokens(3, 4, tokens, &n), 0);
+	EXPECT_EQ(n, 2u);
+}
+
+TEST_F(FakeDevice, QuerySessionReportsTheNeededSizeOnE2BIG)
+{
+	char buf[4];
+	on<DMAPI_IOC_QUERY_SESSION, dmapi_query_session_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 9);
+		EXPECT_EQ(arg.buf.ptr, address(buf));
+		EXPECT_EQ(arg.buf.len, sizeof(buf));
+		arg.buf.rlen = 11;
+		return E2BIG;
+	});
+	size_t rlen = 0;
+	EXPECT_EQ(dm_query_session(9, sizeof(buf), buf, &rlen), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(rlen, 11u);
+}
+
+TEST_F(FakeDevice, GetEventsPassesEverythingAndReturnsTheLength)
+{
+	alignas(8) char buf[256];
+	on<DMAPI_IOC_GET_EVENTS, dmapi_get_events_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 4);
+		EXPECT_EQ(arg.maxmsgs, 10u);
+		EXPECT_EQ(arg.flags, unsigned{DM_EV_WAIT});
+		EXPECT_EQ(arg.buf.ptr, address(buf));
+		EXPECT_EQ(arg.buf.len, sizeof(buf));
+		arg.buf.rlen = 48;
+		return 0;
+	});
+	size_t rlen = 0;
+	ASSERT_EQ(dm_get_events(4, 10, DM_EV_WAIT, sizeof(buf), buf, &rlen), 0);
+	EXPECT_EQ(rlen, 48u);
+}
+
+TEST_F(FakeDevice, GetEventsPassesEAGAINAndEINTR)
+{
+	int next = EAGAIN;
+	on<DMAPI_IOC_GET_EVENTS, dmapi_get_events_arg>([&](auto &) { return next; });
+	char buf[64];
+	size_t rlen = 0;
+	EXPECT_EQ(dm_get_events(4, 0, 0, sizeof(buf), buf, &rlen), -1);
+	EXPECT_EQ(errno, EAGAIN);
+	next = EINTR;
+	EXPECT_EQ(dm_get_events(4, 0, DM_EV_WAIT, sizeof(buf), buf, &rlen), -1);
+	EXPECT_EQ(errno, EINTR);
+}
+
+TEST_F(FakeDevice, FindEventmsgReportsTheNeededSizeOnE2BIG)
+{
+	on<DMAPI_IOC_FIND_EVENTMSG, dmapi_find_eventmsg_arg>([](auto &arg) {
+		EXPECT_EQ(arg.sid, 1);
+		EXPECT_EQ(arg.token, 8);
+		arg.buf.rlen = 96;
+		return E2BIG;
+	});
+	size_t rlen = 0;
+	EXPECT_EQ(dm_find_eventmsg(1, 8, 0, nullptr, &rlen), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(rlen, 96u);
+}
+
+TEST_F(FakeDevice, RespondEventPassesTheResponse)
+{
+	char data[3] = {};
+	on<DMAPI_IOC_RESPOND_EVENT, dmapi_respond_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 2);
+		EXPECT_EQ(arg.token, 5);
+		EXPECT_EQ(arg.response, unsigned{DMAPI_RESP_ABORT});
+		EXPECT_EQ(arg.reterror, ENOSPC);
+		EXPECT_EQ(arg.buf, address(data));
+		EXPECT_EQ(arg.buflen, sizeof(data));
+		return 0;
+	});
+	EXPECT_EQ(dm_respond_event(2, 5, DM_RESP_ABORT, ENOSPC, sizeof(data), data), 0);
+}
+
+TEST_F(FakeDevice, SendMsgReturnsTheAbortErrno)
+{
+	char msg[] = "recall";
+	on<DMAPI_IOC_SEND_MSG, dmapi_send_msg_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 6);
+		EXPECT_EQ(arg.msgtype, unsigned{DMAPI_MSGTYPE_SYNC});
+		EXPECT_EQ(arg.msg, address(msg));
+		EXPECT_EQ(arg.msglen, sizeof(msg));
+		return EIO;
+	});
+	errno = 0;
+	EXPECT_EQ(dm_send_msg(6, DM_MSGTYPE_SYNC, sizeof(msg), msg), -1);
+	EXPECT_EQ(errno, EIO);
+}
+
+TEST_F(FakeDevice, CreateUsereventReturnsTheToken)
+{
+	char msg[] = "hold";
+	on<DMAPI_IOC_CREATE_USEREVENT, dmapi_create_userevent_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.msg, address(msg));
+		EXPECT_EQ(arg.msglen, 4u);
+		arg.token = 77;
+		return 0;
+	});
+	dm_token_t token = 0;
+	ASSERT_EQ(dm_create_userevent(1, 4, msg, &token), 0);
+	EXPECT_EQ(token, 77);
+}
+
+TEST_F(FakeDevice, MoveEventReturnsTheNewToken)
+{
+	on<DMAPI_IOC_MOVE_EVENT, dmapi_move_event_arg>([](auto &arg) {
+		EXPECT_EQ(arg.srcsid, 1);
+		EXPECT_EQ(arg.token, 12);
+		EXPECT_EQ(arg.targetsid, 2);
+		arg.rtoken = 12;
+		return 0;
+	});
+	dm_token_t rtoken = 0;
+	ASSERT_EQ(dm_move_event(1, 12, 2, &rtoken), 0);
+	EXPECT_EQ(rtoken, 12);
+}
+
+TEST_F(FakeDevice, PendingPassesTheDelayOrZero)
+{
+	std::int64_t sec = -1;
+	std::int32_t nsec = -1;
+	on<DMAPI_IOC_PENDING, dmapi_pending_arg>([&](auto &arg) {
+		sec = arg.delay_sec;
+		nsec = arg.delay_nsec;
+		return 0;
+	});
+	dm_timestruct_t delay{};
+	delay.dm_tv_sec = 30;
+	delay.dm_tv_nsec = 500;
+	ASSERT_EQ(dm_pending(1, 2, &delay), 0);
+	EXPECT_EQ(sec, 30);
+	EXPECT_EQ(nsec, 500);
+	ASSERT_EQ(dm_pending(1, 2, nullptr), 0);
+	EXPECT_EQ(sec, 0);
+	EXPECT_EQ(nsec, 0);
+}
+
+TEST_F(FakeDevice, GetConfigSendsTheGlobalHandleAsAddressOne)
+{
+	on<DMAPI_IOC_GET_CONFIG, dmapi_get_config_arg>([](auto &arg) {
+		EXPECT_EQ(arg.hanp, 1u);
+		EXPECT_EQ(arg.hlen, DMAPI_GLOBAL_HANDLE_LEN);
+		EXPECT_EQ(arg.flagname, unsigned{DM_CONFIG_MAX_MESSAGE_DATA});
+		arg.retval = 4096;
+		return 0;
+	});
+	dm_size_t value = 0;
+	ASSERT_EQ(dm_get_config(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_CONFIG_MAX_MESSAGE_DATA, &value), 0);
+	EXPECT_EQ(value, 4096u);
+}
+
+TEST_F(FakeDevice, GetConfigEventsReportsTheCountOnE2BIG)
+{
+	on<DMAPI_IOC_GET_CONFIG_EVENTS, dmapi_get_config_events_arg>([](auto &arg) {
+		arg.nelem_out = DM_EVENT_MAX;
+		if (arg.nelem < DM_EVENT_MAX)
+			return E2BIG;
+		arg.eventset = dm_eventset_t{1} << DM_EVENT_USER;
+		return 0;
+	});
+	dm_eventset_t set = 0xabc;
+	unsigned int n = 0;
+	EXPECT_EQ(dm_get_config_events(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, 4, &set, &n), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(n, unsigned{DM_EVENT_MAX});
+	EXPECT_EQ(set, 0xabcu);
+
+	ASSERT_EQ(dm_get_config_events(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_EVENT_MAX, &set, &n), 0);
+	EXPECT_TRUE(DMEV_ISSET(DM_EVENT_USER, set));
+	EXPECT_EQ(n, unsigned{DM_EVENT_MAX});
+}
+
+TEST_F(FakeDevice, DestroySessionPassesTheId)
+{
+	on<DMAPI_IOC_DESTROY_SESSION, dmapi_session_arg>([](auto &arg) {
+		return arg.sid == 3 ? 0 : EINVAL;
+	});
+	EXPECT_EQ(dm_destroy_session(3), 0);
+	EXPECT_EQ(dm_destroy_session(4), -1);
+	EXPECT_EQ(errno, EINVAL);
+}
+
+} // namespace

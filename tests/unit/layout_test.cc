@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// The structures of <xdsm/dmapi.h> have the sizes and offsets of SGI's
+// Linux DMAPI on x86_64 and on i386 (where 64-bit members are only 4-byte
+// aligned and SGI's time_t had 4 bytes).  The numbers were worked out from
+// SGI's declarations; a failure here is an ABI break, not a test to adjust.
+//
+// The protocol structs of <xdsm/dmapi_ioctl.h> must be the same on both,
+// since one 64-bit kernel serves both without translation.
+#include <xdsm/dmapi.h>
+#include <xdsm/dmapi_ioctl.h>
+
+#include <cstddef>
+#include <gtest/gtest.h>
+
+namespace {
+
+#define ASSERT_LAYOUT(type, size) static_assert(sizeof(type) == (size), #type)
+#define ASSERT_OFFSET(type, field, off) \
+	static_assert(offsetof(type, field) == (off), #type "." #field)
+
+#if defined(__x86_64__) || defined(__i386__)
+
+#if defined(__x86_64__)
+constexpr std::size_t L = 8;	// SGI's time_t, also the alignment of 64-bit members
+#else
+constexpr std::size_t L = 4;
+#endif
+
+// Scalars.
+ASSERT_LAYOUT(dm_attrloc_t, 8);
+ASSERT_LAYOUT(dm_boolean_t, 4);
+ASSERT_LAYOUT(dm_eventset_t, 8);
+ASSERT_LAYOUT(dm_fsid_t, 8);
+ASSERT_LAYOUT(dm_ino_t, 8);
+ASSERT_LAYOUT(dm_igen_t, 4);
+ASSERT_LAYOUT(dm_off_t, 8);
+ASSERT_LAYOUT(dm_sequence_t, 4);
+ASSERT_LAYOUT(dm_sessid_t, 4);
+ASSERT_LAYOUT(dm_size_t, 8);
+ASSERT_LAYOUT(dm_ssize_t, 8);
+ASSERT_LAYOUT(dm_token_t, 4);
+ASSERT_LAYOUT(dm_dev_t, 8);
+ASSERT_LAYOUT(dm_mode_t, 4);
+ASSERT_LAYOUT(dm_nlink_t, 4);
+ASSERT_LAYOUT(dm_time_t, L);
+ASSERT_LAYOUT(dm_config_t, 4);
+ASSERT_LAYOUT(dm_eventtype_t, 4);
+ASSERT_LAYOUT(dm_extenttype_t, 4);
+ASSERT_LAYOUT(dm_msgtype_t, 4);
+ASSERT_LAYOUT(dm_response_t, 4);
+ASSERT_LAYOUT(dm_right_t, 4);
+
+// Same on both architectures.
+ASSERT_LAYOUT(dm_vardata_t, 8);
+ASSERT_OFFSET(dm_vardata_t, vd_length, 4);
+ASSERT_LAYOUT(dm_attrname_t, 8);
+ASSERT_LAYOUT(dm_attrlist_t, 20);
+ASSERT_OFFSET(dm_attrlist_t, al_name, 4);
+ASSERT_OFFSET(dm_attrlist_t, al_data, 12);
+ASSERT_LAYOUT(dm_dioinfo_t, 16);
+ASSERT_OFFSET(dm_dioinfo_t, d_dio_only, 12);
+ASSERT_LAYOUT(dm_dispinfo_t, 24);
+ASSERT_OFFSET(dm_dispinfo_t, di_fshandle, 8);
+ASSERT_OFFSET(dm_dispinfo_t, di_eventset, 16);
+ASSERT_LAYOUT(dm_eventmsg_t, 24);
+ASSERT_OFFSET(dm_eventmsg_t, ev_type, 4);
+ASSERT_OFFSET(dm_eventmsg_t, ev_token, 8);
+ASSERT_OFFSET(dm_eventmsg_t, ev_sequence, 12);
+ASSERT_OFFSET(dm_eventmsg_t, ev_data, 16);
+ASSERT_LAYOUT(dm_cancel_event_t, 8);
+ASSERT_LAYOUT(dm_data_event_t, 24);
+ASSERT_OFFSET(dm_data_event_t, de_offset, 8);
+ASSERT_OFFSET(dm_data_event_t, de_length, 16);
+ASSERT_LAYOUT(dm_destroy_event_t, 24);
+ASSERT_OFFSET(dm_destroy_event_t, ds_attrname, 8);
+ASSERT_OFFSET(dm_destroy_event_t, ds_attrcopy, 16);
+ASSERT_LAYOUT(dm_mount_event_t, 44);
+ASSERT_OFFSET(dm_mount_event_t, me_handle1, 4);
+ASSERT_OFFSET(dm_mount_event_t, me_handle2, 12);
+ASSERT_OFFSET(dm_mount_event_t, me_name1, 20);
+ASSERT_OFFSET(dm_mount_event_t, me_name2, 28);
+ASSERT_OFFSET(dm_mount_event_t, me_roothandle, 36);
+ASSERT_LAYOUT(dm_namesp_event_t, 40);
+ASSERT_OFFSET(dm_namesp_event_t, ne_handle1, 4);
+ASSERT_OFFSET(dm_namesp_event_t, ne_handle2, 12);
+ASSERT_OFFSET(dm_namesp_event_t, ne_name1, 20);
+ASSERT_OFFSET(dm_namesp_event_t, ne_name2, 28);
+ASSERT_OFFSET(dm_namesp_event_t, ne_retcode, 36);
+ASSERT_LAYOUT(dm_extent_t, 24);
+ASSERT_OFFSET(dm_extent_t, ex_offset, 8);
+ASSERT_OFFSET(dm_extent_t, ex_length, 16);
+ASSERT_LAYOUT(dm_inherit_t, 12);
+ASSERT_OFFSET(dm_inherit_t, ih_filetype, 8);
+ASSERT_LAYOUT(dm_region_t, 24);
+ASSERT_OFFSET(dm_region_t, rg_size, 8);
+ASSERT_OFFSET(dm_region_t, rg_flags, 16);
+ASSERT_OFFSET(dm_region_t, rg_pad1, 20);
+
+#if defined(__x86_64__)
+ASSERT_LAYOUT(dm_fileattr_t, 64);
+ASSERT_OFFSET(dm_fileattr_t, fa_uid, 4);
+ASSERT_OFFSET(dm_fileattr_t, fa_gid, 8);
+ASSERT_OFFSET(dm_fileattr_t, fa_atime, 16);
+ASSERT_OFFSET(dm_fileattr_t, fa_mtime, 24);
+ASSERT_OFFSET(dm_fileattr_t, fa_ctime, 32);
+ASSERT_OFFSET(dm_fileattr_t, fa_dtime, 40);
+ASSERT_OFFSET(dm_fileattr_t, fa_pad1, 48);
+ASSERT_OFFSET(dm_fileattr_t, fa_size, 56);
+
+ASSERT_LAYOUT(dm_stat_t, 184);
+ASSERT_OFFSET(dm_stat_t, dt_handle, 4);
+ASSERT_OFFSET(dm_stat_t, dt_compname, 12);
+ASSERT_OFFSET(dm_stat_t, dt_nevents, 20);
+ASSERT_OFFSET(dm_stat_t, dt_emask, 24);
+ASSERT_OFFSET(dm_stat_t, dt_pers, 32);
+ASSERT_OFFSET(dm_stat_t, dt_pmanreg, 36);
+ASSERT_OFFSET(dm_stat_t, dt_dtime, 40);
+ASSERT_OFFSET(dm_stat_t, dt_change, 48);
+ASSERT_OFFSET(dm_stat_t, dt_pad1, 52);
+ASSERT_OFFSET(dm_stat_t, dt_dev, 56);
+ASSERT_OFFSET(dm_stat_t, dt_ino, 64);
+ASSERT_OFFSET(dm_stat_t, dt_mode, 72);
+ASSERT_OFFSET(dm_stat_t, dt_nlink, 76);
+ASSERT_OFFSET(dm_stat_t, dt_uid, 80);
+ASSERT_OFFSET(dm_stat_t, dt_gid, 84);
+ASSERT_OFFSET(dm_stat_t, dt_rdev, 88);
+ASSERT_OFFSET(dm_stat_t, dt_pad2, 96);
+ASSERT_OFFSET(dm_stat_t, dt_size, 104);
+ASSERT_OFFSET(dm_stat_t, dt_atime, 112);
+ASSERT_OFFSET(dm_stat_t, dt_mtime, 120);
+ASSERT_OFFSET(dm_stat_t, dt_ctime, 128);
+ASSERT_OFFSET(dm_stat_t, dt_blksize, 136);
+ASSERT_OFFSET(dm_stat_t, dt_blocks, 144);
+ASSERT_OFFSET(dm_stat_t, dt_pad3, 152);
+ASSERT_OFFSET(dm_stat_t, dt_fstype, 160);
+ASSERT_OFFSET(dm_stat_t, fsys_dep, 164);
+ASSERT_OFFSET(dm_stat_t, dt_xfs_igen, 164);
+ASSERT_OFFSET(dm_stat_t, dt_xfs_dmstate, 182);
+
+ASSERT_LAYOUT(dm_timestruct_t, 16);
+ASSERT_OFFSET(dm_timestruct_t, dm_tv_nsec, 8);
+ASSERT_LAYOUT(dm_xstat_t, 192);
+ASSERT_OFFSET(dm_xstat_t, dx_attrdata, 184);
+#else
+ASSERT_LAYOUT(dm_fileattr_t, 40);
+ASSERT_OFFSET(dm_fileattr_t, fa_uid, 4);
+ASSERT_OFFSET(dm_fileattr_t, fa_gid, 8);
+ASSERT_OFFSET(dm_fileattr_t, fa_atime, 12);
+ASSERT_OFFSET(dm_fileattr_t, fa_mtime, 16);
+ASSERT_OFFSET(dm_fileattr_t, fa_ctime, 20);
+ASSERT_OFFSET(dm_fileattr_t, fa_dtime, 24);
+ASSERT_OFFSET(dm_fileattr_t, fa_pad1, 28);
+ASSERT_OFFSET(dm_fileattr_t, fa_size, 32);
+
+ASSERT_LAYOUT(dm_stat_t, 160);
+ASSERT_OFFSET(dm_stat_t, dt_handle, 4);
+ASSERT_OFFSET(dm_stat_t, dt_compname, 12);
+ASSERT_OFFSET(dm_stat_t, dt_nevents, 20);
+ASSERT_OFFSET(dm_stat_t, dt_emask, 24);
+ASSERT_OFFSET(dm_stat_t, dt_pers, 32);
+ASSERT_OFFSET(dm_stat_t, dt_pmanreg, 36);
+ASSERT_OFFSET(dm_stat_t, dt_dtime, 40);
+ASSERT_OFFSET(dm_stat_t, dt_change, 44);
+ASSERT_OFFSET(dm_stat_t, dt_pad1, 48);
+ASSERT_OFFSET(dm_stat_t, dt_dev, 52);
+ASSERT_OFFSET(dm_stat_t, dt_ino, 60);
+ASSERT_OFFSET(dm_stat_t, dt_mode, 68);
+ASSERT_OFFSET(dm_stat_t, dt_nlink, 72);
+ASSERT_OFFSET(dm_stat_t, dt_uid, 76);
+ASSERT_OFFSET(dm_stat_t, dt_gid, 80);
+ASSERT_OFFSET(dm_stat_t, dt_rdev, 84);
+ASSERT_OFFSET(dm_stat_t, dt_pad2, 92);
+ASSERT_OFFSET(dm_stat_t, dt_size, 96);
+ASSERT_OFFSET(dm_stat_t, dt_atime, 104);
+ASSERT_OFFSET(dm_stat_t, dt_mtime, 108);
+ASSERT_OFFSET(dm_stat_t, dt_ctime, 112);
+ASSERT_OFFSET(dm_stat_t, dt_blksize, 116);
+ASSERT_OFFSET(dm_stat_t, dt_blocks, 120);
+ASSERT_OFFSET(dm_stat_t, dt_pad3, 128);
+ASSERT_OFFSET(dm_stat_t, dt_fstype, 136);
+ASSERT_OFFSET(dm_stat_t, fsys_dep, 140);
+ASSERT_OFFSET(dm_stat_t, dt_xfs_igen, 140);
+ASSERT_OFFSET(dm_stat_t, dt_xfs_dmstate, 158);
+
+ASSERT_LAYOUT(dm_timestruct_t, 8);
+ASSERT_OFFSET(dm_timestruct_t, dm_tv_nsec, 4);
+ASSERT_LAYOUT(dm_xstat_t, 168);
+ASSERT_OFFSET(dm_xstat_t, dx_attrdata, 160);
+#endif
+
+// The protocol: identical for both, so compat_ioctl needs no translation.
+ASSERT_LAYOUT(dmapi_fid, 16);
+ASSERT_LAYOUT(dmapi_handle, 24);
+ASSERT_LAYOUT(dmapi_eventmsg, 24);
+ASSERT_LAYOUT(dmapi_buffer, 24);
+ASSERT_LAYOUT(dmapi_version_arg, 32);
+ASSERT_LAYOUT(dmapi_create_session_arg, 40);
+ASSERT_OFFSET(dmapi_create_session_arg, info, 8);
+ASSERT_OFFSET(dmapi_create_session_arg, infolen, 16);
+ASSERT_LAYOUT(dmapi_session_arg, 16);
+ASSERT_LAYOUT(dmapi_getall_arg, 32);
+ASSERT_OFFSET(dmapi_getall_arg, buf, 8);
+ASSERT_OFFSET(dmapi_getall_arg, nelem_out, 16);
+ASSERT_LAYOUT(dmapi_query_session_arg, 40);
+ASSERT_OFFSET(dmapi_query_session_arg, buf, 8);
+ASSERT_LAYOUT(dmapi_create_userevent_arg, 32);
+ASSERT_LAYOUT(dmapi_send_msg_arg, 32);
+ASSERT_LAYOUT(dmapi_get_events_arg, 48);
+ASSERT_OFFSET(dmapi_get_events_arg, buf, 16);
+ASSERT_LAYOUT(dmapi_respond_arg, 40);
+ASSERT_OFFSET(dmapi_respond_arg, buf, 16);
+ASSERT_LAYOUT(dmapi_find_eventmsg_arg, 40);
+ASSERT_OFFSET(dmapi_find_eventmsg_arg, buf, 8);
+ASSERT_LAYOUT(dmapi_move_event_arg, 24);
+ASSERT_LAYOUT(dmapi_pending_arg, 32);
+ASSERT_OFFSET(dmapi_pending_arg, delay_sec, 8);
+ASSERT_OFFSET(dmapi_pending_arg, delay_nsec, 16);
+ASSERT_LAYOUT(dmapi_get_config_arg, 40);
+ASSERT_OFFSET(dmapi_get_config_arg, flagname, 16);
+ASSERT_OFFSET(dmapi_get_config_arg, retval, 24);
+ASSERT_LAYOUT(dmapi_get_config_events_arg, 40);
+ASSERT_OFFSET(dmapi_get_config_events_arg, eventset, 24);
+
+#else
+#error "layouts are recorded for x86_64 and i386 only"
+#endif
+
+TEST(Layout, CheckedAtCompileTime)
+{
+	// The static_asserts above are the test; this records the ABI run.
+	RecordProperty("pointer_bits", static_cast<int>(sizeof(void *) * 8));
+	SUCCEED();
+}
+
+} // namespace
