@@ -48,6 +48,10 @@ enum dm_event_type {
 #define DM_INVALID_TOKEN	0
 #define DM_NO_TOKEN		(-1)
 
+/* The largest max_msg_data may be set to, and the most one delivery copies. */
+#define DMAPI_MAX_MSG_DATA_LIMIT	(16U << 20)
+#define DMAPI_MAX_BATCH			(32U << 20)
+
 /* Module parameters (main.c). */
 extern unsigned int dm_max_sessions;
 extern unsigned int dm_max_queued_msgs;

@@ -335,7 +335,9 @@ out:
 
 /*
  * How many messages at the head of @s's new queue fit in @buflen bytes and
- * @maxmsgs messages (0: no limit), and their size.  @s->lock is held.
+ * @maxmsgs messages (0: no limit), and their size.  One delivery copies at
+ * most DMAPI_MAX_BATCH bytes through its bounce buffer; the caller gets
+ * the rest with the next call.  @s->lock is held.
  */
 static u32 dm_batch_size(struct dm_session *s, u64 buflen, u32 maxmsgs,
 			 u64 *bytes)
@@ -344,6 +346,7 @@ static u32 dm_batch_size(struct dm_session *s, u64 buflen, u32 maxmsgs,
 	u32 n = 0;
 
 	*bytes = 0;
+	buflen = min_t(u64, buflen, DMAPI_MAX_BATCH);
 	list_for_each_entry(ev, &s->newq, link) {
 		size_t size = dm_event_msg_size(ev);
 

@@ -16,24 +16,52 @@
 
 #include "core.h"
 
+/*
+ * Limits are checked when set, so that no later allocation can be asked
+ * for an absurd size.
+ */
+static int dm_param_set_bounded(const char *val, const struct kernel_param *kp,
+				unsigned int min, unsigned int max)
+{
+	unsigned int n;
+	int err;
+
+	err = kstrtouint(val, 0, &n);
+	if (err)
+		return err;
+	if (n < min || n > max)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, n);
+	return 0;
+}
+
+#define DM_BOUNDED_PARAM(name, var, min, max, desc)			\
+	static int dm_param_set_##name(const char *val,			\
+				       const struct kernel_param *kp)	\
+	{								\
+		return dm_param_set_bounded(val, kp, min, max);		\
+	}								\
+	static const struct kernel_param_ops dm_param_ops_##name = {	\
+		.set = dm_param_set_##name,				\
+		.get = param_get_uint,					\
+	};								\
+	module_param_cb(name, &dm_param_ops_##name, &var, 0644);	\
+	MODULE_PARM_DESC(name, desc)
+
 unsigned int dm_max_sessions = 4000;
-module_param_named(max_sessions, dm_max_sessions, uint, 0644);
-MODULE_PARM_DESC(max_sessions,
-		 "Maximum number of DMAPI sessions (default 4000)");
+DM_BOUNDED_PARAM(max_sessions, dm_max_sessions, 1, 1000000,
+		 "Maximum number of DMAPI sessions, 1..1000000 (default 4000)");
 
 unsigned int dm_max_queued_msgs = 2048;
-module_param_named(max_queued_msgs, dm_max_queued_msgs, uint, 0644);
-MODULE_PARM_DESC(max_queued_msgs,
-		 "Synchronous messages a session queues before senders wait for room (default 2048)");
+DM_BOUNDED_PARAM(max_queued_msgs, dm_max_queued_msgs, 1, 1000000,
+		 "Synchronous messages a session queues before senders wait for room, 1..1000000 (default 2048)");
 
 unsigned int dm_max_msg_data = 65536;
-module_param_named(max_msg_data, dm_max_msg_data, uint, 0644);
-MODULE_PARM_DESC(max_msg_data,
-		 "Maximum bytes of data in a user message or response (default 65536)");
+DM_BOUNDED_PARAM(max_msg_data, dm_max_msg_data, 0, DMAPI_MAX_MSG_DATA_LIMIT,
+		 "Maximum bytes of data in a user message or response, 0..16 MiB (default 65536)");
 
 unsigned int dm_event_timeout;
-module_param_named(event_timeout, dm_event_timeout, uint, 0644);
-MODULE_PARM_DESC(event_timeout,
+DM_BOUNDED_PARAM(event_timeout, dm_event_timeout, 0, 86400 * 365,
 		 "Seconds a process waits for the answer to a synchronous event before it fails with ETIMEDOUT; dm_pending() extends it; 0 waits forever (default 0)");
 
 static long dm_ioc_version(void __user *uarg)
