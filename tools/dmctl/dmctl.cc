@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// dmctl: the sessions, messages and tokens of the DMAPI module, seen and
+// driven from the command line.  For administrators (what sessions exist,
+// what is waiting for an answer) and for the regression scripts, which
+// play DM applications and applications with it.
+#include "dm.h"
+#include "names.h"
+#include "printer.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifndef DMCTL_VERSION
+#error "DMCTL_VERSION must name the release (the build passes the VERSION file)"
+#endif
+
+using namespace dmctl;
+
+namespace {
+
+constexpr const char usage_text[] = R"(Usage: dmctl [--json] COMMAND [ARG]...
+       dmctl --help | --version
+
+Show and drive the sessions, messages and tokens of the DMAPI module
+(dmapi.ko) through libdmapi.  Every command needs CAP_SYS_ADMIN.
+
+Commands:
+  version                     the implementation's version string
+  config                      every dm_get_config() option of the global
+                              handle, then the events that can be generated
+  sessions                    every session and its info string
+  create INFO                 create a session; prints its id
+  takeover SID INFO           take session SID over, giving it INFO; prints
+                              its id, which is SID
+  destroy SID                 destroy a session; fails with EBUSY while it
+                              has undelivered messages or outstanding tokens
+  query SID                   the info string of a session
+  send SID [--sync] MESSAGE   send a user message; with --sync, wait for the
+                              answer and fail if it is ABORT
+  userevent SID MESSAGE       create a user event; prints its token
+  events SID [--wait] [--max N]
+                              receive the queued messages, at most N; with
+                              --wait, block until there is one
+  respond SID TOKEN continue|abort ERRNO|dontcare
+                              answer an event; ERRNO is a number or a name
+                              such as EIO
+  tokens SID                  the outstanding tokens of a session, oldest
+                              first
+  find SID TOKEN              the message of an outstanding token
+  move SRCSID TOKEN DSTSID    move an outstanding event to another session;
+                              prints its token there
+  pending SID TOKEN SECONDS   tell the waiting sender that the answer needs
+                              SECONDS more (a decimal number)
+  help                        show this help
+
+Options:
+      --json                  print one JSON object per command instead of
+                              text (also accepted after COMMAND)
+  -h, --help                  show this help and exit
+  -V, --version               show the version and exit
+
+Output:
+  A result that is one value (version, create, takeover, query, userevent,
+  move) is printed alone on a line; tokens prints one token per line.
+  Other results are one record per line of key=value fields:
+    sessions      sid=SID info=TEXT
+    events, find  type=NAME token=TOKEN sequence=SEQ length=BYTES text=TEXT
+                  (hex=HEX instead of text= when the data is not text;
+                  token=0 when nobody waits for an answer)
+    config        NAME=VALUE, one option per line, then events=NAME,...
+  A text field is the last of its record and runs to the end of the line;
+  control characters and backslashes in it appear as \xNN and \\.  events
+  prints nothing when no message is queued.  Event names are those of the
+  standard without DM_EVENT_ (USER), option names are lower case without
+  DM_CONFIG_ (max_message_data).
+
+Exit status:
+  0  success
+  1  a call failed ("dmctl: dm_xxx: ERROR" on stderr), or the answer to a
+     --sync message was ABORT ("dmctl: aborted: ERROR")
+  2  usage error
+)";
+
+// Bad command line: exit status 2.
+class UsageError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+
+// The command line of one command, options taken out.
+struct Arguments {
+	std::vector<std::string> positional;
+	std::set<std::string> flags;
+	std::map<std::string, std::string> values;
+
+	bool flag(const std::string &name) const { return flags.contains(name); }
+
+	std::optional<std::string> value(const std::string &name) const
+	{
+		auto it = values.find(name);
+		return it == values.end() ? std::nullopt : std::optional(it->second);
+	}
+};
+
+// What a command does once its arguments are known to be good: parsing
+// comes first, so that a usage error is reported as one (exit status 2)
+// whatever the state of the module.
+using Action = std::function<void(Printer &)>;
+
+struct Command {
+	std::string_view name;
+	size_t min_args;
+	size_t max_args;
+	std::set<std::string> flags;		// --name
+	std::set<std::string> valued;		// --name VALUE
+	Action (*prepare)(const Arguments &);
+	bool needs_module;
+};
+
+template <typename T>
+T parse_number(std::string_view text, const char *what)
+{
+	T value{};
+	auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+	if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+		throw UsageError("invalid " + std::string(what) + " '" + std::string(text) + "'");
+	return value;
+}
+
+dm_sessid_t parse_sid(std::string_view text)
+{
+	return parse_number<dm_sessid_t>(text, "session id");
+}
+
+dm_token_t parse_token(std::string_view text)
+{
+	return parse_number<dm_token_t>(text, "token");
+}
+
+// "2", "0.25", "1.5": seconds with up to nine decimals.
+dm_timestruct_t parse_seconds(std::string_view text)
+{
+	auto digits = [](std::string_view s) {
+		return std::ranges::all_of(s, [](char c) { return c >= '0' && c <= '9'; });
+	};
+	auto dot = text.find('.');
+	std::string_view whole = text.substr(0, dot);
+	std::string fraction(dot == text.npos ? "" : text.substr(dot + 1));
+	bool bad_fraction = dot != text.npos && (fraction.empty() || fraction.size() > 9);
+
+	dm_timestruct_t delay{};
+	auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), delay.dm_tv_sec);
+	if (whole.empty() || !digits(whole) || ec != std::errc() || !digits(fraction) || bad_fraction)
+		throw UsageError("invalid number of seconds '" + std::string(text) + "'");
+	fraction.resize(9, '0');
+	delay.dm_tv_nsec = std::stoi(fraction);
+	return delay;
+}
+
+// Message data reads as text when it is printable ASCII; C programs often
+// send the terminating NUL too, which is not shown (length= tells).
+std::optional<std::string> as_text(const std::vector<unsigned char> &data)
+{
+	size_t len = data.size();
+	if (len && data[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] < 0x20 || data[i] > 0x7e)
+			return std::nullopt;
+	}
+	return std::string(data.begin(), data.begin() + len);
+}
+
+std::string as_hex(const std::vector<unsigned char> &data)
+{
+	static constexpr char digits[] = "0123456789abcdef";
+	std::string hex;
+	for (unsigned char c : data) {
+		hex += digits[c >> 4];
+		hex += digits[c & 0xf];
+	}
+	return hex;
+}
+
+Record message_record(const Message &msg)
+{
+	Record record{
+		{"type", event_name(msg.type)},
+		{"token", std::int64_t{msg.token}},
+		{"sequence", std::uint64_t{msg.sequence}},
+		{"length", std::uint64_t{msg.data.size()}},
+	};
+	if (auto text = as_text(msg.data))
+		record.push_back({"text", *text});
+	else
+		record.push_back({"hex", as_hex(msg.data)});
+	return record;
+}
+
+bool session_exists(dm_sessid_t sid)
+{
+	try {
+		session_info(sid);
+		return true;
+	} catch (const CallError &e) {
+		if (e.error() == EINVAL)
+			return false;
+		throw;
+	}
+}
+
+// dm_send_msg() reports an ABORT answer as -1 with the answer's errno,
+// exactly as it reports its own failures.  These errors are the module's
+// own when the current state explains them: an interrupted or timed-out
+// wait, a session that does not exist, a message over the size limit.
+// Anything else was the DM application's answer.
+bool refused_by_module(dm_sessid_t sid, size_t len, int error)
+{
+	switch (error) {
+	case EINTR:
+	case ETIMEDOUT:
+		return true;
+	case EINVAL:
+		return !session_exists(sid);
+	case E2BIG:
+		return len > config_value(DM_CONFIG_MAX_MESSAGE_DATA);
+	default:
+		return false;
+	}
+}
+
+Action prepare_version(const Arguments &)
+{
+	return [](Printer &out) { out.value({"version", init_service()}); };
+}
+
+Action prepare_config(const Arguments &)
+{
+	return [](Printer &out) {
+		Record record;
+		for (const auto &option : config_options()) {
+			record.push_back({std::string(option.name),
+					  std::uint64_t{config_value(option.flag)}});
+		}
+
+		dm_eventset_t supported = config_events();
+		std::vector<std::string> events;
+		for (int type = 0; type < DM_EVENT_MAX; type++) {
+			if (DMEV_ISSET(type, supported))
+				events.push_back(event_name(type));
+		}
+		record.push_back({"events", events});
+		out.fields(record);
+	};
+}
+
+Action prepare_sessions(const Arguments &)
+{
+	return [](Printer &out) {
+		std::vector<Record> records;
+		for (dm_sessid_t sid : all_sessions()) {
+			std::string info;
+			try {
+				info = session_info(sid);
+			} catch (const CallError &e) {
+				if (e.error() == EINVAL)
+					continue;	// destroyed since it was listed
+				throw;
+			}
+			records.push_back({{"sid", std::int64_t{sid}}, {"info", info}});
+		}
+		out.records("sessions", records);
+	};
+}
+
+Action prepare_create(const Arguments &args)
+{
+	std::string info = args.positional[0];
+	return [=](Printer &out) {
+		out.value({"sid", std::int64_t{create_session(DM_NO_SESSION, info)}});
+	};
+}
+
+Action prepare_takeover(const Arguments &args)
+{
+	dm_sessid_t oldsid = parse_sid(args.positional[0]);
+	std::string info = args.positional[1];
+	return [=](Printer &out) {
+		out.value({"sid", std::int64_t{create_session(oldsid, info)}});
+	};
+}
+
+Action prepare_destroy(const Arguments &args)
+{
+	dm_sessid_t sid = parse_sid(args.positional[0]);
+	return [=](Printer &) { check(dm_destroy_session(sid), "dm_destroy_session"); };
+}
+
+Action prepare_query(const Arguments &args)
+{
+	dm_sessid_t sid = parse_sid(args.positional[0]);
+	return [=](Printer &out) { out.value({"info", session_info(sid)}); };
+}
+
+Action prepare_send(const Arguments &args)
+{
+	dm_sessid_t sid = parse_sid(args.positional[0]);
+	std::string message = args.positional[1];
+	bool sync = args.flag("--sync");
+	return [=](Printer &) mutable {
+		if (!sync) {
+			check(dm_send_msg(sid, DM_MSGTYPE_ASYNC, message.size(), message.data()),
+			      "dm_send_msg");
+			return;
+		}
+		if (dm_send_msg(sid, DM_MSGTYPE_SYNC, message.size(), message.data()) == 0)
+			return;
+		int error = errno;
+		if (refused_by_module(sid, message.size(), error))
+			throw CallError("dm_send_msg", error);
+		throw Failure(std::string("aborted: ") + std::strerror(error));
+	};
+}
+
+Action prepare_userevent(const Arguments &args)
+{
+	dm_sessid_t sid = parse_sid(args.positional[0]);
+	std::string message = args.positional[1];
+	return [=](Printer &out) mutable {
+		dm_token_t token = DM_INVALID_TOKEN;
+		check(dm_create_userevent(sid, message.size(), message.data(), &token),
+		      "dm_create_userevent");
+		out.value({"token", std::int64_t{token}});
+	};
+}
+
+// With --wait only the first call blocks: after that, the command takes
+// what is queued and returns.
+Action prepare_events(const Arguments &args)
+{
+	dm_sessid_t sid = parse_sid(args.positional[0]);
+	bool wait = args.flag("--wait");
+	unsigned int limit = 0;
+	if (auto max = args.value("--max")) {
+		limit = parse_number<unsigned int>(*max, "message count");
+		if (limit == 0)
+			throw UsageError("--max must be at least 1");
+	}
+
+	return [=](Printer &out) {
+		std::vector<Record> records;
+		try {
+			for (;;) {
+				unsigned int room = limit ? limit - records.size() : ~0u;
+				auto messages = get_events(sid, room, wait && records.empty());
+				if (messages.empty())
+					break;
+				for (const auto &msg : messages)
+					records.push_back(message_record(msg));
+				if (limit && records.size() >= limit)
+					break;
+			}
+		} catch (const Failure &) {
+			// What was received is gone from the queue: show it first.
+			out.records("messages", records);
+			throw;
+		}
+		out.records("messages", records);
+	};
+}
+
+Action prepare_respond(const Arguments &args)
+{
+	const auto &words = args.positional;
+	dm_sessid_t sid = parse_sid(words[0]);
+	dm_token_t token = parse_token(words[1]);
+	const std::string &answer = words[2];
+
+	dm_response_t response;
+	int reterror = 0;
+	if (answer == "continue" || answer == "dontcare") {
+		if (words.size() > 3)
+			throw UsageError(answer + " takes no ERRNO");
+		response = answer == "continue" ? DM_RESP_CONTINUE : DM_RESP_DONTCARE;
+	} else if (answer == "abort") {
+		if (words.size() < 4)
+			throw UsageError("abort needs an ERRNO");
+		auto error = parse_errno(words[3]);
+		if (!error)
+			throw UsageError("unknown errno '" + words[3] + "'");
+		response = DM_RESP_ABORT;
+		reterror = *error;
+	} else {
+		throw UsageError("unknown response '" + answer +
+				 "' (continue, abort ERRNO or dontcare)");
+	}
+	return [=](Printer &) {
+		check(dm_respond_event(sid, token, response, reterror, 0, nullptr),
+		      "dm_respond_event");
+	};
+}
+
+Action prepare_tokens(const Arguments &args)
+{
+	dm_sessid_t sid = parse_sid(args.positional[0]);
+	return [=](Printer &out) {
+		std::vector<std::int64_t> tokens;
+		for (dm_token_t token : all_tokens(sid))
+			tokens.push_back(token);
+		out.value({"tokens", tokens});
+	};
+}
+
+Action prepare_find(const Arguments &args)
+{
+	dm_sessid_t sid = parse_sid(args.positional[0]);
+	dm_token_t token = parse_token(args.positional[1]);
+	return [=](Printer &out) {
+		out.record("message", message_record(find_message(sid, token)));
+	};
+}
+
+Action prepare_move(const Arguments &args)
+{
+	dm_sessid_t srcsid = parse_sid(args.positional[0]);
+	dm_token_t token = parse_token(args.positional[1]);
+	dm_sessid_t dstsid = parse_sid(args.positional[2]);
+	return [=](Printer &out) {
+		dm_token_t moved = DM_INVALID_TOKEN;
+		check(dm_move_event(srcsid, token, dstsid, &moved), "dm_move_event");
+		out.value({"token", std::int64_t{moved}});
+	};
+}
+
+Action prepare_pending(const Arguments &args)
+{
+	dm_sessid_t sid = parse_sid(args.positional[0]);
+	dm_token_t token = parse_token(args.positional[1]);
+	dm_timestruct_t delay = parse_seconds(args.positional[2]);
+	return [=](Printer &) mutable { check(dm_pending(sid, token, &delay), "dm_pending"); };
+}
+
+Action prepare_help(const Arguments &)
+{
+	return [](Printer &) { std::fputs(usage_text, stdout); };
+}
+
+const std::vector<Command> &commands()
+{
+	static const std::vector<Command> table = {
+		{"version", 0, 0, {}, {}, prepare_version, false},
+		{"config", 0, 0, {}, {}, prepare_config, true},
+		{"sessions", 0, 0, {}, {}, prepare_sessions, true},
+		{"create", 1, 1, {}, {}, prepare_create, true},
+		{"takeover", 2, 2, {}, {}, prepare_takeover, true},
+		{"destroy", 1, 1, {}, {}, prepare_destroy, true},
+		{"query", 1, 1, {}, {}, prepare_query, true},
+		{"send", 2, 2, {"--sync"}, {}, prepare_send, true},
+		{"userevent", 2, 2, {}, {}, prepare_userevent, true},
+		{"events", 1, 1, {"--wait"}, {"--max"}, prepare_events, true},
+		{"respond", 3, 4, {}, {}, prepare_respond, true},
+		{"tokens", 1, 1, {}, {}, prepare_tokens, true},
+		{"find", 2, 2, {}, {}, prepare_find, true},
+		{"move", 3, 3, {}, {}, prepare_move, true},
+		{"pending", 3, 3, {}, {}, prepare_pending, true},
+		{"help", 0, 0, {}, {}, prepare_help, false},
+	};
+	return table;
+}
+
+// Options of a command may come anywhere after its name; "--" ends them,
+// for a MESSAGE that starts with "--".  --json is everyone's.
+Arguments parse_arguments(const Command &command, const std::vector<std::string> &words,
+			  bool &json)
+{
+	Arguments args;
+	bool options_done = false;
+	for (size_t i = 0; i < words.size(); i++) {
+		const std::string &word = words[i];
+		if (options_done || !word.starts_with("--")) {
+			args.positional.push_back(word);
+		} else if (word == "--") {
+			options_done = true;
+		} else if (word == "--json") {
+			json = true;
+		} else if (command.flags.contains(word)) {
+			args.flags.insert(word);
+		} else if (command.valued.contains(word)) {
+			if (i + 1 == words.size())
+				throw UsageError(word + " needs a value");
+			args.values[word] = words[++i];
+		} else {
+			throw UsageError("unknown option '" + word + "' for " +
+					 std::string(command.name));
+		}
+	}
+	if (args.positional.size() < command.min_args)
+		throw UsageError("too few arguments for " + std::string(command.name));
+	if (args.positional.size() > command.max_args)
+		throw UsageError("too many arguments for " + std::string(command.name));
+	return args;
+}
+
+int run(int argc, char **argv)
+{
+	bool json = false;
+	int i = 1;
+	for (; i < argc; i++) {
+		std::string_view word = argv[i];
+		if (word == "--json") {
+			json = true;
+		} else if (word == "-h" || word == "--help") {
+			std::fputs(usage_text, stdout);
+			return 0;
+		} else if (word == "-V" || word == "--version") {
+			std::printf("dmctl %s\n", DMCTL_VERSION);
+			return 0;
+		} else if (word == "--") {
+			i++;
+			break;
+		} else if (word.starts_with("-")) {
+			throw UsageError("unknown option '" + std::string(word) + "'");
+		} else {
+			break;
+		}
+	}
+	if (i == argc)
+		throw UsageError("no command given");
+
+	std::string_view name = argv[i];
+	const Command *command = nullptr;
+	for (const auto &c : commands()) {
+		if (c.name == name)
+			command = &c;
+	}
+	if (!command)
+		throw UsageError("unknown command '" + std::string(name) + "'");
+
+	Arguments args = parse_arguments(*command, std::vector<std::string>(argv + i + 1, argv + argc),
+					 json);
+	Action action = command->prepare(args);
+	if (command->needs_module) {
+		// The standard makes it every DM application's first call; here
+		// it is also where a missing module is reported, once.
+		init_service();
+	}
+	Printer out(json ? Printer::Format::json : Printer::Format::plain);
+	action(out);
+	return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	int status;
+	try {
+		status = run(argc, argv);
+	} catch (const UsageError &e) {
+		std::fprintf(stderr, "dmctl: %s\nTry 'dmctl --help' for more information.\n", e.what());
+		status = 2;
+	} catch (const Failure &e) {
+		std::fflush(stdout);
+		std::fprintf(stderr, "dmctl: %s\n", e.what());
+		status = 1;
+	} catch (const std::exception &e) {
+		std::fflush(stdout);
+		std::fprintf(stderr, "dmctl: %s\n", e.what());	// out of memory, most likely
+		status = 1;
+	}
+	// Output that cannot be written is a failure a script must see.
+	if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+		std::fprintf(stderr, "dmctl: write error: %s\n", std::strerror(errno));
+		return 1;
+	}
+	return status;
+}

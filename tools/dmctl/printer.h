@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// dmctl's two output formats from one description of the result.
+//
+// Plain text is for people and for shell scripts: a result that is one
+// value prints that value alone on a line; other results print one record
+// per line as key=value fields separated by one space.  A field that can
+// hold spaces (free text) is always the last of its record and runs to the
+// end of the line; its control characters and backslashes are escaped as
+// \xNN and \\ so that a record never spans lines.  Lists inside a field
+// are comma-separated.
+//
+// JSON is for programs: one object per command, on one line.
+#ifndef DMCTL_PRINTER_H
+#define DMCTL_PRINTER_H
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace dmctl {
+
+using Value = std::variant<std::int64_t, std::uint64_t, std::string,
+			   std::vector<std::string>, std::vector<std::int64_t>>;
+
+struct Field {
+	std::string key;
+	Value value;
+};
+
+using Record = std::vector<Field>;
+
+class Printer {
+public:
+	enum class Format { plain, json };
+
+	explicit Printer(Format format, std::FILE *out = stdout) : format_(format), out_(out) {}
+
+	// One value: plain prints it alone (a list, one element per line);
+	// JSON prints {"key": value}.
+	void value(const Field &field);
+
+	// Named values: plain prints one key=value per line; JSON one object.
+	void fields(const Record &record);
+
+	// One record: plain prints it as one line; JSON as {"key": {...}}.
+	void record(std::string_view key, const Record &record);
+
+	// Records: plain prints one line each; JSON {"key": [{...}, ...]}.
+	void records(std::string_view key, const std::vector<Record> &records);
+
+private:
+	void plain_line(const Record &record);
+	void json_object(const Record &record);
+	void end_json();
+
+	Format format_;
+	std::FILE *out_;
+};
+
+} // namespace dmctl
+
+#endif // DMCTL_PRINTER_H
