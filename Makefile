@@ -8,6 +8,7 @@
 # Target kernels are those scripts/install-deps prepared (build/kernels/
 # abi-*); KERNELS="RELEASE ..." overrides.
 
+SHELL		:= /bin/bash
 TOP		:= $(CURDIR)
 BUILD		:= $(TOP)/build
 VERSION		:= $(shell cat $(TOP)/VERSION)
@@ -51,7 +52,9 @@ userspace32:
 	cmake --build $(CMAKE_BUILD32) -j$(JOBS)
 
 check-unit: userspace
-	ctest --test-dir $(CMAKE_BUILD) -L unit --output-on-failure -j$(JOBS)
+	@mkdir -p $(BUILD)/test-logs
+	ctest --test-dir $(CMAKE_BUILD) -L unit --output-on-failure -j$(JOBS) \
+		2>&1 | tee $(BUILD)/test-logs/unit.log; exit $${PIPESTATUS[0]}
 
 check-vm: modules userspace userspace32
 	$(TOP)/tests/run-vm-suites $(KERNELS)
