@@ -16,7 +16,8 @@ KERNELS		?= $(foreach f,$(wildcard $(BUILD)/kernels/abi-*),$(shell cat $(f)))
 CMAKE_BUILD	:= $(BUILD)/cmake
 CMAKE_BUILD32	:= $(BUILD)/cmake-m32
 JOBS		?= $(shell nproc)
-KMOD_SOURCES	:= Kbuild $(wildcard kmod/*.c kmod/*.h) include/xdsm/dmapi_ioctl.h
+KMOD_SOURCES	:= Kbuild $(wildcard kmod/*.c kmod/*.h kmod/fs/*.c kmod/fs/*.h) \
+		   include/xdsm/dmapi_ioctl.h
 
 .PHONY: all deps modules userspace userspace32 check check-unit check-vm \
 	demo clean $(KERNELS:%=module-%)

@@ -16,4 +16,69 @@
 #define dm_no_llseek	no_llseek
 #endif
 
+/*
+ * 6.3 replaced the user namespace of a mount by its idmapping in every VFS
+ * call that creates, changes or checks an inode.  The stacking filesystem
+ * passes the lower mount's through, whichever it is.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+typedef struct mnt_idmap dm_idmap_t;
+#define dm_mnt_idmap(mnt)	mnt_idmap(mnt)
+#define dm_rename_idmaps(rd, idmap) \
+	do { (rd)->old_mnt_idmap = (idmap); (rd)->new_mnt_idmap = (idmap); } while (0)
+#else
+typedef struct user_namespace dm_idmap_t;
+#define dm_mnt_idmap(mnt)	mnt_user_ns(mnt)
+#define dm_rename_idmaps(rd, idmap) \
+	do { (rd)->old_mnt_userns = (idmap); (rd)->new_mnt_userns = (idmap); } while (0)
+#endif
+
+/* 6.5 removed generic_file_splice_read; copy_splice_read reads via read_iter. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define dm_splice_read	copy_splice_read
+#else
+#define dm_splice_read	generic_file_splice_read
+#endif
+
+/*
+ * Since 6.7 vfs_iter_write() takes the lower filesystem's freeze
+ * protection itself; before, its caller had to.
+ */
+static inline ssize_t dm_vfs_iter_write(struct file *file, struct iov_iter *iter,
+					loff_t *ppos, rwf_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	return vfs_iter_write(file, iter, ppos, flags);
+#else
+	ssize_t ret;
+
+	file_start_write(file);
+	ret = vfs_iter_write(file, iter, ppos, flags);
+	file_end_write(file);
+	return ret;
+#endif
+}
+
+/*
+ * Since 6.7 a getattr reached through vfs_getattr_nosec() carries
+ * AT_GETATTR_NOSEC, and a stacking filesystem must not pass it on to
+ * vfs_getattr(), which refuses it.
+ */
+static inline int dm_vfs_getattr(const struct path *path, struct kstat *stat,
+				 u32 request_mask, unsigned int flags)
+{
+#ifdef AT_GETATTR_NOSEC
+	if (flags & AT_GETATTR_NOSEC)
+		return vfs_getattr_nosec(path, stat, request_mask, flags);
+#endif
+	return vfs_getattr(path, stat, request_mask, flags);
+}
+
+/* 6.7 made the superblock's array of xattr handlers const. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+typedef const struct xattr_handler * const dm_xattr_handler_t;
+#else
+typedef const struct xattr_handler *dm_xattr_handler_t;
+#endif
+
 #endif /* _DMAPI_COMPAT_H */

@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 
 #include "core.h"
+#include "fs/dmapifs.h"
 
 /*
  * Limits are checked when set, so that no later allocation can be asked
@@ -151,10 +152,15 @@ static int __init dm_init(void)
 	err = misc_register(&dm_miscdev);
 	if (err)
 		goto out_event;
+	err = dmfs_init();
+	if (err)
+		goto out_misc;
 	pr_info("X/Open XDSM DMAPI, protocol %u.%u\n",
 		DMAPI_KERNEL_VERSION, DMAPI_KERNEL_MINOR_VERSION);
 	return 0;
 
+out_misc:
+	misc_deregister(&dm_miscdev);
 out_event:
 	dm_event_exit();
 out_session:
@@ -164,6 +170,7 @@ out_session:
 
 static void __exit dm_exit(void)
 {
+	dmfs_exit();
 	misc_deregister(&dm_miscdev);
 	dm_session_exit();
 	dm_event_exit();

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The dmapi filesystem: a stack of one layer over a lower XFS or ext4
+ * tree.  Every object of the mount has one lower object; data and
+ * metadata live there, and the dmapi layer keeps no page cache of its
+ * own.  Split as overlayfs splits itself: super.c (mount), namei.c
+ * (lookup, dentries, namespace operations), inode.c (attributes,
+ * permission), dir.c (readdir), file.c (I/O), xattr.c.
+ */
+#ifndef _DMAPI_FS_H
+#define _DMAPI_FS_H
+
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/path.h>
+
+#include "../compat.h"
+
+#define DMAPI_SUPER_MAGIC	0x444d4150	/* "DMAP" */
+
+/* The reserved xattr namespace of the persistent DMAPI state. */
+#define DMAPI_XATTR_PREFIX	"trusted.dmapi."
+
+/**
+ * struct dmfs_sb_info - a dmapi mount
+ * @lower: the lower tree's root, pinned for the life of the mount
+ */
+struct dmfs_sb_info {
+	struct path	lower;
+};
+
+/**
+ * struct dmfs_inode - the dmapi inode of one lower inode
+ * @lower: the lower inode, referenced
+ * @vfs_inode: the VFS inode
+ */
+struct dmfs_inode {
+	struct inode	*lower;
+	struct inode	vfs_inode;
+};
+
+static inline struct dmfs_sb_info *DMFS_SB(const struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+static inline struct dmfs_inode *DMFS_I(const struct inode *inode)
+{
+	return container_of(inode, struct dmfs_inode, vfs_inode);
+}
+
+static inline struct inode *dmfs_lower_inode(const struct inode *inode)
+{
+	return DMFS_I(inode)->lower;
+}
+
+/* A dmapi dentry's d_fsdata is its lower dentry, referenced. */
+static inline struct dentry *dmfs_lower_dentry(const struct dentry *dentry)
+{
+	return dentry->d_fsdata;
+}
+
+static inline struct vfsmount *dmfs_lower_mnt(const struct super_block *sb)
+{
+	return DMFS_SB(sb)->lower.mnt;
+}
+
+static inline dm_idmap_t *dmfs_lower_idmap(const struct super_block *sb)
+{
+	return dm_mnt_idmap(dmfs_lower_mnt(sb));
+}
+
+static inline void dmfs_lower_path(const struct dentry *dentry,
+				   struct path *path)
+{
+	path->mnt = dmfs_lower_mnt(dentry->d_sb);
+	path->dentry = dmfs_lower_dentry(dentry);
+}
+
+/* The lower file behind an open dmapi file. */
+static inline struct file *dmfs_lower_file(const struct file *file)
+{
+	return file->private_data;
+}
+
+/* super.c */
+int dmfs_init(void);
+void dmfs_exit(void);
+
+/* inode.c */
+struct inode *dmfs_iget(struct super_block *sb, struct inode *lower);
+void dmfs_copyattr(struct inode *inode);
+extern const struct inode_operations dmfs_file_iops;
+extern const struct inode_operations dmfs_symlink_iops;
+extern const struct inode_operations dmfs_special_iops;
+int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr);
+int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,
+		 struct kstat *stat, u32 request_mask, unsigned int flags);
+int dmfs_permission(dm_idmap_t *idmap, struct inode *inode, int mask);
+
+/* namei.c */
+extern const struct inode_operations dmfs_dir_iops;
+extern const struct dentry_operations dmfs_dentry_ops;
+
+/* dir.c */
+extern const struct file_operations dmfs_dir_fops;
+
+/* file.c */
+extern const struct file_operations dmfs_file_fops;
+extern const struct address_space_operations dmfs_aops;
+int dmfs_open_lower(struct file *file);
+int dmfs_release(struct inode *inode, struct file *file);
+loff_t dmfs_llseek(struct file *file, loff_t offset, int whence);
+
+/* xattr.c */
+extern dm_xattr_handler_t dmfs_xattr_handlers[];
+ssize_t dmfs_listxattr(struct dentry *dentry, char *list, size_t size);
+
+#endif /* _DMAPI_FS_H */

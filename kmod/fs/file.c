@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Files: an open dmapi file is a lower file.  Data goes straight to it,
+ * with no page cache of our own and no copy; a mapping is handed to the
+ * lower file, as overlayfs does.
+ */
+#include <linux/file.h>
+#include <linux/fs_stack.h>
+#include <linux/mm.h>
+#include <linux/uio.h>
+
+#include "dmapifs.h"
+
+/* Flags that fcntl(F_SETFL) may change after open and that I/O honours. */
+#define DMFS_RUNTIME_FLAGS	(O_APPEND | O_DIRECT | O_NONBLOCK | O_NOATIME)
+
+/**
+ * dmfs_open_lower - open the lower object of a dmapi file
+ * @file: the dmapi file being opened
+ *
+ * Return: 0 or a negative errno.
+ */
+int dmfs_open_lower(struct file *file)
+{
+	int flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+	struct file *lower;
+	struct path path;
+
+	dmfs_lower_path(file->f_path.dentry, &path);
+	lower = dentry_open(&path, flags, current_cred());
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	file->private_data = lower;
+	if (lower->f_mode & FMODE_CAN_ODIRECT)
+		file->f_mode |= FMODE_CAN_ODIRECT;
+	return 0;
+}
+
+/**
+ * dmfs_release - close the lower file
+ * @inode: the dmapi inode
+ * @file: the dmapi file
+ *
+ * Return: 0.
+ */
+int dmfs_release(struct inode *inode, struct file *file)
+{
+	fput(dmfs_lower_file(file));
+	return 0;
+}
+
+/**
+ * dmfs_llseek - seek the lower file and follow it
+ * @file: the dmapi file
+ * @offset: as for lseek(2)
+ * @whence: as for lseek(2), SEEK_DATA and SEEK_HOLE included
+ *
+ * Return: the new position or a negative errno.
+ */
+loff_t dmfs_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct file *lower = dmfs_lower_file(file);
+	loff_t ret;
+
+	/* Our position is the truth between calls; the lower file follows. */
+	inode_lock(file_inode(file));
+	lower->f_pos = file->f_pos;
+	ret = vfs_llseek(lower, offset, whence);
+	file->f_pos = lower->f_pos;
+	inode_unlock(file_inode(file));
+	return ret;
+}
+
+/* Let fcntl(F_SETFL) changes of our file reach the lower one. */
+static int dmfs_sync_flags(struct file *file)
+{
+	struct file *lower = dmfs_lower_file(file);
+	unsigned int flags = file->f_flags & DMFS_RUNTIME_FLAGS;
+	int err;
+
+	if ((lower->f_flags & DMFS_RUNTIME_FLAGS) == flags)
+		return 0;
+	if (lower->f_op->check_flags) {
+		err = lower->f_op->check_flags(flags);
+		if (err)
+			return err;
+	}
+	spin_lock(&lower->f_lock);
+	lower->f_flags = (lower->f_flags & ~DMFS_RUNTIME_FLAGS) | flags;
+	spin_unlock(&lower->f_lock);
+	return 0;
+}
+
+static rwf_t dmfs_iocb_to_rwf(int ki_flags)
+{
+	rwf_t flags = 0;
+
+	if (ki_flags & IOCB_NOWAIT)
+		flags |= RWF_NOWAIT;
+	if (ki_flags & IOCB_HIPRI)
+		flags |= RWF_HIPRI;
+	if (ki_flags & IOCB_DSYNC)
+		flags |= RWF_DSYNC;
+	if (ki_flags & IOCB_SYNC)
+		flags |= RWF_SYNC;
+	return flags;
+}
+
+static ssize_t dmfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *file = iocb->ki_filp;
+	struct file *lower = dmfs_lower_file(file);
+	ssize_t ret;
+
+	if (!iov_iter_count(to))
+		return 0;
+	ret = dmfs_sync_flags(file);
+	if (ret)
+		return ret;
+	ret = vfs_iter_read(lower, to, &iocb->ki_pos,
+			    dmfs_iocb_to_rwf(iocb->ki_flags));
+	fsstack_copy_attr_atime(file_inode(file), file_inode(lower));
+	return ret;
+}
+
+static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct file *file = iocb->ki_filp;
+	struct file *lower = dmfs_lower_file(file);
+	struct inode *inode = file_inode(file);
+	rwf_t flags = dmfs_iocb_to_rwf(iocb->ki_flags);
+	ssize_t ret;
+
+	if (!iov_iter_count(from))
+		return 0;
+	ret = dmfs_sync_flags(file);
+	if (ret)
+		return ret;
+	/* O_APPEND places the write at the lower file's end. */
+	if (iocb->ki_flags & IOCB_APPEND)
+		flags |= RWF_APPEND;
+	ret = dm_vfs_iter_write(lower, from, &iocb->ki_pos, flags);
+	dmfs_copyattr(inode);
+	return ret;
+}
+
+static int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct file *lower = dmfs_lower_file(file);
+	int err;
+
+	if (!lower->f_op->mmap)
+		return -ENODEV;
+	vma_set_file(vma, lower);
+	err = call_mmap(lower, vma);
+	file_accessed(file);
+	return err;
+}
+
+static int dmfs_fsync(struct file *file, loff_t start, loff_t end,
+		      int datasync)
+{
+	return vfs_fsync_range(dmfs_lower_file(file), start, end, datasync);
+}
+
+static long dmfs_fallocate(struct file *file, int mode, loff_t offset,
+			   loff_t len)
+{
+	long err = vfs_fallocate(dmfs_lower_file(file), mode, offset, len);
+
+	dmfs_copyattr(file_inode(file));
+	return err;
+}
+
+static int dmfs_flush(struct file *file, fl_owner_t id)
+{
+	struct file *lower = dmfs_lower_file(file);
+
+	if (lower->f_op->flush)
+		return lower->f_op->flush(lower, id);
+	return 0;
+}
+
+static int dmfs_file_open(struct inode *inode, struct file *file)
+{
+	return dmfs_open_lower(file);
+}
+
+static ssize_t dmfs_copy_file_range(struct file *in, loff_t pos_in,
+				    struct file *out, loff_t pos_out,
+				    size_t len, unsigned int flags)
+{
+	ssize_t ret;
+
+	if (in->f_op != &dmfs_file_fops || out->f_op != &dmfs_file_fops)
+		return -EXDEV;
+	ret = vfs_copy_file_range(dmfs_lower_file(in), pos_in,
+				  dmfs_lower_file(out), pos_out, len, flags);
+	dmfs_copyattr(file_inode(out));
+	return ret;
+}
+
+static loff_t dmfs_remap_file_range(struct file *in, loff_t pos_in,
+				    struct file *out, loff_t pos_out,
+				    loff_t len, unsigned int flags)
+{
+	struct file *lower_in = dmfs_lower_file(in);
+	struct file *lower_out = dmfs_lower_file(out);
+	loff_t ret;
+
+	if (in->f_op != &dmfs_file_fops || out->f_op != &dmfs_file_fops)
+		return -EXDEV;
+	if (flags & REMAP_FILE_DEDUP)
+		ret = vfs_dedupe_file_range_one(lower_in, pos_in, lower_out,
+						 pos_out, len, flags);
+	else
+		ret = vfs_clone_file_range(lower_in, pos_in, lower_out,
+					   pos_out, len, flags);
+	dmfs_copyattr(file_inode(out));
+	return ret;
+}
+
+const struct file_operations dmfs_file_fops = {
+	.open		= dmfs_file_open,
+	.release	= dmfs_release,
+	.llseek		= dmfs_llseek,
+	.read_iter	= dmfs_read_iter,
+	.write_iter	= dmfs_write_iter,
+	.splice_read	= dm_splice_read,
+	.splice_write	= iter_file_splice_write,
+	.mmap		= dmfs_mmap,
+	.fsync		= dmfs_fsync,
+	.fallocate	= dmfs_fallocate,
+	.flush		= dmfs_flush,
+	.copy_file_range = dmfs_copy_file_range,
+	.remap_file_range = dmfs_remap_file_range,
+};
+
+/*
+ * We have no page cache: the a_ops only tell the VFS that O_DIRECT may
+ * be asked for (the lower file decides at open).
+ */
+const struct address_space_operations dmfs_aops = {
+	.direct_IO	= noop_direct_IO,
+};

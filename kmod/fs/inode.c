@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmapi inodes: one for each lower inode, found by the lower inode's
+ * address; attributes, permission and the operations of non-directories.
+ */
+#include <linux/fiemap.h>
+#include <linux/fileattr.h>
+#include <linux/fs_stack.h>
+#include <linux/namei.h>
+
+#include "dmapifs.h"
+
+/**
+ * dmfs_copyattr - refresh a dmapi inode from its lower inode
+ * @inode: the dmapi inode
+ *
+ * The lower inode is the truth; ours mirrors it for the VFS checks that
+ * read the inode directly (type, size for llseek, times for the page).
+ */
+void dmfs_copyattr(struct inode *inode)
+{
+	struct inode *lower = dmfs_lower_inode(inode);
+
+	fsstack_copy_attr_all(inode, lower);
+	fsstack_copy_inode_size(inode, lower);
+}
+
+static int dmfs_inode_test(struct inode *inode, void *lower)
+{
+	return DMFS_I(inode)->lower == lower;
+}
+
+static int dmfs_inode_set(struct inode *inode, void *lower)
+{
+	DMFS_I(inode)->lower = igrab(lower);
+	return DMFS_I(inode)->lower ? 0 : -ESTALE;
+}
+
+static void dmfs_init_inode(struct inode *inode, struct inode *lower)
+{
+	umode_t mode = lower->i_mode;
+
+	inode->i_ino = lower->i_ino;
+	inode->i_mode = mode;
+	inode->i_generation = lower->i_generation;
+	inode->i_flags |= S_NOATIME | S_NOCMTIME;
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		inode->i_op = &dmfs_file_iops;
+		inode->i_fop = &dmfs_file_fops;
+		inode->i_mapping->a_ops = &dmfs_aops;
+		break;
+	case S_IFDIR:
+		inode->i_op = &dmfs_dir_iops;
+		inode->i_fop = &dmfs_dir_fops;
+		break;
+	case S_IFLNK:
+		inode->i_op = &dmfs_symlink_iops;
+		break;
+	default:
+		inode->i_op = &dmfs_special_iops;
+		init_special_inode(inode, mode, lower->i_rdev);
+		break;
+	}
+	dmfs_copyattr(inode);
+}
+
+/**
+ * dmfs_iget - the dmapi inode of a lower inode
+ * @sb: the dmapi superblock
+ * @lower: the lower inode
+ *
+ * Return: the inode, referenced, or an ERR_PTR.
+ */
+struct inode *dmfs_iget(struct super_block *sb, struct inode *lower)
+{
+	struct inode *inode;
+
+	inode = iget5_locked(sb, (unsigned long)lower, dmfs_inode_test,
+			     dmfs_inode_set, lower);
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	if (!(inode->i_state & I_NEW))
+		return inode;
+	dmfs_init_inode(inode, lower);
+	unlock_new_inode(inode);
+	return inode;
+}
+
+/**
+ * dmfs_permission - check access against the lower inode
+ * @idmap: the idmapping of our mount (unused: the lower mount's counts)
+ * @inode: the dmapi inode
+ * @mask: the access asked for
+ *
+ * Return: 0 or a negative errno.
+ */
+int dmfs_permission(dm_idmap_t *idmap, struct inode *inode, int mask)
+{
+	return inode_permission(dmfs_lower_idmap(inode->i_sb),
+				dmfs_lower_inode(inode), mask);
+}
+
+/**
+ * dmfs_getattr - the lower object's attributes, unchanged
+ * @idmap: the idmapping of our mount
+ * @path: the dmapi object
+ * @stat: filled in
+ * @request_mask: what the caller asks for
+ * @flags: AT_* flags of the stat call
+ *
+ * st_ino and st_dev are the lower object's, so that they are stable
+ * across remounts and equal to what the lower filesystem reports.
+ *
+ * Return: 0 or a negative errno.
+ */
+int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,
+		 struct kstat *stat, u32 request_mask, unsigned int flags)
+{
+	struct path lower;
+	int err;
+
+	dmfs_lower_path(path->dentry, &lower);
+	err = dm_vfs_getattr(&lower, stat, request_mask, flags);
+	if (!err)
+		dmfs_copyattr(d_inode(path->dentry));
+	return err;
+}
+
+/**
+ * dmfs_setattr - change the lower object's attributes
+ * @idmap: the idmapping of our mount
+ * @dentry: the dmapi object
+ * @attr: what to change
+ *
+ * The lower filesystem makes every check and the change; the caller's
+ * open file (ATTR_FILE) is ours, so it is not passed down.
+ *
+ * Return: 0 or a negative errno.
+ */
+int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
+{
+	struct dentry *lower = dmfs_lower_dentry(dentry);
+	struct vfsmount *mnt = dmfs_lower_mnt(dentry->d_sb);
+	struct iattr lower_attr = *attr;
+	int err;
+
+	/* The lower filesystem kills the privileges itself on a mode change. */
+	if (lower_attr.ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
+		lower_attr.ia_valid &= ~ATTR_MODE;
+	lower_attr.ia_valid &= ~ATTR_FILE;
+	lower_attr.ia_file = NULL;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	inode_lock(d_inode(lower));
+	err = notify_change(dm_mnt_idmap(mnt), lower, &lower_attr, NULL);
+	inode_unlock(d_inode(lower));
+	mnt_drop_write(mnt);
+	dmfs_copyattr(d_inode(dentry));
+	return err;
+}
+
+static int dmfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
+		       u64 start, u64 len)
+{
+	struct inode *lower = dmfs_lower_inode(inode);
+
+	if (!lower->i_op->fiemap)
+		return -EOPNOTSUPP;
+	return lower->i_op->fiemap(lower, fieinfo, start, len);
+}
+
+static int dmfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
+{
+	return vfs_fileattr_get(dmfs_lower_dentry(dentry), fa);
+}
+
+static int dmfs_fileattr_set(dm_idmap_t *idmap, struct dentry *dentry,
+			     struct fileattr *fa)
+{
+	struct vfsmount *mnt = dmfs_lower_mnt(dentry->d_sb);
+	int err;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	err = vfs_fileattr_set(dm_mnt_idmap(mnt), dmfs_lower_dentry(dentry), fa);
+	mnt_drop_write(mnt);
+	dmfs_copyattr(d_inode(dentry));
+	return err;
+}
+
+static const char *dmfs_get_link(struct dentry *dentry, struct inode *inode,
+				 struct delayed_call *done)
+{
+	if (!dentry)
+		return ERR_PTR(-ECHILD);
+	return vfs_get_link(dmfs_lower_dentry(dentry), done);
+}
+
+const struct inode_operations dmfs_file_iops = {
+	.permission	= dmfs_permission,
+	.getattr	= dmfs_getattr,
+	.setattr	= dmfs_setattr,
+	.listxattr	= dmfs_listxattr,
+	.fiemap		= dmfs_fiemap,
+	.fileattr_get	= dmfs_fileattr_get,
+	.fileattr_set	= dmfs_fileattr_set,
+};
+
+const struct inode_operations dmfs_symlink_iops = {
+	.get_link	= dmfs_get_link,
+	.getattr	= dmfs_getattr,
+	.setattr	= dmfs_setattr,
+	.listxattr	= dmfs_listxattr,
+};
+
+const struct inode_operations dmfs_special_iops = {
+	.permission	= dmfs_permission,
+	.getattr	= dmfs_getattr,
+	.setattr	= dmfs_setattr,
+	.listxattr	= dmfs_listxattr,
+};

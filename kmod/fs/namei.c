@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Names: lookup, the dentries that tie each dmapi name to its lower
+ * dentry, and the operations that change the namespace.
+ *
+ * Every change is made by the VFS on the lower directory, under the lower
+ * directory's lock, with a lower dentry looked up afresh under that lock:
+ * the lower tree may also be changed by processes that do not go through
+ * the mount, and the lower filesystem is the truth.
+ */
+#include <linux/fs_stack.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+
+#include "dmapifs.h"
+
+static int dmfs_d_revalidate(struct dentry *dentry, unsigned int flags)
+{
+	struct dentry *lower;
+	struct inode *inode;
+
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+	lower = dmfs_lower_dentry(dentry);
+	if (!lower || d_unhashed(lower))
+		return 0;
+	if (lower->d_flags & DCACHE_OP_REVALIDATE) {
+		int ret = lower->d_op->d_revalidate(lower, flags);
+
+		if (ret <= 0)
+			return ret;
+	}
+	/* Changed below us: renamed away, or created or removed directly. */
+	if (!IS_ROOT(dentry) &&
+	    dmfs_lower_dentry(dentry->d_parent) != lower->d_parent)
+		return 0;
+	inode = d_inode(dentry);
+	if (!inode != d_is_negative(lower))
+		return 0;
+	if (inode && dmfs_lower_inode(inode) != d_inode(lower))
+		return 0;
+	return 1;
+}
+
+static void dmfs_d_release(struct dentry *dentry)
+{
+	dput(dentry->d_fsdata);
+}
+
+const struct dentry_operations dmfs_dentry_ops = {
+	.d_revalidate	= dmfs_d_revalidate,
+	.d_release	= dmfs_d_release,
+};
+
+/* Tie @dentry to @lower, replacing what it was tied to.  Takes @lower. */
+static void dmfs_set_lower(struct dentry *dentry, struct dentry *lower)
+{
+	struct dentry *old = dentry->d_fsdata;
+
+	dentry->d_fsdata = lower;
+	dput(old);
+}
+
+static struct dentry *dmfs_lookup(struct inode *dir, struct dentry *dentry,
+				  unsigned int flags)
+{
+	struct dentry *lower_parent = dmfs_lower_dentry(dentry->d_parent);
+	struct inode *inode = NULL;
+	struct dentry *lower;
+
+	lower = lookup_one_len_unlocked(dentry->d_name.name, lower_parent,
+					dentry->d_name.len);
+	if (IS_ERR(lower))
+		return ERR_CAST(lower);
+	if (d_is_positive(lower)) {
+		inode = dmfs_iget(dir->i_sb, d_inode(lower));
+		if (IS_ERR(inode)) {
+			dput(lower);
+			return ERR_CAST(inode);
+		}
+	}
+	dmfs_set_lower(dentry, lower);
+	return d_splice_alias(inode, dentry);
+}
+
+/*
+ * Lock the lower directory of @dentry's parent for a change and look the
+ * name up in it afresh.  Returns the lower dentry, referenced, with the
+ * lower directory locked and write access to the lower mount taken.
+ */
+static struct dentry *dmfs_lock_lower(struct dentry *dentry)
+{
+	struct dentry *lower_parent = dmfs_lower_dentry(dentry->d_parent);
+	struct vfsmount *mnt = dmfs_lower_mnt(dentry->d_sb);
+	struct dentry *lower;
+	int err;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return ERR_PTR(err);
+	inode_lock_nested(d_inode(lower_parent), I_MUTEX_PARENT);
+	lower = lookup_one_len(dentry->d_name.name, lower_parent,
+			       dentry->d_name.len);
+	if (IS_ERR(lower)) {
+		inode_unlock(d_inode(lower_parent));
+		mnt_drop_write(mnt);
+	}
+	return lower;
+}
+
+static void dmfs_unlock_lower(struct dentry *dentry, struct dentry *lower)
+{
+	struct dentry *lower_parent = dmfs_lower_dentry(dentry->d_parent);
+
+	inode_unlock(d_inode(lower_parent));
+	mnt_drop_write(dmfs_lower_mnt(dentry->d_sb));
+	dput(lower);
+}
+
+/* Our view of a directory after a change below it. */
+static void dmfs_dir_changed(struct inode *dir)
+{
+	dmfs_copyattr(dir);
+}
+
+/*
+ * After a successful create, tie @dentry to the new lower object and
+ * instantiate it.
+ */
+static int dmfs_instantiate(struct dentry *dentry, struct dentry *lower)
+{
+	struct inode *inode;
+
+	if (d_is_negative(lower) || d_unhashed(lower))
+		return -ENOENT;	/* gone again before we got here */
+	inode = dmfs_iget(dentry->d_sb, d_inode(lower));
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
+	dmfs_set_lower(dentry, dget(lower));
+	d_instantiate(dentry, inode);
+	return 0;
+}
+
+static int dmfs_create_object(struct inode *dir, struct dentry *dentry,
+			      umode_t mode, dev_t rdev, const char *link,
+			      bool excl)
+{
+	dm_idmap_t *idmap = dmfs_lower_idmap(dir->i_sb);
+	struct dentry *lower = dmfs_lock_lower(dentry);
+	struct inode *lower_dir;
+	int err;
+
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	lower_dir = d_inode(lower->d_parent);
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		err = vfs_create(idmap, lower_dir, lower, mode, excl);
+		break;
+	case S_IFDIR:
+		err = vfs_mkdir(idmap, lower_dir, lower, mode);
+		break;
+	case S_IFLNK:
+		err = vfs_symlink(idmap, lower_dir, lower, link);
+		break;
+	default:
+		err = vfs_mknod(idmap, lower_dir, lower, mode, rdev);
+		break;
+	}
+	if (!err)
+		err = dmfs_instantiate(dentry, lower);
+	dmfs_dir_changed(dir);
+	dmfs_unlock_lower(dentry, lower);
+	return err;
+}
+
+static int dmfs_create(dm_idmap_t *idmap, struct inode *dir,
+		       struct dentry *dentry, umode_t mode, bool excl)
+{
+	return dmfs_create_object(dir, dentry, (mode & 07777) | S_IFREG, 0,
+				  NULL, excl);
+}
+
+static int dmfs_mkdir(dm_idmap_t *idmap, struct inode *dir,
+		      struct dentry *dentry, umode_t mode)
+{
+	return dmfs_create_object(dir, dentry, (mode & 07777) | S_IFDIR, 0,
+				  NULL, false);
+}
+
+static int dmfs_mknod(dm_idmap_t *idmap, struct inode *dir,
+		      struct dentry *dentry, umode_t mode, dev_t rdev)
+{
+	return dmfs_create_object(dir, dentry, mode, rdev, NULL, false);
+}
+
+static int dmfs_symlink(dm_idmap_t *idmap, struct inode *dir,
+			struct dentry *dentry, const char *link)
+{
+	return dmfs_create_object(dir, dentry, S_IFLNK, 0, link, false);
+}
+
+static int dmfs_link(struct dentry *old, struct inode *dir,
+		     struct dentry *dentry)
+{
+	dm_idmap_t *idmap = dmfs_lower_idmap(dir->i_sb);
+	struct dentry *lower_old = dmfs_lower_dentry(old);
+	struct dentry *lower;
+	int err;
+
+	lower = dmfs_lock_lower(dentry);
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	err = vfs_link(lower_old, idmap, d_inode(lower->d_parent), lower, NULL);
+	if (!err)
+		err = dmfs_instantiate(dentry, lower);
+	dmfs_copyattr(d_inode(old));
+	dmfs_dir_changed(dir);
+	dmfs_unlock_lower(dentry, lower);
+	return err;
+}
+
+/*
+ * The lower dentry of @dentry looked up afresh under the lower parent's
+ * lock must still be its object: otherwise the lower tree changed behind
+ * our back and the operation would hit another object.
+ */
+static int dmfs_check_same(struct dentry *dentry, struct dentry *lower)
+{
+	if (d_is_negative(lower) ||
+	    d_inode(lower) != dmfs_lower_inode(d_inode(dentry)))
+		return -ESTALE;
+	return 0;
+}
+
+static int dmfs_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
+{
+	dm_idmap_t *idmap = dmfs_lower_idmap(dir->i_sb);
+	struct dentry *lower = dmfs_lock_lower(dentry);
+	struct inode *lower_dir;
+	int err;
+
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	lower_dir = d_inode(lower->d_parent);
+	err = dmfs_check_same(dentry, lower);
+	if (!err && is_dir)
+		err = vfs_rmdir(idmap, lower_dir, lower);
+	else if (!err)
+		err = vfs_unlink(idmap, lower_dir, lower, NULL);
+	if (!err) {
+		set_nlink(d_inode(dentry), d_inode(lower) ?
+			  d_inode(lower)->i_nlink : 0);
+		if (is_dir)
+			clear_nlink(d_inode(dentry));
+	}
+	dmfs_copyattr(dir);
+	dmfs_unlock_lower(dentry, lower);
+	return err;
+}
+
+static int dmfs_unlink(struct inode *dir, struct dentry *dentry)
+{
+	return dmfs_remove(dir, dentry, false);
+}
+
+static int dmfs_rmdir(struct inode *dir, struct dentry *dentry)
+{
+	return dmfs_remove(dir, dentry, true);
+}
+
+static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
+		       struct dentry *old, struct inode *newdir,
+		       struct dentry *new, unsigned int flags)
+{
+	struct dentry *lower_olddir = dmfs_lower_dentry(old->d_parent);
+	struct dentry *lower_newdir = dmfs_lower_dentry(new->d_parent);
+	struct vfsmount *mnt = dmfs_lower_mnt(old->d_sb);
+	struct renamedata rd = {};
+	struct dentry *lower_old, *lower_new, *trap;
+	int err;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	trap = lock_rename(lower_newdir, lower_olddir);
+	if (IS_ERR(trap)) {
+		err = PTR_ERR(trap);
+		goto out_drop_write;
+	}
+	lower_old = lookup_one_len(old->d_name.name, lower_olddir,
+				   old->d_name.len);
+	err = PTR_ERR(lower_old);
+	if (IS_ERR(lower_old))
+		goto out_unlock;
+	err = dmfs_check_same(old, lower_old);
+	if (err)
+		goto out_put_old;
+	lower_new = lookup_one_len(new->d_name.name, lower_newdir,
+				   new->d_name.len);
+	err = PTR_ERR(lower_new);
+	if (IS_ERR(lower_new))
+		goto out_put_old;
+	err = -ESTALE;
+	if (d_inode(new) ? dmfs_check_same(new, lower_new) :
+			   d_is_positive(lower_new))
+		goto out_put_new;
+	err = -EINVAL;
+	if (lower_old == trap)
+		goto out_put_new;
+	err = -ENOTEMPTY;
+	if (lower_new == trap)
+		goto out_put_new;
+
+	rd.old_dir = d_inode(lower_olddir);
+	rd.old_dentry = lower_old;
+	rd.new_dir = d_inode(lower_newdir);
+	rd.new_dentry = lower_new;
+	rd.flags = flags;
+	dm_rename_idmaps(&rd, dm_mnt_idmap(mnt));
+	err = vfs_rename(&rd);
+	if (!err) {
+		/*
+		 * The VFS moves our dentries as the lower ones moved: @old
+		 * takes the new name, and with RENAME_EXCHANGE @new the old.
+		 */
+		dmfs_set_lower(old, dget(lower_old));
+		if (flags & RENAME_EXCHANGE)
+			dmfs_set_lower(new, dget(lower_new));
+		if (d_inode(new) && !(flags & RENAME_EXCHANGE))
+			dmfs_copyattr(d_inode(new));
+	}
+	dmfs_copyattr(olddir);
+	if (newdir != olddir)
+		dmfs_copyattr(newdir);
+out_put_new:
+	dput(lower_new);
+out_put_old:
+	dput(lower_old);
+out_unlock:
+	unlock_rename(lower_newdir, lower_olddir);
+out_drop_write:
+	mnt_drop_write(mnt);
+	return err;
+}
+
+const struct inode_operations dmfs_dir_iops = {
+	.lookup		= dmfs_lookup,
+	.create		= dmfs_create,
+	.mkdir		= dmfs_mkdir,
+	.mknod		= dmfs_mknod,
+	.symlink	= dmfs_symlink,
+	.link		= dmfs_link,
+	.unlink		= dmfs_unlink,
+	.rmdir		= dmfs_rmdir,
+	.rename		= dmfs_rename,
+	.permission	= dmfs_permission,
+	.getattr	= dmfs_getattr,
+	.setattr	= dmfs_setattr,
+	.listxattr	= dmfs_listxattr,
+};

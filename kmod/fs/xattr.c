@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Extended attributes: every namespace passes through to the lower
+ * object, except trusted.dmapi.*, where the persistent DMAPI state lives:
+ * through the mount it is invisible (absent from lists, ENODATA to read)
+ * and untouchable (EPERM to set or remove).
+ */
+#include <linux/slab.h>
+#include <linux/xattr.h>
+
+#include "dmapifs.h"
+
+static bool dmfs_xattr_reserved(const char *name)
+{
+	return !strncmp(name, DMAPI_XATTR_PREFIX, strlen(DMAPI_XATTR_PREFIX));
+}
+
+static int dmfs_xattr_get(const struct xattr_handler *handler,
+			  struct dentry *dentry, struct inode *inode,
+			  const char *name, void *buffer, size_t size)
+{
+	if (dmfs_xattr_reserved(name))
+		return -ENODATA;
+	return vfs_getxattr(dmfs_lower_idmap(inode->i_sb),
+			    dmfs_lower_dentry(dentry), name, buffer, size);
+}
+
+static int dmfs_xattr_set(const struct xattr_handler *handler,
+			  dm_idmap_t *idmap, struct dentry *dentry,
+			  struct inode *inode, const char *name,
+			  const void *value, size_t size, int flags)
+{
+	struct vfsmount *mnt = dmfs_lower_mnt(dentry->d_sb);
+	struct dentry *lower = dmfs_lower_dentry(dentry);
+	int err;
+
+	if (dmfs_xattr_reserved(name))
+		return -EPERM;
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	if (value)
+		err = vfs_setxattr(dm_mnt_idmap(mnt), lower, name, value, size,
+				   flags);
+	else
+		err = vfs_removexattr(dm_mnt_idmap(mnt), lower, name);
+	mnt_drop_write(mnt);
+	dmfs_copyattr(inode);
+	return err;
+}
+
+/*
+ * The catch-all handler: its empty prefix matches every name the VFS
+ * does not handle itself.
+ */
+static const struct xattr_handler dmfs_xattr_handler = {
+	.prefix	= "",
+	.get	= dmfs_xattr_get,
+	.set	= dmfs_xattr_set,
+};
+
+dm_xattr_handler_t dmfs_xattr_handlers[] = {
+	&dmfs_xattr_handler,
+	NULL
+};
+
+/* Remove the reserved names from a list of @len bytes; returns the rest. */
+static ssize_t dmfs_filter_list(char *list, ssize_t len)
+{
+	char *src = list, *dst = list, *end = list + len;
+
+	while (src < end) {
+		size_t n = strnlen(src, end - src) + 1;
+
+		if (!dmfs_xattr_reserved(src)) {
+			memmove(dst, src, n);
+			dst += n;
+		}
+		src += n;
+	}
+	return dst - list;
+}
+
+/**
+ * dmfs_listxattr - the lower object's xattr names without trusted.dmapi.*
+ * @dentry: the dmapi object
+ * @list: where to store the names, or NULL to ask for the size
+ * @size: its size
+ *
+ * Return: the bytes of the list, or a negative errno (-ERANGE when @size
+ * is too small).
+ */
+ssize_t dmfs_listxattr(struct dentry *dentry, char *list, size_t size)
+{
+	struct dentry *lower = dmfs_lower_dentry(dentry);
+	ssize_t len;
+	char *buf;
+
+	/* The hidden names count in the lower size: fetch, filter, copy. */
+	for (;;) {
+		len = vfs_listxattr(lower, NULL, 0);
+		if (len <= 0)
+			return len;
+		buf = kvmalloc(len, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		len = vfs_listxattr(lower, buf, len);
+		if (len != -ERANGE)
+			break;
+		kvfree(buf);	/* grew meanwhile */
+	}
+	if (len > 0) {
+		len = dmfs_filter_list(buf, len);
+		if (size && len > size)
+			len = -ERANGE;
+		else if (size)
+			memcpy(list, buf, len);
+	}
+	kvfree(buf);
+	return len;
+}
