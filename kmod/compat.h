@@ -74,6 +74,15 @@ static inline int dm_vfs_getattr(const struct path *path, struct kstat *stat,
 	return vfs_getattr(path, stat, request_mask, flags);
 }
 
+/*
+ * Since 6.2 POSIX ACLs never reach xattr handlers: the VFS asks the
+ * inode's ->get_acl and ->set_acl, so a stacking filesystem must provide
+ * them to pass ACLs through.  Before, our catch-all xattr handler did.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define DM_HAVE_ACL_IOPS	1
+#endif
+
 /* 6.7 made the superblock's array of xattr handlers const. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
 typedef const struct xattr_handler * const dm_xattr_handler_t;

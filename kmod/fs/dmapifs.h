@@ -112,6 +112,17 @@ int dmfs_open_lower(struct file *file);
 int dmfs_release(struct inode *inode, struct file *file);
 loff_t dmfs_llseek(struct file *file, loff_t offset, int whence);
 
+/* acl.c: the ACL inode operations, where the VFS wants them */
+#ifdef DM_HAVE_ACL_IOPS
+struct posix_acl *dmfs_get_acl(dm_idmap_t *idmap, struct dentry *dentry,
+			       int type);
+int dmfs_set_acl(dm_idmap_t *idmap, struct dentry *dentry,
+		 struct posix_acl *acl, int type);
+#define DMFS_ACL_IOPS	.get_acl = dmfs_get_acl, .set_acl = dmfs_set_acl,
+#else
+#define DMFS_ACL_IOPS
+#endif
+
 /* xattr.c */
 extern dm_xattr_handler_t dmfs_xattr_handlers[];
 ssize_t dmfs_listxattr(struct dentry *dentry, char *list, size_t size);

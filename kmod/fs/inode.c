@@ -205,6 +205,7 @@ const struct inode_operations dmfs_file_iops = {
 	.getattr	= dmfs_getattr,
 	.setattr	= dmfs_setattr,
 	.listxattr	= dmfs_listxattr,
+	DMFS_ACL_IOPS
 	.fiemap		= dmfs_fiemap,
 	.fileattr_get	= dmfs_fileattr_get,
 	.fileattr_set	= dmfs_fileattr_set,
@@ -215,6 +216,7 @@ const struct inode_operations dmfs_symlink_iops = {
 	.getattr	= dmfs_getattr,
 	.setattr	= dmfs_setattr,
 	.listxattr	= dmfs_listxattr,
+	DMFS_ACL_IOPS
 };
 
 const struct inode_operations dmfs_special_iops = {
@@ -222,4 +224,5 @@ const struct inode_operations dmfs_special_iops = {
 	.getattr	= dmfs_getattr,
 	.setattr	= dmfs_setattr,
 	.listxattr	= dmfs_listxattr,
+	DMFS_ACL_IOPS
 };

@@ -358,4 +358,5 @@ const struct inode_operations dmfs_dir_iops = {
 	.getattr	= dmfs_getattr,
 	.setattr	= dmfs_setattr,
 	.listxattr	= dmfs_listxattr,
+	DMFS_ACL_IOPS
 };

@@ -129,7 +129,11 @@ static int dmfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_time_min = lower_sb->s_time_min;
 	sb->s_time_max = lower_sb->s_time_max;
 	sb->s_stack_depth = lower_sb->s_stack_depth + 1;
-	sb->s_flags |= lower_sb->s_flags & SB_RDONLY;
+	/*
+	 * With the lower filesystem's SB_POSIXACL the VFS leaves the umask to
+	 * it, which applies it only where no default ACL says otherwise.
+	 */
+	sb->s_flags |= lower_sb->s_flags & (SB_RDONLY | SB_POSIXACL);
 
 	root_inode = dmfs_iget(sb, d_inode(sbi->lower.dentry));
 	if (IS_ERR(root_inode))

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dmapi filesystem type: what mounting accepts and refuses, what the
+ * mount shows of the lower tree, and the reserved xattr namespace.  The
+ * operation-by-operation equivalence with the lower filesystem is proven
+ * by tests/difftest; these are the cases a random walk does not reach.
+ * Needs the scratch filesystem of dmapi-vm --fs at /mnt/scratch.
+ */
+#include "dmtest.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace dmtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr long kDmapiMagic = 0x444d4150;
+
+std::string slurp(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void spit(const std::string &path, const std::string &data)
+{
+	std::ofstream out(path, std::ios::binary | std::ios::trunc);
+	out << data;
+}
+
+/* A lower tree and a dmapi mount of it, both under the scratch fs. */
+class DmapiMount : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		struct statfs sfs;
+		if (statfs("/mnt/scratch", &sfs) != 0)
+			GTEST_SKIP() << "no scratch filesystem at /mnt/scratch";
+		auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
+		base_ = std::string("/mnt/scratch/fs-") + info->name();
+		lower_ = base_ + "/lower";
+		mnt_ = base_ + "/mnt";
+		fs::remove_all(base_);
+		fs::create_directories(lower_);
+		fs::create_directories(mnt_);
+		ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
+			<< strerror(errno);
+		mounted_ = true;
+	}
+
+	void TearDown() override
+	{
+		if (mounted_) {
+			EXPECT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
+		}
+		fs::remove_all(base_);
+	}
+
+	std::string base_, lower_, mnt_;
+	bool mounted_ = false;
+};
+
+TEST_F(DmapiMount, ReportsItsOwnTypeAndTheLowerSpace)
+{
+	struct statfs ours, lower;
+	ASSERT_EQ(statfs(mnt_.c_str(), &ours), 0);
+	ASSERT_EQ(statfs(lower_.c_str(), &lower), 0);
+	EXPECT_EQ(ours.f_type, kDmapiMagic);
+	EXPECT_EQ(ours.f_bsize, lower.f_bsize);
+	EXPECT_EQ(ours.f_blocks, lower.f_blocks);
+	EXPECT_EQ(ours.f_namelen, lower.f_namelen);
+}
+
+TEST_F(DmapiMount, InodeNumbersAndDeviceAreTheLowerOnes)
+{
+	spit(lower_ + "/f", "x");
+	struct stat ours, lower;
+	ASSERT_EQ(stat((mnt_ + "/f").c_str(), &ours), 0);
+	ASSERT_EQ(stat((lower_ + "/f").c_str(), &lower), 0);
+	EXPECT_EQ(ours.st_ino, lower.st_ino);
+	EXPECT_EQ(ours.st_dev, lower.st_dev);
+	/* And stay so across a remount. */
+	ASSERT_EQ(umount(mnt_.c_str()), 0);
+	ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0);
+	struct stat again;
+	ASSERT_EQ(stat((mnt_ + "/f").c_str(), &again), 0);
+	EXPECT_EQ(again.st_ino, ours.st_ino);
+	EXPECT_EQ(again.st_dev, ours.st_dev);
+}
+
+TEST_F(DmapiMount, DataGoesStraightToTheLowerFile)
+{
+	spit(mnt_ + "/f", "through the mount");
+	EXPECT_EQ(slurp(lower_ + "/f"), "through the mount");
+	/* No page cache of our own: a lower write is seen at once. */
+	spit(lower_ + "/f", "behind the mount");
+	EXPECT_EQ(slurp(mnt_ + "/f"), "behind the mount");
+}
+
+TEST_F(DmapiMount, MappingsShareTheLowerPages)
+{
+	spit(lower_ + "/f", std::string(4096, 'a'));
+	int fd = open((mnt_ + "/f").c_str(), O_RDWR);
+	ASSERT_GE(fd, 0);
+	auto *p = static_cast<char *>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+					   MAP_SHARED, fd, 0));
+	ASSERT_NE(p, MAP_FAILED);
+	p[0] = 'M';
+	int lfd = open((lower_ + "/f").c_str(), O_RDWR);
+	ASSERT_GE(lfd, 0);
+	char c = 0;
+	EXPECT_EQ(pread(lfd, &c, 1, 0), 1);
+	EXPECT_EQ(c, 'M');	/* before any msync: the same page */
+	EXPECT_EQ(pwrite(lfd, "L", 1, 1), 1);
+	EXPECT_EQ(p[1], 'L');
+	munmap(p, 4096);
+	close(lfd);
+	close(fd);
+}
+
+TEST_F(DmapiMount, ChangesBehindTheMountAreSeen)
+{
+	fs::create_directories(mnt_ + "/d");
+	spit(mnt_ + "/d/f", "1");
+	ASSERT_EQ(rename((lower_ + "/d/f").c_str(), (lower_ + "/g").c_str()), 0);
+	struct stat st;
+	EXPECT_EQ(stat((mnt_ + "/d/f").c_str(), &st), -1);
+	EXPECT_EQ(errno, ENOENT);
+	EXPECT_EQ(slurp(mnt_ + "/g"), "1");
+	ASSERT_EQ(unlink((lower_ + "/g").c_str()), 0);
+	EXPECT_EQ(stat((mnt_ + "/g").c_str(), &st), -1);
+	spit(lower_ + "/g", "2");
+	EXPECT_EQ(slurp(mnt_ + "/g"), "2");
+}
+
+TEST_F(DmapiMount, ReservedXattrsAreInvisibleAndUntouchable)
+{
+	spit(lower_ + "/f", "x");
+	std::string lf = lower_ + "/f", mf = mnt_ + "/f";
+	ASSERT_EQ(setxattr(lf.c_str(), "trusted.dmapi.events", "e", 1, 0), 0);
+	ASSERT_EQ(setxattr(lf.c_str(), "user.visible", "v", 1, 0), 0);
+	char buf[256];
+	errno = 0;
+	EXPECT_EQ(getxattr(mf.c_str(), "trusted.dmapi.events", buf, sizeof(buf)), -1);
+	EXPECT_EQ(errno, ENODATA);
+	errno = 0;
+	EXPECT_EQ(setxattr(mf.c_str(), "trusted.dmapi.events", "f", 1, 0), -1);
+	EXPECT_EQ(errno, EPERM);
+	errno = 0;
+	EXPECT_EQ(setxattr(mf.c_str(), "trusted.dmapi.new", "f", 1, 0), -1);
+	EXPECT_EQ(errno, EPERM);
+	errno = 0;
+	EXPECT_EQ(removexattr(mf.c_str(), "trusted.dmapi.events"), -1);
+	EXPECT_EQ(errno, EPERM);
+	/* Still there below, unchanged. */
+	ASSERT_EQ(getxattr(lf.c_str(), "trusted.dmapi.events", buf, sizeof(buf)), 1);
+	EXPECT_EQ(buf[0], 'e');
+
+	ssize_t n = listxattr(mf.c_str(), buf, sizeof(buf));
+	ASSERT_GT(n, 0);
+	std::string names(buf, n);
+	EXPECT_NE(names.find("user.visible"), std::string::npos);
+	EXPECT_EQ(names.find("trusted.dmapi."), std::string::npos);
+	/* The size asked with a NULL buffer is that of the filtered list. */
+	EXPECT_EQ(listxattr(mf.c_str(), nullptr, 0), n);
+	/* Too small a buffer: ERANGE, as below. */
+	errno = 0;
+	EXPECT_EQ(listxattr(mf.c_str(), buf, 3), -1);
+	EXPECT_EQ(errno, ERANGE);
+	/* Other trusted names pass through. */
+	EXPECT_EQ(setxattr(mf.c_str(), "trusted.other", "o", 1, 0), 0);
+	EXPECT_EQ(getxattr(lf.c_str(), "trusted.other", buf, sizeof(buf)), 1);
+}
+
+TEST_F(DmapiMount, RenameFlagsPassThrough)
+{
+	spit(mnt_ + "/a", "a");
+	spit(mnt_ + "/b", "b");
+	EXPECT_EQ(syscall(SYS_renameat2, AT_FDCWD, (mnt_ + "/a").c_str(), AT_FDCWD,
+			  (mnt_ + "/b").c_str(), RENAME_NOREPLACE), -1);
+	EXPECT_EQ(errno, EEXIST);
+	EXPECT_EQ(syscall(SYS_renameat2, AT_FDCWD, (mnt_ + "/a").c_str(), AT_FDCWD,
+			  (mnt_ + "/b").c_str(), RENAME_EXCHANGE), 0);
+	EXPECT_EQ(slurp(mnt_ + "/a"), "b");
+	EXPECT_EQ(slurp(lower_ + "/b"), "a");
+	EXPECT_EQ(syscall(SYS_renameat2, AT_FDCWD, (mnt_ + "/a").c_str(), AT_FDCWD,
+			  (mnt_ + "/b").c_str(), 0x80), -1);
+	EXPECT_EQ(errno, EINVAL);
+}
+
+TEST_F(DmapiMount, ModuleStaysWhileMounted)
+{
+	errno = 0;
+	EXPECT_EQ(syscall(SYS_delete_module, "dmapi", O_NONBLOCK), -1);
+	EXPECT_EQ(errno, EWOULDBLOCK);
+}
+
+TEST_F(DmapiMount, OverMountingTheLowerTreeItself)
+{
+	spit(lower_ + "/f", "hidden below");
+	ASSERT_EQ(mount(lower_.c_str(), lower_.c_str(), "dmapi", 0, nullptr), 0)
+		<< strerror(errno);
+	struct statfs sfs;
+	ASSERT_EQ(statfs(lower_.c_str(), &sfs), 0);
+	EXPECT_EQ(sfs.f_type, kDmapiMagic);
+	EXPECT_EQ(slurp(lower_ + "/f"), "hidden below");
+	spit(lower_ + "/g", "written through");
+	EXPECT_EQ(umount(lower_.c_str()), 0);
+	EXPECT_EQ(slurp(lower_ + "/g"), "written through");
+}
+
+class Mounting : public ::testing::Test {};
+
+TEST_F(Mounting, LowerWithoutHandlesIsRefusedEINVAL)
+{
+	fs::create_directories("/tmp/dmapi-mnt");
+	errno = 0;
+	EXPECT_EQ(mount("/proc", "/tmp/dmapi-mnt", "dmapi", 0, nullptr), -1);
+	EXPECT_EQ(errno, EINVAL);
+}
+
+TEST_F(Mounting, DmapiOverDmapiIsRefusedEINVAL)
+{
+	struct statfs sfs;
+	if (statfs("/mnt/scratch", &sfs) != 0)
+		GTEST_SKIP() << "no scratch filesystem at /mnt/scratch";
+	fs::create_directories("/mnt/scratch/stack/lower");
+	fs::create_directories("/mnt/scratch/stack/one");
+	fs::create_directories("/mnt/scratch/stack/two");
+	ASSERT_EQ(mount("/mnt/scratch/stack/lower", "/mnt/scratch/stack/one",
+			"dmapi", 0, nullptr), 0);
+	errno = 0;
+	EXPECT_EQ(mount("/mnt/scratch/stack/one", "/mnt/scratch/stack/two",
+			"dmapi", 0, nullptr), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(umount("/mnt/scratch/stack/one"), 0);
+	fs::remove_all("/mnt/scratch/stack");
+}
+
+TEST_F(Mounting, MissingLowerFailsENOENT)
+{
+	fs::create_directories("/tmp/dmapi-mnt");
+	errno = 0;
+	EXPECT_EQ(mount("/nonexistent/lower", "/tmp/dmapi-mnt", "dmapi", 0,
+			nullptr), -1);
+	EXPECT_EQ(errno, ENOENT);
+}
+
+TEST_F(Mounting, LowerMustBeADirectory)
+{
+	struct statfs sfs;
+	if (statfs("/mnt/scratch", &sfs) != 0)
+		GTEST_SKIP() << "no scratch filesystem at /mnt/scratch";
+	spit("/mnt/scratch/not-a-dir", "x");
+	fs::create_directories("/tmp/dmapi-mnt");
+	errno = 0;
+	EXPECT_EQ(mount("/mnt/scratch/not-a-dir", "/tmp/dmapi-mnt", "dmapi", 0,
+			nullptr), -1);
+	EXPECT_EQ(errno, ENOTDIR);
+	unlink("/mnt/scratch/not-a-dir");
+}
+
+} // namespace
