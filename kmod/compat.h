@@ -83,6 +83,15 @@ static inline int dm_vfs_getattr(const struct path *path, struct kstat *stat,
 #define DM_HAVE_ACL_IOPS	1
 #endif
 
+/* 6.6 gave exportfs_decode_fh_raw() a flags argument (before: none). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define dm_exportfs_decode_fh_raw(mnt, fid, len, type, accept, ctx) \
+	exportfs_decode_fh_raw(mnt, fid, len, type, 0, accept, ctx)
+#else
+#define dm_exportfs_decode_fh_raw(mnt, fid, len, type, accept, ctx) \
+	exportfs_decode_fh_raw(mnt, fid, len, type, accept, ctx)
+#endif
+
 /* 6.7 made the superblock's array of xattr handlers const. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
 typedef const struct xattr_handler * const dm_xattr_handler_t;

@@ -10,6 +10,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/path.h>
 #include <linux/wait.h>
 #include <linux/types.h>
 #include <xdsm/dmapi_ioctl.h>
@@ -162,7 +163,46 @@ long dm_ioc_pending(void __user *uarg);
 long dm_ioc_get_config(void __user *uarg);
 long dm_ioc_get_config_events(void __user *uarg);
 
+/**
+ * struct dm_fs_ops - what a filesystem provider does for the core
+ * @resolve: find the object @ino/@gen of @fs; on success fill @path (the
+ *	object's lower path, referenced).  An object outside the managed
+ *	tree, removed, or of another generation is -EBADF.
+ * @relpath: write the path of @dentry (a lower directory of @fs)
+ *	relative to the root of @fs into @buf of @len bytes; return the
+ *	start of the string in @buf or an ERR_PTR.
+ */
+struct dm_fs;
+
+struct dm_fs_ops {
+	int (*resolve)(struct dm_fs *fs, u64 ino, u32 gen, struct path *path);
+	char *(*relpath)(struct dm_fs *fs, struct dentry *dentry, char *buf,
+			 int len);
+};
+
+/**
+ * struct dm_fs - a DMAPI-managed filesystem, as the core knows it
+ * @link: in the core's list of managed filesystems
+ * @fsid: the id in its handles
+ * @sb: its superblock, to recognise its files
+ * @ops: the provider's operations
+ *
+ * The provider registers it once the filesystem can serve handles and
+ * unregisters it before its teardown; the core calls @ops only between.
+ */
+struct dm_fs {
+	struct list_head		link;
+	u64				fsid;
+	struct super_block		*sb;
+	const struct dm_fs_ops		*ops;
+};
+
 /* handle.c */
+void dm_fs_register(struct dm_fs *fs);
+void dm_fs_unregister(struct dm_fs *fs);
 int dm_handle_check(u64 uptr, u64 len);
+long dm_ioc_fd_to_handle(void __user *uarg);
+long dm_ioc_open_by_handle(void __user *uarg);
+long dm_ioc_handle_to_path(void __user *uarg);
 
 #endif /* _DMAPI_CORE_H */

@@ -1,45 +1,402 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Handles as the kernel receives them from user space.
+ * Handles: the persistent names of the objects of DMAPI-managed
+ * filesystems.
  *
- * A handle is an fsid (8 bytes), optionally followed by a fid that names
- * one object of that filesystem; the global handle is the one-byte handle
- * at address 1.  A handle is first checked for its form (EINVAL), then
- * resolved to an object (EBADF when nothing matches).
+ * A handle is an fsid (8 bytes, from the lower filesystem's UUID),
+ * optionally followed by a fid with the object's inode number and
+ * generation.  The global handle is passed as address 1 with length 1 and
+ * never read.  A handle is checked for its form first (EINVAL), then
+ * resolved among the managed filesystems (EBADF when nothing matches: a
+ * removed object, another generation, a forged fsid, an object outside
+ * the managed tree).  Resolution never takes s_umount: the DM application
+ * works by handle while a MOUNT event holds it.
  */
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "core.h"
+
+/* The managed filesystems; the mutex also keeps each alive while used. */
+static LIST_HEAD(dm_fs_list);
+static DEFINE_MUTEX(dm_fs_mutex);
+
+/**
+ * dm_fs_register - make a managed filesystem known to the core
+ * @fs: the filesystem, filled in by its provider
+ */
+void dm_fs_register(struct dm_fs *fs)
+{
+	mutex_lock(&dm_fs_mutex);
+	list_add_tail(&fs->link, &dm_fs_list);
+	mutex_unlock(&dm_fs_mutex);
+}
+
+/**
+ * dm_fs_unregister - forget a managed filesystem
+ * @fs: the filesystem
+ *
+ * On return no handle call uses @fs any more.
+ */
+void dm_fs_unregister(struct dm_fs *fs)
+{
+	mutex_lock(&dm_fs_mutex);
+	list_del_init(&fs->link);
+	mutex_unlock(&dm_fs_mutex);
+}
 
 static bool dm_handle_is_global(u64 uptr, u64 len)
 {
 	return uptr == 1 && len == DMAPI_GLOBAL_HANDLE_LEN;
 }
 
-/**
- * dm_handle_check - check a user handle
- * @uptr: user address of the handle
- * @len: its length
- *
- * Return: 0 for the global handle; -EFAULT for a NULL or unreadable
- * handle; -EINVAL for a handle of the wrong form; -EBADF for a well-formed
- * handle that names no object of a DMAPI-managed filesystem (none is
- * mounted until the dmapi filesystem type exists).
+/*
+ * Copy in and check the form of a filesystem or object handle.  Returns
+ * its length, or -EFAULT, -EINVAL.
  */
-int dm_handle_check(u64 uptr, u64 len)
+static int dm_handle_copy(u64 uptr, u64 len, struct dmapi_handle *h)
 {
-	struct dmapi_handle h;
-
-	if (dm_handle_is_global(uptr, len))
-		return 0;
 	if (!uptr)
 		return -EFAULT;
 	if (len != DMAPI_FSHANDLE_LEN && len != DMAPI_HANDLE_LEN)
 		return -EINVAL;
-	if (copy_from_user(&h, u64_to_user_ptr(uptr), len))
+	memset(h, 0, sizeof(*h));
+	if (copy_from_user(h, u64_to_user_ptr(uptr), len))
 		return -EFAULT;
-	if (len == DMAPI_HANDLE_LEN &&
-	    (h.fid.fid_len != DMAPI_FID_LEN || h.fid.fid_pad))
+	if (!h->fsid)
 		return -EINVAL;
-	return -EBADF;
+	if (len == DMAPI_HANDLE_LEN &&
+	    (h->fid.fid_len != DMAPI_FID_LEN || h->fid.fid_pad))
+		return -EINVAL;
+	return len;
+}
+
+/*
+ * Resolve an object handle to its lower path, referenced.  With
+ * dm_fs_mutex held.
+ */
+static int dm_resolve_locked(const struct dmapi_handle *h, struct path *path)
+{
+	struct dm_fs *fs;
+	int err = -EBADF;
+
+	lockdep_assert_held(&dm_fs_mutex);
+	list_for_each_entry(fs, &dm_fs_list, link) {
+		if (fs->fsid != h->fsid)
+			continue;
+		err = fs->ops->resolve(fs, h->fid.fid_ino, h->fid.fid_gen, path);
+		if (!err)
+			return 0;
+	}
+	return err;
+}
+
+static bool dm_fsid_managed_locked(u64 fsid)
+{
+	struct dm_fs *fs;
+
+	list_for_each_entry(fs, &dm_fs_list, link)
+		if (fs->fsid == fsid)
+			return true;
+	return false;
+}
+
+/**
+ * dm_handle_check - check that a user handle names something managed
+ * @uptr: user address of the handle
+ * @len: its length
+ *
+ * Return: 0 for the global handle or a handle that resolves; -EFAULT for
+ * a NULL or unreadable handle; -EINVAL for a handle of the wrong form;
+ * -EBADF for a well-formed handle that names no managed object.
+ */
+int dm_handle_check(u64 uptr, u64 len)
+{
+	struct dmapi_handle h;
+	struct path path;
+	int err;
+
+	if (dm_handle_is_global(uptr, len))
+		return 0;
+	err = dm_handle_copy(uptr, len, &h);
+	if (err < 0)
+		return err;
+	mutex_lock(&dm_fs_mutex);
+	if (err == DMAPI_FSHANDLE_LEN) {
+		err = dm_fsid_managed_locked(h.fsid) ? 0 : -EBADF;
+	} else {
+		err = dm_resolve_locked(&h, &path);
+		if (!err)
+			path_put(&path);
+	}
+	mutex_unlock(&dm_fs_mutex);
+	return err;
+}
+
+/* The managed filesystem of a file of a dmapi mount, or NULL. */
+static struct dm_fs *dm_fs_of_sb_locked(struct super_block *sb)
+{
+	struct dm_fs *fs;
+
+	list_for_each_entry(fs, &dm_fs_list, link)
+		if (fs->sb == sb)
+			return fs;
+	return NULL;
+}
+
+/**
+ * dm_ioc_fd_to_handle - DMAPI_IOC_FD_TO_HANDLE
+ * @uarg: struct dmapi_fd_to_handle_arg
+ *
+ * Return: 0 with the handle of the open object (or of its filesystem),
+ * or -EBADF (not an open descriptor), -EINVAL (not an object of a dmapi
+ * mount, unknown flags), -EFAULT.
+ */
+long dm_ioc_fd_to_handle(void __user *uarg)
+{
+	struct dmapi_fd_to_handle_arg arg;
+	struct inode *inode;
+	struct dm_fs *fs;
+	struct file *file;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~DMAPI_HANDLE_FS)
+		return -EINVAL;
+	file = fget_raw(arg.fd);
+	if (!file)
+		return -EBADF;
+	inode = file_inode(file);
+	mutex_lock(&dm_fs_mutex);
+	fs = dm_fs_of_sb_locked(inode->i_sb);
+	if (fs) {
+		memset(&arg.handle, 0, sizeof(arg.handle));
+		arg.handle.fsid = fs->fsid;
+		arg.hlen = DMAPI_FSHANDLE_LEN;
+		if (!(arg.flags & DMAPI_HANDLE_FS)) {
+			arg.handle.fid.fid_len = DMAPI_FID_LEN;
+			arg.handle.fid.fid_gen = inode->i_generation;
+			arg.handle.fid.fid_ino = inode->i_ino;
+			arg.hlen = DMAPI_HANDLE_LEN;
+		}
+	}
+	mutex_unlock(&dm_fs_mutex);
+	fput(file);
+	if (!fs)
+		return -EINVAL;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+/* Resolve a user object handle to its lower path. */
+static int dm_resolve_user(u64 uptr, u64 len, struct path *path)
+{
+	struct dmapi_handle h;
+	int err;
+
+	err = dm_handle_copy(uptr, len, &h);
+	if (err < 0)
+		return err;
+	if (err != DMAPI_HANDLE_LEN)
+		return -EINVAL;	/* a filesystem handle names no object */
+	mutex_lock(&dm_fs_mutex);
+	err = dm_resolve_locked(&h, path);
+	mutex_unlock(&dm_fs_mutex);
+	return err;
+}
+
+#define DM_OPEN_FLAGS	(O_ACCMODE | O_NONBLOCK | O_DIRECT | O_CLOEXEC | \
+			 O_LARGEFILE | O_NOATIME | O_DIRECTORY)
+
+/**
+ * dm_ioc_open_by_handle - DMAPI_IOC_OPEN_BY_HANDLE
+ * @uarg: struct dmapi_open_by_handle_arg
+ *
+ * Opens the object's lower file for the DM application: I/O on it is
+ * invisible to the events of the managed filesystem.
+ *
+ * Return: 0 with the descriptor, or -EINVAL (malformed handle, other
+ * flags), -EBADF (no such managed object), the open's errno, -EFAULT.
+ */
+long dm_ioc_open_by_handle(void __user *uarg)
+{
+	struct dmapi_open_by_handle_arg arg;
+	struct file *file;
+	struct path path;
+	int fd, err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~DM_OPEN_FLAGS || (arg.flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	err = dm_resolve_user(arg.hanp, arg.hlen, &path);
+	if (err)
+		return err;
+	fd = get_unused_fd_flags(arg.flags & O_CLOEXEC);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	file = dentry_open(&path, (arg.flags & ~O_CLOEXEC) | O_LARGEFILE,
+			   current_cred());
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		err = PTR_ERR(file);
+		goto out;
+	}
+	arg.fd = fd;
+	if (copy_to_user(uarg, &arg, sizeof(arg))) {
+		fput(file);
+		put_unused_fd(fd);
+		err = -EFAULT;
+		goto out;
+	}
+	fd_install(fd, file);
+out:
+	path_put(&path);
+	return err;
+}
+
+struct dm_name_search {
+	struct dir_context	ctx;
+	u64			ino;
+	char			*name;	/* PATH_MAX bytes */
+	bool			found;
+};
+
+static bool dm_name_actor(struct dir_context *ctx, const char *name,
+			  int namlen, loff_t offset, u64 ino,
+			  unsigned int d_type)
+{
+	struct dm_name_search *search =
+		container_of(ctx, struct dm_name_search, ctx);
+
+	if (ino != search->ino || namlen >= NAME_MAX + 1 ||
+	    (namlen == 1 && name[0] == '.') ||
+	    (namlen == 2 && name[0] == '.' && name[1] == '.'))
+		return true;
+	memcpy(search->name, name, namlen);
+	search->name[namlen] = '\0';
+	search->found = true;
+	return false;
+}
+
+/* Find the name of inode @ino in the lower directory @dir. */
+static int dm_find_name(const struct path *dir, u64 ino, char *name)
+{
+	struct dm_name_search search = {
+		.ctx.actor = dm_name_actor,
+		.ino = ino,
+		.name = name,
+	};
+	struct file *file;
+	int err;
+
+	file = dentry_open(dir, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	do {
+		loff_t pos = file->f_pos;
+
+		err = iterate_dir(file, &search.ctx);
+		if (err || file->f_pos == pos)
+			break;
+	} while (!search.found);
+	fput(file);
+	if (err)
+		return err;
+	return search.found ? 0 : -EBADF;
+}
+
+/* The path of lower directory @dentry in the managed filesystem @fsid. */
+static char *dm_relpath(u64 fsid, struct dentry *dentry, char *page)
+{
+	char *rel = ERR_PTR(-EBADF);
+	struct dm_fs *fs;
+
+	mutex_lock(&dm_fs_mutex);
+	list_for_each_entry(fs, &dm_fs_list, link) {
+		if (fs->fsid != fsid)
+			continue;
+		rel = fs->ops->relpath(fs, dentry, page, PAGE_SIZE);
+		if (!IS_ERR(rel))
+			break;
+	}
+	mutex_unlock(&dm_fs_mutex);
+	return rel;
+}
+
+/**
+ * dm_ioc_handle_to_path - DMAPI_IOC_HANDLE_TO_PATH
+ * @uarg: struct dmapi_handle_to_path_arg
+ *
+ * Return: 0 with the path of the target, an entry of the directory,
+ * relative to its filesystem's root; or -EINVAL (malformed handles, the
+ * directory is no directory), -EBADF (no such objects, or the target is
+ * not in the directory), -E2BIG with the size needed in buf.rlen, -EFAULT.
+ */
+long dm_ioc_handle_to_path(void __user *uarg)
+{
+	struct dmapi_handle_to_path_arg arg;
+	struct dmapi_handle targ;
+	struct path dir;
+	char *page, *rel, *name;
+	size_t dlen, nlen;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	err = dm_handle_copy(arg.targhanp, arg.targhlen, &targ);
+	if (err < 0)
+		return err;
+	if (err != DMAPI_HANDLE_LEN)
+		return -EINVAL;
+	page = (char *)__get_free_page(GFP_KERNEL);
+	name = kmalloc(NAME_MAX + 1, GFP_KERNEL);
+	err = -ENOMEM;
+	if (!page || !name)
+		goto out_free;
+
+	err = dm_resolve_user(arg.dirhanp, arg.dirhlen, &dir);
+	if (err)
+		goto out_free;
+	err = -EINVAL;
+	if (!d_is_dir(dir.dentry))
+		goto out_put;
+	err = dm_find_name(&dir, targ.fid.fid_ino, name);
+	if (err)
+		goto out_put;
+
+	rel = dm_relpath(targ.fsid, dir.dentry, page);
+	err = PTR_ERR_OR_ZERO(rel);
+	if (err)
+		goto out_put;
+
+	/* The root's path is "": the target's name alone. */
+	dlen = strlen(rel);
+	nlen = strlen(name);
+	arg.buf.rlen = (dlen ? dlen + 1 : 0) + nlen + 1;
+	err = 0;
+	if (arg.buf.len < arg.buf.rlen) {
+		err = -E2BIG;
+	} else {
+		char __user *out = u64_to_user_ptr(arg.buf.ptr);
+
+		if (dlen && (copy_to_user(out, rel, dlen) ||
+			     copy_to_user(out + dlen, "/", 1)))
+			err = -EFAULT;
+		else if (copy_to_user(out + (dlen ? dlen + 1 : 0), name, nlen + 1))
+			err = -EFAULT;
+	}
+	if (err != -EFAULT && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+out_put:
+	path_put(&dir);
+out_free:
+	kfree(name);
+	free_page((unsigned long)page);
+	return err;
 }

@@ -113,6 +113,12 @@ static long dm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dm_ioc_get_config(uarg);
 	case DMAPI_IOC_GET_CONFIG_EVENTS:
 		return dm_ioc_get_config_events(uarg);
+	case DMAPI_IOC_FD_TO_HANDLE:
+		return dm_ioc_fd_to_handle(uarg);
+	case DMAPI_IOC_OPEN_BY_HANDLE:
+		return dm_ioc_open_by_handle(uarg);
+	case DMAPI_IOC_HANDLE_TO_PATH:
+		return dm_ioc_handle_to_path(uarg);
 	}
 	return -ENOTTY;
 }

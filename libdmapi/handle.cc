@@ -78,8 +78,15 @@ std::span<const unsigned char> bytes_of(const void *hanp, std::size_t hlen)
 	return {static_cast<const unsigned char *>(hanp), hlen};
 }
 
-// Hands a copy of a handle to the caller.
-int give_handle(const void *handle, std::size_t len, void **hanpp, std::size_t *hlenp)
+
+int three_way(auto a, auto b)
+{
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+} // namespace
+
+int give_handle(const void *handle, std::size_t len, void **hanpp, std::size_t *hlenp) noexcept
 {
 	void *copy = std::malloc(len);
 	if (!copy)
@@ -89,13 +96,6 @@ int give_handle(const void *handle, std::size_t len, void **hanpp, std::size_t *
 	*hlenp = len;
 	return 0;
 }
-
-int three_way(auto a, auto b)
-{
-	return a < b ? -1 : a > b ? 1 : 0;
-}
-
-} // namespace
 } // namespace dmapi
 
 using namespace dmapi;
@@ -213,31 +213,6 @@ int dm_make_fshandle(dm_fsid_t *fsidp, void **hanpp, size_t *hlenp)
 	if (!fsidp || !hanpp || !hlenp)
 		return fail(EFAULT);
 	return give_handle(fsidp, DMAPI_FSHANDLE_LEN, hanpp, hlenp);
-}
-
-int dm_path_to_handle(char *, void **, size_t *)
-{
-	return not_yet_implemented();
-}
-
-int dm_path_to_fshandle(char *, void **, size_t *)
-{
-	return not_yet_implemented();
-}
-
-int dm_fd_to_handle(int, void **, size_t *)
-{
-	return not_yet_implemented();
-}
-
-int dm_handle_to_path(void *, size_t, void *, size_t, size_t, char *, size_t *)
-{
-	return not_yet_implemented();
-}
-
-int dm_open_by_handle(void *, size_t, int)
-{
-	return not_yet_implemented();
 }
 
 } // extern "C"

@@ -129,6 +129,10 @@ inline bool size_reported(int ret) noexcept
 	return ret == 0 || errno == E2BIG;
 }
 
+// Hands a malloc'd copy of a handle to the caller, as SGI's library did,
+// so that programs which free() handles keep working: 0, or -1 ENOMEM.
+int give_handle(const void *handle, std::size_t len, void **hanpp, std::size_t *hlenp) noexcept;
+
 // A user address as the protocol carries it.
 inline __u64 user_ptr(const void *p) noexcept
 {

@@ -17,6 +17,10 @@
  *  - DMAPI_IOC_VERSION, sessions, user events, messages and tokens,
  *    configuration queries.
  *
+ * 1.1
+ *  - DMAPI_IOC_FD_TO_HANDLE, DMAPI_IOC_OPEN_BY_HANDLE,
+ *    DMAPI_IOC_HANDLE_TO_PATH: handles of objects of dmapi filesystems.
+ *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
  * of another major number.  The minor number grows when calls are added;
@@ -30,7 +34,7 @@
 #include <linux/ioctl.h>
 
 #define DMAPI_KERNEL_VERSION		1
-#define DMAPI_KERNEL_MINOR_VERSION	0
+#define DMAPI_KERNEL_MINOR_VERSION	1
 
 /* The device node, a misc device. */
 #define DMAPI_DEVICE_NAME		"dmapi"
@@ -228,6 +232,40 @@ struct dmapi_get_config_events_arg {
 	__u64	reserved;
 };
 
+/* DMAPI_IOC_FD_TO_HANDLE */
+#define DMAPI_HANDLE_FS		0x1	/* the filesystem's handle */
+
+struct dmapi_fd_to_handle_arg {
+	__s32			fd;	/* may be an O_PATH descriptor */
+	__u32			flags;	/* DMAPI_HANDLE_FS */
+	struct dmapi_handle	handle;	/* out */
+	__u32			hlen;	/* out: bytes of handle used */
+	__u32			padding;
+	__u64			reserved;
+};
+
+/* DMAPI_IOC_OPEN_BY_HANDLE: the object's lower file, opened for the DM
+ * application: I/O on it generates no events. */
+struct dmapi_open_by_handle_arg {
+	__u64	hanp;
+	__u64	hlen;
+	__u32	flags;		/* O_ACCMODE, O_NONBLOCK, O_DIRECT, O_CLOEXEC */
+	__s32	fd;		/* out */
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_HANDLE_TO_PATH: the path of the target, an entry of the
+ * directory, relative to the root of its dmapi filesystem, and the
+ * filesystem's id to find the mount by. */
+struct dmapi_handle_to_path_arg {
+	__u64			dirhanp;
+	__u64			dirhlen;
+	__u64			targhanp;
+	__u64			targhlen;
+	struct dmapi_buffer	buf;	/* the path, NUL-terminated */
+	__u64			reserved;
+};
+
 #define DMAPI_IOC_MAGIC		0xDE
 
 #define DMAPI_IOC_VERSION	  _IOWR(DMAPI_IOC_MAGIC, 0, struct dmapi_version_arg)
@@ -245,5 +283,8 @@ struct dmapi_get_config_events_arg {
 #define DMAPI_IOC_PENDING	  _IOWR(DMAPI_IOC_MAGIC, 12, struct dmapi_pending_arg)
 #define DMAPI_IOC_GET_CONFIG	  _IOWR(DMAPI_IOC_MAGIC, 13, struct dmapi_get_config_arg)
 #define DMAPI_IOC_GET_CONFIG_EVENTS _IOWR(DMAPI_IOC_MAGIC, 14, struct dmapi_get_config_events_arg)
+#define DMAPI_IOC_FD_TO_HANDLE	  _IOWR(DMAPI_IOC_MAGIC, 15, struct dmapi_fd_to_handle_arg)
+#define DMAPI_IOC_OPEN_BY_HANDLE  _IOWR(DMAPI_IOC_MAGIC, 16, struct dmapi_open_by_handle_arg)
+#define DMAPI_IOC_HANDLE_TO_PATH  _IOWR(DMAPI_IOC_MAGIC, 17, struct dmapi_handle_to_path_arg)
 
 #endif /* _XDSM_DMAPI_IOCTL_H */

@@ -15,6 +15,7 @@
 #include <linux/path.h>
 
 #include "../compat.h"
+#include "../core.h"
 
 #define DMAPI_SUPER_MAGIC	0x444d4150	/* "DMAP" */
 
@@ -24,9 +25,11 @@
 /**
  * struct dmfs_sb_info - a dmapi mount
  * @lower: the lower tree's root, pinned for the life of the mount
+ * @dm_fs: the mount as the DMAPI core knows it (handles)
  */
 struct dmfs_sb_info {
 	struct path	lower;
+	struct dm_fs	dm_fs;
 };
 
 /**
@@ -122,6 +125,11 @@ int dmfs_set_acl(dm_idmap_t *idmap, struct dentry *dentry,
 #else
 #define DMFS_ACL_IOPS
 #endif
+
+/* export.c */
+u64 dmfs_fsid(const struct super_block *lower_sb);
+void dmfs_register_handles(struct super_block *sb);
+void dmfs_unregister_handles(struct super_block *sb);
 
 /* xattr.c */
 extern dm_xattr_handler_t dmfs_xattr_handlers[];

@@ -143,6 +143,7 @@ static int dmfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return -ENOMEM;
 	root->d_fsdata = dget(sbi->lower.dentry);
 	sb->s_root = root;
+	dmfs_register_handles(sb);
 	return 0;
 }
 
@@ -182,6 +183,8 @@ static void dmfs_kill_sb(struct super_block *sb)
 {
 	struct dmfs_sb_info *sbi = DMFS_SB(sb);
 
+	if (sbi)
+		dmfs_unregister_handles(sb);
 	kill_anon_super(sb);
 	dmfs_free_sbi(sbi);
 }

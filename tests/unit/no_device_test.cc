@@ -52,7 +52,8 @@ const std::vector<std::string> wired = {
 	"dm_get_config", "dm_get_config_events", "dm_create_session", "dm_destroy_session",
 	"dm_getall_sessions", "dm_query_session", "dm_get_events", "dm_respond_event",
 	"dm_move_event", "dm_pending", "dm_find_eventmsg", "dm_getall_tokens",
-	"dm_create_userevent", "dm_send_msg",
+	"dm_create_userevent", "dm_send_msg", "dm_path_to_handle", "dm_path_to_fshandle",
+	"dm_fd_to_handle", "dm_handle_to_path", "dm_open_by_handle",
 };
 
 bool is_wired(const char *name)

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Handles of a dmapi filesystem: what the core's handle calls need from
+ * it.  An object is named by its lower inode number and generation and
+ * found again through the lower filesystem's export operations, so a
+ * handle stays valid across unmount, remount and reboot.  Only objects
+ * inside the mounted lower tree are ever returned.
+ */
+#include <linux/dcache.h>
+#include <linux/exportfs.h>
+#include <linux/namei.h>
+#include <linux/uuid.h>
+
+#include "dmapifs.h"
+
+/* XFS marks file handles with 64-bit inode numbers with this type bit. */
+#define DMFS_FILEID_INO64_FLAG	0x80
+
+/**
+ * dmfs_fsid - the fsid of a lower filesystem
+ * @lower_sb: the lower superblock
+ *
+ * Its UUID folded to 64 bits: stable across mounts and reboots, and
+ * different between filesystems.
+ *
+ * Return: the fsid, never 0.
+ */
+u64 dmfs_fsid(const struct super_block *lower_sb)
+{
+	u64 halves[2];
+	u64 fsid;
+
+	memcpy(halves, &lower_sb->s_uuid, sizeof(halves));
+	fsid = halves[0] ^ halves[1];
+	if (!fsid)	/* no UUID: the device number, marked */
+		fsid = (1ULL << 63) | new_encode_dev(lower_sb->s_dev);
+	return fsid;
+}
+
+struct dmfs_accept_ctx {
+	struct dentry	*root;
+	bool		whole_fs;
+};
+
+/*
+ * Only an object of the mounted tree is acceptable.  A disconnected
+ * non-directory cannot tell where it is: it is acceptable only when the
+ * mount covers the whole lower filesystem.
+ */
+static int dmfs_acceptable(void *context, struct dentry *dentry)
+{
+	struct dmfs_accept_ctx *ctx = context;
+
+	if (dentry->d_flags & DCACHE_DISCONNECTED)
+		return ctx->whole_fs;
+	return is_subdir(dentry, ctx->root);
+}
+
+static int dmfs_resolve(struct dm_fs *fs, u64 ino, u32 gen, struct path *path)
+{
+	struct dmfs_sb_info *sbi = container_of(fs, struct dmfs_sb_info, dm_fs);
+	struct dmfs_accept_ctx ctx = {
+		.root = sbi->lower.dentry,
+		.whole_fs = sbi->lower.dentry == sbi->lower.dentry->d_sb->s_root,
+	};
+	u32 raw[3];
+	struct fid *fid = (struct fid *)raw;
+	struct dentry *dentry;
+	int type, len;
+
+	if (ino <= U32_MAX) {
+		fid->i32.ino = ino;
+		fid->i32.gen = gen;
+		type = FILEID_INO32_GEN;
+		len = 2;
+	} else {
+		memcpy(raw, &ino, sizeof(ino));
+		raw[2] = gen;
+		type = FILEID_INO32_GEN | DMFS_FILEID_INO64_FLAG;
+		len = 3;
+	}
+	dentry = dm_exportfs_decode_fh_raw(sbi->lower.mnt, fid, len, type,
+					   dmfs_acceptable, &ctx);
+	if (IS_ERR_OR_NULL(dentry))
+		return -EBADF;
+	/*
+	 * A handle is exact: the lower filesystem may ignore the generation.
+	 * A removed object still open somewhere is gone for DMAPI.
+	 */
+	if (d_inode(dentry)->i_ino != ino ||
+	    d_inode(dentry)->i_generation != gen ||
+	    !d_inode(dentry)->i_nlink) {
+		dput(dentry);
+		return -EBADF;
+	}
+	path->mnt = mntget(sbi->lower.mnt);
+	path->dentry = dentry;
+	return 0;
+}
+
+static char *dmfs_relpath(struct dm_fs *fs, struct dentry *dentry, char *buf,
+			  int len)
+{
+	struct dmfs_sb_info *sbi = container_of(fs, struct dmfs_sb_info, dm_fs);
+	struct dentry *root = sbi->lower.dentry;
+	char *end = buf + len, *p = end;
+	struct dentry *d;
+	int err = 0;
+
+	if (!is_subdir(dentry, root))
+		return ERR_PTR(-EBADF);
+	*--p = '\0';
+	d = dget(dentry);
+	while (d != root) {
+		struct dentry *parent;
+		struct name_snapshot name;
+
+		take_dentry_name_snapshot(&name, d);
+		if (p - buf < name.name.len + 1) {
+			err = -ENAMETOOLONG;
+		} else {
+			p -= name.name.len;
+			memcpy(p, name.name.name, name.name.len);
+			if (d->d_parent != root)
+				*--p = '/';
+		}
+		release_dentry_name_snapshot(&name);
+		parent = dget_parent(d);
+		dput(d);
+		d = parent;
+		if (err || IS_ROOT(d))
+			break;
+	}
+	if (!err && d != root)
+		err = -EBADF;	/* moved out of the tree meanwhile */
+	dput(d);
+	return err ? ERR_PTR(err) : p;
+}
+
+static const struct dm_fs_ops dmfs_dm_fs_ops = {
+	.resolve	= dmfs_resolve,
+	.relpath	= dmfs_relpath,
+};
+
+/**
+ * dmfs_register_handles - let the core serve handles of a new mount
+ * @sb: the dmapi superblock, fully set up
+ */
+void dmfs_register_handles(struct super_block *sb)
+{
+	struct dmfs_sb_info *sbi = DMFS_SB(sb);
+
+	sbi->dm_fs.fsid = dmfs_fsid(sbi->lower.dentry->d_sb);
+	sbi->dm_fs.sb = sb;
+	sbi->dm_fs.ops = &dmfs_dm_fs_ops;
+	dm_fs_register(&sbi->dm_fs);
+}
+
+/**
+ * dmfs_unregister_handles - stop serving handles of a mount
+ * @sb: the dmapi superblock, before its teardown
+ */
+void dmfs_unregister_handles(struct super_block *sb)
+{
+	struct dmfs_sb_info *sbi = DMFS_SB(sb);
+
+	if (sbi->dm_fs.ops)
+		dm_fs_unregister(&sbi->dm_fs);
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Handles that need the kernel: from paths and descriptors of dmapi
+// mounts, back to paths, and opening an object by its handle.
+#include "internal.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+namespace dmapi {
+
+namespace {
+
+int fd_to_handle(int fd, __u32 flags, void **hanpp, std::size_t *hlenp) noexcept
+{
+	dmapi_fd_to_handle_arg arg{};
+	arg.fd = fd;
+	arg.flags = flags;
+	if (call<DMAPI_IOC_FD_TO_HANDLE>(arg) < 0)
+		return -1;
+	return give_handle(&arg.handle, arg.hlen, hanpp, hlenp);
+}
+
+// The handle of a path, not following a final symbolic link: a link is
+// an object of its own, with a handle of its own.
+int path_to_handle(const char *path, __u32 flags, void **hanpp, std::size_t *hlenp) noexcept
+{
+	if (!path || !hanpp || !hlenp)
+		return fail(EFAULT);
+	if (Device::instance().fd() < 0)
+		return -1;
+	Fd fd(::open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+	if (!fd)
+		return -1;
+	return fd_to_handle(fd.get(), flags, hanpp, hlenp);
+}
+
+// mountinfo escapes blanks, tabs, newlines and backslashes as \ooo.
+std::string unescape_mountinfo(const std::string &field)
+{
+	auto is_octal = [](char c) { return c >= '0' && c <= '7'; };
+	std::string out;
+	for (std::size_t i = 0; i < field.size(); i++) {
+		if (field[i] == '\\' && i + 3 < field.size() &&
+		    is_octal(field[i + 1]) && is_octal(field[i + 2]) && is_octal(field[i + 3])) {
+			out += static_cast<char>((field[i + 1] - '0') * 64 +
+						 (field[i + 2] - '0') * 8 + (field[i + 3] - '0'));
+			i += 3;
+		} else {
+			out += field[i];
+		}
+	}
+	return out;
+}
+
+// Where the dmapi filesystem @fsid is mounted whole, if it is.
+std::optional<std::string> mount_point_of(__u64 fsid)
+{
+	std::ifstream mountinfo("/proc/self/mountinfo");
+	std::string line;
+	while (std::getline(mountinfo, line)) {
+		std::istringstream fields(line);
+		std::string id, parent, devno, root, point, field;
+		fields >> id >> parent >> devno >> root >> point;
+		while (fields >> field && field != "-")
+			;
+		std::string type;
+		fields >> type;
+		if (type != "dmapi" || root != "/")
+			continue;
+		std::string path = unescape_mountinfo(point);
+		Fd fd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+		if (!fd)
+			continue;
+		dmapi_fd_to_handle_arg arg{};
+		arg.fd = fd.get();
+		arg.flags = DMAPI_HANDLE_FS;
+		if (call<DMAPI_IOC_FD_TO_HANDLE>(arg) == 0 && arg.handle.fsid == fsid)
+			return path;
+	}
+	return std::nullopt;
+}
+
+} // namespace
+
+} // namespace dmapi
+
+using namespace dmapi;
+
+extern "C" {
+
+int dm_path_to_handle(char *path, void **hanpp, size_t *hlenp)
+{
+	return path_to_handle(path, 0, hanpp, hlenp);
+}
+
+int dm_path_to_fshandle(char *path, void **hanpp, size_t *hlenp)
+{
+	return path_to_handle(path, DMAPI_HANDLE_FS, hanpp, hlenp);
+}
+
+int dm_fd_to_handle(int fd, void **hanpp, size_t *hlenp)
+{
+	if (!hanpp || !hlenp)
+		return fail(EFAULT);
+	return fd_to_handle(fd, 0, hanpp, hlenp);
+}
+
+int dm_open_by_handle(void *hanp, size_t hlen, int mode)
+{
+	dmapi_open_by_handle_arg arg{};
+	arg.hanp = user_ptr(hanp);
+	arg.hlen = hlen;
+	arg.flags = static_cast<__u32>(mode);
+	if (call<DMAPI_IOC_OPEN_BY_HANDLE>(arg) < 0)
+		return -1;
+	return arg.fd;
+}
+
+// The kernel knows the path inside the filesystem; where the filesystem is
+// mounted is the caller's view, found in its mount table.
+int dm_handle_to_path(void *dirhanp, size_t dirhlen, void *targhanp, size_t targhlen,
+		      size_t buflen, char *pathbufp, size_t *rlenp)
+{
+	if (!rlenp)
+		return fail(EFAULT);
+
+	dmapi_handle_to_path_arg arg{};
+	std::string rel(4096, '\0');
+	arg.dirhanp = user_ptr(dirhanp);
+	arg.dirhlen = dirhlen;
+	arg.targhanp = user_ptr(targhanp);
+	arg.targhlen = targhlen;
+	arg.buf.ptr = user_ptr(rel.data());
+	arg.buf.len = rel.size();
+	if (call<DMAPI_IOC_HANDLE_TO_PATH>(arg) < 0)
+		return -1;
+	rel.resize(arg.buf.rlen - 1);
+
+	dmapi_handle target{};
+	std::memcpy(&target, targhanp, DMAPI_FSHANDLE_LEN);
+	auto mount_point = mount_point_of(target.fsid);
+	if (!mount_point)
+		return fail(EBADF);	// not mounted where this process can see it
+
+	std::string path = *mount_point + (mount_point->back() == '/' ? "" : "/") + rel;
+	*rlenp = path.size() + 1;
+	if (buflen < path.size() + 1)
+		return fail(E2BIG);
+	if (!pathbufp)
+		return fail(EFAULT);
+	std::memcpy(pathbufp, path.c_str(), path.size() + 1);
+	return 0;
+}
+
+} // extern "C"

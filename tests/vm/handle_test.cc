@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Handles of the objects of a dmapi mount: dm_path_to_handle,
+ * dm_path_to_fshandle, dm_fd_to_handle, dm_handle_to_path,
+ * dm_open_by_handle, and dm_get_config by handle.  Needs the scratch
+ * filesystem of dmapi-vm --fs at /mnt/scratch.
+ */
+#include "dmtest.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+using namespace dmtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Handle {
+	void *hanp = nullptr;
+	size_t hlen = 0;
+	~Handle() { dm_handle_free(hanp, hlen); }
+};
+
+void spit(const std::string &path, const std::string &data)
+{
+	std::ofstream out(path, std::ios::binary | std::ios::trunc);
+	out << data;
+}
+
+class Handles : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		struct statfs sfs;
+		if (statfs("/mnt/scratch", &sfs) != 0)
+			GTEST_SKIP() << "no scratch filesystem at /mnt/scratch";
+		auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
+		base_ = std::string("/mnt/scratch/handle-") + info->name();
+		lower_ = base_ + "/lower";
+		mnt_ = base_ + "/mnt";
+		fs::remove_all(base_);
+		fs::create_directories(lower_ + "/dir");
+		fs::create_directories(mnt_);
+		spit(lower_ + "/dir/file", "contents");
+		ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
+			<< strerror(errno);
+		mounted_ = true;
+	}
+
+	void TearDown() override
+	{
+		if (mounted_) {
+			EXPECT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
+		}
+		fs::remove_all(base_);
+	}
+
+	void remount()
+	{
+		ASSERT_EQ(umount(mnt_.c_str()), 0);
+		ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0);
+	}
+
+	std::string path(const std::string &rel) { return mnt_ + "/" + rel; }
+
+	void handle_of(const std::string &rel, Handle &h)
+	{
+		std::string p = path(rel);
+		ASSERT_DM_OK(dm_path_to_handle(p.data(), &h.hanp, &h.hlen));
+	}
+
+	std::string base_, lower_, mnt_;
+	bool mounted_ = false;
+};
+
+TEST_F(Handles, ObjectHandleNamesInodeAndGeneration)
+{
+	Handle h, fsh;
+	handle_of("dir/file", h);
+	EXPECT_EQ(h.hlen, 24u);
+	EXPECT_EQ(dm_handle_is_valid(h.hanp, h.hlen), DM_TRUE);
+	struct stat st;
+	ASSERT_EQ(stat(path("dir/file").c_str(), &st), 0);
+	dm_ino_t ino;
+	ASSERT_DM_OK(dm_handle_to_ino(h.hanp, h.hlen, &ino));
+	EXPECT_EQ(ino, st.st_ino);
+
+	std::string root = mnt_;
+	ASSERT_DM_OK(dm_path_to_fshandle(root.data(), &fsh.hanp, &fsh.hlen));
+	EXPECT_EQ(fsh.hlen, 8u);
+	dm_fsid_t a, b;
+	ASSERT_DM_OK(dm_handle_to_fsid(h.hanp, h.hlen, &a));
+	ASSERT_DM_OK(dm_handle_to_fsid(fsh.hanp, fsh.hlen, &b));
+	EXPECT_EQ(a, b);
+	EXPECT_NE(a, 0u);
+}
+
+TEST_F(Handles, FdAndPathGiveTheSameHandle)
+{
+	Handle byPath, byFd;
+	handle_of("dir/file", byPath);
+	int fd = open(path("dir/file").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_DM_OK(dm_fd_to_handle(fd, &byFd.hanp, &byFd.hlen));
+	close(fd);
+	EXPECT_EQ(dm_handle_cmp(byPath.hanp, byPath.hlen, byFd.hanp, byFd.hlen), 0);
+}
+
+TEST_F(Handles, HandlesPersistAcrossRemount)
+{
+	Handle before, after;
+	handle_of("dir/file", before);
+	remount();
+	handle_of("dir/file", after);
+	EXPECT_EQ(dm_handle_cmp(before.hanp, before.hlen, after.hanp, after.hlen), 0);
+	/* And still open the object after the remount. */
+	int fd = dm_open_by_handle(before.hanp, before.hlen, O_RDONLY);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	char buf[16] = {};
+	EXPECT_EQ(read(fd, buf, sizeof(buf)), 8);
+	EXPECT_STREQ(buf, "contents");
+	close(fd);
+}
+
+TEST_F(Handles, SymlinkHasItsOwnHandle)
+{
+	ASSERT_EQ(symlink("dir/file", path("link").c_str()), 0);
+	Handle link;
+	handle_of("link", link);
+	struct stat st;
+	ASSERT_EQ(lstat(path("link").c_str(), &st), 0);
+	dm_ino_t ino;
+	ASSERT_DM_OK(dm_handle_to_ino(link.hanp, link.hlen, &ino));
+	EXPECT_EQ(ino, st.st_ino);
+}
+
+TEST_F(Handles, ObjectsOutsideADmapiMountHaveNoHandleEINVAL)
+{
+	Handle h;
+	std::string lower = lower_ + "/dir/file";
+	EXPECT_DM_ERRNO(dm_path_to_handle(lower.data(), &h.hanp, &h.hlen), EINVAL);
+	char proc[] = "/proc/self";
+	EXPECT_DM_ERRNO(dm_path_to_fshandle(proc, &h.hanp, &h.hlen), EINVAL);
+	int fd = open("/proc/self/status", O_RDONLY);
+	EXPECT_DM_ERRNO(dm_fd_to_handle(fd, &h.hanp, &h.hlen), EINVAL);
+	close(fd);
+}
+
+TEST_F(Handles, PathErrors)
+{
+	Handle h;
+	std::string missing = path("missing");
+	EXPECT_DM_ERRNO(dm_path_to_handle(missing.data(), &h.hanp, &h.hlen), ENOENT);
+	EXPECT_DM_ERRNO(dm_path_to_handle(nullptr, &h.hanp, &h.hlen), EFAULT);
+	std::string p = path("dir/file");
+	EXPECT_DM_ERRNO(dm_path_to_handle(p.data(), nullptr, &h.hlen), EFAULT);
+	EXPECT_DM_ERRNO(dm_fd_to_handle(-1, &h.hanp, &h.hlen), EBADF);
+	EXPECT_DM_ERRNO(dm_fd_to_handle(12345, &h.hanp, &h.hlen), EBADF);
+}
+
+TEST_F(Handles, OpenByHandleReadsAndWritesTheObjectInvisibly)
+{
+	Handle h;
+	handle_of("dir/file", h);
+	int fd = dm_open_by_handle(h.hanp, h.hlen, O_RDWR);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	EXPECT_EQ(fcntl(fd, F_GETFD), 0);
+	EXPECT_EQ(pwrite(fd, "CON", 3, 0), 3);
+	close(fd);
+	std::ifstream in(path("dir/file"));
+	std::string s;
+	in >> s;
+	EXPECT_EQ(s, "CONtents");
+	/* The descriptor flags asked for are honoured. */
+	fd = dm_open_by_handle(h.hanp, h.hlen, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	EXPECT_EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
+	EXPECT_EQ(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	close(fd);
+}
+
+TEST_F(Handles, RemovedObjectFailsEBADF)
+{
+	Handle h;
+	handle_of("dir/file", h);
+	/* Removed while still open: gone for DMAPI all the same. */
+	int held = open(path("dir/file").c_str(), O_RDONLY);
+	ASSERT_EQ(unlink(path("dir/file").c_str()), 0);
+	EXPECT_DM_ERRNO(dm_open_by_handle(h.hanp, h.hlen, O_RDONLY), EBADF);
+	close(held);
+	EXPECT_DM_ERRNO(dm_open_by_handle(h.hanp, h.hlen, O_RDONLY), EBADF);
+	dm_size_t v;
+	EXPECT_DM_ERRNO(dm_get_config(h.hanp, h.hlen, DM_CONFIG_PENDING, &v), EBADF);
+}
+
+TEST_F(Handles, WrongGenerationOrForgedFsidFailsEBADF)
+{
+	Handle h;
+	handle_of("dir/file", h);
+	dm_fsid_t fsid;
+	dm_ino_t ino;
+	dm_igen_t igen;
+	ASSERT_DM_OK(dm_handle_to_fsid(h.hanp, h.hlen, &fsid));
+	ASSERT_DM_OK(dm_handle_to_ino(h.hanp, h.hlen, &ino));
+	ASSERT_DM_OK(dm_handle_to_igen(h.hanp, h.hlen, &igen));
+
+	Handle wrong_gen, forged_fsid, no_such_ino;
+	dm_igen_t other_gen = igen + 1;
+	ASSERT_DM_OK(dm_make_handle(&fsid, &ino, &other_gen, &wrong_gen.hanp, &wrong_gen.hlen));
+	EXPECT_DM_ERRNO(dm_open_by_handle(wrong_gen.hanp, wrong_gen.hlen, O_RDONLY), EBADF);
+	dm_fsid_t other_fsid = fsid ^ 0x5a5a5a5a5a5a5a5aULL;
+	ASSERT_DM_OK(dm_make_handle(&other_fsid, &ino, &igen, &forged_fsid.hanp, &forged_fsid.hlen));
+	EXPECT_DM_ERRNO(dm_open_by_handle(forged_fsid.hanp, forged_fsid.hlen, O_RDONLY), EBADF);
+	dm_ino_t huge = 0x7fffffffULL;
+	ASSERT_DM_OK(dm_make_handle(&fsid, &huge, &igen, &no_such_ino.hanp, &no_such_ino.hlen));
+	EXPECT_DM_ERRNO(dm_open_by_handle(no_such_ino.hanp, no_such_ino.hlen, O_RDONLY), EBADF);
+}
+
+TEST_F(Handles, ObjectOutsideTheMountedTreeIsNeverReached)
+{
+	/* A sibling of the lower tree, on the same filesystem. */
+	spit(base_ + "/outside", "secret");
+	struct stat st;
+	ASSERT_EQ(stat((base_ + "/outside").c_str(), &st), 0);
+	Handle inside, outside;
+	handle_of("dir/file", inside);
+	dm_fsid_t fsid;
+	ASSERT_DM_OK(dm_handle_to_fsid(inside.hanp, inside.hlen, &fsid));
+	dm_ino_t ino = st.st_ino;
+	dm_igen_t igen = 0;
+	/* Try every plausible generation: none may open the outsider. */
+	for (igen = 0; igen < 64; igen++) {
+		Handle h;
+		ASSERT_DM_OK(dm_make_handle(&fsid, &ino, &igen, &h.hanp, &h.hlen));
+		int fd = dm_open_by_handle(h.hanp, h.hlen, O_RDONLY);
+		EXPECT_EQ(fd, -1) << "opened an object outside the mount, gen " << igen;
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+TEST_F(Handles, MalformedHandlesFailEINVAL)
+{
+	char junk[5] = {};
+	EXPECT_DM_ERRNO(dm_open_by_handle(junk, sizeof(junk), O_RDONLY), EINVAL);
+	Handle fsh;
+	std::string root = mnt_;
+	ASSERT_DM_OK(dm_path_to_fshandle(root.data(), &fsh.hanp, &fsh.hlen));
+	EXPECT_DM_ERRNO(dm_open_by_handle(fsh.hanp, fsh.hlen, O_RDONLY), EINVAL);
+	EXPECT_DM_ERRNO(dm_open_by_handle(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, O_RDONLY), EINVAL);
+	Handle h;
+	handle_of("dir/file", h);
+	EXPECT_DM_ERRNO(dm_open_by_handle(h.hanp, h.hlen, O_RDONLY | O_CREAT), EINVAL);
+}
+
+TEST_F(Handles, HandleToPathGivesThePathInTheMount)
+{
+	Handle dir, file;
+	handle_of("dir", dir);
+	handle_of("dir/file", file);
+	char buf[4096];
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_handle_to_path(dir.hanp, dir.hlen, file.hanp, file.hlen,
+				       sizeof(buf), buf, &rlen));
+	EXPECT_EQ(std::string(buf), mnt_ + "/dir/file");
+	EXPECT_EQ(rlen, mnt_.size() + strlen("/dir/file") + 1);
+
+	Handle root;
+	std::string r = mnt_;
+	ASSERT_DM_OK(dm_path_to_handle(r.data(), &root.hanp, &root.hlen));
+	ASSERT_DM_OK(dm_handle_to_path(root.hanp, root.hlen, dir.hanp, dir.hlen,
+				       sizeof(buf), buf, &rlen));
+	EXPECT_EQ(std::string(buf), mnt_ + "/dir");
+}
+
+TEST_F(Handles, HandleToPathErrors)
+{
+	Handle dir, file, root;
+	handle_of("dir", dir);
+	handle_of("dir/file", file);
+	std::string r = mnt_;
+	ASSERT_DM_OK(dm_path_to_handle(r.data(), &root.hanp, &root.hlen));
+	char small[4];
+	size_t rlen = 0;
+	EXPECT_DM_ERRNO(dm_handle_to_path(dir.hanp, dir.hlen, file.hanp, file.hlen,
+					  sizeof(small), small, &rlen), E2BIG);
+	EXPECT_EQ(rlen, mnt_.size() + strlen("/dir/file") + 1);
+	char buf[4096];
+	/* The target is not an entry of that directory. */
+	EXPECT_DM_ERRNO(dm_handle_to_path(root.hanp, root.hlen, file.hanp, file.hlen,
+					  sizeof(buf), buf, &rlen), EBADF);
+	/* The "directory" is a file. */
+	EXPECT_DM_ERRNO(dm_handle_to_path(file.hanp, file.hlen, file.hanp, file.hlen,
+					  sizeof(buf), buf, &rlen), EINVAL);
+	EXPECT_DM_ERRNO(dm_handle_to_path(dir.hanp, dir.hlen, file.hanp, file.hlen,
+					  sizeof(buf), buf, nullptr), EFAULT);
+}
+
+TEST_F(Handles, GetConfigAcceptsHandlesOfTheMount)
+{
+	Handle fsh, file;
+	std::string root = mnt_;
+	ASSERT_DM_OK(dm_path_to_fshandle(root.data(), &fsh.hanp, &fsh.hlen));
+	handle_of("dir/file", file);
+	dm_size_t v = 0;
+	EXPECT_DM_OK(dm_get_config(fsh.hanp, fsh.hlen, DM_CONFIG_MAX_HANDLE_SIZE, &v));
+	EXPECT_EQ(v, 24u);
+	EXPECT_DM_OK(dm_get_config(file.hanp, file.hlen, DM_CONFIG_PENDING, &v));
+	EXPECT_EQ(v, 1u);
+}
+
+TEST_F(Handles, FilesystemHandleIsUnknownOnceUnmounted)
+{
+	Handle fsh;
+	std::string root = mnt_;
+	ASSERT_DM_OK(dm_path_to_fshandle(root.data(), &fsh.hanp, &fsh.hlen));
+	ASSERT_EQ(umount(mnt_.c_str()), 0);
+	mounted_ = false;
+	dm_size_t v;
+	EXPECT_DM_ERRNO(dm_get_config(fsh.hanp, fsh.hlen, DM_CONFIG_PENDING, &v), EBADF);
+}
+
+} // namespace
