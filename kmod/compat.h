@@ -33,13 +33,6 @@ typedef struct user_namespace dm_idmap_t;
 	do { (rd)->old_mnt_userns = (idmap); (rd)->new_mnt_userns = (idmap); } while (0)
 #endif
 
-/* 6.5 removed generic_file_splice_read; copy_splice_read reads via read_iter. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-#define dm_splice_read	copy_splice_read
-#else
-#define dm_splice_read	generic_file_splice_read
-#endif
-
 /*
  * Since 6.7 vfs_iter_write() takes the lower filesystem's freeze
  * protection itself; before, its caller had to.
@@ -90,6 +83,13 @@ static inline int dm_vfs_getattr(const struct path *path, struct kstat *stat,
 #else
 #define dm_exportfs_decode_fh_raw(mnt, fid, len, type, accept, ctx) \
 	exportfs_decode_fh_raw(mnt, fid, len, type, accept, ctx)
+#endif
+
+/* 6.4 renamed vfs_tmpfile_open() to kernel_tmpfile_open(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define dm_tmpfile_open	kernel_tmpfile_open
+#else
+#define dm_tmpfile_open	vfs_tmpfile_open
 #endif
 
 /* 6.7 made the superblock's array of xattr handlers const. */

@@ -10,6 +10,7 @@
 #ifndef _DMAPI_FS_H
 #define _DMAPI_FS_H
 
+#include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/path.h>
@@ -100,6 +101,8 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr);
 int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,
 		 struct kstat *stat, u32 request_mask, unsigned int flags);
 int dmfs_permission(dm_idmap_t *idmap, struct inode *inode, int mask);
+int dmfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
+		u64 start, u64 len);
 
 /* namei.c */
 extern const struct inode_operations dmfs_dir_iops;

@@ -144,6 +144,28 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	return ret;
 }
 
+/*
+ * Splice straight from the lower file: it hands the pipe its page-cache
+ * pages, as it would without us, so even a splice of a file onto itself
+ * sees the same bytes.
+ */
+static ssize_t dmfs_splice_read(struct file *in, loff_t *ppos,
+				struct pipe_inode_info *pipe, size_t len,
+				unsigned int flags)
+{
+	struct file *lower = dmfs_lower_file(in);
+	ssize_t ret;
+
+	if (!lower->f_op->splice_read)
+		return -EINVAL;
+	ret = dmfs_sync_flags(in);
+	if (ret)
+		return ret;
+	ret = lower->f_op->splice_read(lower, ppos, pipe, len, flags);
+	fsstack_copy_attr_atime(file_inode(in), file_inode(lower));
+	return ret;
+}
+
 static int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct file *lower = dmfs_lower_file(file);
@@ -226,7 +248,7 @@ const struct file_operations dmfs_file_fops = {
 	.llseek		= dmfs_llseek,
 	.read_iter	= dmfs_read_iter,
 	.write_iter	= dmfs_write_iter,
-	.splice_read	= dm_splice_read,
+	.splice_read	= dmfs_splice_read,
 	.splice_write	= iter_file_splice_write,
 	.mmap		= dmfs_mmap,
 	.fsync		= dmfs_fsync,

@@ -162,8 +162,8 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 	return err;
 }
 
-static int dmfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
-		       u64 start, u64 len)
+int dmfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
+		u64 start, u64 len)
 {
 	struct inode *lower = dmfs_lower_inode(inode);
 
@@ -216,6 +216,7 @@ const struct inode_operations dmfs_symlink_iops = {
 	.getattr	= dmfs_getattr,
 	.setattr	= dmfs_setattr,
 	.listxattr	= dmfs_listxattr,
+	.fiemap		= dmfs_fiemap,
 	DMFS_ACL_IOPS
 };
 
@@ -224,5 +225,6 @@ const struct inode_operations dmfs_special_iops = {
 	.getattr	= dmfs_getattr,
 	.setattr	= dmfs_setattr,
 	.listxattr	= dmfs_listxattr,
+	.fiemap		= dmfs_fiemap,
 	DMFS_ACL_IOPS
 };

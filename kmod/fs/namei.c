@@ -8,6 +8,7 @@
  * the lower tree may also be changed by processes that do not go through
  * the mount, and the lower filesystem is the truth.
  */
+#include <linux/file.h>
 #include <linux/fs_stack.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
@@ -344,7 +345,49 @@ out_drop_write:
 	return err;
 }
 
+/*
+ * O_TMPFILE: an unnamed lower file in the lower directory, which our
+ * unnamed dentry then stands for; linkat() may give it a name later.
+ */
+static int dmfs_tmpfile(dm_idmap_t *idmap, struct inode *dir,
+			struct file *file, umode_t mode)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct vfsmount *mnt = dmfs_lower_mnt(dir->i_sb);
+	struct path lower_parent = {
+		.mnt = mnt,
+		.dentry = dmfs_lower_dentry(dentry->d_parent),
+	};
+	struct file *lower;
+	struct inode *inode;
+	int err;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	lower = dm_tmpfile_open(dm_mnt_idmap(mnt), &lower_parent, mode,
+				O_RDWR | O_LARGEFILE, current_cred());
+	mnt_drop_write(mnt);
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	inode = dmfs_iget(dir->i_sb, file_inode(lower));
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto out;
+	}
+	dmfs_set_lower(dentry, dget(lower->f_path.dentry));
+	/* d_tmpfile() drops the one link a new inode is born with. */
+	set_nlink(inode, 1);
+	d_tmpfile(file, inode);
+	/* Our ->open opens the lower object again, with the caller's flags. */
+	err = finish_open_simple(file, 0);
+out:
+	fput(lower);
+	return err;
+}
+
 const struct inode_operations dmfs_dir_iops = {
+	.tmpfile	= dmfs_tmpfile,
 	.lookup		= dmfs_lookup,
 	.create		= dmfs_create,
 	.mkdir		= dmfs_mkdir,
@@ -358,5 +401,6 @@ const struct inode_operations dmfs_dir_iops = {
 	.getattr	= dmfs_getattr,
 	.setattr	= dmfs_setattr,
 	.listxattr	= dmfs_listxattr,
+	.fiemap		= dmfs_fiemap,
 	DMFS_ACL_IOPS
 };
