@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "dmtest.h"
 
+#include <filesystem>
 #include <fstream>
+
+#include <sys/mount.h>
+#include <sys/statfs.h>
 
 namespace dmtest {
 
@@ -75,6 +79,51 @@ std::vector<char> SessionTest::get_all_events(dm_sessid_t sid)
 		return {};
 	buf.resize(rlen);
 	return buf;
+}
+
+void DmapiMountTest::SetUp()
+{
+	namespace fs = std::filesystem;
+	struct statfs sfs;
+
+	if (statfs("/mnt/scratch", &sfs) != 0)
+		GTEST_SKIP() << "no scratch filesystem at /mnt/scratch";
+	auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
+	base_ = std::string("/mnt/scratch/") + info->test_suite_name() + "-" +
+		info->name();
+	lower_ = base_ + "/lower";
+	mnt_ = base_ + "/mnt";
+	fs::remove_all(base_);
+	fs::create_directories(lower_);
+	fs::create_directories(mnt_);
+	populate();
+	ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
+		<< strerror(errno);
+	mounted_ = true;
+}
+
+void DmapiMountTest::TearDown()
+{
+	if (mounted_) {
+		EXPECT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
+	}
+	if (!base_.empty())
+		std::filesystem::remove_all(base_);
+}
+
+void DmapiMountTest::remount()
+{
+	ASSERT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
+	mounted_ = false;
+	ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
+		<< strerror(errno);
+	mounted_ = true;
+}
+
+void spit(const std::string &path, const std::string &data)
+{
+	std::ofstream out(path, std::ios::binary | std::ios::trunc);
+	out << data;
 }
 
 std::vector<dm_eventmsg_t *> messages(std::vector<char> &buf, size_t rlen)

@@ -64,6 +64,28 @@ protected:
 	dm_sessid_t sid_ = DM_NO_SESSION;
 };
 
+/*
+ * A lower tree and a dmapi mount of it under the scratch filesystem of
+ * dmapi-vm --fs (skipped without one): base_/lower mounted on base_/mnt,
+ * base_ named after the test.  Subclasses fill the lower tree in
+ * populate(), before the mount.
+ */
+class DmapiMountTest : public ::testing::Test {
+protected:
+	void SetUp() override;
+	void TearDown() override;
+	virtual void populate() {}
+
+	/* Unmount and mount again. */
+	void remount();
+
+	std::string base_, lower_, mnt_;
+	bool mounted_ = false;
+};
+
+/* Write a whole file. */
+void spit(const std::string &path, const std::string &data);
+
 /* The messages of a dm_get_events() buffer, walked with DM_STEP_TO_NEXT. */
 std::vector<dm_eventmsg_t *> messages(std::vector<char> &buf, size_t rlen);
 

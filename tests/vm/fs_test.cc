@@ -33,43 +33,7 @@ std::string slurp(const std::string &path)
 	return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-void spit(const std::string &path, const std::string &data)
-{
-	std::ofstream out(path, std::ios::binary | std::ios::trunc);
-	out << data;
-}
-
-/* A lower tree and a dmapi mount of it, both under the scratch fs. */
-class DmapiMount : public ::testing::Test {
-protected:
-	void SetUp() override
-	{
-		struct statfs sfs;
-		if (statfs("/mnt/scratch", &sfs) != 0)
-			GTEST_SKIP() << "no scratch filesystem at /mnt/scratch";
-		auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
-		base_ = std::string("/mnt/scratch/fs-") + info->name();
-		lower_ = base_ + "/lower";
-		mnt_ = base_ + "/mnt";
-		fs::remove_all(base_);
-		fs::create_directories(lower_);
-		fs::create_directories(mnt_);
-		ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
-			<< strerror(errno);
-		mounted_ = true;
-	}
-
-	void TearDown() override
-	{
-		if (mounted_) {
-			EXPECT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
-		}
-		fs::remove_all(base_);
-	}
-
-	std::string base_, lower_, mnt_;
-	bool mounted_ = false;
-};
+using DmapiMount = DmapiMountTest;
 
 TEST_F(DmapiMount, ReportsItsOwnTypeAndTheLowerSpace)
 {
@@ -91,8 +55,7 @@ TEST_F(DmapiMount, InodeNumbersAndDeviceAreTheLowerOnes)
 	EXPECT_EQ(ours.st_ino, lower.st_ino);
 	EXPECT_EQ(ours.st_dev, lower.st_dev);
 	/* And stay so across a remount. */
-	ASSERT_EQ(umount(mnt_.c_str()), 0);
-	ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0);
+	remount();
 	struct stat again;
 	ASSERT_EQ(stat((mnt_ + "/f").c_str(), &again), 0);
 	EXPECT_EQ(again.st_ino, ours.st_ino);

@@ -28,44 +28,12 @@ struct Handle {
 	~Handle() { dm_handle_free(hanp, hlen); }
 };
 
-void spit(const std::string &path, const std::string &data)
-{
-	std::ofstream out(path, std::ios::binary | std::ios::trunc);
-	out << data;
-}
-
-class Handles : public ::testing::Test {
+class Handles : public DmapiMountTest {
 protected:
-	void SetUp() override
+	void populate() override
 	{
-		struct statfs sfs;
-		if (statfs("/mnt/scratch", &sfs) != 0)
-			GTEST_SKIP() << "no scratch filesystem at /mnt/scratch";
-		auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
-		base_ = std::string("/mnt/scratch/handle-") + info->name();
-		lower_ = base_ + "/lower";
-		mnt_ = base_ + "/mnt";
-		fs::remove_all(base_);
-		fs::create_directories(lower_ + "/dir");
-		fs::create_directories(mnt_);
+		std::filesystem::create_directories(lower_ + "/dir");
 		spit(lower_ + "/dir/file", "contents");
-		ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
-			<< strerror(errno);
-		mounted_ = true;
-	}
-
-	void TearDown() override
-	{
-		if (mounted_) {
-			EXPECT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
-		}
-		fs::remove_all(base_);
-	}
-
-	void remount()
-	{
-		ASSERT_EQ(umount(mnt_.c_str()), 0);
-		ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0);
 	}
 
 	std::string path(const std::string &rel) { return mnt_ + "/" + rel; }
@@ -76,8 +44,6 @@ protected:
 		ASSERT_DM_OK(dm_path_to_handle(p.data(), &h.hanp, &h.hlen));
 	}
 
-	std::string base_, lower_, mnt_;
-	bool mounted_ = false;
 };
 
 TEST_F(Handles, ObjectHandleNamesInodeAndGeneration)
