@@ -7,45 +7,21 @@
 
 #include "core.h"
 
-/* The values of dm_config_t. */
-enum dm_config {
-	DM_CONFIG_INVALID,
-	DM_CONFIG_BULKALL,
-	DM_CONFIG_CREATE_BY_HANDLE,
-	DM_CONFIG_DTIME_OVERLOAD,
-	DM_CONFIG_LEGACY,
-	DM_CONFIG_LOCK_UPGRADE,
-	DM_CONFIG_MAX_ATTR_ON_DESTROY,
-	DM_CONFIG_MAX_ATTRIBUTE_SIZE,
-	DM_CONFIG_MAX_HANDLE_SIZE,
-	DM_CONFIG_MAX_MANAGED_REGIONS,
-	DM_CONFIG_MAX_MESSAGE_DATA,
-	DM_CONFIG_OBJ_REF,
-	DM_CONFIG_PENDING,
-	DM_CONFIG_PERS_ATTRIBUTES,
-	DM_CONFIG_PERS_EVENTS,
-	DM_CONFIG_PERS_INHERIT_ATTRIBS,
-	DM_CONFIG_PERS_MANAGED_REGIONS,
-	DM_CONFIG_PUNCH_HOLE,
-	DM_CONFIG_TOTAL_ATTRIBUTE_SPACE,
-	DM_CONFIG_WILL_RETRY,
-	DM_CONFIG_NR,
-};
 
 /* Events this implementation can generate today. */
-#define DM_SUPPORTED_EVENTS	BIT_ULL(DM_EVENT_USER)
+#define DM_SUPPORTED_EVENTS	BIT_ULL(DMAPI_EVENT_USER)
 
 static u64 dm_config_value(unsigned int flag)
 {
 	switch (flag) {
-	case DM_CONFIG_LEGACY:
+	case DMAPI_CONFIG_LEGACY:
 		/* The SGI Linux ABI and its calls (dm_get_dioinfo). */
 		return 1;
-	case DM_CONFIG_MAX_HANDLE_SIZE:
+	case DMAPI_CONFIG_MAX_HANDLE_SIZE:
 		return DMAPI_HANDLE_LEN;
-	case DM_CONFIG_MAX_MESSAGE_DATA:
+	case DMAPI_CONFIG_MAX_MESSAGE_DATA:
 		return READ_ONCE(dm_max_msg_data);
-	case DM_CONFIG_PENDING:
+	case DMAPI_CONFIG_PENDING:
 		/* dm_pending() extends the event_timeout of a waiter. */
 		return 1;
 	default:
@@ -76,7 +52,7 @@ long dm_ioc_get_config(void __user *uarg)
 	err = dm_handle_check(arg.hanp, arg.hlen);
 	if (err)
 		return err;
-	if (arg.flagname <= DM_CONFIG_INVALID || arg.flagname >= DM_CONFIG_NR)
+	if (arg.flagname <= DMAPI_CONFIG_INVALID || arg.flagname >= DMAPI_CONFIG_NR)
 		return -EINVAL;
 	arg.retval = dm_config_value(arg.flagname);
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
@@ -86,7 +62,7 @@ long dm_ioc_get_config(void __user *uarg)
  * dm_ioc_get_config_events - DMAPI_IOC_GET_CONFIG_EVENTS
  * @uarg: struct dmapi_get_config_events_arg
  *
- * Return: 0 with the supported events, or -E2BIG with DM_EVENT_MAX in
+ * Return: 0 with the supported events, or -E2BIG with DMAPI_EVENT_MAX in
  * nelem_out when the caller's set holds fewer events, -EINVAL, -EBADF,
  * -EFAULT.
  */
@@ -100,8 +76,8 @@ long dm_ioc_get_config_events(void __user *uarg)
 	err = dm_handle_check(arg.hanp, arg.hlen);
 	if (err)
 		return err;
-	arg.nelem_out = DM_EVENT_MAX;
-	if (arg.nelem < DM_EVENT_MAX) {
+	arg.nelem_out = DMAPI_EVENT_MAX;
+	if (arg.nelem < DMAPI_EVENT_MAX) {
 		err = -E2BIG;
 	} else {
 		arg.eventset = DM_SUPPORTED_EVENTS;

@@ -220,7 +220,7 @@ static struct dm_event *dm_user_event(u64 umsg, u64 len, bool sync)
 
 	if (len > READ_ONCE(dm_max_msg_data))
 		return ERR_PTR(-E2BIG);
-	ev = dm_event_alloc(DM_EVENT_USER, len, sync);
+	ev = dm_event_alloc(DMAPI_EVENT_USER, len, sync);
 	if (IS_ERR(ev))
 		return ev;
 	if (copy_from_user(ev->data, u64_to_user_ptr(umsg), len)) {
@@ -547,7 +547,7 @@ long dm_ioc_respond_event(void __user *uarg)
 	if (!ev)
 		err = -ESRCH;
 	else if (arg.response == DMAPI_RESP_DONTCARE &&
-		 ev->type != DM_EVENT_MOUNT)
+		 ev->type != DMAPI_EVENT_MOUNT)
 		err = -EINVAL;
 	else
 		dm_event_answer(s, ev, reply);

@@ -5,7 +5,6 @@
 
 using namespace dmapi;
 
-static_assert(DM_EVENT_MAX == DMAPI_EVENT_MAX);
 static_assert(sizeof(dm_eventset_t) == sizeof(__u64));
 static_assert(DM_GLOBAL_HLEN == DMAPI_GLOBAL_HANDLE_LEN);
 
