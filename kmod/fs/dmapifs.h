@@ -103,6 +103,9 @@ int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,
 int dmfs_permission(dm_idmap_t *idmap, struct inode *inode, int mask);
 int dmfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
 		u64 start, u64 len);
+int dmfs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
+int dmfs_fileattr_set(dm_idmap_t *idmap, struct dentry *dentry,
+		      struct fileattr *fa);
 
 /* namei.c */
 extern const struct inode_operations dmfs_dir_iops;

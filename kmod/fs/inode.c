@@ -172,13 +172,13 @@ int dmfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
 	return lower->i_op->fiemap(lower, fieinfo, start, len);
 }
 
-static int dmfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
+int dmfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
 {
 	return vfs_fileattr_get(dmfs_lower_dentry(dentry), fa);
 }
 
-static int dmfs_fileattr_set(dm_idmap_t *idmap, struct dentry *dentry,
-			     struct fileattr *fa)
+int dmfs_fileattr_set(dm_idmap_t *idmap, struct dentry *dentry,
+		      struct fileattr *fa)
 {
 	struct vfsmount *mnt = dmfs_lower_mnt(dentry->d_sb);
 	int err;
@@ -226,5 +226,7 @@ const struct inode_operations dmfs_special_iops = {
 	.setattr	= dmfs_setattr,
 	.listxattr	= dmfs_listxattr,
 	.fiemap		= dmfs_fiemap,
+	.fileattr_get	= dmfs_fileattr_get,
+	.fileattr_set	= dmfs_fileattr_set,
 	DMFS_ACL_IOPS
 };

@@ -402,5 +402,7 @@ const struct inode_operations dmfs_dir_iops = {
 	.setattr	= dmfs_setattr,
 	.listxattr	= dmfs_listxattr,
 	.fiemap		= dmfs_fiemap,
+	.fileattr_get	= dmfs_fileattr_get,
+	.fileattr_set	= dmfs_fileattr_set,
 	DMFS_ACL_IOPS
 };
