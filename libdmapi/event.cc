@@ -30,19 +30,11 @@ extern "C" {
 int dm_get_events(dm_sessid_t sid, unsigned int maxmsgs, unsigned int flags,
 		  size_t buflen, void *bufp, size_t *rlenp)
 {
-	if (!rlenp)
-		return fail(EFAULT);
-
 	dmapi_get_events_arg arg{};
 	arg.sid = sid;
 	arg.maxmsgs = maxmsgs;
 	arg.flags = flags;
-	arg.buf.ptr = user_ptr(bufp);
-	arg.buf.len = buflen;
-	int ret = call<DMAPI_IOC_GET_EVENTS>(arg);
-	if (size_reported(ret))
-		*rlenp = static_cast<size_t>(arg.buf.rlen);
-	return ret;
+	return call_filling<DMAPI_IOC_GET_EVENTS>(arg, bufp, buflen, rlenp);
 }
 
 int dm_respond_event(dm_sessid_t sid, dm_token_t token, dm_response_t response,
@@ -91,18 +83,10 @@ int dm_pending(dm_sessid_t sid, dm_token_t token, dm_timestruct_t *delay)
 int dm_find_eventmsg(dm_sessid_t sid, dm_token_t token, size_t buflen,
 		     void *bufp, size_t *rlenp)
 {
-	if (!rlenp)
-		return fail(EFAULT);
-
 	dmapi_find_eventmsg_arg arg{};
 	arg.sid = sid;
 	arg.token = token;
-	arg.buf.ptr = user_ptr(bufp);
-	arg.buf.len = buflen;
-	int ret = call<DMAPI_IOC_FIND_EVENTMSG>(arg);
-	if (size_reported(ret))
-		*rlenp = static_cast<size_t>(arg.buf.rlen);
-	return ret;
+	return call_filling<DMAPI_IOC_FIND_EVENTMSG>(arg, bufp, buflen, rlenp);
 }
 
 int dm_getall_tokens(dm_sessid_t sid, unsigned int nelem, dm_token_t *tokenbufp,

@@ -139,6 +139,21 @@ inline __u64 user_ptr(const void *p) noexcept
 	return static_cast<__u64>(reinterpret_cast<std::uintptr_t>(p));
 }
 
+// One call whose struct dmapi_buffer the kernel fills: the caller's buffer
+// goes in, and the size used (or, on E2BIG, needed) comes back in *rlenp.
+template <unsigned long Request, typename Arg>
+int call_filling(Arg &arg, void *bufp, std::size_t buflen, std::size_t *rlenp) noexcept
+{
+	if (!rlenp)
+		return fail(EFAULT);
+	arg.buf.ptr = user_ptr(bufp);
+	arg.buf.len = buflen;
+	int ret = call<Request>(arg);
+	if (size_reported(ret))
+		*rlenp = static_cast<std::size_t>(arg.buf.rlen);
+	return ret;
+}
+
 } // namespace dmapi
 
 #endif // LIBDMAPI_INTERNAL_H

@@ -54,17 +54,9 @@ int dm_getall_sessions(unsigned int nelem, dm_sessid_t *sidbufp, unsigned int *n
 
 int dm_query_session(dm_sessid_t sid, size_t buflen, void *bufp, size_t *rlenp)
 {
-	if (!rlenp)
-		return fail(EFAULT);
-
 	dmapi_query_session_arg arg{};
 	arg.sid = sid;
-	arg.buf.ptr = user_ptr(bufp);
-	arg.buf.len = buflen;
-	int ret = call<DMAPI_IOC_QUERY_SESSION>(arg);
-	if (size_reported(ret))
-		*rlenp = static_cast<size_t>(arg.buf.rlen);
-	return ret;
+	return call_filling<DMAPI_IOC_QUERY_SESSION>(arg, bufp, buflen, rlenp);
 }
 
 } // extern "C"
