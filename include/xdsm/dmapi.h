@@ -78,9 +78,9 @@ typedef long		dm_time_t;	/* SGI's time_t: 8 bytes on x86_64, 4 on i386 */
 #define DM_AT_CFLAG		0x2000
 
 #define DM_EV_WAIT		0x1	/* dm_get_events(): block for a message */
-#define DM_MOUNT_RDONLY		0x1	/* dm_mount_event_t.me_mode */
+#define DM_MOUNT_RDONLY		DMAPI_MOUNT_RDONLY	/* dm_mount_event_t.me_mode */
 #define DM_RR_WAIT		0x1	/* dm_request_right(): block for the right */
-#define DM_UNMOUNT_FORCE	0x1	/* dm_namesp_event_t.ne_mode of UNMOUNT */
+#define DM_UNMOUNT_FORCE	DMAPI_UNMOUNT_FORCE	/* ne_mode of PREUNMOUNT, UNMOUNT */
 #define DM_WRITE_SYNC		0x1	/* dm_write_invis(): write through */
 
 #define DM_SESSION_INFO_LEN	256	/* including the terminating NUL */

@@ -21,6 +21,12 @@
  *  - DMAPI_IOC_FD_TO_HANDLE, DMAPI_IOC_OPEN_BY_HANDLE,
  *    DMAPI_IOC_HANDLE_TO_PATH: handles of objects of dmapi filesystems.
  *
+ * 1.2
+ *  - MOUNT, PREUNMOUNT and UNMOUNT events; DMAPI_IOC_SET_DISP,
+ *    DMAPI_IOC_GETALL_DISP, DMAPI_IOC_SET_EVENTLIST,
+ *    DMAPI_IOC_GET_EVENTLIST, DMAPI_IOC_GET_MOUNTINFO,
+ *    DMAPI_IOC_SET_RETURN_ON_DESTROY.
+ *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
  * of another major number.  The minor number grows when calls are added;
@@ -34,7 +40,7 @@
 #include <linux/ioctl.h>
 
 #define DMAPI_KERNEL_VERSION		1
-#define DMAPI_KERNEL_MINOR_VERSION	1
+#define DMAPI_KERNEL_MINOR_VERSION	2
 
 /* The device node, a misc device. */
 #define DMAPI_DEVICE_NAME		"dmapi"
@@ -143,6 +149,50 @@ struct dmapi_eventmsg {
 };
 
 #define DMAPI_MSG_ALIGN		8
+
+/*
+ * Variable-length data inside a record: dm_vardata_t.  vd_offset is
+ * relative to the start of the struct that contains the dmapi_vardata;
+ * the data is padded to DMAPI_MSG_ALIGN.  Names include their NUL.
+ */
+struct dmapi_vardata {
+	__s32	vd_offset;
+	__u32	vd_length;
+};
+
+/* The ev_data of a MOUNT event and the result of dm_get_mountinfo():
+ * dm_mount_event_t. */
+#define DMAPI_MOUNT_RDONLY	0x1
+
+struct dmapi_mount_msg {
+	__u32			me_mode;	/* DMAPI_MOUNT_RDONLY */
+	struct dmapi_vardata	me_handle1;	/* the filesystem's handle */
+	struct dmapi_vardata	me_handle2;	/* the covered directory's */
+	struct dmapi_vardata	me_name1;	/* the mount point */
+	struct dmapi_vardata	me_name2;	/* the lower directory */
+	struct dmapi_vardata	me_roothandle;
+};
+
+/* The ev_data of namespace events, PREUNMOUNT and UNMOUNT among them:
+ * dm_namesp_event_t. */
+#define DMAPI_UNMOUNT_FORCE	0x1
+
+struct dmapi_namesp_msg {
+	__u32			ne_mode;
+	struct dmapi_vardata	ne_handle1;
+	struct dmapi_vardata	ne_handle2;
+	struct dmapi_vardata	ne_name1;
+	struct dmapi_vardata	ne_name2;
+	__s32			ne_retcode;
+};
+
+/* One record of dm_getall_disp(): dm_dispinfo_t. */
+struct dmapi_dispinfo {
+	__s32			di_link;	/* to the next record, 0 last */
+	__u32			di_pad;
+	struct dmapi_vardata	di_fshandle;
+	__u64			di_eventset;
+};
 
 /* A buffer that the kernel fills: E2BIG stores the needed size in rlen. */
 struct dmapi_buffer {
@@ -321,6 +371,54 @@ struct dmapi_handle_to_path_arg {
 	__u64			reserved;
 };
 
+/*
+ * The calls that name an object or a filesystem in a session, with a
+ * token: DM_NO_TOKEN (-1), or a token outstanding in the session.  A
+ * filesystem handle takes DM_NO_TOKEN only.
+ */
+
+/* DMAPI_IOC_SET_DISP, DMAPI_IOC_SET_EVENTLIST, DMAPI_IOC_GET_EVENTLIST */
+struct dmapi_eventset_arg {
+	__s32	sid;
+	__s32	token;
+	__u64	hanp;		/* 1 with hlen 1: the global handle */
+	__u64	hlen;
+	__u64	eventset;	/* in for SET_*, out for GET_EVENTLIST */
+	__u32	nelem;		/* SET_*: maxevent; GET: the set's room */
+	__u32	nelem_out;	/* out, GET_EVENTLIST: events reported */
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_GETALL_DISP: dmapi_dispinfo records, each with its handle */
+struct dmapi_getall_disp_arg {
+	__s32			sid;
+	__u32			padding;
+	struct dmapi_buffer	buf;
+	__u64			reserved;
+};
+
+/* DMAPI_IOC_GET_MOUNTINFO: a dmapi_mount_msg with its data */
+struct dmapi_mountinfo_arg {
+	__s32			sid;
+	__s32			token;
+	__u64			hanp;
+	__u64			hlen;
+	struct dmapi_buffer	buf;
+	__u64			reserved;
+};
+
+/* DMAPI_IOC_SET_RETURN_ON_DESTROY */
+struct dmapi_return_on_destroy_arg {
+	__s32	sid;
+	__s32	token;
+	__u64	hanp;
+	__u64	hlen;
+	__u8	attrname[DMAPI_ATTR_NAME_SIZE];
+	__u32	enable;
+	__u32	padding;
+	__u64	reserved;
+};
+
 #define DMAPI_IOC_MAGIC		0xDE
 
 #define DMAPI_IOC_VERSION	  _IOWR(DMAPI_IOC_MAGIC, 0, struct dmapi_version_arg)
@@ -341,5 +439,11 @@ struct dmapi_handle_to_path_arg {
 #define DMAPI_IOC_FD_TO_HANDLE	  _IOWR(DMAPI_IOC_MAGIC, 15, struct dmapi_fd_to_handle_arg)
 #define DMAPI_IOC_OPEN_BY_HANDLE  _IOWR(DMAPI_IOC_MAGIC, 16, struct dmapi_open_by_handle_arg)
 #define DMAPI_IOC_HANDLE_TO_PATH  _IOWR(DMAPI_IOC_MAGIC, 17, struct dmapi_handle_to_path_arg)
+#define DMAPI_IOC_SET_DISP	  _IOWR(DMAPI_IOC_MAGIC, 18, struct dmapi_eventset_arg)
+#define DMAPI_IOC_GETALL_DISP	  _IOWR(DMAPI_IOC_MAGIC, 19, struct dmapi_getall_disp_arg)
+#define DMAPI_IOC_SET_EVENTLIST	  _IOWR(DMAPI_IOC_MAGIC, 20, struct dmapi_eventset_arg)
+#define DMAPI_IOC_GET_EVENTLIST	  _IOWR(DMAPI_IOC_MAGIC, 21, struct dmapi_eventset_arg)
+#define DMAPI_IOC_GET_MOUNTINFO	  _IOWR(DMAPI_IOC_MAGIC, 22, struct dmapi_mountinfo_arg)
+#define DMAPI_IOC_SET_RETURN_ON_DESTROY _IOWR(DMAPI_IOC_MAGIC, 23, struct dmapi_return_on_destroy_arg)
 
 #endif /* _XDSM_DMAPI_IOCTL_H */

@@ -368,6 +368,146 @@ TEST_F(FakeDevice, GetConfigEventsReportsTheCountOnE2BIG)
 	EXPECT_EQ(n, unsigned{DM_EVENT_MAX});
 }
 
+TEST_F(FakeDevice, SetDispPassesTheSetAndTheGlobalHandleAsAddressOne)
+{
+	on<DMAPI_IOC_SET_DISP, dmapi_eventset_arg>([](auto &arg) {
+		EXPECT_EQ(arg.sid, 5);
+		EXPECT_EQ(arg.token, DM_NO_TOKEN);
+		EXPECT_EQ(arg.hanp, 1u);
+		EXPECT_EQ(arg.hlen, DMAPI_GLOBAL_HANDLE_LEN);
+		EXPECT_EQ(arg.eventset, dm_eventset_t{1} << DM_EVENT_MOUNT);
+		EXPECT_EQ(arg.nelem, unsigned{DM_EVENT_MAX});
+		return 0;
+	});
+	dm_eventset_t set = 0;
+	DMEV_SET(DM_EVENT_MOUNT, set);
+	EXPECT_EQ(dm_set_disp(5, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN, &set, DM_EVENT_MAX), 0);
+	EXPECT_EQ(fake.requests, std::vector<unsigned long>{DMAPI_IOC_SET_DISP});
+}
+
+TEST_F(FakeDevice, SetEventlistPassesTheHandleTokenAndMaxevent)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_SET_EVENTLIST, dmapi_eventset_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 2);
+		EXPECT_EQ(arg.token, 9);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		EXPECT_EQ(arg.eventset, 0x30000u);
+		EXPECT_EQ(arg.nelem, 18u);
+		return EINVAL;
+	});
+	dm_eventset_t set = 0x30000;
+	errno = 0;
+	EXPECT_EQ(dm_set_eventlist(2, handle, sizeof(handle), 9, &set, 18), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(fake.requests, std::vector<unsigned long>{DMAPI_IOC_SET_EVENTLIST});
+}
+
+TEST_F(FakeDevice, GetEventlistReportsTheCountOnE2BIG)
+{
+	unsigned char handle[DMAPI_FSHANDLE_LEN] = {};
+	on<DMAPI_IOC_GET_EVENTLIST, dmapi_eventset_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 3);
+		EXPECT_EQ(arg.token, DM_NO_TOKEN);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		arg.nelem_out = DM_EVENT_MAX;
+		if (arg.nelem < DM_EVENT_MAX)
+			return E2BIG;
+		arg.eventset = dm_eventset_t{1} << DM_EVENT_DESTROY;
+		return 0;
+	});
+	dm_eventset_t set = 0xabc;
+	unsigned int n = 0;
+	errno = 0;
+	EXPECT_EQ(dm_get_eventlist(3, handle, sizeof(handle), DM_NO_TOKEN, 4, &set, &n), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(n, unsigned{DM_EVENT_MAX});
+	EXPECT_EQ(set, 0xabcu);
+
+	ASSERT_EQ(dm_get_eventlist(3, handle, sizeof(handle), DM_NO_TOKEN, DM_EVENT_MAX, &set, &n), 0);
+	EXPECT_EQ(set, dm_eventset_t{1} << DM_EVENT_DESTROY);
+	EXPECT_EQ(n, unsigned{DM_EVENT_MAX});
+}
+
+TEST_F(FakeDevice, GetEventlistLeavesTheCountOnOtherErrors)
+{
+	on<DMAPI_IOC_GET_EVENTLIST, dmapi_eventset_arg>([](auto &arg) {
+		arg.nelem_out = DM_EVENT_MAX;
+		return EBADF;
+	});
+	unsigned char handle[DMAPI_FSHANDLE_LEN] = {};
+	dm_eventset_t set = 0;
+	unsigned int n = 99;
+	EXPECT_EQ(dm_get_eventlist(3, handle, sizeof(handle), DM_NO_TOKEN, DM_EVENT_MAX, &set, &n), -1);
+	EXPECT_EQ(errno, EBADF);
+	EXPECT_EQ(n, 99u);
+}
+
+TEST_F(FakeDevice, GetallDispReportsTheNeededSizeOnE2BIG)
+{
+	alignas(8) char buf[16];
+	on<DMAPI_IOC_GETALL_DISP, dmapi_getall_disp_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 4);
+		EXPECT_EQ(arg.buf.ptr, address(buf));
+		EXPECT_EQ(arg.buf.len, sizeof(buf));
+		arg.buf.rlen = 32;
+		return E2BIG;
+	});
+	size_t rlen = 0;
+	errno = 0;
+	EXPECT_EQ(dm_getall_disp(4, sizeof(buf), buf, &rlen), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(rlen, 32u);
+}
+
+TEST_F(FakeDevice, GetMountinfoPassesTheHandleAndReturnsTheLength)
+{
+	unsigned char handle[DMAPI_FSHANDLE_LEN] = {};
+	alignas(8) char buf[256];
+	on<DMAPI_IOC_GET_MOUNTINFO, dmapi_mountinfo_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 6);
+		EXPECT_EQ(arg.token, DM_NO_TOKEN);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		EXPECT_EQ(arg.buf.ptr, address(buf));
+		EXPECT_EQ(arg.buf.len, sizeof(buf));
+		arg.buf.rlen = 120;
+		return 0;
+	});
+	size_t rlen = 0;
+	ASSERT_EQ(dm_get_mountinfo(6, handle, sizeof(handle), DM_NO_TOKEN, sizeof(buf), buf, &rlen), 0);
+	EXPECT_EQ(rlen, 120u);
+}
+
+TEST_F(FakeDevice, SetReturnOnDestroyCopiesTheName)
+{
+	unsigned char handle[DMAPI_FSHANDLE_LEN] = {};
+	dm_attrname_t name;
+	std::memcpy(name.an_chars, "hsmstate", DM_ATTR_NAME_SIZE);
+	std::vector<unsigned char> sent;
+	std::uint32_t enable = 99;
+	on<DMAPI_IOC_SET_RETURN_ON_DESTROY, dmapi_return_on_destroy_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 7);
+		EXPECT_EQ(arg.token, DM_NO_TOKEN);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		sent.assign(arg.attrname, arg.attrname + sizeof(arg.attrname));
+		enable = arg.enable;
+		return 0;
+	});
+	// Any true value enables.
+	ASSERT_EQ(dm_set_return_on_destroy(7, handle, sizeof(handle), DM_NO_TOKEN, &name, 5), 0);
+	EXPECT_EQ(sent, std::vector<unsigned char>(name.an_chars, name.an_chars + DM_ATTR_NAME_SIZE));
+	EXPECT_EQ(enable, 1u);
+
+	// Disabling may go without a name: zeros are sent.
+	ASSERT_EQ(dm_set_return_on_destroy(7, handle, sizeof(handle), DM_NO_TOKEN, nullptr, DM_FALSE), 0);
+	EXPECT_EQ(sent, std::vector<unsigned char>(DM_ATTR_NAME_SIZE, 0));
+	EXPECT_EQ(enable, 0u);
+}
+
 TEST_F(FakeDevice, DestroySessionPassesTheId)
 {
 	on<DMAPI_IOC_DESTROY_SESSION, dmapi_session_arg>([](auto &arg) {

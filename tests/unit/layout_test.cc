@@ -221,6 +221,61 @@ ASSERT_OFFSET(dmapi_get_config_arg, flagname, 16);
 ASSERT_OFFSET(dmapi_get_config_arg, retval, 24);
 ASSERT_LAYOUT(dmapi_get_config_events_arg, 40);
 ASSERT_OFFSET(dmapi_get_config_events_arg, eventset, 24);
+ASSERT_LAYOUT(dmapi_eventset_arg, 48);
+ASSERT_OFFSET(dmapi_eventset_arg, hanp, 8);
+ASSERT_OFFSET(dmapi_eventset_arg, hlen, 16);
+ASSERT_OFFSET(dmapi_eventset_arg, eventset, 24);
+ASSERT_OFFSET(dmapi_eventset_arg, nelem, 32);
+ASSERT_OFFSET(dmapi_eventset_arg, nelem_out, 36);
+ASSERT_LAYOUT(dmapi_getall_disp_arg, 40);
+ASSERT_OFFSET(dmapi_getall_disp_arg, buf, 8);
+ASSERT_LAYOUT(dmapi_mountinfo_arg, 56);
+ASSERT_OFFSET(dmapi_mountinfo_arg, hanp, 8);
+ASSERT_OFFSET(dmapi_mountinfo_arg, buf, 24);
+ASSERT_LAYOUT(dmapi_return_on_destroy_arg, 48);
+ASSERT_OFFSET(dmapi_return_on_destroy_arg, attrname, 24);
+ASSERT_OFFSET(dmapi_return_on_destroy_arg, enable, 32);
+
+// Records the kernel writes into the caller's buffer: the protocol's
+// layout is the API's, member by member, on both architectures.
+#define ASSERT_SAME_LAYOUT(api, proto) \
+	static_assert(sizeof(api) == sizeof(proto), #api " vs " #proto)
+#define ASSERT_SAME_OFFSET(api, afield, proto, pfield) \
+	static_assert(offsetof(api, afield) == offsetof(proto, pfield), \
+		      #api "." #afield " vs " #proto "." #pfield); \
+	static_assert(sizeof(api::afield) == sizeof(proto::pfield), \
+		      #api "." #afield " vs " #proto "." #pfield " size")
+
+ASSERT_SAME_LAYOUT(dm_vardata_t, dmapi_vardata);
+ASSERT_SAME_OFFSET(dm_vardata_t, vd_offset, dmapi_vardata, vd_offset);
+ASSERT_SAME_OFFSET(dm_vardata_t, vd_length, dmapi_vardata, vd_length);
+
+ASSERT_SAME_LAYOUT(dm_mount_event_t, dmapi_mount_msg);
+ASSERT_SAME_OFFSET(dm_mount_event_t, me_mode, dmapi_mount_msg, me_mode);
+ASSERT_SAME_OFFSET(dm_mount_event_t, me_handle1, dmapi_mount_msg, me_handle1);
+ASSERT_SAME_OFFSET(dm_mount_event_t, me_handle2, dmapi_mount_msg, me_handle2);
+ASSERT_SAME_OFFSET(dm_mount_event_t, me_name1, dmapi_mount_msg, me_name1);
+ASSERT_SAME_OFFSET(dm_mount_event_t, me_name2, dmapi_mount_msg, me_name2);
+ASSERT_SAME_OFFSET(dm_mount_event_t, me_roothandle, dmapi_mount_msg, me_roothandle);
+
+ASSERT_SAME_LAYOUT(dm_namesp_event_t, dmapi_namesp_msg);
+ASSERT_SAME_OFFSET(dm_namesp_event_t, ne_mode, dmapi_namesp_msg, ne_mode);
+ASSERT_SAME_OFFSET(dm_namesp_event_t, ne_handle1, dmapi_namesp_msg, ne_handle1);
+ASSERT_SAME_OFFSET(dm_namesp_event_t, ne_handle2, dmapi_namesp_msg, ne_handle2);
+ASSERT_SAME_OFFSET(dm_namesp_event_t, ne_name1, dmapi_namesp_msg, ne_name1);
+ASSERT_SAME_OFFSET(dm_namesp_event_t, ne_name2, dmapi_namesp_msg, ne_name2);
+ASSERT_SAME_OFFSET(dm_namesp_event_t, ne_retcode, dmapi_namesp_msg, ne_retcode);
+
+ASSERT_SAME_LAYOUT(dm_dispinfo_t, dmapi_dispinfo);
+ASSERT_SAME_OFFSET(dm_dispinfo_t, _link, dmapi_dispinfo, di_link);
+ASSERT_SAME_OFFSET(dm_dispinfo_t, di_pad1, dmapi_dispinfo, di_pad);
+ASSERT_SAME_OFFSET(dm_dispinfo_t, di_fshandle, dmapi_dispinfo, di_fshandle);
+ASSERT_SAME_OFFSET(dm_dispinfo_t, di_eventset, dmapi_dispinfo, di_eventset);
+
+// The values the records carry.
+static_assert(DM_MOUNT_RDONLY == DMAPI_MOUNT_RDONLY);
+static_assert(DM_UNMOUNT_FORCE == DMAPI_UNMOUNT_FORCE);
+static_assert(DM_ATTR_NAME_SIZE == DMAPI_ATTR_NAME_SIZE);
 
 #else
 #error "layouts are recorded for x86_64 and i386 only"

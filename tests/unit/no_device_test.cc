@@ -53,7 +53,9 @@ const std::vector<std::string> wired = {
 	"dm_getall_sessions", "dm_query_session", "dm_get_events", "dm_respond_event",
 	"dm_move_event", "dm_pending", "dm_find_eventmsg", "dm_getall_tokens",
 	"dm_create_userevent", "dm_send_msg", "dm_path_to_handle", "dm_path_to_fshandle",
-	"dm_fd_to_handle", "dm_handle_to_path", "dm_open_by_handle",
+	"dm_fd_to_handle", "dm_handle_to_path", "dm_open_by_handle", "dm_set_disp",
+	"dm_getall_disp", "dm_set_eventlist", "dm_get_eventlist", "dm_get_mountinfo",
+	"dm_set_return_on_destroy",
 };
 
 bool is_wired(const char *name)
@@ -264,7 +266,8 @@ TEST(NoDevice, DefaultPathWithoutModuleIsENOSYS)
 }
 
 // Output pointers the library fills itself are checked before anything
-// reaches the kernel, so nothing is created that the caller cannot learn of.
+// reaches the kernel, so nothing is created that the caller cannot learn of;
+// so are the inputs it copies itself (event sets, attribute names).
 TEST(NoDevice, NullOutputPointersAreEFAULT)
 {
 	DevicePath path("/nonexistent/dmapi");
@@ -285,12 +288,29 @@ TEST(NoDevice, NullOutputPointersAreEFAULT)
 		{"dm_find_eventmsg", [&] { return dm_find_eventmsg(a.sid, a.token, sizeof(a.buf), a.buf, nullptr); }},
 		{"dm_getall_tokens", [&] { return dm_getall_tokens(a.sid, 4, &a.token, nullptr); }},
 		{"dm_create_userevent", [&] { return dm_create_userevent(a.sid, 4, a.buf, nullptr); }},
+		{"dm_set_disp", [&] { return dm_set_disp(a.sid, h, hl, DM_NO_TOKEN, nullptr, DM_EVENT_MAX); }},
+		{"dm_getall_disp", [&] { return dm_getall_disp(a.sid, sizeof(a.buf), a.buf, nullptr); }},
+		{"dm_set_eventlist", [&] { return dm_set_eventlist(a.sid, h, hl, DM_NO_TOKEN, nullptr, DM_EVENT_MAX); }},
+		{"dm_get_eventlist/set", [&] { return dm_get_eventlist(a.sid, h, hl, DM_NO_TOKEN, DM_EVENT_MAX, nullptr, &a.nelem); }},
+		{"dm_get_eventlist/nelem", [&] { return dm_get_eventlist(a.sid, h, hl, DM_NO_TOKEN, DM_EVENT_MAX, &a.events, nullptr); }},
+		{"dm_get_mountinfo", [&] { return dm_get_mountinfo(a.sid, h, hl, DM_NO_TOKEN, sizeof(a.buf), a.buf, nullptr); }},
+		{"dm_set_return_on_destroy", [&] { return dm_set_return_on_destroy(a.sid, h, hl, DM_NO_TOKEN, nullptr, DM_TRUE); }},
 	};
 	for (auto &[name, call] : calls) {
 		errno = 0;
 		EXPECT_EQ(call(), -1) << name;
 		EXPECT_EQ(errno, EFAULT) << name << ": " << std::strerror(errno);
 	}
+}
+
+// Disabling return-on-destroy needs no attribute name.
+TEST(NoDevice, ReturnOnDestroyDisableAcceptsNullName)
+{
+	DevicePath path("/nonexistent/dmapi");
+	unsigned char handle[8] = {};
+	errno = 0;
+	EXPECT_EQ(dm_set_return_on_destroy(1, handle, sizeof(handle), DM_NO_TOKEN, nullptr, DM_FALSE), -1);
+	EXPECT_EQ(errno, ENOSYS);
 }
 
 // SGI's kernel never read dm_pending's delay; programs pass NULL.
