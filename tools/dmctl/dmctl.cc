@@ -11,14 +11,19 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #ifndef DMCTL_VERSION
@@ -32,8 +37,9 @@ namespace {
 constexpr const char usage_text[] = R"(Usage: dmctl [--json] COMMAND [ARG]...
        dmctl --help | --version
 
-Show and drive the sessions, messages and tokens of the DMAPI module
-(dmapi.ko) through libdmapi.  Every command needs CAP_SYS_ADMIN.
+Show and drive the sessions, messages, tokens, dispositions and event lists
+of the DMAPI module (dmapi.ko) through libdmapi.  Every command needs
+CAP_SYS_ADMIN.
 
 Commands:
   version                     the implementation's version string
@@ -62,6 +68,32 @@ Commands:
                               prints its token there
   pending SID TOKEN SECONDS   tell the waiting sender that the answer needs
                               SECONDS more (a decimal number)
+  disp SID TARGET [EVENT]...  make SID the session that receives EVENTs of
+                              TARGET: "global" (all filesystems, MOUNT only)
+                              or the filesystem of a path; without EVENT,
+                              clear the dispositions of SID there
+  disps SID                   the filesystems a session has dispositions on
+  set-eventlist SID PATH [--fs] [EVENT]...
+                              set the event list of the object at PATH, or
+                              with --fs of its filesystem, to the EVENTs
+  get-eventlist SID PATH [--fs]
+                              the event list of the object at PATH, or with
+                              --fs of its filesystem
+  mountinfo SID PATH          how the filesystem of PATH is mounted
+  rod SID PATH NAME|--off     return-on-destroy of the filesystem of PATH:
+                              DESTROY events carry the DM attribute NAME
+                              (1 to 8 bytes); --off turns it off
+  serve [--info TEXT] [--events EVENT,...] [--abort-mount ERRNO|--dontcare]
+        [--count N]           act as a DM application: create a session
+                              (info TEXT, "dmctl serve" by default) that
+                              receives MOUNT events, print "ready sid=SID",
+                              then print each message and answer it
+                              CONTINUE (MOUNT: ABORT ERRNO or DONTCARE if
+                              asked), until N messages or SIGTERM/SIGINT;
+                              then destroy the session.  With --events,
+                              take those events of each filesystem that
+                              mounts and enable them in its event list,
+                              before answering its MOUNT
   help                        show this help
 
 Options:
@@ -72,23 +104,36 @@ Options:
 
 Output:
   A result that is one value (version, create, takeover, query, userevent,
-  move) is printed alone on a line; tokens prints one token per line.
-  Other results are one record per line of key=value fields:
+  move) is printed alone on a line; tokens prints one token per line;
+  get-eventlist prints the event names on one line, separated by spaces
+  (an empty line for none).  Other results are one record per line of
+  key=value fields:
     sessions      sid=SID info=TEXT
     events, find  type=NAME token=TOKEN sequence=SEQ length=BYTES text=TEXT
                   (hex=HEX instead of text= when the data is not text;
                   token=0 when nobody waits for an answer)
     config        NAME=VALUE, one option per line, then events=NAME,...
+    disps         fshandle=HEX events=NAME,...
+    mountinfo     mode=MODE, fshandle=HEX, mountpoint=PATH, lower=PATH,
+                  roothandle=HEX, one per line
+    serve         ready sid=SID, then one line per message, the same in
+                  every run:
+                    MOUNT mode=MODE mountpoint=PATH lower=PATH
+                    PREUNMOUNT mode=MODE
+                    UNMOUNT mode=MODE retcode=ERRNO
+                    NAME length=BYTES    (any other event)
   A text field is the last of its record and runs to the end of the line;
   control characters and backslashes in it appear as \xNN and \\.  events
   prints nothing when no message is queued.  Event names are those of the
   standard without DM_EVENT_ (USER), option names are lower case without
-  DM_CONFIG_ (max_message_data).
+  DM_CONFIG_ (max_message_data).  EVENT arguments take the same names in
+  any case.
 
 Exit status:
   0  success
-  1  a call failed ("dmctl: dm_xxx: ERROR" on stderr), or the answer to a
-     --sync message was ABORT ("dmctl: aborted: ERROR")
+  1  a call failed ("dmctl: dm_xxx: ERROR" on stderr), the answer to a
+     --sync message was ABORT ("dmctl: aborted: ERROR"), or serve could
+     not destroy its session ("dmctl: warning: session SID not destroyed")
   2  usage error
 )";
 
@@ -118,6 +163,9 @@ struct Arguments {
 // whatever the state of the module.
 using Action = std::function<void(Printer &)>;
 
+// max_args of a command that takes any number of arguments.
+constexpr size_t unlimited = SIZE_MAX;
+
 struct Command {
 	std::string_view name;
 	size_t min_args;
@@ -146,6 +194,58 @@ dm_sessid_t parse_sid(std::string_view text)
 dm_token_t parse_token(std::string_view text)
 {
 	return parse_number<dm_token_t>(text, "token");
+}
+
+// The value of --max, --count: at least 1.
+unsigned int parse_count(const std::string &text, const std::string &option)
+{
+	auto count = parse_number<unsigned int>(text, "message count");
+	if (count == 0)
+		throw UsageError(option + " must be at least 1");
+	return count;
+}
+
+int parse_reterror(const std::string &text)
+{
+	auto error = parse_errno(text);
+	if (!error)
+		throw UsageError("unknown errno '" + text + "'");
+	return *error;
+}
+
+// Event names as events prints them, in any case.
+dm_eventset_t parse_events(std::span<const std::string> names)
+{
+	dm_eventset_t events = 0;
+	for (const auto &name : names) {
+		auto type = parse_event(name);
+		if (!type)
+			throw UsageError("unknown event '" + name + "'");
+		DMEV_SET(*type, events);
+	}
+	return events;
+}
+
+// "a,b,c"
+std::vector<std::string> split_list(const std::string &text)
+{
+	std::vector<std::string> words;
+	for (size_t start = 0;;) {
+		size_t comma = text.find(',', start);
+		words.push_back(text.substr(start, comma - start));
+		if (comma == text.npos)
+			return words;
+		start = comma + 1;
+	}
+}
+
+// A DM attribute name: 1 to DM_ATTR_NAME_SIZE bytes.
+std::string parse_attrname(const std::string &text)
+{
+	if (text.empty() || text.size() > DM_ATTR_NAME_SIZE)
+		throw UsageError("attribute name '" + text + "' is not 1 to " +
+				 std::to_string(DM_ATTR_NAME_SIZE) + " bytes long");
+	return text;
 }
 
 // "2", "0.25", "1.5": seconds with up to nine decimals.
@@ -254,13 +354,7 @@ Action prepare_config(const Arguments &)
 					  std::uint64_t{config_value(option.flag)}});
 		}
 
-		dm_eventset_t supported = config_events();
-		std::vector<std::string> events;
-		for (int type = 0; type < DM_EVENT_MAX; type++) {
-			if (DMEV_ISSET(type, supported))
-				events.push_back(event_name(type));
-		}
-		record.push_back({"events", events});
+		record.push_back({"events", event_set_names(config_events())});
 		out.fields(record);
 	};
 }
@@ -304,7 +398,7 @@ Action prepare_takeover(const Arguments &args)
 Action prepare_destroy(const Arguments &args)
 {
 	dm_sessid_t sid = parse_sid(args.positional[0]);
-	return [=](Printer &) { check(dm_destroy_session(sid), "dm_destroy_session"); };
+	return [=](Printer &) { destroy_session(sid); };
 }
 
 Action prepare_query(const Arguments &args)
@@ -352,11 +446,8 @@ Action prepare_events(const Arguments &args)
 	dm_sessid_t sid = parse_sid(args.positional[0]);
 	bool wait = args.flag("--wait");
 	unsigned int limit = 0;
-	if (auto max = args.value("--max")) {
-		limit = parse_number<unsigned int>(*max, "message count");
-		if (limit == 0)
-			throw UsageError("--max must be at least 1");
-	}
+	if (auto max = args.value("--max"))
+		limit = parse_count(*max, "--max");
 
 	return [=](Printer &out) {
 		std::vector<Record> records;
@@ -396,19 +487,13 @@ Action prepare_respond(const Arguments &args)
 	} else if (answer == "abort") {
 		if (words.size() < 4)
 			throw UsageError("abort needs an ERRNO");
-		auto error = parse_errno(words[3]);
-		if (!error)
-			throw UsageError("unknown errno '" + words[3] + "'");
 		response = DM_RESP_ABORT;
-		reterror = *error;
+		reterror = parse_reterror(words[3]);
 	} else {
 		throw UsageError("unknown response '" + answer +
 				 "' (continue, abort ERRNO or dontcare)");
 	}
-	return [=](Printer &) {
-		check(dm_respond_event(sid, token, response, reterror, 0, nullptr),
-		      "dm_respond_event");
-	};
+	return [=](Printer &) { respond(sid, token, response, reterror); };
 }
 
 Action prepare_tokens(const Arguments &args)
@@ -451,6 +536,249 @@ Action prepare_pending(const Arguments &args)
 	return [=](Printer &) mutable { check(dm_pending(sid, token, &delay), "dm_pending"); };
 }
 
+// TARGET is "global" or a path, whose filesystem is meant.
+Action prepare_disp(const Arguments &args)
+{
+	const auto &words = args.positional;
+	dm_sessid_t sid = parse_sid(words[0]);
+	std::string target = words[1];
+	dm_eventset_t events = parse_events(std::span(words).subspan(2));
+	return [=](Printer &) {
+		set_disp(sid, target == "global" ? Handle::global() : path_handle(target, true),
+			 events);
+	};
+}
+
+Action prepare_disps(const Arguments &args)
+{
+	dm_sessid_t sid = parse_sid(args.positional[0]);
+	return [=](Printer &out) {
+		std::vector<Record> records;
+		for (const auto &disp : all_dispositions(sid)) {
+			records.push_back({{"fshandle", as_hex(disp.fshandle)},
+					   {"events", event_set_names(disp.events)}});
+		}
+		out.records("dispositions", records);
+	};
+}
+
+Action prepare_set_eventlist(const Arguments &args)
+{
+	const auto &words = args.positional;
+	dm_sessid_t sid = parse_sid(words[0]);
+	std::string path = words[1];
+	bool filesystem = args.flag("--fs");
+	dm_eventset_t events = parse_events(std::span(words).subspan(2));
+	return [=](Printer &) { set_eventlist(sid, path_handle(path, filesystem), events); };
+}
+
+Action prepare_get_eventlist(const Arguments &args)
+{
+	dm_sessid_t sid = parse_sid(args.positional[0]);
+	std::string path = args.positional[1];
+	bool filesystem = args.flag("--fs");
+	return [=](Printer &out) {
+		out.words("events", event_set_names(eventlist(sid, path_handle(path, filesystem))));
+	};
+}
+
+Action prepare_mountinfo(const Arguments &args)
+{
+	dm_sessid_t sid = parse_sid(args.positional[0]);
+	std::string path = args.positional[1];
+	return [=](Printer &out) {
+		MountInfo info = mountinfo(sid, path_handle(path, true));
+		out.fields({
+			{"mode", std::uint64_t{info.mode}},
+			{"fshandle", as_hex(info.fshandle)},
+			{"mountpoint", info.mountpoint},
+			{"lower", info.lower},
+			{"roothandle", as_hex(info.roothandle)},
+		});
+	};
+}
+
+// rod SID PATH NAME, or rod SID PATH --off.
+Action prepare_rod(const Arguments &args)
+{
+	const auto &words = args.positional;
+	dm_sessid_t sid = parse_sid(words[0]);
+	std::string path = words[1];
+	bool off = args.flag("--off");
+	if (off == (words.size() == 3))
+		throw UsageError("rod takes either an attribute NAME or --off");
+	std::optional<std::string> name;
+	if (!off)
+		name = parse_attrname(words[2]);
+	return [=](Printer &) { set_return_on_destroy(sid, path_handle(path, true), name); };
+}
+
+// What serve does besides answering CONTINUE.
+struct ServeOptions {
+	std::string info;
+	dm_eventset_t events = 0;	// taken on each filesystem that mounts
+	dm_response_t mount_response = DM_RESP_CONTINUE;
+	int mount_error = 0;		// with DM_RESP_ABORT
+	unsigned int count = 0;		// messages to handle; 0: no limit
+};
+
+// The signal that stops serve; 0 until one arrives.
+volatile std::sig_atomic_t stop_signal = 0;
+
+void on_stop_signal(int signo)
+{
+	stop_signal = signo;
+}
+
+// Without SA_RESTART: a dm_get_events() blocked in the kernel returns EINTR.
+void catch_stop_signals()
+{
+	struct sigaction action {};
+	action.sa_handler = on_stop_signal;
+	sigemptyset(&action.sa_mask);
+	for (int signo : {SIGTERM, SIGINT}) {
+		if (sigaction(signo, &action, nullptr) != 0)
+			throw Failure(std::string("sigaction: ") + std::strerror(errno));
+	}
+}
+
+// The fields of serve's line for a message: none that differ from run to
+// run (session ids, tokens, sequence numbers, handles).
+Record serve_fields(const Message &msg)
+{
+	if (msg.type == DM_EVENT_MOUNT) {
+		MountInfo mount = mount_event(msg.data);
+		return {{"mode", std::uint64_t{mount.mode}}, {"mountpoint", mount.mountpoint},
+			{"lower", mount.lower}};
+	}
+	if (msg.type == DM_EVENT_PREUNMOUNT || msg.type == DM_EVENT_UNMOUNT) {
+		NamespEvent unmount = namesp_event(msg.data);
+		Record record{{"mode", std::uint64_t{unmount.mode}}};
+		if (msg.type == DM_EVENT_UNMOUNT)
+			record.push_back({"retcode", std::int64_t{unmount.retcode}});
+		return record;
+	}
+	return {{"length", std::uint64_t{msg.data.size()}}};
+}
+
+// The dispositions and the event list of the filesystem that mounts,
+// while its MOUNT event waits: by handle, without a token.
+void take_events(dm_sessid_t sid, const Message &mount, dm_eventset_t events)
+{
+	Handle fs(mount_event(mount.data).fshandle);
+	set_disp(sid, fs, events);
+	set_eventlist(sid, fs, events);
+}
+
+// The mount waits for the answer: it gets one even when taking the
+// events failed, and the failure is reported after.
+void answer_mount(dm_sessid_t sid, const Message &mount, const ServeOptions &options)
+{
+	std::exception_ptr failure;
+	if (options.events) {
+		try {
+			take_events(sid, mount, options.events);
+		} catch (...) {
+			failure = std::current_exception();
+		}
+	}
+	respond(sid, mount.token, options.mount_response, options.mount_error);
+	if (failure)
+		std::rethrow_exception(failure);
+}
+
+void serve_message(Printer &out, dm_sessid_t sid, const Message &msg, const ServeOptions &options)
+{
+	out.tagged(event_name(msg.type), serve_fields(msg));
+	out.flush();
+	if (msg.type == DM_EVENT_MOUNT)
+		answer_mount(sid, msg, options);
+	else if (msg.token != DM_INVALID_TOKEN)
+		respond(sid, msg.token, DM_RESP_CONTINUE, 0);
+}
+
+// The next message, waited for; nothing once a stop signal arrived.  One
+// at a time, so that none is taken from the queue and left unanswered.
+std::optional<Message> next_message(dm_sessid_t sid)
+{
+	while (!stop_signal) {
+		try {
+			auto messages = get_events(sid, 1, true);
+			if (!messages.empty())
+				return std::move(messages.front());
+		} catch (const CallError &e) {
+			if (e.error() != EINTR)
+				throw;
+		}
+	}
+	return std::nullopt;
+}
+
+void serve_messages(Printer &out, dm_sessid_t sid, const ServeOptions &options)
+{
+	for (unsigned int handled = 0; !options.count || handled < options.count; handled++) {
+		auto msg = next_message(sid);
+		if (!msg)
+			return;
+		serve_message(out, sid, *msg, options);
+	}
+}
+
+void end_session(dm_sessid_t sid)
+{
+	try {
+		destroy_session(sid);
+	} catch (const CallError &e) {
+		if (e.error() != EBUSY)
+			throw;
+		throw Failure("warning: session " + std::to_string(sid) +
+			      " not destroyed: it has undelivered messages or outstanding tokens");
+	}
+}
+
+void serve(Printer &out, const ServeOptions &options)
+{
+	catch_stop_signals();
+	dm_sessid_t sid = create_session(DM_NO_SESSION, options.info);
+	try {
+		dm_eventset_t mount = 0;
+		DMEV_SET(DM_EVENT_MOUNT, mount);
+		set_disp(sid, Handle::global(), mount);
+		out.tagged("ready", {{"sid", std::int64_t{sid}}});
+		out.flush();
+		serve_messages(out, sid, options);
+	} catch (...) {
+		// The first error is the one to report; this only tidies up.
+		(void)dm_destroy_session(sid);
+		throw;
+	}
+	end_session(sid);
+}
+
+// How serve answers MOUNT events.
+std::pair<dm_response_t, int> mount_answer(const Arguments &args)
+{
+	auto abort = args.value("--abort-mount");
+	bool dontcare = args.flag("--dontcare");
+	if (abort && dontcare)
+		throw UsageError("--abort-mount and --dontcare exclude each other");
+	if (abort)
+		return {DM_RESP_ABORT, parse_reterror(*abort)};
+	return {dontcare ? DM_RESP_DONTCARE : DM_RESP_CONTINUE, 0};
+}
+
+Action prepare_serve(const Arguments &args)
+{
+	ServeOptions options;
+	options.info = args.value("--info").value_or("dmctl serve");
+	if (auto events = args.value("--events"))
+		options.events = parse_events(split_list(*events));
+	if (auto count = args.value("--count"))
+		options.count = parse_count(*count, "--count");
+	std::tie(options.mount_response, options.mount_error) = mount_answer(args);
+	return [=](Printer &out) { serve(out, options); };
+}
+
 Action prepare_help(const Arguments &)
 {
 	return [](Printer &) { std::fputs(usage_text, stdout); };
@@ -474,6 +802,14 @@ const std::vector<Command> &commands()
 		{"find", 2, 2, {}, {}, prepare_find, true},
 		{"move", 3, 3, {}, {}, prepare_move, true},
 		{"pending", 3, 3, {}, {}, prepare_pending, true},
+		{"disp", 2, unlimited, {}, {}, prepare_disp, true},
+		{"disps", 1, 1, {}, {}, prepare_disps, true},
+		{"set-eventlist", 2, unlimited, {"--fs"}, {}, prepare_set_eventlist, true},
+		{"get-eventlist", 2, 2, {"--fs"}, {}, prepare_get_eventlist, true},
+		{"mountinfo", 2, 2, {}, {}, prepare_mountinfo, true},
+		{"rod", 2, 3, {"--off"}, {}, prepare_rod, true},
+		{"serve", 0, 0, {"--dontcare"}, {"--info", "--events", "--abort-mount", "--count"},
+		 prepare_serve, true},
 		{"help", 0, 0, {}, {}, prepare_help, false},
 	};
 	return table;

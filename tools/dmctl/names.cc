@@ -64,6 +64,25 @@ std::string event_name(int type)
 	return std::to_string(type);
 }
 
+std::optional<int> parse_event(std::string_view name)
+{
+	for (int type = 0; type < DM_EVENT_MAX; type++) {
+		if (equal_ignoring_case(event_names[type], name))
+			return type;
+	}
+	return std::nullopt;
+}
+
+std::vector<std::string> event_set_names(dm_eventset_t events)
+{
+	std::vector<std::string> names;
+	for (int type = 0; type < DM_EVENT_MAX; type++) {
+		if (DMEV_ISSET(type, events))
+			names.push_back(event_name(type));
+	}
+	return names;
+}
+
 std::span<const ConfigOption> config_options()
 {
 	return config_option_table;

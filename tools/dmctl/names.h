@@ -13,11 +13,19 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dmctl {
 
 // "USER" for DM_EVENT_USER; the number for a type this release does not know.
 std::string event_name(int type);
+
+// DM_EVENT_USER for "USER", "user" or "User"; nothing for a name it does
+// not know.
+std::optional<int> parse_event(std::string_view name);
+
+// The names of the events in a set, in the order of dm_eventtype_t.
+std::vector<std::string> event_set_names(dm_eventset_t events);
 
 struct ConfigOption {
 	dm_config_t flag;

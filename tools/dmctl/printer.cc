@@ -195,9 +195,26 @@ void Printer::records(std::string_view key, const std::vector<Record> &records)
 		plain_line(record);
 }
 
-void Printer::plain_line(const Record &record)
+void Printer::words(std::string_view key, const std::vector<std::string> &words)
 {
-	std::string line;
+	if (format_ == Format::json)
+		value({std::string(key), words});
+	else
+		std::fprintf(out_, "%s\n", joined(words, " ", plain_text).c_str());
+}
+
+void Printer::tagged(std::string_view tag, const Record &record)
+{
+	if (format_ == Format::json) {
+		this->record(tag, record);
+		return;
+	}
+	plain_line(record, tag);
+}
+
+void Printer::plain_line(const Record &record, std::string_view head)
+{
+	std::string line(head);
 	for (const auto &field : record) {
 		if (!line.empty())
 			line += ' ';

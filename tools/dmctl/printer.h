@@ -52,8 +52,19 @@ public:
 	// Records: plain prints one line each; JSON {"key": [{...}, ...]}.
 	void records(std::string_view key, const std::vector<Record> &records);
 
+	// A list of words: plain prints them on one line, separated by
+	// spaces (an empty line for none); JSON prints {"key": [...]}.
+	void words(std::string_view key, const std::vector<std::string> &words);
+
+	// One record headed by a word: plain prints "tag key=value ..." on
+	// one line; JSON prints {"tag": {...}}.
+	void tagged(std::string_view tag, const Record &record);
+
+	// For a reader at the other end of a pipe, waiting for a line.
+	void flush() { std::fflush(out_); }
+
 private:
-	void plain_line(const Record &record);
+	void plain_line(const Record &record, std::string_view head = {});
 	void json_object(const Record &record);
 	void end_json();
 
