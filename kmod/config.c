@@ -9,7 +9,10 @@
 
 
 /* Events this implementation can generate today. */
-#define DM_SUPPORTED_EVENTS	BIT_ULL(DMAPI_EVENT_USER)
+#define DM_SUPPORTED_EVENTS	(BIT_ULL(DMAPI_EVENT_MOUNT) | \
+				 BIT_ULL(DMAPI_EVENT_PREUNMOUNT) | \
+				 BIT_ULL(DMAPI_EVENT_UNMOUNT) | \
+				 BIT_ULL(DMAPI_EVENT_USER))
 
 static u64 dm_config_value(unsigned int flag)
 {
@@ -24,11 +27,14 @@ static u64 dm_config_value(unsigned int flag)
 	case DMAPI_CONFIG_PENDING:
 		/* dm_pending() extends the event_timeout of a waiter. */
 		return 1;
+	case DMAPI_CONFIG_PERS_EVENTS:
+		/* Object event lists are kept with the objects. */
+		return 1;
 	default:
 		/*
 		 * Not provided yet: bulk attributes, by-handle creation,
 		 * dtime overloading, right upgrades, object references,
-		 * persistent attributes, events, inheritance and regions,
+		 * persistent attributes, inheritance and regions,
 		 * hole punching, retries.
 		 */
 		return 0;

@@ -7,10 +7,13 @@
 #ifndef _DMAPI_CORE_H
 #define _DMAPI_CORE_H
 
+#include <linux/align.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/wait.h>
 #include <linux/types.h>
 #include <xdsm/dmapi_ioctl.h>
@@ -47,6 +50,7 @@ extern unsigned int dm_event_timeout;
  * @tokens: events delivered or created and not yet answered (outstanding)
  * @nr_tokens: length of @tokens
  * @dead: the session was destroyed; waiters return
+ * @mount_disp: the session holds the MOUNT disposition (global handle)
  * @newq_wait: dm_get_events() waits here for messages
  * @room_wait: senders wait here while @newq is full
  *
@@ -64,6 +68,7 @@ struct dm_session {
 	struct list_head	tokens;
 	unsigned int		nr_tokens;
 	bool			dead;
+	bool			mount_disp;
 	wait_queue_head_t	newq_wait;
 	wait_queue_head_t	room_wait;
 };
@@ -86,6 +91,7 @@ enum dm_event_state {
  * @type: enum dm_event_type
  * @state: enum dm_event_state, written under the owner's lock
  * @reply: the response's errno for the sender, 0 for CONTINUE
+ * @response: the DMAPI_RESP_* answer, 0 until answered
  * @deadline: jiffies after which the waiting sender gives up when
  *	dm_event_timeout is set; moved forward by dm_pending()
  * @wait: the sender waits here for the answer
@@ -101,6 +107,7 @@ struct dm_event {
 	int			type;
 	int			state;
 	int			reply;
+	int			response;
 	unsigned long		deadline;
 	wait_queue_head_t	wait;
 	u32			datalen;
@@ -118,11 +125,16 @@ long dm_ioc_create_session(void __user *uarg);
 long dm_ioc_destroy_session(void __user *uarg);
 long dm_ioc_getall_sessions(void __user *uarg);
 long dm_ioc_query_session(void __user *uarg);
+struct dm_session *dm_session_next_mounter(int after);
 
 /* event.c */
 int dm_event_init(void);
 void dm_event_exit(void);
 void dm_session_drain(struct dm_session *s);
+struct dm_event *dm_event_create(int type, u32 len, bool sync);
+void dm_event_put(struct dm_event *ev);
+int dm_event_send(struct dm_session *s, struct dm_event *ev);
+bool dm_session_has_token(struct dm_session *s, int token);
 long dm_ioc_create_userevent(void __user *uarg);
 long dm_ioc_send_msg(void __user *uarg);
 long dm_ioc_get_events(void __user *uarg);
@@ -156,9 +168,18 @@ struct dm_fs_ops {
 /**
  * struct dm_fs - a DMAPI-managed filesystem, as the core knows it
  * @link: in the core's list of managed filesystems
- * @fsid: the id in its handles
- * @sb: its superblock, to recognise its files
+ * @fsid: the id in its handles; one mount per fsid at a time
+ * @sb: its superblock, to recognise its files; NULL until the mount is
+ *	set up (the MOUNT event comes before)
  * @ops: the provider's operations
+ * @lower: the lower tree's root, owned by the provider
+ * @mountpoint: where it is mounted, as the mount said (NUL-terminated)
+ * @lower_name: the lower directory's path (NUL-terminated)
+ * @rdonly: mounted read-only
+ * @forced: a forced unmount was asked for
+ * @lock: protects @disp and @events
+ * @disp: for each event, the id of the session that receives it, or 0
+ * @events: the filesystem's event list (per mount)
  *
  * The provider registers it once the filesystem can serve handles and
  * unregisters it before its teardown; the core calls @ops only between.
@@ -168,14 +189,95 @@ struct dm_fs {
 	u64				fsid;
 	struct super_block		*sb;
 	const struct dm_fs_ops		*ops;
+	const struct path		*lower;
+	char				*mountpoint;
+	char				*lower_name;
+	bool				rdonly;
+	bool				forced;
+	spinlock_t			lock;
+	int				disp[DMAPI_EVENT_MAX];
+	u64				events;
 };
 
+/*
+ * Append @len bytes of @src at *@pos of @buf, described by @vd relative to
+ * the struct at @base; *@pos moves on, past the padding.
+ */
+static inline void dm_vardata_put(u8 *buf, u32 base, u32 *pos,
+				  struct dmapi_vardata *vd, const void *src,
+				  u32 len)
+{
+	vd->vd_offset = *pos - base;
+	vd->vd_length = len;
+	memcpy(buf + *pos, src, len);
+	memset(buf + *pos + len, 0, ALIGN(len, DMAPI_MSG_ALIGN) - len);
+	*pos += ALIGN(len, DMAPI_MSG_ALIGN);
+}
+
 /* handle.c */
-void dm_fs_register(struct dm_fs *fs);
+int dm_fs_register(struct dm_fs *fs);
+void dm_fs_attach(struct dm_fs *fs, struct super_block *sb);
 void dm_fs_unregister(struct dm_fs *fs);
 int dm_handle_check(u64 uptr, u64 len);
+
+/*
+ * A handle from user space, as the calls on handles take it: the global
+ * handle, a filesystem (fsid only) or an object.
+ */
+enum dm_handle_kind {
+	DM_HANDLE_GLOBAL,
+	DM_HANDLE_FS,
+	DM_HANDLE_OBJECT,
+};
+
+struct dm_user_handle {
+	enum dm_handle_kind	kind;
+	struct dmapi_handle	h;
+};
+
+int dm_handle_get(u64 uptr, u64 len, struct dm_user_handle *uh);
+void dm_fs_lock(void);
+void dm_fs_unlock(void);
+struct dm_fs *dm_fs_find_locked(u64 fsid);
+struct dm_fs *dm_fs_next_locked(struct dm_fs *fs);
+#define dm_fs_for_each_locked(fs) \
+	for (fs = dm_fs_next_locked(NULL); fs; fs = dm_fs_next_locked(fs))
+int dm_handle_resolve(const struct dmapi_handle *h, struct path *path);
+void dm_fs_root_handle(const struct dm_fs *fs, struct dmapi_handle *h);
 long dm_ioc_fd_to_handle(void __user *uarg);
 long dm_ioc_open_by_handle(void __user *uarg);
 long dm_ioc_handle_to_path(void __user *uarg);
+
+/* disp.c */
+
+/**
+ * struct dm_handle_call - a call on a handle in a session, checked
+ * @s: the session, referenced
+ * @uh: the handle
+ * @token: the token given, DM_NO_TOKEN or outstanding in @s
+ */
+struct dm_handle_call {
+	struct dm_session	*s;
+	struct dm_user_handle	uh;
+	int			token;
+};
+
+int dm_handle_call_begin(struct dm_handle_call *c, s32 sid, s32 token,
+			 u64 hanp, u64 hlen);
+void dm_handle_call_end(struct dm_handle_call *c);
+int dm_fs_session_for(struct dm_fs *fs, int type, u64 obj_events);
+void dm_disp_release_session(int sid);
+int dm_obj_events(const struct path *path, u64 *events);
+long dm_ioc_set_disp(void __user *uarg);
+long dm_ioc_getall_disp(void __user *uarg);
+long dm_ioc_set_eventlist(void __user *uarg);
+long dm_ioc_get_eventlist(void __user *uarg);
+long dm_ioc_set_return_on_destroy(void __user *uarg);
+
+/* mount.c */
+int dm_send_mount(struct dm_fs *fs);
+void dm_send_preunmount(struct dm_fs *fs);
+void dm_send_unmount(struct dm_fs *fs, int sid, int retcode);
+long dm_ioc_get_mountinfo(void __user *uarg);
 
 #endif /* _DMAPI_CORE_H */

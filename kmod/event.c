@@ -37,7 +37,11 @@ static void dm_event_release(struct kref *ref)
 	kvfree(ev);
 }
 
-static void dm_event_put(struct dm_event *ev)
+/**
+ * dm_event_put - drop a reference to an event
+ * @ev: the event
+ */
+void dm_event_put(struct dm_event *ev)
 {
 	kref_put(&ev->ref, dm_event_release);
 }
@@ -49,11 +53,16 @@ static unsigned long dm_event_deadline(unsigned long from)
 	return timeout ? from + timeout * HZ : 0;
 }
 
-/*
- * Allocate an event with @len bytes of message data, a sequence number
- * and, if @sync, a token.
+/**
+ * dm_event_create - allocate an event
+ * @type: enum dmapi_event_type
+ * @len: bytes of message data, zeroed, for the caller to fill
+ * @sync: whether it is synchronous and so gets a token
+ *
+ * Return: the event with one reference and a sequence number, or
+ * ERR_PTR(-ENOMEM).
  */
-static struct dm_event *dm_event_alloc(int type, u32 len, bool sync)
+struct dm_event *dm_event_create(int type, u32 len, bool sync)
 {
 	struct dm_event *ev;
 	u32 token;
@@ -128,11 +137,12 @@ static struct dm_event *dm_find_token(struct dm_session *s, int token)
  * sender.  Drops the list's reference.  @s->lock is held.
  */
 static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
-			    int reply)
+			    int response, int reply)
 {
 	lockdep_assert_held(&s->lock);
 	list_del_init(&ev->link);
 	s->nr_tokens--;
+	ev->response = response;
 	ev->reply = reply;
 	ev->session = NULL;
 	/* Pairs with the READ_ONCE in the sender's wait condition. */
@@ -213,6 +223,48 @@ static int dm_event_wait(struct dm_event *ev)
 	return READ_ONCE(ev->reply);
 }
 
+/**
+ * dm_event_send - queue an event on a session and, if synchronous, wait
+ * @s: the session
+ * @ev: the event; the caller keeps its reference, and so can read the
+ *	response once this returns
+ *
+ * The wait is interruptible and holds no lock.
+ *
+ * Return: 0 (asynchronous, or answered CONTINUE or DONTCARE), the errno
+ * of an ABORT answer, or -EINVAL (the session is gone), -EINTR,
+ * -ETIMEDOUT.
+ */
+int dm_event_send(struct dm_session *s, struct dm_event *ev)
+{
+	int err;
+
+	kref_get(&ev->ref);	/* the session's list's */
+	err = dm_event_enqueue(s, ev);
+	if (err) {
+		dm_event_put(ev);
+		return err;
+	}
+	return ev->token > 0 ? dm_event_wait(ev) : 0;
+}
+
+/**
+ * dm_session_has_token - whether a token is outstanding in a session
+ * @s: the session
+ * @token: the token
+ *
+ * Return: true if it is.
+ */
+bool dm_session_has_token(struct dm_session *s, int token)
+{
+	bool found;
+
+	mutex_lock(&s->lock);
+	found = dm_find_token(s, token) != NULL;
+	mutex_unlock(&s->lock);
+	return found;
+}
+
 /* Copy in a user message of @len bytes, checking the size limit. */
 static struct dm_event *dm_user_event(u64 umsg, u64 len, bool sync)
 {
@@ -220,7 +272,7 @@ static struct dm_event *dm_user_event(u64 umsg, u64 len, bool sync)
 
 	if (len > READ_ONCE(dm_max_msg_data))
 		return ERR_PTR(-E2BIG);
-	ev = dm_event_alloc(DMAPI_EVENT_USER, len, sync);
+	ev = dm_event_create(DMAPI_EVENT_USER, len, sync);
 	if (IS_ERR(ev))
 		return ev;
 	if (copy_from_user(ev->data, u64_to_user_ptr(umsg), len)) {
@@ -315,19 +367,8 @@ long dm_ioc_send_msg(void __user *uarg)
 		err = PTR_ERR(ev);
 		goto out;
 	}
-	if (sync)
-		kref_get(&ev->ref);	/* the sender's, for the wait */
-	err = dm_event_enqueue(s, ev);
-	if (err) {
-		if (sync)
-			dm_event_put(ev);
-		dm_event_put(ev);
-		goto out;
-	}
-	if (sync) {
-		err = dm_event_wait(ev);
-		dm_event_put(ev);
-	}
+	err = dm_event_send(s, ev);
+	dm_event_put(ev);
 out:
 	dm_session_put(s);
 	return err;
@@ -503,7 +544,8 @@ out:
  * @uarg: struct dmapi_respond_arg
  *
  * CONTINUE lets the sender proceed (reterror must be 0); ABORT fails it
- * with reterror, a positive errno; DONTCARE is for MOUNT events only.
+ * with reterror, a positive errno; DONTCARE (reterror 0) is for MOUNT
+ * events only: the event goes on to the next session.
  *
  * Return: 0, or -ESRCH (the token is not outstanding in the session),
  * -EINVAL (no such session, invalid token, bad response or reterror),
@@ -530,6 +572,8 @@ long dm_ioc_respond_event(void __user *uarg)
 		reply = -arg.reterror;
 		break;
 	case DMAPI_RESP_DONTCARE:
+		if (arg.reterror)
+			return -EINVAL;
 		reply = 0;
 		break;
 	default:
@@ -550,7 +594,7 @@ long dm_ioc_respond_event(void __user *uarg)
 		 ev->type != DMAPI_EVENT_MOUNT)
 		err = -EINVAL;
 	else
-		dm_event_answer(s, ev, reply);
+		dm_event_answer(s, ev, arg.response, reply);
 	mutex_unlock(&s->lock);
 	dm_session_put(s);
 	return err;

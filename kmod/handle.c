@@ -25,14 +25,41 @@
 static LIST_HEAD(dm_fs_list);
 static DEFINE_MUTEX(dm_fs_mutex);
 
+static bool dm_fsid_managed_locked(u64 fsid);
+
 /**
  * dm_fs_register - make a managed filesystem known to the core
  * @fs: the filesystem, filled in by its provider
+ *
+ * From now on its handles resolve, before its superblock exists: the DM
+ * application works by handle while it answers the MOUNT event.
+ *
+ * Return: 0, or -EBUSY when another mount manages the same filesystem
+ * (its handles would be ambiguous).
  */
-void dm_fs_register(struct dm_fs *fs)
+int dm_fs_register(struct dm_fs *fs)
+{
+	int err = 0;
+
+	spin_lock_init(&fs->lock);
+	mutex_lock(&dm_fs_mutex);
+	if (dm_fsid_managed_locked(fs->fsid))
+		err = -EBUSY;
+	else
+		list_add_tail(&fs->link, &dm_fs_list);
+	mutex_unlock(&dm_fs_mutex);
+	return err;
+}
+
+/**
+ * dm_fs_attach - tell the core the superblock of a registered filesystem
+ * @fs: the filesystem
+ * @sb: its superblock, now set up
+ */
+void dm_fs_attach(struct dm_fs *fs, struct super_block *sb)
 {
 	mutex_lock(&dm_fs_mutex);
-	list_add_tail(&fs->link, &dm_fs_list);
+	fs->sb = sb;
 	mutex_unlock(&dm_fs_mutex);
 }
 
@@ -47,6 +74,74 @@ void dm_fs_unregister(struct dm_fs *fs)
 	mutex_lock(&dm_fs_mutex);
 	list_del_init(&fs->link);
 	mutex_unlock(&dm_fs_mutex);
+}
+
+/**
+ * dm_fs_lock - keep the managed filesystems in place
+ *
+ * While it is held no filesystem is registered or unregistered, so a
+ * &struct dm_fs found with dm_fs_find_locked() stays valid.  Never held
+ * across a wait for user space.
+ */
+void dm_fs_lock(void)
+{
+	mutex_lock(&dm_fs_mutex);
+}
+
+/**
+ * dm_fs_unlock - undo dm_fs_lock()
+ */
+void dm_fs_unlock(void)
+{
+	mutex_unlock(&dm_fs_mutex);
+}
+
+/**
+ * dm_fs_find_locked - the managed filesystem with an fsid
+ * @fsid: the fsid of a handle
+ *
+ * Return: the filesystem, or NULL.  dm_fs_lock() is held.
+ */
+struct dm_fs *dm_fs_find_locked(u64 fsid)
+{
+	struct dm_fs *fs;
+
+	lockdep_assert_held(&dm_fs_mutex);
+	list_for_each_entry(fs, &dm_fs_list, link)
+		if (fs->fsid == fsid)
+			return fs;
+	return NULL;
+}
+
+/**
+ * dm_fs_next_locked - walk the managed filesystems
+ * @fs: the previous one, or NULL to start
+ *
+ * Return: the next filesystem, or NULL after the last.  dm_fs_lock() is
+ * held across the walk.
+ */
+struct dm_fs *dm_fs_next_locked(struct dm_fs *fs)
+{
+	struct list_head *next = fs ? fs->link.next : dm_fs_list.next;
+
+	lockdep_assert_held(&dm_fs_mutex);
+	return next == &dm_fs_list ? NULL : list_entry(next, struct dm_fs, link);
+}
+
+/**
+ * dm_fs_root_handle - the handle of a managed filesystem's root
+ * @fs: the filesystem
+ * @h: filled in
+ */
+void dm_fs_root_handle(const struct dm_fs *fs, struct dmapi_handle *h)
+{
+	struct inode *root = d_inode(fs->lower->dentry);
+
+	memset(h, 0, sizeof(*h));
+	h->fsid = fs->fsid;
+	h->fid.fid_len = DMAPI_FID_LEN;
+	h->fid.fid_gen = root->i_generation;
+	h->fid.fid_ino = root->i_ino;
 }
 
 static bool dm_handle_is_global(u64 uptr, u64 len)
@@ -97,12 +192,7 @@ static int dm_resolve_locked(const struct dmapi_handle *h, struct path *path)
 
 static bool dm_fsid_managed_locked(u64 fsid)
 {
-	struct dm_fs *fs;
-
-	list_for_each_entry(fs, &dm_fs_list, link)
-		if (fs->fsid == fsid)
-			return true;
-	return false;
+	return dm_fs_find_locked(fsid) != NULL;
 }
 
 /**
@@ -133,6 +223,49 @@ int dm_handle_check(u64 uptr, u64 len)
 		if (!err)
 			path_put(&path);
 	}
+	mutex_unlock(&dm_fs_mutex);
+	return err;
+}
+
+/**
+ * dm_handle_get - copy in and classify a user handle
+ * @uptr: user address of the handle
+ * @len: its length
+ * @uh: filled in: the global handle, a filesystem or an object
+ *
+ * Only the form is checked; nothing is resolved.
+ *
+ * Return: 0, or -EFAULT (NULL or unreadable), -EINVAL (wrong form).
+ */
+int dm_handle_get(u64 uptr, u64 len, struct dm_user_handle *uh)
+{
+	int err;
+
+	memset(uh, 0, sizeof(*uh));
+	if (dm_handle_is_global(uptr, len)) {
+		uh->kind = DM_HANDLE_GLOBAL;
+		return 0;
+	}
+	err = dm_handle_copy(uptr, len, &uh->h);
+	if (err < 0)
+		return err;
+	uh->kind = err == DMAPI_FSHANDLE_LEN ? DM_HANDLE_FS : DM_HANDLE_OBJECT;
+	return 0;
+}
+
+/**
+ * dm_handle_resolve - the lower path of an object handle
+ * @h: an object handle, checked for its form
+ * @path: filled in, referenced
+ *
+ * Return: 0, or -EBADF (no such managed object).
+ */
+int dm_handle_resolve(const struct dmapi_handle *h, struct path *path)
+{
+	int err;
+
+	mutex_lock(&dm_fs_mutex);
+	err = dm_resolve_locked(h, path);
 	mutex_unlock(&dm_fs_mutex);
 	return err;
 }
@@ -202,10 +335,7 @@ static int dm_resolve_user(u64 uptr, u64 len, struct path *path)
 		return err;
 	if (err != DMAPI_HANDLE_LEN)
 		return -EINVAL;	/* a filesystem handle names no object */
-	mutex_lock(&dm_fs_mutex);
-	err = dm_resolve_locked(&h, path);
-	mutex_unlock(&dm_fs_mutex);
-	return err;
+	return dm_handle_resolve(&h, path);
 }
 
 #define DM_OPEN_FLAGS	(O_ACCMODE | O_NONBLOCK | O_DIRECT | O_CLOEXEC | \

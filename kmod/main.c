@@ -119,6 +119,18 @@ static long dm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dm_ioc_open_by_handle(uarg);
 	case DMAPI_IOC_HANDLE_TO_PATH:
 		return dm_ioc_handle_to_path(uarg);
+	case DMAPI_IOC_SET_DISP:
+		return dm_ioc_set_disp(uarg);
+	case DMAPI_IOC_GETALL_DISP:
+		return dm_ioc_getall_disp(uarg);
+	case DMAPI_IOC_SET_EVENTLIST:
+		return dm_ioc_set_eventlist(uarg);
+	case DMAPI_IOC_GET_EVENTLIST:
+		return dm_ioc_get_eventlist(uarg);
+	case DMAPI_IOC_GET_MOUNTINFO:
+		return dm_ioc_get_mountinfo(uarg);
+	case DMAPI_IOC_SET_RETURN_ON_DESTROY:
+		return dm_ioc_set_return_on_destroy(uarg);
 	}
 	return -ENOTTY;
 }

@@ -231,6 +231,7 @@ long dm_ioc_destroy_session(void __user *uarg)
 	}
 	mutex_unlock(&s->lock);
 	if (!ret) {
+		dm_disp_release_session(s->sid);
 		/* Waiters in dm_get_events() return; the table's ref goes. */
 		wake_up_all(&s->newq_wait);
 		wake_up_all(&s->room_wait);
@@ -320,6 +321,32 @@ long dm_ioc_query_session(void __user *uarg)
 	if (copy_to_user(u64_to_user_ptr(arg.buf.ptr), info, len))
 		return -EFAULT;
 	return 0;
+}
+
+/**
+ * dm_session_next_mounter - the next session holding the MOUNT disposition
+ * @after: a session id; 0 to start
+ *
+ * Sessions are visited in ascending id order, the order in which a MOUNT
+ * event is offered to them.
+ *
+ * Return: the first such session with an id above @after, referenced, or
+ * NULL.
+ */
+struct dm_session *dm_session_next_mounter(int after)
+{
+	unsigned long index;
+	struct dm_session *s;
+
+	xa_lock(&dm_sessions);
+	xa_for_each_start(&dm_sessions, index, s, (unsigned long)after + 1) {
+		if (READ_ONCE(s->mount_disp)) {
+			kref_get(&s->ref);
+			break;
+		}
+	}
+	xa_unlock(&dm_sessions);
+	return s;
 }
 
 /**

@@ -26,11 +26,13 @@
 /**
  * struct dmfs_sb_info - a dmapi mount
  * @lower: the lower tree's root, pinned for the life of the mount
- * @dm_fs: the mount as the DMAPI core knows it (handles)
+ * @dm_fs: the mount as the DMAPI core knows it (handles, events)
+ * @mtpt_given: the mount point came with the mtpt= option
  */
 struct dmfs_sb_info {
 	struct path	lower;
 	struct dm_fs	dm_fs;
+	bool		mtpt_given;
 };
 
 /**
@@ -134,8 +136,8 @@ int dmfs_set_acl(dm_idmap_t *idmap, struct dentry *dentry,
 
 /* export.c */
 u64 dmfs_fsid(const struct super_block *lower_sb);
-void dmfs_register_handles(struct super_block *sb);
-void dmfs_unregister_handles(struct super_block *sb);
+int dmfs_register_handles(struct dmfs_sb_info *sbi);
+void dmfs_unregister_handles(struct dmfs_sb_info *sbi);
 
 /* xattr.c */
 extern dm_xattr_handler_t dmfs_xattr_handlers[];

@@ -144,26 +144,32 @@ static const struct dm_fs_ops dmfs_dm_fs_ops = {
 
 /**
  * dmfs_register_handles - let the core serve handles of a new mount
- * @sb: the dmapi superblock, fully set up
+ * @sbi: the mount, its lower tree found
+ *
+ * Return: 0, or -EBUSY when another dmapi mount manages the lower
+ * filesystem.
  */
-void dmfs_register_handles(struct super_block *sb)
+int dmfs_register_handles(struct dmfs_sb_info *sbi)
 {
-	struct dmfs_sb_info *sbi = DMFS_SB(sb);
+	int err;
 
 	sbi->dm_fs.fsid = dmfs_fsid(sbi->lower.dentry->d_sb);
-	sbi->dm_fs.sb = sb;
+	sbi->dm_fs.lower = &sbi->lower;
 	sbi->dm_fs.ops = &dmfs_dm_fs_ops;
-	dm_fs_register(&sbi->dm_fs);
+	err = dm_fs_register(&sbi->dm_fs);
+	if (err)
+		sbi->dm_fs.ops = NULL;
+	return err;
 }
 
 /**
  * dmfs_unregister_handles - stop serving handles of a mount
- * @sb: the dmapi superblock, before its teardown
+ * @sbi: the mount; nothing happens if it serves none
  */
-void dmfs_unregister_handles(struct super_block *sb)
+void dmfs_unregister_handles(struct dmfs_sb_info *sbi)
 {
-	struct dmfs_sb_info *sbi = DMFS_SB(sb);
-
-	if (sbi->dm_fs.ops)
-		dm_fs_unregister(&sbi->dm_fs);
+	if (!sbi->dm_fs.ops)
+		return;
+	dm_fs_unregister(&sbi->dm_fs);
+	sbi->dm_fs.ops = NULL;
 }

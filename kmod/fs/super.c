@@ -3,15 +3,22 @@
  * The dmapi filesystem type: mounting a lower tree, the superblock, and
  * the inode cache.
  *
- *	mount -t dmapi LOWER MOUNTPOINT
+ *	mount -t dmapi [-o mtpt=MOUNTPOINT] LOWER MOUNTPOINT
  *
  * LOWER is a directory of a filesystem that can give persistent handles
  * (export operations): XFS and ext4 can.  MOUNTPOINT may be LOWER itself.
+ * The VFS does not tell a filesystem where it is mounted: mtpt= says it
+ * for the MOUNT event and dm_get_mountinfo(), as SGI's XFS had it say;
+ * without it they report LOWER, right for the usual over-mount.
+ *
+ * A DM application must consent to the mount (the MOUNT event) before the
+ * superblock is made, and hears of the unmount (PREUNMOUNT, UNMOUNT).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/exportfs.h>
 #include <linux/fs_context.h>
+#include <linux/fs_parser.h>
 #include <linux/module.h>
 #include <linux/namei.h>
 #include <linux/seq_file.h>
@@ -59,7 +66,17 @@ static int dmfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 
 static int dmfs_show_options(struct seq_file *m, struct dentry *root)
 {
+	struct dmfs_sb_info *sbi = DMFS_SB(root->d_sb);
+
+	if (sbi->mtpt_given)
+		seq_show_option(m, "mtpt", sbi->dm_fs.mountpoint);
 	return 0;
+}
+
+/* umount -f: the PREUNMOUNT and UNMOUNT events say so. */
+static void dmfs_umount_begin(struct super_block *sb)
+{
+	WRITE_ONCE(DMFS_SB(sb)->dm_fs.forced, true);
 }
 
 static const struct super_operations dmfs_super_ops = {
@@ -69,6 +86,7 @@ static const struct super_operations dmfs_super_ops = {
 	.drop_inode	= generic_delete_inode,
 	.statfs		= dmfs_statfs,
 	.show_options	= dmfs_show_options,
+	.umount_begin	= dmfs_umount_begin,
 };
 
 /*
@@ -103,19 +121,6 @@ static int dmfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	struct super_block *lower_sb;
 	struct inode *root_inode;
 	struct dentry *root;
-	int err;
-
-	if (!fc->source)
-		return invalfc(fc, "no lower directory given");
-	err = kern_path(fc->source, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
-			&sbi->lower);
-	if (err) {
-		errorfc(fc, "cannot find lower directory %s", fc->source);
-		return err;
-	}
-	err = dmfs_check_lower(fc, &sbi->lower);
-	if (err)
-		return err;
 
 	lower_sb = sbi->lower.dentry->d_sb;
 	sb->s_magic = DMAPI_SUPER_MAGIC;
@@ -143,21 +148,136 @@ static int dmfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return -ENOMEM;
 	root->d_fsdata = dget(sbi->lower.dentry);
 	sb->s_root = root;
-	dmfs_register_handles(sb);
+	dm_fs_attach(&sbi->dm_fs, sb);
 	return 0;
 }
 
+/* Record where the mount is and whether it is read-only, for DMAPI. */
+static int dmfs_describe_mount(struct fs_context *fc, struct dmfs_sb_info *sbi)
+{
+	struct dm_fs *dm_fs = &sbi->dm_fs;
+	char *buf, *name;
+	int err = 0;
+
+	buf = __getname();
+	if (!buf)
+		return -ENOMEM;
+	name = d_path(&sbi->lower, buf, PATH_MAX);
+	if (IS_ERR(name))
+		err = PTR_ERR(name);
+	else
+		dm_fs->lower_name = kstrdup(name, GFP_KERNEL);
+	__putname(buf);
+	if (err)
+		return err;
+	if (!dm_fs->mountpoint)
+		dm_fs->mountpoint = kstrdup(dm_fs->lower_name, GFP_KERNEL);
+	if (!dm_fs->lower_name || !dm_fs->mountpoint)
+		return -ENOMEM;
+	dm_fs->rdonly = (fc->sb_flags & SB_RDONLY) ||
+			sb_rdonly(sbi->lower.dentry->d_sb) ||
+			__mnt_is_readonly(sbi->lower.mnt);
+	return 0;
+}
+
+static int dmfs_find_lower(struct fs_context *fc, struct dmfs_sb_info *sbi)
+{
+	int err;
+
+	if (!fc->source)
+		return invalfc(fc, "no lower directory given");
+	err = kern_path(fc->source, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+			&sbi->lower);
+	if (err) {
+		errorfc(fc, "cannot find lower directory %s", fc->source);
+		return err;
+	}
+	err = dmfs_check_lower(fc, &sbi->lower);
+	if (err)
+		return err;
+	return dmfs_describe_mount(fc, sbi);
+}
+
+/* Say why the DM applications did not let the mount happen. */
+static void dmfs_mount_refused(struct fs_context *fc, int err)
+{
+	if (err == -ENOTCONN)
+		errorfc(fc, "%s: no DMAPI session holds the mount disposition",
+			fc->source);
+	else if (err == -EINTR || err == -ETIMEDOUT)
+		errorfc(fc, "%s: the MOUNT event was not answered", fc->source);
+	else
+		errorfc(fc, "%s: the DM application refused the mount (errno %d)",
+			fc->source, -err);
+}
+
+/*
+ * The filesystem serves handles from the MOUNT event on, before its
+ * superblock exists, so that no VFS lock is held while user space
+ * answers.
+ */
 static int dmfs_get_tree(struct fs_context *fc)
 {
-	return get_tree_nodev(fc, dmfs_fill_super);
+	struct dmfs_sb_info *sbi = fc->s_fs_info;
+	int err;
+
+	err = dmfs_find_lower(fc, sbi);
+	if (err)
+		return err;
+	err = dmfs_register_handles(sbi);
+	if (err == -EBUSY)
+		errorfc(fc, "%s: its filesystem is managed by another dmapi mount already",
+			fc->source);
+	if (err)
+		return err;
+	err = dm_send_mount(&sbi->dm_fs);
+	if (!err)
+		err = get_tree_nodev(fc, dmfs_fill_super);
+	else
+		dmfs_mount_refused(fc, err);
+	/* Unless a superblock took the sb_info over, the mount is off. */
+	if (err && fc->s_fs_info)
+		dmfs_unregister_handles(sbi);
+	return err;
 }
 
 static void dmfs_free_sbi(struct dmfs_sb_info *sbi)
 {
 	if (!sbi)
 		return;
+	dmfs_unregister_handles(sbi);
 	path_put(&sbi->lower);
+	kfree(sbi->dm_fs.mountpoint);
+	kfree(sbi->dm_fs.lower_name);
 	kfree(sbi);
+}
+
+enum { Opt_mtpt };
+
+static const struct fs_parameter_spec dmfs_param_specs[] = {
+	fsparam_string("mtpt", Opt_mtpt),
+	{}
+};
+
+static int dmfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct dmfs_sb_info *sbi = fc->s_fs_info;
+	struct fs_parse_result result;
+	int opt;
+
+	opt = fs_parse(fc, dmfs_param_specs, param, &result);
+	if (opt < 0)
+		return opt;
+	if (opt == Opt_mtpt) {
+		if (param->string[0] != '/')
+			return invalfc(fc, "mtpt=%s: not an absolute path",
+				       param->string);
+		kfree(sbi->dm_fs.mountpoint);
+		sbi->dm_fs.mountpoint = param->string;
+		sbi->mtpt_given = true;
+		param->string = NULL;
+	}
+	return 0;
 }
 
 static void dmfs_free_fc(struct fs_context *fc)
@@ -166,6 +286,7 @@ static void dmfs_free_fc(struct fs_context *fc)
 }
 
 static const struct fs_context_operations dmfs_context_ops = {
+	.parse_param	= dmfs_parse_param,
 	.get_tree	= dmfs_get_tree,
 	.free		= dmfs_free_fc,
 };
@@ -179,13 +300,25 @@ static int dmfs_init_fs_context(struct fs_context *fc)
 	return 0;
 }
 
+/*
+ * PREUNMOUNT while handles still work, then the teardown, then UNMOUNT.
+ * A superblock whose setup failed was never mounted: no events.
+ */
 static void dmfs_kill_sb(struct super_block *sb)
 {
 	struct dmfs_sb_info *sbi = DMFS_SB(sb);
+	int unmount_sid = 0;
 
+	if (sbi && sbi->dm_fs.sb) {
+		dm_send_preunmount(&sbi->dm_fs);
+		unmount_sid = dm_fs_session_for(&sbi->dm_fs,
+						DMAPI_EVENT_UNMOUNT, 0);
+	}
 	if (sbi)
-		dmfs_unregister_handles(sb);
+		dmfs_unregister_handles(sbi);
 	kill_anon_super(sb);
+	if (sbi)
+		dm_send_unmount(&sbi->dm_fs, unmount_sid, 0);
 	dmfs_free_sbi(sbi);
 }
 

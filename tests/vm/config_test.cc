@@ -38,11 +38,12 @@ TEST(GetConfig, ReportsWhatThisBuildProvides)
 	EXPECT_EQ(config(DM_CONFIG_PENDING), 1u);
 	EXPECT_EQ(config(DM_CONFIG_LEGACY), 1u);
 	EXPECT_EQ(config(DM_CONFIG_MAX_HANDLE_SIZE), 24u);
-	/* Not provided yet: the filesystem, regions, attributes, rights. */
+	EXPECT_EQ(config(DM_CONFIG_PERS_EVENTS), 1u);
+	/* Not provided yet: regions, attributes, rights. */
 	for (auto flag : {DM_CONFIG_BULKALL, DM_CONFIG_CREATE_BY_HANDLE,
 			  DM_CONFIG_DTIME_OVERLOAD, DM_CONFIG_LOCK_UPGRADE,
 			  DM_CONFIG_OBJ_REF, DM_CONFIG_PERS_ATTRIBUTES,
-			  DM_CONFIG_PERS_EVENTS, DM_CONFIG_PERS_INHERIT_ATTRIBS,
+			  DM_CONFIG_PERS_INHERIT_ATTRIBS,
 			  DM_CONFIG_PERS_MANAGED_REGIONS, DM_CONFIG_PUNCH_HOLE,
 			  DM_CONFIG_WILL_RETRY, DM_CONFIG_MAX_ATTR_ON_DESTROY,
 			  DM_CONFIG_MAX_ATTRIBUTE_SIZE,
@@ -102,7 +103,9 @@ TEST(GetConfigEvents, ReportsTheEventsThisBuildGenerates)
 					  DM_EVENT_MAX, &set, &n));
 	EXPECT_EQ(n, (unsigned int)DM_EVENT_MAX);
 	dm_eventset_t expected = 0;
-	DMEV_SET(DM_EVENT_USER, expected);
+	for (auto ev : {DM_EVENT_MOUNT, DM_EVENT_PREUNMOUNT, DM_EVENT_UNMOUNT,
+			DM_EVENT_USER})
+		DMEV_SET(ev, expected);
 	EXPECT_EQ(set, expected);
 }
 

@@ -81,6 +81,93 @@ std::vector<char> SessionTest::get_all_events(dm_sessid_t sid)
 	return buf;
 }
 
+MountResponder::MountResponder(dm_eventset_t fs_events) : fs_events_(fs_events)
+{
+	char info[] = "dmapi-vm-test mount responder";
+	dm_eventset_t mount_only = 0;
+
+	DMEV_SET(DM_EVENT_MOUNT, mount_only);
+	if (dm_create_session(DM_NO_SESSION, info, &sid_) != 0) {
+		ADD_FAILURE() << "dm_create_session: " << strerror(errno);
+		return;
+	}
+	if (dm_set_disp(sid_, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN,
+			&mount_only, DM_EVENT_MAX) != 0)
+		ADD_FAILURE() << "dm_set_disp(global, MOUNT): " << strerror(errno);
+	thread_ = std::thread([this] { run(); });
+}
+
+MountResponder::~MountResponder()
+{
+	if (sid_ == DM_NO_SESSION)
+		return;
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		stopping_ = true;
+	}
+	/* Wake the thread with a message of its own. */
+	char stop[] = "stop";
+	if (dm_send_msg(sid_, DM_MSGTYPE_ASYNC, sizeof(stop), stop) != 0)
+		ADD_FAILURE() << "dm_send_msg(stop): " << strerror(errno);
+	thread_.join();
+	EXPECT_EQ(SessionTest::cleanup_session(sid_), 0) << strerror(errno);
+}
+
+std::vector<dm_eventtype_t> MountResponder::seen()
+{
+	std::lock_guard<std::mutex> guard(lock_);
+	return seen_;
+}
+
+void MountResponder::handle(dm_eventmsg_t *msg)
+{
+	if (msg->ev_type == DM_EVENT_MOUNT && fs_events_) {
+		auto *me = DM_GET_VALUE(msg, ev_data, dm_mount_event_t *);
+		void *fsh = DM_GET_VALUE(me, me_handle1, void *);
+		size_t fshlen = DM_GET_LEN(me, me_handle1);
+		dm_eventset_t set = fs_events_;
+
+		if (dm_set_disp(sid_, fsh, fshlen, DM_NO_TOKEN, &set,
+				DM_EVENT_MAX) != 0 ||
+		    dm_set_eventlist(sid_, fsh, fshlen, DM_NO_TOKEN, &set,
+				     DM_EVENT_MAX) != 0)
+			ADD_FAILURE() << "taking the events of a new mount: "
+				      << strerror(errno);
+	}
+	if (msg->ev_token != DM_INVALID_TOKEN &&
+	    dm_respond_event(sid_, msg->ev_token, DM_RESP_CONTINUE, 0, 0,
+			     nullptr) != 0)
+		ADD_FAILURE() << "dm_respond_event: " << strerror(errno);
+	std::lock_guard<std::mutex> guard(lock_);
+	seen_.push_back(msg->ev_type);
+}
+
+void MountResponder::run()
+{
+	std::vector<char> buf(1 << 16);
+	size_t rlen;
+
+	for (;;) {
+		if (dm_get_events(sid_, 0, DM_EV_WAIT, buf.size(), buf.data(),
+				  &rlen) != 0) {
+			if (errno == EINTR)
+				continue;
+			ADD_FAILURE() << "dm_get_events: " << strerror(errno);
+			return;
+		}
+		bool stop = false;
+		for (auto *msg : messages(buf, rlen)) {
+			if (msg->ev_type == DM_EVENT_USER)
+				stop = true;
+			else
+				handle(msg);
+		}
+		std::lock_guard<std::mutex> guard(lock_);
+		if (stop && stopping_)
+			return;
+	}
+}
+
 void DmapiMountTest::SetUp()
 {
 	namespace fs = std::filesystem;
@@ -97,6 +184,7 @@ void DmapiMountTest::SetUp()
 	fs::create_directories(lower_);
 	fs::create_directories(mnt_);
 	populate();
+	responder_.emplace();
 	ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
 		<< strerror(errno);
 	mounted_ = true;
@@ -107,6 +195,7 @@ void DmapiMountTest::TearDown()
 	if (mounted_) {
 		EXPECT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
 	}
+	responder_.reset();
 	if (!base_.empty())
 		std::filesystem::remove_all(base_);
 }

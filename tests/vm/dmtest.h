@@ -11,7 +11,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace dmtest {
@@ -51,17 +54,48 @@ private:
  * cannot fail with EBUSY and no test leaks into the next.
  */
 class SessionTest : public ::testing::Test {
+public:
+	/* Drain, answer and destroy a session; returns dm_destroy_session's rc. */
+	static int cleanup_session(dm_sessid_t sid);
+
 protected:
 	void SetUp() override;
 	void TearDown() override;
-
-	/* Drain, answer and destroy a session; returns dm_destroy_session's rc. */
-	static int cleanup_session(dm_sessid_t sid);
 
 	/* All messages queued now, without waiting. */
 	std::vector<char> get_all_events(dm_sessid_t sid);
 
 	dm_sessid_t sid_ = DM_NO_SESSION;
+};
+
+/*
+ * A DM application that consents to every mount: a session holding the
+ * MOUNT disposition, answered from a thread.  On each MOUNT it first takes
+ * the dispositions of fs_events on the new filesystem and enables them in
+ * its event list, by handle.  Every synchronous message is answered
+ * CONTINUE; the types of all messages are recorded.
+ */
+class MountResponder {
+public:
+	explicit MountResponder(dm_eventset_t fs_events = 0);
+	~MountResponder();
+	MountResponder(const MountResponder &) = delete;
+	MountResponder &operator=(const MountResponder &) = delete;
+
+	dm_sessid_t sid() const { return sid_; }
+	/* The types of the messages handled so far. */
+	std::vector<dm_eventtype_t> seen();
+
+private:
+	void run();
+	void handle(dm_eventmsg_t *msg);
+
+	dm_sessid_t sid_ = DM_NO_SESSION;
+	dm_eventset_t fs_events_;
+	std::mutex lock_;
+	std::vector<dm_eventtype_t> seen_;
+	bool stopping_ = false;
+	std::thread thread_;
 };
 
 /*
@@ -81,6 +115,7 @@ protected:
 
 	std::string base_, lower_, mnt_;
 	bool mounted_ = false;
+	std::optional<MountResponder> responder_;
 };
 
 /* Write a whole file. */

@@ -171,6 +171,9 @@ TEST_F(DmapiMount, ModuleStaysWhileMounted)
 
 TEST_F(DmapiMount, OverMountingTheLowerTreeItself)
 {
+	/* One dmapi mount per lower filesystem: give up the fixture's. */
+	ASSERT_EQ(umount(mnt_.c_str()), 0);
+	mounted_ = false;
 	spit(lower_ + "/f", "hidden below");
 	ASSERT_EQ(mount(lower_.c_str(), lower_.c_str(), "dmapi", 0, nullptr), 0)
 		<< strerror(errno);
@@ -181,6 +184,42 @@ TEST_F(DmapiMount, OverMountingTheLowerTreeItself)
 	spit(lower_ + "/g", "written through");
 	EXPECT_EQ(umount(lower_.c_str()), 0);
 	EXPECT_EQ(slurp(lower_ + "/g"), "written through");
+}
+
+TEST_F(DmapiMount, SecondMountOfTheSameFilesystemFailsEBUSY)
+{
+	/* Its handles would name objects of two mounts. */
+	std::string other = base_ + "/other";
+	fs::create_directories(lower_ + "/sub");
+	fs::create_directories(other);
+	errno = 0;
+	EXPECT_EQ(mount((lower_ + "/sub").c_str(), other.c_str(), "dmapi", 0,
+			nullptr), -1);
+	EXPECT_EQ(errno, EBUSY);
+	EXPECT_EQ(responder_->seen().size(), 1u) << "only the fixture's MOUNT";
+}
+
+TEST_F(DmapiMount, MtptOptionMustBeAbsoluteEINVAL)
+{
+	ASSERT_EQ(umount(mnt_.c_str()), 0);
+	mounted_ = false;
+	errno = 0;
+	EXPECT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, "mtpt=rel"), -1);
+	EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	EXPECT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, "bogus=1"), -1);
+	EXPECT_EQ(errno, EINVAL);
+}
+
+TEST_F(DmapiMount, MtptOptionShowsInMountinfo)
+{
+	ASSERT_EQ(umount(mnt_.c_str()), 0);
+	mounted_ = false;
+	ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0,
+			("mtpt=" + mnt_).c_str()), 0) << strerror(errno);
+	mounted_ = true;
+	EXPECT_NE(slurp("/proc/self/mountinfo").find("mtpt=" + mnt_),
+		  std::string::npos);
 }
 
 class Mounting : public ::testing::Test {};
@@ -201,6 +240,7 @@ TEST_F(Mounting, DmapiOverDmapiIsRefusedEINVAL)
 	fs::create_directories("/mnt/scratch/stack/lower");
 	fs::create_directories("/mnt/scratch/stack/one");
 	fs::create_directories("/mnt/scratch/stack/two");
+	MountResponder responder;
 	ASSERT_EQ(mount("/mnt/scratch/stack/lower", "/mnt/scratch/stack/one",
 			"dmapi", 0, nullptr), 0);
 	errno = 0;

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dispositions and event lists: which events a filesystem generates and
+ * which session receives them.
+ *
+ * An event of a managed filesystem is generated only when it is enabled,
+ * in the filesystem's event list or in the object's own, and a session
+ * holds its disposition; otherwise the operation goes on as if the event
+ * were disabled.  The filesystem's list and the dispositions belong to the
+ * mount; an object's list and the return-on-destroy attribute are kept in
+ * trusted.dmapi.* extended attributes of the lower inodes, so they outlive
+ * the mount.  The MOUNT disposition is held on the global handle, by any
+ * number of sessions.
+ */
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xattr.h>
+
+#include "core.h"
+
+#define DM_XATTR_EVENTS		"trusted.dmapi.events"
+#define DM_XATTR_RETURN_ON_DESTROY	"trusted.dmapi.rod"
+
+#define DM_EV(e)	BIT_ULL(DMAPI_EVENT_##e)
+
+/* Events of the objects in a directory. */
+#define DM_DIR_EVENTS	(DM_EV(CREATE) | DM_EV(POSTCREATE) | DM_EV(REMOVE) | \
+			 DM_EV(POSTREMOVE) | DM_EV(RENAME) | DM_EV(POSTRENAME) | \
+			 DM_EV(LINK) | DM_EV(POSTLINK) | DM_EV(SYMLINK) | \
+			 DM_EV(POSTSYMLINK))
+/* Events of any object. */
+#define DM_OBJ_EVENTS	(DM_EV(ATTRIBUTE) | DM_EV(DESTROY) | DM_EV(DEBUT) | \
+			 DM_EV(CLOSE))
+/* Events of a regular file's data. */
+#define DM_FILE_EVENTS	(DM_EV(READ) | DM_EV(WRITE) | DM_EV(TRUNCATE))
+/* Events a filesystem's list and dispositions take: all it generates. */
+#define DM_FS_EVENTS	(DM_EV(PREUNMOUNT) | DM_EV(UNMOUNT) | DM_EV(NOSPACE) | \
+			 DM_DIR_EVENTS | DM_OBJ_EVENTS | DM_FILE_EVENTS)
+
+/* Serialises the read-modify-write of object event lists. */
+static DEFINE_MUTEX(dm_eventlist_mutex);
+
+/* The events below @maxevent, or -EINVAL. */
+static int dm_event_mask(u32 maxevent, u64 *mask)
+{
+	if (maxevent > DMAPI_EVENT_MAX)
+		return -EINVAL;
+	*mask = maxevent ? GENMASK_ULL(maxevent - 1, 0) : 0;
+	return 0;
+}
+
+/**
+ * dm_handle_call_begin - the common checks of a call on a handle
+ * @c: filled in; release with dm_handle_call_end() on success
+ * @sid: the session
+ * @token: DM_NO_TOKEN, or a token outstanding in the session
+ * @hanp: user address of the handle
+ * @hlen: its length
+ *
+ * A filesystem or the global handle takes DM_NO_TOKEN only (GPFS).
+ *
+ * Return: 0, or -EINVAL (no such session, malformed handle, a token on a
+ * filesystem handle), -ESRCH (the token is not outstanding), -EFAULT.
+ */
+int dm_handle_call_begin(struct dm_handle_call *c, s32 sid, s32 token,
+			 u64 hanp, u64 hlen)
+{
+	int err;
+
+	c->s = dm_session_get(sid);
+	if (!c->s)
+		return -EINVAL;
+	c->token = token;
+	err = dm_handle_get(hanp, hlen, &c->uh);
+	if (err)
+		goto fail;
+	if (token == DM_NO_TOKEN)
+		return 0;
+	err = -EINVAL;
+	if (c->uh.kind != DM_HANDLE_OBJECT || token <= 0)
+		goto fail;
+	err = -ESRCH;
+	if (!dm_session_has_token(c->s, token))
+		goto fail;
+	return 0;
+fail:
+	dm_session_put(c->s);
+	return err;
+}
+
+/**
+ * dm_handle_call_end - release what dm_handle_call_begin() took
+ * @c: the call
+ */
+void dm_handle_call_end(struct dm_handle_call *c)
+{
+	dm_session_put(c->s);
+}
+
+/**
+ * dm_fs_session_for - the session that receives an event of a filesystem
+ * @fs: the filesystem
+ * @type: enum dmapi_event_type
+ * @obj_events: the event list of the object concerned, or 0
+ *
+ * Return: the id of the session holding the disposition of @type when
+ * the event is enabled, or 0 when it is not to be generated.
+ */
+int dm_fs_session_for(struct dm_fs *fs, int type, u64 obj_events)
+{
+	int sid = 0;
+
+	spin_lock(&fs->lock);
+	if ((fs->events | obj_events) & BIT_ULL(type))
+		sid = fs->disp[type];
+	spin_unlock(&fs->lock);
+	return sid;
+}
+
+/**
+ * dm_disp_release_session - forget the dispositions of a destroyed session
+ * @sid: its id
+ */
+void dm_disp_release_session(int sid)
+{
+	struct dm_fs *fs;
+	int i;
+
+	dm_fs_lock();
+	dm_fs_for_each_locked(fs) {
+		spin_lock(&fs->lock);
+		for (i = 0; i < DMAPI_EVENT_MAX; i++)
+			if (fs->disp[i] == sid)
+				fs->disp[i] = 0;
+		spin_unlock(&fs->lock);
+	}
+	dm_fs_unlock();
+}
+
+/* The session takes the events of @set within @mask and leaves the rest. */
+static int dm_fs_set_disp(struct dm_session *s, u64 fsid, u64 set, u64 mask)
+{
+	struct dm_fs *fs;
+	int i, err = 0;
+
+	dm_fs_lock();
+	fs = dm_fs_find_locked(fsid);
+	if (!fs) {
+		err = -EBADF;
+	} else if (READ_ONCE(s->dead)) {
+		/* dm_disp_release_session() may have run already. */
+		err = -EINVAL;
+	} else {
+		spin_lock(&fs->lock);
+		for (i = 0; i < DMAPI_EVENT_MAX; i++) {
+			if (!(mask & BIT_ULL(i)))
+				continue;
+			if (set & BIT_ULL(i))
+				fs->disp[i] = s->sid;
+			else if (fs->disp[i] == s->sid)
+				fs->disp[i] = 0;
+		}
+		spin_unlock(&fs->lock);
+	}
+	dm_fs_unlock();
+	return err;
+}
+
+/**
+ * dm_ioc_set_disp - DMAPI_IOC_SET_DISP
+ * @uarg: struct dmapi_eventset_arg
+ *
+ * On the global handle only MOUNT; on a filesystem handle the events the
+ * filesystem generates.
+ *
+ * Return: 0, or -EINVAL (no such session, an object handle, a token, an
+ * event the handle does not take, maxevent above DM_EVENT_MAX), -EBADF
+ * (no such managed filesystem), -EFAULT.
+ */
+long dm_ioc_set_disp(void __user *uarg)
+{
+	struct dmapi_eventset_arg arg;
+	struct dm_handle_call c;
+	u64 mask, set;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	err = dm_event_mask(arg.nelem, &mask);
+	if (err)
+		return err;
+	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
+	if (err)
+		return err;
+	set = arg.eventset & mask;
+	switch (c.uh.kind) {
+	case DM_HANDLE_GLOBAL:
+		if (set & ~DM_EV(MOUNT))
+			err = -EINVAL;
+		else if (mask & DM_EV(MOUNT))
+			WRITE_ONCE(c.s->mount_disp, set != 0);
+		break;
+	case DM_HANDLE_FS:
+		if (set & ~DM_FS_EVENTS)
+			err = -EINVAL;
+		else
+			err = dm_fs_set_disp(c.s, c.uh.h.fsid, set, mask);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	dm_handle_call_end(&c);
+	return err;
+}
+
+#define DM_DISPINFO_SIZE	(ALIGN(sizeof(struct dmapi_dispinfo), DMAPI_MSG_ALIGN) + \
+				 ALIGN(DMAPI_FSHANDLE_LEN, DMAPI_MSG_ALIGN))
+
+/* The events of @fs whose disposition session @sid holds. */
+static u64 dm_fs_disp_of(struct dm_fs *fs, int sid)
+{
+	u64 set = 0;
+	int i;
+
+	spin_lock(&fs->lock);
+	for (i = 0; i < DMAPI_EVENT_MAX; i++)
+		if (fs->disp[i] == sid)
+			set |= BIT_ULL(i);
+	spin_unlock(&fs->lock);
+	return set;
+}
+
+/*
+ * Fill @buf, of @room records or NULL to count, with session @sid's
+ * dispositions.  Return the number of records there are.
+ */
+static u32 dm_fill_dispinfo_locked(int sid, u8 *buf, u32 room)
+{
+	struct dm_fs *fs;
+	u32 n = 0;
+
+	dm_fs_for_each_locked(fs) {
+		u64 set = dm_fs_disp_of(fs, sid);
+		struct dmapi_dispinfo *di;
+		u32 pos;
+
+		if (!set)
+			continue;
+		if (buf && n < room) {
+			pos = n * DM_DISPINFO_SIZE;
+			di = (struct dmapi_dispinfo *)(buf + pos);
+			di->di_link = DM_DISPINFO_SIZE;
+			di->di_eventset = set;
+			pos += ALIGN(sizeof(*di), DMAPI_MSG_ALIGN);
+			dm_vardata_put(buf, n * DM_DISPINFO_SIZE, &pos,
+				       &di->di_fshandle, &fs->fsid,
+				       DMAPI_FSHANDLE_LEN);
+		}
+		n++;
+	}
+	return n;
+}
+
+/**
+ * dm_ioc_getall_disp - DMAPI_IOC_GETALL_DISP
+ * @uarg: struct dmapi_getall_disp_arg
+ *
+ * Return: 0 with a dmapi_dispinfo record per filesystem on which the
+ * session holds a disposition, or -E2BIG with the size needed in
+ * buf.rlen, -EINVAL (no such session), -ENOMEM, -EFAULT.
+ */
+long dm_ioc_getall_disp(void __user *uarg)
+{
+	struct dmapi_getall_disp_arg arg;
+	struct dm_session *s;
+	u32 n, room = 0;
+	u8 *buf = NULL;
+	int err = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	s = dm_session_get(arg.sid);
+	if (!s)
+		return -EINVAL;
+	/* Size the buffer with the lock dropped; retry if mounts came since. */
+	for (;;) {
+		dm_fs_lock();
+		n = dm_fill_dispinfo_locked(s->sid, buf, room);
+		if (n <= room || (u64)n * DM_DISPINFO_SIZE > arg.buf.len)
+			break;
+		dm_fs_unlock();
+		kvfree(buf);
+		room = n + 4;
+		buf = kvzalloc(room * DM_DISPINFO_SIZE, GFP_KERNEL);
+		if (!buf) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	dm_fs_unlock();
+	arg.buf.rlen = (u64)n * DM_DISPINFO_SIZE;
+	if (arg.buf.rlen > arg.buf.len) {
+		err = -E2BIG;
+	} else if (n) {
+		((struct dmapi_dispinfo *)(buf + (n - 1) * DM_DISPINFO_SIZE))->di_link = 0;
+		if (copy_to_user(u64_to_user_ptr(arg.buf.ptr), buf, arg.buf.rlen))
+			err = -EFAULT;
+	}
+	if (err != -EFAULT && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+out:
+	kvfree(buf);
+	dm_session_put(s);
+	return err;
+}
+
+/* The events an object of @inode's type takes in its own list. */
+static u64 dm_obj_valid_events(const struct inode *inode)
+{
+	if (S_ISDIR(inode->i_mode))
+		return DM_DIR_EVENTS | DM_OBJ_EVENTS;
+	if (S_ISREG(inode->i_mode))
+		return DM_FILE_EVENTS | DM_OBJ_EVENTS;
+	return DM_OBJ_EVENTS;
+}
+
+/**
+ * dm_obj_events - the persistent event list of an object
+ * @path: the object's lower path
+ * @events: filled in
+ *
+ * Return: 0, or the errno of reading its extended attribute.
+ */
+int dm_obj_events(const struct path *path, u64 *events)
+{
+	__le64 value;
+	ssize_t n;
+
+	n = vfs_getxattr(dm_mnt_idmap(path->mnt), path->dentry, DM_XATTR_EVENTS,
+			 &value, sizeof(value));
+	if (n == -ENODATA) {
+		*events = 0;
+		return 0;
+	}
+	if (n < 0)
+		return n;
+	if (n != sizeof(value))
+		return -EIO;	/* not ours: refuse to guess */
+	*events = le64_to_cpu(value);
+	return 0;
+}
+
+/* Store @path's event list; an empty list removes the attribute. */
+static int dm_obj_set_events(const struct path *path, u64 events)
+{
+	dm_idmap_t *idmap = dm_mnt_idmap(path->mnt);
+	__le64 value = cpu_to_le64(events);
+	int err;
+
+	err = mnt_want_write(path->mnt);
+	if (err)
+		return err;
+	if (events)
+		err = vfs_setxattr(idmap, path->dentry, DM_XATTR_EVENTS, &value,
+				   sizeof(value), 0);
+	else
+		err = vfs_removexattr(idmap, path->dentry, DM_XATTR_EVENTS);
+	mnt_drop_write(path->mnt);
+	return err == -ENODATA ? 0 : err;
+}
+
+static int dm_obj_update_events(const struct dmapi_handle *h, u64 set, u64 mask)
+{
+	struct path path;
+	u64 events;
+	int err;
+
+	err = dm_handle_resolve(h, &path);
+	if (err)
+		return err;
+	if (set & ~dm_obj_valid_events(d_inode(path.dentry))) {
+		err = -EINVAL;
+		goto out;
+	}
+	mutex_lock(&dm_eventlist_mutex);
+	err = dm_obj_events(&path, &events);
+	if (!err)
+		err = dm_obj_set_events(&path, (events & ~mask) | set);
+	mutex_unlock(&dm_eventlist_mutex);
+out:
+	path_put(&path);
+	return err;
+}
+
+static int dm_fs_update_events(u64 fsid, u64 set, u64 mask)
+{
+	struct dm_fs *fs;
+	int err = 0;
+
+	if (set & ~DM_FS_EVENTS)
+		return -EINVAL;
+	dm_fs_lock();
+	fs = dm_fs_find_locked(fsid);
+	if (fs) {
+		spin_lock(&fs->lock);
+		fs->events = (fs->events & ~mask) | set;
+		spin_unlock(&fs->lock);
+	} else {
+		err = -EBADF;
+	}
+	dm_fs_unlock();
+	return err;
+}
+
+/**
+ * dm_ioc_set_eventlist - DMAPI_IOC_SET_EVENTLIST
+ * @uarg: struct dmapi_eventset_arg
+ *
+ * The events below maxevent are set as given; the others keep their
+ * state.  A filesystem's list belongs to the mount; an object's is kept
+ * with the object.
+ *
+ * Return: 0, or -EINVAL (no such session, the global handle, an event the
+ * object does not take, maxevent above DM_EVENT_MAX), -ESRCH, -EBADF, the
+ * errno of storing the list, -EFAULT.
+ */
+long dm_ioc_set_eventlist(void __user *uarg)
+{
+	struct dmapi_eventset_arg arg;
+	struct dm_handle_call c;
+	u64 mask;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	err = dm_event_mask(arg.nelem, &mask);
+	if (err)
+		return err;
+	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
+	if (err)
+		return err;
+	if (c.uh.kind == DM_HANDLE_FS)
+		err = dm_fs_update_events(c.uh.h.fsid, arg.eventset & mask, mask);
+	else if (c.uh.kind == DM_HANDLE_OBJECT)
+		err = dm_obj_update_events(&c.uh.h, arg.eventset & mask, mask);
+	else
+		err = -EINVAL;
+	dm_handle_call_end(&c);
+	return err;
+}
+
+static int dm_fs_events_of(u64 fsid, u64 *events)
+{
+	struct dm_fs *fs;
+	int err = -EBADF;
+
+	dm_fs_lock();
+	fs = dm_fs_find_locked(fsid);
+	if (fs) {
+		spin_lock(&fs->lock);
+		*events = fs->events;
+		spin_unlock(&fs->lock);
+		err = 0;
+	}
+	dm_fs_unlock();
+	return err;
+}
+
+static int dm_obj_events_of(const struct dmapi_handle *h, u64 *events)
+{
+	struct path path;
+	int err;
+
+	err = dm_handle_resolve(h, &path);
+	if (err)
+		return err;
+	err = dm_obj_events(&path, events);
+	path_put(&path);
+	return err;
+}
+
+/**
+ * dm_ioc_get_eventlist - DMAPI_IOC_GET_EVENTLIST
+ * @uarg: struct dmapi_eventset_arg
+ *
+ * An object's own list, or the filesystem's.  nelem_out is the highest
+ * event in the list plus one.
+ *
+ * Return: 0 with the list, or -E2BIG when nelem is below nelem_out,
+ * -EINVAL (no such session, the global handle, a token on a filesystem
+ * handle), -ESRCH, -EBADF, -EFAULT.
+ */
+long dm_ioc_get_eventlist(void __user *uarg)
+{
+	struct dmapi_eventset_arg arg;
+	struct dm_handle_call c;
+	u64 events = 0;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
+	if (err)
+		return err;
+	if (c.uh.kind == DM_HANDLE_FS)
+		err = dm_fs_events_of(c.uh.h.fsid, &events);
+	else if (c.uh.kind == DM_HANDLE_OBJECT)
+		err = dm_obj_events_of(&c.uh.h, &events);
+	else
+		err = -EINVAL;
+	dm_handle_call_end(&c);
+	if (err)
+		return err;
+	arg.nelem_out = fls64(events);
+	arg.eventset = 0;
+	if (arg.nelem < arg.nelem_out)
+		err = -E2BIG;
+	else
+		arg.eventset = events;
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
+		return -EFAULT;
+	return err;
+}
+
+/* The lower root of managed filesystem @fsid, referenced. */
+static int dm_fs_lower_root(u64 fsid, struct path *root)
+{
+	struct dm_fs *fs;
+	int err = -EBADF;
+
+	dm_fs_lock();
+	fs = dm_fs_find_locked(fsid);
+	if (fs) {
+		*root = *fs->lower;
+		path_get(root);
+		err = 0;
+	}
+	dm_fs_unlock();
+	return err;
+}
+
+static int dm_store_return_on_destroy(const struct path *root,
+				      const u8 *name, bool enable)
+{
+	dm_idmap_t *idmap = dm_mnt_idmap(root->mnt);
+	int err;
+
+	err = mnt_want_write(root->mnt);
+	if (err)
+		return err;
+	if (enable)
+		err = vfs_setxattr(idmap, root->dentry, DM_XATTR_RETURN_ON_DESTROY,
+				   name, DMAPI_ATTR_NAME_SIZE, 0);
+	else
+		err = vfs_removexattr(idmap, root->dentry,
+				      DM_XATTR_RETURN_ON_DESTROY);
+	mnt_drop_write(root->mnt);
+	return err == -ENODATA ? 0 : err;
+}
+
+/**
+ * dm_ioc_set_return_on_destroy - DMAPI_IOC_SET_RETURN_ON_DESTROY
+ * @uarg: struct dmapi_return_on_destroy_arg
+ *
+ * Names the DM attribute that DESTROY events of the filesystem carry, or
+ * with enable 0 none; kept with the filesystem's lower root.
+ *
+ * Return: 0, or -EINVAL (no such session, not a filesystem handle, a
+ * token, an empty name), -EBADF, the errno of storing it, -EFAULT.
+ */
+long dm_ioc_set_return_on_destroy(void __user *uarg)
+{
+	struct dmapi_return_on_destroy_arg arg;
+	struct dm_handle_call c;
+	struct path root;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.enable && !memchr_inv(arg.attrname, 0, sizeof(arg.attrname)))
+		return -EINVAL;
+	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
+	if (err)
+		return err;
+	err = -EINVAL;
+	if (c.uh.kind == DM_HANDLE_FS)
+		err = dm_fs_lower_root(c.uh.h.fsid, &root);
+	dm_handle_call_end(&c);
+	if (err)
+		return err;
+	err = dm_store_return_on_destroy(&root, arg.attrname, arg.enable);
+	path_put(&root);
+	return err;
+}
