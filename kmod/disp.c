@@ -352,23 +352,35 @@ int dm_obj_events(const struct path *path, u64 *events)
 	return 0;
 }
 
-/* Store @path's event list; an empty list removes the attribute. */
-static int dm_obj_set_events(const struct path *path, u64 events)
+/*
+ * Store @len bytes of @value as the lower xattr @name of @path; with @len
+ * 0, remove it.  DMAPI's own state: no permission check beyond the
+ * caller's CAP_SYS_ADMIN, checked at the ioctl.
+ */
+static int dm_xattr_store(const struct path *path, const char *name,
+			  const void *value, size_t len)
 {
 	dm_idmap_t *idmap = dm_mnt_idmap(path->mnt);
-	__le64 value = cpu_to_le64(events);
 	int err;
 
 	err = mnt_want_write(path->mnt);
 	if (err)
 		return err;
-	if (events)
-		err = vfs_setxattr(idmap, path->dentry, DM_XATTR_EVENTS, &value,
-				   sizeof(value), 0);
+	if (len)
+		err = vfs_setxattr(idmap, path->dentry, name, value, len, 0);
 	else
-		err = vfs_removexattr(idmap, path->dentry, DM_XATTR_EVENTS);
+		err = vfs_removexattr(idmap, path->dentry, name);
 	mnt_drop_write(path->mnt);
 	return err == -ENODATA ? 0 : err;
+}
+
+/* Store @path's event list; an empty list removes the attribute. */
+static int dm_obj_set_events(const struct path *path, u64 events)
+{
+	__le64 value = cpu_to_le64(events);
+
+	return dm_xattr_store(path, DM_XATTR_EVENTS, &value,
+			      events ? sizeof(value) : 0);
 }
 
 static int dm_obj_update_events(const struct dmapi_handle *h, u64 set, u64 mask)
@@ -541,25 +553,6 @@ static int dm_fs_lower_root(u64 fsid, struct path *root)
 	return err;
 }
 
-static int dm_store_return_on_destroy(const struct path *root,
-				      const u8 *name, bool enable)
-{
-	dm_idmap_t *idmap = dm_mnt_idmap(root->mnt);
-	int err;
-
-	err = mnt_want_write(root->mnt);
-	if (err)
-		return err;
-	if (enable)
-		err = vfs_setxattr(idmap, root->dentry, DM_XATTR_RETURN_ON_DESTROY,
-				   name, DMAPI_ATTR_NAME_SIZE, 0);
-	else
-		err = vfs_removexattr(idmap, root->dentry,
-				      DM_XATTR_RETURN_ON_DESTROY);
-	mnt_drop_write(root->mnt);
-	return err == -ENODATA ? 0 : err;
-}
-
 /**
  * dm_ioc_set_return_on_destroy - DMAPI_IOC_SET_RETURN_ON_DESTROY
  * @uarg: struct dmapi_return_on_destroy_arg
@@ -590,7 +583,8 @@ long dm_ioc_set_return_on_destroy(void __user *uarg)
 	dm_handle_call_end(&c);
 	if (err)
 		return err;
-	err = dm_store_return_on_destroy(&root, arg.attrname, arg.enable);
+	err = dm_xattr_store(&root, DM_XATTR_RETURN_ON_DESTROY, arg.attrname,
+			     arg.enable ? sizeof(arg.attrname) : 0);
 	path_put(&root);
 	return err;
 }
