@@ -30,12 +30,22 @@ static u64 dm_config_value(unsigned int flag)
 	case DMAPI_CONFIG_PERS_EVENTS:
 		/* Object event lists are kept with the objects. */
 		return 1;
+	case DMAPI_CONFIG_PERS_MANAGED_REGIONS:
+		return 1;
+	case DMAPI_CONFIG_MAX_MANAGED_REGIONS:
+		return READ_ONCE(dm_max_regions);
+	case DMAPI_CONFIG_PUNCH_HOLE:
+		return 1;
+	case DMAPI_CONFIG_LOCK_UPGRADE:
+		/* dm_upgrade_right() and dm_downgrade_right() are real. */
+		return 1;
+	case DMAPI_CONFIG_OBJ_REF:
+		return 1;
 	default:
 		/*
 		 * Not provided yet: bulk attributes, by-handle creation,
-		 * dtime overloading, right upgrades, object references,
-		 * persistent attributes, inheritance and regions,
-		 * hole punching, retries.
+		 * dtime overloading, persistent attributes and
+		 * inheritance, retries.
 		 */
 		return 0;
 	}

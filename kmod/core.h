@@ -28,12 +28,15 @@
 /* The largest max_msg_data may be set to, and the most one delivery copies. */
 #define DMAPI_MAX_MSG_DATA_LIMIT	(16U << 20)
 #define DMAPI_MAX_BATCH			(32U << 20)
+/* The most max_regions may be set to: their xattr stays within 3 KiB. */
+#define DMAPI_MAX_REGIONS_LIMIT		128
 
 /* Module parameters (main.c). */
 extern unsigned int dm_max_sessions;
 extern unsigned int dm_max_queued_msgs;
 extern unsigned int dm_max_msg_data;
 extern unsigned int dm_event_timeout;
+extern unsigned int dm_max_regions;
 
 /**
  * struct dm_session - a DMAPI session
@@ -96,6 +99,8 @@ enum dm_event_state {
  *	dm_event_timeout is set; moved forward by dm_pending()
  * @wait: the sender waits here for the answer
  * @datalen: bytes of @data
+ * @rights: the access rights and object references the token holds
+ *	(right.c), under its lock
  * @data: the message's ev_data payload
  */
 struct dm_event {
@@ -111,6 +116,7 @@ struct dm_event {
 	unsigned long		deadline;
 	wait_queue_head_t	wait;
 	u32			datalen;
+	struct list_head	rights;
 	u8			data[];
 };
 
@@ -135,6 +141,7 @@ struct dm_event *dm_event_create(int type, u32 len, bool sync);
 void dm_event_put(struct dm_event *ev);
 int dm_event_send(struct dm_session *s, struct dm_event *ev);
 bool dm_session_has_token(struct dm_session *s, int token);
+struct dm_event *dm_session_token_locked(struct dm_session *s, int token);
 long dm_ioc_create_userevent(void __user *uarg);
 long dm_ioc_send_msg(void __user *uarg);
 long dm_ioc_get_events(void __user *uarg);
@@ -268,11 +275,42 @@ void dm_handle_call_end(struct dm_handle_call *c);
 int dm_fs_session_for(struct dm_fs *fs, int type, u64 obj_events);
 void dm_disp_release_session(int sid);
 int dm_obj_events(const struct path *path, u64 *events);
+int dm_handle_call_path(struct dm_handle_call *c, struct path *path);
+ssize_t dm_xattr_load(const struct path *path, const char *name, void *value,
+		      size_t size);
+int dm_xattr_store(const struct path *path, const char *name,
+		   const void *value, size_t len);
 long dm_ioc_set_disp(void __user *uarg);
 long dm_ioc_getall_disp(void __user *uarg);
 long dm_ioc_set_eventlist(void __user *uarg);
 long dm_ioc_get_eventlist(void __user *uarg);
 long dm_ioc_set_return_on_destroy(void __user *uarg);
+
+/* region.c */
+long dm_ioc_set_region(void __user *uarg);
+long dm_ioc_get_region(void __user *uarg);
+int dm_regions_load(const struct path *path, struct dmapi_region *r);
+
+/* data.c */
+long dm_ioc_read_invis(void __user *uarg);
+long dm_ioc_write_invis(void __user *uarg);
+long dm_ioc_punch_hole(void __user *uarg);
+long dm_ioc_probe_hole(void __user *uarg);
+long dm_ioc_get_allocinfo(void __user *uarg);
+long dm_ioc_sync_by_handle(void __user *uarg);
+long dm_ioc_get_dioinfo(void __user *uarg);
+
+/* right.c */
+void dm_rights_drop(struct dm_event *ev);
+int dm_rights_io_wait(u64 fsid, u64 ino, bool change);
+long dm_ioc_request_right(void __user *uarg);
+long dm_ioc_release_right(void __user *uarg);
+long dm_ioc_query_right(void __user *uarg);
+long dm_ioc_upgrade_right(void __user *uarg);
+long dm_ioc_downgrade_right(void __user *uarg);
+long dm_ioc_obj_ref_hold(void __user *uarg);
+long dm_ioc_obj_ref_rele(void __user *uarg);
+long dm_ioc_obj_ref_query(void __user *uarg);
 
 /* mount.c */
 int dm_send_mount(struct dm_fs *fs);

@@ -327,6 +327,42 @@ static u64 dm_obj_valid_events(const struct inode *inode)
 }
 
 /**
+ * dm_handle_call_path - the lower path of the object of a call
+ * @c: the call, begun
+ * @path: filled in, referenced
+ *
+ * Return: 0, or -EINVAL (not an object handle), -EBADF.
+ */
+int dm_handle_call_path(struct dm_handle_call *c, struct path *path)
+{
+	if (c->uh.kind != DM_HANDLE_OBJECT)
+		return -EINVAL;
+	return dm_handle_resolve(&c->uh.h, path);
+}
+
+/**
+ * dm_xattr_load - read a lower xattr of DMAPI's own
+ * @path: the lower object
+ * @name: the xattr
+ * @value: where to put it
+ * @size: room at @value
+ *
+ * Return: its length, 0 when it does not exist, or a negative errno
+ * (-EIO when it is larger than @size: not ours, so not to be guessed).
+ */
+ssize_t dm_xattr_load(const struct path *path, const char *name, void *value,
+		      size_t size)
+{
+	ssize_t n;
+
+	n = vfs_getxattr(dm_mnt_idmap(path->mnt), path->dentry, name, value,
+			 size);
+	if (n == -ENODATA)
+		return 0;
+	return n == -ERANGE ? -EIO : n;
+}
+
+/**
  * dm_obj_events - the persistent event list of an object
  * @path: the object's lower path
  * @events: filled in
@@ -338,26 +374,29 @@ int dm_obj_events(const struct path *path, u64 *events)
 	__le64 value;
 	ssize_t n;
 
-	n = vfs_getxattr(dm_mnt_idmap(path->mnt), path->dentry, DM_XATTR_EVENTS,
-			 &value, sizeof(value));
-	if (n == -ENODATA) {
-		*events = 0;
-		return 0;
-	}
-	if (n < 0)
+	*events = 0;
+	n = dm_xattr_load(path, DM_XATTR_EVENTS, &value, sizeof(value));
+	if (n <= 0)
 		return n;
 	if (n != sizeof(value))
-		return -EIO;	/* not ours: refuse to guess */
+		return -EIO;
 	*events = le64_to_cpu(value);
 	return 0;
 }
 
-/*
- * Store @len bytes of @value as the lower xattr @name of @path; with @len
- * 0, remove it.  DMAPI's own state: no permission check beyond the
- * caller's CAP_SYS_ADMIN, checked at the ioctl.
+/**
+ * dm_xattr_store - write or remove a lower xattr of DMAPI's own
+ * @path: the lower object
+ * @name: the xattr
+ * @value: its value
+ * @len: its length; 0 removes it
+ *
+ * No permission check beyond the caller's CAP_SYS_ADMIN, checked at the
+ * ioctl.
+ *
+ * Return: 0 or a negative errno.
  */
-static int dm_xattr_store(const struct path *path, const char *name,
+int dm_xattr_store(const struct path *path, const char *name,
 			  const void *value, size_t len)
 {
 	dm_idmap_t *idmap = dm_mnt_idmap(path->mnt);

@@ -73,6 +73,7 @@ struct dm_event *dm_event_create(int type, u32 len, bool sync)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&ev->ref);
 	INIT_LIST_HEAD(&ev->link);
+	INIT_LIST_HEAD(&ev->rights);
 	init_waitqueue_head(&ev->wait);
 	ev->type = type;
 	ev->datalen = len;
@@ -120,8 +121,14 @@ static void dm_event_fill_msg(const struct dm_event *ev, u8 *buf, bool last)
 	       size - sizeof(msg) - ev->datalen);
 }
 
-/* Find the outstanding event of @s with @token; @s->lock is held. */
-static struct dm_event *dm_find_token(struct dm_session *s, int token)
+/**
+ * dm_session_token_locked - the outstanding event of a token
+ * @s: the session, its lock held
+ * @token: the token
+ *
+ * Return: the event, valid while @s->lock is held, or NULL.
+ */
+struct dm_event *dm_session_token_locked(struct dm_session *s, int token)
 {
 	struct dm_event *ev;
 
@@ -144,6 +151,7 @@ static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
 	s->nr_tokens--;
 	ev->response = response;
 	ev->reply = reply;
+	dm_rights_drop(ev);
 	ev->session = NULL;
 	/* Pairs with the READ_ONCE in the sender's wait condition. */
 	smp_store_release(&ev->state, DM_EVS_ANSWERED);
@@ -260,7 +268,7 @@ bool dm_session_has_token(struct dm_session *s, int token)
 	bool found;
 
 	mutex_lock(&s->lock);
-	found = dm_find_token(s, token) != NULL;
+	found = dm_session_token_locked(s, token) != NULL;
 	mutex_unlock(&s->lock);
 	return found;
 }
@@ -587,7 +595,7 @@ long dm_ioc_respond_event(void __user *uarg)
 	if (!s)
 		return -EINVAL;
 	mutex_lock(&s->lock);
-	ev = dm_find_token(s, arg.token);
+	ev = dm_session_token_locked(s, arg.token);
 	if (!ev)
 		err = -ESRCH;
 	else if (arg.response == DMAPI_RESP_DONTCARE &&
@@ -623,7 +631,7 @@ long dm_ioc_find_eventmsg(void __user *uarg)
 	if (!s)
 		return -EINVAL;
 	mutex_lock(&s->lock);
-	ev = dm_find_token(s, arg.token);
+	ev = dm_session_token_locked(s, arg.token);
 	if (ev)
 		kref_get(&ev->ref);
 	mutex_unlock(&s->lock);
@@ -742,7 +750,7 @@ long dm_ioc_move_event(void __user *uarg)
 		return -EINVAL;
 	}
 	dm_session_lock_two(src, dst);
-	ev = dm_find_token(src, arg.token);
+	ev = dm_session_token_locked(src, arg.token);
 	if (!ev) {
 		err = -ESRCH;
 	} else if (dst->dead) {
@@ -792,7 +800,7 @@ long dm_ioc_pending(void __user *uarg)
 	if (!s)
 		return -EINVAL;
 	mutex_lock(&s->lock);
-	ev = dm_find_token(s, arg.token);
+	ev = dm_session_token_locked(s, arg.token);
 	if (!ev) {
 		err = -ESRCH;
 	} else if (ev->deadline) {
@@ -825,6 +833,7 @@ void dm_session_drain(struct dm_session *s)
 	}
 	list_for_each_entry_safe(ev, next, &s->tokens, link) {
 		list_del_init(&ev->link);
+		dm_rights_drop(ev);
 		dm_event_put(ev);
 	}
 	s->nr_new = 0;

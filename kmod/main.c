@@ -61,6 +61,10 @@ unsigned int dm_max_msg_data = 65536;
 DM_BOUNDED_PARAM(max_msg_data, dm_max_msg_data, 0, DMAPI_MAX_MSG_DATA_LIMIT,
 		 "Maximum bytes of data in a user message or response, 0..16 MiB (default 65536)");
 
+unsigned int dm_max_regions = 64;
+DM_BOUNDED_PARAM(max_regions, dm_max_regions, 1, DMAPI_MAX_REGIONS_LIMIT,
+		 "Managed regions a file may have (DM_CONFIG_MAX_MANAGED_REGIONS), 1..128 (default 64)");
+
 unsigned int dm_event_timeout;
 DM_BOUNDED_PARAM(event_timeout, dm_event_timeout, 0, 86400 * 365,
 		 "Seconds a process waits for the answer to a synchronous event before it fails with ETIMEDOUT; dm_pending() extends it; 0 waits forever (default 0)");
@@ -131,6 +135,40 @@ static long dm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dm_ioc_get_mountinfo(uarg);
 	case DMAPI_IOC_SET_RETURN_ON_DESTROY:
 		return dm_ioc_set_return_on_destroy(uarg);
+	case DMAPI_IOC_SET_REGION:
+		return dm_ioc_set_region(uarg);
+	case DMAPI_IOC_GET_REGION:
+		return dm_ioc_get_region(uarg);
+	case DMAPI_IOC_READ_INVIS:
+		return dm_ioc_read_invis(uarg);
+	case DMAPI_IOC_WRITE_INVIS:
+		return dm_ioc_write_invis(uarg);
+	case DMAPI_IOC_PUNCH_HOLE:
+		return dm_ioc_punch_hole(uarg);
+	case DMAPI_IOC_PROBE_HOLE:
+		return dm_ioc_probe_hole(uarg);
+	case DMAPI_IOC_GET_ALLOCINFO:
+		return dm_ioc_get_allocinfo(uarg);
+	case DMAPI_IOC_SYNC_BY_HANDLE:
+		return dm_ioc_sync_by_handle(uarg);
+	case DMAPI_IOC_GET_DIOINFO:
+		return dm_ioc_get_dioinfo(uarg);
+	case DMAPI_IOC_REQUEST_RIGHT:
+		return dm_ioc_request_right(uarg);
+	case DMAPI_IOC_RELEASE_RIGHT:
+		return dm_ioc_release_right(uarg);
+	case DMAPI_IOC_QUERY_RIGHT:
+		return dm_ioc_query_right(uarg);
+	case DMAPI_IOC_UPGRADE_RIGHT:
+		return dm_ioc_upgrade_right(uarg);
+	case DMAPI_IOC_DOWNGRADE_RIGHT:
+		return dm_ioc_downgrade_right(uarg);
+	case DMAPI_IOC_OBJ_REF_HOLD:
+		return dm_ioc_obj_ref_hold(uarg);
+	case DMAPI_IOC_OBJ_REF_RELE:
+		return dm_ioc_obj_ref_rele(uarg);
+	case DMAPI_IOC_OBJ_REF_QUERY:
+		return dm_ioc_obj_ref_query(uarg);
 	}
 	return -ENOTTY;
 }

@@ -57,9 +57,9 @@ typedef long		dm_time_t;	/* SGI's time_t: 8 bytes on x86_64, 4 on i386 */
 
 /* Managed region flags (dm_region_t.rg_flags). */
 #define DM_REGION_NOEVENT	0x0
-#define DM_REGION_READ		0x1
-#define DM_REGION_WRITE		0x2
-#define DM_REGION_TRUNCATE	0x4
+#define DM_REGION_READ		DMAPI_REGION_READ
+#define DM_REGION_WRITE		DMAPI_REGION_WRITE
+#define DM_REGION_TRUNCATE	DMAPI_REGION_TRUNCATE
 
 /* Attribute masks of dm_get_fileattr, dm_set_fileattr and the bulk calls. */
 #define DM_AT_MODE		0x0001
@@ -79,9 +79,9 @@ typedef long		dm_time_t;	/* SGI's time_t: 8 bytes on x86_64, 4 on i386 */
 
 #define DM_EV_WAIT		0x1	/* dm_get_events(): block for a message */
 #define DM_MOUNT_RDONLY		DMAPI_MOUNT_RDONLY	/* dm_mount_event_t.me_mode */
-#define DM_RR_WAIT		0x1	/* dm_request_right(): block for the right */
+#define DM_RR_WAIT		DMAPI_RR_WAIT	/* dm_request_right(): block for the right */
 #define DM_UNMOUNT_FORCE	DMAPI_UNMOUNT_FORCE	/* ne_mode of PREUNMOUNT, UNMOUNT */
-#define DM_WRITE_SYNC		0x1	/* dm_write_invis(): write through */
+#define DM_WRITE_SYNC		DMAPI_WRITE_SYNC	/* dm_write_invis(): write through */
 
 #define DM_SESSION_INFO_LEN	256	/* including the terminating NUL */
 #define DM_NO_SESSION		0
@@ -277,8 +277,8 @@ typedef struct dm_namesp_event dm_namesp_event_t;
 
 typedef enum {
 	DM_EXTENT_INVALID,
-	DM_EXTENT_RES,
-	DM_EXTENT_HOLE
+	DM_EXTENT_RES = DMAPI_EXTENT_RES,
+	DM_EXTENT_HOLE = DMAPI_EXTENT_HOLE
 } dm_extenttype_t;
 
 struct dm_extent {
@@ -331,9 +331,9 @@ typedef enum {
 } dm_response_t;
 
 typedef enum {
-	DM_RIGHT_NULL,
-	DM_RIGHT_SHARED,
-	DM_RIGHT_EXCL
+	DM_RIGHT_NULL = DMAPI_RIGHT_NULL,
+	DM_RIGHT_SHARED = DMAPI_RIGHT_SHARED,
+	DM_RIGHT_EXCL = DMAPI_RIGHT_EXCL
 } dm_right_t;
 
 /* File attributes as dm_get_fileattr() and the bulk calls report them. */

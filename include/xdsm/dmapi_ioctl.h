@@ -27,6 +27,19 @@
  *    DMAPI_IOC_GET_EVENTLIST, DMAPI_IOC_GET_MOUNTINFO,
  *    DMAPI_IOC_SET_RETURN_ON_DESTROY.
  *
+ * 1.3
+ *  - DMAPI_IOC_SET_REGION, DMAPI_IOC_GET_REGION, DMAPI_IOC_READ_INVIS,
+ *    DMAPI_IOC_WRITE_INVIS, DMAPI_IOC_PUNCH_HOLE, DMAPI_IOC_PROBE_HOLE,
+ *    DMAPI_IOC_GET_ALLOCINFO, DMAPI_IOC_SYNC_BY_HANDLE,
+ *    DMAPI_IOC_GET_DIOINFO.
+ *
+ * 1.4
+ *  - Access rights and object references bound to tokens:
+ *    DMAPI_IOC_REQUEST_RIGHT, DMAPI_IOC_RELEASE_RIGHT,
+ *    DMAPI_IOC_QUERY_RIGHT, DMAPI_IOC_UPGRADE_RIGHT,
+ *    DMAPI_IOC_DOWNGRADE_RIGHT, DMAPI_IOC_OBJ_REF_HOLD,
+ *    DMAPI_IOC_OBJ_REF_RELE, DMAPI_IOC_OBJ_REF_QUERY.
+ *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
  * of another major number.  The minor number grows when calls are added;
@@ -40,7 +53,7 @@
 #include <linux/ioctl.h>
 
 #define DMAPI_KERNEL_VERSION		1
-#define DMAPI_KERNEL_MINOR_VERSION	2
+#define DMAPI_KERNEL_MINOR_VERSION	4
 
 /* The device node, a misc device. */
 #define DMAPI_DEVICE_NAME		"dmapi"
@@ -419,6 +432,128 @@ struct dmapi_return_on_destroy_arg {
 	__u64	reserved;
 };
 
+/* A managed region: dm_region_t.  rg_size 0 reaches the end of file. */
+#define DMAPI_REGION_READ	0x1
+#define DMAPI_REGION_WRITE	0x2
+#define DMAPI_REGION_TRUNCATE	0x4
+
+struct dmapi_region {
+	__s64	rg_offset;
+	__u64	rg_size;
+	__u32	rg_flags;	/* DMAPI_REGION_* */
+	__u32	rg_pad;
+};
+
+/* DMAPI_IOC_SET_REGION, DMAPI_IOC_GET_REGION */
+struct dmapi_region_arg {
+	__s32	sid;
+	__s32	token;
+	__u64	hanp;
+	__u64	hlen;
+	__u64	regions;	/* user address of an array of dmapi_region */
+	__u32	nelem;		/* SET: regions given; GET: room */
+	__u32	nelem_out;	/* out, GET: regions of the file */
+	__u32	exact;		/* out, SET: stored exactly as given */
+	__u32	padding;
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_READ_INVIS, DMAPI_IOC_WRITE_INVIS */
+#define DMAPI_WRITE_SYNC	0x1
+
+struct dmapi_invis_arg {
+	__s32	sid;
+	__s32	token;
+	__u64	hanp;
+	__u64	hlen;
+	__s64	off;
+	__u64	len;
+	__u64	buf;		/* user address of the data */
+	__u32	flags;		/* WRITE_INVIS: DMAPI_WRITE_SYNC */
+	__u32	padding;
+	__s64	done;		/* out: bytes read or written */
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_PUNCH_HOLE, DMAPI_IOC_PROBE_HOLE */
+struct dmapi_hole_arg {
+	__s32	sid;
+	__s32	token;
+	__u64	hanp;
+	__u64	hlen;
+	__s64	off;
+	__u64	len;		/* 0: to the end of the file */
+	__s64	roff;		/* out, PROBE_HOLE */
+	__u64	rlen;		/* out, PROBE_HOLE */
+	__u64	reserved;
+};
+
+/* An extent of dm_get_allocinfo(): dm_extent_t. */
+#define DMAPI_EXTENT_RES	1
+#define DMAPI_EXTENT_HOLE	2
+
+struct dmapi_extent {
+	__u32	ex_type;	/* DMAPI_EXTENT_* */
+	__u32	ex_pad;
+	__s64	ex_offset;
+	__u64	ex_length;
+};
+
+/* DMAPI_IOC_GET_ALLOCINFO */
+struct dmapi_allocinfo_arg {
+	__s32	sid;
+	__s32	token;
+	__u64	hanp;
+	__u64	hlen;
+	__s64	off;		/* in: where to start; out: where to go on, 0 at the end */
+	__u64	extents;	/* user address of an array of dmapi_extent */
+	__u32	nelem;		/* room */
+	__u32	nelem_out;	/* out: extents stored */
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_GET_DIOINFO: dm_dioinfo_t */
+struct dmapi_dioinfo {
+	__u32	d_mem;		/* buffer alignment */
+	__u32	d_miniosz;	/* smallest transfer, and offset alignment */
+	__u32	d_maxiosz;	/* largest transfer */
+	__u32	d_dio_only;
+};
+
+/* DMAPI_IOC_SYNC_BY_HANDLE, DMAPI_IOC_GET_DIOINFO */
+struct dmapi_object_arg {
+	__s32			sid;
+	__s32			token;
+	__u64			hanp;
+	__u64			hlen;
+	struct dmapi_dioinfo	dio;	/* out, GET_DIOINFO */
+	__u64			reserved;
+};
+
+/* Access rights: the values of dm_right_t. */
+#define DMAPI_RIGHT_NULL	0
+#define DMAPI_RIGHT_SHARED	1
+#define DMAPI_RIGHT_EXCL	2
+
+#define DMAPI_RR_WAIT		0x1	/* REQUEST_RIGHT: wait for it */
+
+/*
+ * DMAPI_IOC_REQUEST_RIGHT, RELEASE_RIGHT, QUERY_RIGHT, UPGRADE_RIGHT,
+ * DOWNGRADE_RIGHT, OBJ_REF_HOLD, OBJ_REF_RELE, OBJ_REF_QUERY: a right or
+ * a reference of the token on the object.
+ */
+struct dmapi_right_arg {
+	__s32	sid;
+	__s32	token;
+	__u64	hanp;
+	__u64	hlen;
+	__u32	flags;		/* REQUEST_RIGHT: DMAPI_RR_WAIT */
+	__u32	right;		/* REQUEST_RIGHT: in; QUERY_RIGHT: out */
+	__u32	held;		/* out, OBJ_REF_QUERY: 1 if held */
+	__u32	padding;
+	__u64	reserved;
+};
+
 #define DMAPI_IOC_MAGIC		0xDE
 
 #define DMAPI_IOC_VERSION	  _IOWR(DMAPI_IOC_MAGIC, 0, struct dmapi_version_arg)
@@ -445,5 +580,22 @@ struct dmapi_return_on_destroy_arg {
 #define DMAPI_IOC_GET_EVENTLIST	  _IOWR(DMAPI_IOC_MAGIC, 21, struct dmapi_eventset_arg)
 #define DMAPI_IOC_GET_MOUNTINFO	  _IOWR(DMAPI_IOC_MAGIC, 22, struct dmapi_mountinfo_arg)
 #define DMAPI_IOC_SET_RETURN_ON_DESTROY _IOWR(DMAPI_IOC_MAGIC, 23, struct dmapi_return_on_destroy_arg)
+#define DMAPI_IOC_SET_REGION	  _IOWR(DMAPI_IOC_MAGIC, 24, struct dmapi_region_arg)
+#define DMAPI_IOC_GET_REGION	  _IOWR(DMAPI_IOC_MAGIC, 25, struct dmapi_region_arg)
+#define DMAPI_IOC_READ_INVIS	  _IOWR(DMAPI_IOC_MAGIC, 26, struct dmapi_invis_arg)
+#define DMAPI_IOC_WRITE_INVIS	  _IOWR(DMAPI_IOC_MAGIC, 27, struct dmapi_invis_arg)
+#define DMAPI_IOC_PUNCH_HOLE	  _IOWR(DMAPI_IOC_MAGIC, 28, struct dmapi_hole_arg)
+#define DMAPI_IOC_PROBE_HOLE	  _IOWR(DMAPI_IOC_MAGIC, 29, struct dmapi_hole_arg)
+#define DMAPI_IOC_GET_ALLOCINFO	  _IOWR(DMAPI_IOC_MAGIC, 30, struct dmapi_allocinfo_arg)
+#define DMAPI_IOC_SYNC_BY_HANDLE  _IOWR(DMAPI_IOC_MAGIC, 31, struct dmapi_object_arg)
+#define DMAPI_IOC_GET_DIOINFO	  _IOWR(DMAPI_IOC_MAGIC, 32, struct dmapi_object_arg)
+#define DMAPI_IOC_REQUEST_RIGHT	  _IOWR(DMAPI_IOC_MAGIC, 33, struct dmapi_right_arg)
+#define DMAPI_IOC_RELEASE_RIGHT	  _IOWR(DMAPI_IOC_MAGIC, 34, struct dmapi_right_arg)
+#define DMAPI_IOC_QUERY_RIGHT	  _IOWR(DMAPI_IOC_MAGIC, 35, struct dmapi_right_arg)
+#define DMAPI_IOC_UPGRADE_RIGHT	  _IOWR(DMAPI_IOC_MAGIC, 36, struct dmapi_right_arg)
+#define DMAPI_IOC_DOWNGRADE_RIGHT _IOWR(DMAPI_IOC_MAGIC, 37, struct dmapi_right_arg)
+#define DMAPI_IOC_OBJ_REF_HOLD	  _IOWR(DMAPI_IOC_MAGIC, 38, struct dmapi_right_arg)
+#define DMAPI_IOC_OBJ_REF_RELE	  _IOWR(DMAPI_IOC_MAGIC, 39, struct dmapi_right_arg)
+#define DMAPI_IOC_OBJ_REF_QUERY	  _IOWR(DMAPI_IOC_MAGIC, 40, struct dmapi_right_arg)
 
 #endif /* _XDSM_DMAPI_IOCTL_H */

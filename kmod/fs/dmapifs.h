@@ -83,6 +83,16 @@ static inline void dmfs_lower_path(const struct dentry *dentry,
 	path->dentry = dmfs_lower_dentry(dentry);
 }
 
+/*
+ * Wait, interruptibly, until no DM application's access right on the
+ * object stands in the way of this access (right.c).
+ */
+static inline int dmfs_rights_wait(struct inode *inode, bool change)
+{
+	return dm_rights_io_wait(DMFS_SB(inode->i_sb)->dm_fs.fsid,
+				 dmfs_lower_inode(inode)->i_ino, change);
+}
+
 /* The lower file behind an open dmapi file. */
 static inline struct file *dmfs_lower_file(const struct file *file)
 {

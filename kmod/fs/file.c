@@ -114,6 +114,9 @@ static ssize_t dmfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (!iov_iter_count(to))
 		return 0;
+	ret = dmfs_rights_wait(file_inode(file), false);
+	if (ret)
+		return ret;
 	ret = dmfs_sync_flags(file);
 	if (ret)
 		return ret;
@@ -133,6 +136,9 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 	if (!iov_iter_count(from))
 		return 0;
+	ret = dmfs_rights_wait(inode, true);
+	if (ret)
+		return ret;
 	ret = dmfs_sync_flags(file);
 	if (ret)
 		return ret;
@@ -158,6 +164,9 @@ static ssize_t dmfs_splice_read(struct file *in, loff_t *ppos,
 
 	if (!lower->f_op->splice_read)
 		return -EINVAL;
+	ret = dmfs_rights_wait(file_inode(in), false);
+	if (ret)
+		return ret;
 	ret = dmfs_sync_flags(in);
 	if (ret)
 		return ret;
@@ -173,6 +182,10 @@ static int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!lower->f_op->mmap)
 		return -ENODEV;
+	err = dmfs_rights_wait(file_inode(file), (vma->vm_flags & VM_SHARED) &&
+						  (vma->vm_flags & VM_WRITE));
+	if (err)
+		return err;
 	vma_set_file(vma, lower);
 	err = call_mmap(lower, vma);
 	file_accessed(file);
@@ -188,8 +201,11 @@ static int dmfs_fsync(struct file *file, loff_t start, loff_t end,
 static long dmfs_fallocate(struct file *file, int mode, loff_t offset,
 			   loff_t len)
 {
-	long err = vfs_fallocate(dmfs_lower_file(file), mode, offset, len);
+	long err = dmfs_rights_wait(file_inode(file), true);
 
+	if (err)
+		return err;
+	err = vfs_fallocate(dmfs_lower_file(file), mode, offset, len);
 	dmfs_copyattr(file_inode(file));
 	return err;
 }
@@ -216,6 +232,11 @@ static ssize_t dmfs_copy_file_range(struct file *in, loff_t pos_in,
 
 	if (in->f_op != &dmfs_file_fops || out->f_op != &dmfs_file_fops)
 		return -EXDEV;
+	ret = dmfs_rights_wait(file_inode(in), false);
+	if (!ret)
+		ret = dmfs_rights_wait(file_inode(out), true);
+	if (ret)
+		return ret;
 	ret = vfs_copy_file_range(dmfs_lower_file(in), pos_in,
 				  dmfs_lower_file(out), pos_out, len, flags);
 	dmfs_copyattr(file_inode(out));

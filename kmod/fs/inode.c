@@ -151,6 +151,12 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 	lower_attr.ia_valid &= ~ATTR_FILE;
 	lower_attr.ia_file = NULL;
 
+	/* The VFS holds our inode lock here: a truncation waits with it. */
+	if (attr->ia_valid & ATTR_SIZE) {
+		err = dmfs_rights_wait(d_inode(dentry), true);
+		if (err)
+			return err;
+	}
 	err = mnt_want_write(mnt);
 	if (err)
 		return err;

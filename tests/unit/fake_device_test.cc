@@ -508,6 +508,312 @@ TEST_F(FakeDevice, SetReturnOnDestroyCopiesTheName)
 	EXPECT_EQ(enable, 0u);
 }
 
+TEST_F(FakeDevice, SetRegionPassesTheRegionsAndReturnsExact)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_region_t regions[2] = {{0, 4096, DM_REGION_READ, 0}, {8192, 0, DM_REGION_WRITE, 0}};
+	std::uint32_t exact = 1;
+	on<DMAPI_IOC_SET_REGION, dmapi_region_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 4);
+		EXPECT_EQ(arg.token, 11);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		EXPECT_EQ(arg.regions, address(regions));
+		EXPECT_EQ(arg.nelem, 2u);
+		arg.exact = exact;
+		return 0;
+	});
+	dm_boolean_t exactflag = 99;
+	ASSERT_EQ(dm_set_region(4, handle, sizeof(handle), 11, 2, regions, &exactflag), 0);
+	EXPECT_EQ(exactflag, unsigned{DM_TRUE});
+	exact = 0;
+	ASSERT_EQ(dm_set_region(4, handle, sizeof(handle), 11, 2, regions, &exactflag), 0);
+	EXPECT_EQ(exactflag, unsigned{DM_FALSE});
+	EXPECT_EQ(fake.requests, std::vector<unsigned long>(2, DMAPI_IOC_SET_REGION));
+}
+
+TEST_F(FakeDevice, SetRegionClearsWithoutABuffer)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_SET_REGION, dmapi_region_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.regions, 0u);
+		EXPECT_EQ(arg.nelem, 0u);
+		arg.exact = 1;
+		return 0;
+	});
+	dm_boolean_t exactflag = DM_FALSE;
+	ASSERT_EQ(dm_set_region(4, handle, sizeof(handle), DM_NO_TOKEN, 0, nullptr, &exactflag), 0);
+	EXPECT_EQ(exactflag, unsigned{DM_TRUE});
+}
+
+TEST_F(FakeDevice, SetRegionLeavesTheFlagOnErrors)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_SET_REGION, dmapi_region_arg>([](auto &arg) {
+		arg.exact = 1;
+		return E2BIG;
+	});
+	dm_region_t region{};
+	dm_boolean_t exactflag = 99;
+	errno = 0;
+	EXPECT_EQ(dm_set_region(4, handle, sizeof(handle), DM_NO_TOKEN, 200, &region, &exactflag), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(exactflag, 99u);
+}
+
+TEST_F(FakeDevice, GetRegionReportsTheCountOnE2BIG)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_region_t regions[3];
+	on<DMAPI_IOC_GET_REGION, dmapi_region_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 2);
+		EXPECT_EQ(arg.token, DM_NO_TOKEN);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		EXPECT_EQ(arg.regions, address(regions));
+		arg.nelem_out = 3;
+		return arg.nelem < 3 ? E2BIG : 0;
+	});
+	unsigned int n = 0;
+	errno = 0;
+	EXPECT_EQ(dm_get_region(2, handle, sizeof(handle), DM_NO_TOKEN, 1, regions, &n), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(n, 3u);
+	n = 0;
+	ASSERT_EQ(dm_get_region(2, handle, sizeof(handle), DM_NO_TOKEN, 3, regions, &n), 0);
+	EXPECT_EQ(n, 3u);
+}
+
+TEST_F(FakeDevice, GetRegionLeavesTheCountOnOtherErrors)
+{
+	on<DMAPI_IOC_GET_REGION, dmapi_region_arg>([](auto &arg) {
+		arg.nelem_out = 3;
+		return EBADF;
+	});
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_region_t region;
+	unsigned int n = 99;
+	EXPECT_EQ(dm_get_region(2, handle, sizeof(handle), DM_NO_TOKEN, 1, &region, &n), -1);
+	EXPECT_EQ(errno, EBADF);
+	EXPECT_EQ(n, 99u);
+}
+
+TEST_F(FakeDevice, ReadInvisReturnsTheBytesRead)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	char buf[100];
+	on<DMAPI_IOC_READ_INVIS, dmapi_invis_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 3);
+		EXPECT_EQ(arg.token, 6);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		EXPECT_EQ(arg.off, 1 << 20);
+		EXPECT_EQ(arg.len, sizeof(buf));
+		EXPECT_EQ(arg.buf, address(buf));
+		EXPECT_EQ(arg.flags, 0u);
+		arg.done = 37;		// short: across the end of file
+		return 0;
+	});
+	EXPECT_EQ(dm_read_invis(3, handle, sizeof(handle), 6, 1 << 20, sizeof(buf), buf), 37);
+}
+
+TEST_F(FakeDevice, ReadInvisFailsWithMinusOne)
+{
+	on<DMAPI_IOC_READ_INVIS, dmapi_invis_arg>([](auto &arg) {
+		arg.done = 37;
+		return EINVAL;
+	});
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	char buf[4];
+	errno = 0;
+	EXPECT_EQ(dm_read_invis(3, handle, sizeof(handle), DM_NO_TOKEN, -1, sizeof(buf), buf), -1);
+	EXPECT_EQ(errno, EINVAL);
+}
+
+TEST_F(FakeDevice, WriteInvisPassesTheFlagsAndReturnsTheBytesWritten)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	char buf[8] = "payload";
+	const dm_off_t off = dm_off_t{5} << 32;
+	const dm_ssize_t done = dm_ssize_t{3} << 31;	// more than 32 bits hold
+	on<DMAPI_IOC_WRITE_INVIS, dmapi_invis_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 3);
+		EXPECT_EQ(arg.token, DM_NO_TOKEN);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		EXPECT_EQ(arg.off, off);
+		EXPECT_EQ(arg.len, dm_size_t{3} << 31);
+		EXPECT_EQ(arg.buf, address(buf));
+		EXPECT_EQ(arg.flags, unsigned{DMAPI_WRITE_SYNC});
+		arg.done = done;
+		return 0;
+	});
+	EXPECT_EQ(dm_write_invis(3, handle, sizeof(handle), DM_NO_TOKEN, DM_WRITE_SYNC, off,
+				 dm_size_t{3} << 31, buf), done);
+
+	on<DMAPI_IOC_WRITE_INVIS, dmapi_invis_arg>([](auto &) { return ENOSPC; });
+	errno = 0;
+	EXPECT_EQ(dm_write_invis(3, handle, sizeof(handle), DM_NO_TOKEN, 0, 0, sizeof(buf), buf), -1);
+	EXPECT_EQ(errno, ENOSPC);
+}
+
+TEST_F(FakeDevice, PunchHolePassesTheRange)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_PUNCH_HOLE, dmapi_hole_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 5);
+		EXPECT_EQ(arg.token, 2);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		EXPECT_EQ(arg.off, 8192);
+		EXPECT_EQ(arg.len, 0u);
+		return arg.off % 4096 ? EAGAIN : 0;
+	});
+	EXPECT_EQ(dm_punch_hole(5, handle, sizeof(handle), 2, 8192, 0), 0);
+	EXPECT_EQ(fake.requests, std::vector<unsigned long>{DMAPI_IOC_PUNCH_HOLE});
+}
+
+TEST_F(FakeDevice, ProbeHoleReturnsTheRoundedRange)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_PROBE_HOLE, dmapi_hole_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 5);
+		EXPECT_EQ(arg.token, DM_NO_TOKEN);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		EXPECT_EQ(arg.off, 100);
+		EXPECT_EQ(arg.len, 10000u);
+		arg.roff = 4096;
+		arg.rlen = 4096;
+		return 0;
+	});
+	dm_off_t roff = -1;
+	dm_size_t rlen = 1;
+	ASSERT_EQ(dm_probe_hole(5, handle, sizeof(handle), DM_NO_TOKEN, 100, 10000, &roff, &rlen), 0);
+	EXPECT_EQ(roff, 4096);
+	EXPECT_EQ(rlen, 4096u);
+}
+
+TEST_F(FakeDevice, ProbeHoleLeavesTheRangeOnErrors)
+{
+	on<DMAPI_IOC_PROBE_HOLE, dmapi_hole_arg>([](auto &arg) {
+		arg.roff = 4096;
+		arg.rlen = 4096;
+		return E2BIG;
+	});
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_off_t roff = -1;
+	dm_size_t rlen = 1;
+	errno = 0;
+	EXPECT_EQ(dm_probe_hole(5, handle, sizeof(handle), DM_NO_TOKEN, 0, 1 << 30, &roff, &rlen), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(roff, -1);
+	EXPECT_EQ(rlen, 1u);
+}
+
+TEST_F(FakeDevice, GetAllocinfoReturnsOneWhileExtentsRemain)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_extent_t extents[2];
+	on<DMAPI_IOC_GET_ALLOCINFO, dmapi_allocinfo_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 8);
+		EXPECT_EQ(arg.token, 4);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		EXPECT_EQ(arg.extents, address(extents));
+		EXPECT_EQ(arg.nelem, 2u);
+		// A file of three extents of 4096 bytes: hole, data, hole.
+		auto *out = reinterpret_cast<dmapi_extent *>(static_cast<std::uintptr_t>(arg.extents));
+		arg.nelem_out = 0;
+		for (std::int64_t pos = arg.off; pos < 3 * 4096 && arg.nelem_out < arg.nelem; pos += 4096) {
+			dmapi_extent &ext = out[arg.nelem_out++];
+			ext = dmapi_extent{};
+			ext.ex_type = pos == 4096 ? DMAPI_EXTENT_RES : DMAPI_EXTENT_HOLE;
+			ext.ex_offset = pos;
+			ext.ex_length = 4096;
+		}
+		arg.off = arg.off + std::int64_t{arg.nelem_out} * 4096;
+		if (arg.off >= 3 * 4096)
+			arg.off = 0;
+		return 0;
+	});
+	dm_off_t off = 0;
+	unsigned int n = 0;
+	ASSERT_EQ(dm_get_allocinfo(8, handle, sizeof(handle), 4, &off, 2, extents, &n), 1);
+	EXPECT_EQ(off, 2 * 4096);
+	EXPECT_EQ(n, 2u);
+	EXPECT_EQ(extents[0].ex_type, DM_EXTENT_HOLE);
+	EXPECT_EQ(extents[0].ex_offset, 0);
+	EXPECT_EQ(extents[1].ex_type, DM_EXTENT_RES);
+	EXPECT_EQ(extents[1].ex_offset, 4096);
+	EXPECT_EQ(extents[1].ex_length, 4096u);
+
+	ASSERT_EQ(dm_get_allocinfo(8, handle, sizeof(handle), 4, &off, 2, extents, &n), 0);
+	EXPECT_EQ(off, 0);
+	EXPECT_EQ(n, 1u);
+	EXPECT_EQ(extents[0].ex_type, DM_EXTENT_HOLE);
+	EXPECT_EQ(extents[0].ex_offset, 2 * 4096);
+}
+
+TEST_F(FakeDevice, GetAllocinfoLeavesTheCursorOnErrors)
+{
+	on<DMAPI_IOC_GET_ALLOCINFO, dmapi_allocinfo_arg>([](auto &arg) {
+		EXPECT_EQ(arg.off, 100);
+		arg.off = 0;
+		arg.nelem_out = 1;
+		return EINVAL;
+	});
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_extent_t extent;
+	dm_off_t off = 100;
+	unsigned int n = 99;
+	errno = 0;
+	EXPECT_EQ(dm_get_allocinfo(8, handle, sizeof(handle), DM_NO_TOKEN, &off, 1, &extent, &n), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(off, 100);
+	EXPECT_EQ(n, 99u);
+}
+
+TEST_F(FakeDevice, SyncByHandlePassesTheObject)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_SYNC_BY_HANDLE, dmapi_object_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 9);
+		EXPECT_EQ(arg.token, 3);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		return 0;
+	});
+	EXPECT_EQ(dm_sync_by_handle(9, handle, sizeof(handle), 3), 0);
+	on<DMAPI_IOC_SYNC_BY_HANDLE, dmapi_object_arg>([](auto &) { return EIO; });
+	errno = 0;
+	EXPECT_EQ(dm_sync_by_handle(9, handle, sizeof(handle), 3), -1);
+	EXPECT_EQ(errno, EIO);
+}
+
+TEST_F(FakeDevice, GetDioinfoCopiesTheLimits)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_GET_DIOINFO, dmapi_object_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.sid, 9);
+		EXPECT_EQ(arg.token, DM_NO_TOKEN);
+		EXPECT_EQ(arg.hanp, address(handle));
+		EXPECT_EQ(arg.hlen, sizeof(handle));
+		arg.dio.d_mem = 512;
+		arg.dio.d_miniosz = 4096;
+		arg.dio.d_maxiosz = 0x7ffff000;
+		arg.dio.d_dio_only = 0;
+		return 0;
+	});
+	dm_dioinfo_t dio;
+	std::memset(&dio, 0xff, sizeof(dio));
+	ASSERT_EQ(dm_get_dioinfo(9, handle, sizeof(handle), DM_NO_TOKEN, &dio), 0);
+	EXPECT_EQ(dio.d_mem, 512u);
+	EXPECT_EQ(dio.d_miniosz, 4096u);
+	EXPECT_EQ(dio.d_maxiosz, 0x7ffff000u);
+	EXPECT_EQ(dio.d_dio_only, unsigned{DM_FALSE});
+}
+
 TEST_F(FakeDevice, DestroySessionPassesTheId)
 {
 	on<DMAPI_IOC_DESTROY_SESSION, dmapi_session_arg>([](auto &arg) {

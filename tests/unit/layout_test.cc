@@ -235,6 +235,55 @@ ASSERT_OFFSET(dmapi_mountinfo_arg, buf, 24);
 ASSERT_LAYOUT(dmapi_return_on_destroy_arg, 48);
 ASSERT_OFFSET(dmapi_return_on_destroy_arg, attrname, 24);
 ASSERT_OFFSET(dmapi_return_on_destroy_arg, enable, 32);
+ASSERT_LAYOUT(dmapi_region, 24);
+ASSERT_OFFSET(dmapi_region, rg_size, 8);
+ASSERT_OFFSET(dmapi_region, rg_flags, 16);
+ASSERT_OFFSET(dmapi_region, rg_pad, 20);
+ASSERT_LAYOUT(dmapi_region_arg, 56);
+ASSERT_OFFSET(dmapi_region_arg, hanp, 8);
+ASSERT_OFFSET(dmapi_region_arg, hlen, 16);
+ASSERT_OFFSET(dmapi_region_arg, regions, 24);
+ASSERT_OFFSET(dmapi_region_arg, nelem, 32);
+ASSERT_OFFSET(dmapi_region_arg, nelem_out, 36);
+ASSERT_OFFSET(dmapi_region_arg, exact, 40);
+ASSERT_OFFSET(dmapi_region_arg, reserved, 48);
+ASSERT_LAYOUT(dmapi_invis_arg, 72);
+ASSERT_OFFSET(dmapi_invis_arg, hanp, 8);
+ASSERT_OFFSET(dmapi_invis_arg, hlen, 16);
+ASSERT_OFFSET(dmapi_invis_arg, off, 24);
+ASSERT_OFFSET(dmapi_invis_arg, len, 32);
+ASSERT_OFFSET(dmapi_invis_arg, buf, 40);
+ASSERT_OFFSET(dmapi_invis_arg, flags, 48);
+ASSERT_OFFSET(dmapi_invis_arg, done, 56);
+ASSERT_OFFSET(dmapi_invis_arg, reserved, 64);
+ASSERT_LAYOUT(dmapi_hole_arg, 64);
+ASSERT_OFFSET(dmapi_hole_arg, hanp, 8);
+ASSERT_OFFSET(dmapi_hole_arg, hlen, 16);
+ASSERT_OFFSET(dmapi_hole_arg, off, 24);
+ASSERT_OFFSET(dmapi_hole_arg, len, 32);
+ASSERT_OFFSET(dmapi_hole_arg, roff, 40);
+ASSERT_OFFSET(dmapi_hole_arg, rlen, 48);
+ASSERT_OFFSET(dmapi_hole_arg, reserved, 56);
+ASSERT_LAYOUT(dmapi_extent, 24);
+ASSERT_OFFSET(dmapi_extent, ex_offset, 8);
+ASSERT_OFFSET(dmapi_extent, ex_length, 16);
+ASSERT_LAYOUT(dmapi_allocinfo_arg, 56);
+ASSERT_OFFSET(dmapi_allocinfo_arg, hanp, 8);
+ASSERT_OFFSET(dmapi_allocinfo_arg, hlen, 16);
+ASSERT_OFFSET(dmapi_allocinfo_arg, off, 24);
+ASSERT_OFFSET(dmapi_allocinfo_arg, extents, 32);
+ASSERT_OFFSET(dmapi_allocinfo_arg, nelem, 40);
+ASSERT_OFFSET(dmapi_allocinfo_arg, nelem_out, 44);
+ASSERT_OFFSET(dmapi_allocinfo_arg, reserved, 48);
+ASSERT_LAYOUT(dmapi_dioinfo, 16);
+ASSERT_OFFSET(dmapi_dioinfo, d_miniosz, 4);
+ASSERT_OFFSET(dmapi_dioinfo, d_maxiosz, 8);
+ASSERT_OFFSET(dmapi_dioinfo, d_dio_only, 12);
+ASSERT_LAYOUT(dmapi_object_arg, 48);
+ASSERT_OFFSET(dmapi_object_arg, hanp, 8);
+ASSERT_OFFSET(dmapi_object_arg, hlen, 16);
+ASSERT_OFFSET(dmapi_object_arg, dio, 24);
+ASSERT_OFFSET(dmapi_object_arg, reserved, 40);
 
 // Records the kernel writes into the caller's buffer: the protocol's
 // layout is the API's, member by member, on both architectures.
@@ -272,10 +321,34 @@ ASSERT_SAME_OFFSET(dm_dispinfo_t, di_pad1, dmapi_dispinfo, di_pad);
 ASSERT_SAME_OFFSET(dm_dispinfo_t, di_fshandle, dmapi_dispinfo, di_fshandle);
 ASSERT_SAME_OFFSET(dm_dispinfo_t, di_eventset, dmapi_dispinfo, di_eventset);
 
+ASSERT_SAME_LAYOUT(dm_region_t, dmapi_region);
+ASSERT_SAME_OFFSET(dm_region_t, rg_offset, dmapi_region, rg_offset);
+ASSERT_SAME_OFFSET(dm_region_t, rg_size, dmapi_region, rg_size);
+ASSERT_SAME_OFFSET(dm_region_t, rg_flags, dmapi_region, rg_flags);
+ASSERT_SAME_OFFSET(dm_region_t, rg_pad1, dmapi_region, rg_pad);
+
+ASSERT_SAME_LAYOUT(dm_extent_t, dmapi_extent);
+ASSERT_SAME_OFFSET(dm_extent_t, ex_type, dmapi_extent, ex_type);
+ASSERT_SAME_OFFSET(dm_extent_t, ex_pad1, dmapi_extent, ex_pad);
+ASSERT_SAME_OFFSET(dm_extent_t, ex_offset, dmapi_extent, ex_offset);
+ASSERT_SAME_OFFSET(dm_extent_t, ex_length, dmapi_extent, ex_length);
+
+ASSERT_SAME_LAYOUT(dm_dioinfo_t, dmapi_dioinfo);
+ASSERT_SAME_OFFSET(dm_dioinfo_t, d_mem, dmapi_dioinfo, d_mem);
+ASSERT_SAME_OFFSET(dm_dioinfo_t, d_miniosz, dmapi_dioinfo, d_miniosz);
+ASSERT_SAME_OFFSET(dm_dioinfo_t, d_maxiosz, dmapi_dioinfo, d_maxiosz);
+ASSERT_SAME_OFFSET(dm_dioinfo_t, d_dio_only, dmapi_dioinfo, d_dio_only);
+
 // The values the records carry.
 static_assert(DM_MOUNT_RDONLY == DMAPI_MOUNT_RDONLY);
 static_assert(DM_UNMOUNT_FORCE == DMAPI_UNMOUNT_FORCE);
 static_assert(DM_ATTR_NAME_SIZE == DMAPI_ATTR_NAME_SIZE);
+static_assert(DM_REGION_READ == DMAPI_REGION_READ);
+static_assert(DM_REGION_WRITE == DMAPI_REGION_WRITE);
+static_assert(DM_REGION_TRUNCATE == DMAPI_REGION_TRUNCATE);
+static_assert(DM_WRITE_SYNC == DMAPI_WRITE_SYNC);
+static_assert(DM_EXTENT_RES == DMAPI_EXTENT_RES);
+static_assert(DM_EXTENT_HOLE == DMAPI_EXTENT_HOLE);
 
 #else
 #error "layouts are recorded for x86_64 and i386 only"

@@ -55,7 +55,11 @@ const std::vector<std::string> wired = {
 	"dm_create_userevent", "dm_send_msg", "dm_path_to_handle", "dm_path_to_fshandle",
 	"dm_fd_to_handle", "dm_handle_to_path", "dm_open_by_handle", "dm_set_disp",
 	"dm_getall_disp", "dm_set_eventlist", "dm_get_eventlist", "dm_get_mountinfo",
-	"dm_set_return_on_destroy",
+	"dm_set_return_on_destroy", "dm_set_region", "dm_get_region", "dm_read_invis",
+	"dm_write_invis", "dm_sync_by_handle", "dm_punch_hole", "dm_probe_hole",
+	"dm_get_allocinfo", "dm_get_dioinfo", "dm_request_right", "dm_release_right",
+	"dm_query_right", "dm_upgrade_right", "dm_downgrade_right", "dm_obj_ref_hold",
+	"dm_obj_ref_rele", "dm_obj_ref_query",
 };
 
 bool is_wired(const char *name)
@@ -274,6 +278,10 @@ TEST(NoDevice, NullOutputPointersAreEFAULT)
 	Args a;
 	void *h = a.handle;
 	const size_t hl = sizeof(a.handle);
+	dm_region_t region{};
+	dm_extent_t extent{};
+	dm_off_t off = 0;
+	dm_size_t len = 0;
 	const std::vector<Call> calls = {
 		{"dm_init_service", [&] { return dm_init_service(nullptr); }},
 		{"dm_get_config", [&] { return dm_get_config(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_CONFIG_LEGACY, nullptr); }},
@@ -295,6 +303,14 @@ TEST(NoDevice, NullOutputPointersAreEFAULT)
 		{"dm_get_eventlist/nelem", [&] { return dm_get_eventlist(a.sid, h, hl, DM_NO_TOKEN, DM_EVENT_MAX, &a.events, nullptr); }},
 		{"dm_get_mountinfo", [&] { return dm_get_mountinfo(a.sid, h, hl, DM_NO_TOKEN, sizeof(a.buf), a.buf, nullptr); }},
 		{"dm_set_return_on_destroy", [&] { return dm_set_return_on_destroy(a.sid, h, hl, DM_NO_TOKEN, nullptr, DM_TRUE); }},
+		{"dm_set_region", [&] { return dm_set_region(a.sid, h, hl, DM_NO_TOKEN, 1, &region, nullptr); }},
+		{"dm_get_region", [&] { return dm_get_region(a.sid, h, hl, DM_NO_TOKEN, 1, &region, nullptr); }},
+		{"dm_probe_hole/off", [&] { return dm_probe_hole(a.sid, h, hl, DM_NO_TOKEN, 0, 0, nullptr, &len); }},
+		{"dm_probe_hole/len", [&] { return dm_probe_hole(a.sid, h, hl, DM_NO_TOKEN, 0, 0, &off, nullptr); }},
+		{"dm_get_allocinfo/off", [&] { return dm_get_allocinfo(a.sid, h, hl, DM_NO_TOKEN, nullptr, 1, &extent, &a.nelem); }},
+		{"dm_get_allocinfo/nelem", [&] { return dm_get_allocinfo(a.sid, h, hl, DM_NO_TOKEN, &off, 1, &extent, nullptr); }},
+		{"dm_query_right", [&] { return dm_query_right(a.sid, h, hl, a.token, nullptr); }},
+		{"dm_get_dioinfo", [&] { return dm_get_dioinfo(a.sid, h, hl, DM_NO_TOKEN, nullptr); }},
 	};
 	for (auto &[name, call] : calls) {
 		errno = 0;
@@ -310,6 +326,17 @@ TEST(NoDevice, ReturnOnDestroyDisableAcceptsNullName)
 	unsigned char handle[8] = {};
 	errno = 0;
 	EXPECT_EQ(dm_set_return_on_destroy(1, handle, sizeof(handle), DM_NO_TOKEN, nullptr, DM_FALSE), -1);
+	EXPECT_EQ(errno, ENOSYS);
+}
+
+// Clearing the regions of a file needs no region buffer.
+TEST(NoDevice, SetRegionClearAcceptsNullRegions)
+{
+	DevicePath path("/nonexistent/dmapi");
+	unsigned char handle[24] = {};
+	dm_boolean_t exact = DM_FALSE;
+	errno = 0;
+	EXPECT_EQ(dm_set_region(1, handle, sizeof(handle), DM_NO_TOKEN, 0, nullptr, &exact), -1);
 	EXPECT_EQ(errno, ENOSYS);
 }
 

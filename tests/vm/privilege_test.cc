@@ -16,10 +16,15 @@ using namespace dmtest;
 
 namespace {
 
+/* Room for a handle of either size; its contents do not matter here. */
+struct HandleBytes {
+	char data[24];
+};
+
 /*
- * Every call of this release that needs the kernel, with arguments that
- * would succeed for root: 0 if each failed with EPERM, else the 1-based
- * index of the first that did not.
+ * Every call of this release that needs the kernel, the session calls with
+ * arguments that would succeed for root: 0 if each failed with EPERM,
+ * else the 1-based index of the first that did not.
  */
 int every_call_fails_eperm(dm_sessid_t sid, dm_token_t token)
 {
@@ -63,6 +68,43 @@ int every_call_fails_eperm(dm_sessid_t sid, dm_token_t token)
 			    &value));
 	CHECK(dm_get_config_events(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_EVENT_MAX,
 				   &set, &n));
+
+	/* The calls on handles: the capability is checked before the handle. */
+	HandleBytes fsh = {}, file = {};
+	dm_attrname_t name = {{'n'}};
+	dm_region_t region = {};
+	dm_extent_t extent;
+	dm_dioinfo_t dio;
+	dm_boolean_t exact;
+	dm_off_t off = 0, roff;
+	dm_size_t rsize;
+	set = 0;
+	DMEV_SET(DM_EVENT_MOUNT, set);
+	CHECK(dm_set_disp(sid, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN, &set,
+			  DM_EVENT_MAX));
+	CHECK(dm_getall_disp(sid, sizeof(buf), buf, &rlen));
+	CHECK(dm_set_eventlist(sid, fsh.data, 8, DM_NO_TOKEN, &set, DM_EVENT_MAX));
+	CHECK(dm_get_eventlist(sid, fsh.data, 8, DM_NO_TOKEN, DM_EVENT_MAX, &set, &n));
+	CHECK(dm_get_mountinfo(sid, fsh.data, 8, DM_NO_TOKEN, sizeof(buf), buf, &rlen));
+	CHECK(dm_set_return_on_destroy(sid, fsh.data, 8, DM_NO_TOKEN, &name, DM_TRUE));
+	CHECK(dm_set_region(sid, file.data, 24, DM_NO_TOKEN, 1, &region, &exact));
+	CHECK(dm_get_region(sid, file.data, 24, DM_NO_TOKEN, 1, &region, &n));
+	CHECK(dm_read_invis(sid, file.data, 24, DM_NO_TOKEN, 0, 1, buf));
+	CHECK(dm_write_invis(sid, file.data, 24, DM_NO_TOKEN, 0, 0, 1, buf));
+	CHECK(dm_punch_hole(sid, file.data, 24, DM_NO_TOKEN, 0, 0));
+	CHECK(dm_probe_hole(sid, file.data, 24, DM_NO_TOKEN, 0, 0, &roff, &rsize));
+	CHECK(dm_get_allocinfo(sid, file.data, 24, DM_NO_TOKEN, &off, 1, &extent, &n));
+	CHECK(dm_sync_by_handle(sid, file.data, 24, DM_NO_TOKEN));
+	CHECK(dm_get_dioinfo(sid, file.data, 24, DM_NO_TOKEN, &dio));
+	dm_right_t right;
+	CHECK(dm_request_right(sid, file.data, 24, token, 0, DM_RIGHT_SHARED));
+	CHECK(dm_release_right(sid, file.data, 24, token));
+	CHECK(dm_query_right(sid, file.data, 24, token, &right));
+	CHECK(dm_upgrade_right(sid, file.data, 24, token));
+	CHECK(dm_downgrade_right(sid, file.data, 24, token));
+	CHECK(dm_obj_ref_hold(sid, token, file.data, 24));
+	CHECK(dm_obj_ref_rele(sid, token, file.data, 24));
+	CHECK(dm_obj_ref_query(sid, token, file.data, 24));
 #undef CHECK
 	return 0;
 }

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The DM application's own access to file data, by handle: invisible I/O
+ * (no events, no timestamps), holes, the allocation map, sync and the
+ * direct I/O limits.  Each call opens the lower file for itself, so
+ * nothing of it passes through the dmapi mount.
+ *
+ * Where SGI's XFS and the standard's conformance tests disagree, the
+ * tests win: a hole that dm_probe_hole() would not give is EAGAIN, an
+ * allocation map stops at the end of file, a wrong object type is EINVAL.
+ */
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/stat.h>
+#include <linux/uio.h>
+#include <linux/uaccess.h>
+
+#include "core.h"
+
+/*
+ * Open the lower file of the regular file named by a call's handle:
+ * -EINVAL for any other kind of object.
+ */
+static struct file *dm_open_data(s32 sid, s32 token, u64 hanp, u64 hlen,
+				 int flags)
+{
+	struct dm_handle_call c;
+	struct file *file;
+	struct path path;
+	int err;
+
+	err = dm_handle_call_begin(&c, sid, token, hanp, hlen);
+	if (err)
+		return ERR_PTR(err);
+	err = dm_handle_call_path(&c, &path);
+	dm_handle_call_end(&c);
+	if (err)
+		return ERR_PTR(err);
+	if (d_is_reg(path.dentry))
+		file = dentry_open(&path, flags | O_LARGEFILE, current_cred());
+	else
+		file = ERR_PTR(-EINVAL);
+	path_put(&path);
+	return file;
+}
+
+/* Block size of @file's filesystem: the unit of holes. */
+static unsigned int dm_hole_unit(const struct file *file)
+{
+	return i_blocksize(file_inode(file));
+}
+
+/* Read or write @len bytes at *@pos of @file from or to user memory. */
+static ssize_t dm_invis_io(struct file *file, void __user *buf, size_t len,
+			   loff_t *pos, bool write)
+{
+	struct iov_iter iter;
+
+	if (!access_ok(buf, len))
+		return -EFAULT;
+	iov_iter_ubuf(&iter, write ? ITER_SOURCE : ITER_DEST, buf, len);
+	if (write)
+		return dm_vfs_iter_write(file, &iter, pos, 0);
+	return vfs_iter_read(file, &iter, pos, 0);
+}
+
+static long dm_invis(void __user *uarg, bool write)
+{
+	struct dmapi_invis_arg arg;
+	struct file *file;
+	loff_t pos;
+	ssize_t n;
+	int err = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.off < 0 || arg.flags & ~(write ? DMAPI_WRITE_SYNC : 0))
+		return -EINVAL;
+	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen,
+			    write ? O_WRONLY : O_RDONLY | O_NOATIME);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	/* A DM application's I/O leaves no trace in the timestamps. */
+	file->f_mode |= FMODE_NOCMTIME;
+	pos = arg.off;
+	if (pos > i_size_read(file_inode(file))) {
+		err = -EINVAL;
+		goto out;
+	}
+	n = dm_invis_io(file, u64_to_user_ptr(arg.buf),
+			min_t(u64, arg.len, MAX_RW_COUNT), &pos, write);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	if (n > 0 && (arg.flags & DMAPI_WRITE_SYNC))
+		err = vfs_fsync_range(file, arg.off, pos - 1, 1);
+	arg.done = n;
+	if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+out:
+	fput(file);
+	return err;
+}
+
+/**
+ * dm_ioc_read_invis - DMAPI_IOC_READ_INVIS
+ * @uarg: struct dmapi_invis_arg
+ *
+ * Reads the lower file without changing its access time and without
+ * events; a read across the end of file is short.
+ *
+ * Return: 0 with the bytes read in done, or -EINVAL (no such session, not
+ * a regular file's handle, a negative offset or one past the end of
+ * file), -ESRCH, -EBADF, the read's errno, -EFAULT.
+ */
+long dm_ioc_read_invis(void __user *uarg)
+{
+	return dm_invis(uarg, false);
+}
+
+/**
+ * dm_ioc_write_invis - DMAPI_IOC_WRITE_INVIS
+ * @uarg: struct dmapi_invis_arg
+ *
+ * Writes the lower file without changing its times and without events;
+ * it may extend the file from its end.  DMAPI_WRITE_SYNC writes the data
+ * through before returning.
+ *
+ * Return: 0 with the bytes written in done, or -EINVAL (as for reads, or
+ * unknown flags), -ESRCH, -EBADF, the write's errno (-EFBIG, -ENOSPC),
+ * -EFAULT.
+ */
+long dm_ioc_write_invis(void __user *uarg)
+{
+	return dm_invis(uarg, true);
+}
+
+/*
+ * Round [off, off + len) inwards to whole blocks of a file of @size
+ * bytes, len 0 meaning to the end of file, as dm_probe_hole() reports it:
+ * *rlen 0 again means to the end of file.
+ */
+static int dm_round_hole(loff_t size, unsigned int unit, s64 off, u64 len,
+			 s64 *roff, u64 *rlen)
+{
+	u64 end;
+
+	if (off < 0)
+		return -EINVAL;
+	if (len > (u64)LLONG_MAX - off || off + len > size)
+		return -E2BIG;
+	*roff = round_up(off, unit);
+	if (*roff >= size)
+		return -EINVAL;		/* no whole block to free */
+	if (!len || off + len == size) {
+		*rlen = 0;
+		return 0;
+	}
+	end = round_down(off + len, unit);
+	if (end <= *roff)
+		return -EINVAL;
+	*rlen = end - *roff;
+	return 0;
+}
+
+static long dm_hole(void __user *uarg, bool punch)
+{
+	struct dmapi_hole_arg arg;
+	struct file *file;
+	loff_t size;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen,
+			    punch ? O_WRONLY : O_RDONLY);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	size = i_size_read(file_inode(file));
+	err = dm_round_hole(size, dm_hole_unit(file), arg.off, arg.len,
+			    &arg.roff, &arg.rlen);
+	if (err || !punch) {
+		if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
+			err = -EFAULT;
+		goto out;
+	}
+	/* Only the hole dm_probe_hole() gives may be punched. */
+	if (arg.roff != arg.off || (arg.len && arg.rlen != arg.len &&
+				    arg.off + arg.len != size)) {
+		err = -EAGAIN;
+		goto out;
+	}
+	/* The GPFS rule: a mapped file's pages could come back as zeroes. */
+	if (mapping_mapped(file->f_mapping)) {
+		err = -EBUSY;
+		goto out;
+	}
+	/* To the end of file frees the last partial block too. */
+	if (!arg.rlen)
+		arg.rlen = round_up(size, dm_hole_unit(file)) - arg.roff;
+	err = vfs_fallocate(file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			    arg.roff, arg.rlen);
+out:
+	fput(file);
+	return err;
+}
+
+/**
+ * dm_ioc_punch_hole - DMAPI_IOC_PUNCH_HOLE
+ * @uarg: struct dmapi_hole_arg
+ *
+ * Frees the blocks of [off, off + len), len 0 meaning to the end of file;
+ * the file's size does not change.
+ *
+ * Return: 0, or -EAGAIN (not the hole dm_probe_hole() gives), -E2BIG
+ * (beyond the end of file), -EBUSY (the file is memory-mapped), -EINVAL
+ * (no such session, not a regular file's handle, no whole block),
+ * -ESRCH, -EBADF, the lower filesystem's errno, -EFAULT.
+ */
+long dm_ioc_punch_hole(void __user *uarg)
+{
+	return dm_hole(uarg, true);
+}
+
+/**
+ * dm_ioc_probe_hole - DMAPI_IOC_PROBE_HOLE
+ * @uarg: struct dmapi_hole_arg
+ *
+ * Return: 0 with the largest block-aligned hole inside [off, off + len)
+ * in roff and rlen (rlen 0: to the end of file), or -E2BIG (beyond the
+ * end of file), -EINVAL (no such session, not a regular file's handle,
+ * no whole block inside), -ESRCH, -EBADF, -EFAULT.
+ */
+long dm_ioc_probe_hole(void __user *uarg)
+{
+	return dm_hole(uarg, false);
+}
+
+/* The extent of @file at @pos, which is below @size. */
+static int dm_extent_at(struct file *file, loff_t pos, loff_t size,
+			struct dmapi_extent *ext)
+{
+	loff_t data, hole;
+
+	data = vfs_llseek(file, pos, SEEK_DATA);
+	if (data == -ENXIO)
+		data = size;
+	if (data < 0)
+		return data;
+	memset(ext, 0, sizeof(*ext));
+	ext->ex_offset = pos;
+	if (data > pos) {
+		ext->ex_type = DMAPI_EXTENT_HOLE;
+		ext->ex_length = min(data, size) - pos;
+		return 0;
+	}
+	hole = vfs_llseek(file, pos, SEEK_HOLE);
+	if (hole < 0)
+		return hole;
+	ext->ex_type = DMAPI_EXTENT_RES;
+	ext->ex_length = min(hole, size) - pos;
+	return 0;
+}
+
+/**
+ * dm_ioc_get_allocinfo - DMAPI_IOC_GET_ALLOCINFO
+ * @uarg: struct dmapi_allocinfo_arg
+ *
+ * The file's resident and hole extents from off, up to the end of file,
+ * as the lower filesystem reports data and holes; off comes back as where
+ * the next call goes on, or 0 when the map is complete.
+ *
+ * Return: 0 with nelem_out extents, or -EINVAL (no such session, not a
+ * regular file's handle, nelem 0, off not block-aligned or past the end
+ * of file), -ESRCH, -EBADF, -EFAULT.
+ */
+long dm_ioc_get_allocinfo(void __user *uarg)
+{
+	struct dmapi_allocinfo_arg arg;
+	struct dmapi_extent ext;
+	struct dmapi_extent __user *out;
+	struct file *file;
+	loff_t pos, size;
+	int err = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!arg.nelem || arg.off < 0)
+		return -EINVAL;
+	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	size = i_size_read(file_inode(file));
+	if (arg.off > size || !IS_ALIGNED(arg.off, dm_hole_unit(file))) {
+		err = -EINVAL;
+		goto out;
+	}
+	out = u64_to_user_ptr(arg.extents);
+	arg.nelem_out = 0;
+	for (pos = arg.off; pos < size && arg.nelem_out < arg.nelem;
+	     pos += ext.ex_length) {
+		err = dm_extent_at(file, pos, size, &ext);
+		if (err)
+			goto out;
+		if (copy_to_user(&out[arg.nelem_out++], &ext, sizeof(ext))) {
+			err = -EFAULT;
+			goto out;
+		}
+	}
+	arg.off = pos < size ? pos : 0;
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+out:
+	fput(file);
+	return err;
+}
+
+/**
+ * dm_ioc_sync_by_handle - DMAPI_IOC_SYNC_BY_HANDLE
+ * @uarg: struct dmapi_object_arg
+ *
+ * Return: 0 once the file's data and metadata are on stable storage, or
+ * -EINVAL (no such session, not a regular file's handle), -ESRCH,
+ * -EBADF, the lower filesystem's errno, -EFAULT.
+ */
+long dm_ioc_sync_by_handle(void __user *uarg)
+{
+	struct dmapi_object_arg arg;
+	struct file *file;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	err = vfs_fsync(file, 0);
+	fput(file);
+	return err;
+}
+
+/* The direct I/O alignment of @file, from the lower filesystem. */
+static u32 dm_dio_align(struct file *file)
+{
+	struct kstat stat;
+
+	if (!vfs_getattr(&file->f_path, &stat, STATX_DIOALIGN,
+			 AT_STATX_SYNC_AS_STAT) &&
+	    (stat.result_mask & STATX_DIOALIGN) && stat.dio_offset_align)
+		return stat.dio_offset_align;
+	return i_blocksize(file_inode(file));
+}
+
+/**
+ * dm_ioc_get_dioinfo - DMAPI_IOC_GET_DIOINFO
+ * @uarg: struct dmapi_object_arg
+ *
+ * Return: 0 with the file's direct I/O limits, or -EINVAL (no such
+ * session, not a regular file's handle), -ESRCH, -EBADF, -EFAULT.
+ */
+long dm_ioc_get_dioinfo(void __user *uarg)
+{
+	struct dmapi_object_arg arg;
+	struct file *file;
+	u32 align;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	align = dm_dio_align(file);
+	fput(file);
+	arg.dio.d_mem = align;
+	arg.dio.d_miniosz = align;
+	arg.dio.d_maxiosz = MAX_RW_COUNT & ~(align - 1);
+	arg.dio.d_dio_only = 0;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}

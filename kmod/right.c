@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Access rights and object references, bound to tokens.
+ *
+ * A DM application takes a shared or exclusive right on an object with a
+ * token it holds; the rights of different tokens on one object exclude
+ * each other as a reader/writer lock does, and every right and reference
+ * of a token goes when its event is answered.  Ordinary I/O through a
+ * dmapi mount respects them: reads wait while a token holds the object
+ * exclusively, changes while any token holds a right on it (the
+ * overview's "no other application can access it until it is released").
+ * The DM application's own I/O is by handle and never waits.
+ *
+ * Where the standard's conformance tests (LTP) and SGI disagree, the
+ * tests win: releasing a right not held is EACCES, upgrading or
+ * downgrading from the wrong right EPERM, asking to wait for an upgrade
+ * EACCES (two upgraders would wait for each other).
+ */
+#include <linux/hash.h>
+#include <linux/hashtable.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "core.h"
+
+/**
+ * struct dm_right - what one token holds on one object
+ * @tlink: in the token's list (dm_event.rights)
+ * @hlink: in the table of rights, by object
+ * @fsid: the object's filesystem
+ * @ino: the object's inode number
+ * @right: DMAPI_RIGHT_*
+ * @held: an object reference is held: @path pins the object
+ * @path: the object's lower path while @held
+ */
+struct dm_right {
+	struct list_head	tlink;
+	struct hlist_node	hlink;
+	u64			fsid;
+	u64			ino;
+	int			right;
+	bool			held;
+	struct path		path;
+};
+
+/* Protects the table and every token's list of rights. */
+static DEFINE_SPINLOCK(dm_rights_lock);
+static DEFINE_HASHTABLE(dm_rights, 8);
+/* Woken whenever a right is given up or weakened. */
+static DECLARE_WAIT_QUEUE_HEAD(dm_rights_wait);
+/* Records with a right: I/O skips the table while there are none. */
+static atomic_t dm_nr_rights = ATOMIC_INIT(0);
+
+static u32 dm_right_hash(u64 fsid, u64 ino)
+{
+	return hash_64(fsid ^ ino, HASH_BITS(dm_rights));
+}
+
+/* The rights other tokens than @mine hold on an object. */
+static void dm_rights_others(u64 fsid, u64 ino, const struct dm_right *mine,
+			     int *shared, bool *excl)
+{
+	struct dm_right *r;
+
+	lockdep_assert_held(&dm_rights_lock);
+	*shared = 0;
+	*excl = false;
+	hash_for_each_possible(dm_rights, r, hlink, dm_right_hash(fsid, ino)) {
+		if (r == mine || r->fsid != fsid || r->ino != ino)
+			continue;
+		if (r->right == DMAPI_RIGHT_EXCL)
+			*excl = true;
+		else if (r->right == DMAPI_RIGHT_SHARED)
+			(*shared)++;
+	}
+}
+
+static struct dm_right *dm_right_of(struct dm_event *ev, u64 fsid, u64 ino)
+{
+	struct dm_right *r;
+
+	list_for_each_entry(r, &ev->rights, tlink)
+		if (r->fsid == fsid && r->ino == ino)
+			return r;
+	return NULL;
+}
+
+static void dm_right_set(struct dm_right *r, int right)
+{
+	if (!r->right && right)
+		atomic_inc(&dm_nr_rights);
+	else if (r->right && !right)
+		atomic_dec(&dm_nr_rights);
+	if (right < r->right)
+		wake_up_all(&dm_rights_wait);
+	r->right = right;
+}
+
+/* Unlink @r if it holds nothing any more; the caller frees it then. */
+static bool dm_right_unlink_if_empty(struct dm_right *r)
+{
+	if (r->right || r->held)
+		return false;
+	hash_del(&r->hlink);
+	list_del(&r->tlink);
+	return true;
+}
+
+/**
+ * dm_rights_drop - give up every right and reference of a token
+ * @ev: the event, being answered or dropped; no process can add rights
+ *	to it any more
+ */
+void dm_rights_drop(struct dm_event *ev)
+{
+	struct dm_right *r, *next;
+	LIST_HEAD(gone);
+
+	spin_lock(&dm_rights_lock);
+	list_for_each_entry_safe(r, next, &ev->rights, tlink) {
+		dm_right_set(r, DMAPI_RIGHT_NULL);
+		hash_del(&r->hlink);
+		list_move(&r->tlink, &gone);
+	}
+	spin_unlock(&dm_rights_lock);
+	list_for_each_entry_safe(r, next, &gone, tlink) {
+		if (r->held)
+			path_put(&r->path);
+		kfree(r);
+	}
+}
+
+/* Whether I/O on the object must wait for the DM application. */
+static bool dm_rights_block(u64 fsid, u64 ino, bool change)
+{
+	bool excl;
+	int shared;
+
+	spin_lock(&dm_rights_lock);
+	dm_rights_others(fsid, ino, NULL, &shared, &excl);
+	spin_unlock(&dm_rights_lock);
+	return excl || (change && shared);
+}
+
+/**
+ * dm_rights_io_wait - wait until the DM applications' rights allow I/O
+ * @fsid: the object's filesystem
+ * @ino: the object's inode number
+ * @change: the I/O changes the object (a write, a truncation)
+ *
+ * Return: 0, or -ERESTARTSYS when a signal ended the wait.
+ */
+int dm_rights_io_wait(u64 fsid, u64 ino, bool change)
+{
+	if (!atomic_read(&dm_nr_rights))
+		return 0;
+	return wait_event_interruptible(dm_rights_wait,
+					!dm_rights_block(fsid, ino, change));
+}
+
+/**
+ * struct dm_right_call - a rights call, checked
+ * @s: the session, referenced
+ * @ev: the token's event, outstanding in @s while @s->lock is held
+ * @fsid: the object's filesystem
+ * @ino: the object's inode number
+ * @path: the object's lower path, referenced
+ */
+struct dm_right_call {
+	struct dm_session	*s;
+	struct dm_event		*ev;
+	u64			fsid;
+	u64			ino;
+	struct path		path;
+};
+
+/*
+ * Check a rights call: a real token and an existing object (a filesystem
+ * handle is EINVAL, GPFS).  On success the object's path is referenced
+ * and the session's lock held, with the token found outstanding.
+ */
+static int dm_right_begin(struct dm_right_call *rc, const struct dmapi_right_arg *arg)
+{
+	struct dm_handle_call c;
+	int err;
+
+	if (arg->token <= 0)
+		return -EINVAL;
+	err = dm_handle_call_begin(&c, arg->sid, arg->token, arg->hanp,
+				   arg->hlen);
+	if (err)
+		return err;
+	err = dm_handle_call_path(&c, &rc->path);
+	if (err) {
+		dm_handle_call_end(&c);
+		return err;
+	}
+	rc->s = c.s;
+	rc->fsid = c.uh.h.fsid;
+	rc->ino = c.uh.h.fid.fid_ino;
+	mutex_lock(&rc->s->lock);
+	rc->ev = dm_session_token_locked(rc->s, arg->token);
+	if (rc->ev)
+		return 0;
+	mutex_unlock(&rc->s->lock);
+	path_put(&rc->path);
+	dm_session_put(rc->s);
+	return -ESRCH;
+}
+
+static void dm_right_end(struct dm_right_call *rc)
+{
+	mutex_unlock(&rc->s->lock);
+	path_put(&rc->path);
+	dm_session_put(rc->s);
+}
+
+/*
+ * Try to give @want to the token of @rc, with @fresh as its record if it
+ * has none (consumed then: *fresh becomes NULL).  Return 0, -EAGAIN when
+ * other tokens' rights stand in the way, or -EACCES (an upgrade asked to
+ * wait).
+ */
+static int dm_right_try(struct dm_right_call *rc, int want, bool wait,
+			struct dm_right **fresh)
+{
+	struct dm_right *r;
+	bool excl;
+	int shared, err = 0;
+
+	spin_lock(&dm_rights_lock);
+	r = dm_right_of(rc->ev, rc->fsid, rc->ino);
+	dm_rights_others(rc->fsid, rc->ino, r, &shared, &excl);
+	if (r && r->right >= want)
+		goto out;
+	if (r && r->right == DMAPI_RIGHT_SHARED && wait) {
+		err = -EACCES;
+		goto out;
+	}
+	if (excl || (want == DMAPI_RIGHT_EXCL && shared)) {
+		err = -EAGAIN;
+		goto out;
+	}
+	if (!r) {
+		r = *fresh;
+		*fresh = NULL;
+		r->fsid = rc->fsid;
+		r->ino = rc->ino;
+		list_add_tail(&r->tlink, &rc->ev->rights);
+		hash_add(dm_rights, &r->hlink, dm_right_hash(r->fsid, r->ino));
+	}
+	dm_right_set(r, want);
+out:
+	spin_unlock(&dm_rights_lock);
+	return err;
+}
+
+static bool dm_right_grantable(u64 fsid, u64 ino, int want)
+{
+	bool excl;
+	int shared;
+
+	spin_lock(&dm_rights_lock);
+	dm_rights_others(fsid, ino, NULL, &shared, &excl);
+	spin_unlock(&dm_rights_lock);
+	return !excl && !(want == DMAPI_RIGHT_EXCL && shared);
+}
+
+/**
+ * dm_ioc_request_right - DMAPI_IOC_REQUEST_RIGHT
+ * @uarg: struct dmapi_right_arg
+ *
+ * A right at least as strong as one held is already there.  With
+ * DMAPI_RR_WAIT the caller waits, interruptibly, until the other tokens'
+ * rights allow it, or until the token is answered.
+ *
+ * Return: 0, or -EAGAIN (other tokens' rights stand in the way, no
+ * DMAPI_RR_WAIT), -EACCES (an upgrade from shared with DMAPI_RR_WAIT),
+ * -EINVAL (no such session, DM_NO_TOKEN, not an object handle, an
+ * unknown right or flag), -ESRCH (the token is not outstanding), -EBADF,
+ * -EINTR, -ENOMEM, -EFAULT.
+ */
+long dm_ioc_request_right(void __user *uarg)
+{
+	struct dm_right *fresh;
+	struct dmapi_right_arg arg;
+	struct dm_right_call rc;
+	bool wait;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~DMAPI_RR_WAIT || (arg.right != DMAPI_RIGHT_SHARED &&
+					   arg.right != DMAPI_RIGHT_EXCL))
+		return -EINVAL;
+	wait = arg.flags & DMAPI_RR_WAIT;
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	if (!fresh)
+		return -ENOMEM;
+	for (;;) {
+		err = dm_right_begin(&rc, &arg);
+		if (err)
+			break;
+		err = dm_right_try(&rc, arg.right, wait, &fresh);
+		dm_right_end(&rc);
+		if (err != -EAGAIN || !wait)
+			break;
+		if (wait_event_interruptible(dm_rights_wait,
+				dm_right_grantable(rc.fsid, rc.ino, arg.right))) {
+			err = -EINTR;
+			break;
+		}
+	}
+	kfree(fresh);
+	return err;
+}
+
+/*
+ * Run @op on the record the token of a rights call has on its object
+ * (NULL if none), under the rights lock; free the record if it ends up
+ * empty, and put the path @op unpins.
+ */
+static int dm_right_apply(void __user *uarg,
+			  int (*op)(struct dm_right *r, struct dmapi_right_arg *arg,
+				    struct path *unpin))
+{
+	struct dmapi_right_arg arg;
+	struct dm_right_call rc;
+	struct dm_right *r, *gone = NULL;
+	struct path unpin = {};
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	err = dm_right_begin(&rc, &arg);
+	if (err)
+		return err;
+	spin_lock(&dm_rights_lock);
+	r = dm_right_of(rc.ev, rc.fsid, rc.ino);
+	err = op(r, &arg, &unpin);
+	if (r && dm_right_unlink_if_empty(r))
+		gone = r;
+	spin_unlock(&dm_rights_lock);
+	dm_right_end(&rc);
+	kfree(gone);
+	if (unpin.dentry)
+		path_put(&unpin);
+	if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+	return err;
+}
+
+static int dm_right_release_op(struct dm_right *r, struct dmapi_right_arg *arg,
+			       struct path *unpin)
+{
+	if (!r || !r->right)
+		return -EACCES;
+	dm_right_set(r, DMAPI_RIGHT_NULL);
+	return 0;
+}
+
+static int dm_right_query_op(struct dm_right *r, struct dmapi_right_arg *arg,
+			       struct path *unpin)
+{
+	arg->right = r ? r->right : DMAPI_RIGHT_NULL;
+	return 0;
+}
+
+static int dm_right_upgrade_op(struct dm_right *r, struct dmapi_right_arg *arg,
+			       struct path *unpin)
+{
+	bool excl;
+	int shared;
+
+	if (!r || !r->right)
+		return -EPERM;
+	if (r->right == DMAPI_RIGHT_EXCL)
+		return 0;
+	dm_rights_others(r->fsid, r->ino, r, &shared, &excl);
+	if (shared || excl)
+		return -EAGAIN;
+	dm_right_set(r, DMAPI_RIGHT_EXCL);
+	return 0;
+}
+
+static int dm_right_downgrade_op(struct dm_right *r, struct dmapi_right_arg *arg,
+			       struct path *unpin)
+{
+	if (!r || r->right != DMAPI_RIGHT_EXCL)
+		return -EPERM;
+	dm_right_set(r, DMAPI_RIGHT_SHARED);
+	return 0;
+}
+
+/**
+ * dm_ioc_release_right - DMAPI_IOC_RELEASE_RIGHT
+ * @uarg: struct dmapi_right_arg
+ *
+ * Return: 0, or -EACCES (the token holds no right on the object), the
+ * errors of the checks as for dm_ioc_request_right().
+ */
+long dm_ioc_release_right(void __user *uarg)
+{
+	return dm_right_apply(uarg, dm_right_release_op);
+}
+
+/**
+ * dm_ioc_query_right - DMAPI_IOC_QUERY_RIGHT
+ * @uarg: struct dmapi_right_arg
+ *
+ * Return: 0 with the right the token holds on the object in right
+ * (DMAPI_RIGHT_NULL if none), or the errors of the checks.
+ */
+long dm_ioc_query_right(void __user *uarg)
+{
+	return dm_right_apply(uarg, dm_right_query_op);
+}
+
+/**
+ * dm_ioc_upgrade_right - DMAPI_IOC_UPGRADE_RIGHT
+ * @uarg: struct dmapi_right_arg
+ *
+ * Return: 0 (exclusive now, or already), or -EPERM (no right held),
+ * -EAGAIN (other tokens hold the object shared), the errors of the
+ * checks.
+ */
+long dm_ioc_upgrade_right(void __user *uarg)
+{
+	return dm_right_apply(uarg, dm_right_upgrade_op);
+}
+
+/**
+ * dm_ioc_downgrade_right - DMAPI_IOC_DOWNGRADE_RIGHT
+ * @uarg: struct dmapi_right_arg
+ *
+ * Return: 0 (shared now), or -EPERM (the right held is not exclusive),
+ * the errors of the checks.
+ */
+long dm_ioc_downgrade_right(void __user *uarg)
+{
+	return dm_right_apply(uarg, dm_right_downgrade_op);
+}
+
+static int dm_obj_ref_query_op(struct dm_right *r, struct dmapi_right_arg *arg,
+			       struct path *unpin)
+{
+	arg->held = r && r->held;
+	return 0;
+}
+
+static int dm_obj_ref_rele_op(struct dm_right *r, struct dmapi_right_arg *arg,
+			       struct path *unpin)
+{
+	if (!r || !r->held)
+		return -EACCES;
+	r->held = false;
+	*unpin = r->path;	/* put once the spinlock is dropped */
+	return 0;
+}
+
+/**
+ * dm_ioc_obj_ref_hold - DMAPI_IOC_OBJ_REF_HOLD
+ * @uarg: struct dmapi_right_arg
+ *
+ * The token keeps the object in memory until dm_obj_ref_rele() or its
+ * answer.
+ *
+ * Return: 0, or -EBUSY (the token holds it already), the errors of the
+ * checks, -ENOMEM.
+ */
+long dm_ioc_obj_ref_hold(void __user *uarg)
+{
+	struct dmapi_right_arg arg;
+	struct dm_right_call rc;
+	struct dm_right *r, *fresh;
+	int err = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	if (!fresh)
+		return -ENOMEM;
+	err = dm_right_begin(&rc, &arg);
+	if (err)
+		goto out;
+	spin_lock(&dm_rights_lock);
+	r = dm_right_of(rc.ev, rc.fsid, rc.ino);
+	if (r && r->held) {
+		err = -EBUSY;
+	} else {
+		if (!r) {
+			r = fresh;
+			fresh = NULL;
+			r->fsid = rc.fsid;
+			r->ino = rc.ino;
+			list_add_tail(&r->tlink, &rc.ev->rights);
+			hash_add(dm_rights, &r->hlink,
+				 dm_right_hash(r->fsid, r->ino));
+		}
+		r->held = true;
+		r->path = rc.path;
+		path_get(&r->path);
+	}
+	spin_unlock(&dm_rights_lock);
+	dm_right_end(&rc);
+out:
+	kfree(fresh);
+	return err;
+}
+
+/**
+ * dm_ioc_obj_ref_rele - DMAPI_IOC_OBJ_REF_RELE
+ * @uarg: struct dmapi_right_arg
+ *
+ * Return: 0, or -EACCES (the token holds no reference), the errors of the
+ * checks.
+ */
+long dm_ioc_obj_ref_rele(void __user *uarg)
+{
+	return dm_right_apply(uarg, dm_obj_ref_rele_op);
+}
+
+/**
+ * dm_ioc_obj_ref_query - DMAPI_IOC_OBJ_REF_QUERY
+ * @uarg: struct dmapi_right_arg
+ *
+ * Return: 0 with held 1 if the token holds a reference, else 0; or the
+ * errors of the checks.
+ */
+long dm_ioc_obj_ref_query(void __user *uarg)
+{
+	return dm_right_apply(uarg, dm_obj_ref_query_op);
+}

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Access rights and object references bound to tokens: dm_request_right,
+ * dm_release_right, dm_query_right, dm_upgrade_right, dm_downgrade_right,
+ * dm_obj_ref_hold, dm_obj_ref_rele, dm_obj_ref_query; how they exclude
+ * each other, that answering the token drops them, and that ordinary I/O
+ * through the mount waits for them, killably.  Tokens come from
+ * dm_create_userevent.  Needs the scratch filesystem at /mnt/scratch.
+ */
+#include "dmtest.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+using namespace dmtest;
+
+namespace {
+
+constexpr dm_sessid_t kNoSuchSession = 0x7fffffff;
+constexpr dm_token_t kNotOutstanding = 0x7ffffff0;
+
+struct Handle {
+	void *hanp = nullptr;
+	size_t hlen = 0;
+	~Handle() { dm_handle_free(hanp, hlen); }
+};
+
+/* A child process running fn, killed and reaped if never waited for. */
+class Child {
+public:
+	template <typename Fn> explicit Child(Fn fn)
+	{
+		pid_ = fork();
+		if (pid_ == 0)
+			_exit(fn());
+	}
+	~Child()
+	{
+		if (pid_ > 0) {
+			kill(pid_, SIGKILL);
+			waitpid(pid_, nullptr, 0);
+		}
+	}
+	Child(const Child &) = delete;
+	Child &operator=(const Child &) = delete;
+
+	/* Whether it is still running after ms milliseconds. */
+	bool still_running_after(int ms)
+	{
+		std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+		return waitpid(pid_, &status_, WNOHANG) == 0;
+	}
+	/* Its exit status, or 128 + signal. */
+	int wait()
+	{
+		if (pid_ > 0 && waitpid(pid_, &status_, 0) != pid_)
+			return -1;
+		pid_ = -1;
+		return WIFSIGNALED(status_) ? 128 + WTERMSIG(status_)
+					    : WEXITSTATUS(status_);
+	}
+	void kill_now() { kill(pid_, SIGKILL); }
+
+private:
+	pid_t pid_ = -1;
+	int status_ = 0;
+};
+
+class Rights : public DmapiMountTest {
+protected:
+	void populate() override { spit(lower_ + "/file", "contents"); }
+
+	void SetUp() override
+	{
+		DmapiMountTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		char info[] = "dmapi-vm-test rights";
+		ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &sid_));
+		std::string path = mnt_ + "/file";
+		ASSERT_DM_OK(dm_path_to_handle(path.data(), &file_.hanp, &file_.hlen));
+	}
+
+	void TearDown() override
+	{
+		if (sid_ != DM_NO_SESSION) {
+			EXPECT_DM_OK(SessionTest::cleanup_session(sid_));
+		}
+		DmapiMountTest::TearDown();
+	}
+
+	dm_token_t token()
+	{
+		char msg[] = "t";
+		dm_token_t t = DM_INVALID_TOKEN;
+		EXPECT_DM_OK(dm_create_userevent(sid_, sizeof(msg), msg, &t));
+		return t;
+	}
+
+	int request(dm_token_t t, dm_right_t right, unsigned int flags = 0)
+	{
+		return dm_request_right(sid_, file_.hanp, file_.hlen, t, flags, right);
+	}
+
+	dm_right_t query(dm_token_t t)
+	{
+		dm_right_t right = static_cast<dm_right_t>(-1);
+		EXPECT_DM_OK(dm_query_right(sid_, file_.hanp, file_.hlen, t, &right));
+		return right;
+	}
+
+	void answer(dm_token_t t)
+	{
+		EXPECT_DM_OK(dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, 0, nullptr));
+	}
+
+	/* In a child: read the file through the mount; 0 if it read it. */
+	std::unique_ptr<Child> read_in_child()
+	{
+		std::string path = mnt_ + "/file";
+		return std::make_unique<Child>([path] {
+			char buf[16] = {};
+			int fd = open(path.c_str(), O_RDONLY);
+			return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == 8 &&
+					       std::string(buf) == "contents"
+				       ? 0
+				       : 1;
+		});
+	}
+
+	std::unique_ptr<Child> write_in_child()
+	{
+		std::string path = mnt_ + "/file";
+		return std::make_unique<Child>([path] {
+			int fd = open(path.c_str(), O_WRONLY);
+			return fd >= 0 && pwrite(fd, "C", 1, 0) == 1 ? 0 : 1;
+		});
+	}
+
+	dm_sessid_t sid_ = DM_NO_SESSION;
+	Handle file_;
+};
+
+TEST_F(Rights, RequestedRightIsQueried)
+{
+	dm_token_t t = token();
+	EXPECT_EQ(query(t), DM_RIGHT_NULL);
+	ASSERT_DM_OK(request(t, DM_RIGHT_SHARED));
+	EXPECT_EQ(query(t), DM_RIGHT_SHARED);
+	ASSERT_DM_OK(request(t, DM_RIGHT_SHARED)) << "held already";
+	EXPECT_EQ(query(t), DM_RIGHT_SHARED);
+}
+
+TEST_F(Rights, SharedRightsCoexistExclusiveDoesNotEAGAIN)
+{
+	dm_token_t a = token(), b = token(), c = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	ASSERT_DM_OK(request(b, DM_RIGHT_SHARED));
+	EXPECT_DM_ERRNO(request(c, DM_RIGHT_EXCL), EAGAIN);
+	EXPECT_EQ(query(c), DM_RIGHT_NULL);
+}
+
+TEST_F(Rights, ExclusiveRightExcludesEveryOtherTokenEAGAIN)
+{
+	dm_token_t a = token(), b = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
+	EXPECT_DM_ERRNO(request(b, DM_RIGHT_SHARED), EAGAIN);
+	EXPECT_DM_ERRNO(request(b, DM_RIGHT_EXCL), EAGAIN);
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED)) << "a weaker right is held already";
+	EXPECT_EQ(query(a), DM_RIGHT_EXCL);
+}
+
+TEST_F(Rights, WaitingRequestIsGrantedWhenTheRightIsReleased)
+{
+	dm_token_t a = token(), b = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
+	int rc = -2;
+	std::thread waiter([&] { rc = request(b, DM_RIGHT_SHARED, DM_RR_WAIT); });
+	std::this_thread::sleep_for(std::chrono::milliseconds(300));
+	EXPECT_EQ(rc, -2) << "granted while the exclusive right was held";
+	EXPECT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, a));
+	waiter.join();
+	EXPECT_EQ(rc, 0) << strerror(errno);
+	EXPECT_EQ(query(b), DM_RIGHT_SHARED);
+}
+
+TEST_F(Rights, AnsweringTheEventDropsItsRights)
+{
+	dm_token_t a = token(), b = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
+	answer(a);
+	EXPECT_DM_OK(request(b, DM_RIGHT_EXCL));
+}
+
+TEST_F(Rights, WaitEndsESRCHWhenItsOwnTokenIsAnswered)
+{
+	dm_token_t a = token(), b = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
+	int rc = 0, err = 0;
+	std::thread waiter([&] {
+		rc = request(b, DM_RIGHT_EXCL, DM_RR_WAIT);
+		err = errno;
+	});
+	std::this_thread::sleep_for(std::chrono::milliseconds(200));
+	answer(b);
+	answer(a);	/* wakes the waiter, which finds its token gone */
+	waiter.join();
+	EXPECT_EQ(rc, -1);
+	EXPECT_EQ(err, ESRCH);
+}
+
+TEST_F(Rights, WaitingRequesterCanBeKilled)
+{
+	dm_token_t a = token(), b = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
+	dm_sessid_t sid = sid_;
+	Handle &file = file_;
+	Child child([&] {
+		return dm_request_right(sid, file.hanp, file.hlen, b, DM_RR_WAIT,
+					DM_RIGHT_SHARED) ? errno : 0;
+	});
+	EXPECT_TRUE(child.still_running_after(200));
+	child.kill_now();
+	EXPECT_EQ(child.wait(), 128 + SIGKILL);
+	EXPECT_EQ(query(b), DM_RIGHT_NULL);
+}
+
+TEST_F(Rights, UpgradingByRequestWithWaitFailsEACCES)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	EXPECT_DM_ERRNO(request(a, DM_RIGHT_EXCL, DM_RR_WAIT), EACCES);
+	EXPECT_DM_OK(request(a, DM_RIGHT_EXCL)) << "the only holder upgrades";
+	EXPECT_EQ(query(a), DM_RIGHT_EXCL);
+}
+
+TEST_F(Rights, UpgradeAndDowngrade)
+{
+	dm_token_t a = token(), b = token();
+	EXPECT_DM_ERRNO(dm_upgrade_right(sid_, file_.hanp, file_.hlen, a), EPERM);
+	EXPECT_DM_ERRNO(dm_downgrade_right(sid_, file_.hanp, file_.hlen, a), EPERM);
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	EXPECT_DM_ERRNO(dm_downgrade_right(sid_, file_.hanp, file_.hlen, a), EPERM);
+	ASSERT_DM_OK(request(b, DM_RIGHT_SHARED));
+	EXPECT_DM_ERRNO(dm_upgrade_right(sid_, file_.hanp, file_.hlen, a), EAGAIN);
+	ASSERT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, b));
+	EXPECT_DM_OK(dm_upgrade_right(sid_, file_.hanp, file_.hlen, a));
+	EXPECT_EQ(query(a), DM_RIGHT_EXCL);
+	EXPECT_DM_OK(dm_upgrade_right(sid_, file_.hanp, file_.hlen, a)) << "already";
+	EXPECT_DM_OK(dm_downgrade_right(sid_, file_.hanp, file_.hlen, a));
+	EXPECT_EQ(query(a), DM_RIGHT_SHARED);
+	EXPECT_DM_OK(request(b, DM_RIGHT_SHARED)) << "shared again";
+}
+
+TEST_F(Rights, ReleasingNoRightFailsEACCES)
+{
+	dm_token_t a = token();
+	EXPECT_DM_ERRNO(dm_release_right(sid_, file_.hanp, file_.hlen, a), EACCES);
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	EXPECT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, a));
+	EXPECT_DM_ERRNO(dm_release_right(sid_, file_.hanp, file_.hlen, a), EACCES);
+}
+
+TEST_F(Rights, BadArguments)
+{
+	dm_token_t a = token();
+	Handle fsh;
+	ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fsh.hanp, &fsh.hlen));
+	EXPECT_DM_ERRNO(request(DM_NO_TOKEN, DM_RIGHT_SHARED), EINVAL);
+	EXPECT_DM_ERRNO(request(a, DM_RIGHT_NULL), EINVAL);
+	EXPECT_DM_ERRNO(request(a, static_cast<dm_right_t>(7)), EINVAL);
+	EXPECT_DM_ERRNO(request(a, DM_RIGHT_SHARED, 0x2), EINVAL);
+	EXPECT_DM_ERRNO(request(kNotOutstanding, DM_RIGHT_SHARED), ESRCH);
+	EXPECT_DM_ERRNO(dm_request_right(kNoSuchSession, file_.hanp, file_.hlen, a, 0,
+					 DM_RIGHT_SHARED), EINVAL);
+	EXPECT_DM_ERRNO(dm_request_right(sid_, fsh.hanp, fsh.hlen, a, 0,
+					 DM_RIGHT_SHARED), EINVAL);
+	EXPECT_DM_ERRNO(dm_request_right(sid_, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, a, 0,
+					 DM_RIGHT_SHARED), EINVAL);
+	dm_right_t right;
+	EXPECT_DM_ERRNO(dm_query_right(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN,
+				       &right), EINVAL);
+	EXPECT_DM_ERRNO(dm_query_right(sid_, file_.hanp, file_.hlen, a, nullptr), EFAULT);
+	EXPECT_DM_ERRNO(dm_obj_ref_hold(sid_, a, fsh.hanp, fsh.hlen), EINVAL);
+}
+
+TEST_F(Rights, RemovedObjectFailsEBADF)
+{
+	dm_token_t a = token();
+	ASSERT_EQ(unlink((mnt_ + "/file").c_str()), 0);
+	EXPECT_DM_ERRNO(request(a, DM_RIGHT_SHARED), EBADF);
+}
+
+TEST_F(Rights, ReadsThroughTheMountWaitForAnExclusiveRight)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
+	auto reader = read_in_child();
+	EXPECT_TRUE(reader->still_running_after(300)) << "read while held exclusively";
+	ASSERT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, a));
+	EXPECT_EQ(reader->wait(), 0);
+}
+
+TEST_F(Rights, SharedRightLetsReadsThroughAndHoldsWrites)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	EXPECT_EQ(read_in_child()->wait(), 0);
+	auto writer = write_in_child();
+	EXPECT_TRUE(writer->still_running_after(300)) << "wrote while held shared";
+	answer(a);
+	EXPECT_EQ(writer->wait(), 0);
+	EXPECT_EQ(std::ifstream(lower_ + "/file").get(), 'C');
+}
+
+TEST_F(Rights, TruncationWaitsForARight)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	std::string path = mnt_ + "/file";
+	Child truncater([path] { return truncate(path.c_str(), 2) ? errno : 0; });
+	EXPECT_TRUE(truncater.still_running_after(300));
+	ASSERT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, a));
+	EXPECT_EQ(truncater.wait(), 0);
+}
+
+TEST_F(Rights, BlockedReaderCanBeKilled)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
+	auto reader = read_in_child();
+	ASSERT_TRUE(reader->still_running_after(200));
+	reader->kill_now();
+	EXPECT_EQ(reader->wait(), 128 + SIGKILL);
+}
+
+TEST_F(Rights, InvisibleIOOfTheHolderDoesNotWait)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
+	char buf[8];
+	EXPECT_EQ(dm_read_invis(sid_, file_.hanp, file_.hlen, a, 0, sizeof(buf), buf), 8)
+		<< strerror(errno);
+}
+
+TEST_F(Rights, ObjectReferences)
+{
+	dm_token_t a = token();
+	EXPECT_EQ(dm_obj_ref_query(sid_, a, file_.hanp, file_.hlen), 0);
+	EXPECT_DM_ERRNO(dm_obj_ref_rele(sid_, a, file_.hanp, file_.hlen), EACCES);
+	ASSERT_DM_OK(dm_obj_ref_hold(sid_, a, file_.hanp, file_.hlen));
+	EXPECT_EQ(dm_obj_ref_query(sid_, a, file_.hanp, file_.hlen), 1);
+	EXPECT_DM_ERRNO(dm_obj_ref_hold(sid_, a, file_.hanp, file_.hlen), EBUSY);
+	ASSERT_DM_OK(dm_obj_ref_rele(sid_, a, file_.hanp, file_.hlen));
+	EXPECT_EQ(dm_obj_ref_query(sid_, a, file_.hanp, file_.hlen), 0);
+	EXPECT_DM_ERRNO(dm_obj_ref_hold(sid_, DM_NO_TOKEN, file_.hanp, file_.hlen), EINVAL);
+	EXPECT_DM_ERRNO(dm_obj_ref_query(sid_, kNotOutstanding, file_.hanp, file_.hlen), ESRCH);
+}
+
+TEST_F(Rights, AnsweringTheEventDropsItsReferences)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(dm_obj_ref_hold(sid_, a, file_.hanp, file_.hlen));
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	answer(a);
+	EXPECT_DM_ERRNO(dm_obj_ref_query(sid_, a, file_.hanp, file_.hlen), ESRCH);
+	/* The lower filesystem can still be unmounted at the end: no pin left. */
+}
+
+} // namespace
