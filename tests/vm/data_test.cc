@@ -33,21 +33,6 @@ constexpr dm_off_t kTextSize = sizeof(kText) - 1;
 /* A timestamp long past: 2001-09-09. */
 constexpr time_t kOldTime = 1000000000;
 
-struct Handle {
-	void *hanp = nullptr;
-	size_t hlen = 0;
-	Handle() = default;
-	Handle(const Handle &) = delete;
-	Handle &operator=(const Handle &) = delete;
-	~Handle() { reset(); }
-	void reset()
-	{
-		dm_handle_free(hanp, hlen);
-		hanp = nullptr;
-		hlen = 0;
-	}
-};
-
 /* The byte at offset off of every data file written here: never zero. */
 char pattern(dm_off_t off)
 {

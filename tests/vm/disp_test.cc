@@ -22,27 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/* A session id and a token value that nothing hands out. */
-constexpr dm_sessid_t kNoSuchSession = 0x7fffffff;
-constexpr dm_token_t kNotOutstanding = 0x7ffffff0;
-
 constexpr char kEventsXattr[] = "trusted.dmapi.events";
 constexpr char kRodXattr[] = "trusted.dmapi.rod";
-
-struct Handle {
-	void *hanp = nullptr;
-	size_t hlen = 0;
-	Handle() = default;
-	Handle(const Handle &) = delete;
-	Handle &operator=(const Handle &) = delete;
-	~Handle() { reset(); }
-	void reset()
-	{
-		dm_handle_free(hanp, hlen);
-		hanp = nullptr;
-		hlen = 0;
-	}
-};
 
 /* A second session, cleaned up and destroyed at scope end. */
 struct Session {

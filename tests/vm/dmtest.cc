@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "dmtest.h"
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -39,6 +41,33 @@ ModuleParam::ModuleParam(const std::string &name, const std::string &value)
 ModuleParam::~ModuleParam()
 {
 	write(name_, saved_);
+}
+
+Child::~Child()
+{
+	if (pid_ > 0) {
+		kill(pid_, SIGKILL);
+		waitpid(pid_, nullptr, 0);
+	}
+}
+
+bool Child::still_running_after(int ms)
+{
+	std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+	return waitpid(pid_, &status_, WNOHANG) == 0;
+}
+
+int Child::wait()
+{
+	if (pid_ > 0 && waitpid(pid_, &status_, 0) != pid_)
+		return -1;
+	pid_ = -1;
+	return WIFSIGNALED(status_) ? 128 + WTERMSIG(status_) : WEXITSTATUS(status_);
+}
+
+void Child::kill_now()
+{
+	kill(pid_, SIGKILL);
 }
 
 void SessionTest::SetUp()

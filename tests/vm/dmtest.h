@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <xdsm/dmapi.h>
 
+#include <sys/types.h>
+
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -31,6 +33,48 @@ namespace dmtest {
 
 #define ASSERT_DM_OK(call) ASSERT_EQ((call), 0) << #call << ": " << strerror(errno)
 #define EXPECT_DM_OK(call) EXPECT_EQ((call), 0) << #call << ": " << strerror(errno)
+
+/* A session id and a token value that nothing hands out. */
+constexpr dm_sessid_t kNoSuchSession = 0x7fffffff;
+constexpr dm_token_t kNotOutstanding = 0x7ffffff0;
+
+/* A handle the library allocated, freed at scope end. */
+struct Handle {
+	void *hanp = nullptr;
+	size_t hlen = 0;
+	Handle() = default;
+	Handle(const Handle &) = delete;
+	Handle &operator=(const Handle &) = delete;
+	~Handle() { reset(); }
+	void reset()
+	{
+		dm_handle_free(hanp, hlen);
+		hanp = nullptr;
+		hlen = 0;
+	}
+};
+
+/*
+ * A child process running fn (its return value is the exit status), for
+ * calls that block; killed and reaped if never waited for.
+ */
+class Child {
+public:
+	template <typename Fn> explicit Child(Fn fn);
+	~Child();
+	Child(const Child &) = delete;
+	Child &operator=(const Child &) = delete;
+
+	/* Whether it is still running after ms milliseconds. */
+	bool still_running_after(int ms);
+	/* Its exit status, or 128 + signal. */
+	int wait();
+	void kill_now();
+
+private:
+	pid_t pid_ = -1;
+	int status_ = 0;
+};
 
 /* Read or write a module parameter of dmapi.ko, restoring it at scope end. */
 class ModuleParam {

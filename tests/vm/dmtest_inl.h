@@ -22,6 +22,13 @@ template <typename Fn> int in_child(Fn fn)
 	return WEXITSTATUS(status);
 }
 
+template <typename Fn> Child::Child(Fn fn)
+{
+	pid_ = fork();
+	if (pid_ == 0)
+		_exit(fn());
+}
+
 } // namespace dmtest
 
 #endif

@@ -22,12 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Handle {
-	void *hanp = nullptr;
-	size_t hlen = 0;
-	~Handle() { dm_handle_free(hanp, hlen); }
-};
-
 class Handles : public DmapiMountTest {
 protected:
 	void populate() override

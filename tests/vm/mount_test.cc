@@ -26,47 +26,6 @@ namespace {
 
 constexpr long kDmapiMagic = 0x444d4150;
 
-/* A child process running fn; killed and reaped if never waited for. */
-class Child {
-public:
-	template <typename Fn> explicit Child(Fn fn)
-	{
-		pid_ = fork();
-		if (pid_ == 0)
-			_exit(fn());
-	}
-	~Child()
-	{
-		if (pid_ > 0) {
-			kill(pid_, SIGKILL);
-			waitpid(pid_, nullptr, 0);
-		}
-	}
-	Child(const Child &) = delete;
-	Child &operator=(const Child &) = delete;
-
-	/* The exit status (an errno, 0 for success), or 128 + signal. */
-	int wait()
-	{
-		int status = 0;
-		if (waitpid(pid_, &status, 0) != pid_)
-			return -1;
-		pid_ = -1;
-		return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
-					   : WEXITSTATUS(status);
-	}
-	void kill_now() { kill(pid_, SIGKILL); }
-
-private:
-	pid_t pid_ = -1;
-};
-
-struct Handle {
-	void *hanp = nullptr;
-	size_t hlen = 0;
-	~Handle() { dm_handle_free(hanp, hlen); }
-};
-
 /* One message, copied out of the buffer it came in. */
 struct Message {
 	std::vector<char> bytes;

@@ -20,31 +20,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/* A session id and a token value that nothing hands out. */
-constexpr dm_sessid_t kNoSuchSession = 0x7fffffff;
-constexpr dm_token_t kNotOutstanding = 0x7ffffff0;
-
 constexpr char kRegionsXattr[] = "trusted.dmapi.regions";
 /* The size of one region in that xattr. */
 constexpr ssize_t kRegionBytes = 24;
 
 /* Room for more regions than max_regions can ever be set to. */
 constexpr unsigned int kRoom = 4096;
-
-struct Handle {
-	void *hanp = nullptr;
-	size_t hlen = 0;
-	Handle() = default;
-	Handle(const Handle &) = delete;
-	Handle &operator=(const Handle &) = delete;
-	~Handle() { reset(); }
-	void reset()
-	{
-		dm_handle_free(hanp, hlen);
-		hanp = nullptr;
-		hlen = 0;
-	}
-};
 
 dm_region_t region(dm_off_t off, dm_size_t size, unsigned int flags)
 {

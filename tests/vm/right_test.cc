@@ -22,56 +22,6 @@ using namespace dmtest;
 
 namespace {
 
-constexpr dm_sessid_t kNoSuchSession = 0x7fffffff;
-constexpr dm_token_t kNotOutstanding = 0x7ffffff0;
-
-struct Handle {
-	void *hanp = nullptr;
-	size_t hlen = 0;
-	~Handle() { dm_handle_free(hanp, hlen); }
-};
-
-/* A child process running fn, killed and reaped if never waited for. */
-class Child {
-public:
-	template <typename Fn> explicit Child(Fn fn)
-	{
-		pid_ = fork();
-		if (pid_ == 0)
-			_exit(fn());
-	}
-	~Child()
-	{
-		if (pid_ > 0) {
-			kill(pid_, SIGKILL);
-			waitpid(pid_, nullptr, 0);
-		}
-	}
-	Child(const Child &) = delete;
-	Child &operator=(const Child &) = delete;
-
-	/* Whether it is still running after ms milliseconds. */
-	bool still_running_after(int ms)
-	{
-		std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-		return waitpid(pid_, &status_, WNOHANG) == 0;
-	}
-	/* Its exit status, or 128 + signal. */
-	int wait()
-	{
-		if (pid_ > 0 && waitpid(pid_, &status_, 0) != pid_)
-			return -1;
-		pid_ = -1;
-		return WIFSIGNALED(status_) ? 128 + WTERMSIG(status_)
-					    : WEXITSTATUS(status_);
-	}
-	void kill_now() { kill(pid_, SIGKILL); }
-
-private:
-	pid_t pid_ = -1;
-	int status_ = 0;
-};
-
 class Rights : public DmapiMountTest {
 protected:
 	void populate() override { spit(lower_ + "/file", "contents"); }
