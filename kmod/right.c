@@ -216,6 +216,21 @@ static void dm_right_end(struct dm_right_call *rc)
 	dm_session_put(rc->s);
 }
 
+/* Make *@fresh the token's record on the object of @rc; consumes it. */
+static struct dm_right *dm_right_add(struct dm_right_call *rc,
+				     struct dm_right **fresh)
+{
+	struct dm_right *r = *fresh;
+
+	lockdep_assert_held(&dm_rights_lock);
+	*fresh = NULL;
+	r->fsid = rc->fsid;
+	r->ino = rc->ino;
+	list_add_tail(&r->tlink, &rc->ev->rights);
+	hash_add(dm_rights, &r->hlink, dm_right_hash(r->fsid, r->ino));
+	return r;
+}
+
 /*
  * Try to give @want to the token of @rc, with @fresh as its record if it
  * has none (consumed then: *fresh becomes NULL).  Return 0, -EAGAIN when
@@ -242,14 +257,8 @@ static int dm_right_try(struct dm_right_call *rc, int want, bool wait,
 		err = -EAGAIN;
 		goto out;
 	}
-	if (!r) {
-		r = *fresh;
-		*fresh = NULL;
-		r->fsid = rc->fsid;
-		r->ino = rc->ino;
-		list_add_tail(&r->tlink, &rc->ev->rights);
-		hash_add(dm_rights, &r->hlink, dm_right_hash(r->fsid, r->ino));
-	}
+	if (!r)
+		r = dm_right_add(rc, fresh);
 	dm_right_set(r, want);
 out:
 	spin_unlock(&dm_rights_lock);
@@ -489,15 +498,8 @@ long dm_ioc_obj_ref_hold(void __user *uarg)
 	if (r && r->held) {
 		err = -EBUSY;
 	} else {
-		if (!r) {
-			r = fresh;
-			fresh = NULL;
-			r->fsid = rc.fsid;
-			r->ino = rc.ino;
-			list_add_tail(&r->tlink, &rc.ev->rights);
-			hash_add(dm_rights, &r->hlink,
-				 dm_right_hash(r->fsid, r->ino));
-		}
+		if (!r)
+			r = dm_right_add(&rc, &fresh);
 		r->held = true;
 		r->path = rc.path;
 		path_get(&r->path);
