@@ -12,6 +12,10 @@
 #define DM_SUPPORTED_EVENTS	(BIT_ULL(DMAPI_EVENT_MOUNT) | \
 				 BIT_ULL(DMAPI_EVENT_PREUNMOUNT) | \
 				 BIT_ULL(DMAPI_EVENT_UNMOUNT) | \
+				 BIT_ULL(DMAPI_EVENT_READ) | \
+				 BIT_ULL(DMAPI_EVENT_WRITE) | \
+				 BIT_ULL(DMAPI_EVENT_TRUNCATE) | \
+				 BIT_ULL(DMAPI_EVENT_NOSPACE) | \
 				 BIT_ULL(DMAPI_EVENT_USER))
 
 static u64 dm_config_value(unsigned int flag)
@@ -41,11 +45,14 @@ static u64 dm_config_value(unsigned int flag)
 		return 1;
 	case DMAPI_CONFIG_OBJ_REF:
 		return 1;
+	case DMAPI_CONFIG_WILL_RETRY:
+		/* CONTINUE to NOSPACE tries the write again. */
+		return 1;
 	default:
 		/*
 		 * Not provided yet: bulk attributes, by-handle creation,
 		 * dtime overloading, persistent attributes and
-		 * inheritance, retries.
+		 * inheritance.
 		 */
 		return 0;
 	}

@@ -140,6 +140,10 @@ void dm_session_drain(struct dm_session *s);
 struct dm_event *dm_event_create(int type, u32 len, bool sync);
 void dm_event_put(struct dm_event *ev);
 int dm_event_send(struct dm_session *s, struct dm_event *ev);
+int dm_event_post(struct dm_session *s, struct dm_event *ev);
+int dm_event_wait(struct dm_event *ev);
+bool dm_event_answered(const struct dm_event *ev);
+void dm_event_abandon(struct dm_event *ev, int reply);
 bool dm_session_has_token(struct dm_session *s, int token);
 struct dm_event *dm_session_token_locked(struct dm_session *s, int token);
 long dm_ioc_create_userevent(void __user *uarg);
@@ -299,6 +303,13 @@ long dm_ioc_probe_hole(void __user *uarg);
 long dm_ioc_get_allocinfo(void __user *uarg);
 long dm_ioc_sync_by_handle(void __user *uarg);
 long dm_ioc_get_dioinfo(void __user *uarg);
+
+/* access.c */
+int dm_data_event(struct dm_fs *fs, const struct path *lower, int type,
+		  s64 off, u64 len);
+int dm_nospace_event(struct dm_fs *fs, const struct path *lower, s64 off,
+		     u64 len);
+void dm_access_exit(void);
 
 /* right.c */
 void dm_rights_drop(struct dm_event *ev);

@@ -79,6 +79,7 @@ struct dm_event *dm_event_create(int type, u32 len, bool sync)
 	ev->datalen = len;
 	ev->sequence = (u32)atomic_inc_return(&dm_next_sequence);
 	ev->token = DM_INVALID_TOKEN;
+	ev->deadline = dm_event_deadline(jiffies);
 	if (sync) {
 		err = xa_alloc_cyclic(&dm_tokens, &token, ev, xa_limit_31b,
 				      &dm_next_token, GFP_KERNEL);
@@ -198,13 +199,19 @@ out_unlock:
 	return err;
 }
 
-/*
- * Wait for the answer to @ev, interruptibly.  With event_timeout set, give
- * up once the deadline, which dm_pending() may move, has passed.  The
- * event stays with its session either way: the DM application may still
- * answer it.
+/**
+ * dm_event_wait - wait for the answer to a synchronous event
+ * @ev: the event, queued; the caller holds a reference
+ *
+ * Interruptible.  With event_timeout set, gives up once the deadline,
+ * which dm_pending() may move, has passed.  The event stays with its
+ * session either way: the DM application may still answer it.  Any
+ * number of processes may wait for one event.
+ *
+ * Return: 0 (CONTINUE or DONTCARE), the errno of an ABORT, -EINTR,
+ * -ETIMEDOUT.
  */
-static int dm_event_wait(struct dm_event *ev)
+int dm_event_wait(struct dm_event *ev)
 {
 	long left;
 
@@ -245,15 +252,53 @@ static int dm_event_wait(struct dm_event *ev)
  */
 int dm_event_send(struct dm_session *s, struct dm_event *ev)
 {
+	int err = dm_event_post(s, ev);
+
+	if (err)
+		return err;
+	return ev->token > 0 ? dm_event_wait(ev) : 0;
+}
+
+/**
+ * dm_event_post - queue an event on a session
+ * @s: the session
+ * @ev: the event; the caller keeps its reference
+ *
+ * Return: 0, or -EINVAL (the session is gone), -EINTR (a signal came
+ * while waiting for room).
+ */
+int dm_event_post(struct dm_session *s, struct dm_event *ev)
+{
 	int err;
 
 	kref_get(&ev->ref);	/* the session's list's */
 	err = dm_event_enqueue(s, ev);
-	if (err) {
+	if (err)
 		dm_event_put(ev);
-		return err;
-	}
-	return ev->token > 0 ? dm_event_wait(ev) : 0;
+	return err;
+}
+
+/**
+ * dm_event_abandon - end an event that could not be queued
+ * @ev: the event, on no session
+ * @reply: what its waiters get: 0 to go on, or a negative errno
+ */
+void dm_event_abandon(struct dm_event *ev, int reply)
+{
+	ev->reply = reply;
+	smp_store_release(&ev->state, DM_EVS_ANSWERED);
+	wake_up_all(&ev->wait);
+}
+
+/**
+ * dm_event_answered - whether an event was answered or dropped
+ * @ev: the event
+ *
+ * Return: true once it was.
+ */
+bool dm_event_answered(const struct dm_event *ev)
+{
+	return smp_load_acquire(&ev->state) == DM_EVS_ANSWERED;
 }
 
 /**

@@ -228,6 +228,7 @@ static void __exit dm_exit(void)
 {
 	dmfs_exit();
 	misc_deregister(&dm_miscdev);
+	dm_access_exit();
 	dm_session_exit();
 	dm_event_exit();
 }

@@ -39,6 +39,7 @@
  *    DMAPI_IOC_QUERY_RIGHT, DMAPI_IOC_UPGRADE_RIGHT,
  *    DMAPI_IOC_DOWNGRADE_RIGHT, DMAPI_IOC_OBJ_REF_HOLD,
  *    DMAPI_IOC_OBJ_REF_RELE, DMAPI_IOC_OBJ_REF_QUERY.
+ *  - READ, WRITE, TRUNCATE and NOSPACE events (struct dmapi_data_msg).
  *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
@@ -197,6 +198,14 @@ struct dmapi_namesp_msg {
 	struct dmapi_vardata	ne_name1;
 	struct dmapi_vardata	ne_name2;
 	__s32			ne_retcode;
+};
+
+/* The ev_data of READ, WRITE, TRUNCATE and NOSPACE events:
+ * dm_data_event_t.  TRUNCATE carries the new size in de_offset. */
+struct dmapi_data_msg {
+	struct dmapi_vardata	de_handle;
+	__s64			de_offset;
+	__u64			de_length;
 };
 
 /* One record of dm_getall_disp(): dm_dispinfo_t. */

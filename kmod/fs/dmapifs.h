@@ -93,6 +93,31 @@ static inline int dmfs_rights_wait(struct inode *inode, bool change)
 				 dmfs_lower_inode(inode)->i_ino, change);
 }
 
+/*
+ * Send the data event @type of an access to the lower file @lower, if the
+ * DM application wants it, and wait for the answer (access.c).
+ */
+static inline int dmfs_data_event(struct inode *inode, const struct path *lower,
+				  int type, loff_t off, u64 len)
+{
+	return dm_data_event(&DMFS_SB(inode->i_sb)->dm_fs, lower, type, off,
+			     len);
+}
+
+/*
+ * What an access must pass before it reaches the lower file: the data
+ * event, then the DM applications' access rights.
+ */
+static inline int dmfs_access(struct inode *inode, const struct path *lower,
+			      int type, loff_t off, u64 len)
+{
+	int err = dmfs_data_event(inode, lower, type, off, len);
+
+	if (err)
+		return err;
+	return dmfs_rights_wait(inode, type != DMAPI_EVENT_READ);
+}
+
 /* The lower file behind an open dmapi file. */
 static inline struct file *dmfs_lower_file(const struct file *file)
 {

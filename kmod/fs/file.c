@@ -114,7 +114,8 @@ static ssize_t dmfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (!iov_iter_count(to))
 		return 0;
-	ret = dmfs_rights_wait(file_inode(file), false);
+	ret = dmfs_access(file_inode(file), &lower->f_path, DMAPI_EVENT_READ,
+			  iocb->ki_pos, iov_iter_count(to));
 	if (ret)
 		return ret;
 	ret = dmfs_sync_flags(file);
@@ -132,20 +133,33 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct file *lower = dmfs_lower_file(file);
 	struct inode *inode = file_inode(file);
 	rwf_t flags = dmfs_iocb_to_rwf(iocb->ki_flags);
+	loff_t pos = iocb->ki_pos;
 	ssize_t ret;
 
 	if (!iov_iter_count(from))
 		return 0;
-	ret = dmfs_rights_wait(inode, true);
+	/* O_APPEND places the write at the lower file's end. */
+	if (iocb->ki_flags & IOCB_APPEND) {
+		flags |= RWF_APPEND;
+		pos = i_size_read(file_inode(lower));
+	}
+	ret = dmfs_access(inode, &lower->f_path, DMAPI_EVENT_WRITE, pos,
+			  iov_iter_count(from));
 	if (ret)
 		return ret;
 	ret = dmfs_sync_flags(file);
 	if (ret)
 		return ret;
-	/* O_APPEND places the write at the lower file's end. */
-	if (iocb->ki_flags & IOCB_APPEND)
-		flags |= RWF_APPEND;
-	ret = dm_vfs_iter_write(lower, from, &iocb->ki_pos, flags);
+	/* A full filesystem: the DM application may make room (NOSPACE). */
+	for (;;) {
+		ret = dm_vfs_iter_write(lower, from, &iocb->ki_pos, flags);
+		if (ret != -ENOSPC)
+			break;
+		ret = dm_nospace_event(&DMFS_SB(inode->i_sb)->dm_fs,
+				       &lower->f_path, pos, iov_iter_count(from));
+		if (ret)
+			break;
+	}
 	dmfs_copyattr(inode);
 	return ret;
 }
@@ -164,7 +178,8 @@ static ssize_t dmfs_splice_read(struct file *in, loff_t *ppos,
 
 	if (!lower->f_op->splice_read)
 		return -EINVAL;
-	ret = dmfs_rights_wait(file_inode(in), false);
+	ret = dmfs_access(file_inode(in), &lower->f_path, DMAPI_EVENT_READ,
+			  *ppos, len);
 	if (ret)
 		return ret;
 	ret = dmfs_sync_flags(in);
@@ -182,8 +197,12 @@ static int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!lower->f_op->mmap)
 		return -ENODEV;
-	err = dmfs_rights_wait(file_inode(file), (vma->vm_flags & VM_SHARED) &&
-						  (vma->vm_flags & VM_WRITE));
+	/* The AIX rule: the events of the whole mapping, before it is made. */
+	err = dmfs_access(file_inode(file), &lower->f_path,
+			  (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_WRITE) ?
+			  DMAPI_EVENT_WRITE : DMAPI_EVENT_READ,
+			  (loff_t)vma->vm_pgoff << PAGE_SHIFT,
+			  vma->vm_end - vma->vm_start);
 	if (err)
 		return err;
 	vma_set_file(vma, lower);
@@ -201,7 +220,8 @@ static int dmfs_fsync(struct file *file, loff_t start, loff_t end,
 static long dmfs_fallocate(struct file *file, int mode, loff_t offset,
 			   loff_t len)
 {
-	long err = dmfs_rights_wait(file_inode(file), true);
+	long err = dmfs_access(file_inode(file), &dmfs_lower_file(file)->f_path,
+			       DMAPI_EVENT_WRITE, offset, len);
 
 	if (err)
 		return err;
@@ -232,9 +252,11 @@ static ssize_t dmfs_copy_file_range(struct file *in, loff_t pos_in,
 
 	if (in->f_op != &dmfs_file_fops || out->f_op != &dmfs_file_fops)
 		return -EXDEV;
-	ret = dmfs_rights_wait(file_inode(in), false);
+	ret = dmfs_access(file_inode(in), &dmfs_lower_file(in)->f_path,
+			  DMAPI_EVENT_READ, pos_in, len);
 	if (!ret)
-		ret = dmfs_rights_wait(file_inode(out), true);
+		ret = dmfs_access(file_inode(out), &dmfs_lower_file(out)->f_path,
+				  DMAPI_EVENT_WRITE, pos_out, len);
 	if (ret)
 		return ret;
 	ret = vfs_copy_file_range(dmfs_lower_file(in), pos_in,

@@ -153,7 +153,11 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 
 	/* The VFS holds our inode lock here: a truncation waits with it. */
 	if (attr->ia_valid & ATTR_SIZE) {
-		err = dmfs_rights_wait(d_inode(dentry), true);
+		struct path lower_path;
+
+		dmfs_lower_path(dentry, &lower_path);
+		err = dmfs_access(d_inode(dentry), &lower_path,
+				  DMAPI_EVENT_TRUNCATE, attr->ia_size, 0);
 		if (err)
 			return err;
 	}

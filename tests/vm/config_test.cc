@@ -45,11 +45,12 @@ TEST(GetConfig, ReportsWhatThisBuildProvides)
 		  std::stoull(ModuleParam::read("max_regions")));
 	EXPECT_EQ(config(DM_CONFIG_LOCK_UPGRADE), 1u);
 	EXPECT_EQ(config(DM_CONFIG_OBJ_REF), 1u);
+	EXPECT_EQ(config(DM_CONFIG_WILL_RETRY), 1u);
 	/* Not provided yet: attributes. */
 	for (auto flag : {DM_CONFIG_BULKALL, DM_CONFIG_CREATE_BY_HANDLE,
 			  DM_CONFIG_DTIME_OVERLOAD, DM_CONFIG_PERS_ATTRIBUTES,
 			  DM_CONFIG_PERS_INHERIT_ATTRIBS,
-			  DM_CONFIG_WILL_RETRY, DM_CONFIG_MAX_ATTR_ON_DESTROY,
+			  DM_CONFIG_MAX_ATTR_ON_DESTROY,
 			  DM_CONFIG_MAX_ATTRIBUTE_SIZE,
 			  DM_CONFIG_TOTAL_ATTRIBUTE_SPACE})
 		EXPECT_EQ(config(flag), 0u) << "flag " << flag;
@@ -107,7 +108,8 @@ TEST(GetConfigEvents, ReportsTheEventsThisBuildGenerates)
 	EXPECT_EQ(n, (unsigned int)DM_EVENT_MAX);
 	dm_eventset_t expected = 0;
 	for (auto ev : {DM_EVENT_MOUNT, DM_EVENT_PREUNMOUNT, DM_EVENT_UNMOUNT,
-			DM_EVENT_USER})
+			DM_EVENT_READ, DM_EVENT_WRITE, DM_EVENT_TRUNCATE,
+			DM_EVENT_NOSPACE, DM_EVENT_USER})
 		DMEV_SET(ev, expected);
 	EXPECT_EQ(set, expected);
 }

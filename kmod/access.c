@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Data events: READ, WRITE and TRUNCATE before an access touches a
+ * managed region that asks for them, and NOSPACE when a write finds the
+ * lower filesystem full.
+ *
+ * A data event is generated when a session holds its disposition on the
+ * filesystem and either a managed region of the file with the event's
+ * flag overlaps the access, or the event is in the filesystem's or the
+ * file's event list (then it covers the whole file).  The accessing
+ * process waits, interruptibly and holding no lock of ours, for the
+ * answer: CONTINUE lets the access go on, ABORT fails it with the errno
+ * given.  Identical events outstanding at once (same file, type, offset
+ * and length) are merged: a hundred readers of one offline file make one
+ * event, and all of them get its answer.
+ *
+ * Without a session holding the disposition nothing is read: the cost of
+ * an unmanaged access is one load.
+ */
+#include <linux/hashtable.h>
+#include <linux/slab.h>
+
+#include "core.h"
+
+/**
+ * struct dm_pending - an outstanding data event others may join
+ * @link: in dm_pending_table
+ * @fsid: the file's filesystem
+ * @ino: the file's inode number
+ * @type: the event type
+ * @off: the access's offset
+ * @len: the access's length
+ * @ev: the event, referenced
+ */
+struct dm_pending {
+	struct hlist_node	link;
+	u64			fsid;
+	u64			ino;
+	int			type;
+	s64			off;
+	u64			len;
+	struct dm_event		*ev;
+};
+
+static DEFINE_MUTEX(dm_pending_lock);
+static DEFINE_HASHTABLE(dm_pending_table, 8);
+
+static u32 dm_pending_hash(u64 fsid, u64 ino, s64 off)
+{
+	return hash_64(fsid ^ ino ^ off, HASH_BITS(dm_pending_table));
+}
+
+/* The event identical to this access, referenced, or NULL. */
+static struct dm_event *dm_pending_find(u64 fsid, u64 ino, int type, s64 off,
+					u64 len)
+{
+	struct dm_pending *p;
+
+	lockdep_assert_held(&dm_pending_lock);
+	hash_for_each_possible(dm_pending_table, p, link,
+			       dm_pending_hash(fsid, ino, off)) {
+		if (p->fsid == fsid && p->ino == ino && p->type == type &&
+		    p->off == off && p->len == len &&
+		    !dm_event_answered(p->ev)) {
+			kref_get(&p->ev->ref);
+			return p->ev;
+		}
+	}
+	return NULL;
+}
+
+/* Forget every pending entry whose event was answered. */
+static void dm_pending_prune(u64 fsid, u64 ino, s64 off)
+{
+	struct hlist_node *next;
+	struct dm_pending *p;
+
+	lockdep_assert_held(&dm_pending_lock);
+	hash_for_each_possible_safe(dm_pending_table, p, next, link,
+				    dm_pending_hash(fsid, ino, off)) {
+		if (!dm_event_answered(p->ev))
+			continue;
+		hash_del(&p->link);
+		dm_event_put(p->ev);
+		kfree(p);
+	}
+}
+
+/* Whether a region of @r[0..@n) asks for @type over [off, off + len). */
+static bool dm_regions_ask(const struct dmapi_region *r, int n, int type,
+			   s64 off, u64 len)
+{
+	u32 flag = type == DMAPI_EVENT_READ ? DMAPI_REGION_READ :
+		   type == DMAPI_EVENT_WRITE ? DMAPI_REGION_WRITE :
+					       DMAPI_REGION_TRUNCATE;
+	u64 end = len ? off + len : U64_MAX;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		u64 rend = r[i].rg_size ? r[i].rg_offset + r[i].rg_size : U64_MAX;
+
+		if ((r[i].rg_flags & flag) && r[i].rg_offset < end &&
+		    (u64)off < rend)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the file at @lower wants @type events for this access. */
+static int dm_access_wanted(struct dm_fs *fs, const struct path *lower,
+			    int type, s64 off, u64 len)
+{
+	struct dmapi_region *r;
+	u64 events;
+	int n, err;
+
+	err = dm_obj_events(lower, &events);
+	if (err)
+		return err;
+	if (dm_fs_session_for(fs, type, events))
+		return 1;	/* the whole file, by the event lists */
+	if (type == DMAPI_EVENT_NOSPACE)
+		return 0;
+	r = kcalloc(DMAPI_MAX_REGIONS_LIMIT, sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	n = dm_regions_load(lower, r);
+	err = n < 0 ? n : dm_regions_ask(r, n, type, off, len);
+	kfree(r);
+	return err;
+}
+
+/* A new data event of the file at @lower. */
+static struct dm_event *dm_data_event_new(struct dm_fs *fs,
+					  const struct path *lower, int type,
+					  s64 off, u64 len)
+{
+	struct inode *inode = d_inode(lower->dentry);
+	struct dmapi_data_msg *de;
+	struct dmapi_handle h = {
+		.fsid = fs->fsid,
+		.fid.fid_len = DMAPI_FID_LEN,
+		.fid.fid_gen = inode->i_generation,
+		.fid.fid_ino = inode->i_ino,
+	};
+	u32 pos = ALIGN(sizeof(*de), DMAPI_MSG_ALIGN);
+	struct dm_event *ev;
+
+	ev = dm_event_create(type, pos + ALIGN(DMAPI_HANDLE_LEN, DMAPI_MSG_ALIGN),
+			     true);
+	if (IS_ERR(ev))
+		return ev;
+	de = (struct dmapi_data_msg *)ev->data;
+	dm_vardata_put(ev->data, 0, &pos, &de->de_handle, &h, DMAPI_HANDLE_LEN);
+	de->de_offset = off;
+	de->de_length = len;
+	return ev;
+}
+
+/*
+ * The identical outstanding event, or a new one entered in the table, so
+ * that processes coming meanwhile join it; referenced.  *@fresh tells
+ * which.
+ */
+static struct dm_event *dm_access_event(struct dm_fs *fs,
+					const struct path *lower, int type,
+					s64 off, u64 len, bool *fresh)
+{
+	u64 ino = d_inode(lower->dentry)->i_ino;
+	struct dm_pending *p;
+	struct dm_event *ev;
+
+	mutex_lock(&dm_pending_lock);
+	dm_pending_prune(fs->fsid, ino, off);
+	ev = dm_pending_find(fs->fsid, ino, type, off, len);
+	*fresh = !ev;
+	if (ev)
+		goto out;
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	ev = p ? dm_data_event_new(fs, lower, type, off, len) : ERR_PTR(-ENOMEM);
+	if (IS_ERR(ev)) {
+		kfree(p);
+		goto out;
+	}
+	*p = (struct dm_pending){ .fsid = fs->fsid, .ino = ino, .type = type,
+				  .off = off, .len = len, .ev = ev };
+	kref_get(&ev->ref);	/* the table's */
+	hash_add(dm_pending_table, &p->link, dm_pending_hash(fs->fsid, ino, off));
+out:
+	mutex_unlock(&dm_pending_lock);
+	return ev;
+}
+
+/*
+ * Send the event of this access to session @sid, or join the identical
+ * one outstanding, and wait for the answer.
+ */
+static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
+			  int type, s64 off, u64 len)
+{
+	struct dm_session *s;
+	struct dm_event *ev;
+	bool fresh;
+	int err = 0;
+
+	ev = dm_access_event(fs, lower, type, off, len, &fresh);
+	if (IS_ERR(ev))
+		return PTR_ERR(ev);
+	if (fresh) {
+		s = dm_session_get(sid);
+		err = s ? dm_event_post(s, ev) : -EINVAL;
+		if (s)
+			dm_session_put(s);
+		/* A session destroyed meanwhile: as if the event were off. */
+		if (err == -EINVAL)
+			err = 0;
+		if (err || !s) {
+			dm_event_abandon(ev, err);
+			goto out;
+		}
+	}
+	err = dm_event_wait(ev);
+out:
+	dm_event_put(ev);
+	return err;
+}
+
+/**
+ * dm_data_event - let the DM application see an access before it happens
+ * @fs: the file's filesystem
+ * @lower: the file's lower path
+ * @type: DMAPI_EVENT_READ, _WRITE or _TRUNCATE
+ * @off: where the access starts (TRUNCATE: the new size)
+ * @len: its length; 0 reaches the end of any file
+ *
+ * Return: 0 to go on (no event wanted, or the answer was CONTINUE), the
+ * errno of an ABORT answer, -EINTR (a signal ended the wait),
+ * -ETIMEDOUT (event_timeout), or the errno of reading the file's DMAPI
+ * state.
+ */
+int dm_data_event(struct dm_fs *fs, const struct path *lower, int type,
+		  s64 off, u64 len)
+{
+	int sid = READ_ONCE(fs->disp[type]);
+	int wanted;
+
+	if (!sid)
+		return 0;
+	wanted = dm_access_wanted(fs, lower, type, off, len);
+	if (wanted <= 0)
+		return wanted;
+	return dm_access_wait(fs, lower, sid, type, off, len);
+}
+
+/**
+ * dm_nospace_event - ask the DM application for room
+ * @fs: the file's filesystem
+ * @lower: the lower path of the file whose write failed with ENOSPC
+ * @off: the write's offset
+ * @len: its length
+ *
+ * NOSPACE covers whole files: it is wanted through the event lists.
+ *
+ * Return: 0 when the DM application answered CONTINUE (the write is
+ * tried again); -ENOSPC when nobody asked for the event; otherwise as
+ * dm_data_event().
+ */
+int dm_nospace_event(struct dm_fs *fs, const struct path *lower, s64 off,
+		     u64 len)
+{
+	int sid = READ_ONCE(fs->disp[DMAPI_EVENT_NOSPACE]);
+	int wanted;
+
+	if (!sid)
+		return -ENOSPC;
+	wanted = dm_access_wanted(fs, lower, DMAPI_EVENT_NOSPACE, off, len);
+	if (wanted <= 0)
+		return wanted ? wanted : -ENOSPC;
+	return dm_access_wait(fs, lower, sid, DMAPI_EVENT_NOSPACE, off, len);
+}
+
+/**
+ * dm_access_exit - forget the pending data events at module unload
+ */
+void dm_access_exit(void)
+{
+	struct hlist_node *next;
+	struct dm_pending *p;
+	int bkt;
+
+	hash_for_each_safe(dm_pending_table, bkt, next, p, link) {
+		hash_del(&p->link);
+		dm_event_put(p->ev);
+		kfree(p);
+	}
+}
