@@ -124,6 +124,8 @@ void dm_rights_drop(struct dm_event *ev)
 		list_move(&r->tlink, &gone);
 	}
 	spin_unlock(&dm_rights_lock);
+	/* Requests waiting with this token end (ESRCH). */
+	wake_up_all(&dm_rights_wait);
 	list_for_each_entry_safe(r, next, &gone, tlink) {
 		if (r->held)
 			path_put(&r->path);
@@ -308,18 +310,24 @@ long dm_ioc_request_right(void __user *uarg)
 	if (!fresh)
 		return -ENOMEM;
 	for (;;) {
+		struct dm_event *ev;
+
 		err = dm_right_begin(&rc, &arg);
 		if (err)
 			break;
 		err = dm_right_try(&rc, arg.right, wait, &fresh);
+		ev = rc.ev;
+		kref_get(&ev->ref);
 		dm_right_end(&rc);
+		if (err == -EAGAIN && wait &&
+		    wait_event_interruptible(dm_rights_wait,
+				dm_right_grantable(rc.fsid, rc.ino, arg.right) ||
+				dm_event_answered(ev)))
+			err = -EINTR;
+		dm_event_put(ev);
+		/* Granted, or failed; else try again (ESRCH once answered). */
 		if (err != -EAGAIN || !wait)
 			break;
-		if (wait_event_interruptible(dm_rights_wait,
-				dm_right_grantable(rc.fsid, rc.ino, arg.right))) {
-			err = -EINTR;
-			break;
-		}
 	}
 	kfree(fresh);
 	return err;

@@ -275,6 +275,13 @@ static loff_t dmfs_remap_file_range(struct file *in, loff_t pos_in,
 
 	if (in->f_op != &dmfs_file_fops || out->f_op != &dmfs_file_fops)
 		return -EXDEV;
+	ret = dmfs_access(file_inode(in), &lower_in->f_path, DMAPI_EVENT_READ,
+			  pos_in, len);
+	if (!ret)
+		ret = dmfs_access(file_inode(out), &lower_out->f_path,
+				  DMAPI_EVENT_WRITE, pos_out, len);
+	if (ret)
+		return ret;
 	if (flags & REMAP_FILE_DEDUP)
 		ret = vfs_dedupe_file_range_one(lower_in, pos_in, lower_out,
 						 pos_out, len, flags);

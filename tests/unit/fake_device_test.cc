@@ -814,6 +814,195 @@ TEST_F(FakeDevice, GetDioinfoCopiesTheLimits)
 	EXPECT_EQ(dio.d_dio_only, unsigned{DM_FALSE});
 }
 
+// The fields every rights and object-reference call sends; flags and
+// right only dm_request_right() sets.
+void expect_right_arg(const dmapi_right_arg &arg, const void *handle, std::size_t hlen,
+		      std::uint32_t flags = 0, std::uint32_t right = DMAPI_RIGHT_NULL)
+{
+	EXPECT_EQ(arg.sid, 6);
+	EXPECT_EQ(arg.token, 13);
+	EXPECT_EQ(arg.hanp, address(handle));
+	EXPECT_EQ(arg.hlen, hlen);
+	EXPECT_EQ(arg.flags, flags);
+	EXPECT_EQ(arg.right, right);
+	EXPECT_EQ(arg.held, 0u);
+	EXPECT_EQ(arg.padding, 0u);
+	EXPECT_EQ(arg.reserved, 0u);
+}
+
+TEST_F(FakeDevice, RequestRightPassesTheFlagsAndTheRight)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_REQUEST_RIGHT, dmapi_right_arg>([&](auto &arg) {
+		expect_right_arg(arg, handle, sizeof(handle), DMAPI_RR_WAIT, DMAPI_RIGHT_EXCL);
+		return 0;
+	});
+	EXPECT_EQ(dm_request_right(6, handle, sizeof(handle), 13, DM_RR_WAIT, DM_RIGHT_EXCL), 0);
+	on<DMAPI_IOC_REQUEST_RIGHT, dmapi_right_arg>([&](auto &arg) {
+		expect_right_arg(arg, handle, sizeof(handle), 0, DMAPI_RIGHT_SHARED);
+		return 0;
+	});
+	EXPECT_EQ(dm_request_right(6, handle, sizeof(handle), 13, 0, DM_RIGHT_SHARED), 0);
+	EXPECT_EQ(fake.requests, std::vector<unsigned long>(2, DMAPI_IOC_REQUEST_RIGHT));
+}
+
+TEST_F(FakeDevice, RequestRightPassesItsErrors)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	for (int error : {EAGAIN, EACCES, EINTR, ESRCH, EINVAL, EBADF}) {
+		on<DMAPI_IOC_REQUEST_RIGHT, dmapi_right_arg>([=](auto &) { return error; });
+		errno = 0;
+		EXPECT_EQ(dm_request_right(6, handle, sizeof(handle), 13, DM_RR_WAIT,
+					   DM_RIGHT_SHARED), -1);
+		EXPECT_EQ(errno, error);
+	}
+}
+
+TEST_F(FakeDevice, ReleaseUpgradeAndDowngradeSendTheObjectOnly)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_RELEASE_RIGHT, dmapi_right_arg>([&](auto &arg) {
+		expect_right_arg(arg, handle, sizeof(handle));
+		return 0;
+	});
+	EXPECT_EQ(dm_release_right(6, handle, sizeof(handle), 13), 0);
+	on<DMAPI_IOC_UPGRADE_RIGHT, dmapi_right_arg>([&](auto &arg) {
+		expect_right_arg(arg, handle, sizeof(handle));
+		return 0;
+	});
+	EXPECT_EQ(dm_upgrade_right(6, handle, sizeof(handle), 13), 0);
+	on<DMAPI_IOC_DOWNGRADE_RIGHT, dmapi_right_arg>([&](auto &arg) {
+		expect_right_arg(arg, handle, sizeof(handle));
+		return 0;
+	});
+	EXPECT_EQ(dm_downgrade_right(6, handle, sizeof(handle), 13), 0);
+	EXPECT_EQ(fake.requests, (std::vector<unsigned long>{DMAPI_IOC_RELEASE_RIGHT,
+							     DMAPI_IOC_UPGRADE_RIGHT,
+							     DMAPI_IOC_DOWNGRADE_RIGHT}));
+}
+
+TEST_F(FakeDevice, ReleaseUpgradeAndDowngradePassTheirErrors)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_RELEASE_RIGHT, dmapi_right_arg>([](auto &) { return EACCES; });
+	errno = 0;
+	EXPECT_EQ(dm_release_right(6, handle, sizeof(handle), 13), -1);
+	EXPECT_EQ(errno, EACCES);
+	on<DMAPI_IOC_UPGRADE_RIGHT, dmapi_right_arg>([](auto &) { return EAGAIN; });
+	errno = 0;
+	EXPECT_EQ(dm_upgrade_right(6, handle, sizeof(handle), 13), -1);
+	EXPECT_EQ(errno, EAGAIN);
+	on<DMAPI_IOC_UPGRADE_RIGHT, dmapi_right_arg>([](auto &) { return EPERM; });
+	errno = 0;
+	EXPECT_EQ(dm_upgrade_right(6, handle, sizeof(handle), 13), -1);
+	EXPECT_EQ(errno, EPERM);
+	on<DMAPI_IOC_DOWNGRADE_RIGHT, dmapi_right_arg>([](auto &) { return EPERM; });
+	errno = 0;
+	EXPECT_EQ(dm_downgrade_right(6, handle, sizeof(handle), 13), -1);
+	EXPECT_EQ(errno, EPERM);
+}
+
+TEST_F(FakeDevice, QueryRightStoresTheRight)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	std::uint32_t held = DMAPI_RIGHT_SHARED;
+	on<DMAPI_IOC_QUERY_RIGHT, dmapi_right_arg>([&](auto &arg) {
+		expect_right_arg(arg, handle, sizeof(handle));
+		arg.right = held;
+		return 0;
+	});
+	dm_right_t right = static_cast<dm_right_t>(99);
+	ASSERT_EQ(dm_query_right(6, handle, sizeof(handle), 13, &right), 0);
+	EXPECT_EQ(right, DM_RIGHT_SHARED);
+	held = DMAPI_RIGHT_EXCL;
+	ASSERT_EQ(dm_query_right(6, handle, sizeof(handle), 13, &right), 0);
+	EXPECT_EQ(right, DM_RIGHT_EXCL);
+	held = DMAPI_RIGHT_NULL;
+	ASSERT_EQ(dm_query_right(6, handle, sizeof(handle), 13, &right), 0);
+	EXPECT_EQ(right, DM_RIGHT_NULL);
+}
+
+TEST_F(FakeDevice, QueryRightLeavesTheRightOnErrors)
+{
+	on<DMAPI_IOC_QUERY_RIGHT, dmapi_right_arg>([](auto &arg) {
+		arg.right = DMAPI_RIGHT_EXCL;
+		return ESRCH;
+	});
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_right_t right = static_cast<dm_right_t>(99);
+	errno = 0;
+	EXPECT_EQ(dm_query_right(6, handle, sizeof(handle), 13, &right), -1);
+	EXPECT_EQ(errno, ESRCH);
+	EXPECT_EQ(right, static_cast<dm_right_t>(99));
+}
+
+TEST_F(FakeDevice, QueryRightWithoutAPlaceForTheRightIsEFAULT)
+{
+	on<DMAPI_IOC_QUERY_RIGHT, dmapi_right_arg>([](auto &) { return 0; });
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	errno = 0;
+	EXPECT_EQ(dm_query_right(6, handle, sizeof(handle), 13, nullptr), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_TRUE(fake.requests.empty());
+}
+
+TEST_F(FakeDevice, ObjRefHoldAndReleSendTheObject)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_OBJ_REF_HOLD, dmapi_right_arg>([&](auto &arg) {
+		expect_right_arg(arg, handle, sizeof(handle));
+		return 0;
+	});
+	EXPECT_EQ(dm_obj_ref_hold(6, 13, handle, sizeof(handle)), 0);
+	on<DMAPI_IOC_OBJ_REF_RELE, dmapi_right_arg>([&](auto &arg) {
+		expect_right_arg(arg, handle, sizeof(handle));
+		return 0;
+	});
+	EXPECT_EQ(dm_obj_ref_rele(6, 13, handle, sizeof(handle)), 0);
+	EXPECT_EQ(fake.requests, (std::vector<unsigned long>{DMAPI_IOC_OBJ_REF_HOLD,
+							     DMAPI_IOC_OBJ_REF_RELE}));
+}
+
+TEST_F(FakeDevice, ObjRefHoldAndRelePassTheirErrors)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_OBJ_REF_HOLD, dmapi_right_arg>([](auto &) { return EBUSY; });
+	errno = 0;
+	EXPECT_EQ(dm_obj_ref_hold(6, 13, handle, sizeof(handle)), -1);
+	EXPECT_EQ(errno, EBUSY);
+	on<DMAPI_IOC_OBJ_REF_RELE, dmapi_right_arg>([](auto &) { return EACCES; });
+	errno = 0;
+	EXPECT_EQ(dm_obj_ref_rele(6, 13, handle, sizeof(handle)), -1);
+	EXPECT_EQ(errno, EACCES);
+}
+
+TEST_F(FakeDevice, ObjRefQueryReturnsHeld)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	std::uint32_t held = 1;
+	on<DMAPI_IOC_OBJ_REF_QUERY, dmapi_right_arg>([&](auto &arg) {
+		expect_right_arg(arg, handle, sizeof(handle));
+		arg.held = held;
+		return 0;
+	});
+	EXPECT_EQ(dm_obj_ref_query(6, 13, handle, sizeof(handle)), 1);
+	held = 0;
+	EXPECT_EQ(dm_obj_ref_query(6, 13, handle, sizeof(handle)), 0);
+	EXPECT_EQ(fake.requests, std::vector<unsigned long>(2, DMAPI_IOC_OBJ_REF_QUERY));
+}
+
+TEST_F(FakeDevice, ObjRefQueryFailsWithMinusOne)
+{
+	on<DMAPI_IOC_OBJ_REF_QUERY, dmapi_right_arg>([](auto &arg) {
+		arg.held = 1;
+		return ESRCH;
+	});
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	errno = 0;
+	EXPECT_EQ(dm_obj_ref_query(6, 13, handle, sizeof(handle)), -1);
+	EXPECT_EQ(errno, ESRCH);
+}
+
 TEST_F(FakeDevice, DestroySessionPassesTheId)
 {
 	on<DMAPI_IOC_DESTROY_SESSION, dmapi_session_arg>([](auto &arg) {

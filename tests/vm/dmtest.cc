@@ -54,7 +54,12 @@ Child::~Child()
 bool Child::still_running_after(int ms)
 {
 	std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-	return waitpid(pid_, &status_, WNOHANG) == 0;
+	if (pid_ <= 0)
+		return false;
+	if (waitpid(pid_, &status_, WNOHANG) != pid_)
+		return true;
+	pid_ = -1;	/* reaped: wait() reports the status kept */
+	return false;
 }
 
 int Child::wait()
@@ -67,7 +72,8 @@ int Child::wait()
 
 void Child::kill_now()
 {
-	kill(pid_, SIGKILL);
+	if (pid_ > 0)
+		kill(pid_, SIGKILL);
 }
 
 void SessionTest::SetUp()

@@ -158,11 +158,11 @@ TEST_F(Rights, WaitEndsESRCHWhenItsOwnTokenIsAnswered)
 		err = errno;
 	});
 	std::this_thread::sleep_for(std::chrono::milliseconds(200));
-	answer(b);
-	answer(a);	/* wakes the waiter, which finds its token gone */
+	answer(b);	/* the exclusive right of a stays */
 	waiter.join();
 	EXPECT_EQ(rc, -1);
 	EXPECT_EQ(err, ESRCH);
+	EXPECT_EQ(query(a), DM_RIGHT_EXCL);
 }
 
 TEST_F(Rights, WaitingRequesterCanBeKilled)
