@@ -1,0 +1,801 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Data events: READ, WRITE and TRUNCATE sent before an access through the
+ * mount touches a managed region that asks for them, or any part of a
+ * file whose event list (or whose filesystem's) holds them, to the
+ * session holding their disposition.  Every source of an access is
+ * covered: read, write, O_APPEND, truncate, ftruncate, O_TRUNC, fallocate,
+ * mmap, sendfile, splice and copy_file_range.  The accessor waits for the
+ * answer: CONTINUE lets it go on, ABORT fails it with the errno given,
+ * SIGKILL ends its wait, event_timeout gives up; identical accesses share
+ * one event; meanwhile the DM application works on the file by handle
+ * (the recall of an HSM).  Accesses run in child processes, because they
+ * wait for the answers the test gives.
+ *
+ * NOSPACE is not tested here: it needs a write to find the lower
+ * filesystem full, and the only one these tests have is the shared
+ * scratch filesystem, far too big to fill quickly.
+ *
+ * Needs the scratch filesystem of dmapi-vm --fs at /mnt/scratch.
+ */
+#include "dmtest.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <set>
+#include <thread>
+
+using namespace dmtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+/* How long anything that should happen may take before the test gives up. */
+constexpr int kPatienceMs = 20000;
+/* How long an accessor that should be waiting is watched. */
+constexpr int kBlockedMs = 300;
+
+/* The exit status of an accessor that got other data than it expected. */
+constexpr int kWrongData = 255;
+
+/* The size of "file" and "other", and of the hole that "offline" is. */
+constexpr size_t kFileSize = 8192;
+constexpr size_t kOfflineSize = 4096;
+
+/* The bytes at off of "file" and "other": never zero. */
+std::string data(size_t off, size_t len)
+{
+	std::string s(len, '\0');
+	for (size_t i = 0; i < len; i++)
+		s[i] = static_cast<char>('A' + (off + i) % 23);
+	return s;
+}
+
+dm_region_t region(dm_off_t off, dm_size_t size, unsigned int flags)
+{
+	dm_region_t r = {};
+	r.rg_offset = off;
+	r.rg_size = size;
+	r.rg_flags = flags;
+	return r;
+}
+
+bool same_handle(void *a, size_t alen, void *b, size_t blen)
+{
+	return alen == blen && dm_handle_cmp(a, alen, b, blen) == 0;
+}
+
+dm_size_t page_size()
+{
+	return static_cast<dm_size_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string slurp(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/*
+ * A process making an access that may wait for an event: a Child whose
+ * end the test can wait for with a bound, so that it never hangs.  The
+ * child holds the write end of a pipe until it exits; the read end then
+ * reports POLLHUP.
+ */
+class Accessor {
+public:
+	/* fn returns 0, or the errno of the access, or kWrongData. */
+	template <typename Fn> explicit Accessor(Fn fn)
+	{
+		int fds[2];
+		if (pipe(fds) != 0) {
+			ADD_FAILURE() << "pipe: " << strerror(errno);
+			return;
+		}
+		child_ = std::make_unique<Child>(fn);
+		close(fds[1]);
+		ended_ = fds[0];
+	}
+
+	~Accessor()
+	{
+		child_.reset();	/* killed and reaped if still running */
+		if (ended_ >= 0)
+			close(ended_);
+	}
+
+	Accessor(const Accessor &) = delete;
+	Accessor &operator=(const Accessor &) = delete;
+
+	/* Whether it has ended within ms milliseconds. */
+	bool ends_within(int ms)
+	{
+		if (ended_ < 0)
+			return false;
+		struct pollfd p = {ended_, POLLIN, 0};
+		int rc;
+		while ((rc = poll(&p, 1, ms)) < 0 && errno == EINTR)
+			;
+		return rc == 1;
+	}
+
+	/* Its exit status (128 + signal if killed), or -1 if it does not end. */
+	int result()
+	{
+		if (!ends_within(kPatienceMs)) {
+			ADD_FAILURE() << "the accessor is still waiting after "
+				      << kPatienceMs << " ms";
+			return -1;
+		}
+		return child_->wait();
+	}
+
+	void kill_now()
+	{
+		if (child_)
+			child_->kill_now();
+	}
+
+private:
+	std::unique_ptr<Child> child_;
+	int ended_ = -1;
+};
+
+/* Accessors: each returns 0, the errno of what failed, or kWrongData. */
+
+/* pread of want.size() bytes at off, which must be want. */
+auto reading(const std::string &path, off_t off, const std::string &want)
+{
+	return [=] {
+		std::string buf(want.size(), '\0');
+		int fd = open(path.c_str(), O_RDONLY);
+		if (fd < 0)
+			return errno;
+		ssize_t n = pread(fd, buf.data(), buf.size(), off);
+		if (n < 0)
+			return errno;
+		return n == static_cast<ssize_t>(want.size()) && buf == want ? 0 : kWrongData;
+	};
+}
+
+/* pwrite of bytes at off. */
+auto writing(const std::string &path, off_t off, const std::string &bytes)
+{
+	return [=] {
+		int fd = open(path.c_str(), O_WRONLY);
+		if (fd < 0)
+			return errno;
+		ssize_t n = pwrite(fd, bytes.data(), bytes.size(), off);
+		if (n < 0)
+			return errno;
+		return n == static_cast<ssize_t>(bytes.size()) ? 0 : kWrongData;
+	};
+}
+
+/* After n bytes went into a pipe: 0 if they are want, else kWrongData. */
+int pipe_holds(int fd, ssize_t n, const std::string &want)
+{
+	std::string got(want.size(), '\0');
+	if (n != static_cast<ssize_t>(want.size()) || read(fd, got.data(), got.size()) != n)
+		return kWrongData;
+	return got == want ? 0 : kWrongData;
+}
+
+class Access : public DmapiMountTest {
+protected:
+	void populate() override
+	{
+		spit(lower_ + "/file", data(0, kFileSize));
+		spit(lower_ + "/other", data(0, kFileSize));
+		spit(lower_ + "/copy", "");
+		spit(lower_ + "/offline", "");
+		fs::resize_file(lower_ + "/offline", kOfflineSize);	/* a hole */
+	}
+
+	void SetUp() override
+	{
+		DmapiMountTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		char info[] = "dmapi-vm-test access";
+		ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &sid_));
+		ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fsh_.hanp, &fsh_.hlen));
+		ASSERT_NO_FATAL_FAILURE(handle_of("file", file_));
+		ASSERT_NO_FATAL_FAILURE(handle_of("other", other_));
+		ASSERT_NO_FATAL_FAILURE(handle_of("offline", offline_));
+	}
+
+	/* Every token answered CONTINUE, so that the unmount finds no waiter. */
+	void TearDown() override
+	{
+		if (sid_ != DM_NO_SESSION) {
+			EXPECT_DM_OK(SessionTest::cleanup_session(sid_));
+		}
+		DmapiMountTest::TearDown();
+	}
+
+	/* One message, copied out of the buffer it came in. */
+	struct Message {
+		std::vector<char> bytes;
+		dm_eventmsg_t *msg() { return reinterpret_cast<dm_eventmsg_t *>(bytes.data()); }
+		dm_eventtype_t type() { return msg()->ev_type; }
+		dm_token_t token() { return msg()->ev_token; }
+		dm_data_event_t *de() { return DM_GET_VALUE(msg(), ev_data, dm_data_event_t *); }
+	};
+
+	std::string path(const std::string &rel) { return mnt_ + "/" + rel; }
+	std::string lower(const std::string &rel) { return lower_ + "/" + rel; }
+
+	void handle_of(const std::string &rel, Handle &h)
+	{
+		std::string p = path(rel);
+		h.reset();
+		ASSERT_DM_OK(dm_path_to_handle(p.data(), &h.hanp, &h.hlen));
+	}
+
+	/* Hold the dispositions of these events on the filesystem. */
+	int take(std::initializer_list<dm_eventtype_t> events)
+	{
+		dm_eventset_t set = 0;
+		for (auto e : events)
+			DMEV_SET(e, set);
+		return dm_set_disp(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &set,
+				   DM_EVENT_MAX);
+	}
+
+	/* Set the event list of the filesystem or of a file. */
+	int enable(Handle &h, std::initializer_list<dm_eventtype_t> events)
+	{
+		dm_eventset_t set = 0;
+		for (auto e : events)
+			DMEV_SET(e, set);
+		return dm_set_eventlist(sid_, h.hanp, h.hlen, DM_NO_TOKEN, &set,
+					DM_EVENT_MAX);
+	}
+
+	/* Replace the managed regions of a file; none clears them. */
+	int manage(Handle &h, std::vector<dm_region_t> regions,
+		   dm_token_t token = DM_NO_TOKEN)
+	{
+		dm_boolean_t exact = DM_FALSE;
+		return dm_set_region(sid_, h.hanp, h.hlen, token, regions.size(),
+				     regions.empty() ? nullptr : regions.data(), &exact);
+	}
+
+	/* The next message of the session, waiting up to kPatienceMs. */
+	Message next()
+	{
+		std::vector<char> buf(1 << 16);
+		size_t rlen = 0;
+		for (int waited = 0; waited < kPatienceMs; waited += 10) {
+			if (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) == 0) {
+				buf.resize(rlen);
+				return Message{buf};
+			}
+			EXPECT_EQ(errno, EAGAIN) << strerror(errno);
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+		}
+		ADD_FAILURE() << "no message for the session";
+		return Message{std::vector<char>(sizeof(dm_eventmsg_t))};
+	}
+
+	bool queue_empty()
+	{
+		std::vector<char> buf(1 << 16);
+		size_t rlen = 0;
+		return dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen) != 0 &&
+		       errno == EAGAIN;
+	}
+
+	unsigned int outstanding_tokens()
+	{
+		std::vector<dm_token_t> tokens(256);
+		unsigned int n = 0;
+		EXPECT_DM_OK(dm_getall_tokens(sid_, tokens.size(), tokens.data(), &n));
+		return n;
+	}
+
+	void respond(dm_token_t token, dm_response_t response, int error = 0)
+	{
+		EXPECT_DM_OK(dm_respond_event(sid_, token, response, error, 0, nullptr));
+	}
+
+	/* m is a synchronous data event of type about h, at off for len bytes. */
+	void expect_data_event(Message &m, dm_eventtype_t type, Handle &h,
+			       dm_off_t off, dm_size_t len)
+	{
+		ASSERT_EQ(m.type(), type);
+		EXPECT_GT(m.token(), 0) << "data events are synchronous";
+		dm_data_event_t *de = m.de();
+		EXPECT_TRUE(same_handle(DM_GET_VALUE(de, de_handle, void *),
+					DM_GET_LEN(de, de_handle), h.hanp, h.hlen))
+			<< "de_handle is the file's";
+		EXPECT_EQ(de->de_offset, off);
+		EXPECT_EQ(de->de_length, len);
+	}
+
+	dm_sessid_t sid_ = DM_NO_SESSION;
+	Handle fsh_, file_, other_, offline_;
+};
+
+/* Reads */
+
+TEST_F(Access, ReadOfAReadRegionSendsReadWithTheFileOffsetAndLength)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor reader(reading(path("file"), 10, data(10, 50)));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 10, 50));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0);
+}
+
+TEST_F(Access, ReaderWaitsForContinueThenGetsTheData)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	EXPECT_FALSE(reader.ends_within(kBlockedMs)) << "read before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0);
+}
+
+TEST_F(Access, AbortFailsTheReadWithTheErrnoGiven)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	respond(m.token(), DM_RESP_ABORT, EIO);
+	EXPECT_EQ(reader.result(), EIO);
+}
+
+TEST_F(Access, KillingAWaitingReaderEndsItAndTheTokenCanStillBeAnswered)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	reader.kill_now();
+	EXPECT_EQ(reader.result(), 128 + SIGKILL);
+	EXPECT_EQ(outstanding_tokens(), 1u) << "the event stays the DM application's";
+	respond(m.token(), DM_RESP_CONTINUE);
+}
+
+TEST_F(Access, IdenticalReadsShareOneEventAndOneAnswer)
+{
+	constexpr int kReaders = 10;
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	int ready[2];
+	ASSERT_EQ(pipe(ready), 0) << strerror(errno);
+	std::vector<std::unique_ptr<Accessor>> readers;
+	for (int i = 0; i < kReaders; i++) {
+		auto read_it = reading(path("file"), 0, data(0, 100));
+		int w = ready[1];
+		readers.push_back(std::make_unique<Accessor>([read_it, w] {
+			return write(w, "r", 1) == 1 ? read_it() : errno;
+		}));
+	}
+	close(ready[1]);
+	/* Every reader is about to read; give them time to reach the wait. */
+	char buf[kReaders];
+	size_t got = 0;
+	struct pollfd p = {ready[0], POLLIN, 0};
+	while (got < sizeof(buf) && poll(&p, 1, kPatienceMs) == 1) {
+		ssize_t n = read(ready[0], buf + got, sizeof(buf) - got);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(ready[0]);
+	EXPECT_EQ(got, sizeof(buf)) << "not every reader started";
+
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, 100));
+	std::this_thread::sleep_for(std::chrono::milliseconds(kBlockedMs));
+	EXPECT_TRUE(queue_empty()) << "a second message for an identical read";
+	EXPECT_EQ(outstanding_tokens(), 1u);
+	for (auto &r : readers)
+		EXPECT_FALSE(r->ends_within(0)) << "read before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	for (auto &r : readers)
+		EXPECT_EQ(r->result(), 0);
+}
+
+TEST_F(Access, ReadsOfDifferentRangesGetEventsOfTheirOwn)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor first(reading(path("file"), 0, data(0, 10)));
+	Accessor second(reading(path("file"), 50, data(50, 10)));
+	Message a = next();
+	Message b = next();
+	ASSERT_EQ(a.type(), DM_EVENT_READ);
+	ASSERT_EQ(b.type(), DM_EVENT_READ);
+	EXPECT_NE(a.token(), b.token());
+	std::set<dm_off_t> offsets = {a.de()->de_offset, b.de()->de_offset};
+	EXPECT_EQ(offsets, (std::set<dm_off_t>{0, 50}));
+	respond(a.token(), DM_RESP_CONTINUE);
+	respond(b.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(first.result(), 0);
+	EXPECT_EQ(second.result(), 0);
+}
+
+/* When no event is sent */
+
+TEST_F(Access, WithoutTheDispositionRegionsSendNothing)
+{
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ | DM_REGION_WRITE |
+						    DM_REGION_TRUNCATE)}));
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	EXPECT_EQ(reader.result(), 0);
+	Accessor writer(writing(path("file"), 0, "new"));
+	EXPECT_EQ(writer.result(), 0);
+	EXPECT_EQ(truncate(path("file").c_str(), 10), 0) << strerror(errno);
+	EXPECT_TRUE(queue_empty());
+	EXPECT_EQ(outstanding_tokens(), 0u);
+}
+
+TEST_F(Access, ReadOutsideEveryRegionSendsNothing)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor reader(reading(path("file"), 4096, data(4096, 100)));
+	EXPECT_EQ(reader.result(), 0);
+	EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Access, WriteRegionLetsReadsThroughAndStopsWrites)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	EXPECT_EQ(reader.result(), 0);
+	EXPECT_TRUE(queue_empty()) << "READ without a READ region";
+
+	Accessor writer(writing(path("file"), 0, "new"));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 0, 3));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(writer.result(), 0);
+}
+
+/* The event lists */
+
+TEST_F(Access, FilesystemEventListCoversEveryFile)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_READ}));
+	Accessor reader(reading(path("other"), 4096, data(4096, 100)));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, other_, 4096, 100));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0);
+}
+
+TEST_F(Access, FileEventListCoversThatWholeFileOnly)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(enable(file_, {DM_EVENT_READ}));
+	Accessor unlisted(reading(path("other"), 0, data(0, 100)));
+	EXPECT_EQ(unlisted.result(), 0);
+	EXPECT_TRUE(queue_empty()) << "READ for a file without it in its list";
+
+	Accessor reader(reading(path("file"), 4096, data(4096, 100)));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 4096, 100));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0);
+}
+
+/* Writes */
+
+TEST_F(Access, WriteOfAWriteRegionSendsWriteThenWrites)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_WRITE)}));
+	Accessor writer(writing(path("file"), 20, "WXYZ"));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 20, 4));
+	EXPECT_FALSE(writer.ends_within(kBlockedMs)) << "wrote before the answer";
+	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize)) << "written before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(writer.result(), 0);
+	EXPECT_EQ(slurp(lower("file")), data(0, 20) + "WXYZ" + data(24, kFileSize - 24));
+}
+
+TEST_F(Access, AbortedWriteFailsWithTheErrnoGivenAndWritesNothing)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_WRITE)}));
+	Accessor writer(writing(path("file"), 20, "WXYZ"));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_WRITE);
+	respond(m.token(), DM_RESP_ABORT, EACCES);
+	EXPECT_EQ(writer.result(), EACCES);
+	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize));
+}
+
+TEST_F(Access, AppendingWriteReportsTheEndOfTheFile)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
+	std::string p = path("file");
+	Accessor writer([p] {
+		int fd = open(p.c_str(), O_WRONLY | O_APPEND);
+		if (fd < 0)
+			return errno;
+		ssize_t n = write(fd, "abc", 3);
+		return n < 0 ? errno : n == 3 ? 0 : kWrongData;
+	});
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, kFileSize, 3));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(writer.result(), 0);
+	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize) + "abc");
+}
+
+TEST_F(Access, FallocateSendsWrite)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
+	std::string p = path("file");
+	Accessor allocator([p] {
+		int fd = open(p.c_str(), O_WRONLY);
+		if (fd < 0)
+			return errno;
+		return fallocate(fd, 0, 4096, 16384) ? errno : 0;
+	});
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 4096, 16384));
+	EXPECT_FALSE(allocator.ends_within(kBlockedMs)) << "allocated before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(allocator.result(), 0);
+	EXPECT_EQ(fs::file_size(lower("file")), 4096u + 16384u);
+}
+
+/* Truncations */
+
+TEST_F(Access, TruncateSendsTruncateWithTheNewSize)
+{
+	ASSERT_DM_OK(take({DM_EVENT_TRUNCATE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_TRUNCATE)}));
+	std::string p = path("file");
+	Accessor truncater([p] { return truncate(p.c_str(), 100) ? errno : 0; });
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_TRUNCATE, file_, 100, 0));
+	EXPECT_FALSE(truncater.ends_within(kBlockedMs)) << "truncated before the answer";
+	EXPECT_EQ(fs::file_size(lower("file")), kFileSize);
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(truncater.result(), 0);
+	EXPECT_EQ(fs::file_size(lower("file")), 100u);
+}
+
+TEST_F(Access, AbortedTruncationFailsWithTheErrnoGivenAndKeepsTheSize)
+{
+	ASSERT_DM_OK(take({DM_EVENT_TRUNCATE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_TRUNCATE)}));
+	std::string p = path("file");
+	Accessor truncater([p] { return truncate(p.c_str(), 100) ? errno : 0; });
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_TRUNCATE);
+	respond(m.token(), DM_RESP_ABORT, EPERM);
+	EXPECT_EQ(truncater.result(), EPERM);
+	EXPECT_EQ(fs::file_size(lower("file")), kFileSize);
+}
+
+TEST_F(Access, FtruncateSendsTruncate)
+{
+	ASSERT_DM_OK(take({DM_EVENT_TRUNCATE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_TRUNCATE)}));
+	std::string p = path("file");
+	Accessor truncater([p] {
+		int fd = open(p.c_str(), O_WRONLY);
+		if (fd < 0)
+			return errno;
+		return ftruncate(fd, 50) ? errno : 0;
+	});
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_TRUNCATE, file_, 50, 0));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(truncater.result(), 0);
+	EXPECT_EQ(fs::file_size(lower("file")), 50u);
+}
+
+TEST_F(Access, OpenWithOTruncSendsTruncateToZero)
+{
+	ASSERT_DM_OK(take({DM_EVENT_TRUNCATE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_TRUNCATE)}));
+	std::string p = path("file");
+	Accessor opener([p] { return open(p.c_str(), O_WRONLY | O_TRUNC) < 0 ? errno : 0; });
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_TRUNCATE, file_, 0, 0));
+	EXPECT_FALSE(opener.ends_within(kBlockedMs)) << "opened before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(opener.result(), 0);
+	EXPECT_EQ(fs::file_size(lower("file")), 0u);
+}
+
+/* Mappings */
+
+TEST_F(Access, SharedReadMappingSendsReadOfTheMappingBeforeMmapReturns)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
+	std::string p = path("file"), want = data(0, 100);
+	Accessor mapper([p, want] {
+		int fd = open(p.c_str(), O_RDONLY);
+		if (fd < 0)
+			return errno;
+		void *m = mmap(nullptr, want.size(), PROT_READ, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			return errno;
+		bool same = std::string(static_cast<char *>(m), want.size()) == want;
+		return same ? 0 : kWrongData;
+	});
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, page_size()));
+	EXPECT_FALSE(mapper.ends_within(kBlockedMs)) << "mapped before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(mapper.result(), 0);
+}
+
+TEST_F(Access, SharedWritableMappingSendsWrite)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
+	std::string p = path("file");
+	Accessor mapper([p] {
+		int fd = open(p.c_str(), O_RDWR);
+		if (fd < 0)
+			return errno;
+		void *m = mmap(nullptr, 100, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			return errno;
+		static_cast<char *>(m)[0] = 'M';
+		return msync(m, 100, MS_SYNC) ? errno : 0;
+	});
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 0, page_size()));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(mapper.result(), 0);
+	EXPECT_EQ(slurp(lower("file")), "M" + data(1, kFileSize - 1));
+	EXPECT_TRUE(queue_empty()) << "no READ for a writable mapping";
+}
+
+/* Reads by the kernel on the reader's behalf */
+
+TEST_F(Access, SendfileToAPipeSendsRead)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
+	std::string p = path("file"), want = data(0, 100);
+	Accessor sender([p, want] {
+		int fd = open(p.c_str(), O_RDONLY), pipefd[2];
+		if (fd < 0 || pipe(pipefd) != 0)
+			return errno;
+		off_t off = 0;
+		ssize_t n = sendfile(pipefd[1], fd, &off, want.size());
+		if (n < 0)
+			return errno;
+		return pipe_holds(pipefd[0], n, want);
+	});
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, 100));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(sender.result(), 0);
+}
+
+TEST_F(Access, SpliceToAPipeSendsRead)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
+	std::string p = path("file"), want = data(300, 100);
+	Accessor splicer([p, want] {
+		int fd = open(p.c_str(), O_RDONLY), pipefd[2];
+		if (fd < 0 || pipe(pipefd) != 0)
+			return errno;
+		loff_t off = 300;
+		ssize_t n = splice(fd, &off, pipefd[1], nullptr, want.size(), 0);
+		if (n < 0)
+			return errno;
+		return pipe_holds(pipefd[0], n, want);
+	});
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 300, 100));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(splicer.result(), 0);
+}
+
+TEST_F(Access, CopyFileRangeSendsReadForTheSource)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
+	std::string src = path("file"), dst = path("copy");
+	Accessor copier([src, dst] {
+		int in = open(src.c_str(), O_RDONLY), out = open(dst.c_str(), O_WRONLY);
+		if (in < 0 || out < 0)
+			return errno;
+		loff_t off_in = 200, off_out = 0;
+		ssize_t n = copy_file_range(in, &off_in, out, &off_out, 100, 0);
+		if (n < 0)
+			return errno;
+		return n == 100 ? 0 : kWrongData;
+	});
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 200, 100));
+	EXPECT_FALSE(copier.ends_within(kBlockedMs)) << "copied before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(copier.result(), 0);
+	EXPECT_EQ(slurp(lower("copy")), data(200, 100));
+}
+
+/* The DM application at work while the accessor waits */
+
+TEST_F(Access, RecallByHandleWhileTheReaderWaits)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(offline_, {region(0, 0, DM_REGION_READ)}));
+	const std::string real = data(0, kOfflineSize);
+	Accessor reader(reading(path("offline"), 0, real));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(
+		expect_data_event(m, DM_EVENT_READ, offline_, 0, kOfflineSize));
+	dm_token_t t = m.token();
+
+	std::string held(kOfflineSize, 'x');
+	EXPECT_EQ(dm_read_invis(sid_, offline_.hanp, offline_.hlen, t, 0, held.size(),
+				held.data()),
+		  static_cast<dm_ssize_t>(kOfflineSize))
+		<< strerror(errno);
+	EXPECT_EQ(held, std::string(kOfflineSize, '\0')) << "the hole reads as zeros";
+	std::string bytes = real;
+	EXPECT_EQ(dm_write_invis(sid_, offline_.hanp, offline_.hlen, t, 0, 0, bytes.size(),
+				 bytes.data()),
+		  static_cast<dm_ssize_t>(kOfflineSize))
+		<< strerror(errno);
+	EXPECT_DM_OK(manage(offline_, {}, t));
+	EXPECT_FALSE(reader.ends_within(0)) << "read before the answer";
+	respond(t, DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0) << "the reader sees the recalled data";
+
+	Accessor again(reading(path("offline"), 0, real));
+	EXPECT_EQ(again.result(), 0);
+	EXPECT_TRUE(queue_empty()) << "READ after the regions were cleared";
+}
+
+/* event_timeout */
+
+TEST_F(Access, UnansweredReadFailsETIMEDOUTWithEventTimeout)
+{
+	ModuleParam timeout("event_timeout", "1");
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	auto start = std::chrono::steady_clock::now();
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	EXPECT_EQ(reader.result(), ETIMEDOUT);
+	EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900))
+		<< "gave up before event_timeout";
+	/* The token stays outstanding; TearDown answers it. */
+}
+
+} // namespace
