@@ -378,6 +378,23 @@ TEST_F(Access, KillingAWaitingReaderEndsItAndTheTokenCanStillBeAnswered)
 	respond(m.token(), DM_RESP_CONTINUE);
 }
 
+TEST_F(Access, KillingOneOfTwoMergedReadersLeavesTheOtherWaitingForTheAnswer)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor first(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	Accessor second(reading(path("file"), 0, data(0, 100)));
+	EXPECT_FALSE(second.ends_within(300));
+	EXPECT_TRUE(queue_empty()) << "the second reader joined the first's event";
+	first.kill_now();
+	EXPECT_EQ(first.result(), 128 + SIGKILL);
+	EXPECT_FALSE(second.ends_within(300)) << "still waiting for the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(second.result(), 0);
+}
+
 TEST_F(Access, IdenticalReadsShareOneEventAndOneAnswer)
 {
 	constexpr int kReaders = 10;
