@@ -45,14 +45,18 @@ static u64 dm_config_value(unsigned int flag)
 		return 1;
 	case DMAPI_CONFIG_OBJ_REF:
 		return 1;
+	case DMAPI_CONFIG_PERS_ATTRIBUTES:
+		return 1;
+	case DMAPI_CONFIG_MAX_ATTRIBUTE_SIZE:
+		return READ_ONCE(dm_max_attr_size);
 	case DMAPI_CONFIG_WILL_RETRY:
 		/* CONTINUE to NOSPACE tries the write again. */
 		return 1;
 	default:
 		/*
 		 * Not provided yet: bulk attributes, by-handle creation,
-		 * dtime overloading, persistent attributes and
-		 * inheritance.
+		 * dtime overloading, inheritance, the total attribute
+		 * space (the lower filesystem's xattr space bounds it).
 		 */
 		return 0;
 	}

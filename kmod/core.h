@@ -37,6 +37,7 @@ extern unsigned int dm_max_queued_msgs;
 extern unsigned int dm_max_msg_data;
 extern unsigned int dm_event_timeout;
 extern unsigned int dm_max_regions;
+extern unsigned int dm_max_attr_size;
 
 /**
  * struct dm_session - a DMAPI session
@@ -284,6 +285,9 @@ ssize_t dm_xattr_load(const struct path *path, const char *name, void *value,
 		      size_t size);
 int dm_xattr_store(const struct path *path, const char *name,
 		   const void *value, size_t len);
+int dm_xattr_set(const struct path *path, const char *name, const void *value,
+		 size_t len);
+int dm_xattr_remove(const struct path *path, const char *name);
 long dm_ioc_set_disp(void __user *uarg);
 long dm_ioc_getall_disp(void __user *uarg);
 long dm_ioc_set_eventlist(void __user *uarg);
@@ -303,6 +307,12 @@ long dm_ioc_probe_hole(void __user *uarg);
 long dm_ioc_get_allocinfo(void __user *uarg);
 long dm_ioc_sync_by_handle(void __user *uarg);
 long dm_ioc_get_dioinfo(void __user *uarg);
+
+/* attr.c */
+long dm_ioc_set_dmattr(void __user *uarg);
+long dm_ioc_get_dmattr(void __user *uarg);
+long dm_ioc_remove_dmattr(void __user *uarg);
+long dm_ioc_getall_dmattr(void __user *uarg);
 
 /* access.c */
 int dm_data_event(struct dm_fs *fs, const struct path *lower, int type,

@@ -389,31 +389,65 @@ int dm_obj_events(const struct path *path, u64 *events)
 }
 
 /**
- * dm_xattr_store - write or remove a lower xattr of DMAPI's own
+ * dm_xattr_set - write a lower xattr of DMAPI's own
  * @path: the lower object
  * @name: the xattr
  * @value: its value
- * @len: its length; 0 removes it
+ * @len: its length, 0 included
  *
  * No permission check beyond the caller's CAP_SYS_ADMIN, checked at the
  * ioctl.
  *
  * Return: 0 or a negative errno.
  */
-int dm_xattr_store(const struct path *path, const char *name,
-			  const void *value, size_t len)
+int dm_xattr_set(const struct path *path, const char *name, const void *value,
+		 size_t len)
 {
-	dm_idmap_t *idmap = dm_mnt_idmap(path->mnt);
-	int err;
+	int err = mnt_want_write(path->mnt);
 
-	err = mnt_want_write(path->mnt);
 	if (err)
 		return err;
-	if (len)
-		err = vfs_setxattr(idmap, path->dentry, name, value, len, 0);
-	else
-		err = vfs_removexattr(idmap, path->dentry, name);
+	err = vfs_setxattr(dm_mnt_idmap(path->mnt), path->dentry, name, value,
+			   len, 0);
 	mnt_drop_write(path->mnt);
+	return err;
+}
+
+/**
+ * dm_xattr_remove - remove a lower xattr of DMAPI's own
+ * @path: the lower object
+ * @name: the xattr
+ *
+ * Return: 0, -ENODATA when there is none, or another negative errno.
+ */
+int dm_xattr_remove(const struct path *path, const char *name)
+{
+	int err = mnt_want_write(path->mnt);
+
+	if (err)
+		return err;
+	err = vfs_removexattr(dm_mnt_idmap(path->mnt), path->dentry, name);
+	mnt_drop_write(path->mnt);
+	return err;
+}
+
+/**
+ * dm_xattr_store - write a lower xattr of DMAPI's own, or remove it
+ * @path: the lower object
+ * @name: the xattr
+ * @value: its value
+ * @len: its length; 0 removes it (absent is no error)
+ *
+ * Return: 0 or a negative errno.
+ */
+int dm_xattr_store(const struct path *path, const char *name,
+		   const void *value, size_t len)
+{
+	int err;
+
+	if (len)
+		return dm_xattr_set(path, name, value, len);
+	err = dm_xattr_remove(path, name);
 	return err == -ENODATA ? 0 : err;
 }
 

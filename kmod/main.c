@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/xattr.h>
 #include <linux/uaccess.h>
 
 #include "core.h"
@@ -64,6 +65,10 @@ DM_BOUNDED_PARAM(max_msg_data, dm_max_msg_data, 0, DMAPI_MAX_MSG_DATA_LIMIT,
 unsigned int dm_max_regions = 64;
 DM_BOUNDED_PARAM(max_regions, dm_max_regions, 1, DMAPI_MAX_REGIONS_LIMIT,
 		 "Managed regions a file may have (DM_CONFIG_MAX_MANAGED_REGIONS), 1..128 (default 64)");
+
+unsigned int dm_max_attr_size = 4000;
+DM_BOUNDED_PARAM(max_attr_size, dm_max_attr_size, 1, XATTR_SIZE_MAX,
+		 "Largest DM attribute value in bytes (DM_CONFIG_MAX_ATTRIBUTE_SIZE), 1..65536 (default 4000)");
 
 unsigned int dm_event_timeout;
 DM_BOUNDED_PARAM(event_timeout, dm_event_timeout, 0, 86400 * 365,
@@ -169,6 +174,14 @@ static long dm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dm_ioc_obj_ref_rele(uarg);
 	case DMAPI_IOC_OBJ_REF_QUERY:
 		return dm_ioc_obj_ref_query(uarg);
+	case DMAPI_IOC_SET_DMATTR:
+		return dm_ioc_set_dmattr(uarg);
+	case DMAPI_IOC_GET_DMATTR:
+		return dm_ioc_get_dmattr(uarg);
+	case DMAPI_IOC_REMOVE_DMATTR:
+		return dm_ioc_remove_dmattr(uarg);
+	case DMAPI_IOC_GETALL_DMATTR:
+		return dm_ioc_getall_dmattr(uarg);
 	}
 	return -ENOTTY;
 }

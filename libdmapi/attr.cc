@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// File attributes, DM attributes, bulk iteration and attribute inheritance.
+// File attributes, bulk iteration and attribute inheritance.
 #include "internal.h"
 
 using namespace dmapi;
@@ -36,28 +36,6 @@ int dm_get_bulkattr(dm_sessid_t, void *, size_t, dm_token_t, unsigned int, dm_at
 
 int dm_get_bulkall(dm_sessid_t, void *, size_t, dm_token_t, unsigned int, dm_attrname_t *,
 		   dm_attrloc_t *, size_t, void *, size_t *)
-{
-	return not_yet_implemented();
-}
-
-int dm_get_dmattr(dm_sessid_t, void *, size_t, dm_token_t, dm_attrname_t *, size_t, void *,
-		  size_t *)
-{
-	return not_yet_implemented();
-}
-
-int dm_set_dmattr(dm_sessid_t, void *, size_t, dm_token_t, dm_attrname_t *, int, size_t,
-		  void *)
-{
-	return not_yet_implemented();
-}
-
-int dm_remove_dmattr(dm_sessid_t, void *, size_t, dm_token_t, int, dm_attrname_t *)
-{
-	return not_yet_implemented();
-}
-
-int dm_getall_dmattr(dm_sessid_t, void *, size_t, dm_token_t, size_t, void *, size_t *)
 {
 	return not_yet_implemented();
 }

@@ -41,6 +41,10 @@
  *    DMAPI_IOC_OBJ_REF_RELE, DMAPI_IOC_OBJ_REF_QUERY.
  *  - READ, WRITE, TRUNCATE and NOSPACE events (struct dmapi_data_msg).
  *
+ * 1.5
+ *  - DM attributes: DMAPI_IOC_SET_DMATTR, DMAPI_IOC_GET_DMATTR,
+ *    DMAPI_IOC_REMOVE_DMATTR, DMAPI_IOC_GETALL_DMATTR.
+ *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
  * of another major number.  The minor number grows when calls are added;
@@ -54,7 +58,7 @@
 #include <linux/ioctl.h>
 
 #define DMAPI_KERNEL_VERSION		1
-#define DMAPI_KERNEL_MINOR_VERSION	4
+#define DMAPI_KERNEL_MINOR_VERSION	5
 
 /* The device node, a misc device. */
 #define DMAPI_DEVICE_NAME		"dmapi"
@@ -206,6 +210,13 @@ struct dmapi_data_msg {
 	struct dmapi_vardata	de_handle;
 	__s64			de_offset;
 	__u64			de_length;
+};
+
+/* One record of dm_getall_dmattr(): dm_attrlist_t, then its value. */
+struct dmapi_attrlist {
+	__s32			al_link;	/* to the next record, 0 last */
+	__u8			al_name[DMAPI_ATTR_NAME_SIZE];
+	struct dmapi_vardata	al_data;
 };
 
 /* One record of dm_getall_disp(): dm_dispinfo_t. */
@@ -563,6 +574,22 @@ struct dmapi_right_arg {
 	__u64	reserved;
 };
 
+/*
+ * DMAPI_IOC_SET_DMATTR (buf: the value), GET_DMATTR (buf: room for it),
+ * REMOVE_DMATTR, GETALL_DMATTR (buf: dmapi_attrlist records).
+ */
+struct dmapi_dmattr_arg {
+	__s32			sid;
+	__s32			token;
+	__u64			hanp;
+	__u64			hlen;
+	__u8			attrname[DMAPI_ATTR_NAME_SIZE];
+	__u32			setdtime;
+	__u32			padding;
+	struct dmapi_buffer	buf;
+	__u64			reserved;
+};
+
 #define DMAPI_IOC_MAGIC		0xDE
 
 #define DMAPI_IOC_VERSION	  _IOWR(DMAPI_IOC_MAGIC, 0, struct dmapi_version_arg)
@@ -606,5 +633,9 @@ struct dmapi_right_arg {
 #define DMAPI_IOC_OBJ_REF_HOLD	  _IOWR(DMAPI_IOC_MAGIC, 38, struct dmapi_right_arg)
 #define DMAPI_IOC_OBJ_REF_RELE	  _IOWR(DMAPI_IOC_MAGIC, 39, struct dmapi_right_arg)
 #define DMAPI_IOC_OBJ_REF_QUERY	  _IOWR(DMAPI_IOC_MAGIC, 40, struct dmapi_right_arg)
+#define DMAPI_IOC_SET_DMATTR	  _IOWR(DMAPI_IOC_MAGIC, 41, struct dmapi_dmattr_arg)
+#define DMAPI_IOC_GET_DMATTR	  _IOWR(DMAPI_IOC_MAGIC, 42, struct dmapi_dmattr_arg)
+#define DMAPI_IOC_REMOVE_DMATTR	  _IOWR(DMAPI_IOC_MAGIC, 43, struct dmapi_dmattr_arg)
+#define DMAPI_IOC_GETALL_DMATTR	  _IOWR(DMAPI_IOC_MAGIC, 44, struct dmapi_dmattr_arg)
 
 #endif /* _XDSM_DMAPI_IOCTL_H */

@@ -59,7 +59,8 @@ const std::vector<std::string> wired = {
 	"dm_write_invis", "dm_sync_by_handle", "dm_punch_hole", "dm_probe_hole",
 	"dm_get_allocinfo", "dm_get_dioinfo", "dm_request_right", "dm_release_right",
 	"dm_query_right", "dm_upgrade_right", "dm_downgrade_right", "dm_obj_ref_hold",
-	"dm_obj_ref_rele", "dm_obj_ref_query",
+	"dm_obj_ref_rele", "dm_obj_ref_query", "dm_get_dmattr", "dm_set_dmattr",
+	"dm_remove_dmattr", "dm_getall_dmattr",
 };
 
 bool is_wired(const char *name)

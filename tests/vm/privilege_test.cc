@@ -105,6 +105,12 @@ int every_call_fails_eperm(dm_sessid_t sid, dm_token_t token)
 	CHECK(dm_obj_ref_hold(sid, token, file.data, 24));
 	CHECK(dm_obj_ref_rele(sid, token, file.data, 24));
 	CHECK(dm_obj_ref_query(sid, token, file.data, 24));
+	CHECK(dm_set_dmattr(sid, file.data, 24, DM_NO_TOKEN, &name, 0, 1, buf));
+	CHECK(dm_get_dmattr(sid, file.data, 24, DM_NO_TOKEN, &name, sizeof(buf), buf,
+			    &rlen));
+	CHECK(dm_remove_dmattr(sid, file.data, 24, DM_NO_TOKEN, 0, &name));
+	CHECK(dm_getall_dmattr(sid, file.data, 24, DM_NO_TOKEN, sizeof(buf), buf,
+			       &rlen));
 #undef CHECK
 	return 0;
 }

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DM attributes: small named values a DM application keeps with an
+ * object (an HSM's "where is the data" record).  Each is the lower
+ * inode's xattr trusted.dmapi.attr.<name in hex>: persistent, invisible
+ * through the mount, and limited by max_attr_size and by the space the
+ * lower filesystem gives an inode's xattrs.
+ */
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xattr.h>
+
+#include "core.h"
+
+#define DM_XATTR_ATTR		"trusted.dmapi.attr."
+#define DM_XATTR_ATTR_LEN	(sizeof(DM_XATTR_ATTR) - 1)
+#define DM_XATTR_ATTR_NAME	(DM_XATTR_ATTR_LEN + 2 * DMAPI_ATTR_NAME_SIZE + 1)
+
+/* The xattr of DM attribute @name; an all-zero name is no name. */
+static int dm_attr_xattr(const u8 *name, char *xattr)
+{
+	if (!memchr_inv(name, 0, DMAPI_ATTR_NAME_SIZE))
+		return -EINVAL;
+	memcpy(xattr, DM_XATTR_ATTR, DM_XATTR_ATTR_LEN);
+	bin2hex(xattr + DM_XATTR_ATTR_LEN, name, DMAPI_ATTR_NAME_SIZE);
+	xattr[DM_XATTR_ATTR_NAME - 1] = '\0';
+	return 0;
+}
+
+/* Check a DM attribute call and find its object's lower path. */
+static int dm_attr_object(const struct dmapi_dmattr_arg *arg, struct path *path)
+{
+	struct dm_handle_call c;
+	int err;
+
+	err = dm_handle_call_begin(&c, arg->sid, arg->token, arg->hanp,
+				   arg->hlen);
+	if (err)
+		return err;
+	err = dm_handle_call_path(&c, path);
+	dm_handle_call_end(&c);
+	return err;
+}
+
+/**
+ * dm_ioc_set_dmattr - DMAPI_IOC_SET_DMATTR
+ * @uarg: struct dmapi_dmattr_arg
+ *
+ * Creates or replaces the attribute.  setdtime is accepted: any change
+ * of an object's xattrs changes its ctime, which stands for the dtime.
+ *
+ * Return: 0, or -E2BIG (a value larger than max_attr_size), -EINVAL (no
+ * such session, an empty name, not an object handle), -ESRCH, -EBADF,
+ * -ENOSPC (the lower filesystem has no room for it), -ENOMEM, -EFAULT.
+ */
+long dm_ioc_set_dmattr(void __user *uarg)
+{
+	char xattr[DM_XATTR_ATTR_NAME];
+	struct dmapi_dmattr_arg arg;
+	struct path path;
+	void *value;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.buf.len > READ_ONCE(dm_max_attr_size))
+		return -E2BIG;
+	err = dm_attr_xattr(arg.attrname, xattr);
+	if (err)
+		return err;
+	value = memdup_user(u64_to_user_ptr(arg.buf.ptr), arg.buf.len);
+	if (IS_ERR(value))
+		return PTR_ERR(value);
+	err = dm_attr_object(&arg, &path);
+	if (!err) {
+		err = dm_xattr_set(&path, xattr, value, arg.buf.len);
+		path_put(&path);
+	}
+	kfree(value);
+	return err;
+}
+
+/**
+ * dm_ioc_get_dmattr - DMAPI_IOC_GET_DMATTR
+ * @uarg: struct dmapi_dmattr_arg
+ *
+ * Return: 0 with the value and its length in buf.rlen, or -ENOENT (no
+ * such attribute), -E2BIG with the length in buf.rlen, -EINVAL, -ESRCH,
+ * -EBADF, -ENOMEM, -EFAULT.
+ */
+long dm_ioc_get_dmattr(void __user *uarg)
+{
+	char xattr[DM_XATTR_ATTR_NAME];
+	struct dmapi_dmattr_arg arg;
+	struct path path;
+	void *value;
+	ssize_t n;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	err = dm_attr_xattr(arg.attrname, xattr);
+	if (err)
+		return err;
+	err = dm_attr_object(&arg, &path);
+	if (err)
+		return err;
+	value = kvmalloc(XATTR_SIZE_MAX, GFP_KERNEL);
+	n = value ? __vfs_getxattr(path.dentry, d_inode(path.dentry), xattr,
+				   value, XATTR_SIZE_MAX) : -ENOMEM;
+	path_put(&path);
+	err = n == -ENODATA ? -ENOENT : n < 0 ? n : 0;
+	if (err)
+		goto out;
+	arg.buf.rlen = n;
+	if (arg.buf.len < n)
+		err = -E2BIG;
+	else if (copy_to_user(u64_to_user_ptr(arg.buf.ptr), value, n))
+		err = -EFAULT;
+	if (err != -EFAULT && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+out:
+	kvfree(value);
+	return err;
+}
+
+/**
+ * dm_ioc_remove_dmattr - DMAPI_IOC_REMOVE_DMATTR
+ * @uarg: struct dmapi_dmattr_arg
+ *
+ * Return: 0, or -ENOENT (no such attribute), -EINVAL, -ESRCH, -EBADF,
+ * -EFAULT.
+ */
+long dm_ioc_remove_dmattr(void __user *uarg)
+{
+	char xattr[DM_XATTR_ATTR_NAME];
+	struct dmapi_dmattr_arg arg;
+	struct path path;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	err = dm_attr_xattr(arg.attrname, xattr);
+	if (err)
+		return err;
+	err = dm_attr_object(&arg, &path);
+	if (err)
+		return err;
+	err = dm_xattr_remove(&path, xattr);
+	path_put(&path);
+	return err == -ENODATA ? -ENOENT : err;
+}
+
+/*
+ * Append the record of DM attribute @xattr (a name of our namespace) of
+ * @path to @buf at *@pos if it fits in @room bytes; *@pos moves on by
+ * its size either way.  @prev is the previous record's offset, or -1.
+ */
+static int dm_attr_record(const struct path *path, const char *xattr,
+			  u8 *buf, u64 room, u64 *pos, s64 *prev, void *value)
+{
+	u8 name[DMAPI_ATTR_NAME_SIZE];
+	struct dmapi_attrlist *al;
+	u32 off;
+	ssize_t n;
+
+	if (hex2bin(name, xattr + DM_XATTR_ATTR_LEN, DMAPI_ATTR_NAME_SIZE))
+		return 0;	/* not a name of ours */
+	n = __vfs_getxattr(path->dentry, d_inode(path->dentry), xattr, value,
+			   XATTR_SIZE_MAX);
+	if (n == -ENODATA)
+		return 0;	/* removed meanwhile */
+	if (n < 0)
+		return n;
+	off = ALIGN(sizeof(*al), DMAPI_MSG_ALIGN);
+	if (*pos + off + ALIGN(n, DMAPI_MSG_ALIGN) <= room) {
+		al = (struct dmapi_attrlist *)(buf + *pos);
+		memset(al, 0, sizeof(*al));
+		memcpy(al->al_name, name, sizeof(name));
+		dm_vardata_put(buf + *pos, 0, &off, &al->al_data, value, n);
+		if (*prev >= 0)
+			((struct dmapi_attrlist *)(buf + *prev))->al_link = *pos - *prev;
+		*prev = *pos;
+	}
+	*pos += ALIGN(sizeof(*al), DMAPI_MSG_ALIGN) + ALIGN(n, DMAPI_MSG_ALIGN);
+	return 0;
+}
+
+/* Records of every DM attribute of @path into @buf of @room bytes. */
+static int dm_attr_records(const struct path *path, u8 *buf, u64 room,
+			   u64 *need)
+{
+	char *names, *name;
+	void *value;
+	s64 prev = -1;
+	ssize_t len;
+	int err = 0;
+
+	names = kvmalloc(XATTR_LIST_MAX, GFP_KERNEL);
+	value = kvmalloc(XATTR_SIZE_MAX, GFP_KERNEL);
+	if (!names || !value) {
+		err = -ENOMEM;
+		goto out;
+	}
+	len = vfs_listxattr(path->dentry, names, XATTR_LIST_MAX);
+	if (len < 0) {
+		err = len;
+		goto out;
+	}
+	*need = 0;
+	for (name = names; name < names + len; name += strlen(name) + 1) {
+		if (strlen(name) != DM_XATTR_ATTR_NAME - 1 ||
+		    strncmp(name, DM_XATTR_ATTR, DM_XATTR_ATTR_LEN))
+			continue;
+		err = dm_attr_record(path, name, buf, room, need, &prev, value);
+		if (err)
+			break;
+	}
+out:
+	kvfree(value);
+	kvfree(names);
+	return err;
+}
+
+/**
+ * dm_ioc_getall_dmattr - DMAPI_IOC_GETALL_DMATTR
+ * @uarg: struct dmapi_dmattr_arg
+ *
+ * Return: 0 with a dmapi_attrlist record per DM attribute, each followed
+ * by its value, or -E2BIG with the size needed in buf.rlen, -EINVAL,
+ * -ESRCH, -EBADF, -ENOMEM, -EFAULT.
+ */
+long dm_ioc_getall_dmattr(void __user *uarg)
+{
+	struct dmapi_dmattr_arg arg;
+	struct path path;
+	u64 need = 0, room;
+	u8 *buf;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	err = dm_attr_object(&arg, &path);
+	if (err)
+		return err;
+	room = min_t(u64, arg.buf.len, DMAPI_MAX_BATCH);
+	buf = kvzalloc(room ? room : 1, GFP_KERNEL);
+	err = buf ? dm_attr_records(&path, buf, room, &need) : -ENOMEM;
+	path_put(&path);
+	if (err)
+		goto out;
+	arg.buf.rlen = need;
+	if (need > room)
+		err = -E2BIG;
+	else if (need && copy_to_user(u64_to_user_ptr(arg.buf.ptr), buf, need))
+		err = -EFAULT;
+	if (err != -EFAULT && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+out:
+	kvfree(buf);
+	return err;
+}
