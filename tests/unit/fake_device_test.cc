@@ -1003,6 +1003,262 @@ TEST_F(FakeDevice, ObjRefQueryFailsWithMinusOne)
 	EXPECT_EQ(errno, ESRCH);
 }
 
+// The fields every DM attribute call sends.
+void expect_dmattr_arg(const dmapi_dmattr_arg &arg, const void *handle, std::size_t hlen)
+{
+	EXPECT_EQ(arg.sid, 4);
+	EXPECT_EQ(arg.token, 11);
+	EXPECT_EQ(arg.hanp, address(handle));
+	EXPECT_EQ(arg.hlen, hlen);
+	EXPECT_EQ(arg.padding, 0u);
+	EXPECT_EQ(arg.reserved, 0u);
+}
+
+// A binary name: every byte is sent, zeros and what follows them too.
+const unsigned char kAttrName[DM_ATTR_NAME_SIZE] = {0xff, 0, 1, 2, 0, 0, 0, 9};
+
+std::vector<unsigned char> attrname_of(const dmapi_dmattr_arg &arg)
+{
+	return {arg.attrname, arg.attrname + sizeof(arg.attrname)};
+}
+
+TEST_F(FakeDevice, SetDmattrPassesTheNameTheValueAndSetdtime)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_attrname_t name;
+	std::memcpy(name.an_chars, kAttrName, sizeof(name.an_chars));
+	char value[] = "tape:0042";
+	std::vector<unsigned char> sent;
+	std::uint32_t setdtime = 99;
+	on<DMAPI_IOC_SET_DMATTR, dmapi_dmattr_arg>([&](auto &arg) {
+		expect_dmattr_arg(arg, handle, sizeof(handle));
+		EXPECT_EQ(arg.buf.ptr, address(value));
+		EXPECT_EQ(arg.buf.len, 9u);
+		EXPECT_EQ(arg.buf.rlen, 0u);
+		sent = attrname_of(arg);
+		setdtime = arg.setdtime;
+		return 0;
+	});
+	// Any true value sets the dtime.
+	ASSERT_EQ(dm_set_dmattr(4, handle, sizeof(handle), 11, &name, 5, 9, value), 0);
+	EXPECT_EQ(sent, std::vector<unsigned char>(kAttrName, kAttrName + DM_ATTR_NAME_SIZE));
+	EXPECT_EQ(setdtime, 1u);
+	ASSERT_EQ(dm_set_dmattr(4, handle, sizeof(handle), 11, &name, 0, 9, value), 0);
+	EXPECT_EQ(setdtime, 0u);
+	EXPECT_EQ(fake.requests, std::vector<unsigned long>(2, DMAPI_IOC_SET_DMATTR));
+}
+
+TEST_F(FakeDevice, SetDmattrPassesAnEmptyValueAndItsErrors)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_attrname_t name;
+	std::memcpy(name.an_chars, "hsmstate", DM_ATTR_NAME_SIZE);
+	on<DMAPI_IOC_SET_DMATTR, dmapi_dmattr_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.buf.ptr, 0u);
+		EXPECT_EQ(arg.buf.len, 0u);
+		return 0;
+	});
+	EXPECT_EQ(dm_set_dmattr(4, handle, sizeof(handle), DM_NO_TOKEN, &name, 0, 0, nullptr), 0);
+	for (int error : {E2BIG, ENOSPC, EINVAL, ESRCH, EBADF}) {
+		on<DMAPI_IOC_SET_DMATTR, dmapi_dmattr_arg>([=](auto &) { return error; });
+		char value[4] = {};
+		errno = 0;
+		EXPECT_EQ(dm_set_dmattr(4, handle, sizeof(handle), DM_NO_TOKEN, &name, 0,
+					sizeof(value), value), -1);
+		EXPECT_EQ(errno, error);
+	}
+}
+
+TEST_F(FakeDevice, GetDmattrReturnsTheLength)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_attrname_t name;
+	std::memcpy(name.an_chars, kAttrName, sizeof(name.an_chars));
+	char buf[64];
+	on<DMAPI_IOC_GET_DMATTR, dmapi_dmattr_arg>([&](auto &arg) {
+		expect_dmattr_arg(arg, handle, sizeof(handle));
+		EXPECT_EQ(attrname_of(arg),
+			  std::vector<unsigned char>(kAttrName, kAttrName + DM_ATTR_NAME_SIZE));
+		EXPECT_EQ(arg.setdtime, 0u);
+		EXPECT_EQ(arg.buf.ptr, address(buf));
+		EXPECT_EQ(arg.buf.len, sizeof(buf));
+		std::memcpy(buf, "online", 6);
+		arg.buf.rlen = 6;
+		return 0;
+	});
+	size_t rlen = 0;
+	ASSERT_EQ(dm_get_dmattr(4, handle, sizeof(handle), 11, &name, sizeof(buf), buf, &rlen), 0);
+	EXPECT_EQ(rlen, 6u);
+	EXPECT_EQ(std::string(buf, rlen), "online");
+}
+
+TEST_F(FakeDevice, GetDmattrReportsTheLengthOnE2BIG)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_attrname_t name;
+	std::memcpy(name.an_chars, "hsmstate", DM_ATTR_NAME_SIZE);
+	char buf[4];
+	on<DMAPI_IOC_GET_DMATTR, dmapi_dmattr_arg>([&](auto &arg) {
+		EXPECT_EQ(arg.buf.len, sizeof(buf));
+		arg.buf.rlen = 300;
+		return E2BIG;
+	});
+	size_t rlen = 0;
+	errno = 0;
+	EXPECT_EQ(dm_get_dmattr(4, handle, sizeof(handle), DM_NO_TOKEN, &name, sizeof(buf), buf,
+				&rlen), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(rlen, 300u);
+}
+
+TEST_F(FakeDevice, GetDmattrLeavesTheLengthOnOtherErrors)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_attrname_t name;
+	std::memcpy(name.an_chars, "hsmstate", DM_ATTR_NAME_SIZE);
+	char buf[4];
+	for (int error : {ENOENT, EINVAL, ESRCH, EBADF}) {
+		on<DMAPI_IOC_GET_DMATTR, dmapi_dmattr_arg>([=](auto &arg) {
+			arg.buf.rlen = 300;
+			return error;
+		});
+		size_t rlen = 99;
+		errno = 0;
+		EXPECT_EQ(dm_get_dmattr(4, handle, sizeof(handle), DM_NO_TOKEN, &name, sizeof(buf),
+					buf, &rlen), -1);
+		EXPECT_EQ(errno, error);
+		EXPECT_EQ(rlen, 99u);
+	}
+}
+
+TEST_F(FakeDevice, RemoveDmattrPassesTheNameAndSetdtime)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_attrname_t name;
+	std::memcpy(name.an_chars, kAttrName, sizeof(name.an_chars));
+	std::uint32_t setdtime = 99;
+	on<DMAPI_IOC_REMOVE_DMATTR, dmapi_dmattr_arg>([&](auto &arg) {
+		expect_dmattr_arg(arg, handle, sizeof(handle));
+		EXPECT_EQ(attrname_of(arg),
+			  std::vector<unsigned char>(kAttrName, kAttrName + DM_ATTR_NAME_SIZE));
+		EXPECT_EQ(arg.buf.ptr, 0u);
+		EXPECT_EQ(arg.buf.len, 0u);
+		setdtime = arg.setdtime;
+		return 0;
+	});
+	ASSERT_EQ(dm_remove_dmattr(4, handle, sizeof(handle), 11, DM_TRUE, &name), 0);
+	EXPECT_EQ(setdtime, 1u);
+	ASSERT_EQ(dm_remove_dmattr(4, handle, sizeof(handle), 11, DM_FALSE, &name), 0);
+	EXPECT_EQ(setdtime, 0u);
+	on<DMAPI_IOC_REMOVE_DMATTR, dmapi_dmattr_arg>([](auto &) { return ENOENT; });
+	errno = 0;
+	EXPECT_EQ(dm_remove_dmattr(4, handle, sizeof(handle), 11, DM_FALSE, &name), -1);
+	EXPECT_EQ(errno, ENOENT);
+	EXPECT_EQ(fake.requests, std::vector<unsigned long>(3, DMAPI_IOC_REMOVE_DMATTR));
+}
+
+TEST_F(FakeDevice, DmattrCallsWithoutANameAreEFAULT)
+{
+	on<DMAPI_IOC_SET_DMATTR, dmapi_dmattr_arg>([](auto &) { return 0; });
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	char buf[8] = {};
+	size_t rlen = 99;
+	errno = 0;
+	EXPECT_EQ(dm_set_dmattr(4, handle, sizeof(handle), DM_NO_TOKEN, nullptr, 0, sizeof(buf),
+				buf), -1);
+	EXPECT_EQ(errno, EFAULT);
+	errno = 0;
+	EXPECT_EQ(dm_get_dmattr(4, handle, sizeof(handle), DM_NO_TOKEN, nullptr, sizeof(buf), buf,
+				&rlen), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(rlen, 99u);
+	errno = 0;
+	EXPECT_EQ(dm_remove_dmattr(4, handle, sizeof(handle), DM_NO_TOKEN, 0, nullptr), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_TRUE(fake.requests.empty());
+}
+
+TEST_F(FakeDevice, DmattrCallsWithoutALengthPointerAreEFAULT)
+{
+	on<DMAPI_IOC_GET_DMATTR, dmapi_dmattr_arg>([](auto &) { return 0; });
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	dm_attrname_t name;
+	std::memcpy(name.an_chars, "hsmstate", DM_ATTR_NAME_SIZE);
+	char buf[8] = {};
+	errno = 0;
+	EXPECT_EQ(dm_get_dmattr(4, handle, sizeof(handle), DM_NO_TOKEN, &name, sizeof(buf), buf,
+				nullptr), -1);
+	EXPECT_EQ(errno, EFAULT);
+	errno = 0;
+	EXPECT_EQ(dm_getall_dmattr(4, handle, sizeof(handle), DM_NO_TOKEN, sizeof(buf), buf,
+				   nullptr), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_TRUE(fake.requests.empty());
+}
+
+TEST_F(FakeDevice, GetallDmattrPassesTheBufferAndReturnsTheLength)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	alignas(8) char buf[128];
+	on<DMAPI_IOC_GETALL_DMATTR, dmapi_dmattr_arg>([&](auto &arg) {
+		expect_dmattr_arg(arg, handle, sizeof(handle));
+		// No name: getall sends zeros.
+		EXPECT_EQ(attrname_of(arg), std::vector<unsigned char>(DM_ATTR_NAME_SIZE, 0));
+		EXPECT_EQ(arg.setdtime, 0u);
+		EXPECT_EQ(arg.buf.ptr, address(buf));
+		EXPECT_EQ(arg.buf.len, sizeof(buf));
+		// One record, its value after it.
+		dmapi_attrlist rec{};
+		std::memcpy(rec.al_name, kAttrName, sizeof(rec.al_name));
+		rec.al_data.vd_offset = 24;
+		rec.al_data.vd_length = 6;
+		std::memcpy(buf, &rec, sizeof(rec));
+		std::memcpy(buf + 24, "online", 6);
+		arg.buf.rlen = 32;
+		return 0;
+	});
+	size_t rlen = 0;
+	ASSERT_EQ(dm_getall_dmattr(4, handle, sizeof(handle), 11, sizeof(buf), buf, &rlen), 0);
+	EXPECT_EQ(rlen, 32u);
+	auto *rec = reinterpret_cast<dm_attrlist_t *>(buf);
+	EXPECT_EQ(std::memcmp(rec->al_name.an_chars, kAttrName, DM_ATTR_NAME_SIZE), 0);
+	EXPECT_EQ(std::string(DM_GET_VALUE(rec, al_data, char *), DM_GET_LEN(rec, al_data)),
+		  "online");
+	EXPECT_EQ(DM_STEP_TO_NEXT(rec, dm_attrlist_t *), nullptr);
+}
+
+TEST_F(FakeDevice, GetallDmattrReportsTheNeededSizeOnE2BIG)
+{
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	on<DMAPI_IOC_GETALL_DMATTR, dmapi_dmattr_arg>([](auto &arg) {
+		EXPECT_EQ(arg.buf.ptr, 0u);
+		EXPECT_EQ(arg.buf.len, 0u);
+		arg.buf.rlen = 72;
+		return E2BIG;
+	});
+	size_t rlen = 0;
+	errno = 0;
+	EXPECT_EQ(dm_getall_dmattr(4, handle, sizeof(handle), DM_NO_TOKEN, 0, nullptr, &rlen), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(rlen, 72u);
+}
+
+TEST_F(FakeDevice, GetallDmattrLeavesTheLengthOnOtherErrors)
+{
+	on<DMAPI_IOC_GETALL_DMATTR, dmapi_dmattr_arg>([](auto &arg) {
+		arg.buf.rlen = 72;
+		return EBADF;
+	});
+	unsigned char handle[DMAPI_HANDLE_LEN] = {};
+	char buf[8];
+	size_t rlen = 99;
+	errno = 0;
+	EXPECT_EQ(dm_getall_dmattr(4, handle, sizeof(handle), DM_NO_TOKEN, sizeof(buf), buf,
+				   &rlen), -1);
+	EXPECT_EQ(errno, EBADF);
+	EXPECT_EQ(rlen, 99u);
+}
+
 TEST_F(FakeDevice, DestroySessionPassesTheId)
 {
 	on<DMAPI_IOC_DESTROY_SESSION, dmapi_session_arg>([](auto &arg) {

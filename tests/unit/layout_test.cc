@@ -284,6 +284,18 @@ ASSERT_OFFSET(dmapi_object_arg, hanp, 8);
 ASSERT_OFFSET(dmapi_object_arg, hlen, 16);
 ASSERT_OFFSET(dmapi_object_arg, dio, 24);
 ASSERT_OFFSET(dmapi_object_arg, reserved, 40);
+ASSERT_LAYOUT(dmapi_attrlist, 20);
+ASSERT_OFFSET(dmapi_attrlist, al_name, 4);
+ASSERT_OFFSET(dmapi_attrlist, al_data, 12);
+ASSERT_LAYOUT(dmapi_dmattr_arg, 72);
+ASSERT_OFFSET(dmapi_dmattr_arg, token, 4);
+ASSERT_OFFSET(dmapi_dmattr_arg, hanp, 8);
+ASSERT_OFFSET(dmapi_dmattr_arg, hlen, 16);
+ASSERT_OFFSET(dmapi_dmattr_arg, attrname, 24);
+ASSERT_OFFSET(dmapi_dmattr_arg, setdtime, 32);
+ASSERT_OFFSET(dmapi_dmattr_arg, padding, 36);
+ASSERT_OFFSET(dmapi_dmattr_arg, buf, 40);
+ASSERT_OFFSET(dmapi_dmattr_arg, reserved, 64);
 
 // Records the kernel writes into the caller's buffer: the protocol's
 // layout is the API's, member by member, on both architectures.
@@ -332,6 +344,13 @@ ASSERT_SAME_OFFSET(dm_extent_t, ex_type, dmapi_extent, ex_type);
 ASSERT_SAME_OFFSET(dm_extent_t, ex_pad1, dmapi_extent, ex_pad);
 ASSERT_SAME_OFFSET(dm_extent_t, ex_offset, dmapi_extent, ex_offset);
 ASSERT_SAME_OFFSET(dm_extent_t, ex_length, dmapi_extent, ex_length);
+
+static_assert(sizeof(dm_attrname_t) == sizeof(dmapi_dmattr_arg::attrname));
+ASSERT_SAME_LAYOUT(dm_attrlist_t, dmapi_attrlist);
+ASSERT_SAME_OFFSET(dm_attrlist_t, _link, dmapi_attrlist, al_link);
+ASSERT_SAME_OFFSET(dm_attrlist_t, al_name, dmapi_attrlist, al_name);
+ASSERT_SAME_OFFSET(dm_attrlist_t, al_data, dmapi_attrlist, al_data);
+static_assert(alignof(dm_attrlist_t) == alignof(dmapi_attrlist));
 
 ASSERT_SAME_LAYOUT(dm_dioinfo_t, dmapi_dioinfo);
 ASSERT_SAME_OFFSET(dm_dioinfo_t, d_mem, dmapi_dioinfo, d_mem);
