@@ -32,16 +32,8 @@ static int dm_attr_xattr(const u8 *name, char *xattr)
 /* Check a DM attribute call and find its object's lower path. */
 static int dm_attr_object(const struct dmapi_dmattr_arg *arg, struct path *path)
 {
-	struct dm_handle_call c;
-	int err;
-
-	err = dm_handle_call_begin(&c, arg->sid, arg->token, arg->hanp,
-				   arg->hlen);
-	if (err)
-		return err;
-	err = dm_handle_call_path(&c, path);
-	dm_handle_call_end(&c);
-	return err;
+	return dm_handle_object(arg->sid, arg->token, arg->hanp, arg->hlen,
+				path);
 }
 
 /**

@@ -281,6 +281,7 @@ int dm_fs_session_for(struct dm_fs *fs, int type, u64 obj_events);
 void dm_disp_release_session(int sid);
 int dm_obj_events(const struct path *path, u64 *events);
 int dm_handle_call_path(struct dm_handle_call *c, struct path *path);
+int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, struct path *path);
 ssize_t dm_xattr_load(const struct path *path, const char *name, void *value,
 		      size_t size);
 int dm_xattr_store(const struct path *path, const char *name,

@@ -26,16 +26,11 @@
 static struct file *dm_open_data(s32 sid, s32 token, u64 hanp, u64 hlen,
 				 int flags)
 {
-	struct dm_handle_call c;
 	struct file *file;
 	struct path path;
 	int err;
 
-	err = dm_handle_call_begin(&c, sid, token, hanp, hlen);
-	if (err)
-		return ERR_PTR(err);
-	err = dm_handle_call_path(&c, &path);
-	dm_handle_call_end(&c);
+	err = dm_handle_object(sid, token, hanp, hlen, &path);
 	if (err)
 		return ERR_PTR(err);
 	if (d_is_reg(path.dentry))

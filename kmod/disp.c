@@ -341,6 +341,30 @@ int dm_handle_call_path(struct dm_handle_call *c, struct path *path)
 }
 
 /**
+ * dm_handle_object - check a call on an object handle and find the object
+ * @sid: the session
+ * @token: DM_NO_TOKEN, or a token outstanding in the session
+ * @hanp: user address of the handle
+ * @hlen: its length
+ * @path: filled in with the object's lower path, referenced
+ *
+ * Return: 0, or the errors of dm_handle_call_begin() and
+ * dm_handle_call_path().
+ */
+int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, struct path *path)
+{
+	struct dm_handle_call c;
+	int err;
+
+	err = dm_handle_call_begin(&c, sid, token, hanp, hlen);
+	if (err)
+		return err;
+	err = dm_handle_call_path(&c, path);
+	dm_handle_call_end(&c);
+	return err;
+}
+
+/**
  * dm_xattr_load - read a lower xattr of DMAPI's own
  * @path: the lower object
  * @name: the xattr

@@ -60,15 +60,9 @@ static int dm_regions_check(struct dmapi_region *r, u32 n)
 /* The lower path of the regular file of a region call. */
 static int dm_region_file(struct dmapi_region_arg *arg, struct path *path)
 {
-	struct dm_handle_call c;
 	int err;
 
-	err = dm_handle_call_begin(&c, arg->sid, arg->token, arg->hanp,
-				   arg->hlen);
-	if (err)
-		return err;
-	err = dm_handle_call_path(&c, path);
-	dm_handle_call_end(&c);
+	err = dm_handle_object(arg->sid, arg->token, arg->hanp, arg->hlen, path);
 	if (err)
 		return err;
 	if (!d_is_reg(path->dentry)) {
