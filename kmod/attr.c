@@ -29,9 +29,20 @@ static int dm_attr_xattr(const u8 *name, char *xattr)
 	return 0;
 }
 
-/* Check a DM attribute call and find its object's lower path. */
-static int dm_attr_object(const struct dmapi_dmattr_arg *arg, struct path *path)
+/*
+ * Copy in a call on DM attribute: its arguments, the xattr of the name,
+ * and the lower path of the object, referenced.
+ */
+static int dm_attr_begin(void __user *uarg, struct dmapi_dmattr_arg *arg,
+			 char *xattr, struct path *path)
 {
+	int err;
+
+	if (copy_from_user(arg, uarg, sizeof(*arg)))
+		return -EFAULT;
+	err = dm_attr_xattr(arg->attrname, xattr);
+	if (err)
+		return err;
 	return dm_handle_object(arg->sid, arg->token, arg->hanp, arg->hlen,
 				path);
 }
@@ -55,22 +66,22 @@ long dm_ioc_set_dmattr(void __user *uarg)
 	void *value;
 	int err;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.buf.len > READ_ONCE(dm_max_attr_size))
-		return -E2BIG;
-	err = dm_attr_xattr(arg.attrname, xattr);
+	err = dm_attr_begin(uarg, &arg, xattr, &path);
 	if (err)
 		return err;
-	value = memdup_user(u64_to_user_ptr(arg.buf.ptr), arg.buf.len);
-	if (IS_ERR(value))
-		return PTR_ERR(value);
-	err = dm_attr_object(&arg, &path);
-	if (!err) {
-		err = dm_xattr_set(&path, xattr, value, arg.buf.len);
-		path_put(&path);
+	if (arg.buf.len > READ_ONCE(dm_max_attr_size)) {
+		err = -E2BIG;
+		goto out;
 	}
+	value = memdup_user(u64_to_user_ptr(arg.buf.ptr), arg.buf.len);
+	if (IS_ERR(value)) {
+		err = PTR_ERR(value);
+		goto out;
+	}
+	err = dm_xattr_set(&path, xattr, value, arg.buf.len);
 	kfree(value);
+out:
+	path_put(&path);
 	return err;
 }
 
@@ -91,12 +102,7 @@ long dm_ioc_get_dmattr(void __user *uarg)
 	ssize_t n;
 	int err;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	err = dm_attr_xattr(arg.attrname, xattr);
-	if (err)
-		return err;
-	err = dm_attr_object(&arg, &path);
+	err = dm_attr_begin(uarg, &arg, xattr, &path);
 	if (err)
 		return err;
 	value = kvmalloc(XATTR_SIZE_MAX, GFP_KERNEL);
@@ -132,12 +138,7 @@ long dm_ioc_remove_dmattr(void __user *uarg)
 	struct path path;
 	int err;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	err = dm_attr_xattr(arg.attrname, xattr);
-	if (err)
-		return err;
-	err = dm_attr_object(&arg, &path);
+	err = dm_attr_begin(uarg, &arg, xattr, &path);
 	if (err)
 		return err;
 	err = dm_xattr_remove(&path, xattr);
@@ -234,7 +235,7 @@ long dm_ioc_getall_dmattr(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	err = dm_attr_object(&arg, &path);
+	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen, &path);
 	if (err)
 		return err;
 	room = min_t(u64, arg.buf.len, DMAPI_MAX_BATCH);
