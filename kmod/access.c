@@ -135,14 +135,8 @@ static struct dm_event *dm_data_event_new(struct dm_fs *fs,
 					  const struct path *lower, int type,
 					  s64 off, u64 len)
 {
-	struct inode *inode = d_inode(lower->dentry);
 	struct dmapi_data_msg *de;
-	struct dmapi_handle h = {
-		.fsid = fs->fsid,
-		.fid.fid_len = DMAPI_FID_LEN,
-		.fid.fid_gen = inode->i_generation,
-		.fid.fid_ino = inode->i_ino,
-	};
+	struct dmapi_handle h;
 	u32 pos = ALIGN(sizeof(*de), DMAPI_MSG_ALIGN);
 	struct dm_event *ev;
 
@@ -150,7 +144,9 @@ static struct dm_event *dm_data_event_new(struct dm_fs *fs,
 			     true);
 	if (IS_ERR(ev))
 		return ev;
+	ev->cancel = dm_fs_wants_cancel(fs);
 	de = (struct dmapi_data_msg *)ev->data;
+	dm_inode_handle(fs, d_inode(lower->dentry), &h);
 	dm_vardata_put(ev->data, 0, &pos, &de->de_handle, &h, DMAPI_HANDLE_LEN);
 	de->de_offset = off;
 	de->de_length = len;

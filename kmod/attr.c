@@ -29,6 +29,29 @@ static int dm_attr_xattr(const u8 *name, char *xattr)
 	return 0;
 }
 
+/**
+ * dm_attr_load - read a DM attribute of an object
+ * @path: the object's lower path
+ * @name: the attribute's name, DMAPI_ATTR_NAME_SIZE bytes
+ * @value: where to put the value
+ * @size: room at @value
+ *
+ * Return: the value's length, 0 when the object has no such attribute,
+ * or a negative errno (-EINVAL for an empty name, -EIO when larger than
+ * @size).
+ */
+ssize_t dm_attr_load(const struct path *path, const u8 *name, void *value,
+		     size_t size)
+{
+	char xattr[DM_XATTR_ATTR_NAME];
+	int err;
+
+	err = dm_attr_xattr(name, xattr);
+	if (err)
+		return err;
+	return dm_xattr_load(path, xattr, value, size);
+}
+
 /*
  * Copy in a call on DM attribute: its arguments, the xattr of the name,
  * and the lower path of the object, referenced.

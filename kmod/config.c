@@ -16,7 +16,21 @@
 				 BIT_ULL(DMAPI_EVENT_WRITE) | \
 				 BIT_ULL(DMAPI_EVENT_TRUNCATE) | \
 				 BIT_ULL(DMAPI_EVENT_NOSPACE) | \
-				 BIT_ULL(DMAPI_EVENT_USER))
+				 BIT_ULL(DMAPI_EVENT_USER) | \
+				 BIT_ULL(DMAPI_EVENT_CREATE) | \
+				 BIT_ULL(DMAPI_EVENT_POSTCREATE) | \
+				 BIT_ULL(DMAPI_EVENT_REMOVE) | \
+				 BIT_ULL(DMAPI_EVENT_POSTREMOVE) | \
+				 BIT_ULL(DMAPI_EVENT_RENAME) | \
+				 BIT_ULL(DMAPI_EVENT_POSTRENAME) | \
+				 BIT_ULL(DMAPI_EVENT_LINK) | \
+				 BIT_ULL(DMAPI_EVENT_POSTLINK) | \
+				 BIT_ULL(DMAPI_EVENT_SYMLINK) | \
+				 BIT_ULL(DMAPI_EVENT_POSTSYMLINK) | \
+				 BIT_ULL(DMAPI_EVENT_ATTRIBUTE) | \
+				 BIT_ULL(DMAPI_EVENT_CLOSE) | \
+				 BIT_ULL(DMAPI_EVENT_DESTROY) | \
+				 BIT_ULL(DMAPI_EVENT_CANCEL))
 
 static u64 dm_config_value(unsigned int flag)
 {
@@ -48,6 +62,9 @@ static u64 dm_config_value(unsigned int flag)
 	case DMAPI_CONFIG_PERS_ATTRIBUTES:
 		return 1;
 	case DMAPI_CONFIG_MAX_ATTRIBUTE_SIZE:
+		return READ_ONCE(dm_max_attr_size);
+	case DMAPI_CONFIG_MAX_ATTR_ON_DESTROY:
+		/* DESTROY carries the whole return-on-destroy attribute. */
 		return READ_ONCE(dm_max_attr_size);
 	case DMAPI_CONFIG_WILL_RETRY:
 		/* CONTINUE to NOSPACE tries the write again. */

@@ -57,6 +57,8 @@ extern unsigned int dm_max_attr_size;
  * @mount_disp: the session holds the MOUNT disposition (global handle)
  * @newq_wait: dm_get_events() waits here for messages
  * @room_wait: senders wait here while @newq is full
+ * @rcu: frees the session, so that a waiter may look at the session of
+ *	its event under rcu_read_lock() (dm_event_cancel())
  *
  * A session belongs to no process: it lives until dm_destroy_session() and
  * can be taken over with dm_create_session(oldsid).
@@ -75,6 +77,7 @@ struct dm_session {
 	bool			mount_disp;
 	wait_queue_head_t	newq_wait;
 	wait_queue_head_t	room_wait;
+	struct rcu_head		rcu;
 };
 
 /* The life of an event. */
@@ -89,7 +92,7 @@ enum dm_event_state {
  * @link: on the owning session's newq or token list
  * @ref: the owning list holds one reference, a waiting sender another
  * @session: the owning session (changed by dm_move_event(), under both
- *	sessions' locks); NULL once answered
+ *	sessions' locks); NULL once answered or delivered asynchronous
  * @token: DM_INVALID_TOKEN for asynchronous messages
  * @sequence: the message's sequence number
  * @type: enum dm_event_type
@@ -99,6 +102,9 @@ enum dm_event_state {
  * @deadline: jiffies after which the waiting sender gives up when
  *	dm_event_timeout is set; moved forward by dm_pending()
  * @wait: the sender waits here for the answer
+ * @waiters: processes waiting in dm_event_wait()
+ * @cancel: when the last waiter gives up unanswered, its session gets a
+ *	CANCEL message (set by the sender before it waits)
  * @datalen: bytes of @data
  * @rights: the access rights and object references the token holds
  *	(right.c), under its lock
@@ -116,6 +122,8 @@ struct dm_event {
 	int			response;
 	unsigned long		deadline;
 	wait_queue_head_t	wait;
+	atomic_t		waiters;
+	bool			cancel;
 	u32			datalen;
 	struct list_head	rights;
 	u8			data[];
@@ -170,6 +178,7 @@ long dm_ioc_get_config_events(void __user *uarg);
  *	start of the string in @buf or an ERR_PTR.
  */
 struct dm_fs;
+struct inode;
 
 struct dm_fs_ops {
 	int (*resolve)(struct dm_fs *fs, u64 ino, u32 gen, struct path *path);
@@ -255,6 +264,8 @@ struct dm_fs *dm_fs_next_locked(struct dm_fs *fs);
 #define dm_fs_for_each_locked(fs) \
 	for (fs = dm_fs_next_locked(NULL); fs; fs = dm_fs_next_locked(fs))
 int dm_handle_resolve(const struct dmapi_handle *h, struct path *path);
+void dm_inode_handle(const struct dm_fs *fs, const struct inode *inode,
+		     struct dmapi_handle *h);
 void dm_fs_root_handle(const struct dm_fs *fs, struct dmapi_handle *h);
 long dm_ioc_fd_to_handle(void __user *uarg);
 long dm_ioc_open_by_handle(void __user *uarg);
@@ -278,6 +289,8 @@ int dm_handle_call_begin(struct dm_handle_call *c, s32 sid, s32 token,
 			 u64 hanp, u64 hlen);
 void dm_handle_call_end(struct dm_handle_call *c);
 int dm_fs_session_for(struct dm_fs *fs, int type, u64 obj_events);
+bool dm_fs_wants_cancel(struct dm_fs *fs);
+int dm_fs_rod_name(struct dm_fs *fs, u8 *name);
 void dm_disp_release_session(int sid);
 int dm_obj_events(const struct path *path, u64 *events);
 int dm_handle_call_path(struct dm_handle_call *c, struct path *path);
@@ -310,6 +323,8 @@ long dm_ioc_sync_by_handle(void __user *uarg);
 long dm_ioc_get_dioinfo(void __user *uarg);
 
 /* attr.c */
+ssize_t dm_attr_load(const struct path *path, const u8 *name, void *value,
+		     size_t size);
 long dm_ioc_set_dmattr(void __user *uarg);
 long dm_ioc_get_dmattr(void __user *uarg);
 long dm_ioc_remove_dmattr(void __user *uarg);
@@ -333,6 +348,32 @@ long dm_ioc_downgrade_right(void __user *uarg);
 long dm_ioc_obj_ref_hold(void __user *uarg);
 long dm_ioc_obj_ref_rele(void __user *uarg);
 long dm_ioc_obj_ref_query(void __user *uarg);
+
+/* namesp.c */
+
+/**
+ * struct dm_namesp - what a namespace event tells, as dm_namesp_event_t
+ * @obj1: the lower dentry of ne_handle1 (the directory changed, or the
+ *	object of ATTRIBUTE and CLOSE); its event list decides
+ * @obj2: the lower dentry of ne_handle2 (the new object, the object
+ *	linked to, the new directory of a rename), or NULL; a negative one
+ *	leaves the handle empty.  A rename's new directory's list counts too.
+ * @name1: ne_name1, NUL-terminated, or NULL
+ * @name2: ne_name2, NUL-terminated, or NULL
+ * @mode: ne_mode: the mode of the object created, removed or changed
+ * @retcode: ne_retcode of a POST* event: 0 or a positive errno
+ */
+struct dm_namesp {
+	struct dentry	*obj1;
+	struct dentry	*obj2;
+	const char	*name1;
+	const char	*name2;
+	umode_t		mode;
+	int		retcode;
+};
+
+int dm_namesp_event(struct dm_fs *fs, int type, const struct dm_namesp *ns);
+void dm_destroy_event(struct dm_fs *fs, struct inode *lower);
 
 /* mount.c */
 int dm_send_mount(struct dm_fs *fs);

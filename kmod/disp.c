@@ -37,7 +37,7 @@
 #define DM_FILE_EVENTS	(DM_EV(READ) | DM_EV(WRITE) | DM_EV(TRUNCATE))
 /* Events a filesystem's list and dispositions take: all it generates. */
 #define DM_FS_EVENTS	(DM_EV(PREUNMOUNT) | DM_EV(UNMOUNT) | DM_EV(NOSPACE) | \
-			 DM_DIR_EVENTS | DM_OBJ_EVENTS | DM_FILE_EVENTS)
+			 DM_EV(CANCEL) | DM_DIR_EVENTS | DM_OBJ_EVENTS | DM_FILE_EVENTS)
 
 /* Serialises the read-modify-write of object event lists. */
 static DEFINE_MUTEX(dm_eventlist_mutex);
@@ -117,6 +117,36 @@ int dm_fs_session_for(struct dm_fs *fs, int type, u64 obj_events)
 		sid = fs->disp[type];
 	spin_unlock(&fs->lock);
 	return sid;
+}
+
+/**
+ * dm_fs_wants_cancel - whether waiters on events of a filesystem that give
+ *	up send CANCEL
+ * @fs: the filesystem
+ *
+ * Return: true when CANCEL is enabled and a session holds its disposition.
+ */
+bool dm_fs_wants_cancel(struct dm_fs *fs)
+{
+	return dm_fs_session_for(fs, DMAPI_EVENT_CANCEL, 0) != 0;
+}
+
+/**
+ * dm_fs_rod_name - the filesystem's return-on-destroy DM attribute
+ * @fs: the filesystem
+ * @name: filled in, DMAPI_ATTR_NAME_SIZE bytes
+ *
+ * Return: 1 when one is set, 0 when none is, or a negative errno.
+ */
+int dm_fs_rod_name(struct dm_fs *fs, u8 *name)
+{
+	ssize_t n;
+
+	n = dm_xattr_load(fs->lower, DM_XATTR_RETURN_ON_DESTROY, name,
+			  DMAPI_ATTR_NAME_SIZE);
+	if (n <= 0)
+		return n;
+	return n == DMAPI_ATTR_NAME_SIZE ? 1 : -EIO;
 }
 
 /**

@@ -16,6 +16,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/jiffies.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -72,6 +73,7 @@ struct dm_event *dm_event_create(int type, u32 len, bool sync)
 	if (!ev)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&ev->ref);
+	atomic_set(&ev->waiters, 0);
 	INIT_LIST_HEAD(&ev->link);
 	INIT_LIST_HEAD(&ev->rights);
 	init_waitqueue_head(&ev->wait);
@@ -153,7 +155,7 @@ static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
 	ev->response = response;
 	ev->reply = reply;
 	dm_rights_drop(ev);
-	ev->session = NULL;
+	WRITE_ONCE(ev->session, NULL);
 	/* Pairs with the READ_ONCE in the sender's wait condition. */
 	smp_store_release(&ev->state, DM_EVS_ANSWERED);
 	wake_up_all(&ev->wait);
@@ -185,7 +187,7 @@ static int dm_event_enqueue(struct dm_session *s, struct dm_event *ev)
 		if (err)
 			return -EINTR;
 	}
-	ev->session = s;
+	WRITE_ONCE(ev->session, s);
 	ev->state = DM_EVS_QUEUED;
 	ev->deadline = dm_event_deadline(jiffies);
 	list_add_tail(&ev->link, &s->newq);
@@ -199,19 +201,46 @@ out_unlock:
 	return err;
 }
 
-/**
- * dm_event_wait - wait for the answer to a synchronous event
- * @ev: the event, queued; the caller holds a reference
- *
- * Interruptible.  With event_timeout set, gives up once the deadline,
- * which dm_pending() may move, has passed.  The event stays with its
- * session either way: the DM application may still answer it.  Any
- * number of processes may wait for one event.
- *
- * Return: 0 (CONTINUE or DONTCARE), the errno of an ABORT, -EINTR,
- * -ETIMEDOUT.
+/* The session @ev is queued or outstanding on, referenced, or NULL. */
+static struct dm_session *dm_event_session(struct dm_event *ev)
+{
+	struct dm_session *s;
+
+	rcu_read_lock();
+	s = READ_ONCE(ev->session);
+	if (s && !kref_get_unless_zero(&s->ref))
+		s = NULL;
+	rcu_read_unlock();
+	return s;
+}
+
+/*
+ * Tell the session of @ev that nobody waits for its answer any more: an
+ * asynchronous CANCEL message with the event's sequence number and token.
+ * The token stays outstanding; the DM application still answers it to
+ * release what it holds.
  */
-int dm_event_wait(struct dm_event *ev)
+static void dm_event_cancel(struct dm_event *ev)
+{
+	struct dmapi_cancel_msg *ce;
+	struct dm_session *s;
+	struct dm_event *cev;
+
+	s = dm_event_session(ev);
+	if (!s)
+		return;		/* answered meanwhile */
+	cev = dm_event_create(DMAPI_EVENT_CANCEL, sizeof(*ce), false);
+	if (!IS_ERR(cev)) {
+		ce = (struct dmapi_cancel_msg *)cev->data;
+		ce->ce_sequence = ev->sequence;
+		ce->ce_token = ev->token;
+		dm_event_post(s, cev);
+		dm_event_put(cev);
+	}
+	dm_session_put(s);
+}
+
+static int dm_event_wait_answer(struct dm_event *ev)
 {
 	long left;
 
@@ -236,6 +265,33 @@ int dm_event_wait(struct dm_event *ev)
 			break;
 	}
 	return READ_ONCE(ev->reply);
+}
+
+/**
+ * dm_event_wait - wait for the answer to a synchronous event
+ * @ev: the event, queued; the caller holds a reference
+ *
+ * Interruptible.  With event_timeout set, gives up once the deadline,
+ * which dm_pending() may move, has passed.  The event stays with its
+ * session either way: the DM application may still answer it.  Any
+ * number of processes may wait for one event; when the last of them
+ * gives up unanswered and @ev->cancel is set, the session is told with
+ * a CANCEL message.
+ *
+ * Return: 0 (CONTINUE or DONTCARE), the errno of an ABORT, -EINTR,
+ * -ETIMEDOUT.
+ */
+int dm_event_wait(struct dm_event *ev)
+{
+	int err;
+
+	atomic_inc(&ev->waiters);
+	err = dm_event_wait_answer(ev);
+	if (atomic_dec_and_test(&ev->waiters) &&
+	    (err == -EINTR || err == -ETIMEDOUT) && READ_ONCE(ev->cancel) &&
+	    !dm_event_answered(ev))
+		dm_event_cancel(ev);
+	return err;
 }
 
 /**
@@ -375,7 +431,7 @@ long dm_ioc_create_userevent(void __user *uarg)
 		err = -EINVAL;
 		goto out;
 	}
-	ev->session = s;
+	WRITE_ONCE(ev->session, s);
 	ev->state = DM_EVS_OUTSTANDING;
 	list_add_tail(&ev->link, &s->tokens);
 	s->nr_tokens++;
@@ -470,7 +526,7 @@ static void dm_dequeue_batch(struct dm_session *s, u32 n)
 			list_add_tail(&ev->link, &s->tokens);
 			s->nr_tokens++;
 		} else {
-			ev->session = NULL;
+			WRITE_ONCE(ev->session, NULL);
 			ev->state = DM_EVS_ANSWERED;
 			dm_event_put(ev);
 		}
@@ -804,7 +860,7 @@ long dm_ioc_move_event(void __user *uarg)
 		list_move_tail(&ev->link, &dst->tokens);
 		src->nr_tokens--;
 		dst->nr_tokens++;
-		ev->session = dst;
+		WRITE_ONCE(ev->session, dst);
 	}
 	dm_session_unlock_two(src, dst);
 	dm_session_put(dst);

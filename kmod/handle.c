@@ -129,19 +129,29 @@ struct dm_fs *dm_fs_next_locked(struct dm_fs *fs)
 }
 
 /**
+ * dm_inode_handle - the handle of an object of a managed filesystem
+ * @fs: the filesystem
+ * @inode: the object's lower inode
+ * @h: filled in
+ */
+void dm_inode_handle(const struct dm_fs *fs, const struct inode *inode,
+		     struct dmapi_handle *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->fsid = fs->fsid;
+	h->fid.fid_len = DMAPI_FID_LEN;
+	h->fid.fid_gen = inode->i_generation;
+	h->fid.fid_ino = inode->i_ino;
+}
+
+/**
  * dm_fs_root_handle - the handle of a managed filesystem's root
  * @fs: the filesystem
  * @h: filled in
  */
 void dm_fs_root_handle(const struct dm_fs *fs, struct dmapi_handle *h)
 {
-	struct inode *root = d_inode(fs->lower->dentry);
-
-	memset(h, 0, sizeof(*h));
-	h->fsid = fs->fsid;
-	h->fid.fid_len = DMAPI_FID_LEN;
-	h->fid.fid_gen = root->i_generation;
-	h->fid.fid_ino = root->i_ino;
+	dm_inode_handle(fs, d_inode(fs->lower->dentry), h);
 }
 
 static bool dm_handle_is_global(u64 uptr, u64 len)

@@ -24,7 +24,7 @@ static unsigned int dm_nr_sessions;
 
 static void dm_session_release(struct kref *ref)
 {
-	kfree(container_of(ref, struct dm_session, ref));
+	kfree_rcu(container_of(ref, struct dm_session, ref), rcu);
 }
 
 /**

@@ -45,6 +45,11 @@
  *  - DM attributes: DMAPI_IOC_SET_DMATTR, DMAPI_IOC_GET_DMATTR,
  *    DMAPI_IOC_REMOVE_DMATTR, DMAPI_IOC_GETALL_DMATTR.
  *
+ * 1.6
+ *  - Namespace events CREATE, REMOVE, RENAME, LINK, SYMLINK and their
+ *    POST* events; ATTRIBUTE, CLOSE, DESTROY (struct dmapi_destroy_msg)
+ *    and CANCEL (struct dmapi_cancel_msg).
+ *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
  * of another major number.  The minor number grows when calls are added;
@@ -58,7 +63,7 @@
 #include <linux/ioctl.h>
 
 #define DMAPI_KERNEL_VERSION		1
-#define DMAPI_KERNEL_MINOR_VERSION	5
+#define DMAPI_KERNEL_MINOR_VERSION	6
 
 /* The device node, a misc device. */
 #define DMAPI_DEVICE_NAME		"dmapi"
@@ -210,6 +215,23 @@ struct dmapi_data_msg {
 	struct dmapi_vardata	de_handle;
 	__s64			de_offset;
 	__u64			de_length;
+};
+
+/* The ev_data of DESTROY events: dm_destroy_event_t.  ds_attrcopy holds
+ * the value of the filesystem's return-on-destroy DM attribute, if the
+ * object had it. */
+struct dmapi_destroy_msg {
+	struct dmapi_vardata	ds_handle;
+	__u8			ds_attrname[DMAPI_ATTR_NAME_SIZE];
+	struct dmapi_vardata	ds_attrcopy;
+};
+
+/* The ev_data of CANCEL events: dm_cancel_event_t.  The synchronous event
+ * of that sequence number and token lost its last waiter; its token stays
+ * outstanding until answered. */
+struct dmapi_cancel_msg {
+	__u32	ce_sequence;
+	__s32	ce_token;
 };
 
 /* One record of dm_getall_dmattr(): dm_attrlist_t, then its value. */

@@ -58,6 +58,8 @@ int dmfs_set_acl(dm_idmap_t *idmap, struct dentry *dentry,
 				     dmfs_acl_name(type));
 	mnt_drop_write(mnt);
 	dmfs_copyattr(d_inode(dentry));
+	if (!err)
+		dmfs_attr_changed(dentry);
 	return err;
 }
 

@@ -38,10 +38,13 @@ struct dmfs_sb_info {
 /**
  * struct dmfs_inode - the dmapi inode of one lower inode
  * @lower: the lower inode, referenced
+ * @opens: files open on it through the mount; the last close of a
+ *	regular file sends CLOSE
  * @vfs_inode: the VFS inode
  */
 struct dmfs_inode {
 	struct inode	*lower;
+	atomic_t	opens;
 	struct inode	vfs_inode;
 };
 
@@ -83,13 +86,25 @@ static inline void dmfs_lower_path(const struct dentry *dentry,
 	path->dentry = dmfs_lower_dentry(dentry);
 }
 
+static inline struct dm_fs *dmfs_dm_fs(const struct super_block *sb)
+{
+	return &DMFS_SB(sb)->dm_fs;
+}
+
+/* Send a namespace event of the mount @sb, if wanted (namesp.c). */
+static inline int dmfs_namesp(const struct super_block *sb, int type,
+			      const struct dm_namesp *ns)
+{
+	return dm_namesp_event(dmfs_dm_fs(sb), type, ns);
+}
+
 /*
  * Wait, interruptibly, until no DM application's access right on the
  * object stands in the way of this access (right.c).
  */
 static inline int dmfs_rights_wait(struct inode *inode, bool change)
 {
-	return dm_rights_io_wait(DMFS_SB(inode->i_sb)->dm_fs.fsid,
+	return dm_rights_io_wait(dmfs_dm_fs(inode->i_sb)->fsid,
 				 dmfs_lower_inode(inode)->i_ino, change);
 }
 
@@ -100,8 +115,7 @@ static inline int dmfs_rights_wait(struct inode *inode, bool change)
 static inline int dmfs_data_event(struct inode *inode, const struct path *lower,
 				  int type, loff_t off, u64 len)
 {
-	return dm_data_event(&DMFS_SB(inode->i_sb)->dm_fs, lower, type, off,
-			     len);
+	return dm_data_event(dmfs_dm_fs(inode->i_sb), lower, type, off, len);
 }
 
 /*
@@ -143,6 +157,7 @@ int dmfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
 int dmfs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
 int dmfs_fileattr_set(dm_idmap_t *idmap, struct dentry *dentry,
 		      struct fileattr *fa);
+void dmfs_attr_changed(struct dentry *dentry);
 
 /* namei.c */
 extern const struct inode_operations dmfs_dir_iops;

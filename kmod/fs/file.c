@@ -31,6 +31,7 @@ int dmfs_open_lower(struct file *file)
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
 	file->private_data = lower;
+	atomic_inc(&DMFS_I(file_inode(file))->opens);
 	if (lower->f_mode & FMODE_CAN_ODIRECT)
 		file->f_mode |= FMODE_CAN_ODIRECT;
 	return 0;
@@ -41,11 +42,20 @@ int dmfs_open_lower(struct file *file)
  * @inode: the dmapi inode
  * @file: the dmapi file
  *
+ * The last close of a regular file through the mount sends CLOSE.
+ *
  * Return: 0.
  */
 int dmfs_release(struct inode *inode, struct file *file)
 {
+	struct dm_namesp ns = {
+		.obj1 = dmfs_lower_dentry(file->f_path.dentry),
+		.mode = inode->i_mode,
+	};
+
 	fput(dmfs_lower_file(file));
+	if (atomic_dec_and_test(&DMFS_I(inode)->opens) && S_ISREG(inode->i_mode))
+		dmfs_namesp(inode->i_sb, DMAPI_EVENT_CLOSE, &ns);
 	return 0;
 }
 

@@ -169,7 +169,25 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 	inode_unlock(d_inode(lower));
 	mnt_drop_write(mnt);
 	dmfs_copyattr(d_inode(dentry));
+	if (!err)
+		dmfs_attr_changed(dentry);
 	return err;
+}
+
+/**
+ * dmfs_attr_changed - after a change of an object's attributes
+ * @dentry: the dmapi object
+ *
+ * Sends ATTRIBUTE if the DM application wants it.
+ */
+void dmfs_attr_changed(struct dentry *dentry)
+{
+	struct dm_namesp ns = {
+		.obj1 = dmfs_lower_dentry(dentry),
+		.mode = d_inode(dentry)->i_mode,
+	};
+
+	dmfs_namesp(dentry->d_sb, DMAPI_EVENT_ATTRIBUTE, &ns);
 }
 
 int dmfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
@@ -199,6 +217,8 @@ int dmfs_fileattr_set(dm_idmap_t *idmap, struct dentry *dentry,
 	err = vfs_fileattr_set(dm_mnt_idmap(mnt), dmfs_lower_dentry(dentry), fa);
 	mnt_drop_write(mnt);
 	dmfs_copyattr(d_inode(dentry));
+	if (!err)
+		dmfs_attr_changed(dentry);
 	return err;
 }
 

@@ -142,18 +142,15 @@ static int dmfs_instantiate(struct dentry *dentry, struct dentry *lower)
 	return 0;
 }
 
-static int dmfs_create_object(struct inode *dir, struct dentry *dentry,
-			      umode_t mode, dev_t rdev, const char *link,
-			      bool excl)
+/* Make the lower object of @dentry, as @mode tells, and instantiate it. */
+static int dmfs_make_lower(struct inode *dir, struct dentry *dentry,
+			   struct dentry *lower, umode_t mode, dev_t rdev,
+			   const char *link, bool excl)
 {
 	dm_idmap_t *idmap = dmfs_lower_idmap(dir->i_sb);
-	struct dentry *lower = dmfs_lock_lower(dentry);
-	struct inode *lower_dir;
+	struct inode *lower_dir = d_inode(lower->d_parent);
 	int err;
 
-	if (IS_ERR(lower))
-		return PTR_ERR(lower);
-	lower_dir = d_inode(lower->d_parent);
 	switch (mode & S_IFMT) {
 	case S_IFREG:
 		err = vfs_create(idmap, lower_dir, lower, mode, excl);
@@ -170,8 +167,47 @@ static int dmfs_create_object(struct inode *dir, struct dentry *dentry,
 	}
 	if (!err)
 		err = dmfs_instantiate(dentry, lower);
-	dmfs_dir_changed(dir);
-	dmfs_unlock_lower(dentry, lower);
+	return err;
+}
+
+/*
+ * Create, between the CREATE (or SYMLINK) event that may veto it and the
+ * POSTCREATE (POSTSYMLINK) event that tells how it went.
+ */
+static int dmfs_create_object(struct inode *dir, struct dentry *dentry,
+			      umode_t mode, dev_t rdev, const char *link,
+			      bool excl)
+{
+	bool symlink = S_ISLNK(mode);
+	struct dm_namesp ns = {
+		.obj1 = dmfs_lower_dentry(dentry->d_parent),
+		.name1 = dentry->d_name.name,
+		.name2 = link,
+		.mode = mode,
+	};
+	struct dentry *lower;
+	int err;
+
+	err = dmfs_namesp(dir->i_sb, symlink ? DMAPI_EVENT_SYMLINK :
+					      DMAPI_EVENT_CREATE, &ns);
+	if (err)
+		return err;
+	lower = dmfs_lock_lower(dentry);
+	if (IS_ERR(lower)) {
+		err = PTR_ERR(lower);
+		lower = NULL;
+	} else {
+		err = dmfs_make_lower(dir, dentry, lower, mode, rdev, link,
+				      excl);
+		dmfs_dir_changed(dir);
+		dget(lower);
+		dmfs_unlock_lower(dentry, lower);
+	}
+	ns.obj2 = err ? NULL : lower;
+	ns.retcode = -err;
+	dmfs_namesp(dir->i_sb, symlink ? DMAPI_EVENT_POSTSYMLINK :
+					 DMAPI_EVENT_POSTCREATE, &ns);
+	dput(lower);
 	return err;
 }
 
@@ -206,18 +242,31 @@ static int dmfs_link(struct dentry *old, struct inode *dir,
 {
 	dm_idmap_t *idmap = dmfs_lower_idmap(dir->i_sb);
 	struct dentry *lower_old = dmfs_lower_dentry(old);
+	struct dm_namesp ns = {
+		.obj1 = dmfs_lower_dentry(dentry->d_parent),
+		.obj2 = lower_old,
+		.name1 = dentry->d_name.name,
+		.mode = d_inode(old)->i_mode,
+	};
 	struct dentry *lower;
 	int err;
 
+	err = dmfs_namesp(dir->i_sb, DMAPI_EVENT_LINK, &ns);
+	if (err)
+		return err;
 	lower = dmfs_lock_lower(dentry);
-	if (IS_ERR(lower))
-		return PTR_ERR(lower);
-	err = vfs_link(lower_old, idmap, d_inode(lower->d_parent), lower, NULL);
-	if (!err)
-		err = dmfs_instantiate(dentry, lower);
-	dmfs_copyattr(d_inode(old));
-	dmfs_dir_changed(dir);
-	dmfs_unlock_lower(dentry, lower);
+	err = PTR_ERR_OR_ZERO(lower);
+	if (!err) {
+		err = vfs_link(lower_old, idmap, d_inode(lower->d_parent),
+			       lower, NULL);
+		if (!err)
+			err = dmfs_instantiate(dentry, lower);
+		dmfs_copyattr(d_inode(old));
+		dmfs_dir_changed(dir);
+		dmfs_unlock_lower(dentry, lower);
+	}
+	ns.retcode = -err;
+	dmfs_namesp(dir->i_sb, DMAPI_EVENT_POSTLINK, &ns);
 	return err;
 }
 
@@ -234,7 +283,8 @@ static int dmfs_check_same(struct dentry *dentry, struct dentry *lower)
 	return 0;
 }
 
-static int dmfs_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
+static int dmfs_remove_lower(struct inode *dir, struct dentry *dentry,
+			     bool is_dir)
 {
 	dm_idmap_t *idmap = dmfs_lower_idmap(dir->i_sb);
 	struct dentry *lower = dmfs_lock_lower(dentry);
@@ -260,6 +310,30 @@ static int dmfs_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
 	return err;
 }
 
+/*
+ * Remove, between the REMOVE event that may veto it and the POSTREMOVE
+ * event.  Both carry the object's handle besides its directory's.
+ */
+static int dmfs_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
+{
+	struct dm_namesp ns = {
+		.obj1 = dmfs_lower_dentry(dentry->d_parent),
+		.obj2 = dget(dmfs_lower_dentry(dentry)),
+		.name1 = dentry->d_name.name,
+		.mode = d_inode(dentry)->i_mode,
+	};
+	int err;
+
+	err = dmfs_namesp(dir->i_sb, DMAPI_EVENT_REMOVE, &ns);
+	if (!err) {
+		err = dmfs_remove_lower(dir, dentry, is_dir);
+		ns.retcode = -err;
+		dmfs_namesp(dir->i_sb, DMAPI_EVENT_POSTREMOVE, &ns);
+	}
+	dput(ns.obj2);
+	return err;
+}
+
 static int dmfs_unlink(struct inode *dir, struct dentry *dentry)
 {
 	return dmfs_remove(dir, dentry, false);
@@ -270,9 +344,9 @@ static int dmfs_rmdir(struct inode *dir, struct dentry *dentry)
 	return dmfs_remove(dir, dentry, true);
 }
 
-static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
-		       struct dentry *old, struct inode *newdir,
-		       struct dentry *new, unsigned int flags)
+static int dmfs_rename_lower(struct inode *olddir, struct dentry *old,
+			     struct inode *newdir, struct dentry *new,
+			     unsigned int flags)
 {
 	struct dentry *lower_olddir = dmfs_lower_dentry(old->d_parent);
 	struct dentry *lower_newdir = dmfs_lower_dentry(new->d_parent);
@@ -342,6 +416,33 @@ out_unlock:
 	unlock_rename(lower_newdir, lower_olddir);
 out_drop_write:
 	mnt_drop_write(mnt);
+	return err;
+}
+
+/*
+ * Rename, between the RENAME event that may veto it and the POSTRENAME
+ * event.  An exchange is one rename; a replaced target has no REMOVE.
+ */
+static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
+		       struct dentry *old, struct inode *newdir,
+		       struct dentry *new, unsigned int flags)
+{
+	struct dm_namesp ns = {
+		.obj1 = dmfs_lower_dentry(old->d_parent),
+		.obj2 = dmfs_lower_dentry(new->d_parent),
+		.name1 = old->d_name.name,
+		.name2 = new->d_name.name,
+		.mode = d_inode(old)->i_mode,
+	};
+	int err;
+
+	err = dmfs_namesp(olddir->i_sb, DMAPI_EVENT_RENAME, &ns);
+	if (err)
+		return err;
+	/* The VFS moves our dentries only after we return: names hold. */
+	err = dmfs_rename_lower(olddir, old, newdir, new, flags);
+	ns.retcode = -err;
+	dmfs_namesp(olddir->i_sb, DMAPI_EVENT_POSTRENAME, &ns);
 	return err;
 }
 

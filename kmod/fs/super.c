@@ -36,6 +36,7 @@ static struct inode *dmfs_alloc_inode(struct super_block *sb)
 	if (!di)
 		return NULL;
 	di->lower = NULL;
+	atomic_set(&di->opens, 0);
 	return &di->vfs_inode;
 }
 
@@ -44,11 +45,25 @@ static void dmfs_free_inode(struct inode *inode)
 	kmem_cache_free(dmfs_inode_cachep, DMFS_I(inode));
 }
 
+/*
+ * Whether the object goes with our last reference: no link left, and the
+ * mount still serving handles.  A lower file the DM application opened by
+ * handle may outlive it a little; that is its own reference.
+ */
+static bool dmfs_lower_destroyed(struct super_block *sb, struct inode *lower)
+{
+	return lower && !lower->i_nlink && READ_ONCE(DMFS_SB(sb)->dm_fs.ops);
+}
+
 static void dmfs_evict_inode(struct inode *inode)
 {
+	struct inode *lower = DMFS_I(inode)->lower;
+
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
-	iput(DMFS_I(inode)->lower);
+	if (dmfs_lower_destroyed(inode->i_sb, lower))
+		dm_destroy_event(dmfs_dm_fs(inode->i_sb), lower);
+	iput(lower);
 	DMFS_I(inode)->lower = NULL;
 }
 

@@ -46,6 +46,8 @@ static int dmfs_xattr_set(const struct xattr_handler *handler,
 		err = vfs_removexattr(dm_mnt_idmap(mnt), lower, name);
 	mnt_drop_write(mnt);
 	dmfs_copyattr(inode);
+	if (!err)
+		dmfs_attr_changed(dentry);
 	return err;
 }
 

@@ -327,6 +327,15 @@ ASSERT_SAME_OFFSET(dm_namesp_event_t, ne_name1, dmapi_namesp_msg, ne_name1);
 ASSERT_SAME_OFFSET(dm_namesp_event_t, ne_name2, dmapi_namesp_msg, ne_name2);
 ASSERT_SAME_OFFSET(dm_namesp_event_t, ne_retcode, dmapi_namesp_msg, ne_retcode);
 
+ASSERT_SAME_LAYOUT(dm_destroy_event_t, dmapi_destroy_msg);
+ASSERT_SAME_OFFSET(dm_destroy_event_t, ds_handle, dmapi_destroy_msg, ds_handle);
+ASSERT_SAME_OFFSET(dm_destroy_event_t, ds_attrname, dmapi_destroy_msg, ds_attrname);
+ASSERT_SAME_OFFSET(dm_destroy_event_t, ds_attrcopy, dmapi_destroy_msg, ds_attrcopy);
+
+ASSERT_SAME_LAYOUT(dm_cancel_event_t, dmapi_cancel_msg);
+ASSERT_SAME_OFFSET(dm_cancel_event_t, ce_sequence, dmapi_cancel_msg, ce_sequence);
+ASSERT_SAME_OFFSET(dm_cancel_event_t, ce_token, dmapi_cancel_msg, ce_token);
+
 ASSERT_SAME_LAYOUT(dm_dispinfo_t, dmapi_dispinfo);
 ASSERT_SAME_OFFSET(dm_dispinfo_t, _link, dmapi_dispinfo, di_link);
 ASSERT_SAME_OFFSET(dm_dispinfo_t, di_pad1, dmapi_dispinfo, di_pad);

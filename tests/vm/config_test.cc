@@ -49,11 +49,12 @@ TEST(GetConfig, ReportsWhatThisBuildProvides)
 	EXPECT_EQ(config(DM_CONFIG_PERS_ATTRIBUTES), 1u);
 	EXPECT_EQ(config(DM_CONFIG_MAX_ATTRIBUTE_SIZE),
 		  std::stoull(ModuleParam::read("max_attr_size")));
+	EXPECT_EQ(config(DM_CONFIG_MAX_ATTR_ON_DESTROY),
+		  std::stoull(ModuleParam::read("max_attr_size")));
 	/* Not provided yet: file attributes, scans, inheritance. */
 	for (auto flag : {DM_CONFIG_BULKALL, DM_CONFIG_CREATE_BY_HANDLE,
 			  DM_CONFIG_DTIME_OVERLOAD,
 			  DM_CONFIG_PERS_INHERIT_ATTRIBS,
-			  DM_CONFIG_MAX_ATTR_ON_DESTROY,
 			  DM_CONFIG_TOTAL_ATTRIBUTE_SPACE})
 		EXPECT_EQ(config(flag), 0u) << "flag " << flag;
 }
@@ -109,9 +110,14 @@ TEST(GetConfigEvents, ReportsTheEventsThisBuildGenerates)
 					  DM_EVENT_MAX, &set, &n));
 	EXPECT_EQ(n, (unsigned int)DM_EVENT_MAX);
 	dm_eventset_t expected = 0;
-	for (auto ev : {DM_EVENT_MOUNT, DM_EVENT_PREUNMOUNT, DM_EVENT_UNMOUNT,
+	for (auto ev : {DM_EVENT_CANCEL, DM_EVENT_MOUNT, DM_EVENT_PREUNMOUNT,
+			DM_EVENT_UNMOUNT, DM_EVENT_CREATE, DM_EVENT_CLOSE,
+			DM_EVENT_POSTCREATE, DM_EVENT_REMOVE, DM_EVENT_POSTREMOVE,
+			DM_EVENT_RENAME, DM_EVENT_POSTRENAME, DM_EVENT_LINK,
+			DM_EVENT_POSTLINK, DM_EVENT_SYMLINK, DM_EVENT_POSTSYMLINK,
 			DM_EVENT_READ, DM_EVENT_WRITE, DM_EVENT_TRUNCATE,
-			DM_EVENT_NOSPACE, DM_EVENT_USER})
+			DM_EVENT_ATTRIBUTE, DM_EVENT_DESTROY, DM_EVENT_NOSPACE,
+			DM_EVENT_USER})
 		DMEV_SET(ev, expected);
 	EXPECT_EQ(set, expected);
 }

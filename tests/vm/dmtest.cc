@@ -5,6 +5,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <sys/mount.h>
 #include <sys/statfs.h>
@@ -248,6 +249,12 @@ void spit(const std::string &path, const std::string &data)
 {
 	std::ofstream out(path, std::ios::binary | std::ios::trunc);
 	out << data;
+}
+
+std::string slurp(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 std::vector<dm_eventmsg_t *> messages(std::vector<char> &buf, size_t rlen)

@@ -164,6 +164,8 @@ protected:
 
 /* Write a whole file. */
 void spit(const std::string &path, const std::string &data);
+/* Read a whole file; empty if it cannot be read. */
+std::string slurp(const std::string &path);
 
 /* The messages of a dm_get_events() buffer, walked with DM_STEP_TO_NEXT. */
 std::vector<dm_eventmsg_t *> messages(std::vector<char> &buf, size_t rlen);

@@ -27,12 +27,6 @@ namespace {
 
 constexpr long kDmapiMagic = 0x444d4150;
 
-std::string slurp(const std::string &path)
-{
-	std::ifstream in(path, std::ios::binary);
-	return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 using DmapiMount = DmapiMountTest;
 
 TEST_F(DmapiMount, ReportsItsOwnTypeAndTheLowerSpace)

@@ -306,6 +306,19 @@ NamespEvent namesp_event(const Bytes &data)
 	};
 }
 
+DestroyEvent destroy_event(const Bytes &data)
+{
+	Bounds bounds(data.data(), data.size(), "destroy event data");
+	auto *ds = bounds.record<dm_destroy_event_t>(data.data());
+	const auto &chars = ds->ds_attrname.an_chars;
+	return DestroyEvent{
+		.handle = VARDATA(bounds, ds, ds_handle),
+		.attrname = std::string(reinterpret_cast<const char *>(chars),
+					strnlen(reinterpret_cast<const char *>(chars), sizeof(chars))),
+		.attrcopy = VARDATA(bounds, ds, ds_attrcopy),
+	};
+}
+
 void set_disp(dm_sessid_t sid, const Handle &handle, dm_eventset_t events)
 {
 	set_events(dm_set_disp, "dm_set_disp", sid, handle, events);

@@ -112,10 +112,18 @@ struct NamespEvent {
 	int retcode;
 };
 
+// dm_destroy_event_t: the data of a DESTROY message.
+struct DestroyEvent {
+	Bytes handle;
+	std::string attrname;		// the return-on-destroy attribute, or ""
+	Bytes attrcopy;			// its value, empty if the object had none
+};
+
 // The ev_data of a message read as one of the above; a record that does
 // not fit in it is reported (Failure), not followed.
 MountInfo mount_event(const Bytes &data);
 NamespEvent namesp_event(const Bytes &data);
+DestroyEvent destroy_event(const Bytes &data);
 
 // The events of a filesystem that a session receives (dm_getall_disp()).
 struct Disposition {

@@ -642,6 +642,48 @@ void catch_stop_signals()
 	}
 }
 
+bool is_namespace_event(int type)
+{
+	return (type >= DM_EVENT_DEBUT && type <= DM_EVENT_POSTSYMLINK) ||
+	       type == DM_EVENT_ATTRIBUTE;
+}
+
+bool is_post_event(int type)
+{
+	return type == DM_EVENT_POSTCREATE || type == DM_EVENT_POSTREMOVE ||
+	       type == DM_EVENT_POSTRENAME || type == DM_EVENT_POSTLINK ||
+	       type == DM_EVENT_POSTSYMLINK;
+}
+
+// Bytes as text, each byte outside printable ASCII (space included) as '?'.
+std::string printable(const Bytes &bytes)
+{
+	std::string text;
+	for (unsigned char c : bytes)
+		text += c > ' ' && c < 0x7f ? static_cast<char>(c) : '?';
+	return text;
+}
+
+// A namespace event: the mode in octal, the names, how many handles it
+// carries (which ones differ from run to run) and, after the change, the
+// result.
+Record namespace_fields(const Message &msg)
+{
+	NamespEvent ne = namesp_event(msg.data);
+	char mode[16];
+	std::snprintf(mode, sizeof(mode), "%o", ne.mode);
+	Record record{{"mode", std::string(mode)}};
+	if (!ne.name1.empty())
+		record.push_back({"name1", ne.name1});
+	if (!ne.name2.empty())
+		record.push_back({"name2", ne.name2});
+	record.push_back({"handles", std::uint64_t{(ne.handle1.empty() ? 0U : 1U) +
+						  (ne.handle2.empty() ? 0U : 1U)}});
+	if (is_post_event(msg.type))
+		record.push_back({"retcode", std::int64_t{ne.retcode}});
+	return record;
+}
+
 // The fields of serve's line for a message: none that differ from run to
 // run (session ids, tokens, sequence numbers, handles).
 Record serve_fields(const Message &msg)
@@ -658,6 +700,17 @@ Record serve_fields(const Message &msg)
 			record.push_back({"retcode", std::int64_t{unmount.retcode}});
 		return record;
 	}
+	if (msg.type == DM_EVENT_DESTROY) {
+		DestroyEvent destroy = destroy_event(msg.data);
+		Record record{{"handle", std::uint64_t{destroy.handle.size() ? 1U : 0U}}};
+		if (!destroy.attrname.empty()) {
+			record.push_back({"attrname", destroy.attrname});
+			record.push_back({"attrcopy", printable(destroy.attrcopy)});
+		}
+		return record;
+	}
+	if (is_namespace_event(msg.type))
+		return namespace_fields(msg);
 	return {{"length", std::uint64_t{msg.data.size()}}};
 }
 

@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Namespace events and the events of an object's life, as the session
+ * holding their dispositions receives them: CREATE, REMOVE, RENAME, LINK
+ * and SYMLINK before a change of a directory (synchronous: CONTINUE lets
+ * it happen, ABORT vetoes it with the errno given, SIGKILL ends the wait)
+ * and their POST* events after every change attempted, failures
+ * included; ATTRIBUTE after a change of attributes, CLOSE after the last
+ * close, DESTROY when the last link and reference are gone (with the
+ * return-on-destroy attribute), and CANCEL when the last process waiting
+ * for an answer gives up.  Changes that wait run in child processes.
+ *
+ * Needs the scratch filesystem of dmapi-vm --fs at /mnt/scratch.
+ */
+#include "event_mount.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string_view>
+
+using namespace dmtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool exists(const std::string &path)
+{
+	struct stat st;
+	return lstat(path.c_str(), &st) == 0;
+}
+
+/* A change made by a process: 0, or the errno of its failure. */
+template <typename Fn> auto changing(Fn fn)
+{
+	return [fn] { return fn() == 0 ? 0 : errno; };
+}
+
+class Namespace : public EventMountTest {
+protected:
+	Namespace() : EventMountTest("namespace") {}
+
+	void populate() override
+	{
+		fs::create_directory(lower("dir"));
+		fs::create_directory(lower("other"));
+		spit(lower("dir/file"), "data");
+		spit(lower("keep"), "keep");
+	}
+
+	void SetUp() override
+	{
+		EventMountTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		ASSERT_NO_FATAL_FAILURE(handle_of("dir", dir_));
+		ASSERT_NO_FATAL_FAILURE(handle_of("dir/file", file_));
+		ASSERT_NO_FATAL_FAILURE(handle_of("", root_));
+	}
+
+	/* Take these events and enable them on the whole filesystem. */
+	void want(std::initializer_list<dm_eventtype_t> events)
+	{
+		ASSERT_DM_OK(take(events));
+		ASSERT_DM_OK(enable(fsh_, events));
+	}
+
+	static dm_namesp_event_t *ne(Message &m) { return m.data<dm_namesp_event_t>(); }
+
+	static bool handle_is(dm_namesp_event_t *ne, dm_vardata_t dm_namesp_event_t::*field,
+			      const Handle &h)
+	{
+		dm_vardata_t &vd = ne->*field;
+		if (vd.vd_length != h.hlen)
+			return false;
+		return dm_handle_cmp(reinterpret_cast<char *>(ne) + vd.vd_offset,
+				     vd.vd_length, h.hanp, h.hlen) == 0;
+	}
+
+	static std::string name(dm_namesp_event_t *ne, dm_vardata_t dm_namesp_event_t::*field)
+	{
+		dm_vardata_t &vd = ne->*field;
+		if (!vd.vd_length)
+			return "";
+		return std::string(reinterpret_cast<char *>(ne) + vd.vd_offset, vd.vd_length - 1);
+	}
+
+	/* The next message, which must be of this type, and synchronous or not. */
+	Message expect_next(dm_eventtype_t type, bool sync)
+	{
+		Message m = next();
+		EXPECT_EQ(m.type(), type);
+		if (sync)
+			EXPECT_GT(m.token(), 0) << "event " << type << " is synchronous";
+		else
+			EXPECT_EQ(m.token(), DM_INVALID_TOKEN) << "event " << type << " is asynchronous";
+		return m;
+	}
+
+	Handle dir_, file_, root_;
+};
+
+/* CREATE and POSTCREATE */
+
+TEST_F(Namespace, CreateCarriesTheDirectoryTheNameAndTheMode)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE}));
+	std::string p = path("dir/new");
+	Accessor creator(changing([p] { return mknod(p.c_str(), S_IFREG | 0640, 0); }));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle1, dir_));
+	EXPECT_EQ(name(ne(m), &dm_namesp_event_t::ne_name1), "new");
+	EXPECT_EQ(ne(m)->ne_mode, static_cast<mode_t>(S_IFREG | 0640));
+	EXPECT_FALSE(creator.ends_within(kBlockedMs)) << "created before the answer";
+	EXPECT_FALSE(exists(lower("dir/new")));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(creator.result(), 0);
+	EXPECT_TRUE(exists(lower("dir/new")));
+}
+
+TEST_F(Namespace, CreateAnsweredAbortFailsWithTheErrnoAndCreatesNothing)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE, DM_EVENT_POSTCREATE}));
+	std::string p = path("dir/new");
+	Accessor creator(changing([p] { return mkdir(p.c_str(), 0755); }));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	EXPECT_EQ(ne(m)->ne_mode, static_cast<mode_t>(S_IFDIR | 0755));
+	respond(m.token(), DM_RESP_ABORT, EACCES);
+	EXPECT_EQ(creator.result(), EACCES);
+	EXPECT_FALSE(exists(lower("dir/new")));
+	EXPECT_TRUE(queue_empty()) << "a vetoed change has no POSTCREATE";
+}
+
+TEST_F(Namespace, PostCreateCarriesTheNewObjectsHandleAndRetcodeZero)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_POSTCREATE}));
+	spit(path("dir/new"), "x");
+	Message m = expect_next(DM_EVENT_POSTCREATE, false);
+	Handle created;
+	ASSERT_NO_FATAL_FAILURE(handle_of("dir/new", created));
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle1, dir_));
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle2, created));
+	EXPECT_EQ(name(ne(m), &dm_namesp_event_t::ne_name1), "new");
+	EXPECT_EQ(ne(m)->ne_retcode, 0);
+}
+
+TEST_F(Namespace, FailedCreateSendsPostCreateWithTheErrnoAndNoHandle)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE, DM_EVENT_POSTCREATE}));
+	std::string p = path("dir/new");
+	Accessor creator(changing([p] { return mkdir(p.c_str(), 0755); }));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	/* The lower tree is the truth: the name is taken below meanwhile. */
+	spit(lower("dir/new"), "below");
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(creator.result(), EEXIST);
+	Message post = expect_next(DM_EVENT_POSTCREATE, false);
+	EXPECT_EQ(ne(post)->ne_retcode, EEXIST);
+	EXPECT_EQ(ne(post)->ne_handle2.vd_length, 0u) << "no handle of what was there";
+}
+
+TEST_F(Namespace, MknodOfAFifoSendsCreateWithItsType)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_POSTCREATE}));
+	ASSERT_EQ(mkfifo(path("dir/fifo").c_str(), 0600), 0) << strerror(errno);
+	Message m = expect_next(DM_EVENT_POSTCREATE, false);
+	EXPECT_EQ(ne(m)->ne_mode, static_cast<mode_t>(S_IFIFO | 0600));
+}
+
+TEST_F(Namespace, KilledCreatorEndsAndTheTokenStaysOutstanding)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE}));
+	std::string p = path("dir/new");
+	Accessor creator(changing([p] { return mkdir(p.c_str(), 0755); }));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	creator.kill_now();
+	EXPECT_EQ(creator.result(), 128 + SIGKILL);
+	EXPECT_EQ(outstanding_tokens(), 1u);
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_FALSE(exists(lower("dir/new")));
+}
+
+/* Which event lists count */
+
+TEST_F(Namespace, NoEventWhenTheListsDoNotEnableIt)
+{
+	ASSERT_DM_OK(take({DM_EVENT_CREATE, DM_EVENT_REMOVE, DM_EVENT_RENAME}));
+	spit(path("dir/new"), "x");
+	ASSERT_EQ(rename(path("dir/new").c_str(), path("dir/moved").c_str()), 0);
+	ASSERT_EQ(unlink(path("dir/moved").c_str()), 0);
+	EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Namespace, NoEventWithoutTheDisposition)
+{
+	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_CREATE}));
+	spit(path("dir/new"), "x");
+	EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Namespace, TheDirectorysOwnListEnablesEventsOfItsEntries)
+{
+	ASSERT_DM_OK(take({DM_EVENT_POSTCREATE}));
+	ASSERT_DM_OK(enable(dir_, {DM_EVENT_POSTCREATE}));
+	spit(path("new-in-root"), "x");
+	spit(path("dir/new"), "x");
+	Message m = expect_next(DM_EVENT_POSTCREATE, false);
+	EXPECT_EQ(name(ne(m), &dm_namesp_event_t::ne_name1), "new");
+	EXPECT_TRUE(queue_empty()) << "the root's list does not have it";
+}
+
+/* REMOVE and POSTREMOVE */
+
+TEST_F(Namespace, RemoveCarriesTheDirectoryTheObjectTheNameAndTheMode)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_REMOVE, DM_EVENT_POSTREMOVE}));
+	std::string p = path("dir/file");
+	Accessor remover(changing([p] { return unlink(p.c_str()); }));
+	Message m = expect_next(DM_EVENT_REMOVE, true);
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle1, dir_));
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle2, file_));
+	EXPECT_EQ(name(ne(m), &dm_namesp_event_t::ne_name1), "file");
+	EXPECT_EQ(ne(m)->ne_mode & S_IFMT, static_cast<mode_t>(S_IFREG));
+	EXPECT_TRUE(exists(lower("dir/file"))) << "removed before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(remover.result(), 0);
+	Message post = expect_next(DM_EVENT_POSTREMOVE, false);
+	EXPECT_EQ(name(ne(post), &dm_namesp_event_t::ne_name1), "file");
+	EXPECT_EQ(ne(post)->ne_retcode, 0);
+	EXPECT_FALSE(exists(lower("dir/file")));
+}
+
+TEST_F(Namespace, RemoveAnsweredAbortKeepsTheFile)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_REMOVE}));
+	std::string p = path("dir/file");
+	Accessor remover(changing([p] { return unlink(p.c_str()); }));
+	Message m = expect_next(DM_EVENT_REMOVE, true);
+	respond(m.token(), DM_RESP_ABORT, EPERM);
+	EXPECT_EQ(remover.result(), EPERM);
+	EXPECT_TRUE(exists(lower("dir/file")));
+}
+
+TEST_F(Namespace, RmdirOfANonEmptyDirectorySendsPostRemoveWithENOTEMPTY)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_POSTREMOVE}));
+	EXPECT_EQ(rmdir(path("dir").c_str()), -1);
+	Message m = expect_next(DM_EVENT_POSTREMOVE, false);
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle1, root_));
+	EXPECT_EQ(ne(m)->ne_mode & S_IFMT, static_cast<mode_t>(S_IFDIR));
+	EXPECT_EQ(ne(m)->ne_retcode, ENOTEMPTY);
+}
+
+/* RENAME and POSTRENAME */
+
+TEST_F(Namespace, RenameCarriesBothDirectoriesAndBothNames)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_RENAME, DM_EVENT_POSTRENAME}));
+	Handle other;
+	ASSERT_NO_FATAL_FAILURE(handle_of("other", other));
+	std::string from = path("dir/file"), to = path("other/moved");
+	Accessor renamer(changing([from, to] { return rename(from.c_str(), to.c_str()); }));
+	Message m = expect_next(DM_EVENT_RENAME, true);
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle1, dir_));
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle2, other));
+	EXPECT_EQ(name(ne(m), &dm_namesp_event_t::ne_name1), "file");
+	EXPECT_EQ(name(ne(m), &dm_namesp_event_t::ne_name2), "moved");
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(renamer.result(), 0);
+	Message post = expect_next(DM_EVENT_POSTRENAME, false);
+	EXPECT_EQ(name(ne(post), &dm_namesp_event_t::ne_name1), "file");
+	EXPECT_EQ(name(ne(post), &dm_namesp_event_t::ne_name2), "moved");
+	EXPECT_EQ(ne(post)->ne_retcode, 0);
+	EXPECT_TRUE(exists(lower("other/moved")));
+}
+
+TEST_F(Namespace, RenameAnsweredAbortLeavesBothNamesAlone)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_RENAME}));
+	std::string from = path("dir/file"), to = path("keep");
+	Accessor renamer(changing([from, to] { return rename(from.c_str(), to.c_str()); }));
+	Message m = expect_next(DM_EVENT_RENAME, true);
+	respond(m.token(), DM_RESP_ABORT, EBUSY);
+	EXPECT_EQ(renamer.result(), EBUSY);
+	EXPECT_TRUE(exists(lower("dir/file")));
+	EXPECT_EQ(slurp(lower("keep")), "keep");
+}
+
+TEST_F(Namespace, RenameIsWantedByTheNewDirectorysListAlone)
+{
+	Handle other;
+	ASSERT_NO_FATAL_FAILURE(handle_of("other", other));
+	ASSERT_DM_OK(take({DM_EVENT_POSTRENAME}));
+	ASSERT_DM_OK(enable(other, {DM_EVENT_POSTRENAME}));
+	ASSERT_EQ(rename(path("dir/file").c_str(), path("other/file").c_str()), 0);
+	Message m = expect_next(DM_EVENT_POSTRENAME, false);
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle2, other));
+}
+
+TEST_F(Namespace, FailedRenameSendsPostRenameWithTheErrno)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_POSTRENAME}));
+	/* Onto a directory that is not empty: the lower filesystem refuses. */
+	EXPECT_EQ(rename(path("other").c_str(), path("dir").c_str()), -1);
+	Message m = expect_next(DM_EVENT_POSTRENAME, false);
+	EXPECT_TRUE(ne(m)->ne_retcode == ENOTEMPTY || ne(m)->ne_retcode == EEXIST)
+		<< ne(m)->ne_retcode;
+	EXPECT_TRUE(exists(lower("dir/file")));
+}
+
+/* LINK and POSTLINK */
+
+TEST_F(Namespace, LinkCarriesTheDirectoryTheObjectAndTheNewName)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_LINK, DM_EVENT_POSTLINK}));
+	std::string from = path("dir/file"), to = path("dir/second");
+	Accessor linker(changing([from, to] { return link(from.c_str(), to.c_str()); }));
+	Message m = expect_next(DM_EVENT_LINK, true);
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle1, dir_));
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle2, file_));
+	EXPECT_EQ(name(ne(m), &dm_namesp_event_t::ne_name1), "second");
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(linker.result(), 0);
+	Message post = expect_next(DM_EVENT_POSTLINK, false);
+	EXPECT_EQ(ne(post)->ne_retcode, 0);
+	EXPECT_TRUE(exists(lower("dir/second")));
+}
+
+TEST_F(Namespace, LinkAnsweredAbortMakesNoLink)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_LINK}));
+	std::string from = path("dir/file"), to = path("dir/second");
+	Accessor linker(changing([from, to] { return link(from.c_str(), to.c_str()); }));
+	Message m = expect_next(DM_EVENT_LINK, true);
+	respond(m.token(), DM_RESP_ABORT, EMLINK);
+	EXPECT_EQ(linker.result(), EMLINK);
+	EXPECT_FALSE(exists(lower("dir/second")));
+}
+
+/* SYMLINK and POSTSYMLINK */
+
+TEST_F(Namespace, SymlinkCarriesTheTargetAsTheSecondName)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_SYMLINK, DM_EVENT_POSTSYMLINK}));
+	std::string p = path("dir/sym");
+	Accessor linker(changing([p] { return symlink("../keep", p.c_str()); }));
+	Message m = expect_next(DM_EVENT_SYMLINK, true);
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle1, dir_));
+	EXPECT_EQ(name(ne(m), &dm_namesp_event_t::ne_name1), "sym");
+	EXPECT_EQ(name(ne(m), &dm_namesp_event_t::ne_name2), "../keep");
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(linker.result(), 0);
+	Message post = expect_next(DM_EVENT_POSTSYMLINK, false);
+	Handle sym;
+	ASSERT_DM_OK(dm_path_to_handle(p.data(), &sym.hanp, &sym.hlen));
+	EXPECT_TRUE(handle_is(ne(post), &dm_namesp_event_t::ne_handle2, sym));
+	EXPECT_EQ(name(ne(post), &dm_namesp_event_t::ne_name2), "../keep");
+	EXPECT_EQ(ne(post)->ne_retcode, 0);
+}
+
+TEST_F(Namespace, SymlinkAnsweredAbortMakesNoSymlink)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_SYMLINK}));
+	std::string p = path("dir/sym");
+	Accessor linker(changing([p] { return symlink("../keep", p.c_str()); }));
+	Message m = expect_next(DM_EVENT_SYMLINK, true);
+	respond(m.token(), DM_RESP_ABORT, ENOSPC);
+	EXPECT_EQ(linker.result(), ENOSPC);
+	EXPECT_FALSE(exists(lower("dir/sym")));
+}
+
+/* ATTRIBUTE */
+
+TEST_F(Namespace, ChmodSendsAttributeWithTheObjectAndItsNewMode)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_ATTRIBUTE}));
+	ASSERT_EQ(chmod(path("dir/file").c_str(), 0600), 0);
+	Message m = expect_next(DM_EVENT_ATTRIBUTE, false);
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle1, file_));
+	EXPECT_EQ(ne(m)->ne_mode, static_cast<mode_t>(S_IFREG | 0600));
+}
+
+TEST_F(Namespace, ChownAndUtimesSendAttribute)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_ATTRIBUTE}));
+	ASSERT_EQ(chown(path("dir/file").c_str(), 1, 1), 0);
+	expect_next(DM_EVENT_ATTRIBUTE, false);
+	ASSERT_EQ(utimensat(AT_FDCWD, path("dir/file").c_str(), nullptr, 0), 0);
+	expect_next(DM_EVENT_ATTRIBUTE, false);
+}
+
+TEST_F(Namespace, SettingAndRemovingAnXattrSendAttribute)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_ATTRIBUTE}));
+	std::string p = path("dir/file");
+	ASSERT_EQ(setxattr(p.c_str(), "user.tag", "v", 1, 0), 0) << strerror(errno);
+	expect_next(DM_EVENT_ATTRIBUTE, false);
+	ASSERT_EQ(removexattr(p.c_str(), "user.tag"), 0) << strerror(errno);
+	expect_next(DM_EVENT_ATTRIBUTE, false);
+}
+
+TEST_F(Namespace, TheObjectsOwnListEnablesAttribute)
+{
+	ASSERT_DM_OK(take({DM_EVENT_ATTRIBUTE}));
+	ASSERT_DM_OK(enable(file_, {DM_EVENT_ATTRIBUTE}));
+	ASSERT_EQ(chmod(path("keep").c_str(), 0600), 0);
+	ASSERT_EQ(chmod(path("dir/file").c_str(), 0600), 0);
+	Message m = expect_next(DM_EVENT_ATTRIBUTE, false);
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle1, file_));
+	EXPECT_TRUE(queue_empty()) << "keep's list does not have it";
+}
+
+TEST_F(Namespace, AFailedChangeSendsNoAttribute)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_ATTRIBUTE}));
+	std::string p = path("dir/file");
+	EXPECT_EQ(removexattr(p.c_str(), "user.absent"), -1);
+	EXPECT_TRUE(queue_empty());
+}
+
+/* CLOSE */
+
+TEST_F(Namespace, CloseComesAfterTheLastCloseOnly)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CLOSE}));
+	int first = open(path("dir/file").c_str(), O_RDONLY);
+	int second = open(path("dir/file").c_str(), O_RDWR);
+	ASSERT_GE(first, 0);
+	ASSERT_GE(second, 0);
+	close(first);
+	EXPECT_TRUE(queue_empty()) << "the file is still open";
+	close(second);
+	Message m = expect_next(DM_EVENT_CLOSE, false);
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle1, file_));
+}
+
+/* DESTROY */
+
+TEST_F(Namespace, UnlinkOfTheLastLinkSendsDestroyWithTheHandle)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
+	ASSERT_EQ(unlink(path("dir/file").c_str()), 0);
+	Message m = expect_next(DM_EVENT_DESTROY, false);
+	auto *ds = m.data<dm_destroy_event_t>();
+	EXPECT_EQ(dm_handle_cmp(DM_GET_VALUE(ds, ds_handle, void *), DM_GET_LEN(ds, ds_handle),
+				file_.hanp, file_.hlen), 0);
+	EXPECT_EQ(DM_GET_LEN(ds, ds_attrcopy), 0u) << "no return-on-destroy attribute set";
+}
+
+TEST_F(Namespace, DestroyCarriesTheReturnOnDestroyAttribute)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, "hsm", 3);
+	ASSERT_DM_OK(dm_set_return_on_destroy(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
+					      &name, DM_TRUE));
+	std::string value = "store:0042";
+	ASSERT_DM_OK(dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &name, 0,
+				   value.size(), value.data()));
+	ASSERT_EQ(unlink(path("dir/file").c_str()), 0);
+	Message m = expect_next(DM_EVENT_DESTROY, false);
+	auto *ds = m.data<dm_destroy_event_t>();
+	EXPECT_EQ(std::memcmp(ds->ds_attrname.an_chars, name.an_chars, DM_ATTR_NAME_SIZE), 0);
+	EXPECT_EQ(std::string(DM_GET_VALUE(ds, ds_attrcopy, char *), DM_GET_LEN(ds, ds_attrcopy)),
+		  value);
+}
+
+TEST_F(Namespace, DestroyWaitsForTheLastOpenFile)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
+	int fd = open(path("dir/file").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(unlink(path("dir/file").c_str()), 0);
+	EXPECT_TRUE(queue_empty()) << "the file is still open";
+	close(fd);
+	expect_next(DM_EVENT_DESTROY, false);
+}
+
+TEST_F(Namespace, NoDestroyWhileAnotherLinkRemains)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
+	ASSERT_EQ(link(path("dir/file").c_str(), path("dir/second").c_str()), 0);
+	ASSERT_EQ(unlink(path("dir/file").c_str()), 0);
+	EXPECT_TRUE(queue_empty());
+	ASSERT_EQ(unlink(path("dir/second").c_str()), 0);
+	expect_next(DM_EVENT_DESTROY, false);
+}
+
+TEST_F(Namespace, RmdirSendsDestroy)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
+	ASSERT_EQ(mkdir(path("empty").c_str(), 0755), 0);
+	ASSERT_EQ(rmdir(path("empty").c_str()), 0);
+	expect_next(DM_EVENT_DESTROY, false);
+}
+
+/* CANCEL */
+
+TEST_F(Namespace, KillingTheLastWaiterSendsCancelWithTheTokenAndSequence)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE, DM_EVENT_CANCEL}));
+	std::string p = path("dir/new");
+	Accessor creator(changing([p] { return mkdir(p.c_str(), 0755); }));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	creator.kill_now();
+	EXPECT_EQ(creator.result(), 128 + SIGKILL);
+	Message cancel = expect_next(DM_EVENT_CANCEL, false);
+	auto *ce = cancel.data<dm_cancel_event_t>();
+	EXPECT_EQ(ce->ce_token, m.token());
+	EXPECT_EQ(ce->ce_sequence, m.msg()->ev_sequence);
+	EXPECT_EQ(outstanding_tokens(), 1u) << "the token stays until answered";
+	respond(m.token(), DM_RESP_CONTINUE);
+}
+
+TEST_F(Namespace, NoCancelWhenCancelIsNotEnabled)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE}));
+	ASSERT_DM_OK(take({DM_EVENT_CREATE, DM_EVENT_CANCEL}));
+	std::string p = path("dir/new");
+	Accessor creator(changing([p] { return mkdir(p.c_str(), 0755); }));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	creator.kill_now();
+	EXPECT_EQ(creator.result(), 128 + SIGKILL);
+	EXPECT_TRUE(queue_empty());
+	respond(m.token(), DM_RESP_CONTINUE);
+}
+
+TEST_F(Namespace, AnsweredEventsSendNoCancel)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE, DM_EVENT_CANCEL}));
+	std::string p = path("dir/new");
+	Accessor creator(changing([p] { return mkdir(p.c_str(), 0755); }));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(creator.result(), 0);
+	EXPECT_TRUE(queue_empty());
+}
+
+} // namespace
