@@ -204,6 +204,8 @@ static int dmfs_create_object(struct inode *dir, struct dentry *dentry,
 		dmfs_unlock_lower(dentry, lower);
 	}
 	ns.obj2 = err ? NULL : lower;
+	if (!err)	/* as made: the umask or default ACL applied */
+		ns.mode = d_inode(lower)->i_mode;
 	ns.retcode = -err;
 	dmfs_namesp(dir->i_sb, symlink ? DMAPI_EVENT_POSTSYMLINK :
 					 DMAPI_EVENT_POSTCREATE, &ns);
