@@ -63,6 +63,9 @@ static u64 dm_config_value(unsigned int flag)
 		return 1;
 	case DMAPI_CONFIG_MAX_ATTRIBUTE_SIZE:
 		return READ_ONCE(dm_max_attr_size);
+	case DMAPI_CONFIG_DTIME_OVERLOAD:
+		/* The dtime is the ctime, which DM attribute changes move. */
+		return 1;
 	case DMAPI_CONFIG_MAX_ATTR_ON_DESTROY:
 		/* DESTROY carries the whole return-on-destroy attribute. */
 		return READ_ONCE(dm_max_attr_size);
@@ -72,8 +75,8 @@ static u64 dm_config_value(unsigned int flag)
 	default:
 		/*
 		 * Not provided yet: bulk attributes, by-handle creation,
-		 * dtime overloading, inheritance, the total attribute
-		 * space (the lower filesystem's xattr space bounds it).
+		 * inheritance, the total attribute space (the lower
+		 * filesystem's xattr space bounds it).
 		 */
 		return 0;
 	}

@@ -330,6 +330,16 @@ long dm_ioc_get_dmattr(void __user *uarg);
 long dm_ioc_remove_dmattr(void __user *uarg);
 long dm_ioc_getall_dmattr(void __user *uarg);
 
+/* fileattr.c */
+int dm_stat_fill(u64 fsid, const struct path *path, u32 mask,
+		 struct dmapi_stat *st);
+long dm_ioc_get_fileattr(void __user *uarg);
+long dm_ioc_set_fileattr(void __user *uarg);
+
+/* scan.c */
+long dm_ioc_init_attrloc(void __user *uarg);
+long dm_ioc_get_dirattrs(void __user *uarg);
+
 /* access.c */
 int dm_data_event(struct dm_fs *fs, const struct path *lower, int type,
 		  s64 off, u64 len);

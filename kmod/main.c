@@ -182,6 +182,14 @@ static long dm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dm_ioc_remove_dmattr(uarg);
 	case DMAPI_IOC_GETALL_DMATTR:
 		return dm_ioc_getall_dmattr(uarg);
+	case DMAPI_IOC_GET_FILEATTR:
+		return dm_ioc_get_fileattr(uarg);
+	case DMAPI_IOC_SET_FILEATTR:
+		return dm_ioc_set_fileattr(uarg);
+	case DMAPI_IOC_INIT_ATTRLOC:
+		return dm_ioc_init_attrloc(uarg);
+	case DMAPI_IOC_GET_DIRATTRS:
+		return dm_ioc_get_dirattrs(uarg);
 	}
 	return -ENOTTY;
 }

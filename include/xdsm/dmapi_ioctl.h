@@ -50,6 +50,11 @@
  *    POST* events; ATTRIBUTE, CLOSE, DESTROY (struct dmapi_destroy_msg)
  *    and CANCEL (struct dmapi_cancel_msg).
  *
+ * 1.7
+ *  - File attributes and directory scans: DMAPI_IOC_GET_FILEATTR,
+ *    DMAPI_IOC_SET_FILEATTR, DMAPI_IOC_INIT_ATTRLOC,
+ *    DMAPI_IOC_GET_DIRATTRS (struct dmapi_stat records).
+ *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
  * of another major number.  The minor number grows when calls are added;
@@ -63,7 +68,7 @@
 #include <linux/ioctl.h>
 
 #define DMAPI_KERNEL_VERSION		1
-#define DMAPI_KERNEL_MINOR_VERSION	6
+#define DMAPI_KERNEL_MINOR_VERSION	7
 
 /* The device node, a misc device. */
 #define DMAPI_DEVICE_NAME		"dmapi"
@@ -612,6 +617,113 @@ struct dmapi_dmattr_arg {
 	__u64			reserved;
 };
 
+/* The DM_AT_* masks of the attribute calls. */
+#define DMAPI_AT_MODE		0x0001
+#define DMAPI_AT_UID		0x0002
+#define DMAPI_AT_GID		0x0004
+#define DMAPI_AT_ATIME		0x0008
+#define DMAPI_AT_MTIME		0x0010
+#define DMAPI_AT_CTIME		0x0020
+#define DMAPI_AT_SIZE		0x0040
+#define DMAPI_AT_DTIME		0x0080
+#define DMAPI_AT_HANDLE		0x0100
+#define DMAPI_AT_EMASK		0x0200
+#define DMAPI_AT_PMANR		0x0400
+#define DMAPI_AT_PATTR		0x0800
+#define DMAPI_AT_STAT		0x1000
+#define DMAPI_AT_CFLAG		0x2000
+
+/*
+ * The attributes of one object, what dm_stat_t reports, in fixed-width
+ * fields; the library lays them out as dm_stat_t.  In the records of a
+ * scan the entry's name follows, NUL included, and the record is padded
+ * to DMAPI_MSG_ALIGN.  Times are seconds since the epoch.
+ */
+struct dmapi_stat {
+	__u32			dt_reclen;	/* scans: bytes of the record */
+	__u32			dt_namelen;	/* scans: bytes of the name */
+	__s64			dt_loc;		/* scans: resumes after it */
+	struct dmapi_handle	dt_handle;
+	__u64			dt_emask;	/* the object's own event list */
+	__u32			dt_nevents;
+	__u32			dt_pers;	/* it has DM attributes */
+	__u32			dt_pmanreg;	/* it has managed regions */
+	__u32			dt_change;	/* changes with every change */
+	__s64			dt_dtime;
+	__u64			dt_dev;
+	__u64			dt_ino;
+	__u64			dt_rdev;
+	__u32			dt_mode;
+	__u32			dt_nlink;
+	__u32			dt_uid;
+	__u32			dt_gid;
+	__s64			dt_size;
+	__s64			dt_atime;
+	__s64			dt_mtime;
+	__s64			dt_ctime;
+	__u64			dt_blocks;	/* 512-byte units */
+	__u32			dt_blksize;
+	__u32			dt_fstype;	/* the lower filesystem's magic */
+	__u32			dt_igen;
+	__u32			dt_xflags;	/* FS_XFLAG_* of the lower inode */
+	__u32			dt_extsize;
+	__u32			dt_extents;
+};
+
+/* DMAPI_IOC_GET_FILEATTR */
+struct dmapi_get_fileattr_arg {
+	__s32			sid;
+	__s32			token;
+	__u64			hanp;
+	__u64			hlen;
+	__u32			mask;		/* DMAPI_AT_* */
+	__u32			padding;
+	struct dmapi_stat	st;		/* out */
+	__u64			reserved;
+};
+
+/* What DMAPI_IOC_SET_FILEATTR changes: dm_fileattr_t. */
+struct dmapi_fileattr {
+	__u32	fa_mode;
+	__u32	fa_uid;
+	__u32	fa_gid;
+	__u32	fa_pad;
+	__s64	fa_atime;
+	__s64	fa_mtime;
+	__s64	fa_ctime;
+	__s64	fa_dtime;
+	__s64	fa_size;
+};
+
+/* DMAPI_IOC_SET_FILEATTR */
+struct dmapi_set_fileattr_arg {
+	__s32			sid;
+	__s32			token;
+	__u64			hanp;
+	__u64			hlen;
+	__u32			mask;		/* DMAPI_AT_MODE ... DMAPI_AT_DTIME */
+	__u32			padding;
+	struct dmapi_fileattr	attr;
+	__u64			reserved;
+};
+
+/*
+ * DMAPI_IOC_INIT_ATTRLOC (loc out: the start), DMAPI_IOC_GET_DIRATTRS
+ * (records of the directory's entries from loc; loc out: after the
+ * last; more: whether entries remain).
+ */
+struct dmapi_scan_arg {
+	__s32			sid;
+	__s32			token;
+	__u64			hanp;
+	__u64			hlen;
+	__u32			mask;		/* DMAPI_AT_* */
+	__u32			more;		/* out */
+	__s64			loc;
+	struct dmapi_buffer	buf;		/* dmapi_stat records */
+	__u64			reserved;
+};
+
 #define DMAPI_IOC_MAGIC		0xDE
 
 #define DMAPI_IOC_VERSION	  _IOWR(DMAPI_IOC_MAGIC, 0, struct dmapi_version_arg)
@@ -659,5 +771,9 @@ struct dmapi_dmattr_arg {
 #define DMAPI_IOC_GET_DMATTR	  _IOWR(DMAPI_IOC_MAGIC, 42, struct dmapi_dmattr_arg)
 #define DMAPI_IOC_REMOVE_DMATTR	  _IOWR(DMAPI_IOC_MAGIC, 43, struct dmapi_dmattr_arg)
 #define DMAPI_IOC_GETALL_DMATTR	  _IOWR(DMAPI_IOC_MAGIC, 44, struct dmapi_dmattr_arg)
+#define DMAPI_IOC_GET_FILEATTR	  _IOWR(DMAPI_IOC_MAGIC, 45, struct dmapi_get_fileattr_arg)
+#define DMAPI_IOC_SET_FILEATTR	  _IOWR(DMAPI_IOC_MAGIC, 46, struct dmapi_set_fileattr_arg)
+#define DMAPI_IOC_INIT_ATTRLOC	  _IOWR(DMAPI_IOC_MAGIC, 47, struct dmapi_scan_arg)
+#define DMAPI_IOC_GET_DIRATTRS	  _IOWR(DMAPI_IOC_MAGIC, 48, struct dmapi_scan_arg)
 
 #endif /* _XDSM_DMAPI_IOCTL_H */

@@ -60,7 +60,8 @@ const std::vector<std::string> wired = {
 	"dm_get_allocinfo", "dm_get_dioinfo", "dm_request_right", "dm_release_right",
 	"dm_query_right", "dm_upgrade_right", "dm_downgrade_right", "dm_obj_ref_hold",
 	"dm_obj_ref_rele", "dm_obj_ref_query", "dm_get_dmattr", "dm_set_dmattr",
-	"dm_remove_dmattr", "dm_getall_dmattr",
+	"dm_remove_dmattr", "dm_getall_dmattr", "dm_get_fileattr", "dm_set_fileattr",
+	"dm_init_attrloc", "dm_get_dirattrs",
 };
 
 bool is_wired(const char *name)

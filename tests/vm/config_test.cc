@@ -51,9 +51,9 @@ TEST(GetConfig, ReportsWhatThisBuildProvides)
 		  std::stoull(ModuleParam::read("max_attr_size")));
 	EXPECT_EQ(config(DM_CONFIG_MAX_ATTR_ON_DESTROY),
 		  std::stoull(ModuleParam::read("max_attr_size")));
-	/* Not provided yet: file attributes, scans, inheritance. */
+	EXPECT_EQ(config(DM_CONFIG_DTIME_OVERLOAD), 1u);
+	/* Not provided yet: filesystem scans, inheritance, creation. */
 	for (auto flag : {DM_CONFIG_BULKALL, DM_CONFIG_CREATE_BY_HANDLE,
-			  DM_CONFIG_DTIME_OVERLOAD,
 			  DM_CONFIG_PERS_INHERIT_ATTRIBS,
 			  DM_CONFIG_TOTAL_ATTRIBUTE_SPACE})
 		EXPECT_EQ(config(flag), 0u) << "flag " << flag;

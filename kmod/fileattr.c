@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * File attributes: dm_get_fileattr() and dm_set_fileattr(), and the
+ * attributes of one object as the scans report them.
+ *
+ * The lower object is the truth: its stat, its FS_XFLAG_* flags and
+ * extent count, and the DMAPI state in its xattrs.  The dtime is the
+ * ctime (DTIME_OVERLOAD, as SGI's XFS did): any change of an object's DM
+ * attributes changes it.  Changes made with dm_set_fileattr() are the DM
+ * application's own and generate no events.
+ */
+#include <linux/fs.h>
+#include <linux/fileattr.h>
+#include <linux/hash.h>
+#include <linux/iversion.h>
+#include <linux/mount.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xattr.h>
+
+#include "core.h"
+
+#define DM_XATTR_ATTR_PREFIX	"trusted.dmapi.attr."
+
+/* Whether the object has any DM attribute: one of its xattrs says so. */
+static int dm_stat_pers(const struct path *path)
+{
+	ssize_t len = vfs_listxattr(path->dentry, NULL, 0);
+	size_t plen = strlen(DM_XATTR_ATTR_PREFIX);
+	char *list, *name;
+	int pers = 0;
+
+	if (len <= 0)
+		return len == -EOPNOTSUPP ? 0 : len;
+	list = kvmalloc(len, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	len = vfs_listxattr(path->dentry, list, len);
+	for (name = list; len > 0 && name < list + len; name += strlen(name) + 1)
+		if (!strncmp(name, DM_XATTR_ATTR_PREFIX, plen))
+			pers = 1;
+	kvfree(list);
+	return len < 0 ? len : pers;
+}
+
+/* Whether the file has managed regions. */
+static int dm_stat_pmanreg(const struct path *path)
+{
+	struct dmapi_region *r;
+	int n;
+
+	r = kcalloc(DMAPI_MAX_REGIONS_LIMIT, sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	n = dm_regions_load(path, r);
+	kfree(r);
+	return n < 0 ? n : n > 0;
+}
+
+/* The DMAPI state that @mask asks for, read from the lower xattrs. */
+static int dm_stat_dmapi(const struct path *path, u32 mask,
+			 struct dmapi_stat *st)
+{
+	int err = 0;
+
+	st->dt_nevents = DMAPI_EVENT_MAX;
+	if (mask & DMAPI_AT_EMASK)
+		err = dm_obj_events(path, &st->dt_emask);
+	if (!err && (mask & DMAPI_AT_PATTR)) {
+		err = dm_stat_pers(path);
+		st->dt_pers = err > 0;
+	}
+	if (err >= 0 && (mask & DMAPI_AT_PMANR)) {
+		err = dm_stat_pmanreg(path);
+		st->dt_pmanreg = err > 0;
+	}
+	return err < 0 ? err : 0;
+}
+
+/* What the lower filesystem says beyond stat: XFS's flags and extents. */
+static void dm_stat_fsys(const struct path *path, struct dmapi_stat *st)
+{
+	struct inode *inode = d_inode(path->dentry);
+	struct fileattr fa = {};
+
+	st->dt_igen = inode->i_generation;
+	st->dt_fstype = inode->i_sb->s_magic;
+	if (vfs_fileattr_get(path->dentry, &fa))
+		return;		/* no flags to tell (special files) */
+	st->dt_xflags = fa.fsx_xflags;
+	st->dt_extsize = fa.fsx_extsize;
+	st->dt_extents = fa.fsx_nextents;
+}
+
+/**
+ * dm_stat_fill - the attributes of an object, as dm_stat_t reports them
+ * @fsid: the object's filesystem
+ * @path: its lower path
+ * @mask: DMAPI_AT_*: the DMAPI state to read (EMASK, PATTR, PMANR)
+ * @st: filled in; the caller zeroed it
+ *
+ * Return: 0 or the errno of reading the object.
+ */
+int dm_stat_fill(u64 fsid, const struct path *path, u32 mask,
+		 struct dmapi_stat *st)
+{
+	struct inode *inode = d_inode(path->dentry);
+	struct kstat ks;
+	int err;
+
+	err = dm_vfs_getattr(path, &ks, STATX_BASIC_STATS,
+			     AT_STATX_SYNC_AS_STAT);
+	if (err)
+		return err;
+	st->dt_handle.fsid = fsid;
+	st->dt_handle.fid.fid_len = DMAPI_FID_LEN;
+	st->dt_handle.fid.fid_gen = inode->i_generation;
+	st->dt_handle.fid.fid_ino = inode->i_ino;
+	st->dt_dev = new_encode_dev(ks.dev);
+	st->dt_ino = ks.ino;
+	st->dt_rdev = new_encode_dev(ks.rdev);
+	st->dt_mode = ks.mode;
+	st->dt_nlink = ks.nlink;
+	st->dt_uid = from_kuid_munged(current_user_ns(), ks.uid);
+	st->dt_gid = from_kgid_munged(current_user_ns(), ks.gid);
+	st->dt_size = ks.size;
+	st->dt_atime = ks.atime.tv_sec;
+	st->dt_mtime = ks.mtime.tv_sec;
+	st->dt_ctime = ks.ctime.tv_sec;
+	st->dt_dtime = ks.ctime.tv_sec;
+	st->dt_blocks = ks.blocks;
+	st->dt_blksize = ks.blksize;
+	/* i_version where the lower filesystem keeps it, and the ctime. */
+	st->dt_change = (u32)hash_64(inode_peek_iversion(inode) ^
+				     timespec64_to_ns(&ks.ctime), 32);
+	dm_stat_fsys(path, st);
+	return dm_stat_dmapi(path, mask, st);
+}
+
+/**
+ * dm_ioc_get_fileattr - DMAPI_IOC_GET_FILEATTR
+ * @uarg: struct dmapi_get_fileattr_arg
+ *
+ * Return: 0 with the attributes, or -EINVAL (no such session, not an
+ * object handle, an unknown mask bit), -ESRCH, -EBADF, -EFAULT, or the
+ * errno of reading the object.
+ */
+long dm_ioc_get_fileattr(void __user *uarg)
+{
+	struct dmapi_get_fileattr_arg arg;
+	struct dm_handle_call c;
+	struct path path;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.mask & ~(2 * DMAPI_AT_CFLAG - 1))
+		return -EINVAL;
+	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
+	if (err)
+		return err;
+	err = dm_handle_call_path(&c, &path);
+	if (err)
+		goto out;
+	memset(&arg.st, 0, sizeof(arg.st));
+	err = dm_stat_fill(c.uh.h.fsid, &path, arg.mask, &arg.st);
+	path_put(&path);
+	if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+out:
+	dm_handle_call_end(&c);
+	return err;
+}
+
+#define DM_SETTABLE	(DMAPI_AT_MODE | DMAPI_AT_UID | DMAPI_AT_GID | \
+			 DMAPI_AT_ATIME | DMAPI_AT_MTIME | DMAPI_AT_CTIME | \
+			 DMAPI_AT_SIZE | DMAPI_AT_DTIME)
+
+/* The change of @fa that notify_change() can make: all but the ctime. */
+static int dm_fileattr_iattr(struct inode *inode, u32 mask,
+			     const struct dmapi_fileattr *fa, struct iattr *ia)
+{
+	memset(ia, 0, sizeof(*ia));
+	if (mask & DMAPI_AT_MODE) {
+		ia->ia_valid |= ATTR_MODE;
+		ia->ia_mode = (inode->i_mode & S_IFMT) | (fa->fa_mode & 07777);
+	}
+	if (mask & DMAPI_AT_UID) {
+		kuid_t uid = make_kuid(current_user_ns(), fa->fa_uid);
+
+		if (!uid_valid(uid))
+			return -EINVAL;
+		ia->ia_valid |= ATTR_UID;
+		ia->ia_vfsuid = VFSUIDT_INIT(uid);
+	}
+	if (mask & DMAPI_AT_GID) {
+		kgid_t gid = make_kgid(current_user_ns(), fa->fa_gid);
+
+		if (!gid_valid(gid))
+			return -EINVAL;
+		ia->ia_valid |= ATTR_GID;
+		ia->ia_vfsgid = VFSGIDT_INIT(gid);
+	}
+	if (mask & DMAPI_AT_ATIME) {
+		ia->ia_valid |= ATTR_ATIME | ATTR_ATIME_SET;
+		ia->ia_atime = (struct timespec64){ .tv_sec = fa->fa_atime };
+	}
+	if (mask & DMAPI_AT_MTIME) {
+		ia->ia_valid |= ATTR_MTIME | ATTR_MTIME_SET;
+		ia->ia_mtime = (struct timespec64){ .tv_sec = fa->fa_mtime };
+	}
+	if (mask & DMAPI_AT_SIZE) {
+		if (!S_ISREG(inode->i_mode))
+			return -EINVAL;
+		if (fa->fa_size < 0)
+			return -EINVAL;
+		ia->ia_valid |= ATTR_SIZE;
+		ia->ia_size = fa->fa_size;
+	}
+	return 0;
+}
+
+/*
+ * Set the ctime, which notify_change() always sets to now: the lower
+ * filesystem's ->setattr does what it asks, as for a restore.
+ */
+static int dm_fileattr_ctime(const struct path *path, s64 ctime)
+{
+	struct inode *inode = d_inode(path->dentry);
+	struct iattr ia = {
+		.ia_valid = ATTR_CTIME,
+		.ia_ctime = { .tv_sec = ctime },
+	};
+
+	if (!inode->i_op->setattr)
+		return -EOPNOTSUPP;
+	return inode->i_op->setattr(dm_mnt_idmap(path->mnt), path->dentry, &ia);
+}
+
+/* Make the change on the lower object, its lock taken. */
+static int dm_fileattr_set(const struct path *path, u32 mask,
+			   const struct dmapi_fileattr *fa)
+{
+	struct inode *inode = d_inode(path->dentry);
+	struct iattr ia;
+	int err;
+
+	err = mnt_want_write(path->mnt);
+	if (err)
+		return err;
+	inode_lock(inode);
+	err = dm_fileattr_iattr(inode, mask, fa, &ia);
+	if (!err && ia.ia_valid)
+		err = notify_change(dm_mnt_idmap(path->mnt), path->dentry, &ia,
+				    NULL);
+	/* With DTIME_OVERLOAD the dtime is the ctime; the ctime wins. */
+	if (!err && (mask & DMAPI_AT_CTIME))
+		err = dm_fileattr_ctime(path, fa->fa_ctime);
+	else if (!err && (mask & DMAPI_AT_DTIME))
+		err = dm_fileattr_ctime(path, fa->fa_dtime);
+	inode_unlock(inode);
+	mnt_drop_write(path->mnt);
+	return err;
+}
+
+/**
+ * dm_ioc_set_fileattr - DMAPI_IOC_SET_FILEATTR
+ * @uarg: struct dmapi_set_fileattr_arg
+ *
+ * Changes what the mask selects, the size included (truncating or
+ * extending the file, as SGI allowed), without events.
+ *
+ * Return: 0, or -EINVAL (no such session, not an object handle, a mask
+ * bit that cannot be set, an id with no mapping, a size of a
+ * non-regular file or below 0), -ESRCH, -EBADF, -EFAULT, or the errno
+ * of the lower filesystem's change (-EROFS, -EPERM, -EFBIG...).
+ */
+long dm_ioc_set_fileattr(void __user *uarg)
+{
+	struct dmapi_set_fileattr_arg arg;
+	struct path path;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.mask & ~DM_SETTABLE)
+		return -EINVAL;
+	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen, &path);
+	if (err)
+		return err;
+	err = dm_fileattr_set(&path, arg.mask, &arg.attr);
+	path_put(&path);
+	return err;
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Scans: dm_init_attrloc() and dm_get_dirattrs().
+ *
+ * A directory scan reads the lower directory from its cursor, which is a
+ * position of the lower directory as telldir() would give it: the scan
+ * visits the entries readdir() would, each once, and a cursor stays valid
+ * while entries come and go (ext4's are hashes, XFS's offsets).  "." and
+ * ".." are not reported.  A call fills the caller's buffer with as many
+ * records as fit and no more; the memory it takes is bounded by that
+ * buffer, whatever the size of the directory.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "core.h"
+
+/* One entry read from the directory, waiting to be looked up. */
+struct dm_dirent {
+	loff_t		next;		/* the cursor after it */
+	u16		namelen;
+	char		name[];		/* NUL-terminated */
+};
+
+/**
+ * struct dm_dir_batch - the entries of one call, as readdir gives them
+ * @ctx: the readdir context
+ * @names: the entries, one after the other, 8-byte aligned
+ * @size: the bytes @names holds
+ * @used: the bytes taken
+ * @room: the bytes of records the caller's buffer holds
+ * @need: the bytes of records of the entries taken
+ * @last: the last entry taken, whose cursor the next entry sets
+ * @first_size: the record size of the first entry, taken or not
+ * @full: readdir stopped because the caller's buffer is full
+ */
+struct dm_dir_batch {
+	struct dir_context	ctx;
+	u8			*names;
+	size_t			size;
+	size_t			used;
+	size_t			room;
+	size_t			need;
+	struct dm_dirent	*last;
+	size_t			first_size;
+	bool			full;
+};
+
+static size_t dm_dirent_size(int namelen)
+{
+	return ALIGN(sizeof(struct dm_dirent) + namelen + 1, DMAPI_MSG_ALIGN);
+}
+
+/* The size of the record of an entry with a name of @namelen bytes. */
+static size_t dm_record_size(int namelen)
+{
+	return ALIGN(sizeof(struct dmapi_stat) + namelen + 1, DMAPI_MSG_ALIGN);
+}
+
+static bool dm_dir_actor(struct dir_context *ctx, const char *name,
+			 int namelen, loff_t pos, u64 ino, unsigned int type)
+{
+	struct dm_dir_batch *b = container_of(ctx, struct dm_dir_batch, ctx);
+	size_t rec = dm_record_size(namelen);
+	struct dm_dirent *d;
+
+	/* This entry starts at pos: the one before ends there. */
+	if (b->last)
+		b->last->next = pos;
+	if (namelen <= 2 && name[0] == '.' &&
+	    (namelen == 1 || name[1] == '.'))
+		return true;
+	if (!b->first_size)
+		b->first_size = rec;
+	if (b->need + rec > b->room ||
+	    b->used + dm_dirent_size(namelen) > b->size) {
+		b->full = true;
+		return false;
+	}
+	d = (struct dm_dirent *)(b->names + b->used);
+	d->namelen = namelen;
+	memcpy(d->name, name, namelen);
+	d->name[namelen] = '\0';
+	d->next = pos;	/* until the next entry or the end says */
+	b->used += dm_dirent_size(namelen);
+	b->need += rec;
+	b->last = d;
+	return true;
+}
+
+/* Read the entries of @dir from @loc into @b. */
+static int dm_dir_read(const struct path *dir, loff_t loc,
+		       struct dm_dir_batch *b)
+{
+	struct file *file;
+	loff_t pos;
+	int err;
+
+	file = dentry_open(dir, O_RDONLY | O_DIRECTORY | O_LARGEFILE,
+			   current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	pos = vfs_llseek(file, loc, SEEK_SET);
+	err = pos < 0 ? pos : 0;
+	if (!err) {
+		b->ctx.pos = pos;
+		err = iterate_dir(file, &b->ctx);
+	}
+	/* At the end, the last entry's cursor is the end's. */
+	if (!err && !b->full && b->last)
+		b->last->next = b->ctx.pos;
+	fput(file);
+	return err;
+}
+
+/*
+ * The record of entry @d of @dir at @rec; its size, 0 when the entry went
+ * away meanwhile, or an errno.
+ */
+static ssize_t dm_dir_record(u64 fsid, const struct path *dir,
+			     struct dm_dirent *d, u32 mask, u8 *rec)
+{
+	struct dmapi_stat *st = (struct dmapi_stat *)rec;
+	struct path child = { .mnt = dir->mnt };
+	size_t size = dm_record_size(d->namelen);
+	int err;
+
+	child.dentry = lookup_one_len_unlocked(d->name, dir->dentry, d->namelen);
+	if (IS_ERR(child.dentry))
+		return PTR_ERR(child.dentry);
+	if (d_is_negative(child.dentry)) {
+		dput(child.dentry);
+		return 0;
+	}
+	memset(rec, 0, size);
+	err = dm_stat_fill(fsid, &child, mask, st);
+	dput(child.dentry);
+	if (err)
+		return err;
+	st->dt_reclen = size;
+	st->dt_namelen = d->namelen + 1;
+	st->dt_loc = d->next;
+	memcpy(rec + sizeof(*st), d->name, d->namelen + 1);
+	return size;
+}
+
+/* The records of the entries in @b, written to @out; their bytes. */
+static ssize_t dm_dir_records(u64 fsid, const struct path *dir,
+			      struct dm_dir_batch *b, u32 mask, u8 *out)
+{
+	size_t off = 0, pos = 0;
+	ssize_t n;
+
+	while (pos < b->used) {
+		struct dm_dirent *d = (struct dm_dirent *)(b->names + pos);
+
+		n = dm_dir_record(fsid, dir, d, mask, out + off);
+		if (n < 0)
+			return n;
+		off += n;
+		pos += dm_dirent_size(d->namelen);
+	}
+	return off;
+}
+
+/* The directory of a scan: an object handle of a directory. */
+static int dm_scan_dir(struct dm_handle_call *c, struct path *dir)
+{
+	int err = dm_handle_call_path(c, dir);
+
+	if (!err && !d_is_dir(dir->dentry)) {
+		path_put(dir);
+		err = -ENOTDIR;
+	}
+	return err;
+}
+
+/*
+ * Scan @dir from @arg->loc into @out, of @arg->buf.len bytes (at most
+ * DMAPI_MAX_BATCH); fills in the rest of @arg.
+ */
+static int dm_dirattrs(u64 fsid, const struct path *dir,
+		       struct dmapi_scan_arg *arg, u8 *out)
+{
+	struct dm_dir_batch b = {
+		.ctx.actor = dm_dir_actor,
+		.room = arg->buf.len,
+		.size = arg->buf.len,
+	};
+	ssize_t n;
+	int err;
+
+	b.names = kvmalloc(b.size, GFP_KERNEL);
+	if (!b.names)
+		return -ENOMEM;
+	err = dm_dir_read(dir, arg->loc, &b);
+	if (err)
+		goto out;
+	if (b.full && !b.last) {
+		arg->buf.rlen = b.first_size;
+		err = -E2BIG;
+		goto out;
+	}
+	n = dm_dir_records(fsid, dir, &b, arg->mask, out);
+	err = n < 0 ? n : 0;
+	if (err)
+		goto out;
+	arg->buf.rlen = n;
+	arg->more = b.full;
+	if (b.last)
+		arg->loc = b.last->next;
+out:
+	kvfree(b.names);
+	return err;
+}
+
+/**
+ * dm_ioc_get_dirattrs - DMAPI_IOC_GET_DIRATTRS
+ * @uarg: struct dmapi_scan_arg
+ *
+ * Return: 0 with the records of the directory's entries from loc, loc
+ * after the last and more set when entries remain; -E2BIG with the size
+ * of the first record in buf.rlen when not even it fits; -EINVAL (no
+ * such session, not an object handle, a bad mask), -ENOTDIR, -ESRCH,
+ * -EBADF, -ENOMEM, -EFAULT, or the errno of reading the directory.
+ */
+long dm_ioc_get_dirattrs(void __user *uarg)
+{
+	struct dmapi_scan_arg arg;
+	struct dm_handle_call c;
+	struct path dir;
+	u8 *out = NULL;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.mask & ~(2 * DMAPI_AT_CFLAG - 1))
+		return -EINVAL;
+	arg.buf.len = min_t(u64, arg.buf.len, DMAPI_MAX_BATCH);
+	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
+	if (err)
+		return err;
+	err = dm_scan_dir(&c, &dir);
+	if (err)
+		goto out;
+	out = kvmalloc(max_t(u64, arg.buf.len, 1), GFP_KERNEL);
+	err = out ? dm_dirattrs(c.uh.h.fsid, &dir, &arg, out) : -ENOMEM;
+	path_put(&dir);
+	if (!err && copy_to_user(u64_to_user_ptr(arg.buf.ptr), out,
+				 arg.buf.rlen))
+		err = -EFAULT;
+	if ((!err || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+	kvfree(out);
+out:
+	dm_handle_call_end(&c);
+	return err;
+}
+
+/**
+ * dm_ioc_init_attrloc - DMAPI_IOC_INIT_ATTRLOC
+ * @uarg: struct dmapi_scan_arg
+ *
+ * Return: 0 with loc at the start of a scan of the directory, or
+ * -EINVAL (no such session, not a directory's handle), -ENOTDIR, -ESRCH,
+ * -EBADF, -EFAULT.
+ */
+long dm_ioc_init_attrloc(void __user *uarg)
+{
+	struct dmapi_scan_arg arg;
+	struct dm_handle_call c;
+	struct path dir;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
+	if (err)
+		return err;
+	err = dm_scan_dir(&c, &dir);
+	dm_handle_call_end(&c);
+	if (err)
+		return err;
+	path_put(&dir);
+	arg.loc = 0;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * File attributes of a dmapi mount's objects: dm_get_fileattr reports
+ * what stat(2) reports through the mount, the DMAPI state the mask asks
+ * for, the dtime (the ctime), a change counter and the lower
+ * filesystem's own fields; dm_set_fileattr changes mode, owner, times
+ * and size without events.  Needs the scratch filesystem of dmapi-vm
+ * --fs at /mnt/scratch.
+ */
+#include "event_mount.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+using namespace dmtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+class FileAttr : public EventMountTest {
+protected:
+	FileAttr() : EventMountTest("fileattr") {}
+
+	void populate() override
+	{
+		spit(lower("file"), std::string(10000, 'x'));
+		fs::create_directory(lower("dir"));
+	}
+
+	void SetUp() override
+	{
+		EventMountTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		ASSERT_NO_FATAL_FAILURE(handle_of("file", file_));
+		ASSERT_NO_FATAL_FAILURE(handle_of("dir", dir_));
+	}
+
+	dm_stat_t get(Handle &h, unsigned int mask)
+	{
+		dm_stat_t st;
+		std::memset(&st, 0xa5, sizeof(st));
+		EXPECT_DM_OK(dm_get_fileattr(sid_, h.hanp, h.hlen, DM_NO_TOKEN, mask, &st));
+		return st;
+	}
+
+	int set(Handle &h, unsigned int mask, dm_fileattr_t fa)
+	{
+		return dm_set_fileattr(sid_, h.hanp, h.hlen, DM_NO_TOKEN, mask, &fa);
+	}
+
+	struct stat stat_of(const std::string &rel)
+	{
+		struct stat st = {};
+		EXPECT_EQ(lstat(path(rel).c_str(), &st), 0) << strerror(errno);
+		return st;
+	}
+
+	Handle file_, dir_;
+};
+
+TEST_F(FileAttr, StatFieldsAreWhatStatReportsThroughTheMount)
+{
+	struct stat want = stat_of("file");
+	dm_stat_t st = get(file_, DM_AT_STAT);
+	EXPECT_EQ(st.dt_dev, static_cast<dm_dev_t>(want.st_dev));
+	EXPECT_EQ(st.dt_ino, want.st_ino);
+	EXPECT_EQ(st.dt_mode, static_cast<dm_mode_t>(want.st_mode));
+	EXPECT_EQ(st.dt_nlink, static_cast<dm_nlink_t>(want.st_nlink));
+	EXPECT_EQ(st.dt_uid, want.st_uid);
+	EXPECT_EQ(st.dt_gid, want.st_gid);
+	EXPECT_EQ(st.dt_size, want.st_size);
+	EXPECT_EQ(st.dt_atime, want.st_atime);
+	EXPECT_EQ(st.dt_mtime, want.st_mtime);
+	EXPECT_EQ(st.dt_ctime, want.st_ctime);
+	EXPECT_EQ(st.dt_blksize, static_cast<unsigned int>(want.st_blksize));
+	EXPECT_EQ(st.dt_blocks, static_cast<dm_size_t>(want.st_blocks));
+}
+
+TEST_F(FileAttr, FieldsOutsideTheMaskAreZero)
+{
+	ASSERT_DM_OK(enable(file_, {DM_EVENT_READ}));
+	dm_stat_t st = get(file_, DM_AT_STAT);
+	EXPECT_EQ(st.dt_emask, 0u);
+	EXPECT_EQ(st.dt_nevents, 0);
+	EXPECT_EQ(st.dt_dtime, 0);
+	EXPECT_EQ(st.dt_change, 0u);
+	st = get(file_, DM_AT_EMASK);
+	EXPECT_EQ(st.dt_size, 0);
+	EXPECT_EQ(st.dt_ino, 0u);
+}
+
+TEST_F(FileAttr, EmaskIsTheObjectsOwnEventList)
+{
+	ASSERT_DM_OK(enable(file_, {DM_EVENT_READ, DM_EVENT_DESTROY}));
+	dm_stat_t st = get(file_, DM_AT_EMASK);
+	dm_eventset_t want = 0;
+	DMEV_SET(DM_EVENT_READ, want);
+	DMEV_SET(DM_EVENT_DESTROY, want);
+	EXPECT_EQ(st.dt_emask, want);
+	EXPECT_EQ(st.dt_nevents, DM_EVENT_MAX);
+}
+
+TEST_F(FileAttr, PmanregTellsWhetherTheFileHasManagedRegions)
+{
+	EXPECT_EQ(get(file_, DM_AT_PMANR).dt_pmanreg, 0);
+	dm_region_t r = {};
+	r.rg_size = 100;
+	r.rg_flags = DM_REGION_READ;
+	dm_boolean_t exact;
+	ASSERT_DM_OK(dm_set_region(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 1, &r, &exact));
+	EXPECT_EQ(get(file_, DM_AT_PMANR).dt_pmanreg, 1);
+}
+
+TEST_F(FileAttr, PattrTellsWhetherTheObjectHasDmAttributes)
+{
+	EXPECT_EQ(get(dir_, DM_AT_PATTR).dt_pers, 0);
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, "loc", 3);
+	ASSERT_DM_OK(dm_set_dmattr(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, &name, 0, 2,
+				   const_cast<char *>("v1")));
+	EXPECT_EQ(get(dir_, DM_AT_PATTR).dt_pers, 1);
+}
+
+TEST_F(FileAttr, DtimeIsTheCtimeAndMovesWithDmAttributes)
+{
+	dm_fileattr_t fa = {};
+	fa.fa_ctime = 1000;
+	ASSERT_DM_OK(set(file_, DM_AT_CTIME, fa));
+	EXPECT_EQ(get(file_, DM_AT_DTIME).dt_dtime, 1000);
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, "loc", 3);
+	ASSERT_DM_OK(dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &name, 1, 2,
+				   const_cast<char *>("v1")));
+	EXPECT_GE(get(file_, DM_AT_DTIME).dt_dtime, time(nullptr) - 60);
+	dm_size_t overload = 0;
+	ASSERT_DM_OK(dm_get_config(file_.hanp, file_.hlen, DM_CONFIG_DTIME_OVERLOAD, &overload));
+	EXPECT_EQ(overload, 1u);
+}
+
+TEST_F(FileAttr, ChangeCounterChangesWithTheData)
+{
+	unsigned int before = get(file_, DM_AT_CFLAG).dt_change;
+	spit(path("file"), "new data");
+	EXPECT_NE(get(file_, DM_AT_CFLAG).dt_change, before);
+}
+
+TEST_F(FileAttr, FilesystemFieldsComeFromTheLowerFilesystem)
+{
+	dm_stat_t st = get(file_, DM_AT_STAT);
+	struct statfs lower_fs;
+	ASSERT_EQ(statfs(lower_.c_str(), &lower_fs), 0);
+	EXPECT_EQ(st.dt_fstype, static_cast<int>(lower_fs.f_type));
+	dm_igen_t igen;
+	ASSERT_DM_OK(dm_handle_to_igen(file_.hanp, file_.hlen, &igen));
+	EXPECT_EQ(st.dt_xfs_igen, igen);
+	if (lower_fs.f_type == 0x58465342) {	/* XFS counts extents */
+		EXPECT_GE(st.dt_xfs_extents, 1u);
+	}
+}
+
+TEST_F(FileAttr, SetChangesModeOwnerAndTimes)
+{
+	dm_fileattr_t fa = {};
+	fa.fa_mode = 0604;
+	fa.fa_uid = 123;
+	fa.fa_gid = 456;
+	fa.fa_atime = 111111;
+	fa.fa_mtime = 222222;
+	ASSERT_DM_OK(set(file_, DM_AT_MODE | DM_AT_UID | DM_AT_GID | DM_AT_ATIME | DM_AT_MTIME,
+			 fa));
+	struct stat st = stat_of("file");
+	EXPECT_EQ(st.st_mode, static_cast<mode_t>(S_IFREG | 0604));
+	EXPECT_EQ(st.st_uid, 123u);
+	EXPECT_EQ(st.st_gid, 456u);
+	EXPECT_EQ(st.st_atime, 111111);
+	EXPECT_EQ(st.st_mtime, 222222);
+}
+
+TEST_F(FileAttr, SetOnlyWhatTheMaskSelects)
+{
+	struct stat before = stat_of("file");
+	dm_fileattr_t fa = {};
+	fa.fa_mode = 0600;
+	fa.fa_uid = 77;
+	ASSERT_DM_OK(set(file_, DM_AT_MODE, fa));
+	struct stat after = stat_of("file");
+	EXPECT_EQ(after.st_uid, before.st_uid);
+	EXPECT_EQ(after.st_size, before.st_size);
+	EXPECT_EQ(after.st_mtime, before.st_mtime);
+}
+
+TEST_F(FileAttr, SetSizeTruncatesAndExtendsWithoutEvents)
+{
+	ASSERT_DM_OK(take({DM_EVENT_TRUNCATE, DM_EVENT_ATTRIBUTE}));
+	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_TRUNCATE, DM_EVENT_ATTRIBUTE}));
+	dm_fileattr_t fa = {};
+	fa.fa_size = 10;
+	ASSERT_DM_OK(set(file_, DM_AT_SIZE, fa));
+	EXPECT_EQ(slurp(path("file")), std::string(10, 'x'));
+	fa.fa_size = 20000;
+	ASSERT_DM_OK(set(file_, DM_AT_SIZE, fa));
+	EXPECT_EQ(stat_of("file").st_size, 20000);
+	EXPECT_TRUE(queue_empty()) << "the DM application's own changes send no events";
+}
+
+TEST_F(FileAttr, SetCtimeAndDtimeSetTheCtime)
+{
+	dm_fileattr_t fa = {};
+	fa.fa_ctime = 333333;
+	ASSERT_DM_OK(set(file_, DM_AT_CTIME, fa));
+	EXPECT_EQ(stat_of("file").st_ctime, 333333);
+	fa.fa_dtime = 444444;
+	ASSERT_DM_OK(set(file_, DM_AT_DTIME, fa));
+	EXPECT_EQ(stat_of("file").st_ctime, 444444);
+}
+
+TEST_F(FileAttr, SetSizeOfADirectoryEINVAL)
+{
+	dm_fileattr_t fa = {};
+	EXPECT_DM_ERRNO(set(dir_, DM_AT_SIZE, fa), EINVAL);
+}
+
+TEST_F(FileAttr, SetNegativeSizeEINVAL)
+{
+	dm_fileattr_t fa = {};
+	fa.fa_size = -1;
+	EXPECT_DM_ERRNO(set(file_, DM_AT_SIZE, fa), EINVAL);
+}
+
+TEST_F(FileAttr, SetOfFieldsThatCannotBeSetEINVAL)
+{
+	dm_fileattr_t fa = {};
+	for (unsigned int mask : {DM_AT_HANDLE, DM_AT_EMASK, DM_AT_PMANR, DM_AT_PATTR, DM_AT_STAT,
+				  DM_AT_CFLAG, 0x4000}) {
+		SCOPED_TRACE("mask " + std::to_string(mask));
+		EXPECT_DM_ERRNO(set(file_, mask, fa), EINVAL);
+	}
+}
+
+TEST_F(FileAttr, GetWithAnUnknownMaskBitEINVAL)
+{
+	dm_stat_t st;
+	EXPECT_DM_ERRNO(dm_get_fileattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0x4000, &st),
+			EINVAL);
+}
+
+TEST_F(FileAttr, NullPointersEFAULT)
+{
+	EXPECT_DM_ERRNO(dm_get_fileattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_AT_STAT,
+					nullptr), EFAULT);
+	EXPECT_DM_ERRNO(dm_set_fileattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_AT_MODE,
+					nullptr), EFAULT);
+}
+
+TEST_F(FileAttr, FilesystemHandleEINVAL)
+{
+	dm_stat_t st;
+	EXPECT_DM_ERRNO(dm_get_fileattr(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &st),
+			EINVAL);
+	dm_fileattr_t fa = {};
+	EXPECT_DM_ERRNO(set(fsh_, DM_AT_MODE, fa), EINVAL);
+}
+
+TEST_F(FileAttr, NoSuchSessionEINVAL)
+{
+	dm_stat_t st;
+	EXPECT_DM_ERRNO(dm_get_fileattr(kNoSuchSession, file_.hanp, file_.hlen, DM_NO_TOKEN,
+					DM_AT_STAT, &st), EINVAL);
+}
+
+TEST_F(FileAttr, TokenNotOutstandingESRCH)
+{
+	dm_stat_t st;
+	EXPECT_DM_ERRNO(dm_get_fileattr(sid_, file_.hanp, file_.hlen, kNotOutstanding, DM_AT_STAT,
+					&st), ESRCH);
+	dm_fileattr_t fa = {};
+	EXPECT_DM_ERRNO(dm_set_fileattr(sid_, file_.hanp, file_.hlen, kNotOutstanding, DM_AT_MODE,
+					&fa), ESRCH);
+}
+
+TEST_F(FileAttr, RemovedFileEBADF)
+{
+	ASSERT_EQ(unlink(path("file").c_str()), 0);
+	dm_stat_t st;
+	EXPECT_DM_ERRNO(dm_get_fileattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_AT_STAT, &st),
+			EBADF);
+}
+
+} // namespace
