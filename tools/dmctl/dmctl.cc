@@ -121,6 +121,9 @@ Output:
                     MOUNT mode=MODE mountpoint=PATH lower=PATH
                     PREUNMOUNT mode=MODE
                     UNMOUNT mode=MODE retcode=ERRNO
+                    NAME mode=OCTAL [name1=NAME] [name2=NAME] handles=N
+                         [retcode=ERRNO]  (namespace events)
+                    DESTROY handle=N [attrname=NAME attrcopy=TEXT]
                     NAME length=BYTES    (any other event)
   A text field is the last of its record and runs to the end of the line;
   control characters and backslashes in it appear as \xNN and \\.  events
