@@ -16,10 +16,15 @@
 
 #define DM_XATTR_ATTR		"trusted.dmapi.attr."
 #define DM_XATTR_ATTR_LEN	(sizeof(DM_XATTR_ATTR) - 1)
-#define DM_XATTR_ATTR_NAME	(DM_XATTR_ATTR_LEN + 2 * DMAPI_ATTR_NAME_SIZE + 1)
 
-/* The xattr of DM attribute @name; an all-zero name is no name. */
-static int dm_attr_xattr(const u8 *name, char *xattr)
+/**
+ * dm_attr_xattr - the lower xattr that holds a DM attribute
+ * @name: the attribute's name, DMAPI_ATTR_NAME_SIZE bytes
+ * @xattr: filled in, DM_XATTR_ATTR_NAME bytes
+ *
+ * Return: 0, or -EINVAL for the all-zero name, which is no name.
+ */
+int dm_attr_xattr(const u8 *name, char *xattr)
 {
 	if (!memchr_inv(name, 0, DMAPI_ATTR_NAME_SIZE))
 		return -EINVAL;

@@ -201,6 +201,7 @@ struct dm_fs_ops {
  * @lock: protects @disp and @events
  * @disp: for each event, the id of the session that receives it, or 0
  * @events: the filesystem's event list (per mount)
+ * @ninherit: how many DM attributes new objects inherit (inherit.c)
  *
  * The provider registers it once the filesystem can serve handles and
  * unregisters it before its teardown; the core calls @ops only between.
@@ -218,6 +219,7 @@ struct dm_fs {
 	spinlock_t			lock;
 	int				disp[DMAPI_EVENT_MAX];
 	u64				events;
+	unsigned int			ninherit;
 };
 
 /*
@@ -323,6 +325,10 @@ long dm_ioc_sync_by_handle(void __user *uarg);
 long dm_ioc_get_dioinfo(void __user *uarg);
 
 /* attr.c */
+/* The size of the xattr name of a DM attribute, "trusted.dmapi.attr." + hex. */
+#define DM_XATTR_ATTR_NAME	(sizeof("trusted.dmapi.attr.") + \
+				 2 * DMAPI_ATTR_NAME_SIZE)
+int dm_attr_xattr(const u8 *name, char *xattr);
 ssize_t dm_attr_load(const struct path *path, const u8 *name, void *value,
 		     size_t size);
 long dm_ioc_set_dmattr(void __user *uarg);
@@ -358,6 +364,16 @@ long dm_ioc_downgrade_right(void __user *uarg);
 long dm_ioc_obj_ref_hold(void __user *uarg);
 long dm_ioc_obj_ref_rele(void __user *uarg);
 long dm_ioc_obj_ref_query(void __user *uarg);
+
+/* inherit.c */
+void dm_inherit_init(struct dm_fs *fs);
+int dm_inherit_apply(struct dm_fs *fs, struct dentry *dir, struct dentry *obj);
+long dm_ioc_set_inherit(void __user *uarg);
+long dm_ioc_clear_inherit(void __user *uarg);
+long dm_ioc_getall_inherit(void __user *uarg);
+
+/* byhandle.c */
+long dm_ioc_create_by_handle(void __user *uarg);
 
 /* namesp.c */
 

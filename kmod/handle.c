@@ -42,6 +42,7 @@ int dm_fs_register(struct dm_fs *fs)
 	int err = 0;
 
 	spin_lock_init(&fs->lock);
+	dm_inherit_init(fs);
 	mutex_lock(&dm_fs_mutex);
 	if (dm_fsid_managed_locked(fs->fsid))
 		err = -EBUSY;

@@ -190,6 +190,14 @@ static long dm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dm_ioc_init_attrloc(uarg);
 	case DMAPI_IOC_GET_DIRATTRS:
 		return dm_ioc_get_dirattrs(uarg);
+	case DMAPI_IOC_SET_INHERIT:
+		return dm_ioc_set_inherit(uarg);
+	case DMAPI_IOC_CLEAR_INHERIT:
+		return dm_ioc_clear_inherit(uarg);
+	case DMAPI_IOC_GETALL_INHERIT:
+		return dm_ioc_getall_inherit(uarg);
+	case DMAPI_IOC_CREATE_BY_HANDLE:
+		return dm_ioc_create_by_handle(uarg);
 	}
 	return -ENOTTY;
 }

@@ -64,11 +64,11 @@ int dm_get_fileattr(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
 	arg.token = token;
 	arg.hanp = user_ptr(hanp);
 	arg.hlen = hlen;
-	arg.mask = mask;
+	arg.mask = mask ? mask : kAllAttributes;
 	if (call<DMAPI_IOC_GET_FILEATTR>(arg))
 		return -1;
 	std::memset(statp, 0, sizeof(*statp));
-	fill_dm_stat(arg.st, mask, *statp);
+	fill_dm_stat(arg.st, arg.mask, *statp);
 	return 0;
 }
 

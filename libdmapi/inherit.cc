@@ -1,26 +1,83 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// Attribute inheritance: the DM attributes new objects of a directory get.
+// Attribute inheritance: the DM attributes new objects of a filesystem
+// copy from the directory they are created in.
 #include "internal.h"
+
+#include <cstring>
+#include <new>
+#include <vector>
 
 using namespace dmapi;
 
+namespace {
+
+int inherit_arg(dm_sessid_t sid, void *hanp, std::size_t hlen, dm_token_t token,
+		const dm_attrname_t *attrnamep, dmapi_inherit_arg &arg) noexcept
+{
+	arg = dmapi_inherit_arg{};
+	arg.sid = sid;
+	arg.token = token;
+	arg.hanp = user_ptr(hanp);
+	arg.hlen = hlen;
+	if (attrnamep)
+		std::memcpy(arg.attrname, attrnamep->an_chars, sizeof(arg.attrname));
+	return attrnamep ? 0 : fail(EFAULT);
+}
+
+} // namespace
+
 extern "C" {
 
-int dm_set_inherit(dm_sessid_t, void *, size_t, dm_token_t, dm_attrname_t *, mode_t)
+int dm_set_inherit(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
+		   dm_attrname_t *attrnamep, mode_t mode)
 {
-	return not_yet_implemented();
+	dmapi_inherit_arg arg;
+	if (inherit_arg(sid, hanp, hlen, token, attrnamep, arg))
+		return -1;
+	arg.filetype = mode;
+	return call<DMAPI_IOC_SET_INHERIT>(arg);
 }
 
-int dm_clear_inherit(dm_sessid_t, void *, size_t, dm_token_t, dm_attrname_t *)
+int dm_clear_inherit(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
+		     dm_attrname_t *attrnamep)
 {
-	return not_yet_implemented();
+	dmapi_inherit_arg arg;
+	if (inherit_arg(sid, hanp, hlen, token, attrnamep, arg))
+		return -1;
+	return call<DMAPI_IOC_CLEAR_INHERIT>(arg);
 }
 
-int dm_getall_inherit(dm_sessid_t, void *, size_t, dm_token_t, unsigned int, dm_inherit_t *,
-		      unsigned int *)
+int dm_getall_inherit(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
+		      unsigned int nelem, dm_inherit_t *inheritbufp, unsigned int *nelemp)
 {
-	return not_yet_implemented();
+	if (!nelemp || (nelem && !inheritbufp))
+		return fail(EFAULT);
+	std::vector<dmapi_inherit> entries;
+	try {
+		entries.resize(nelem);
+	} catch (const std::bad_alloc &) {
+		return fail(ENOMEM);
+	}
+	dmapi_inherit_arg arg{};
+	arg.sid = sid;
+	arg.token = token;
+	arg.hanp = user_ptr(hanp);
+	arg.hlen = hlen;
+	arg.nelem = nelem;
+	arg.buf = user_ptr(entries.data());
+	int ret = call<DMAPI_IOC_GETALL_INHERIT>(arg);
+	if (!size_reported(ret))
+		return ret;
+	*nelemp = arg.nelem_out;
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < arg.nelem_out; i++) {
+		std::memcpy(inheritbufp[i].ih_name.an_chars, entries[i].ih_name,
+			    sizeof(entries[i].ih_name));
+		inheritbufp[i].ih_filetype = entries[i].ih_filetype;
+	}
+	return 0;
 }
 
 } // extern "C"

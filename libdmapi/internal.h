@@ -154,6 +154,10 @@ int call_filling(Arg &arg, void *bufp, std::size_t buflen, std::size_t *rlenp) n
 	return ret;
 }
 
+// Every DM_AT_* bit: what a mask of 0 asks for, as on AIX, where it
+// reports every field of dm_stat_t.
+constexpr unsigned int kAllAttributes = 2 * DM_AT_CFLAG - 1;
+
 // The fields of dm_stat_t that mask selects, from the kernel's record
 // (fileattr.cc); the rest of out is left as it is.
 void fill_dm_stat(const dmapi_stat &st, unsigned int mask, dm_stat_t &out) noexcept;

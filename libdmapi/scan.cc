@@ -182,7 +182,7 @@ int dm_get_dirattrs(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token, 
 	dmapi_scan_arg arg;
 	if (scan_arg(sid, hanp, hlen, token, locp, arg))
 		return -1;
-	arg.mask = mask;
+	arg.mask = mask ? mask : kAllAttributes;
 	return scan<DMAPI_IOC_GET_DIRATTRS>(arg, locp, buflen, bufp, rlenp);
 }
 

@@ -54,6 +54,9 @@
  *  - File attributes and directory scans: DMAPI_IOC_GET_FILEATTR,
  *    DMAPI_IOC_SET_FILEATTR, DMAPI_IOC_INIT_ATTRLOC,
  *    DMAPI_IOC_GET_DIRATTRS (struct dmapi_stat records).
+ *  - Inheritance: DMAPI_IOC_SET_INHERIT, DMAPI_IOC_CLEAR_INHERIT,
+ *    DMAPI_IOC_GETALL_INHERIT.  Creation by handle:
+ *    DMAPI_IOC_CREATE_BY_HANDLE.
  *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
@@ -724,6 +727,43 @@ struct dmapi_scan_arg {
 	__u64			reserved;
 };
 
+/* One entry of dm_getall_inherit(): dm_inherit_t in fixed-width fields. */
+struct dmapi_inherit {
+	__u8	ih_name[DMAPI_ATTR_NAME_SIZE];
+	__u32	ih_filetype;	/* one file type: S_IFREG, S_IFDIR... */
+	__u32	ih_pad;
+};
+
+/* DMAPI_IOC_SET_INHERIT, DMAPI_IOC_CLEAR_INHERIT, DMAPI_IOC_GETALL_INHERIT */
+struct dmapi_inherit_arg {
+	__s32	sid;
+	__s32	token;
+	__u64	hanp;
+	__u64	hlen;
+	__u8	attrname[DMAPI_ATTR_NAME_SIZE];
+	__u32	filetype;	/* SET_INHERIT */
+	__u32	nelem;		/* GETALL_INHERIT: room in buf */
+	__u64	buf;		/* GETALL_INHERIT: array of dmapi_inherit */
+	__u32	nelem_out;	/* GETALL_INHERIT, out: entries, or needed */
+	__u32	padding;
+	__u64	reserved;
+};
+
+/* DMAPI_IOC_CREATE_BY_HANDLE: a file, a directory or a symbolic link. */
+struct dmapi_create_by_handle_arg {
+	__s32	sid;
+	__s32	token;
+	__u64	dirhanp;
+	__u64	dirhlen;
+	__u64	hanp;		/* the handle the object is to have */
+	__u64	hlen;
+	__u64	name;		/* user address of the name, NUL-terminated */
+	__u64	target;		/* S_IFLNK: the link's contents, NUL-terminated */
+	__u32	type;		/* S_IFREG, S_IFDIR or S_IFLNK */
+	__u32	padding;
+	__u64	reserved;
+};
+
 #define DMAPI_IOC_MAGIC		0xDE
 
 #define DMAPI_IOC_VERSION	  _IOWR(DMAPI_IOC_MAGIC, 0, struct dmapi_version_arg)
@@ -775,5 +815,9 @@ struct dmapi_scan_arg {
 #define DMAPI_IOC_SET_FILEATTR	  _IOWR(DMAPI_IOC_MAGIC, 46, struct dmapi_set_fileattr_arg)
 #define DMAPI_IOC_INIT_ATTRLOC	  _IOWR(DMAPI_IOC_MAGIC, 47, struct dmapi_scan_arg)
 #define DMAPI_IOC_GET_DIRATTRS	  _IOWR(DMAPI_IOC_MAGIC, 48, struct dmapi_scan_arg)
+#define DMAPI_IOC_SET_INHERIT	  _IOWR(DMAPI_IOC_MAGIC, 49, struct dmapi_inherit_arg)
+#define DMAPI_IOC_CLEAR_INHERIT	  _IOWR(DMAPI_IOC_MAGIC, 50, struct dmapi_inherit_arg)
+#define DMAPI_IOC_GETALL_INHERIT  _IOWR(DMAPI_IOC_MAGIC, 51, struct dmapi_inherit_arg)
+#define DMAPI_IOC_CREATE_BY_HANDLE _IOWR(DMAPI_IOC_MAGIC, 52, struct dmapi_create_by_handle_arg)
 
 #endif /* _XDSM_DMAPI_IOCTL_H */

@@ -61,7 +61,8 @@ const std::vector<std::string> wired = {
 	"dm_query_right", "dm_upgrade_right", "dm_downgrade_right", "dm_obj_ref_hold",
 	"dm_obj_ref_rele", "dm_obj_ref_query", "dm_get_dmattr", "dm_set_dmattr",
 	"dm_remove_dmattr", "dm_getall_dmattr", "dm_get_fileattr", "dm_set_fileattr",
-	"dm_init_attrloc", "dm_get_dirattrs",
+	"dm_init_attrloc", "dm_get_dirattrs", "dm_set_inherit", "dm_clear_inherit",
+	"dm_getall_inherit", "dm_create_by_handle", "dm_mkdir_by_handle", "dm_symlink_by_handle",
 };
 
 bool is_wired(const char *name)

@@ -94,6 +94,15 @@ TEST_F(FileAttr, FieldsOutsideTheMaskAreZero)
 	EXPECT_EQ(st.dt_ino, 0u);
 }
 
+TEST_F(FileAttr, MaskZeroReportsEveryField)
+{
+	ASSERT_DM_OK(enable(file_, {DM_EVENT_READ}));
+	dm_stat_t st = get(file_, 0);
+	EXPECT_EQ(st.dt_ino, stat_of("file").st_ino);
+	EXPECT_NE(st.dt_emask, 0u);
+	EXPECT_EQ(st.dt_dtime, st.dt_ctime);
+}
+
 TEST_F(FileAttr, EmaskIsTheObjectsOwnEventList)
 {
 	ASSERT_DM_OK(enable(file_, {DM_EVENT_READ, DM_EVENT_DESTROY}));

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Inheritance of DM attributes: dm_set_inherit(), dm_clear_inherit() and
+ * dm_getall_inherit(), and the copy made when an object is created.
+ *
+ * A filesystem keeps a list of (DM attribute name, file type) pairs in
+ * its lower root's trusted.dmapi.inherit, so it persists.  An object of
+ * that type created in a directory that has the attribute gets a copy of
+ * it, however it is created: through the mount or by handle.  The copy
+ * is made with the new object's lock held, before anyone else can see the
+ * object through the mount, and on behalf of whatever process created it.
+ */
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xattr.h>
+
+#include "core.h"
+
+#define DM_XATTR_INHERIT	"trusted.dmapi.inherit"
+/* The most entries a filesystem keeps: one xattr of 1 KiB. */
+#define DM_INHERIT_MAX		64
+
+/* The entries of @fs into @ih (room for DM_INHERIT_MAX); their count. */
+static int dm_inherit_load(struct dm_fs *fs, struct dmapi_inherit *ih)
+{
+	ssize_t n;
+
+	n = dm_xattr_load(fs->lower, DM_XATTR_INHERIT, ih,
+			  DM_INHERIT_MAX * sizeof(*ih));
+	if (n < 0)
+		return n;
+	if (n % sizeof(*ih))
+		return -EIO;
+	return n / sizeof(*ih);
+}
+
+/**
+ * dm_inherit_init - learn whether a filesystem being registered inherits
+ * @fs: the filesystem, its lower root set
+ *
+ * Creations read the list only when there is one.
+ */
+void dm_inherit_init(struct dm_fs *fs)
+{
+	struct dmapi_inherit *ih;
+	int n;
+
+	ih = kcalloc(DM_INHERIT_MAX, sizeof(*ih), GFP_KERNEL);
+	n = ih ? dm_inherit_load(fs, ih) : -ENOMEM;
+	/* Unreadable: look again at each creation, where errors show. */
+	WRITE_ONCE(fs->ninherit, n < 0 ? DM_INHERIT_MAX : n);
+	kfree(ih);
+}
+
+static bool dm_filetype_valid(u32 type)
+{
+	switch (type) {
+	case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFCHR:
+	case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Copy DM attribute @name of @dir to the new object @obj, locked. */
+static int dm_inherit_one(const struct path *dir, struct dentry *obj,
+			  const u8 *name, void *value, size_t size)
+{
+	char xattr[DM_XATTR_ATTR_NAME];
+	ssize_t n;
+
+	n = dm_attr_load(dir, name, value, size);
+	if (n <= 0)
+		return n;
+	dm_attr_xattr(name, xattr);
+	/* No permission check: the creator gets what the DM application set. */
+	return __vfs_setxattr(dm_mnt_idmap(dir->mnt), obj, d_inode(obj), xattr,
+			      value, n, 0);
+}
+
+/**
+ * dm_inherit_apply - give a new object the DM attributes it inherits
+ * @fs: the filesystem
+ * @dir: the lower directory it was created in
+ * @obj: the new lower object
+ *
+ * Return: 0, or the errno of reading the list or of a copy.
+ */
+int dm_inherit_apply(struct dm_fs *fs, struct dentry *dir, struct dentry *obj)
+{
+	struct path dirpath = { .mnt = fs->lower->mnt, .dentry = dir };
+	u32 type = d_inode(obj)->i_mode & S_IFMT;
+	u32 max = READ_ONCE(dm_max_attr_size);
+	struct dmapi_inherit *ih;
+	void *value;
+	int i, n, err = 0;
+
+	if (!READ_ONCE(fs->ninherit))
+		return 0;
+	ih = kcalloc(DM_INHERIT_MAX, sizeof(*ih), GFP_KERNEL);
+	value = kvmalloc(max, GFP_KERNEL);
+	n = ih && value ? dm_inherit_load(fs, ih) : -ENOMEM;
+	if (n > 0)
+		inode_lock_nested(d_inode(obj), I_MUTEX_CHILD);
+	for (i = 0; i < n && !err; i++)
+		if (le32_to_cpu(ih[i].ih_filetype) == type)
+			err = dm_inherit_one(&dirpath, obj, ih[i].ih_name,
+					     value, max);
+	if (n > 0)
+		inode_unlock(d_inode(obj));
+	kvfree(value);
+	kfree(ih);
+	return n < 0 ? n : err;
+}
+
+/* Store @n entries and publish the count. */
+static int dm_inherit_store(struct dm_fs *fs, struct dmapi_inherit *ih, int n)
+{
+	int err;
+
+	err = dm_xattr_store(fs->lower, DM_XATTR_INHERIT, ih, n * sizeof(*ih));
+	if (!err)
+		WRITE_ONCE(fs->ninherit, n);
+	return err;
+}
+
+/* Serialises the read-modify-write of the lists. */
+static DEFINE_MUTEX(dm_inherit_mutex);
+
+/*
+ * Begin a call on a filesystem's list: the checks of a call on a
+ * filesystem handle, the filesystem, and its entries, the mutex held.
+ */
+static int dm_inherit_begin(struct dmapi_inherit_arg *arg, struct dm_fs **fsp,
+			    struct dmapi_inherit *ih)
+{
+	struct dm_handle_call c;
+	struct dm_fs *fs;
+	int err;
+
+	err = dm_handle_call_begin(&c, arg->sid, arg->token, arg->hanp,
+				   arg->hlen);
+	if (err)
+		return err;
+	err = -EINVAL;
+	if (c.uh.kind != DM_HANDLE_FS)
+		goto out;
+	mutex_lock(&dm_inherit_mutex);
+	dm_fs_lock();
+	fs = dm_fs_find_locked(c.uh.h.fsid);
+	err = fs ? dm_inherit_load(fs, ih) : -EBADF;
+	/*
+	 * The mount stays while the list is changed: unmounting waits for
+	 * dm_fs_lock() to unregister.
+	 */
+	if (err < 0) {
+		dm_fs_unlock();
+		mutex_unlock(&dm_inherit_mutex);
+	} else {
+		*fsp = fs;
+	}
+out:
+	dm_handle_call_end(&c);
+	return err;
+}
+
+static void dm_inherit_end(void)
+{
+	dm_fs_unlock();
+	mutex_unlock(&dm_inherit_mutex);
+}
+
+static int dm_inherit_find(const struct dmapi_inherit *ih, int n,
+			   const u8 *name, u32 type)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(ih[i].ih_name, name, DMAPI_ATTR_NAME_SIZE) &&
+		    (!type || le32_to_cpu(ih[i].ih_filetype) == type))
+			return i;
+	return -1;
+}
+
+static long dm_inherit_call(void __user *uarg,
+			    int (*op)(struct dm_fs *fs,
+				      struct dmapi_inherit_arg *arg,
+				      struct dmapi_inherit *ih, int n))
+{
+	struct dmapi_inherit_arg arg;
+	struct dmapi_inherit *ih;
+	struct dm_fs *fs;
+	int n, err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	ih = kcalloc(DM_INHERIT_MAX + 1, sizeof(*ih), GFP_KERNEL);
+	if (!ih)
+		return -ENOMEM;
+	n = dm_inherit_begin(&arg, &fs, ih);
+	err = n < 0 ? n : op(fs, &arg, ih, n);
+	if (n >= 0)
+		dm_inherit_end();
+	if ((!err || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+	kfree(ih);
+	return err;
+}
+
+static int dm_inherit_set(struct dm_fs *fs, struct dmapi_inherit_arg *arg,
+			  struct dmapi_inherit *ih, int n)
+{
+	u32 type = arg->filetype & S_IFMT;
+
+	if (!memchr_inv(arg->attrname, 0, DMAPI_ATTR_NAME_SIZE) ||
+	    !dm_filetype_valid(type))
+		return -EINVAL;
+	if (dm_inherit_find(ih, n, arg->attrname, type) >= 0)
+		return 0;
+	if (n == DM_INHERIT_MAX)
+		return -ENOSPC;
+	memcpy(ih[n].ih_name, arg->attrname, DMAPI_ATTR_NAME_SIZE);
+	ih[n].ih_filetype = cpu_to_le32(type);
+	ih[n].ih_pad = 0;
+	return dm_inherit_store(fs, ih, n + 1);
+}
+
+static int dm_inherit_clear(struct dm_fs *fs, struct dmapi_inherit_arg *arg,
+			    struct dmapi_inherit *ih, int n)
+{
+	int i, kept = 0;
+
+	for (i = 0; i < n; i++)
+		if (memcmp(ih[i].ih_name, arg->attrname, DMAPI_ATTR_NAME_SIZE))
+			ih[kept++] = ih[i];
+	if (kept == n)
+		return -ENOENT;
+	return dm_inherit_store(fs, ih, kept);
+}
+
+static int dm_inherit_getall(struct dm_fs *fs, struct dmapi_inherit_arg *arg,
+			     struct dmapi_inherit *ih, int n)
+{
+	int i;
+
+	arg->nelem_out = n;
+	if (arg->nelem < n)
+		return -E2BIG;
+	for (i = 0; i < n; i++)
+		ih[i].ih_filetype = le32_to_cpu(ih[i].ih_filetype);
+	if (copy_to_user(u64_to_user_ptr(arg->buf), ih, n * sizeof(*ih)))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * dm_ioc_set_inherit - DMAPI_IOC_SET_INHERIT
+ * @uarg: struct dmapi_inherit_arg
+ *
+ * Return: 0 (also when the pair is there already), or -EINVAL (no such
+ * session, not a filesystem handle, a token, an empty name, not one file
+ * type), -ENOSPC (the filesystem has DM_INHERIT_MAX pairs), -EBADF,
+ * -ENOMEM, -EFAULT, or the errno of storing the list.
+ */
+long dm_ioc_set_inherit(void __user *uarg)
+{
+	return dm_inherit_call(uarg, dm_inherit_set);
+}
+
+/**
+ * dm_ioc_clear_inherit - DMAPI_IOC_CLEAR_INHERIT
+ * @uarg: struct dmapi_inherit_arg
+ *
+ * Removes the name for every file type.
+ *
+ * Return: 0, or -ENOENT (the name is not inherited), -EINVAL, -EBADF,
+ * -ENOMEM, -EFAULT, or the errno of storing the list.
+ */
+long dm_ioc_clear_inherit(void __user *uarg)
+{
+	return dm_inherit_call(uarg, dm_inherit_clear);
+}
+
+/**
+ * dm_ioc_getall_inherit - DMAPI_IOC_GETALL_INHERIT
+ * @uarg: struct dmapi_inherit_arg
+ *
+ * Return: 0 with the entries, or -E2BIG with their number in nelem_out,
+ * -EINVAL, -EBADF, -ENOMEM, -EFAULT.
+ */
+long dm_ioc_getall_inherit(void __user *uarg)
+{
+	return dm_inherit_call(uarg, dm_inherit_getall);
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Creation by handle: dm_create_by_handle, dm_mkdir_by_handle and
+ * dm_symlink_by_handle make a named object in a directory known by
+ * handle, as the DM application's own change (no namespace events), with
+ * the DM attributes it inherits.  The handle asked for must be the
+ * filesystem's: the lower filesystem chooses inode numbers.  Needs the
+ * scratch filesystem of dmapi-vm --fs at /mnt/scratch.
+ */
+#include "event_mount.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+using namespace dmtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+class ByHandle : public EventMountTest {
+protected:
+	ByHandle() : EventMountTest("byhandle") {}
+
+	void populate() override
+	{
+		fs::create_directory(lower("dir"));
+		spit(lower("file"), "x");
+	}
+
+	void SetUp() override
+	{
+		EventMountTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		ASSERT_NO_FATAL_FAILURE(handle_of("dir", dir_));
+		ASSERT_NO_FATAL_FAILURE(handle_of("file", file_));
+	}
+
+	int create(const char *name)
+	{
+		return dm_create_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, fsh_.hanp,
+					   fsh_.hlen, const_cast<char *>(name));
+	}
+
+	struct stat stat_of(const std::string &rel)
+	{
+		struct stat st = {};
+		EXPECT_EQ(lstat(path(rel).c_str(), &st), 0) << rel << ": " << strerror(errno);
+		return st;
+	}
+
+	Handle dir_, file_;
+};
+
+TEST_F(ByHandle, CreateMakesAnEmptyPrivateFile)
+{
+	ASSERT_DM_OK(create("new"));
+	struct stat st = stat_of("dir/new");
+	EXPECT_EQ(st.st_mode, static_cast<mode_t>(S_IFREG | 0600));
+	EXPECT_EQ(st.st_size, 0);
+	EXPECT_EQ(st.st_uid, getuid());
+}
+
+TEST_F(ByHandle, MkdirMakesAPrivateDirectory)
+{
+	ASSERT_DM_OK(dm_mkdir_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, fsh_.hanp,
+					fsh_.hlen, const_cast<char *>("sub")));
+	EXPECT_EQ(stat_of("dir/sub").st_mode, static_cast<mode_t>(S_IFDIR | 0700));
+}
+
+TEST_F(ByHandle, SymlinkMakesALinkToThePath)
+{
+	ASSERT_DM_OK(dm_symlink_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, fsh_.hanp,
+					  fsh_.hlen, const_cast<char *>("sym"),
+					  const_cast<char *>("../file")));
+	EXPECT_EQ(fs::read_symlink(path("dir/sym")), "../file");
+	EXPECT_EQ(slurp(path("dir/sym")), "x");
+}
+
+TEST_F(ByHandle, NoNamespaceEvents)
+{
+	ASSERT_DM_OK(take({DM_EVENT_CREATE, DM_EVENT_POSTCREATE, DM_EVENT_SYMLINK}));
+	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_CREATE, DM_EVENT_POSTCREATE, DM_EVENT_SYMLINK}));
+	ASSERT_DM_OK(create("quiet"));
+	EXPECT_TRUE(queue_empty()) << "the DM application's own change";
+	EXPECT_TRUE(fs::exists(lower("dir/quiet")));
+}
+
+TEST_F(ByHandle, NewObjectsInheritTheirDirectorysAttributes)
+{
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, "policy", 6);
+	ASSERT_DM_OK(dm_set_dmattr(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, &name, 0, 4,
+				   const_cast<char *>("gold")));
+	ASSERT_DM_OK(dm_set_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &name, S_IFREG));
+	ASSERT_DM_OK(create("new"));
+	Handle h;
+	ASSERT_NO_FATAL_FAILURE(handle_of("dir/new", h));
+	char buf[16];
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_get_dmattr(sid_, h.hanp, h.hlen, DM_NO_TOKEN, &name, sizeof(buf), buf,
+				   &rlen));
+	EXPECT_EQ(std::string(buf, rlen), "gold");
+}
+
+TEST_F(ByHandle, AnExistingNameEEXIST)
+{
+	ASSERT_DM_OK(create("new"));
+	EXPECT_DM_ERRNO(create("new"), EEXIST);
+}
+
+TEST_F(ByHandle, AnObjectHandleAskedForEINVAL)
+{
+	EXPECT_DM_ERRNO(dm_create_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, file_.hanp,
+					    file_.hlen, const_cast<char *>("new")), EINVAL);
+	EXPECT_FALSE(fs::exists(lower("dir/new")));
+}
+
+TEST_F(ByHandle, NamesThatAreNotOneComponentEINVAL)
+{
+	for (const char *bad : {"", ".", "..", "a/b"}) {
+		SCOPED_TRACE(bad);
+		EXPECT_DM_ERRNO(create(bad), EINVAL);
+	}
+}
+
+TEST_F(ByHandle, TooLongANameENAMETOOLONG)
+{
+	std::string name(300, 'n');
+	EXPECT_DM_ERRNO(create(name.c_str()), ENAMETOOLONG);
+}
+
+TEST_F(ByHandle, AFileAsTheDirectoryENOTDIR)
+{
+	EXPECT_DM_ERRNO(dm_create_by_handle(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, fsh_.hanp,
+					    fsh_.hlen, const_cast<char *>("new")), ENOTDIR);
+}
+
+TEST_F(ByHandle, NullNameEFAULT)
+{
+	EXPECT_DM_ERRNO(create(nullptr), EFAULT);
+	EXPECT_DM_ERRNO(dm_symlink_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, fsh_.hanp,
+					     fsh_.hlen, const_cast<char *>("sym"), nullptr),
+			EFAULT);
+}
+
+TEST_F(ByHandle, TokenNotOutstandingESRCH)
+{
+	EXPECT_DM_ERRNO(dm_create_by_handle(sid_, dir_.hanp, dir_.hlen, kNotOutstanding,
+					    fsh_.hanp, fsh_.hlen, const_cast<char *>("new")),
+			ESRCH);
+}
+
+TEST_F(ByHandle, RemovedDirectoryEBADF)
+{
+	Handle sub;
+	ASSERT_EQ(mkdir(path("dir/sub").c_str(), 0755), 0);
+	ASSERT_NO_FATAL_FAILURE(handle_of("dir/sub", sub));
+	ASSERT_EQ(rmdir(path("dir/sub").c_str()), 0);
+	EXPECT_DM_ERRNO(dm_create_by_handle(sid_, sub.hanp, sub.hlen, DM_NO_TOKEN, fsh_.hanp,
+					    fsh_.hlen, const_cast<char *>("new")), EBADF);
+}
+
+TEST_F(ByHandle, ConfigSaysTheCallerCannotChooseTheHandle)
+{
+	dm_size_t v = 1;
+	ASSERT_DM_OK(dm_get_config(fsh_.hanp, fsh_.hlen, DM_CONFIG_CREATE_BY_HANDLE, &v));
+	EXPECT_EQ(v, 0u);
+}
+
+} // namespace

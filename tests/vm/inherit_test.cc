@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Inheritance of DM attributes: dm_set_inherit, dm_clear_inherit and
+ * dm_getall_inherit keep a persistent list per filesystem, and every
+ * object of a listed type created in a directory that has the attribute
+ * gets a copy, whoever creates it.  Needs the scratch filesystem of
+ * dmapi-vm --fs at /mnt/scratch.
+ */
+#include "event_mount.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+using namespace dmtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+dm_attrname_t attr_name(const char *text)
+{
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, text, std::min<size_t>(strlen(text), DM_ATTR_NAME_SIZE));
+	return name;
+}
+
+class Inherit : public EventMountTest {
+protected:
+	Inherit() : EventMountTest("inherit") {}
+
+	void populate() override { fs::create_directory(lower("dir")); }
+
+	void SetUp() override
+	{
+		EventMountTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		ASSERT_NO_FATAL_FAILURE(handle_of("dir", dir_));
+		name_ = attr_name("policy");
+		ASSERT_DM_OK(dm_set_dmattr(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, &name_, 0, 4,
+					   const_cast<char *>("gold")));
+	}
+
+	int inherit(const char *text, mode_t type)
+	{
+		dm_attrname_t name = attr_name(text);
+		return dm_set_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &name, type);
+	}
+
+	/* The value of the inherited attribute of rel, or "" without one. */
+	std::string inherited(const std::string &rel)
+	{
+		Handle h;
+		std::string p = path(rel);
+		EXPECT_DM_OK(dm_path_to_handle(p.data(), &h.hanp, &h.hlen));
+		char buf[64];
+		size_t rlen = 0;
+		if (dm_get_dmattr(sid_, h.hanp, h.hlen, DM_NO_TOKEN, &name_, sizeof(buf), buf,
+				  &rlen) != 0) {
+			EXPECT_EQ(errno, ENOENT) << strerror(errno);
+			return "";
+		}
+		return std::string(buf, rlen);
+	}
+
+	std::vector<dm_inherit_t> all()
+	{
+		std::vector<dm_inherit_t> list(16);
+		unsigned int n = 0;
+		EXPECT_DM_OK(dm_getall_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, list.size(),
+					       list.data(), &n));
+		list.resize(n);
+		return list;
+	}
+
+	Handle dir_;
+	dm_attrname_t name_;
+};
+
+TEST_F(Inherit, NewFilesOfTheTypeCopyTheDirectorysAttribute)
+{
+	ASSERT_DM_OK(inherit("policy", S_IFREG));
+	spit(path("dir/new"), "x");
+	EXPECT_EQ(inherited("dir/new"), "gold");
+}
+
+TEST_F(Inherit, OtherTypesDoNotCopyIt)
+{
+	ASSERT_DM_OK(inherit("policy", S_IFREG));
+	ASSERT_EQ(mkdir(path("dir/sub").c_str(), 0755), 0);
+	EXPECT_EQ(inherited("dir/sub"), "");
+}
+
+TEST_F(Inherit, DirectoriesAndSymlinksInheritWhenListed)
+{
+	ASSERT_DM_OK(inherit("policy", S_IFDIR));
+	ASSERT_DM_OK(inherit("policy", S_IFLNK));
+	ASSERT_EQ(mkdir(path("dir/sub").c_str(), 0755), 0);
+	ASSERT_EQ(symlink("target", path("dir/sym").c_str()), 0);
+	EXPECT_EQ(inherited("dir/sub"), "gold");
+	EXPECT_EQ(inherited("dir/sym"), "gold");
+}
+
+TEST_F(Inherit, ADirectoryWithoutTheAttributeGivesNothing)
+{
+	ASSERT_DM_OK(inherit("policy", S_IFREG));
+	spit(path("top"), "x");
+	EXPECT_EQ(inherited("top"), "");
+}
+
+TEST_F(Inherit, UnprivilegedCreatorsGetItToo)
+{
+	ASSERT_DM_OK(inherit("policy", S_IFREG));
+	ASSERT_EQ(chmod(path("dir").c_str(), 0777), 0);
+	std::string p = path("dir/theirs");
+	EXPECT_EQ(in_child([p] {
+			  if (setgid(65534) != 0 || setuid(65534) != 0)
+				  return 1;
+			  int fd = open(p.c_str(), O_CREAT | O_WRONLY, 0644);
+			  return fd < 0 ? 2 : 0;
+		  }), 0);
+	EXPECT_EQ(inherited("dir/theirs"), "gold");
+}
+
+TEST_F(Inherit, GetallListsEachPairAndClearRemovesTheName)
+{
+	ASSERT_DM_OK(inherit("policy", S_IFREG));
+	ASSERT_DM_OK(inherit("policy", S_IFDIR));
+	ASSERT_DM_OK(inherit("other", S_IFREG));
+	ASSERT_DM_OK(inherit("policy", S_IFREG)) << "setting a pair again changes nothing";
+	auto list = all();
+	ASSERT_EQ(list.size(), 3u);
+	EXPECT_EQ(std::string(list[0].ih_name.an_chars, list[0].ih_name.an_chars + 6), "policy");
+	EXPECT_EQ(list[0].ih_filetype, static_cast<mode_t>(S_IFREG));
+	EXPECT_EQ(list[1].ih_filetype, static_cast<mode_t>(S_IFDIR));
+	dm_attrname_t policy = attr_name("policy");
+	ASSERT_DM_OK(dm_clear_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &policy));
+	list = all();
+	ASSERT_EQ(list.size(), 1u);
+	EXPECT_EQ(std::string(list[0].ih_name.an_chars, list[0].ih_name.an_chars + 5), "other");
+	spit(path("dir/after"), "x");
+	EXPECT_EQ(inherited("dir/after"), "");
+}
+
+TEST_F(Inherit, TheListPersistsAcrossRemount)
+{
+	ASSERT_DM_OK(inherit("policy", S_IFREG));
+	ASSERT_DM_OK(SessionTest::cleanup_session(sid_));
+	sid_ = DM_NO_SESSION;
+	remount();
+	char info[] = "dmapi-vm-test inherit 2";
+	ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &sid_));
+	spit(path("dir/new"), "x");
+	EXPECT_EQ(inherited("dir/new"), "gold");
+}
+
+TEST_F(Inherit, GetallWithTooLittleRoomE2BIGWithTheCount)
+{
+	ASSERT_DM_OK(inherit("policy", S_IFREG));
+	ASSERT_DM_OK(inherit("policy", S_IFDIR));
+	dm_inherit_t one[1];
+	unsigned int n = 0;
+	EXPECT_DM_ERRNO(dm_getall_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, 1, one, &n),
+			E2BIG);
+	EXPECT_EQ(n, 2u);
+}
+
+TEST_F(Inherit, ClearOfANameNotInheritedENOENT)
+{
+	dm_attrname_t name = attr_name("absent");
+	EXPECT_DM_ERRNO(dm_clear_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &name), ENOENT);
+}
+
+TEST_F(Inherit, NotOneFileTypeEINVAL)
+{
+	EXPECT_DM_ERRNO(inherit("policy", 0), EINVAL);
+	EXPECT_DM_ERRNO(inherit("policy", 0170000), EINVAL);
+}
+
+TEST_F(Inherit, EmptyNameEINVAL)
+{
+	dm_attrname_t empty = {};
+	EXPECT_DM_ERRNO(dm_set_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &empty, S_IFREG),
+			EINVAL);
+}
+
+TEST_F(Inherit, ObjectHandleEINVAL)
+{
+	dm_attrname_t name = attr_name("policy");
+	EXPECT_DM_ERRNO(dm_set_inherit(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, &name, S_IFREG),
+			EINVAL);
+	unsigned int n;
+	EXPECT_DM_ERRNO(dm_getall_inherit(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, 0, nullptr, &n),
+			EINVAL);
+}
+
+TEST_F(Inherit, NullPointersEFAULT)
+{
+	EXPECT_DM_ERRNO(dm_set_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, nullptr, S_IFREG),
+			EFAULT);
+	EXPECT_DM_ERRNO(dm_clear_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, nullptr), EFAULT);
+	dm_inherit_t one[1];
+	EXPECT_DM_ERRNO(dm_getall_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, 1, one, nullptr),
+			EFAULT);
+}
+
+TEST_F(Inherit, NoSuchSessionEINVAL)
+{
+	dm_attrname_t name = attr_name("policy");
+	EXPECT_DM_ERRNO(dm_set_inherit(kNoSuchSession, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &name,
+				       S_IFREG), EINVAL);
+}
+
+TEST_F(Inherit, ConfigSaysPersistent)
+{
+	dm_size_t v = 0;
+	ASSERT_DM_OK(dm_get_config(fsh_.hanp, fsh_.hlen, DM_CONFIG_PERS_INHERIT_ATTRIBS, &v));
+	EXPECT_EQ(v, 1u);
+}
+
+} // namespace
