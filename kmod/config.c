@@ -63,6 +63,9 @@ static u64 dm_config_value(unsigned int flag)
 		return 1;
 	case DMAPI_CONFIG_MAX_ATTRIBUTE_SIZE:
 		return READ_ONCE(dm_max_attr_size);
+	case DMAPI_CONFIG_BULKALL:
+		/* dm_get_bulkall() is provided. */
+		return 1;
 	case DMAPI_CONFIG_PERS_INHERIT_ATTRIBS:
 		/* The list is kept with the filesystem's lower root. */
 		return 1;
@@ -77,11 +80,11 @@ static u64 dm_config_value(unsigned int flag)
 		return 1;
 	default:
 		/*
-		 * Not provided: bulk attributes (yet); creation with a
-		 * handle chosen by the caller (handles are lower inode
-		 * numbers: the by-handle calls take the filesystem's
-		 * handle instead); the total attribute space (the lower
-		 * filesystem's xattr space bounds it).
+		 * Not provided: creation with a handle chosen by the
+		 * caller (handles are lower inode numbers: the by-handle
+		 * calls take the filesystem's handle instead); the total
+		 * attribute space (the lower filesystem's xattr space
+		 * bounds it).
 		 */
 		return 0;
 	}

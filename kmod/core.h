@@ -176,14 +176,37 @@ long dm_ioc_get_config_events(void __user *uarg);
  * @relpath: write the path of @dentry (a lower directory of @fs)
  *	relative to the root of @fs into @buf of @len bytes; return the
  *	start of the string in @buf or an ERR_PTR.
+ * @scan: the objects of @fs in ascending inode number from @s->pos
+ *	(struct dm_scan); may use @s->scratch, user memory of the caller.
  */
 struct dm_fs;
 struct inode;
+
+/**
+ * struct dm_scan - one step of a scan of a whole filesystem
+ * @pos: in: the first inode number to look at; out: the next one
+ * @end: out: no inode number at or above @pos is left
+ * @paths: out: the lower paths of the objects found, referenced
+ * @max: room in @paths
+ * @n: out: paths stored
+ * @scratch: user memory the step may use (XFS's bulkstat writes there)
+ * @scratch_len: its size
+ */
+struct dm_scan {
+	u64		pos;
+	bool		end;
+	struct path	*paths;
+	int		max;
+	int		n;
+	void __user	*scratch;
+	size_t		scratch_len;
+};
 
 struct dm_fs_ops {
 	int (*resolve)(struct dm_fs *fs, u64 ino, u32 gen, struct path *path);
 	char *(*relpath)(struct dm_fs *fs, struct dentry *dentry, char *buf,
 			 int len);
+	int (*scan)(struct dm_fs *fs, struct dm_scan *s);
 };
 
 /**
@@ -345,6 +368,7 @@ long dm_ioc_set_fileattr(void __user *uarg);
 /* scan.c */
 long dm_ioc_init_attrloc(void __user *uarg);
 long dm_ioc_get_dirattrs(void __user *uarg);
+long dm_ioc_get_bulkattr(void __user *uarg);
 
 /* access.c */
 int dm_data_event(struct dm_fs *fs, const struct path *lower, int type,

@@ -198,6 +198,8 @@ static long dm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dm_ioc_getall_inherit(uarg);
 	case DMAPI_IOC_CREATE_BY_HANDLE:
 		return dm_ioc_create_by_handle(uarg);
+	case DMAPI_IOC_GET_BULKATTR:
+		return dm_ioc_get_bulkattr(uarg);
 	}
 	return -ENOTTY;
 }

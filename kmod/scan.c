@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Scans: dm_init_attrloc() and dm_get_dirattrs().
+ * Scans: dm_init_attrloc(), dm_get_dirattrs(), and dm_get_bulkattr() and
+ * dm_get_bulkall() (one call, the second asking for a DM attribute too).
  *
  * A directory scan reads the lower directory from its cursor, which is a
  * position of the lower directory as telldir() would give it: the scan
@@ -9,6 +10,12 @@
  * ".." are not reported.  A call fills the caller's buffer with as many
  * records as fit and no more; the memory it takes is bounded by that
  * buffer, whatever the size of the directory.
+ *
+ * A filesystem scan walks inode numbers in ascending order from its
+ * cursor, as the filesystem provider finds them (kmod/fs/inodes.c): each
+ * object once, hard links included, while others change the tree.  A
+ * call takes a bounded number of steps, so it may return no record and
+ * say that more remain.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -260,13 +267,191 @@ out:
 	return err;
 }
 
+/* The objects one step of a filesystem scan asks for. */
+#define DM_BULK_STEP		64
+/* The most steps of one call. */
+#define DM_BULK_STEPS		16
+
+/**
+ * struct dm_bulk - the state of a filesystem scan call
+ * @fs: the filesystem, kept by dm_fs_lock()
+ * @arg: the call
+ * @out: the records, @arg->buf.len bytes
+ * @used: the bytes of records written
+ * @value: room for the DM attribute asked for, or NULL
+ * @full: the caller's buffer is full
+ */
+struct dm_bulk {
+	struct dm_fs		*fs;
+	struct dmapi_scan_arg	*arg;
+	u8			*out;
+	size_t			used;
+	void			*value;
+	bool			full;
+};
+
+/* Write the record of the object at @path, if it fits; its errno. */
+static int dm_bulk_record(struct dm_bulk *b, const struct path *path)
+{
+	struct dmapi_stat *st;
+	size_t size = sizeof(*st);
+	ssize_t n = 0;
+	int err;
+
+	if (b->value) {
+		n = dm_attr_load(path, b->arg->attrname, b->value,
+				 READ_ONCE(dm_max_attr_size));
+		if (n < 0)
+			return n;
+		size += ALIGN(n, DMAPI_MSG_ALIGN);
+	}
+	if (b->used + size > b->arg->buf.len) {
+		if (!b->used)
+			b->arg->buf.rlen = size;	/* for E2BIG */
+		b->full = true;
+		return 0;
+	}
+	st = (struct dmapi_stat *)(b->out + b->used);
+	memset(st, 0, size);
+	err = dm_stat_fill(b->fs->fsid, path, b->arg->mask, st);
+	if (err)
+		return err == -ENOENT || err == -ESTALE ? 0 : err;
+	st->dt_reclen = size;
+	st->dt_loc = d_inode(path->dentry)->i_ino + 1;
+	st->dt_attrlen = n;
+	if (n)
+		memcpy(st + 1, b->value, n);
+	b->used += size;
+	b->arg->loc = st->dt_loc;
+	return 0;
+}
+
+/* One step: the records of the objects the provider finds from loc. */
+static int dm_bulk_step(struct dm_bulk *b, struct dm_scan *s)
+{
+	int i, err;
+
+	s->pos = b->arg->loc;
+	err = b->fs->ops->scan(b->fs, s);
+	for (i = 0; i < s->n; i++) {
+		if (!err && !b->full) {
+			err = dm_bulk_record(b, &s->paths[i]);
+			/* The first that does not fit is where to go on. */
+			if (b->full)
+				b->arg->loc = d_inode(s->paths[i].dentry)->i_ino;
+		}
+		path_put(&s->paths[i]);
+	}
+	if (!err && !b->full)
+		b->arg->loc = s->pos;
+	return err;
+}
+
+/* Fill b->out with records from arg->loc; sets more. */
+static int dm_bulk_fill(struct dm_bulk *b)
+{
+	struct dm_scan s = {
+		.max = DM_BULK_STEP,
+		.scratch = u64_to_user_ptr(b->arg->buf.ptr),
+		.scratch_len = b->arg->buf.len,
+	};
+	int steps, err = 0;
+
+	s.paths = kcalloc(DM_BULK_STEP, sizeof(*s.paths), GFP_KERNEL);
+	if (!s.paths)
+		return -ENOMEM;
+	for (steps = 0; steps < DM_BULK_STEPS && !b->full && !s.end; steps++) {
+		err = dm_bulk_step(b, &s);
+		if (err)
+			break;
+	}
+	kfree(s.paths);
+	if (err)
+		return err;
+	if (b->full && !b->used)
+		return -E2BIG;
+	b->arg->buf.rlen = b->used;
+	b->arg->more = !s.end || b->full;
+	return 0;
+}
+
+/* The scan of the filesystem of call @c into @out. */
+static int dm_bulk(struct dm_handle_call *c, struct dmapi_scan_arg *arg,
+		   u8 *out)
+{
+	struct dm_bulk b = { .arg = arg, .out = out };
+	int err;
+
+	if (arg->flags & DMAPI_SCAN_DMATTR) {
+		if (!memchr_inv(arg->attrname, 0, DMAPI_ATTR_NAME_SIZE))
+			return -EINVAL;
+		b.value = kvmalloc(READ_ONCE(dm_max_attr_size), GFP_KERNEL);
+		if (!b.value)
+			return -ENOMEM;
+	}
+	dm_fs_lock();
+	b.fs = dm_fs_find_locked(c->uh.h.fsid);
+	err = b.fs ? dm_bulk_fill(&b) : -EBADF;
+	dm_fs_unlock();
+	kvfree(b.value);
+	return err;
+}
+
+/**
+ * dm_ioc_get_bulkattr - DMAPI_IOC_GET_BULKATTR
+ * @uarg: struct dmapi_scan_arg
+ *
+ * The records of the filesystem's objects from loc in ascending inode
+ * number; with DMAPI_SCAN_DMATTR each carries the value of DM attribute
+ * attrname, if the object has it.  The caller's buffer also serves the
+ * provider as scratch memory.
+ *
+ * Return: 0 with the records, loc after the last and more set when
+ * objects remain (then possibly with no record); -E2BIG with the size of
+ * the first record in buf.rlen when not even it fits; -EINVAL (no such
+ * session, not a filesystem handle, a token, a bad mask or flag, an
+ * empty attribute name), -EBADF, -EOPNOTSUPP, -ENOMEM, -EFAULT, -EINTR,
+ * or the errno of reading the lower filesystem.
+ */
+long dm_ioc_get_bulkattr(void __user *uarg)
+{
+	struct dmapi_scan_arg arg;
+	struct dm_handle_call c;
+	u8 *out = NULL;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if ((arg.mask & ~(2 * DMAPI_AT_CFLAG - 1)) ||
+	    (arg.flags & ~DMAPI_SCAN_DMATTR) || arg.loc < 0)
+		return -EINVAL;
+	arg.buf.len = min_t(u64, arg.buf.len, DMAPI_MAX_BATCH);
+	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
+	if (err)
+		return err;
+	err = -EINVAL;
+	if (c.uh.kind != DM_HANDLE_FS)
+		goto out;
+	out = kvmalloc(max_t(u64, arg.buf.len, 1), GFP_KERNEL);
+	err = out ? dm_bulk(&c, &arg, out) : -ENOMEM;
+	if (!err && copy_to_user(u64_to_user_ptr(arg.buf.ptr), out,
+				 arg.buf.rlen))
+		err = -EFAULT;
+	if ((!err || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
+	kvfree(out);
+out:
+	dm_handle_call_end(&c);
+	return err;
+}
+
 /**
  * dm_ioc_init_attrloc - DMAPI_IOC_INIT_ATTRLOC
  * @uarg: struct dmapi_scan_arg
  *
- * Return: 0 with loc at the start of a scan of the directory, or
- * -EINVAL (no such session, not a directory's handle), -ENOTDIR, -ESRCH,
- * -EBADF, -EFAULT.
+ * Return: 0 with loc at the start of a scan of the directory or the
+ * filesystem, or -EINVAL (no such session, the global handle, a token on
+ * a filesystem handle), -ENOTDIR, -ESRCH, -EBADF, -EFAULT.
  */
 long dm_ioc_init_attrloc(void __user *uarg)
 {
@@ -280,11 +465,18 @@ long dm_ioc_init_attrloc(void __user *uarg)
 	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
 	if (err)
 		return err;
-	err = dm_scan_dir(&c, &dir);
+	if (c.uh.kind == DM_HANDLE_FS) {
+		dm_fs_lock();
+		err = dm_fs_find_locked(c.uh.h.fsid) ? 0 : -EBADF;
+		dm_fs_unlock();
+	} else {
+		err = dm_scan_dir(&c, &dir);
+		if (!err)
+			path_put(&dir);
+	}
 	dm_handle_call_end(&c);
 	if (err)
 		return err;
-	path_put(&dir);
 	arg.loc = 0;
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }

@@ -2,9 +2,10 @@
 //
 // Scans: dm_init_attrloc(), dm_get_dirattrs(), dm_get_bulkattr() and
 // dm_get_bulkall().  The kernel fills a buffer of its own records
-// (struct dmapi_stat, then the entry's name); they are laid out here as
-// dm_stat_t records chained by _link, each with its handle and name, as
-// many as the caller's buffer holds.  The cursor is the one after the
+// (struct dmapi_stat, then the entry's name or the DM attribute's value);
+// they are laid out here as dm_stat_t (dm_xstat_t) records chained by
+// _link, each with its handle and name (value), as many as the caller's
+// buffer holds.  The cursor is the one after the
 // last record the caller got, so nothing is lost when fewer fit than the
 // kernel sent.
 #include "internal.h"
@@ -22,15 +23,23 @@ constexpr std::size_t align8(std::size_t n)
 	return (n + DMAPI_MSG_ALIGN - 1) & ~std::size_t{DMAPI_MSG_ALIGN - 1};
 }
 
-// The bytes one record of the kernel may take beyond its fixed part: a
-// name of NAME_MAX bytes and its NUL, padded.
-constexpr std::size_t kMaxNameRoom = align8(255 + 1);
+// What the kernel's buffer has beyond the caller's, so that the first
+// record always fits there and E2BIG is decided here, on the caller's
+// layout: a record with a name of NAME_MAX bytes, and room for XFS's
+// bulkstat, which uses the buffer as scratch memory for a few inodes.
+constexpr std::size_t kKernelRoom = 4096;
 
-// The size of the dm_stat_t record of an entry, as the caller gets it.
-std::size_t record_size(unsigned int mask, std::size_t namelen) noexcept
+// The records the caller gets: dm_stat_t, or dm_xstat_t from
+// dm_get_bulkall(), which adds the value of a DM attribute.
+enum class Kind { stat, xstat };
+
+// The size of the record of an entry, as the caller gets it.
+std::size_t record_size(Kind kind, unsigned int mask, const dmapi_stat &st) noexcept
 {
-	return align8(sizeof(dm_stat_t)) + ((mask & DM_AT_HANDLE) ? align8(DMAPI_HANDLE_LEN) : 0) +
-	       align8(namelen);
+	std::size_t size = align8(kind == Kind::xstat ? sizeof(dm_xstat_t) : sizeof(dm_stat_t));
+	if (mask & DM_AT_HANDLE)
+		size += align8(DMAPI_HANDLE_LEN);
+	return size + align8(st.dt_namelen) + (kind == Kind::xstat ? align8(st.dt_attrlen) : 0);
 }
 
 // Place len bytes of data at *pos of the record at rec, described by vd.
@@ -56,15 +65,21 @@ public:
 			return nullptr;
 		dmapi_stat st;
 		std::memcpy(&st, buf_ + pos_, sizeof(st));
-		if (st.dt_reclen < sizeof(st) + st.dt_namelen || st.dt_reclen > len_ - pos_)
+		if (st.dt_reclen > len_ - pos_ ||
+		    st.dt_reclen < sizeof(st) + align8(st.dt_namelen) + st.dt_attrlen)
 			return nullptr;
 		current_ = buf_ + pos_;
 		pos_ += st.dt_reclen;
 		return reinterpret_cast<const dmapi_stat *>(current_);
 	}
 
-	// The name of the record next() returned last.
+	// The name and the attribute value of the record next() returned last.
 	const unsigned char *name() const noexcept { return current_ + sizeof(dmapi_stat); }
+	const unsigned char *value() const noexcept
+	{
+		auto *st = reinterpret_cast<const dmapi_stat *>(current_);
+		return name() + align8(st->dt_namelen);
+	}
 
 private:
 	const unsigned char *buf_;
@@ -82,14 +97,14 @@ struct Layout {
 	dm_attrloc_t loc = 0;		// after the last record laid out
 };
 
-Layout lay_out(const unsigned char *in, std::size_t inlen, unsigned int mask, unsigned char *out,
-	       std::size_t outlen) noexcept
+Layout lay_out(Kind kind, const unsigned char *in, std::size_t inlen, unsigned int mask,
+	       unsigned char *out, std::size_t outlen) noexcept
 {
 	Layout layout;
 	KernelRecords records(in, inlen);
 	dm_stat_t *prev = nullptr;
 	while (const dmapi_stat *st = records.next()) {
-		std::size_t size = record_size(mask, st->dt_namelen);
+		std::size_t size = record_size(kind, mask, *st);
 		if (!layout.first_size)
 			layout.first_size = size;
 		if (size > outlen - layout.used) {
@@ -97,14 +112,18 @@ Layout lay_out(const unsigned char *in, std::size_t inlen, unsigned int mask, un
 			break;
 		}
 		unsigned char *rec = out + layout.used;
+		std::size_t pos = align8(kind == Kind::xstat ? sizeof(dm_xstat_t) : sizeof(dm_stat_t));
+		std::memset(rec, 0, pos);
 		auto *dt = reinterpret_cast<dm_stat_t *>(rec);
-		std::memset(dt, 0, sizeof(*dt));
 		fill_dm_stat(*st, mask, *dt);
-		std::size_t pos = align8(sizeof(dm_stat_t));
 		if (mask & DM_AT_HANDLE)
 			put_vardata(rec, pos, dt->dt_handle, &st->dt_handle, DMAPI_HANDLE_LEN);
 		if (st->dt_namelen)
 			put_vardata(rec, pos, dt->dt_compname, records.name(), st->dt_namelen);
+		if (kind == Kind::xstat && st->dt_attrlen) {
+			auto *dx = reinterpret_cast<dm_xstat_t *>(rec);
+			put_vardata(rec, pos, dx->dx_attrdata, records.value(), st->dt_attrlen);
+		}
 		dt->_link = static_cast<int>(size);
 		prev = dt;
 		layout.used += size;
@@ -133,14 +152,14 @@ int scan_arg(dm_sessid_t sid, void *hanp, std::size_t hlen, dm_token_t token,
 // the caller's.  Returns 1 when entries remain, 0 at the end, -1 with
 // errno set.
 template <unsigned long Request>
-int scan(dmapi_scan_arg &arg, dm_attrloc_t *locp, std::size_t buflen, void *bufp,
+int scan(Kind kind, dmapi_scan_arg &arg, dm_attrloc_t *locp, std::size_t buflen, void *bufp,
 	 std::size_t *rlenp) noexcept
 {
 	if (!rlenp || (buflen && !bufp))
 		return fail(EFAULT);
 	std::vector<unsigned char> kernel;
 	try {
-		kernel.resize(buflen + sizeof(dmapi_stat) + kMaxNameRoom);
+		kernel.resize(buflen + kKernelRoom);
 	} catch (const std::bad_alloc &) {
 		return fail(ENOMEM);
 	}
@@ -149,8 +168,8 @@ int scan(dmapi_scan_arg &arg, dm_attrloc_t *locp, std::size_t buflen, void *bufp
 	arg.buf.len = kernel.size();
 	if (call<Request>(arg))
 		return -1;
-	Layout layout = lay_out(kernel.data(), static_cast<std::size_t>(arg.buf.rlen), arg.mask,
-				static_cast<unsigned char *>(bufp), buflen);
+	Layout layout = lay_out(kind, kernel.data(), static_cast<std::size_t>(arg.buf.rlen),
+				arg.mask, static_cast<unsigned char *>(bufp), buflen);
 	if (layout.stopped && !layout.records) {
 		*rlenp = layout.first_size;
 		return fail(E2BIG);
@@ -183,19 +202,32 @@ int dm_get_dirattrs(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token, 
 	if (scan_arg(sid, hanp, hlen, token, locp, arg))
 		return -1;
 	arg.mask = mask ? mask : kAllAttributes;
-	return scan<DMAPI_IOC_GET_DIRATTRS>(arg, locp, buflen, bufp, rlenp);
+	return scan<DMAPI_IOC_GET_DIRATTRS>(Kind::stat, arg, locp, buflen, bufp, rlenp);
 }
 
-int dm_get_bulkattr(dm_sessid_t, void *, size_t, dm_token_t, unsigned int, dm_attrloc_t *,
-		    size_t, void *, size_t *)
+int dm_get_bulkattr(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token, unsigned int mask,
+		    dm_attrloc_t *locp, size_t buflen, void *bufp, size_t *rlenp)
 {
-	return not_yet_implemented();
+	dmapi_scan_arg arg;
+	if (scan_arg(sid, hanp, hlen, token, locp, arg))
+		return -1;
+	arg.mask = mask ? mask : kAllAttributes;
+	return scan<DMAPI_IOC_GET_BULKATTR>(Kind::stat, arg, locp, buflen, bufp, rlenp);
 }
 
-int dm_get_bulkall(dm_sessid_t, void *, size_t, dm_token_t, unsigned int, dm_attrname_t *,
-		   dm_attrloc_t *, size_t, void *, size_t *)
+int dm_get_bulkall(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token, unsigned int mask,
+		   dm_attrname_t *attrnamep, dm_attrloc_t *locp, size_t buflen, void *bufp,
+		   size_t *rlenp)
 {
-	return not_yet_implemented();
+	if (!attrnamep)
+		return fail(EFAULT);
+	dmapi_scan_arg arg;
+	if (scan_arg(sid, hanp, hlen, token, locp, arg))
+		return -1;
+	arg.mask = mask ? mask : kAllAttributes;
+	arg.flags = DMAPI_SCAN_DMATTR;
+	std::memcpy(arg.attrname, attrnamep->an_chars, sizeof(arg.attrname));
+	return scan<DMAPI_IOC_GET_BULKATTR>(Kind::xstat, arg, locp, buflen, bufp, rlenp);
 }
 
 } // extern "C"

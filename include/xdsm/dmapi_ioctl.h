@@ -53,7 +53,8 @@
  * 1.7
  *  - File attributes and directory scans: DMAPI_IOC_GET_FILEATTR,
  *    DMAPI_IOC_SET_FILEATTR, DMAPI_IOC_INIT_ATTRLOC,
- *    DMAPI_IOC_GET_DIRATTRS (struct dmapi_stat records).
+ *    DMAPI_IOC_GET_DIRATTRS, DMAPI_IOC_GET_BULKATTR (struct dmapi_stat
+ *    records).
  *  - Inheritance: DMAPI_IOC_SET_INHERIT, DMAPI_IOC_CLEAR_INHERIT,
  *    DMAPI_IOC_GETALL_INHERIT.  Creation by handle:
  *    DMAPI_IOC_CREATE_BY_HANDLE.
@@ -639,8 +640,9 @@ struct dmapi_dmattr_arg {
 /*
  * The attributes of one object, what dm_stat_t reports, in fixed-width
  * fields; the library lays them out as dm_stat_t.  In the records of a
- * scan the entry's name follows, NUL included, and the record is padded
- * to DMAPI_MSG_ALIGN.  Times are seconds since the epoch.
+ * scan the entry's name follows, NUL included, then the value of the DM
+ * attribute that GET_BULKATTR with DMAPI_SCAN_DMATTR asks for, each
+ * padded to DMAPI_MSG_ALIGN.  Times are seconds since the epoch.
  */
 struct dmapi_stat {
 	__u32			dt_reclen;	/* scans: bytes of the record */
@@ -671,6 +673,8 @@ struct dmapi_stat {
 	__u32			dt_xflags;	/* FS_XFLAG_* of the lower inode */
 	__u32			dt_extsize;
 	__u32			dt_extents;
+	__u32			dt_attrlen;	/* bulkall: bytes of the value */
+	__u32			dt_pad;
 };
 
 /* DMAPI_IOC_GET_FILEATTR */
@@ -712,9 +716,12 @@ struct dmapi_set_fileattr_arg {
 
 /*
  * DMAPI_IOC_INIT_ATTRLOC (loc out: the start), DMAPI_IOC_GET_DIRATTRS
- * (records of the directory's entries from loc; loc out: after the
- * last; more: whether entries remain).
+ * (records of a directory's entries from loc), DMAPI_IOC_GET_BULKATTR
+ * (records of a filesystem's objects from loc, in ascending inode
+ * number); loc out: after the last record; more: whether any remain.
  */
+#define DMAPI_SCAN_DMATTR	0x1	/* GET_BULKATTR: with DM attribute attrname */
+
 struct dmapi_scan_arg {
 	__s32			sid;
 	__s32			token;
@@ -724,6 +731,9 @@ struct dmapi_scan_arg {
 	__u32			more;		/* out */
 	__s64			loc;
 	struct dmapi_buffer	buf;		/* dmapi_stat records */
+	__u8			attrname[DMAPI_ATTR_NAME_SIZE];
+	__u32			flags;		/* DMAPI_SCAN_* */
+	__u32			padding;
 	__u64			reserved;
 };
 
@@ -819,5 +829,6 @@ struct dmapi_create_by_handle_arg {
 #define DMAPI_IOC_CLEAR_INHERIT	  _IOWR(DMAPI_IOC_MAGIC, 50, struct dmapi_inherit_arg)
 #define DMAPI_IOC_GETALL_INHERIT  _IOWR(DMAPI_IOC_MAGIC, 51, struct dmapi_inherit_arg)
 #define DMAPI_IOC_CREATE_BY_HANDLE _IOWR(DMAPI_IOC_MAGIC, 52, struct dmapi_create_by_handle_arg)
+#define DMAPI_IOC_GET_BULKATTR	  _IOWR(DMAPI_IOC_MAGIC, 53, struct dmapi_scan_arg)
 
 #endif /* _XDSM_DMAPI_IOCTL_H */

@@ -201,6 +201,10 @@ int dmfs_set_acl(dm_idmap_t *idmap, struct dentry *dentry,
 
 /* export.c */
 u64 dmfs_fsid(const struct super_block *lower_sb);
+struct dentry *dmfs_decode(struct dmfs_sb_info *sbi, u64 ino, u32 gen);
+
+/* inodes.c */
+int dmfs_scan(struct dm_fs *fs, struct dm_scan *s);
 int dmfs_register_handles(struct dmfs_sb_info *sbi);
 void dmfs_unregister_handles(struct dmfs_sb_info *sbi);
 

@@ -56,9 +56,18 @@ static int dmfs_acceptable(void *context, struct dentry *dentry)
 	return is_subdir(dentry, ctx->root);
 }
 
-static int dmfs_resolve(struct dm_fs *fs, u64 ino, u32 gen, struct path *path)
+/**
+ * dmfs_decode - the lower object of an inode number, if in the tree
+ * @sbi: the mount
+ * @ino: the inode number
+ * @gen: its generation; 0 asks the lower filesystem to ignore it, which
+ *	ext4 does and XFS does not
+ *
+ * Return: the lower dentry, referenced, of a linked object of the
+ * mounted tree whose inode number is @ino, or an ERR_PTR (-EBADF).
+ */
+struct dentry *dmfs_decode(struct dmfs_sb_info *sbi, u64 ino, u32 gen)
 {
-	struct dmfs_sb_info *sbi = container_of(fs, struct dmfs_sb_info, dm_fs);
 	struct dmfs_accept_ctx ctx = {
 		.root = sbi->lower.dentry,
 		.whole_fs = sbi->lower.dentry == sbi->lower.dentry->d_sb->s_root,
@@ -82,14 +91,24 @@ static int dmfs_resolve(struct dm_fs *fs, u64 ino, u32 gen, struct path *path)
 	dentry = dm_exportfs_decode_fh_raw(sbi->lower.mnt, fid, len, type,
 					   dmfs_acceptable, &ctx);
 	if (IS_ERR_OR_NULL(dentry))
-		return -EBADF;
-	/*
-	 * A handle is exact: the lower filesystem may ignore the generation.
-	 * A removed object still open somewhere is gone for DMAPI.
-	 */
-	if (d_inode(dentry)->i_ino != ino ||
-	    d_inode(dentry)->i_generation != gen ||
-	    !d_inode(dentry)->i_nlink) {
+		return ERR_PTR(-EBADF);
+	/* A removed object still open somewhere is gone for DMAPI. */
+	if (d_inode(dentry)->i_ino != ino || !d_inode(dentry)->i_nlink) {
+		dput(dentry);
+		return ERR_PTR(-EBADF);
+	}
+	return dentry;
+}
+
+static int dmfs_resolve(struct dm_fs *fs, u64 ino, u32 gen, struct path *path)
+{
+	struct dmfs_sb_info *sbi = container_of(fs, struct dmfs_sb_info, dm_fs);
+	struct dentry *dentry = dmfs_decode(sbi, ino, gen);
+
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);
+	/* A handle is exact: the lower filesystem may ignore the generation. */
+	if (d_inode(dentry)->i_generation != gen) {
 		dput(dentry);
 		return -EBADF;
 	}
@@ -140,6 +159,7 @@ static char *dmfs_relpath(struct dm_fs *fs, struct dentry *dentry, char *buf,
 static const struct dm_fs_ops dmfs_dm_fs_ops = {
 	.resolve	= dmfs_resolve,
 	.relpath	= dmfs_relpath,
+	.scan		= dmfs_scan,
 };
 
 /**

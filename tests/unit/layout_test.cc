@@ -337,7 +337,7 @@ ASSERT_SAME_OFFSET(dm_cancel_event_t, ce_sequence, dmapi_cancel_msg, ce_sequence
 ASSERT_SAME_OFFSET(dm_cancel_event_t, ce_token, dmapi_cancel_msg, ce_token);
 
 /* The kernel's record of a stat, laid out as dm_stat_t by the library. */
-static_assert(sizeof(dmapi_stat) == 176 && sizeof(dmapi_stat) % DMAPI_MSG_ALIGN == 0);
+static_assert(sizeof(dmapi_stat) == 184 && sizeof(dmapi_stat) % DMAPI_MSG_ALIGN == 0);
 
 ASSERT_SAME_LAYOUT(dm_dispinfo_t, dmapi_dispinfo);
 ASSERT_SAME_OFFSET(dm_dispinfo_t, _link, dmapi_dispinfo, di_link);

@@ -63,6 +63,7 @@ const std::vector<std::string> wired = {
 	"dm_remove_dmattr", "dm_getall_dmattr", "dm_get_fileattr", "dm_set_fileattr",
 	"dm_init_attrloc", "dm_get_dirattrs", "dm_set_inherit", "dm_clear_inherit",
 	"dm_getall_inherit", "dm_create_by_handle", "dm_mkdir_by_handle", "dm_symlink_by_handle",
+	"dm_get_bulkattr", "dm_get_bulkall",
 };
 
 bool is_wired(const char *name)

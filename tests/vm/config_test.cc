@@ -53,8 +53,9 @@ TEST(GetConfig, ReportsWhatThisBuildProvides)
 		  std::stoull(ModuleParam::read("max_attr_size")));
 	EXPECT_EQ(config(DM_CONFIG_DTIME_OVERLOAD), 1u);
 	EXPECT_EQ(config(DM_CONFIG_PERS_INHERIT_ATTRIBS), 1u);
-	/* Not provided: filesystem scans (yet), handles chosen by the caller. */
-	for (auto flag : {DM_CONFIG_BULKALL, DM_CONFIG_CREATE_BY_HANDLE,
+	EXPECT_EQ(config(DM_CONFIG_BULKALL), 1u);
+	/* Not provided: handles chosen by the caller, a total attribute space. */
+	for (auto flag : {DM_CONFIG_CREATE_BY_HANDLE,
 			  DM_CONFIG_TOTAL_ATTRIBUTE_SPACE})
 		EXPECT_EQ(config(flag), 0u) << "flag " << flag;
 }

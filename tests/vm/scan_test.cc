@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Directory scans: dm_init_attrloc and dm_get_dirattrs report every entry
- * of a directory once, with its name, handle and attributes, through a
- * cursor that resumes where the caller's buffer ended, even while entries
- * come and go.  Needs the scratch filesystem of dmapi-vm --fs at
- * /mnt/scratch.
+ * Scans: dm_init_attrloc and dm_get_dirattrs report every entry of a
+ * directory once, with its name, handle and attributes; dm_get_bulkattr
+ * and dm_get_bulkall every object of the filesystem once, in ascending
+ * inode number, the second with a DM attribute's value.  A cursor resumes
+ * where the caller's buffer ended, even while entries come and go.  Needs
+ * the scratch filesystem of dmapi-vm --fs at /mnt/scratch.
  */
 #include "event_mount.h"
 
@@ -13,6 +14,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 
 using namespace dmtest;
@@ -254,6 +256,203 @@ TEST_F(DirScan, RemovedDirectoryEBADF)
 	ASSERT_EQ(rmdir(path("dir/sub").c_str()), 0);
 	dm_attrloc_t loc;
 	EXPECT_DM_ERRNO(dm_init_attrloc(sid_, sub.hanp, sub.hlen, DM_NO_TOKEN, &loc), EBADF);
+}
+
+/* Filesystem scans */
+
+class BulkScan : public DirScan {
+protected:
+	/* Every object of the tree: inode number to path. */
+	std::map<ino_t, std::string> tree()
+	{
+		std::map<ino_t, std::string> objects;
+		objects[inode_of(mnt_)] = mnt_;
+		for (auto &e : fs::recursive_directory_iterator(mnt_))
+			objects[inode_of(e.path())] = e.path().string();
+		return objects;
+	}
+
+	static ino_t inode_of(const fs::path &p)
+	{
+		struct stat st = {};
+		EXPECT_EQ(lstat(p.c_str(), &st), 0) << p;
+		return st.st_ino;
+	}
+
+	/* One dm_get_bulkattr call; the inode numbers of its records. */
+	int bulk_once(dm_attrloc_t &loc, size_t buflen, std::vector<dm_ino_t> &inos)
+	{
+		std::vector<char> buf(buflen);
+		size_t rlen = 0;
+		int rc = dm_get_bulkattr(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
+					 DM_AT_HANDLE | DM_AT_STAT, &loc, buf.size(), buf.data(),
+					 &rlen);
+		if (rc < 0 || rlen == 0)
+			return rc;
+		for (auto *st = reinterpret_cast<dm_stat_t *>(buf.data()); st;
+		     st = DM_STEP_TO_NEXT(st, dm_stat_t *)) {
+			inos.push_back(st->dt_ino);
+			dm_ino_t hino = 0;
+			EXPECT_DM_OK(dm_handle_to_ino(DM_GET_VALUE(st, dt_handle, void *),
+						      DM_GET_LEN(st, dt_handle), &hino));
+			EXPECT_EQ(hino, st->dt_ino);
+		}
+		return rc;
+	}
+
+	std::vector<dm_ino_t> bulk_all(size_t buflen)
+	{
+		std::vector<dm_ino_t> inos;
+		dm_attrloc_t loc = -1;
+		EXPECT_DM_OK(dm_init_attrloc(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &loc));
+		int rc, calls = 0;
+		while ((rc = bulk_once(loc, buflen, inos)) == 1 && ++calls < 100000)
+			;
+		EXPECT_EQ(rc, 0) << strerror(errno);
+		return inos;
+	}
+
+	void expect_the_tree_once(const std::vector<dm_ino_t> &inos)
+	{
+		EXPECT_TRUE(std::is_sorted(inos.begin(), inos.end()));
+		std::set<dm_ino_t> unique(inos.begin(), inos.end());
+		EXPECT_EQ(unique.size(), inos.size()) << "an object reported twice";
+		auto objects = tree();
+		for (auto &[ino, path] : objects)
+			EXPECT_EQ(unique.count(ino), 1u) << path << " missing";
+		EXPECT_EQ(unique.size(), objects.size()) << "objects outside the tree";
+	}
+};
+
+TEST_F(BulkScan, BulkattrReportsEveryObjectOnceInInodeOrder)
+{
+	expect_the_tree_once(bulk_all(1 << 20));
+}
+
+TEST_F(BulkScan, SmallBuffersResumeWhereTheyEnded)
+{
+	expect_the_tree_once(bulk_all(600));
+}
+
+TEST_F(BulkScan, AHardLinkedFileIsOneObject)
+{
+	ASSERT_EQ(link(path("dir/f1").c_str(), path("second").c_str()), 0);
+	expect_the_tree_once(bulk_all(1 << 20));
+}
+
+TEST_F(BulkScan, ChangesDuringTheScanDisturbNoOtherObject)
+{
+	auto before = tree();
+	std::vector<dm_ino_t> inos;
+	dm_attrloc_t loc;
+	ASSERT_DM_OK(dm_init_attrloc(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &loc));
+	int rc, i = 0;
+	while ((rc = bulk_once(loc, 2000, inos)) == 1) {
+		spit(path("new" + std::to_string(i)), "n");
+		if (i >= 2) {
+			ASSERT_EQ(unlink(path("new" + std::to_string(i - 2)).c_str()), 0);
+		}
+		i++;
+	}
+	ASSERT_EQ(rc, 0) << strerror(errno);
+	ASSERT_GT(i, 2) << "the scan took several calls";
+	std::set<dm_ino_t> unique(inos.begin(), inos.end());
+	EXPECT_EQ(unique.size(), inos.size()) << "an object reported twice";
+	for (auto &[ino, p] : before)
+		EXPECT_EQ(unique.count(ino), 1u) << p;
+}
+
+TEST_F(BulkScan, BulkallCarriesTheAttributeOfTheObjectsThatHaveIt)
+{
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, "where", 5);
+	Handle f7;
+	ASSERT_NO_FATAL_FAILURE(handle_of("dir/f7", f7));
+	ASSERT_DM_OK(dm_set_dmattr(sid_, f7.hanp, f7.hlen, DM_NO_TOKEN, &name, 0, 7,
+				   const_cast<char *>("tape:42")));
+	std::vector<char> buf(1 << 20);
+	size_t rlen;
+	dm_attrloc_t loc;
+	ASSERT_DM_OK(dm_init_attrloc(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &loc));
+	int with = 0, rc;
+	do {
+		rc = dm_get_bulkall(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &name, &loc,
+				    buf.size(), buf.data(), &rlen);
+		ASSERT_GE(rc, 0) << strerror(errno);
+		for (auto *dx = reinterpret_cast<dm_xstat_t *>(buf.data()); rlen && dx;
+		     dx = DM_STEP_TO_NEXT(&dx->dx_statinfo, dm_xstat_t *)) {
+			if (!DM_GET_LEN(dx, dx_attrdata))
+				continue;
+			with++;
+			EXPECT_EQ(dx->dx_statinfo.dt_ino, inode_of(path("dir/f7")));
+			EXPECT_EQ(std::string(DM_GET_VALUE(dx, dx_attrdata, char *),
+					      DM_GET_LEN(dx, dx_attrdata)), "tape:42");
+		}
+	} while (rc == 1);
+	EXPECT_EQ(with, 1);
+}
+
+TEST_F(BulkScan, TooSmallForOneRecordE2BIGWithItsSize)
+{
+	std::vector<char> buf(16);
+	size_t rlen = 0;
+	dm_attrloc_t loc = 0;
+	EXPECT_DM_ERRNO(dm_get_bulkattr(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &loc,
+					buf.size(), buf.data(), &rlen), E2BIG);
+	EXPECT_GE(rlen, sizeof(dm_stat_t));
+}
+
+TEST_F(BulkScan, ObjectHandleEINVAL)
+{
+	std::vector<char> buf(4096);
+	size_t rlen;
+	dm_attrloc_t loc = 0;
+	EXPECT_DM_ERRNO(dm_get_bulkattr(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, DM_AT_STAT, &loc,
+					buf.size(), buf.data(), &rlen), EINVAL);
+}
+
+TEST_F(BulkScan, TokenOnTheFilesystemHandleEINVAL)
+{
+	dm_token_t token;
+	ASSERT_DM_OK(dm_create_userevent(sid_, 0, nullptr, &token));
+	std::vector<char> buf(4096);
+	size_t rlen;
+	dm_attrloc_t loc = 0;
+	EXPECT_DM_ERRNO(dm_get_bulkattr(sid_, fsh_.hanp, fsh_.hlen, token, DM_AT_STAT, &loc,
+					buf.size(), buf.data(), &rlen), EINVAL);
+	respond(token, DM_RESP_CONTINUE);
+}
+
+TEST_F(BulkScan, BulkallWithoutANameEFAULTOrAnEmptyNameEINVAL)
+{
+	std::vector<char> buf(4096);
+	size_t rlen;
+	dm_attrloc_t loc = 0;
+	EXPECT_DM_ERRNO(dm_get_bulkall(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, nullptr,
+				       &loc, buf.size(), buf.data(), &rlen), EFAULT);
+	dm_attrname_t empty = {};
+	EXPECT_DM_ERRNO(dm_get_bulkall(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &empty,
+				       &loc, buf.size(), buf.data(), &rlen), EINVAL);
+}
+
+TEST_F(BulkScan, NullPointersEFAULT)
+{
+	std::vector<char> buf(4096);
+	size_t rlen;
+	dm_attrloc_t loc = 0;
+	EXPECT_DM_ERRNO(dm_get_bulkattr(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT,
+					nullptr, buf.size(), buf.data(), &rlen), EFAULT);
+	EXPECT_DM_ERRNO(dm_get_bulkattr(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &loc,
+					buf.size(), buf.data(), nullptr), EFAULT);
+}
+
+TEST_F(BulkScan, NoSuchSessionEINVAL)
+{
+	std::vector<char> buf(4096);
+	size_t rlen;
+	dm_attrloc_t loc = 0;
+	EXPECT_DM_ERRNO(dm_get_bulkattr(kNoSuchSession, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
+					DM_AT_STAT, &loc, buf.size(), buf.data(), &rlen), EINVAL);
 }
 
 } // namespace

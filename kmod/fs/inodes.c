@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The objects of a mount in ascending inode number, for the scans of a
+ * whole filesystem (dm_get_bulkattr(), dm_get_bulkall()).
+ *
+ * Walking inode numbers, not the tree, is what lets a scan resume from a
+ * single number and report every object once, hard links included, while
+ * others create, remove and rename: a cursor only moves forward.  The
+ * lower filesystem says which numbers are in use:
+ *
+ *  - XFS with its bulkstat ioctl, which walks its inode btrees and gives
+ *    the generation that finding an XFS inode by number needs;
+ *  - ext4, whose inodes are numbered from 1 to the count statfs()
+ *    reports, by asking for each number; ext4 finds an inode by number
+ *    alone, and refuses unused ones.
+ *
+ * Objects outside the mounted tree, and those without links, are skipped
+ * as for handles.  A step looks at a bounded number of inode numbers, so
+ * a call's time and memory stay bounded whatever the filesystem's size.
+ */
+#include <linux/exportfs.h>
+#include <linux/file.h>
+#include <linux/statfs.h>
+#include <linux/uaccess.h>
+
+#include "dmapifs.h"
+
+#define XFS_SUPER_MAGIC		0x58465342
+#define EXT4_SUPER_MAGIC	0xEF53
+
+/* The most ext4 inode numbers one step asks for. */
+#define DMFS_EXT4_PROBES	4096
+
+/*
+ * XFS's bulkstat request, version 5, as include/uapi of xfsprogs
+ * (xfs_fs.h) defines it: a header, then the records.  Only the inode
+ * number and the generation of each record are read.
+ */
+struct dmfs_xfs_bulk_ireq {
+	__u64	ino;		/* in: first inode; out: next */
+	__u32	flags;
+	__u32	icount;		/* room for records */
+	__u32	ocount;		/* out: records */
+	__u32	agno;
+	__u64	reserved[5];
+};
+
+#define DMFS_XFS_BULKSTAT_SIZE		192
+#define DMFS_XFS_BULKSTAT_GEN_OFFSET	64
+#define DMFS_XFS_IOC_BULKSTAT	_IOR('X', 127, struct dmfs_xfs_bulk_ireq)
+
+static void dmfs_scan_add(struct dm_scan *s, struct dmfs_sb_info *sbi,
+			  struct dentry *dentry)
+{
+	s->paths[s->n].mnt = mntget(sbi->lower.mnt);
+	s->paths[s->n].dentry = dentry;
+	s->n++;
+}
+
+/* One bulkstat call of @icount records from s->pos, into s->scratch. */
+static int dmfs_xfs_bulkstat(struct file *root, struct dm_scan *s, u32 icount)
+{
+	struct dmfs_xfs_bulk_ireq hdr = { .ino = s->pos, .icount = icount };
+	long err;
+
+	if (copy_to_user(s->scratch, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	err = root->f_op->unlocked_ioctl(root, DMFS_XFS_IOC_BULKSTAT,
+					 (unsigned long)s->scratch);
+	if (err)
+		return err;
+	if (copy_from_user(&hdr, s->scratch, sizeof(hdr)))
+		return -EFAULT;
+	s->end = !hdr.ocount;
+	s->pos = hdr.ino;
+	return min(hdr.ocount, icount);
+}
+
+static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
+{
+	size_t room = s->scratch_len - sizeof(struct dmfs_xfs_bulk_ireq);
+	u8 __user *rec = (u8 __user *)s->scratch +
+			 sizeof(struct dmfs_xfs_bulk_ireq);
+	u32 icount = min_t(size_t, s->max, room / DMFS_XFS_BULKSTAT_SIZE);
+	struct dentry *dentry;
+	struct file *root;
+	u64 ino;
+	u32 gen;
+	int i, n;
+
+	if (!icount)
+		return -E2BIG;
+	root = dentry_open(&sbi->lower, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(root))
+		return PTR_ERR(root);
+	n = dmfs_xfs_bulkstat(root, s, icount);
+	for (i = 0; i < n; i++, rec += DMFS_XFS_BULKSTAT_SIZE) {
+		if (get_user(ino, (u64 __user *)rec) ||
+		    get_user(gen, (u32 __user *)(rec + DMFS_XFS_BULKSTAT_GEN_OFFSET))) {
+			n = -EFAULT;
+			break;
+		}
+		dentry = dmfs_decode(sbi, ino, gen);
+		if (!IS_ERR(dentry))
+			dmfs_scan_add(s, sbi, dentry);
+	}
+	fput(root);
+	return n < 0 ? n : 0;
+}
+
+static int dmfs_scan_ext4(struct dmfs_sb_info *sbi, struct dm_scan *s)
+{
+	struct dentry *dentry;
+	struct kstatfs st;
+	int probes, err;
+
+	err = vfs_statfs(&sbi->lower, &st);
+	if (err)
+		return err;
+	s->pos = max_t(u64, s->pos, 1);
+	for (probes = 0; s->n < s->max && probes < DMFS_EXT4_PROBES; probes++) {
+		if (s->pos > st.f_files) {
+			s->end = true;
+			break;
+		}
+		/* Generation 0: ext4 finds the inode whatever its generation. */
+		dentry = dmfs_decode(sbi, s->pos, 0);
+		s->pos++;
+		if (!IS_ERR(dentry))
+			dmfs_scan_add(s, sbi, dentry);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return 0;
+}
+
+/**
+ * dmfs_scan - the next objects of a mount in ascending inode number
+ * @fs: the mount, as the core knows it
+ * @s: the step
+ *
+ * Return: 0 with the objects found in @s (perhaps none, with @s->end
+ * false: call again from @s->pos), or -EOPNOTSUPP (a lower filesystem
+ * that is neither XFS nor ext4), -E2BIG (no room in the scratch memory),
+ * -EFAULT, -EINTR, or the lower filesystem's error.
+ */
+int dmfs_scan(struct dm_fs *fs, struct dm_scan *s)
+{
+	struct dmfs_sb_info *sbi = container_of(fs, struct dmfs_sb_info, dm_fs);
+
+	s->n = 0;
+	s->end = false;
+	switch (sbi->lower.dentry->d_sb->s_magic) {
+	case XFS_SUPER_MAGIC:
+		return dmfs_scan_xfs(sbi, s);
+	case EXT4_SUPER_MAGIC:
+		return dmfs_scan_ext4(sbi, s);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
