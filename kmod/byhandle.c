@@ -5,7 +5,8 @@
  * it knows by handles.
  *
  * The object is made in the lower directory as the DM application's own
- * change: no namespace event, and the DM attributes it inherits.  Its
+ * change: no namespace event, and the DM attributes it inherits, or
+ * nothing when they cannot be copied.  Its
  * handle is the one the lower filesystem gives it: handles carry the
  * lower inode number, which neither XFS nor ext4 lets anyone choose, so
  * the handle asked for must be the filesystem's handle, meaning "any";
@@ -66,8 +67,14 @@ static int dm_byhandle_make(struct dm_fs *fs, const struct path *dir,
 		err = vfs_mkdir(idmap, dinode, dentry, 0700);
 	else
 		err = vfs_symlink(idmap, dinode, dentry, target);
-	if (!err && d_is_positive(dentry))
+	if (!err && d_is_positive(dentry)) {
 		err = dm_inherit_apply(fs, dir->dentry, dentry);
+		/* All or nothing: an object without what it inherits goes. */
+		if (err && type == S_IFDIR)
+			vfs_rmdir(idmap, dinode, dentry);
+		else if (err)
+			vfs_unlink(idmap, dinode, dentry, NULL);
+	}
 	dput(dentry);
 out_unlock:
 	inode_unlock(dinode);

@@ -30,7 +30,8 @@
 				 BIT_ULL(DMAPI_EVENT_ATTRIBUTE) | \
 				 BIT_ULL(DMAPI_EVENT_CLOSE) | \
 				 BIT_ULL(DMAPI_EVENT_DESTROY) | \
-				 BIT_ULL(DMAPI_EVENT_CANCEL))
+				 BIT_ULL(DMAPI_EVENT_CANCEL) | \
+				 BIT_ULL(DMAPI_EVENT_DEBUT))
 
 static u64 dm_config_value(unsigned int flag)
 {

@@ -14,7 +14,8 @@
  * ATTRIBUTE (after a change of an object's attributes), CLOSE (after the
  * last close of a file opened through the mount) and DESTROY (when the
  * last link and the last reference of an object are gone) are
- * asynchronous, and the object's own event list decides.  DESTROY carries
+ * asynchronous, and the object's own event list decides, as it does for
+ * DEBUT (kmod/fs/debut.c), which is synchronous.  DESTROY carries
  * the filesystem's return-on-destroy DM attribute, read just before the
  * object goes.
  *
@@ -39,6 +40,7 @@ static bool dm_event_is_sync(int type)
 	case DMAPI_EVENT_RENAME:
 	case DMAPI_EVENT_LINK:
 	case DMAPI_EVENT_SYMLINK:
+	case DMAPI_EVENT_DEBUT:
 		return true;
 	default:
 		return false;

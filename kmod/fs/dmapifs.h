@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/path.h>
+#include <linux/xarray.h>
 
 #include "../compat.h"
 #include "../core.h"
@@ -23,16 +24,23 @@
 /* The reserved xattr namespace of the persistent DMAPI state. */
 #define DMAPI_XATTR_PREFIX	"trusted.dmapi."
 
+#define DMFS_DEBUT_LOCK_BITS	6
+
 /**
  * struct dmfs_sb_info - a dmapi mount
  * @lower: the lower tree's root, pinned for the life of the mount
  * @dm_fs: the mount as the DMAPI core knows it (handles, events)
  * @mtpt_given: the mount point came with the mtpt= option
+ * @seen: the objects the mount has shown, by inode number, with their
+ *	generation (debut.c)
+ * @debut_locks: serialise the first accesses to an object, by hash
  */
 struct dmfs_sb_info {
 	struct path	lower;
 	struct dm_fs	dm_fs;
 	bool		mtpt_given;
+	struct xarray	seen;
+	struct mutex	debut_locks[1 << DMFS_DEBUT_LOCK_BITS];
 };
 
 /**
@@ -202,6 +210,13 @@ int dmfs_set_acl(dm_idmap_t *idmap, struct dentry *dentry,
 /* export.c */
 u64 dmfs_fsid(const struct super_block *lower_sb);
 struct dentry *dmfs_decode(struct dmfs_sb_info *sbi, u64 ino, u32 gen);
+
+/* debut.c */
+void dmfs_mark_seen(struct super_block *sb, const struct inode *lower);
+void dmfs_forget_seen(struct super_block *sb, const struct inode *lower);
+int dmfs_debut(struct super_block *sb, struct dentry *lower);
+void dmfs_debut_init(struct dmfs_sb_info *sbi);
+void dmfs_debut_exit(struct dmfs_sb_info *sbi);
 
 /* inodes.c */
 int dmfs_scan(struct dm_fs *fs, struct dm_scan *s);

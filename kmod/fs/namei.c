@@ -74,7 +74,9 @@ static struct dentry *dmfs_lookup(struct inode *dir, struct dentry *dentry,
 	if (IS_ERR(lower))
 		return ERR_CAST(lower);
 	if (d_is_positive(lower)) {
-		inode = dmfs_iget(dir->i_sb, d_inode(lower));
+		int err = dmfs_debut(dir->i_sb, lower);
+
+		inode = err ? ERR_PTR(err) : dmfs_iget(dir->i_sb, d_inode(lower));
 		if (IS_ERR(inode)) {
 			dput(lower);
 			return ERR_CAST(inode);
@@ -137,6 +139,7 @@ static int dmfs_instantiate(struct dentry *dentry, struct dentry *lower)
 	inode = dmfs_iget(dentry->d_sb, d_inode(lower));
 	if (IS_ERR(inode))
 		return PTR_ERR(inode);
+	dmfs_mark_seen(dentry->d_sb, d_inode(lower));	/* seen from birth */
 	dmfs_set_lower(dentry, dget(lower));
 	d_instantiate(dentry, inode);
 	return 0;

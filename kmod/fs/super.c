@@ -61,8 +61,10 @@ static void dmfs_evict_inode(struct inode *inode)
 
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
-	if (dmfs_lower_destroyed(inode->i_sb, lower))
+	if (dmfs_lower_destroyed(inode->i_sb, lower)) {
+		dmfs_forget_seen(inode->i_sb, lower);
 		dm_destroy_event(dmfs_dm_fs(inode->i_sb), lower);
+	}
 	iput(lower);
 	DMFS_I(inode)->lower = NULL;
 }
@@ -261,6 +263,7 @@ static void dmfs_free_sbi(struct dmfs_sb_info *sbi)
 	if (!sbi)
 		return;
 	dmfs_unregister_handles(sbi);
+	dmfs_debut_exit(sbi);
 	path_put(&sbi->lower);
 	kfree(sbi->dm_fs.mountpoint);
 	kfree(sbi->dm_fs.lower_name);
@@ -311,6 +314,7 @@ static int dmfs_init_fs_context(struct fs_context *fc)
 	fc->s_fs_info = kzalloc(sizeof(struct dmfs_sb_info), GFP_KERNEL);
 	if (!fc->s_fs_info)
 		return -ENOMEM;
+	dmfs_debut_init(fc->s_fs_info);
 	fc->ops = &dmfs_context_ops;
 	return 0;
 }

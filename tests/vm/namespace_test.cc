@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string_view>
 
 using namespace dmtest;
@@ -496,6 +497,67 @@ TEST_F(Namespace, RmdirSendsDestroy)
 	ASSERT_EQ(mkdir(path("empty").c_str(), 0755), 0);
 	ASSERT_EQ(rmdir(path("empty").c_str()), 0);
 	expect_next(DM_EVENT_DESTROY, false);
+}
+
+/* DEBUT */
+
+/* Drop the dentry and inode caches, so that the next access looks up. */
+void drop_caches()
+{
+	sync();
+	std::ofstream("/proc/sys/vm/drop_caches") << "2";
+}
+
+TEST_F(Namespace, FirstLookupWaitsForDebutWithTheObjectsHandle)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
+	std::string p = path("keep");
+	Accessor looker(changing([p] { struct stat st; return lstat(p.c_str(), &st); }));
+	Message m = expect_next(DM_EVENT_DEBUT, true);
+	EXPECT_EQ(ne(m)->ne_mode & S_IFMT, static_cast<mode_t>(S_IFREG));
+	EXPECT_FALSE(looker.ends_within(kBlockedMs)) << "looked up before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(looker.result(), 0);
+	Handle keep;
+	ASSERT_NO_FATAL_FAILURE(handle_of("keep", keep));
+	EXPECT_TRUE(handle_is(ne(m), &dm_namesp_event_t::ne_handle1, keep));
+}
+
+TEST_F(Namespace, DebutComesOncePerMountEvenAfterTheCacheLetsGo)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
+	std::string p = path("keep");
+	Accessor first(changing([p] { struct stat st; return lstat(p.c_str(), &st); }));
+	respond(expect_next(DM_EVENT_DEBUT, true).token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(first.result(), 0);
+	drop_caches();
+	struct stat st;
+	EXPECT_EQ(lstat(p.c_str(), &st), 0);
+	EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Namespace, DebutAnsweredAbortFailsTheAccessAndAsksAgain)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
+	std::string p = path("keep");
+	auto look = changing([p] { struct stat st; return lstat(p.c_str(), &st); });
+	Accessor first(look);
+	respond(expect_next(DM_EVENT_DEBUT, true).token(), DM_RESP_ABORT, EACCES);
+	EXPECT_EQ(first.result(), EACCES);
+	Accessor second(look);
+	respond(expect_next(DM_EVENT_DEBUT, true).token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(second.result(), 0);
+}
+
+TEST_F(Namespace, ObjectsCreatedThroughTheMountHaveNoDebut)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
+	/* In the root, which is never looked up: its other entries would be. */
+	spit(path("new"), "x");
+	drop_caches();
+	struct stat st;
+	EXPECT_EQ(lstat(path("new").c_str(), &st), 0);
+	EXPECT_TRUE(queue_empty());
 }
 
 /* CANCEL */
