@@ -16,6 +16,7 @@
 #include <linux/string.h>
 #include <linux/wait.h>
 #include <linux/types.h>
+#include <linux/uaccess.h>
 #include <xdsm/dmapi_ioctl.h>
 
 #include "compat.h"
@@ -258,6 +259,31 @@ static inline void dm_vardata_put(u8 *buf, u32 base, u32 *pos,
 	memcpy(buf + *pos, src, len);
 	memset(buf + *pos + len, 0, ALIGN(len, DMAPI_MSG_ALIGN) - len);
 	*pos += ALIGN(len, DMAPI_MSG_ALIGN);
+}
+
+/**
+ * dm_copy_filled - end a call that fills a buffer
+ * @err: the call's result so far
+ * @uarg: the caller's argument struct
+ * @arg: ours, @size bytes, whose @buf says what to copy
+ * @size: its size
+ * @buf: the struct dmapi_buffer in @arg
+ * @data: the bytes for the caller's buffer, @buf->rlen of them
+ *
+ * On success the data and the argument go back; on E2BIG the argument
+ * alone, with the size needed.
+ *
+ * Return: @err, or -EFAULT.
+ */
+static inline int dm_copy_filled(int err, void __user *uarg, const void *arg,
+				 size_t size, const struct dmapi_buffer *buf,
+				 const void *data)
+{
+	if (!err && copy_to_user(u64_to_user_ptr(buf->ptr), data, buf->rlen))
+		err = -EFAULT;
+	if ((!err || err == -E2BIG) && copy_to_user(uarg, arg, size))
+		err = -EFAULT;
+	return err;
 }
 
 /* handle.c */

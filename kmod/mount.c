@@ -226,10 +226,7 @@ long dm_ioc_get_mountinfo(void __user *uarg)
 		}
 	}
 	dm_fs_unlock();
-	if (!err && copy_to_user(u64_to_user_ptr(arg.buf.ptr), buf, arg.buf.rlen))
-		err = -EFAULT;
-	if ((!err || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
-		err = -EFAULT;
+	err = dm_copy_filled(err, uarg, &arg, sizeof(arg), &arg.buf, buf);
 	kvfree(buf);
 out:
 	dm_handle_call_end(&c);

@@ -256,11 +256,7 @@ long dm_ioc_get_dirattrs(void __user *uarg)
 	out = kvmalloc(max_t(u64, arg.buf.len, 1), GFP_KERNEL);
 	err = out ? dm_dirattrs(c.uh.h.fsid, &dir, &arg, out) : -ENOMEM;
 	path_put(&dir);
-	if (!err && copy_to_user(u64_to_user_ptr(arg.buf.ptr), out,
-				 arg.buf.rlen))
-		err = -EFAULT;
-	if ((!err || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
-		err = -EFAULT;
+	err = dm_copy_filled(err, uarg, &arg, sizeof(arg), &arg.buf, out);
 	kvfree(out);
 out:
 	dm_handle_call_end(&c);
@@ -434,11 +430,7 @@ long dm_ioc_get_bulkattr(void __user *uarg)
 		goto out;
 	out = kvmalloc(max_t(u64, arg.buf.len, 1), GFP_KERNEL);
 	err = out ? dm_bulk(&c, &arg, out) : -ENOMEM;
-	if (!err && copy_to_user(u64_to_user_ptr(arg.buf.ptr), out,
-				 arg.buf.rlen))
-		err = -EFAULT;
-	if ((!err || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
-		err = -EFAULT;
+	err = dm_copy_filled(err, uarg, &arg, sizeof(arg), &arg.buf, out);
 	kvfree(out);
 out:
 	dm_handle_call_end(&c);

@@ -59,11 +59,7 @@ int dm_get_fileattr(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
 {
 	if (!statp)
 		return fail(EFAULT);
-	dmapi_get_fileattr_arg arg{};
-	arg.sid = sid;
-	arg.token = token;
-	arg.hanp = user_ptr(hanp);
-	arg.hlen = hlen;
+	auto arg = handle_call_arg<dmapi_get_fileattr_arg>(sid, hanp, hlen, token);
 	arg.mask = mask ? mask : kAllAttributes;
 	if (call<DMAPI_IOC_GET_FILEATTR>(arg))
 		return -1;
@@ -77,11 +73,7 @@ int dm_set_fileattr(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
 {
 	if (!attrp)
 		return fail(EFAULT);
-	dmapi_set_fileattr_arg arg{};
-	arg.sid = sid;
-	arg.token = token;
-	arg.hanp = user_ptr(hanp);
-	arg.hlen = hlen;
+	auto arg = handle_call_arg<dmapi_set_fileattr_arg>(sid, hanp, hlen, token);
 	arg.mask = mask;
 	arg.attr.fa_mode = attrp->fa_mode;
 	arg.attr.fa_uid = attrp->fa_uid;

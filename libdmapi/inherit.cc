@@ -15,11 +15,7 @@ namespace {
 int inherit_arg(dm_sessid_t sid, void *hanp, std::size_t hlen, dm_token_t token,
 		const dm_attrname_t *attrnamep, dmapi_inherit_arg &arg) noexcept
 {
-	arg = dmapi_inherit_arg{};
-	arg.sid = sid;
-	arg.token = token;
-	arg.hanp = user_ptr(hanp);
-	arg.hlen = hlen;
+	arg = handle_call_arg<dmapi_inherit_arg>(sid, hanp, hlen, token);
 	if (attrnamep)
 		std::memcpy(arg.attrname, attrnamep->an_chars, sizeof(arg.attrname));
 	return attrnamep ? 0 : fail(EFAULT);
@@ -59,11 +55,7 @@ int dm_getall_inherit(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token
 	} catch (const std::bad_alloc &) {
 		return fail(ENOMEM);
 	}
-	dmapi_inherit_arg arg{};
-	arg.sid = sid;
-	arg.token = token;
-	arg.hanp = user_ptr(hanp);
-	arg.hlen = hlen;
+	auto arg = handle_call_arg<dmapi_inherit_arg>(sid, hanp, hlen, token);
 	arg.nelem = nelem;
 	arg.buf = user_ptr(entries.data());
 	int ret = call<DMAPI_IOC_GETALL_INHERIT>(arg);

@@ -139,6 +139,19 @@ inline __u64 user_ptr(const void *p) noexcept
 	return static_cast<__u64>(reinterpret_cast<std::uintptr_t>(p));
 }
 
+// The argument struct of a call on a handle in a session: the session,
+// the token and the handle set, everything else zero.
+template <typename Arg>
+Arg handle_call_arg(dm_sessid_t sid, void *hanp, std::size_t hlen, dm_token_t token) noexcept
+{
+	Arg arg{};
+	arg.sid = sid;
+	arg.token = token;
+	arg.hanp = user_ptr(hanp);
+	arg.hlen = hlen;
+	return arg;
+}
+
 // One call whose struct dmapi_buffer the kernel fills: the caller's buffer
 // goes in, and the size used (or, on E2BIG, needed) comes back in *rlenp.
 template <unsigned long Request, typename Arg>

@@ -140,11 +140,7 @@ int scan_arg(dm_sessid_t sid, void *hanp, std::size_t hlen, dm_token_t token,
 {
 	if (!locp)
 		return fail(EFAULT);
-	arg = dmapi_scan_arg{};
-	arg.sid = sid;
-	arg.token = token;
-	arg.hanp = user_ptr(hanp);
-	arg.hlen = hlen;
+	arg = handle_call_arg<dmapi_scan_arg>(sid, hanp, hlen, token);
 	return 0;
 }
 
