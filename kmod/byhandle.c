@@ -14,6 +14,8 @@
  * says 0.  A new file is 0600, a directory 0700, owned by the caller;
  * dm_set_fileattr() gives them the attributes to restore.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/fs.h>
 #include <linux/limits.h>
 #include <linux/mount.h>
@@ -40,6 +42,15 @@ static char *dm_byhandle_name(u64 uptr)
 		return ERR_PTR(-EINVAL);
 	}
 	return name;
+}
+
+/* Remove the object just made; its errno. */
+static int dm_byhandle_undo(dm_idmap_t *idmap, struct inode *dir,
+			    struct dentry *dentry, u32 type)
+{
+	if (type == S_IFDIR)
+		return vfs_rmdir(idmap, dir, dentry);
+	return vfs_unlink(idmap, dir, dentry, NULL);
 }
 
 /* Make @name of @type in the lower directory @dir of @fs. */
@@ -70,10 +81,9 @@ static int dm_byhandle_make(struct dm_fs *fs, const struct path *dir,
 	if (!err && d_is_positive(dentry)) {
 		err = dm_inherit_apply(fs, dir->dentry, dentry);
 		/* All or nothing: an object without what it inherits goes. */
-		if (err && type == S_IFDIR)
-			vfs_rmdir(idmap, dinode, dentry);
-		else if (err)
-			vfs_unlink(idmap, dinode, dentry, NULL);
+		if (err && dm_byhandle_undo(idmap, dinode, dentry, type))
+			pr_warn_ratelimited("%s: %s created without what it inherits\n",
+					    fs->mountpoint, name);
 	}
 	dput(dentry);
 out_unlock:

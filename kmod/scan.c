@@ -275,6 +275,7 @@ out:
  * @out: the records, @arg->buf.len bytes
  * @used: the bytes of records written
  * @value: room for the DM attribute asked for, or NULL
+ * @value_size: its size, max_attr_size when the call began
  * @full: the caller's buffer is full
  */
 struct dm_bulk {
@@ -283,6 +284,7 @@ struct dm_bulk {
 	u8			*out;
 	size_t			used;
 	void			*value;
+	size_t			value_size;
 	bool			full;
 };
 
@@ -296,7 +298,7 @@ static int dm_bulk_record(struct dm_bulk *b, const struct path *path)
 
 	if (b->value) {
 		n = dm_attr_load(path, b->arg->attrname, b->value,
-				 READ_ONCE(dm_max_attr_size));
+				 b->value_size);
 		if (n < 0)
 			return n;
 		size += ALIGN(n, DMAPI_MSG_ALIGN);
@@ -381,7 +383,8 @@ static int dm_bulk(struct dm_handle_call *c, struct dmapi_scan_arg *arg,
 	if (arg->flags & DMAPI_SCAN_DMATTR) {
 		if (!memchr_inv(arg->attrname, 0, DMAPI_ATTR_NAME_SIZE))
 			return -EINVAL;
-		b.value = kvmalloc(READ_ONCE(dm_max_attr_size), GFP_KERNEL);
+		b.value_size = READ_ONCE(dm_max_attr_size);
+		b.value = kvmalloc(b.value_size, GFP_KERNEL);
 		if (!b.value)
 			return -ENOMEM;
 	}

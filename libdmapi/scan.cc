@@ -162,7 +162,20 @@ int scan(Kind kind, dmapi_scan_arg &arg, dm_attrloc_t *locp, std::size_t buflen,
 	arg.loc = *locp;
 	arg.buf.ptr = user_ptr(kernel.data());
 	arg.buf.len = kernel.size();
-	if (call<Request>(arg))
+	int ret = call<Request>(arg);
+	// A first record larger than our room (a long DM attribute value):
+	// once more with room for it, so that E2BIG is decided below.
+	if (ret && errno == E2BIG && arg.buf.rlen > kernel.size()) {
+		try {
+			kernel.resize(static_cast<std::size_t>(arg.buf.rlen));
+		} catch (const std::bad_alloc &) {
+			return fail(ENOMEM);
+		}
+		arg.buf.ptr = user_ptr(kernel.data());
+		arg.buf.len = kernel.size();
+		ret = call<Request>(arg);
+	}
+	if (ret)
 		return -1;
 	Layout layout = lay_out(kind, kernel.data(), static_cast<std::size_t>(arg.buf.rlen),
 				arg.mask, static_cast<unsigned char *>(bufp), buflen);
