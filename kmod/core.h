@@ -388,6 +388,8 @@ long dm_ioc_getall_dmattr(void __user *uarg);
 /* fileattr.c */
 int dm_stat_fill(u64 fsid, const struct path *path, u32 mask,
 		 struct dmapi_stat *st);
+int dm_restore_times(const struct path *path, struct timespec64 mtime,
+		     struct timespec64 ctime);
 long dm_ioc_get_fileattr(void __user *uarg);
 long dm_ioc_set_fileattr(void __user *uarg);
 

@@ -41,6 +41,36 @@ static struct file *dm_open_data(s32 sid, s32 token, u64 hanp, u64 hlen,
 	return file;
 }
 
+/*
+ * Punch a hole as the DM application's own change: the file's mtime and
+ * ctime stay as they were.  FMODE_NOCMTIME spares them on XFS; ext4 dates
+ * a punched hole regardless, so they are put back.
+ */
+static int dm_punch_quietly(struct file *file, loff_t off, loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	struct kstat before;
+	int err;
+
+	err = dm_vfs_getattr(&file->f_path, &before, STATX_MTIME | STATX_CTIME,
+			     AT_STATX_SYNC_AS_STAT);
+	if (err)
+		return err;
+	file->f_mode |= FMODE_NOCMTIME;
+	err = vfs_fallocate(file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			    off, len);
+	if (err)
+		return err;
+	err = mnt_want_write_file(file);
+	if (err)
+		return err;
+	inode_lock(inode);
+	err = dm_restore_times(&file->f_path, before.mtime, before.ctime);
+	inode_unlock(inode);
+	mnt_drop_write_file(file);
+	return err;
+}
+
 /* Block size of @file's filesystem: the unit of holes. */
 static unsigned int dm_hole_unit(const struct file *file)
 {
@@ -196,8 +226,7 @@ static long dm_hole(void __user *uarg, bool punch)
 	/* To the end of file frees the last partial block too. */
 	if (!arg.rlen)
 		arg.rlen = round_up(size, dm_hole_unit(file)) - arg.roff;
-	err = vfs_fallocate(file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			    arg.roff, arg.rlen);
+	err = dm_punch_quietly(file, arg.roff, arg.rlen);
 out:
 	fput(file);
 	return err;

@@ -221,20 +221,50 @@ static int dm_fileattr_iattr(struct inode *inode, u32 mask,
 }
 
 /*
- * Set the ctime, which notify_change() always sets to now: the lower
- * filesystem's ->setattr does what it asks, as for a restore.
+ * Set times that notify_change() would not leave alone (it always sets
+ * the ctime to now): the lower filesystem's ->setattr does what @ia asks,
+ * as for a restore.  The inode lock is held.
  */
-static int dm_fileattr_ctime(const struct path *path, s64 ctime)
+static int dm_setattr_raw(const struct path *path, struct iattr *ia)
 {
 	struct inode *inode = d_inode(path->dentry);
+
+	if (!inode->i_op->setattr)
+		return -EOPNOTSUPP;
+	return inode->i_op->setattr(dm_mnt_idmap(path->mnt), path->dentry, ia);
+}
+
+static int dm_fileattr_ctime(const struct path *path, s64 ctime)
+{
 	struct iattr ia = {
 		.ia_valid = ATTR_CTIME,
 		.ia_ctime = { .tv_sec = ctime },
 	};
 
-	if (!inode->i_op->setattr)
-		return -EOPNOTSUPP;
-	return inode->i_op->setattr(dm_mnt_idmap(path->mnt), path->dentry, &ia);
+	return dm_setattr_raw(path, &ia);
+}
+
+/**
+ * dm_restore_times - put back an object's mtime and ctime
+ * @path: the lower object, locked
+ * @mtime: the mtime to have
+ * @ctime: the ctime to have
+ *
+ * For the DM application's own changes, which filesystems date even when
+ * asked not to (ext4 dates a punched hole whatever the file's flags say).
+ *
+ * Return: 0 or the lower filesystem's errno.
+ */
+int dm_restore_times(const struct path *path, struct timespec64 mtime,
+		     struct timespec64 ctime)
+{
+	struct iattr ia = {
+		.ia_valid = ATTR_MTIME | ATTR_MTIME_SET | ATTR_CTIME,
+		.ia_mtime = mtime,
+		.ia_ctime = ctime,
+	};
+
+	return dm_setattr_raw(path, &ia);
 }
 
 /* Make the change on the lower object, its lock taken. */

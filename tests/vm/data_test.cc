@@ -535,6 +535,21 @@ TEST_F(Holes, PunchToEndOfFileKeepsTheSize)
 	EXPECT_EQ(contents("data"), pattern(0, 2 * b_) + std::string(2 * b_, '\0'));
 }
 
+TEST_F(Holes, PunchLeavesTheMtimeAndCtimeAlone)
+{
+	Handle h;
+	handle_of("data", h);
+	struct timespec times[2] = {{1000000000, 0}, {1000000000, 0}};
+	ASSERT_EQ(utimensat(AT_FDCWD, path("data").c_str(), times, 0), 0);
+	struct stat before = stat_of(path("data"));
+	ASSERT_DM_OK(punch(h, b_, b_));
+	struct stat after = stat_of(path("data"));
+	EXPECT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+	EXPECT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	EXPECT_EQ(after.st_ctim.tv_sec, before.st_ctim.tv_sec);
+	EXPECT_EQ(after.st_ctim.tv_nsec, before.st_ctim.tv_nsec);
+}
+
 TEST_F(Holes, PunchOfAMappedFileEBUSYUntilUnmapped)
 {
 	Handle h;
