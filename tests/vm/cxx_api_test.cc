@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * <xdsm/dmapi.hpp> against the real module: sessions found and taken over
+ * by their info string, an event loop that answers an access from its
+ * handlers (a throwing handler aborts it with its errno), rights guards
+ * released on scope exit, DM attributes and regions as containers,
+ * invisible I/O into spans, and scans as ranges.  Needs the scratch
+ * filesystem of dmapi-vm --fs at /mnt/scratch.
+ */
+#include "event_mount.h"
+
+#include <xdsm/dmapi.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+
+using namespace dmtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+/* The errno of what fn threw, or 0. */
+template <typename Fn> int thrown(Fn fn)
+{
+	try {
+		fn();
+	} catch (const std::system_error &e) {
+		return e.code().value();
+	}
+	return 0;
+}
+
+class CxxApi : public EventMountTest {
+protected:
+	CxxApi() : EventMountTest("cxx") {}
+
+	void populate() override
+	{
+		fs::create_directory(lower("dir"));
+		for (int i = 0; i < 20; i++)
+			spit(lower("dir/f" + std::to_string(i)), std::string(100, 'a' + i));
+		spit(lower("file"), std::string(8192, 'x'));
+	}
+
+	void SetUp() override
+	{
+		EventMountTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		session_.emplace(sid_);
+		file_ = xdsm::Handle::of_path(path("file"));
+		fsh_cxx_ = xdsm::Handle::of_filesystem(mnt_);
+	}
+
+	std::optional<xdsm::Session> session_;
+	xdsm::Handle file_, fsh_cxx_;
+};
+
+TEST_F(CxxApi, SessionsAreFoundByInfoTakenOverAndDestroyed)
+{
+	auto s = xdsm::Session::create("cxx-find-me");
+	EXPECT_EQ(xdsm::Session::find("cxx-find-me"), s.id());
+	auto again = xdsm::Session::find_or_create("cxx-find-me");
+	EXPECT_EQ(again.id(), s.id()) << "taken over, same id";
+	again.destroy();
+	EXPECT_FALSE(xdsm::Session::find("cxx-find-me").has_value());
+}
+
+TEST_F(CxxApi, HandlesAreTheCApisAndCompareAsValues)
+{
+	Handle c;
+	std::string p = path("file");
+	ASSERT_DM_OK(dm_path_to_handle(p.data(), &c.hanp, &c.hlen));
+	EXPECT_EQ(file_, xdsm::Handle(c.hanp, c.hlen));
+	EXPECT_EQ(file_.filesystem(), fsh_cxx_);
+	EXPECT_NE(file_, xdsm::Handle::of_path(path("dir")));
+	int fd = open(p.c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(xdsm::Handle::of_fd(fd), file_);
+	close(fd);
+}
+
+TEST_F(CxxApi, EventLoopAnswersAnAccessFromItsHandler)
+{
+	session_->set_disp(fsh_cxx_, {DM_EVENT_READ});
+	session_->set_regions(file_, {dm_region_t{0, 100, DM_REGION_READ, 0}});
+	std::string p = path("file");
+	Accessor reader([p] {
+		char buf[10];
+		int fd = open(p.c_str(), O_RDONLY);
+		return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == 10 ? 0 : errno;
+	});
+	xdsm::Handle seen;
+	xdsm::EventLoop loop(*session_);
+	loop.on(DM_EVENT_READ, [&](const xdsm::Message &m) {
+		seen = m.data_event().object;
+		return xdsm::Reply::cont();
+	});
+	loop.run_once();
+	EXPECT_EQ(reader.result(), 0);
+	EXPECT_EQ(seen, file_);
+}
+
+TEST_F(CxxApi, AThrowingHandlerAbortsTheAccessWithItsErrno)
+{
+	session_->set_disp(fsh_cxx_, {DM_EVENT_READ});
+	session_->set_regions(file_, {dm_region_t{0, 100, DM_REGION_READ, 0}});
+	std::string p = path("file");
+	Accessor reader([p] {
+		char buf[10];
+		int fd = open(p.c_str(), O_RDONLY);
+		return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == 10 ? 0 : errno;
+	});
+	xdsm::EventLoop loop(*session_);
+	loop.on(DM_EVENT_READ, [](const xdsm::Message &) -> xdsm::Reply {
+		throw std::system_error(EHOSTDOWN, std::generic_category(), "recall");
+	});
+	loop.run_once();
+	EXPECT_EQ(reader.result(), EHOSTDOWN);
+}
+
+TEST_F(CxxApi, RightsAreReleasedWhenTheGuardGoes)
+{
+	dm_token_t token;
+	ASSERT_DM_OK(dm_create_userevent(sid_, 0, nullptr, &token));
+	{
+		xdsm::Right right(*session_, file_, token, DM_RIGHT_SHARED);
+		right.upgrade();
+		dm_right_t held;
+		ASSERT_DM_OK(dm_query_right(sid_, file_.hanp(), file_.hlen(), token, &held));
+		EXPECT_EQ(held, DM_RIGHT_EXCL);
+	}
+	dm_right_t held;
+	ASSERT_DM_OK(dm_query_right(sid_, file_.hanp(), file_.hlen(), token, &held));
+	EXPECT_EQ(held, DM_RIGHT_NULL);
+	session_->respond(token, xdsm::Reply::cont());
+	EXPECT_TRUE(session_->tokens().empty());
+}
+
+TEST_F(CxxApi, DmAttributesAreAMap)
+{
+	session_->set_dmattr(file_, "where", "tape:1");
+	session_->set_dmattr(file_, "sum", "abc");
+	auto all = session_->dmattrs(file_);
+	ASSERT_EQ(all.size(), 2u);
+	EXPECT_EQ(all["where"].size(), 6u);
+	EXPECT_FALSE(session_->dmattr(file_, "absent").has_value());
+	session_->remove_dmattr(file_, "sum");
+	EXPECT_EQ(session_->dmattrs(file_).size(), 1u);
+}
+
+TEST_F(CxxApi, RegionsAreAVector)
+{
+	std::vector<dm_region_t> want = {{0, 10, DM_REGION_READ, 0}, {100, 0, DM_REGION_WRITE, 0}};
+	EXPECT_TRUE(session_->set_regions(file_, want));
+	auto got = session_->regions(file_);
+	ASSERT_EQ(got.size(), 2u);
+	EXPECT_EQ(got[1].rg_offset, 100);
+	EXPECT_EQ(got[1].rg_flags, static_cast<unsigned int>(DM_REGION_WRITE));
+}
+
+TEST_F(CxxApi, InvisibleIoGoesThroughSpans)
+{
+	std::vector<std::byte> buf(16);
+	EXPECT_EQ(session_->read_invis(file_, 0, std::span<std::byte>(buf)), 16u);
+	EXPECT_EQ(buf[0], std::byte{'x'});
+	std::string data = "recalled";
+	EXPECT_EQ(session_->write_invis(file_, 0, std::as_bytes(std::span(data))), data.size());
+	EXPECT_EQ(slurp(path("file")).substr(0, data.size()), data);
+}
+
+TEST_F(CxxApi, DirectoryScanIsARangeOfNamedEntries)
+{
+	std::set<std::string> names;
+	for (const xdsm::Entry &e : session_->dirattrs(xdsm::Handle::of_path(path("dir")))) {
+		names.insert(e.name);
+		EXPECT_EQ(e.handle, xdsm::Handle::of_path(path("dir/" + e.name)));
+	}
+	EXPECT_EQ(names.size(), 20u);
+	EXPECT_EQ(names.count("f7"), 1u);
+}
+
+TEST_F(CxxApi, FilesystemScanIsARangeOfEveryObjectOnce)
+{
+	std::set<dm_ino_t> inos;
+	size_t n = 0;
+	for (const xdsm::Entry &e : session_->bulkattr(fsh_cxx_)) {
+		inos.insert(e.stat.dt_ino);
+		n++;
+	}
+	EXPECT_EQ(n, inos.size());
+	EXPECT_EQ(n, 23u) << "the root, dir, its 20 files and file";
+}
+
+TEST_F(CxxApi, BulkallCarriesTheAttribute)
+{
+	session_->set_dmattr(file_, "where", "disk:9");
+	int with = 0;
+	for (const xdsm::Entry &e : session_->bulkall(fsh_cxx_, "where")) {
+		if (e.attribute.empty())
+			continue;
+		with++;
+		EXPECT_EQ(e.handle, file_);
+	}
+	EXPECT_EQ(with, 1);
+}
+
+TEST_F(CxxApi, AllocinfoCoversTheFile)
+{
+	auto extents = session_->allocinfo(file_);
+	ASSERT_FALSE(extents.empty());
+	EXPECT_EQ(extents.front().ex_offset, 0);
+}
+
+TEST_F(CxxApi, FailuresAreSystemErrorsWithTheErrno)
+{
+	EXPECT_EQ(thrown([&] { session_->dmattrs(fsh_cxx_); }), EINVAL);
+	EXPECT_EQ(thrown([&] { (void)xdsm::Handle::of_path(path("absent")); }), ENOENT);
+	EXPECT_EQ(thrown([&] { xdsm::Session(kNoSuchSession).destroy(); }), EINVAL);
+}
+
+} // namespace
