@@ -641,6 +641,23 @@ public:
 		      "dm_respond_event");
 	}
 
+	/** A user event: a token whose message is @data, never queued. */
+	dm_token_t create_userevent(std::string_view data = {})
+	{
+		dm_token_t token = DM_INVALID_TOKEN;
+		check(dm_create_userevent(sid_, data.size(), const_cast<char *>(data.data()), &token),
+		      "dm_create_userevent");
+		return token;
+	}
+
+	/** Send @data to session @target, waiting for the answer when @sync. */
+	void send_msg(dm_sessid_t target, std::string_view data, bool sync = false)
+	{
+		check(dm_send_msg(target, sync ? DM_MSGTYPE_SYNC : DM_MSGTYPE_ASYNC, data.size(),
+				  const_cast<char *>(data.data())),
+		      "dm_send_msg");
+	}
+
 	/** The tokens outstanding in the session. */
 	std::vector<dm_token_t> tokens()
 	{
@@ -920,6 +937,27 @@ private:
 	Handle handle_;
 	dm_token_t token_;
 	dm_right_t right_ = DM_RIGHT_NULL;
+};
+
+/**
+ * A reference of a token to an object (dm_obj_ref_hold()), dropped when
+ * the guard goes, on every path.
+ */
+class ObjRef {
+public:
+	ObjRef(Session &s, Handle h, dm_token_t token)
+		: sid_(s.id()), handle_(std::move(h)), token_(token)
+	{
+		check(dm_obj_ref_hold(sid_, token_, handle_.hanp(), handle_.hlen()), "dm_obj_ref_hold");
+	}
+	~ObjRef() { (void)dm_obj_ref_rele(sid_, token_, handle_.hanp(), handle_.hlen()); }
+	ObjRef(const ObjRef &) = delete;
+	ObjRef &operator=(const ObjRef &) = delete;
+
+private:
+	dm_sessid_t sid_;
+	Handle handle_;
+	dm_token_t token_;
 };
 
 /**

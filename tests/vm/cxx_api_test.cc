@@ -140,6 +140,28 @@ TEST_F(CxxApi, RightsAreReleasedWhenTheGuardGoes)
 	EXPECT_TRUE(session_->tokens().empty());
 }
 
+TEST_F(CxxApi, ObjectReferencesAreDroppedWhenTheGuardGoes)
+{
+	dm_token_t token = session_->create_userevent("hold");
+	{
+		xdsm::ObjRef ref(*session_, file_, token);
+		EXPECT_EQ(dm_obj_ref_query(sid_, token, file_.hanp(), file_.hlen()), DM_TRUE);
+	}
+	EXPECT_EQ(dm_obj_ref_query(sid_, token, file_.hanp(), file_.hlen()), DM_FALSE);
+	session_->respond(token, xdsm::Reply::cont());
+}
+
+TEST_F(CxxApi, UserMessagesArriveAsUserEvents)
+{
+	session_->send_msg(sid_, "hello");
+	auto messages = session_->get_events(8, false);
+	ASSERT_EQ(messages.size(), 1u);
+	EXPECT_EQ(messages[0].type(), DM_EVENT_USER);
+	EXPECT_EQ(messages[0].user().data, "hello");
+	EXPECT_FALSE(messages[0].synchronous());
+	EXPECT_TRUE(session_->get_events(8, false).empty()) << "nothing more, no wait";
+}
+
 TEST_F(CxxApi, DmAttributesAreAMap)
 {
 	session_->set_dmattr(file_, "where", "tape:1");
