@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <set>
 
 using namespace dmtest;
@@ -55,6 +56,22 @@ protected:
 		fsh_cxx_ = xdsm::Handle::of_filesystem(mnt_);
 	}
 
+	/*
+	 * A reader of the first bytes of "file", which a managed region
+	 * makes wait for the READ event: 0, or the errno of its pread.
+	 */
+	std::function<int()> managed_read()
+	{
+		session_->set_disp(fsh_cxx_, {DM_EVENT_READ});
+		session_->set_regions(file_, {dm_region_t{0, 100, DM_REGION_READ, 0}});
+		std::string p = path("file");
+		return [p] {
+			char buf[10];
+			int fd = open(p.c_str(), O_RDONLY);
+			return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == 10 ? 0 : errno;
+		};
+	}
+
 	std::optional<xdsm::Session> session_;
 	xdsm::Handle file_, fsh_cxx_;
 };
@@ -85,14 +102,7 @@ TEST_F(CxxApi, HandlesAreTheCApisAndCompareAsValues)
 
 TEST_F(CxxApi, EventLoopAnswersAnAccessFromItsHandler)
 {
-	session_->set_disp(fsh_cxx_, {DM_EVENT_READ});
-	session_->set_regions(file_, {dm_region_t{0, 100, DM_REGION_READ, 0}});
-	std::string p = path("file");
-	Accessor reader([p] {
-		char buf[10];
-		int fd = open(p.c_str(), O_RDONLY);
-		return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == 10 ? 0 : errno;
-	});
+	Accessor reader(managed_read());
 	xdsm::Handle seen;
 	xdsm::EventLoop loop(*session_);
 	loop.on(DM_EVENT_READ, [&](const xdsm::Message &m) {
@@ -106,14 +116,7 @@ TEST_F(CxxApi, EventLoopAnswersAnAccessFromItsHandler)
 
 TEST_F(CxxApi, AThrowingHandlerAbortsTheAccessWithItsErrno)
 {
-	session_->set_disp(fsh_cxx_, {DM_EVENT_READ});
-	session_->set_regions(file_, {dm_region_t{0, 100, DM_REGION_READ, 0}});
-	std::string p = path("file");
-	Accessor reader([p] {
-		char buf[10];
-		int fd = open(p.c_str(), O_RDONLY);
-		return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == 10 ? 0 : errno;
-	});
+	Accessor reader(managed_read());
 	xdsm::EventLoop loop(*session_);
 	loop.on(DM_EVENT_READ, [](const xdsm::Message &) -> xdsm::Reply {
 		throw std::system_error(EHOSTDOWN, std::generic_category(), "recall");
