@@ -425,6 +425,85 @@ struct Entry {
 	Bytes attribute;		/**< bulkall: the DM attribute's value */
 };
 
+/**
+ * The extents of a file as a range of dm_extent_t: dm_get_allocinfo()
+ * called as the iteration needs, 64 extents at a time.  Input iterators:
+ * one pass.
+ */
+class Extents {
+public:
+	Extents(dm_sessid_t sid, Handle handle, dm_off_t off, dm_token_t token)
+		: sid_(sid), handle_(std::move(handle)), off_(off), token_(token) {}
+
+	class iterator {
+	public:
+		using iterator_category = std::input_iterator_tag;
+		using value_type = dm_extent_t;
+		using difference_type = std::ptrdiff_t;
+		using pointer = const dm_extent_t *;
+		using reference = const dm_extent_t &;
+
+		iterator() = default;
+		explicit iterator(Extents *extents) : extents_(extents) { advance(); }
+
+		reference operator*() const { return extents_->batch_[extents_->pos_]; }
+		pointer operator->() const { return &**this; }
+		iterator &operator++()
+		{
+			advance();
+			return *this;
+		}
+		void operator++(int) { advance(); }
+		friend bool operator==(const iterator &a, const iterator &b)
+		{
+			return a.extents_ == b.extents_;
+		}
+		friend bool operator!=(const iterator &a, const iterator &b) { return !(a == b); }
+
+	private:
+		void advance()
+		{
+			if (extents_ && !extents_->next())
+				extents_ = nullptr;
+		}
+
+		Extents *extents_ = nullptr;
+	};
+
+	iterator begin() { return iterator(this); }
+	iterator end() { return iterator(); }
+
+private:
+	/* Move to the next extent, fetching a batch when needed. */
+	bool next()
+	{
+		if (started_ && ++pos_ < count_)
+			return true;
+		started_ = true;
+		while (!done_) {
+			unsigned int n = 0;
+			int rc = dm_get_allocinfo(sid_, handle_.hanp(), handle_.hlen(), token_, &off_,
+						  batch_.size(), batch_.data(), &n);
+			if (rc < 0)
+				throw_errno("dm_get_allocinfo");
+			done_ = rc == 0;
+			count_ = n;
+			pos_ = 0;
+			if (n)
+				return true;
+		}
+		return false;
+	}
+
+	dm_sessid_t sid_;
+	Handle handle_;
+	dm_off_t off_;
+	dm_token_t token_;
+	std::vector<dm_extent_t> batch_ = std::vector<dm_extent_t>(64);
+	std::size_t count_ = 0, pos_ = 0;
+	bool started_ = false, done_ = false;
+};
+
 class Session;
 
 /**
@@ -817,21 +896,10 @@ public:
 		check(dm_punch_hole(sid_, h.hanp(), h.hlen(), token, off, len), "dm_punch_hole");
 	}
 
-	/** Every extent of the file from @off (dm_get_allocinfo()). */
-	std::vector<dm_extent_t> allocinfo(const Handle &h, dm_off_t off = 0,
-					   dm_token_t token = DM_NO_TOKEN)
+	/** The extents of the file from @off, as a range (dm_get_allocinfo()). */
+	Extents allocinfo(const Handle &h, dm_off_t off = 0, dm_token_t token = DM_NO_TOKEN)
 	{
-		std::vector<dm_extent_t> all, batch(64);
-		for (;;) {
-			unsigned int n = 0;
-			int rc = dm_get_allocinfo(sid_, h.hanp(), h.hlen(), token, &off, batch.size(),
-						  batch.data(), &n);
-			if (rc < 0)
-				throw_errno("dm_get_allocinfo");
-			all.insert(all.end(), batch.begin(), batch.begin() + n);
-			if (rc == 0)
-				return all;
-		}
+		return Extents(sid_, h, off, token);
 	}
 
 	/* Attributes and scans */

@@ -233,11 +233,32 @@ TEST_F(CxxApi, BulkallCarriesTheAttribute)
 	EXPECT_EQ(with, 1);
 }
 
-TEST_F(CxxApi, AllocinfoCoversTheFile)
+TEST_F(CxxApi, AllocinfoIsARangeThatCoversTheFile)
 {
-	auto extents = session_->allocinfo(file_);
-	ASSERT_FALSE(extents.empty());
-	EXPECT_EQ(extents.front().ex_offset, 0);
+	dm_off_t end = 0;
+	for (const dm_extent_t &e : session_->allocinfo(file_)) {
+		EXPECT_EQ(e.ex_offset, end) << "extents follow one another";
+		end = e.ex_offset + e.ex_length;
+	}
+	EXPECT_GE(end, 8192);
+}
+
+TEST_F(CxxApi, AllocinfoFollowsItsOffsetAcrossBatches)
+{
+	/* 200 holes and 200 data blocks: more than one batch of 64. */
+	std::string p = path("sparse");
+	int fd = open(p.c_str(), O_CREAT | O_WRONLY, 0644);
+	ASSERT_GE(fd, 0);
+	long block = sysconf(_SC_PAGESIZE);
+	for (int i = 0; i < 200; i++)
+		ASSERT_EQ(pwrite(fd, "x", 1, (2 * i + 1) * block), 1);
+	close(fd);
+	size_t n = 0;
+	for (const dm_extent_t &e : session_->allocinfo(xdsm::Handle::of_path(p))) {
+		(void)e;
+		n++;
+	}
+	EXPECT_GE(n, 400u);
 }
 
 TEST_F(CxxApi, FailuresAreSystemErrorsWithTheErrno)
