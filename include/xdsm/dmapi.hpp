@@ -1062,13 +1062,23 @@ public:
 		}
 	}
 
-	/** Take the messages there are (waiting for one), handle and answer them. */
+	/**
+	 * Take the messages there are (waiting for one), handle and answer
+	 * them.  A token answered meanwhile by someone else (ESRCH: moved,
+	 * or its session taken over) is no failure of the loop.
+	 */
 	void run_once(bool wait = true)
 	{
 		for (const Message &msg : session_.get_events(64, wait)) {
 			Reply reply = dispatch(msg);
-			if (msg.synchronous())
+			if (!msg.synchronous())
+				continue;
+			try {
 				session_.respond(msg.token(), reply);
+			} catch (const std::system_error &e) {
+				if (e.code().value() != ESRCH)
+					throw;
+			}
 		}
 	}
 

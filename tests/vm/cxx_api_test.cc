@@ -125,6 +125,18 @@ TEST_F(CxxApi, AThrowingHandlerAbortsTheAccessWithItsErrno)
 	EXPECT_EQ(reader.result(), EHOSTDOWN);
 }
 
+TEST_F(CxxApi, AHandlerThatAnswersItsTokenItselfDoesNotStopTheLoop)
+{
+	Accessor reader(managed_read());
+	xdsm::EventLoop loop(*session_);
+	loop.on(DM_EVENT_READ, [&](const xdsm::Message &m) {
+		session_->respond(m.token(), xdsm::Reply::cont());
+		return xdsm::Reply::cont();
+	});
+	EXPECT_NO_THROW(loop.run_once());
+	EXPECT_EQ(reader.result(), 0);
+}
+
 TEST_F(CxxApi, RightsAreReleasedWhenTheGuardGoes)
 {
 	dm_token_t token;
