@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// The directory store, the embedded default:
+//
+//   ROOT/objects/ab/abcdef...   an object, named by its SHA-256
+//   ROOT/refs/OWNER.DIGEST      a reference: a hard link to the object
+//   ROOT/lock                   flock()ed while links change
+//
+// An object is written to an O_TMPFILE, fsync()ed and linked into place,
+// so a crash leaves either nothing or a whole object.  An object's link
+// count is its reference count plus one: removing the last reference
+// removes it.  The same content stored twice is kept once.
+#include "digest.h"
+#include "store.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <string_view>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <system_error>
+#include <unistd.h>
+#include <utility>
+
+namespace hsm {
+namespace {
+
+[[noreturn]] void fail(const std::string &what, int error = errno)
+{
+	throw std::system_error(error, std::generic_category(), what);
+}
+
+class Fd {
+public:
+	explicit Fd(int fd = -1) : fd_(fd) {}
+	Fd(Fd &&o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+	Fd &operator=(Fd &&o) noexcept
+	{
+		std::swap(fd_, o.fd_);
+		return *this;
+	}
+	~Fd()
+	{
+		if (fd_ >= 0)
+			close(fd_);
+	}
+	int get() const { return fd_; }
+
+private:
+	int fd_;
+};
+
+void make_dir(const std::string &path)
+{
+	if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
+		fail("mkdir " + path);
+}
+
+void sync_dir(const std::string &path)
+{
+	Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (fd.get() < 0 || fsync(fd.get()) != 0)
+		fail("fsync " + path);
+}
+
+/* Holds the store's lock for the life of the object. */
+class Lock {
+public:
+	explicit Lock(const std::string &root) : fd_(::open((root + "/lock").c_str(),
+							   O_RDWR | O_CREAT | O_CLOEXEC, 0600))
+	{
+		if (fd_.get() < 0)
+			fail("open " + root + "/lock");
+		while (flock(fd_.get(), LOCK_EX) != 0)
+			if (errno != EINTR)
+				fail("flock " + root + "/lock");
+	}
+
+private:
+	Fd fd_;
+};
+
+/* A reference's name must stay one path component. */
+void check_name(std::string_view s, const char *what)
+{
+	if (s.empty() || s.size() > 200 || s.find('/') != s.npos || s[0] == '.')
+		fail(std::string("bad object ") + what, EINVAL);
+}
+
+class DirectoryStore : public Store {
+public:
+	explicit DirectoryStore(std::string root) : root_(std::move(root))
+	{
+		while (root_.size() > 1 && root_.back() == '/')
+			root_.pop_back();
+		make_dir(root_);
+		make_dir(root_ + "/objects");
+		make_dir(root_ + "/refs");
+	}
+
+	std::string url() const override { return "dir:" + root_; }
+	std::unique_ptr<ObjectWriter> create(const std::string &owner) override;
+	std::unique_ptr<ObjectReader> read(const ObjectRef &ref) override;
+	void remove(const ObjectRef &ref) override;
+
+	std::string object_dir(const std::string &digest) const
+	{
+		return root_ + "/objects/" + digest.substr(0, 2);
+	}
+	std::string object_path(const std::string &digest) const
+	{
+		return object_dir(digest) + "/" + digest;
+	}
+	std::string ref_path(const ObjectRef &ref) const
+	{
+		return root_ + "/refs/" + ref.owner + "." + ref.digest;
+	}
+	const std::string &root() const { return root_; }
+
+private:
+	std::string root_;
+};
+
+class DirectoryWriter : public ObjectWriter {
+public:
+	DirectoryWriter(DirectoryStore &store, std::string owner)
+		: store_(store), fd_(::open((store.root() + "/objects").c_str(),
+					    O_TMPFILE | O_WRONLY | O_CLOEXEC, 0400))
+	{
+		check_name(owner, "owner");
+		ref_.owner = std::move(owner);
+		if (fd_.get() < 0)
+			fail("O_TMPFILE in " + store.root() + "/objects");
+	}
+
+	void write(std::span<const std::byte> data) override
+	{
+		digest_.update(data);
+		while (!data.empty()) {
+			ssize_t n = ::write(fd_.get(), data.data(), data.size());
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				fail("write to " + store_.url());
+			data = data.subspan(static_cast<std::size_t>(n));
+			ref_.size += static_cast<std::uint64_t>(n);
+		}
+	}
+
+	ObjectRef commit() override;
+
+private:
+	DirectoryStore &store_;
+	Fd fd_;
+	Sha256 digest_;
+	ObjectRef ref_;
+};
+
+ObjectRef DirectoryWriter::commit()
+{
+	if (fsync(fd_.get()) != 0)
+		fail("fsync in " + store_.url());
+	ref_.digest = digest_.hex();
+	Lock lock(store_.root());
+	std::string dir = store_.object_dir(ref_.digest);
+	std::string path = store_.object_path(ref_.digest);
+	make_dir(dir);
+	std::string proc = "/proc/self/fd/" + std::to_string(fd_.get());
+	/* The same content already there is the same object. */
+	if (linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0 &&
+	    errno != EEXIST)
+		fail("link " + path);
+	std::string ref = store_.ref_path(ref_);
+	if (link(path.c_str(), ref.c_str()) != 0 && errno != EEXIST)
+		fail("link " + ref);
+	sync_dir(dir);
+	sync_dir(store_.root() + "/refs");
+	return ref_;
+}
+
+class DirectoryReader : public ObjectReader {
+public:
+	explicit DirectoryReader(const std::string &path)
+		: fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), path_(path)
+	{
+		if (fd_.get() < 0)
+			fail("open " + path);
+	}
+
+	std::size_t read(std::span<std::byte> buf) override
+	{
+		for (;;) {
+			ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
+			if (n >= 0)
+				return static_cast<std::size_t>(n);
+			if (errno != EINTR)
+				fail("read " + path_);
+		}
+	}
+
+private:
+	Fd fd_;
+	std::string path_;
+};
+
+std::unique_ptr<ObjectWriter> DirectoryStore::create(const std::string &owner)
+{
+	return std::make_unique<DirectoryWriter>(*this, owner);
+}
+
+std::unique_ptr<ObjectReader> DirectoryStore::read(const ObjectRef &ref)
+{
+	if (!is_sha256_hex(ref.digest))
+		fail("bad object digest", EINVAL);
+	return std::make_unique<DirectoryReader>(object_path(ref.digest));
+}
+
+void DirectoryStore::remove(const ObjectRef &ref)
+{
+	if (!is_sha256_hex(ref.digest))
+		fail("bad object digest", EINVAL);
+	check_name(ref.owner, "owner");
+	Lock lock(root_);
+	std::string rpath = ref_path(ref);
+	if (unlink(rpath.c_str()) != 0 && errno != ENOENT)
+		fail("unlink " + rpath);
+	std::string path = object_path(ref.digest);
+	struct stat st;
+	if (stat(path.c_str(), &st) == 0 && st.st_nlink <= 1 && unlink(path.c_str()) != 0)
+		fail("unlink " + path);
+	sync_dir(root_ + "/refs");
+}
+
+} // namespace
+
+std::unique_ptr<Store> Store::open(const std::string &url)
+{
+	std::string_view u(url);
+	if (u.substr(0, 4) == "dir:")
+		u.remove_prefix(4);
+	if (!u.empty() && u[0] == '/')
+		return std::make_unique<DirectoryStore>(std::string(u));
+	if (url.find("://") != std::string::npos)
+		fail("store " + url + ": this build has no backend for that scheme",
+		     EPROTONOSUPPORT);
+	fail("store " + url + ": not dir:/PATH or an absolute path", EINVAL);
+}
+
+} // namespace hsm

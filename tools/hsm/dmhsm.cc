@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// dmhsm: the reference HSM's command line.  Migrates files to the store,
+// releases and recalls them, and shows their states, through the DMAPI
+// alone.  Transparent recall on access is dmhsmd's.
+#include "config.h"
+#include "hsm.h"
+#include "log.h"
+#include "output.h"
+
+#include <xdsm/dmapi.hpp>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <ftw.h>
+#include <functional>
+#include <getopt.h>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <unordered_map>
+#include <vector>
+
+#ifndef DMHSM_VERSION
+#error "DMHSM_VERSION must name the release"
+#endif
+
+using namespace hsm;
+
+namespace {
+
+constexpr const char usage_text[] = R"(Usage: dmhsm [OPTION]... COMMAND [ARG]...
+The reference HSM's command line: move the data of files on a dmapi
+filesystem to a secondary store and back.
+
+Commands:
+  migrate [--keep] PATH...  copy each file to the store and keep only its
+                            stub on disk; with --keep, keep it all (dual
+                            state) until `release`
+  release PATH...           keep only the stub of files already copied
+  recall PATH...            bring the data of migrated files back
+  status PATH...            state (online, dual, offline), size, bytes on
+                            disk, stub and where the copy is
+  ls [DIR]...               the entries of directories with their states
+  scan [--older-than AGE] [--larger-than SIZE] MOUNTPOINT
+                            online files unused for AGE (90s, 15m, 2h, 7d)
+                            and larger than SIZE (4K, 1M, 2G): the
+                            candidates for migration, least recently used
+                            first, found with one bulk scan
+
+Options:
+  -j, --json                print JSON for scripts
+  -c, --config FILE         the configuration (default /etc/dmhsm.conf)
+      --store URL           the store (dir:/PATH), overriding the configuration
+      --stub SIZE           bytes kept on disk when released (default 4K)
+  -h, --help                show this help and exit
+  -V, --version             show the version and exit
+
+Exit status: 0 every file done, 1 some failed (each said why), 2 usage.
+)";
+
+struct Options {
+	bool json = false;
+	std::string config;
+	std::optional<std::string> store;
+	std::optional<std::uint64_t> stub;
+};
+
+[[noreturn]] void usage_error(const std::string &msg)
+{
+	std::fprintf(stderr, "dmhsm: %s\nTry 'dmhsm --help'.\n", msg.c_str());
+	std::exit(2);
+}
+
+/* The session of this command, destroyed when it ends. */
+class CommandSession {
+public:
+	CommandSession()
+		: session_(xdsm::Session::create(kCommandSession + std::to_string(getpid()))) {}
+	~CommandSession()
+	{
+		try {
+			session_.destroy();
+		} catch (const std::system_error &e) {
+			std::fprintf(stderr, "dmhsm: %s\n", e.what());
+		}
+	}
+	xdsm::Session &get() { return session_; }
+
+private:
+	xdsm::Session session_;
+};
+
+/* The mountpoint of the dmapi filesystem that holds @path. */
+std::string mountpoint_of(const std::string &path)
+{
+	char real[PATH_MAX];
+	if (!realpath(path.c_str(), real))
+		xdsm::throw_errno("realpath");
+	std::string r(real), best;
+	std::ifstream mounts("/proc/self/mounts");
+	std::string line;
+	while (std::getline(mounts, line)) {
+		std::istringstream fields(line);
+		std::string what, where, type;
+		fields >> what >> where >> type;
+		bool under = r == where || where == "/" ||
+			     (r.compare(0, where.size(), where) == 0 && r[where.size()] == '/');
+		if (type == "dmapi" && under && where.size() > best.size())
+			best = where;
+	}
+	if (best.empty())
+		throw std::system_error(EXDEV, std::generic_category(), "not on a dmapi filesystem");
+	return best;
+}
+
+class Cli {
+public:
+	Cli(Options opts, Config config)
+		: opts_(std::move(opts)), config_(std::move(config)), manager_(session_.get()) {}
+
+	int per_file(const std::vector<std::string> &paths, const char *what,
+		     const std::function<Outcome(const std::string &, const xdsm::Handle &,
+						 dm_token_t)> &op);
+	int migrate(const std::vector<std::string> &paths, bool keep);
+	int release(const std::vector<std::string> &paths);
+	int recall(const std::vector<std::string> &paths);
+	int status(const std::vector<std::string> &paths);
+	int ls(const std::vector<std::string> &dirs);
+	int scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t larger);
+
+private:
+	void print_outcome(const std::string &path, const Outcome &o);
+	void print_error(const std::string &path, const std::exception &e);
+	void begin_list();
+	void end_list();
+	State state_of(const xdsm::Handle &h, std::optional<Record> *rec = nullptr);
+
+	Options opts_;
+	Config config_;
+	CommandSession session_;
+	Manager manager_;
+	bool first_ = true;
+	Progress *progress_ = nullptr;
+};
+
+void Cli::begin_list()
+{
+	if (opts_.json)
+		std::fputs("[", stdout);
+	first_ = true;
+}
+
+void Cli::end_list()
+{
+	if (opts_.json)
+		std::fputs(first_ ? "]\n" : "\n]\n", stdout);
+}
+
+/* One JSON object of a list, or nothing when the output is text. */
+void json_item(bool &first, const std::string &body)
+{
+	std::printf("%s\n  {%s}", first ? "" : ",", body.c_str());
+	first = false;
+}
+
+std::string record_json(const std::optional<Record> &rec)
+{
+	if (!rec)
+		return "\"state\": \"online\"";
+	return "\"state\": " + json_string(state_name(rec->state)) +
+	       ", \"stub\": " + std::to_string(rec->stub) + ", \"store\": " +
+	       json_string(rec->store) + ", \"digest\": " + json_string(rec->object.digest);
+}
+
+void Cli::print_outcome(const std::string &path, const Outcome &o)
+{
+	if (progress_)
+		progress_->clear();
+	if (opts_.json) {
+		json_item(first_, "\"path\": " + json_string(path) + ", \"action\": " +
+					  json_string(o.action) + ", \"bytes\": " +
+					  std::to_string(o.bytes) + ", " + record_json(o.record));
+		return;
+	}
+	std::string detail;
+	if (o.bytes)
+		detail = human_size(o.bytes);
+	if (o.record && o.record->state == State::offline)
+		detail += std::string(detail.empty() ? "" : ", ") + "stub " +
+			  std::to_string(o.record->stub) + " bytes";
+	std::printf("%s: %s%s%s%s\n", path.c_str(), o.action, detail.empty() ? "" : " (",
+		    detail.c_str(), detail.empty() ? "" : ")");
+}
+
+void Cli::print_error(const std::string &path, const std::exception &e)
+{
+	if (progress_)
+		progress_->clear();
+	std::fprintf(stderr, "dmhsm: %s: %s\n", path.c_str(), e.what());
+	if (opts_.json)
+		json_item(first_, "\"path\": " + json_string(path) + ", \"error\": " +
+					  json_string(e.what()));
+}
+
+int Cli::per_file(const std::vector<std::string> &paths, const char *what,
+		  const std::function<Outcome(const std::string &, const xdsm::Handle &,
+					      dm_token_t)> &op)
+{
+	int status = 0;
+	Progress progress(paths.size(), !opts_.json);
+	progress_ = &progress;
+	begin_list();
+	for (const std::string &path : paths) {
+		try {
+			auto h = xdsm::Handle::of_path(path);
+			UserToken token(session_.get(), what);
+			Outcome o = op(path, h, token.get());
+			print_outcome(path, o);
+			progress.step(o.bytes);
+		} catch (const std::exception &e) {
+			print_error(path, e);
+			progress.step(0);
+			status = 1;
+		}
+	}
+	end_list();
+	progress_ = nullptr;
+	return status;
+}
+
+int Cli::migrate(const std::vector<std::string> &paths, bool keep)
+{
+	return per_file(paths, "dmhsm migrate",
+			[&](const std::string &path, const xdsm::Handle &h, dm_token_t t) {
+				Policy p = config_.policy(mountpoint_of(path));
+				return manager_.migrate(h, t, p.store, p.stub, !keep);
+			});
+}
+
+int Cli::release(const std::vector<std::string> &paths)
+{
+	return per_file(paths, "dmhsm release",
+			[&](const std::string &path, const xdsm::Handle &h, dm_token_t t) {
+				return manager_.release(h, t, config_.policy(mountpoint_of(path)).stub);
+			});
+}
+
+int Cli::recall(const std::vector<std::string> &paths)
+{
+	return per_file(paths, "dmhsm recall",
+			[&](const std::string &, const xdsm::Handle &h, dm_token_t t) {
+				return manager_.recall(h, t);
+			});
+}
+
+State Cli::state_of(const xdsm::Handle &h, std::optional<Record> *out)
+{
+	auto rec = manager_.record(h, DM_NO_TOKEN);
+	State s = rec ? rec->state : State::online;
+	if (out)
+		*out = std::move(rec);
+	return s;
+}
+
+int Cli::status(const std::vector<std::string> &paths)
+{
+	int status = 0;
+	begin_list();
+	for (const std::string &path : paths) {
+		try {
+			auto h = xdsm::Handle::of_path(path);
+			dm_stat_t st = session_.get().fileattr(h, DM_AT_STAT);
+			std::optional<Record> rec;
+			State s = S_ISREG(st.dt_mode) ? state_of(h, &rec) : State::online;
+			std::uint64_t disk = static_cast<std::uint64_t>(st.dt_blocks) * 512;
+			if (opts_.json) {
+				json_item(first_, "\"path\": " + json_string(path) + ", \"size\": " +
+							  std::to_string(st.dt_size) + ", \"disk\": " +
+							  std::to_string(disk) + ", " + record_json(rec));
+				continue;
+			}
+			std::printf("%s: %s, %s, %s on disk", path.c_str(), state_name(s),
+				    human_size(static_cast<std::uint64_t>(st.dt_size)).c_str(),
+				    human_size(disk).c_str());
+			if (rec)
+				std::printf(", stub %llu, %s sha256:%s",
+					    static_cast<unsigned long long>(rec->stub), rec->store.c_str(),
+					    rec->object.digest.c_str());
+			std::putchar('\n');
+		} catch (const std::exception &e) {
+			print_error(path, e);
+			status = 1;
+		}
+	}
+	end_list();
+	return status;
+}
+
+const char *type_name(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "dir";
+	if (S_ISLNK(mode))
+		return "link";
+	if (S_ISREG(mode))
+		return nullptr;
+	return "other";
+}
+
+int Cli::ls(const std::vector<std::string> &dirs)
+{
+	int status = 0;
+	begin_list();
+	for (const std::string &dir : dirs) {
+		try {
+			std::vector<std::pair<std::string, std::string>> rows;
+			for (const xdsm::Entry &e : session_.get().dirattrs(xdsm::Handle::of_path(dir))) {
+				const char *type = type_name(e.stat.dt_mode);
+				const char *state = type ? type : state_name(state_of(e.handle));
+				std::string path = dir + "/" + e.name;
+				if (opts_.json) {
+					json_item(first_, "\"path\": " + json_string(path) + ", \"type\": " +
+								  json_string(type ? type : "file") +
+								  ", \"state\": " + json_string(state) +
+								  ", \"size\": " + std::to_string(e.stat.dt_size));
+					continue;
+				}
+				char line[64];
+				std::snprintf(line, sizeof(line), "%-8s %12lld  ", state,
+					      static_cast<long long>(e.stat.dt_size));
+				rows.emplace_back(e.name, line + e.name);
+			}
+			std::sort(rows.begin(), rows.end());
+			if (!opts_.json && dirs.size() > 1)
+				std::printf("%s:\n", dir.c_str());
+			for (const auto &r : rows)
+				std::printf("%s\n", r.second.c_str());
+		} catch (const std::exception &e) {
+			print_error(dir, e);
+			status = 1;
+		}
+	}
+	end_list();
+	return status;
+}
+
+/* Paths of inodes @want under @root, by one walk. */
+std::unordered_map<dm_ino_t, std::string> paths_of(const std::string &root,
+						   std::set<dm_ino_t> want)
+{
+	static std::set<dm_ino_t> *wanted;
+	static std::unordered_map<dm_ino_t, std::string> *found;
+	std::unordered_map<dm_ino_t, std::string> out;
+	wanted = &want;
+	found = &out;
+	nftw(root.c_str(),
+	     [](const char *path, const struct stat *st, int, struct FTW *) {
+		     if (wanted->erase(st->st_ino))
+			     (*found)[st->st_ino] = path;
+		     return wanted->empty() ? 1 : 0;
+	     },
+	     32, FTW_PHYS | FTW_MOUNT);
+	return out;
+}
+
+int Cli::scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t larger)
+{
+	struct Candidate {
+		std::int64_t used;
+		dm_ino_t ino;
+		std::uint64_t size;
+	};
+	std::vector<Candidate> found;
+	std::int64_t now = std::time(nullptr);
+	auto fs = xdsm::Handle::of_filesystem(mountpoint);
+	for (const xdsm::Entry &e : session_.get().bulkall(fs, kAttribute)) {
+		std::int64_t used = std::max<std::int64_t>(e.stat.dt_atime, e.stat.dt_mtime);
+		if (!S_ISREG(e.stat.dt_mode) || static_cast<std::uint64_t>(e.stat.dt_size) <= larger ||
+		    now - used < static_cast<std::int64_t>(older))
+			continue;
+		auto rec = Record::decode(std::string_view(
+			reinterpret_cast<const char *>(e.attribute.data()), e.attribute.size()));
+		if (rec && rec->state == State::offline)
+			continue;
+		found.push_back({used, e.stat.dt_ino, static_cast<std::uint64_t>(e.stat.dt_size)});
+	}
+	std::sort(found.begin(), found.end(), [](const Candidate &a, const Candidate &b) {
+		return a.used < b.used || (a.used == b.used && a.ino < b.ino);
+	});
+	std::set<dm_ino_t> inos;
+	for (const auto &c : found)
+		inos.insert(c.ino);
+	auto paths = paths_of(mountpoint, inos);
+	begin_list();
+	for (const auto &c : found) {
+		auto it = paths.find(c.ino);
+		std::string path = it == paths.end() ? "(inode " + std::to_string(c.ino) + ")" :
+						       it->second;
+		if (opts_.json)
+			json_item(first_, "\"path\": " + json_string(path) + ", \"size\": " +
+						  std::to_string(c.size) + ", \"unused\": " +
+						  std::to_string(now - c.used));
+		else
+			std::printf("%s\t%s\tunused %llds\n", path.c_str(), human_size(c.size).c_str(),
+				    static_cast<long long>(now - c.used));
+	}
+	end_list();
+	return 0;
+}
+
+int run(Options opts, const std::string &cmd, std::vector<std::string> args)
+{
+	Config config = Config::load(opts.config);
+	config.store_override = opts.store;
+	config.stub_override = opts.stub;
+	reap_command_sessions();
+	Cli cli(std::move(opts), std::move(config));
+	bool keep = false;
+	if (cmd == "migrate" && !args.empty() && args[0] == "--keep") {
+		keep = true;
+		args.erase(args.begin());
+	}
+	if (cmd == "ls")
+		return cli.ls(args.empty() ? std::vector<std::string>{"."} : args);
+	if (cmd == "scan") {
+		std::uint64_t older = 0, larger = 0;
+		std::string mountpoint;
+		for (std::size_t i = 0; i < args.size(); i++) {
+			std::optional<std::uint64_t> v;
+			if (args[i] == "--older-than" && i + 1 < args.size()) {
+				if (!(v = parse_age(args[++i])))
+					usage_error("--older-than " + args[i] + ": not an age");
+				older = *v;
+			} else if (args[i] == "--larger-than" && i + 1 < args.size()) {
+				if (!(v = parse_size(args[++i])))
+					usage_error("--larger-than " + args[i] + ": not a size");
+				larger = *v;
+			} else if (mountpoint.empty() && args[i][0] != '-') {
+				mountpoint = args[i];
+			} else {
+				usage_error("scan: unexpected " + args[i]);
+			}
+		}
+		if (mountpoint.empty())
+			usage_error("scan: which mountpoint?");
+		return cli.scan(mountpoint, older, larger);
+	}
+	if (args.empty())
+		usage_error(cmd + ": which files?");
+	if (cmd == "migrate")
+		return cli.migrate(args, keep);
+	if (cmd == "release")
+		return cli.release(args);
+	if (cmd == "recall")
+		return cli.recall(args);
+	return cli.status(args);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	Options opts;
+	static const option longs[] = {
+		{"json", no_argument, nullptr, 'j'}, {"config", required_argument, nullptr, 'c'},
+		{"store", required_argument, nullptr, 's'}, {"stub", required_argument, nullptr, 'S'},
+		{"help", no_argument, nullptr, 'h'}, {"version", no_argument, nullptr, 'V'},
+		{nullptr, 0, nullptr, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "+jc:hV", longs, nullptr)) != -1) {
+		switch (c) {
+		case 'j':
+			opts.json = true;
+			break;
+		case 'c':
+			opts.config = optarg;
+			break;
+		case 's':
+			opts.store = optarg;
+			break;
+		case 'S':
+			if (!(opts.stub = parse_size(optarg)))
+				usage_error(std::string("--stub ") + optarg + ": not a size");
+			break;
+		case 'h':
+			std::fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			std::printf("dmhsm %s\n", DMHSM_VERSION);
+			return 0;
+		default:
+			std::fputs("Try 'dmhsm --help'.\n", stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc)
+		usage_error("which command?");
+	std::string cmd = argv[optind];
+	static const std::set<std::string> commands = {"migrate", "release", "recall",
+						       "status", "ls", "scan"};
+	if (!commands.count(cmd))
+		usage_error("unknown command " + cmd);
+	log_open("dmhsm", false, false);
+	try {
+		return run(std::move(opts), cmd, std::vector<std::string>(argv + optind + 1, argv + argc));
+	} catch (const std::exception &e) {
+		std::fprintf(stderr, "dmhsm: %s\n", e.what());
+		return 1;
+	}
+}

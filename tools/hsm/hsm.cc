@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "hsm.h"
+
+#include "digest.h"
+#include "log.h"
+
+#include <csignal>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <vector>
+
+namespace hsm {
+namespace {
+
+constexpr std::size_t kChunk = 1 << 20;
+
+[[noreturn]] void fail(const std::string &what, int error)
+{
+	throw std::system_error(error, std::generic_category(), what);
+}
+
+void check(int rc, const char *what)
+{
+	if (rc != 0)
+		xdsm::throw_errno(what);
+}
+
+} // namespace
+
+std::string handle_hex(const xdsm::Handle &h)
+{
+	static constexpr char digits[] = "0123456789abcdef";
+	const auto *p = static_cast<const unsigned char *>(h.hanp());
+	std::string out;
+	for (std::size_t i = 0; i < h.hlen(); i++) {
+		out += digits[p[i] >> 4];
+		out += digits[p[i] & 15];
+	}
+	return out;
+}
+
+void reap_command_sessions()
+{
+	std::vector<dm_sessid_t> sids(64);
+	unsigned int n = 0;
+	while (dm_getall_sessions(sids.size(), sids.data(), &n) != 0) {
+		if (errno != E2BIG)
+			return;
+		sids.resize(n);
+	}
+	sids.resize(n);
+	std::string_view prefix(kCommandSession);
+	for (dm_sessid_t sid : sids) {
+		char info[DM_SESSION_INFO_LEN + 1] = {};
+		std::size_t rlen = 0;
+		if (dm_query_session(sid, DM_SESSION_INFO_LEN, info, &rlen) != 0)
+			continue;
+		std::string_view i(info);
+		if (i.substr(0, prefix.size()) != prefix)
+			continue;
+		pid_t pid = static_cast<pid_t>(std::atol(info + prefix.size()));
+		if (pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		try {
+			auto dead = xdsm::Session::take_over(sid, "dmhsm reaped");
+			for (dm_token_t t : dead.tokens())
+				dead.respond(t, xdsm::Reply::cont());
+			dead.destroy();
+			log(Level::info, "reaped the session of killed dmhsm %d", pid);
+		} catch (const std::system_error &e) {
+			log(Level::debug, "session %d of killed dmhsm %d: %s", sid, pid, e.what());
+		}
+	}
+}
+
+UserToken::~UserToken()
+{
+	try {
+		session_.respond(token_, xdsm::Reply::cont());
+	} catch (const std::system_error &e) {
+		log(Level::warning, "token %llu: %s", static_cast<unsigned long long>(token_),
+		    e.what());
+	}
+}
+
+Store &Manager::store(const std::string &url)
+{
+	std::lock_guard<std::mutex> guard(stores_lock_);
+	auto &slot = stores_[url];
+	if (!slot)
+		slot = Store::open(url);
+	return *slot;
+}
+
+std::optional<Record> Manager::record(const xdsm::Handle &h, dm_token_t token)
+{
+	auto value = session_.dmattr(h, kAttribute, token);
+	if (!value)
+		return std::nullopt;
+	auto rec = Record::decode(std::string_view(reinterpret_cast<const char *>(value->data()),
+						   value->size()));
+	if (!rec)
+		fail("the DM attribute dmhsm is not a record of this HSM", EUCLEAN);
+	return rec;
+}
+
+void Manager::set_record(const xdsm::Handle &h, dm_token_t token, const Record &rec)
+{
+	session_.set_dmattr(h, kAttribute, rec.encode(), token);
+}
+
+Outcome Manager::migrate(const xdsm::Handle &h, dm_token_t token, const std::string &store_url,
+			 std::uint64_t stub, bool release, bool wait)
+{
+	xdsm::Right right(session_, h, token, DM_RIGHT_EXCL, wait);
+	auto rec = record(h, token);
+	if (rec && rec->state == State::offline)
+		return {"already offline", 0, rec};
+	if (rec)
+		return release ? release_locked(h, token, *rec, stub) :
+				 Outcome{"already copied", 0, rec};
+
+	dm_stat_t st = session_.fileattr(h, DM_AT_STAT, token);
+	if (!S_ISREG(st.dt_mode))
+		fail("not a regular file", EINVAL);
+
+	/* From here on, a change makes the copy invalid. */
+	Record copy;
+	copy.state = State::dual;
+	session_.set_regions(h, copy.regions(), token);
+
+	Store &store = this->store(store_url);
+	auto writer = store.create(handle_hex(h));
+	std::vector<std::byte> buf(kChunk);
+	std::uint64_t off = 0;
+	for (;;) {
+		std::size_t n = session_.read_invis(h, static_cast<dm_off_t>(off), buf.data(),
+						    buf.size(), token);
+		if (n == 0)
+			break;
+		writer->write(std::span<const std::byte>(buf.data(), n));
+		off += n;
+	}
+	copy.object = writer->commit();
+	copy.size = off;
+	copy.store = store.url();
+	set_record(h, token, copy);
+	counters.migrated++;
+	counters.migrated_bytes += off;
+	if (!release)
+		return {"copied", off, copy};
+	Outcome out = release_locked(h, token, copy, stub);
+	out.bytes = off;
+	if (std::string_view(out.action) == "released")
+		out.action = "migrated";
+	return out;
+}
+
+Outcome Manager::release(const xdsm::Handle &h, dm_token_t token, std::uint64_t stub)
+{
+	xdsm::Right right(session_, h, token, DM_RIGHT_EXCL);
+	auto rec = record(h, token);
+	if (!rec)
+		fail("no copy in a store: migrate it first", ENODATA);
+	if (rec->state == State::offline)
+		return {"already offline", 0, rec};
+	return release_locked(h, token, *rec, stub);
+}
+
+Outcome Manager::release_locked(const xdsm::Handle &h, dm_token_t token, Record rec,
+				std::uint64_t stub)
+{
+	if (stub >= rec.size)
+		return {"copied, nothing beyond the stub", 0, rec};
+	dm_off_t roff = 0;
+	dm_size_t rlen = 0;
+	check(dm_probe_hole(session_.id(), h.hanp(), h.hlen(), token,
+			    static_cast<dm_off_t>(stub), 0, &roff, &rlen),
+	      "dm_probe_hole");
+	if (static_cast<std::uint64_t>(roff) >= rec.size)
+		return {"copied, nothing beyond the stub", 0, rec};
+	rec.state = State::offline;
+	rec.stub = static_cast<std::uint64_t>(roff);
+	session_.set_regions(h, rec.regions(), token);
+	set_record(h, token, rec);
+	session_.punch_hole(h, roff, rlen, token);
+	counters.released++;
+	return {"released", 0, rec};
+}
+
+std::uint64_t Manager::restore(const xdsm::Handle &h, dm_token_t token, const Record &rec)
+{
+	auto reader = store(rec.store).read(rec.object);
+	Sha256 digest;
+	std::vector<std::byte> buf(kChunk);
+	std::uint64_t off = 0, written = 0;
+	for (;;) {
+		std::size_t n = reader->read(buf);
+		if (n == 0)
+			break;
+		std::span<const std::byte> data(buf.data(), n);
+		digest.update(data);
+		/* The stub is on disk already. */
+		if (off + n > rec.stub) {
+			std::size_t skip = off < rec.stub ? static_cast<std::size_t>(rec.stub - off) : 0;
+			auto part = data.subspan(skip);
+			std::size_t done = session_.write_invis(h, static_cast<dm_off_t>(off + skip),
+								part.data(), part.size(), token);
+			if (done != part.size())
+				fail("dm_write_invis: short write", EIO);
+			written += done;
+		}
+		off += n;
+	}
+	if (off != rec.size || digest.hex() != rec.object.digest) {
+		/* Nothing unverified stays readable. */
+		session_.punch_hole(h, static_cast<dm_off_t>(rec.stub), 0, token);
+		fail("object " + rec.object.digest + " in " + rec.store +
+		     ": checksum or size mismatch", EIO);
+	}
+	check(dm_sync_by_handle(session_.id(), h.hanp(), h.hlen(), token), "dm_sync_by_handle");
+	return written;
+}
+
+std::uint64_t Manager::restore_or_make_space(const xdsm::Handle &h, dm_token_t token,
+					     const Record &rec)
+{
+	std::uint64_t bytes;
+	try {
+		try {
+			bytes = restore(h, token, rec);
+		} catch (const std::system_error &e) {
+			if (e.code().value() != ENOSPC || !make_space_)
+				throw;
+			log(Level::info, "recall of %s: filesystem full, releasing other files",
+			    rec.object.owner.c_str());
+			if (!make_space_(h.filesystem(), rec.size - rec.stub, h, token))
+				throw;
+			bytes = restore(h, token, rec);
+		}
+	} catch (...) {
+		counters.failed_recalls++;
+		throw;
+	}
+	counters.recalled++;
+	counters.recalled_bytes += bytes;
+	return bytes;
+}
+
+Outcome Manager::recall(const xdsm::Handle &h, dm_token_t token)
+{
+	xdsm::Right right(session_, h, token, DM_RIGHT_EXCL);
+	auto rec = record(h, token);
+	if (!rec || rec->state != State::offline) {
+		if (!rec)
+			session_.set_regions(h, {}, token);
+		return {"already online", 0, rec};
+	}
+	std::uint64_t bytes = restore_or_make_space(h, token, *rec);
+	rec->state = State::dual;
+	set_record(h, token, *rec);
+	session_.set_regions(h, rec->regions(), token);
+	return {"recalled", bytes, rec};
+}
+
+void Manager::go_online(const xdsm::Handle &h, dm_token_t token, const Record &rec)
+{
+	/* The record goes first: regions without one are harmless. */
+	session_.remove_dmattr(h, kAttribute, token);
+	session_.set_regions(h, {}, token);
+	drop_copy(rec);
+}
+
+void Manager::drop_copy(const Record &rec)
+{
+	try {
+		store(rec.store).remove(rec.object);
+		counters.copies_removed++;
+	} catch (const std::system_error &e) {
+		log(Level::warning, "copy %s of %s stays in the store: %s",
+		    rec.object.digest.c_str(), rec.object.owner.c_str(), e.what());
+	}
+}
+
+xdsm::Reply Manager::on_data_event(const xdsm::Message &m)
+{
+	xdsm::DataEvent ev = m.data_event();
+	dm_token_t token = m.token();
+	xdsm::Right right(session_, ev.object, token, DM_RIGHT_EXCL);
+	auto rec = record(ev.object, token);
+	if (!rec) {
+		/* Left by a crash between the record and its regions. */
+		if (!session_.regions(ev.object, token).empty())
+			session_.set_regions(ev.object, {}, token);
+		return xdsm::Reply::cont();
+	}
+	bool changes = m.type() != DM_EVENT_READ;
+	bool cut_to_stub = m.type() == DM_EVENT_TRUNCATE &&
+			   static_cast<std::uint64_t>(ev.offset) <= rec->stub;
+	if (rec->state == State::offline && !cut_to_stub) {
+		std::uint64_t bytes = restore_or_make_space(ev.object, token, *rec);
+		log(Level::debug, "recalled %llu bytes of %s", static_cast<unsigned long long>(bytes),
+		    rec->object.owner.c_str());
+		rec->state = State::dual;
+		if (!changes)
+			set_record(ev.object, token, *rec);
+	}
+	if (changes)
+		go_online(ev.object, token, *rec);
+	else
+		session_.set_regions(ev.object, rec->regions(), token);
+	return xdsm::Reply::cont();
+}
+
+void Manager::on_destroy(const xdsm::Message &m)
+{
+	xdsm::DestroyEvent ev = m.destroy();
+	if (ev.attrname != kAttribute || ev.attrcopy.empty())
+		return;
+	auto rec = Record::decode(ev.attrcopy);
+	if (!rec) {
+		log(Level::warning, "DESTROY: a dmhsm attribute that is no record");
+		return;
+	}
+	drop_copy(*rec);
+	log(Level::debug, "removed the copy of %s", rec->object.owner.c_str());
+}
+
+} // namespace hsm

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "record.h"
+
+#include "digest.h"
+
+#include <charconv>
+#include <map>
+
+namespace hsm {
+namespace {
+
+std::optional<std::uint64_t> number(const std::string &s)
+{
+	std::uint64_t v = 0;
+	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+	if (ec != std::errc() || end != s.data() + s.size())
+		return std::nullopt;
+	return v;
+}
+
+} // namespace
+
+const char *state_name(State state)
+{
+	switch (state) {
+	case State::online:
+		return "online";
+	case State::dual:
+		return "dual";
+	default:
+		return "offline";
+	}
+}
+
+std::string Record::encode() const
+{
+	return std::string("v1 state=") + state_name(state) + " size=" + std::to_string(size) +
+	       " stub=" + std::to_string(stub) + " store=" + store + " digest=" + object.digest +
+	       " owner=" + object.owner;
+}
+
+std::optional<Record> Record::decode(std::string_view value)
+{
+	while (!value.empty() && (value.back() == '\0' || value.back() == '\n'))
+		value.remove_suffix(1);
+	if (value.substr(0, 3) != "v1 ")
+		return std::nullopt;
+	std::map<std::string, std::string> fields;
+	std::size_t pos = 3;
+	while (pos < value.size()) {
+		std::size_t end = value.find(' ', pos);
+		if (end == value.npos)
+			end = value.size();
+		std::string_view field = value.substr(pos, end - pos);
+		std::size_t eq = field.find('=');
+		if (eq == field.npos)
+			return std::nullopt;
+		fields[std::string(field.substr(0, eq))] = std::string(field.substr(eq + 1));
+		pos = end + 1;
+	}
+	Record r;
+	const std::string &state = fields["state"];
+	if (state == "dual")
+		r.state = State::dual;
+	else if (state == "offline")
+		r.state = State::offline;
+	else
+		return std::nullopt;
+	auto size = number(fields["size"]);
+	auto stub = number(fields["stub"]);
+	if (!size || !stub || *stub > *size || fields["store"].empty() ||
+	    !is_sha256_hex(fields["digest"]) || fields["owner"].empty())
+		return std::nullopt;
+	r.size = *size;
+	r.stub = *stub;
+	r.store = fields["store"];
+	r.object = {fields["digest"], *size, fields["owner"]};
+	return r;
+}
+
+std::vector<dm_region_t> Record::regions() const
+{
+	constexpr unsigned int change = DM_REGION_WRITE | DM_REGION_TRUNCATE;
+	switch (state) {
+	case State::online:
+		return {};
+	case State::dual:
+		return {{0, 0, change, 0}};
+	default:
+		if (stub == 0)
+			return {{0, 0, change | DM_REGION_READ, 0}};
+		return {{0, stub, change, 0},
+			{static_cast<dm_off_t>(stub), 0, change | DM_REGION_READ, 0}};
+	}
+}
+
+} // namespace hsm
