@@ -20,7 +20,7 @@ KMOD_SOURCES	:= Kbuild $(wildcard kmod/*.c kmod/*.h kmod/fs/*.c kmod/fs/*.h) \
 		   include/xdsm/dmapi_ioctl.h
 
 .PHONY: all deps modules userspace userspace32 check check-unit check-vm \
-	demo clean $(KERNELS:%=module-%)
+	check-integrity demo clean $(KERNELS:%=module-%)
 
 all: modules userspace
 
@@ -64,6 +64,18 @@ check: deps
 	$(MAKE) all userspace32
 	$(MAKE) check-unit
 	$(MAKE) check-vm
+
+# The reference HSM's integrity run at scale, on each target kernel and
+# filesystem (about a minute per thousand files and cycle).
+INTEGRITY_FILES	?= 10000
+INTEGRITY_CYCLES ?= 10
+check-integrity: modules userspace
+	@for k in $(KERNELS); do for fs in xfs ext4; do \
+		echo "== $$k $$fs"; \
+		$(TOP)/tools/dmapi-vm --kernel $$k --fs $$fs --fs-size 8G --timeout 0 -- \
+			$(CMAKE_BUILD)/tests/hsm/dmhsm-integrity \
+			--files $(INTEGRITY_FILES) --cycles $(INTEGRITY_CYCLES) || exit 1; \
+	done; done
 
 demo: deps
 	$(MAKE) all
