@@ -43,6 +43,18 @@ static int dmfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 	return 1;
 }
 
+/*
+ * A dentry whose lower dentry was removed is not kept: it would pin the
+ * removed lower inode, and with it the lower filesystem's space, until
+ * memory pressure evicts it.  Negative dentries of absent names stay.
+ */
+static int dmfs_d_delete(const struct dentry *dentry)
+{
+	struct dentry *lower = dentry->d_fsdata;
+
+	return !lower || d_unhashed(lower);
+}
+
 static void dmfs_d_release(struct dentry *dentry)
 {
 	dput(dentry->d_fsdata);
@@ -50,6 +62,7 @@ static void dmfs_d_release(struct dentry *dentry)
 
 const struct dentry_operations dmfs_dentry_ops = {
 	.d_revalidate	= dmfs_d_revalidate,
+	.d_delete	= dmfs_d_delete,
 	.d_release	= dmfs_d_release,
 };
 

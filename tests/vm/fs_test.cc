@@ -65,6 +65,41 @@ TEST_F(DmapiMount, DataGoesStraightToTheLowerFile)
 	EXPECT_EQ(slurp(mnt_ + "/f"), "behind the mount");
 }
 
+/* Free blocks of the lower filesystem once it has caught up. */
+unsigned long long free_bytes(const std::string &path)
+{
+	int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY);
+	syncfs(fd);
+	close(fd);
+	struct statfs st;
+	statfs(path.c_str(), &st);
+	return static_cast<unsigned long long>(st.f_bfree) * st.f_bsize;
+}
+
+/*
+ * No dentry of ours may keep a removed lower inode, and with it its
+ * blocks, until memory pressure comes: an HSM that frees space by
+ * removing files would see none freed.
+ */
+TEST_F(DmapiMount, RemovingAFileFreesItsSpaceAtOnce)
+{
+	constexpr unsigned long long size = 16 << 20;
+	for (const std::string &made_in : {mnt_, lower_}) {
+		spit(made_in + "/big", std::string(size, 'x'));
+		struct stat st;
+		ASSERT_EQ(stat((mnt_ + "/big").c_str(), &st), 0);
+		unsigned long long before = free_bytes(lower_);
+		ASSERT_EQ(unlink((mnt_ + "/big").c_str()), 0);
+		unsigned long long after = free_bytes(lower_);
+		/* XFS frees unlinked inodes in the background. */
+		for (int i = 0; i < 100 && after < before + size / 2; i++) {
+			usleep(50000);
+			after = free_bytes(lower_);
+		}
+		EXPECT_GE(after, before + size - (1 << 20)) << "made in " << made_in;
+	}
+}
+
 TEST_F(DmapiMount, MappingsShareTheLowerPages)
 {
 	spit(lower_ + "/f", std::string(4096, 'a'));
