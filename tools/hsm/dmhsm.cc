@@ -18,6 +18,7 @@
 #include <fstream>
 #include <ftw.h>
 #include <functional>
+#include <map>
 #include <getopt.h>
 #include <set>
 #include <sstream>
@@ -119,6 +120,18 @@ std::string mountpoint_of(const std::string &path)
 	return best;
 }
 
+/* The handle of @path, or why a file has none. */
+xdsm::Handle handle_of(const std::string &path)
+{
+	try {
+		return xdsm::Handle::of_path(path);
+	} catch (const std::system_error &e) {
+		if (e.code().value() == EINVAL)
+			mountpoint_of(path);	/* throws "not on a dmapi filesystem" */
+		throw;
+	}
+}
+
 class Cli {
 public:
 	Cli(Options opts, Config config)
@@ -218,7 +231,7 @@ int Cli::per_file(const std::vector<std::string> &paths, const char *what,
 	begin_list();
 	for (const std::string &path : paths) {
 		try {
-			auto h = xdsm::Handle::of_path(path);
+			auto h = handle_of(path);
 			UserToken token(session_.get(), what);
 			Outcome o = op(path, h, token.get());
 			print_outcome(path, o);
@@ -274,7 +287,7 @@ int Cli::status(const std::vector<std::string> &paths)
 	begin_list();
 	for (const std::string &path : paths) {
 		try {
-			auto h = xdsm::Handle::of_path(path);
+			auto h = handle_of(path);
 			dm_stat_t st = session_.get().fileattr(h, DM_AT_STAT);
 			std::optional<Record> rec;
 			State s = S_ISREG(st.dt_mode) ? state_of(h, &rec) : State::online;
@@ -319,28 +332,31 @@ int Cli::ls(const std::vector<std::string> &dirs)
 	begin_list();
 	for (const std::string &dir : dirs) {
 		try {
-			std::vector<std::pair<std::string, std::string>> rows;
-			for (const xdsm::Entry &e : session_.get().dirattrs(xdsm::Handle::of_path(dir))) {
+			/* By name, as ls(1) lists. */
+			std::map<std::string, std::string> rows;
+			for (const xdsm::Entry &e : session_.get().dirattrs(handle_of(dir))) {
 				const char *type = type_name(e.stat.dt_mode);
 				const char *state = type ? type : state_name(state_of(e.handle));
-				std::string path = dir + "/" + e.name;
 				if (opts_.json) {
-					json_item(first_, "\"path\": " + json_string(path) + ", \"type\": " +
-								  json_string(type ? type : "file") +
-								  ", \"state\": " + json_string(state) +
-								  ", \"size\": " + std::to_string(e.stat.dt_size));
+					rows[e.name] = "\"path\": " + json_string(dir + "/" + e.name) +
+						       ", \"type\": " + json_string(type ? type : "file") +
+						       ", \"state\": " + json_string(state) +
+						       ", \"size\": " + std::to_string(e.stat.dt_size);
 					continue;
 				}
 				char line[64];
 				std::snprintf(line, sizeof(line), "%-8s %12lld  ", state,
 					      static_cast<long long>(e.stat.dt_size));
-				rows.emplace_back(e.name, line + e.name);
+				rows[e.name] = line + e.name;
 			}
-			std::sort(rows.begin(), rows.end());
 			if (!opts_.json && dirs.size() > 1)
 				std::printf("%s:\n", dir.c_str());
-			for (const auto &r : rows)
-				std::printf("%s\n", r.second.c_str());
+			for (const auto &[name, row] : rows) {
+				if (opts_.json)
+					json_item(first_, row);
+				else
+					std::printf("%s\n", row.c_str());
+			}
 		} catch (const std::exception &e) {
 			print_error(dir, e);
 			status = 1;
@@ -414,45 +430,60 @@ int Cli::scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t 
 	return 0;
 }
 
+struct ScanArgs {
+	std::string mountpoint;
+	std::uint64_t older = 0, larger = 0;
+};
+
+ScanArgs parse_scan(const std::vector<std::string> &args)
+{
+	ScanArgs a;
+	for (std::size_t i = 0; i < args.size(); i++) {
+		std::optional<std::uint64_t> v;
+		if (args[i] == "--older-than" && i + 1 < args.size()) {
+			if (!(v = parse_age(args[++i])))
+				usage_error("--older-than " + args[i] + ": not an age");
+			a.older = *v;
+		} else if (args[i] == "--larger-than" && i + 1 < args.size()) {
+			if (!(v = parse_size(args[++i])))
+				usage_error("--larger-than " + args[i] + ": not a size");
+			a.larger = *v;
+		} else if (a.mountpoint.empty() && args[i][0] != '-') {
+			a.mountpoint = args[i];
+		} else {
+			usage_error("scan: unexpected " + args[i]);
+		}
+	}
+	if (a.mountpoint.empty())
+		usage_error("scan: which mountpoint?");
+	return a;
+}
+
+/* Usage errors are found before the session exists: none is left behind. */
 int run(Options opts, const std::string &cmd, std::vector<std::string> args)
 {
-	Config config = Config::load(opts.config);
-	config.store_override = opts.store;
-	config.stub_override = opts.stub;
-	reap_command_sessions();
-	Cli cli(std::move(opts), std::move(config));
 	bool keep = false;
 	if (cmd == "migrate" && !args.empty() && args[0] == "--keep") {
 		keep = true;
 		args.erase(args.begin());
 	}
-	if (cmd == "ls")
-		return cli.ls(args.empty() ? std::vector<std::string>{"."} : args);
-	if (cmd == "scan") {
-		std::uint64_t older = 0, larger = 0;
-		std::string mountpoint;
-		for (std::size_t i = 0; i < args.size(); i++) {
-			std::optional<std::uint64_t> v;
-			if (args[i] == "--older-than" && i + 1 < args.size()) {
-				if (!(v = parse_age(args[++i])))
-					usage_error("--older-than " + args[i] + ": not an age");
-				older = *v;
-			} else if (args[i] == "--larger-than" && i + 1 < args.size()) {
-				if (!(v = parse_size(args[++i])))
-					usage_error("--larger-than " + args[i] + ": not a size");
-				larger = *v;
-			} else if (mountpoint.empty() && args[i][0] != '-') {
-				mountpoint = args[i];
-			} else {
-				usage_error("scan: unexpected " + args[i]);
-			}
-		}
-		if (mountpoint.empty())
-			usage_error("scan: which mountpoint?");
-		return cli.scan(mountpoint, older, larger);
-	}
-	if (args.empty())
+	ScanArgs scan;
+	if (cmd == "scan")
+		scan = parse_scan(args);
+	else if (cmd == "ls" && args.empty())
+		args.push_back(".");
+	else if (args.empty())
 		usage_error(cmd + ": which files?");
+
+	Config config = Config::load(opts.config);
+	config.store_override = opts.store;
+	config.stub_override = opts.stub;
+	reap_command_sessions();
+	Cli cli(std::move(opts), std::move(config));
+	if (cmd == "scan")
+		return cli.scan(scan.mountpoint, scan.older, scan.larger);
+	if (cmd == "ls")
+		return cli.ls(args);
 	if (cmd == "migrate")
 		return cli.migrate(args, keep);
 	if (cmd == "release")
@@ -466,6 +497,8 @@ int run(Options opts, const std::string &cmd, std::vector<std::string> args)
 
 int main(int argc, char **argv)
 {
+	/* Results and per-file errors interleave as they happen. */
+	std::setvbuf(stdout, nullptr, _IOLBF, 0);
 	Options opts;
 	static const option longs[] = {
 		{"json", no_argument, nullptr, 'j'}, {"config", required_argument, nullptr, 'c'},
