@@ -3,7 +3,7 @@
 # make            build dmapi.ko for every target kernel and the user space
 # make check      install what is missing, build, run the host unit tests,
 #                 then the in-guest suites on every target kernel
-# make demo       boot a test VM and show a DM application at work
+# make demo       boot a test VM and show the reference HSM at work
 #
 # Target kernels are those scripts/install-deps prepared (build/kernels/
 # abi-*); KERNELS="RELEASE ..." overrides.
@@ -79,7 +79,8 @@ check-integrity: modules userspace
 
 demo: deps
 	$(MAKE) all
-	$(TOP)/tools/dmapi-vm --kernel 6.12 -- $(CMAKE_BUILD)/tools/dmapi-demo
+	$(TOP)/tools/dmapi-vm --kernel 6.12 --fs xfs --disk 512M --tty -- \
+		$(TOP)/tools/hsm/demo
 
 clean:
 	rm -rf $(foreach k,$(KERNELS),$(BUILD)/$(k)) $(CMAKE_BUILD) $(CMAKE_BUILD32)
