@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 
@@ -64,8 +65,9 @@ Config Config::load(const std::string &path)
 	Config config;
 	std::ifstream in(file);
 	if (!in) {
-		if (named)
-			throw std::runtime_error(file + ": cannot be read");
+		/* Only the default file may be missing; nothing may be unreadable. */
+		if (named || errno != ENOENT)
+			throw std::runtime_error(file + ": " + std::strerror(errno));
 		return config;
 	}
 	Policy *section = &config.defaults_;
@@ -87,7 +89,9 @@ Config Config::load(const std::string &path)
 		if (eq == l.npos)
 			throw std::runtime_error(where() + "expected key = value");
 		std::string_view key = trim(l.substr(0, eq)), value = trim(l.substr(eq + 1));
-		if (key == "store" && !value.empty()) {
+		if (key == "store") {
+			if (value.empty())
+				throw std::runtime_error(where() + "store: which URL?");
 			section->store = value;
 		} else if (key == "stub") {
 			auto size = parse_size(value);

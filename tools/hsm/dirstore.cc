@@ -50,10 +50,14 @@ private:
 	int fd_;
 };
 
-void make_dir(const std::string &path)
+/* Whether it was made now. */
+bool make_dir(const std::string &path)
 {
-	if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
+	if (mkdir(path.c_str(), 0700) == 0)
+		return true;
+	if (errno != EEXIST)
 		fail("mkdir " + path);
+	return false;
 }
 
 void sync_dir(const std::string &path)
@@ -164,7 +168,8 @@ ObjectRef DirectoryWriter::commit()
 	Lock lock(store_.root());
 	std::string dir = store_.object_dir(ref_.digest);
 	std::string path = store_.object_path(ref_.digest);
-	make_dir(dir);
+	if (make_dir(dir))
+		sync_dir(store_.root() + "/objects");
 	std::string proc = "/proc/self/fd/" + std::to_string(fd_.get());
 	/* The same content already there is the same object. */
 	if (linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0 &&

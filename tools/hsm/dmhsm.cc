@@ -49,7 +49,7 @@ Commands:
                             disk, stub and where the copy is
   ls [DIR]...               the entries of directories with their states
   scan [--older-than AGE] [--larger-than SIZE] MOUNTPOINT
-                            online files unused for AGE (90s, 15m, 2h, 7d)
+                            online and dual files unused for AGE (90s, 15m, 2h, 7d)
                             and larger than SIZE (4K, 1M, 2G): the
                             candidates for migration, least recently used
                             first, found with one bulk scan
@@ -82,7 +82,7 @@ struct Options {
 class CommandSession {
 public:
 	CommandSession()
-		: session_(xdsm::Session::create(kCommandSession + std::to_string(getpid()))) {}
+		: session_(xdsm::Session::create(command_session_info())) {}
 	~CommandSession()
 	{
 		try {
@@ -104,15 +104,10 @@ std::string mountpoint_of(const std::string &path)
 	if (!realpath(path.c_str(), real))
 		xdsm::throw_errno("realpath");
 	std::string r(real), best;
-	std::ifstream mounts("/proc/self/mounts");
-	std::string line;
-	while (std::getline(mounts, line)) {
-		std::istringstream fields(line);
-		std::string what, where, type;
-		fields >> what >> where >> type;
+	for (const std::string &where : dmapi_mountpoints()) {
 		bool under = r == where || where == "/" ||
 			     (r.compare(0, where.size(), where) == 0 && r[where.size()] == '/');
-		if (type == "dmapi" && under && where.size() > best.size())
+		if (under && where.size() > best.size())
 			best = where;
 	}
 	if (best.empty())

@@ -136,6 +136,7 @@ private:
 	void manage_mounted();
 	void recover();
 	void work();
+	void stop_workers();
 	void handle(const xdsm::Message &m);
 	xdsm::Reply answer(const xdsm::Message &m);
 	std::optional<std::string> mountpoint(const xdsm::Handle &fs);
@@ -180,14 +181,7 @@ void Daemon::manage(const xdsm::Handle &fs, const std::string &mountpoint)
 /* The dmapi filesystems mounted before we started send no MOUNT. */
 void Daemon::manage_mounted()
 {
-	std::ifstream mounts("/proc/self/mounts");
-	std::string line;
-	while (std::getline(mounts, line)) {
-		std::istringstream fields(line);
-		std::string what, where, type;
-		fields >> what >> where >> type;
-		if (type != "dmapi")
-			continue;
+	for (const std::string &where : dmapi_mountpoints()) {
 		try {
 			manage(xdsm::Handle::of_filesystem(where), where);
 		} catch (const std::system_error &e) {
@@ -256,13 +250,22 @@ void Daemon::run()
 			for (xdsm::Message &m : session_.get_events(64, true))
 				queue_.push(std::move(m));
 		} catch (const std::system_error &e) {
-			if (e.code().value() != EINTR)
-				throw;
+			if (e.code().value() == EINTR)
+				continue;
+			/* The workers finish what they have before we fail. */
+			stop_workers();
+			throw;
 		}
 	}
+	stop_workers();
+}
+
+void Daemon::stop_workers()
+{
 	queue_.close();
 	for (auto &w : workers_)
 		w.join();
+	workers_.clear();
 }
 
 void Daemon::work()
@@ -312,11 +315,6 @@ xdsm::Reply Daemon::answer(const xdsm::Message &m)
 		case DM_EVENT_MOUNT: {
 			xdsm::MountEvent me = m.mount();
 			manage(me.filesystem, std::string(me.mountpoint));
-			return xdsm::Reply::cont();
-		}
-		case DM_EVENT_UNMOUNT: {
-			std::lock_guard<std::mutex> g(mounts_lock_);
-			mounts_.erase(handle_hex(m.namespace_event().handle1));
 			return xdsm::Reply::cont();
 		}
 		case DM_EVENT_READ:

@@ -5,9 +5,15 @@
 #include "log.h"
 
 #include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <vector>
 
@@ -27,6 +33,22 @@ void check(int rc, const char *what)
 		xdsm::throw_errno(what);
 }
 
+/* A field of /proc/self/mounts, its \ooo escapes decoded. */
+std::string unescape_mount_field(const std::string &field)
+{
+	std::string out;
+	for (std::size_t i = 0; i < field.size(); i++) {
+		if (field[i] == '\\' && i + 3 < field.size() &&
+		    std::isdigit(static_cast<unsigned char>(field[i + 1]))) {
+			out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+			i += 3;
+		} else {
+			out += field[i];
+		}
+	}
+	return out;
+}
+
 } // namespace
 
 std::string handle_hex(const xdsm::Handle &h)
@@ -39,6 +61,43 @@ std::string handle_hex(const xdsm::Handle &h)
 		out += digits[p[i] & 15];
 	}
 	return out;
+}
+
+std::vector<std::string> dmapi_mountpoints()
+{
+	std::ifstream mounts("/proc/self/mounts");
+	std::vector<std::string> out;
+	std::string line;
+	while (std::getline(mounts, line)) {
+		std::istringstream fields(line);
+		std::string what, where, type;
+		fields >> what >> where >> type;
+		if (type == "dmapi")
+			out.push_back(unescape_mount_field(where));
+	}
+	return out;
+}
+
+unsigned long long process_start(pid_t pid)
+{
+	/* Field 22 of /proc/PID/stat, after the parenthesised command. */
+	std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+	std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	std::size_t pos = stat.rfind(')');
+	if (pos == std::string::npos)
+		return 0;
+	std::istringstream fields(stat.substr(pos + 2));
+	std::string field;
+	for (int i = 3; i <= 22 && fields >> field; i++)
+		if (i == 22)
+			return std::strtoull(field.c_str(), nullptr, 10);
+	return 0;
+}
+
+std::string command_session_info()
+{
+	return kCommandSession + std::to_string(getpid()) + " start " +
+	       std::to_string(process_start(getpid()));
 }
 
 void reap_command_sessions()
@@ -60,8 +119,10 @@ void reap_command_sessions()
 		std::string_view i(info);
 		if (i.substr(0, prefix.size()) != prefix)
 			continue;
-		pid_t pid = static_cast<pid_t>(std::atol(info + prefix.size()));
-		if (pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+		pid_t pid = 0;
+		unsigned long long started = 0;
+		if (std::sscanf(info + prefix.size(), "%d start %llu", &pid, &started) != 2 ||
+		    pid <= 0 || process_start(pid) == started)
 			continue;
 		try {
 			auto dead = xdsm::Session::take_over(sid, "dmhsm reaped");
@@ -176,9 +237,13 @@ Outcome Manager::release_locked(const xdsm::Handle &h, dm_token_t token, Record 
 		return {"copied, nothing beyond the stub", 0, rec};
 	dm_off_t roff = 0;
 	dm_size_t rlen = 0;
-	check(dm_probe_hole(session_.id(), h.hanp(), h.hlen(), token,
-			    static_cast<dm_off_t>(stub), 0, &roff, &rlen),
-	      "dm_probe_hole");
+	/* EINVAL: the stub rounded up to a block reaches the end. */
+	if (dm_probe_hole(session_.id(), h.hanp(), h.hlen(), token, static_cast<dm_off_t>(stub), 0,
+			  &roff, &rlen) != 0) {
+		if (errno != EINVAL)
+			xdsm::throw_errno("dm_probe_hole");
+		roff = static_cast<dm_off_t>(rec.size);
+	}
 	if (static_cast<std::uint64_t>(roff) >= rec.size)
 		return {"copied, nothing beyond the stub", 0, rec};
 	rec.state = State::offline;
@@ -188,6 +253,25 @@ Outcome Manager::release_locked(const xdsm::Handle &h, dm_token_t token, Record 
 	session_.punch_hole(h, roff, rlen, token);
 	counters.released++;
 	return {"released", 0, rec};
+}
+
+/*
+ * A short write is the filesystem filling up: the next one fails with
+ * ENOSPC, which the caller may answer by making space.
+ */
+std::size_t Manager::write_all(const xdsm::Handle &h, dm_token_t token, std::uint64_t off,
+			       std::span<const std::byte> data)
+{
+	std::size_t total = 0;
+	while (!data.empty()) {
+		std::size_t n = session_.write_invis(h, static_cast<dm_off_t>(off + total),
+						     data.data(), data.size(), token);
+		if (n == 0)
+			fail("dm_write_invis: nothing written", ENOSPC);
+		data = data.subspan(n);
+		total += n;
+	}
+	return total;
 }
 
 std::uint64_t Manager::restore(const xdsm::Handle &h, dm_token_t token, const Record &rec)
@@ -205,12 +289,7 @@ std::uint64_t Manager::restore(const xdsm::Handle &h, dm_token_t token, const Re
 		/* The stub is on disk already. */
 		if (off + n > rec.stub) {
 			std::size_t skip = off < rec.stub ? static_cast<std::size_t>(rec.stub - off) : 0;
-			auto part = data.subspan(skip);
-			std::size_t done = session_.write_invis(h, static_cast<dm_off_t>(off + skip),
-								part.data(), part.size(), token);
-			if (done != part.size())
-				fail("dm_write_invis: short write", EIO);
-			written += done;
+			written += write_all(h, token, off + skip, data.subspan(skip));
 		}
 		off += n;
 	}
@@ -253,11 +332,10 @@ Outcome Manager::recall(const xdsm::Handle &h, dm_token_t token)
 {
 	xdsm::Right right(session_, h, token, DM_RIGHT_EXCL);
 	auto rec = record(h, token);
-	if (!rec || rec->state != State::offline) {
-		if (!rec)
-			session_.set_regions(h, {}, token);
+	if (!rec)
 		return {"already online", 0, rec};
-	}
+	if (rec->state != State::offline)
+		return {"already on disk", 0, rec};
 	std::uint64_t bytes = restore_or_make_space(h, token, *rec);
 	rec->state = State::dual;
 	set_record(h, token, *rec);

@@ -23,7 +23,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace hsm {
 
@@ -94,6 +96,8 @@ private:
 	void set_record(const xdsm::Handle &h, dm_token_t token, const Record &rec);
 	void go_online(const xdsm::Handle &h, dm_token_t token, const Record &rec);
 	void drop_copy(const Record &rec);
+	std::size_t write_all(const xdsm::Handle &h, dm_token_t token, std::uint64_t off,
+			      std::span<const std::byte> data);
 
 	xdsm::Session &session_;
 	SpaceMaker make_space_;
@@ -116,8 +120,16 @@ private:
 	dm_token_t token_;
 };
 
-/** The info string of dmhsm's session: the prefix and the pid. */
+/**
+ * The info string of dmhsm's session: the prefix, the pid and the
+ * process's start time, so that a reused pid is no live command.
+ */
 inline constexpr const char *kCommandSession = "dmhsm pid ";
+std::string command_session_info();
+unsigned long long process_start(pid_t pid);
+
+/** The mountpoints of the dmapi filesystems, from /proc/self/mounts. */
+std::vector<std::string> dmapi_mountpoints();
 
 /**
  * Answer the tokens of the sessions of dmhsm commands that were killed,
