@@ -650,18 +650,29 @@ public:
 		return Session(create_session(old, info));
 	}
 
-	/** The first session whose info string is @info, if any. */
-	static std::optional<dm_sessid_t> find(const std::string &info)
+	/**
+	 * Every session with its info string (dm_getall_sessions() and
+	 * dm_query_session()); one destroyed meanwhile is left out.
+	 */
+	static std::vector<std::pair<dm_sessid_t, std::string>> all()
 	{
-		auto sids = detail_all_sessions();
-		for (dm_sessid_t sid : sids) {
+		std::vector<std::pair<dm_sessid_t, std::string>> out;
+		for (dm_sessid_t sid : detail_all_sessions()) {
 			char buf[DM_SESSION_INFO_LEN];
 			std::size_t rlen = 0;
 			if (dm_query_session(sid, sizeof(buf), buf, &rlen) != 0)
-				continue;	/* destroyed meanwhile */
-			if (rlen && std::string_view(buf, strnlen(buf, rlen)) == info)
-				return sid;
+				continue;
+			out.emplace_back(sid, std::string(buf, strnlen(buf, rlen)));
 		}
+		return out;
+	}
+
+	/** The first session whose info string is @info, if any. */
+	static std::optional<dm_sessid_t> find(const std::string &info)
+	{
+		for (const auto &[sid, i] : all())
+			if (i == info)
+				return sid;
 		return std::nullopt;
 	}
 
@@ -720,6 +731,16 @@ public:
 		      "dm_respond_event");
 	}
 
+	/** The message of outstanding @token (dm_find_eventmsg()). */
+	Message find_message(dm_token_t token)
+	{
+		Bytes buf = detail::fill("dm_find_eventmsg", 4096,
+			[&](std::size_t len, void *p, std::size_t *rlen) {
+				return dm_find_eventmsg(sid_, token, len, p, rlen);
+			});
+		return Message(reinterpret_cast<const dm_eventmsg_t *>(buf.data()));
+	}
+
 	/** A user event: a token whose message is @data, never queued. */
 	dm_token_t create_userevent(std::string_view data = {})
 	{
@@ -776,6 +797,16 @@ public:
 		check(dm_get_eventlist(sid_, h.hanp(), h.hlen(), token, DM_EVENT_MAX, &set, &n),
 		      "dm_get_eventlist");
 		return EventSet(set);
+	}
+
+	/** Return DM attribute @name in the DESTROY events of @fs (dm_set_return_on_destroy()). */
+	void set_return_on_destroy(const Handle &fs, std::string_view name, bool enable = true,
+				   dm_token_t token = DM_NO_TOKEN)
+	{
+		dm_attrname_t an = attr_name(name);
+		check(dm_set_return_on_destroy(sid_, fs.hanp(), fs.hlen(), token, &an,
+					       enable ? DM_TRUE : DM_FALSE),
+		      "dm_set_return_on_destroy");
 	}
 
 	/* Managed regions */
@@ -894,6 +925,27 @@ public:
 	void punch_hole(const Handle &h, dm_off_t off, dm_size_t len, dm_token_t token = DM_NO_TOKEN)
 	{
 		check(dm_punch_hole(sid_, h.hanp(), h.hlen(), token, off, len), "dm_punch_hole");
+	}
+
+	/**
+	 * What a punch of [@off, @off + @len) would free, rounded inwards to
+	 * whole blocks (dm_probe_hole()): its offset and length, 0 to the
+	 * end of the file.
+	 */
+	std::pair<dm_off_t, dm_size_t> probe_hole(const Handle &h, dm_off_t off, dm_size_t len = 0,
+						  dm_token_t token = DM_NO_TOKEN)
+	{
+		dm_off_t roff = 0;
+		dm_size_t rlen = 0;
+		check(dm_probe_hole(sid_, h.hanp(), h.hlen(), token, off, len, &roff, &rlen),
+		      "dm_probe_hole");
+		return {roff, rlen};
+	}
+
+	/** Write the file's data and metadata to disk (dm_sync_by_handle()). */
+	void sync(const Handle &h, dm_token_t token = DM_NO_TOKEN)
+	{
+		check(dm_sync_by_handle(sid_, h.hanp(), h.hlen(), token), "dm_sync_by_handle");
 	}
 
 	/** The extents of the file from @off, as a range (dm_get_allocinfo()). */

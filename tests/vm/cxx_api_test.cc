@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -84,6 +85,49 @@ TEST_F(CxxApi, SessionsAreFoundByInfoTakenOverAndDestroyed)
 	EXPECT_EQ(again.id(), s.id()) << "taken over, same id";
 	again.destroy();
 	EXPECT_FALSE(xdsm::Session::find("cxx-find-me").has_value());
+}
+
+TEST_F(CxxApi, SessionsAreListedWithTheirInfo)
+{
+	auto s = xdsm::Session::create("cxx-listed");
+	auto all = xdsm::Session::all();
+	EXPECT_NE(std::find(all.begin(), all.end(), std::make_pair(s.id(), std::string("cxx-listed"))),
+		  all.end());
+	s.destroy();
+}
+
+TEST_F(CxxApi, AnOutstandingMessageIsFoundByItsToken)
+{
+	Accessor reader(managed_read());
+	auto msgs = session_->get_events();
+	ASSERT_EQ(msgs.size(), 1u);
+	xdsm::Message again = session_->find_message(msgs[0].token());
+	EXPECT_EQ(again.type(), DM_EVENT_READ);
+	EXPECT_EQ(again.sequence(), msgs[0].sequence());
+	EXPECT_EQ(again.data_event().object, file_);
+	session_->respond(msgs[0].token(), xdsm::Reply::cont());
+	EXPECT_EQ(reader.result(), 0);
+	EXPECT_EQ(thrown([&] { session_->find_message(msgs[0].token()); }), ESRCH);
+}
+
+TEST_F(CxxApi, HolesAreProbedBeforeTheyArePunched)
+{
+	dm_stat_t st = session_->fileattr(file_, DM_AT_STAT);
+	auto [off, len] = session_->probe_hole(file_, 1);
+	EXPECT_EQ(off, st.dt_blksize) << "rounded up to a block";
+	EXPECT_EQ(len, 0u) << "to the end of the file";
+	session_->punch_hole(file_, off, len);
+	session_->sync(file_);
+	EXPECT_EQ(slurp(path("file")), std::string(st.dt_blksize, 'x') +
+					      std::string(8192 - st.dt_blksize, '\0'));
+	EXPECT_EQ(thrown([&] { session_->probe_hole(file_, 0, 9000); }), E2BIG);
+}
+
+TEST_F(CxxApi, ReturnOnDestroyIsSetByName)
+{
+	EXPECT_NO_THROW(session_->set_return_on_destroy(fsh_cxx_, "where"));
+	EXPECT_NO_THROW(session_->set_return_on_destroy(fsh_cxx_, "where", false));
+	EXPECT_EQ(thrown([&] { session_->set_return_on_destroy(file_, "where"); }), EINVAL);
 }
 
 TEST_F(CxxApi, HandlesAreTheCApisAndCompareAsValues)

@@ -165,10 +165,7 @@ void Daemon::manage(const xdsm::Handle &fs, const std::string &mountpoint)
 	list.add(DM_EVENT_DESTROY);
 	list.add(DM_EVENT_NOSPACE);
 	session_.set_eventlist(fs, list);
-	dm_attrname_t name = xdsm::attr_name(kAttribute);
-	if (dm_set_return_on_destroy(session_.id(), fs.hanp(), fs.hlen(), DM_NO_TOKEN, &name,
-				     DM_TRUE) != 0)
-		xdsm::throw_errno("dm_set_return_on_destroy");
+	session_.set_return_on_destroy(fs, kAttribute);
 	{
 		std::lock_guard<std::mutex> g(mounts_lock_);
 		mounts_[handle_hex(fs)] = mountpoint;
@@ -194,21 +191,15 @@ void Daemon::manage_mounted()
 void Daemon::recover()
 {
 	for (dm_token_t token : session_.tokens()) {
-		std::vector<std::byte> buf(4096);
-		std::size_t rlen = 0;
-		int rc = dm_find_eventmsg(session_.id(), token, buf.size(), buf.data(), &rlen);
-		if (rc != 0 && errno == E2BIG) {
-			buf.resize(rlen);
-			rc = dm_find_eventmsg(session_.id(), token, buf.size(), buf.data(), &rlen);
-		}
-		if (rc != 0) {
+		try {
+			queue_.push(session_.find_message(token));
+			log(Level::info, "taking over outstanding token %llu",
+			    static_cast<unsigned long long>(token));
+		} catch (const std::system_error &e) {
+			/* Answered meanwhile, by a waiter that went. */
 			log(Level::warning, "token %llu: %s", static_cast<unsigned long long>(token),
-			    std::strerror(errno));
-			continue;
+			    e.what());
 		}
-		log(Level::info, "taking over outstanding token %llu",
-		    static_cast<unsigned long long>(token));
-		queue_.push(xdsm::Message(reinterpret_cast<const dm_eventmsg_t *>(buf.data())));
 	}
 }
 

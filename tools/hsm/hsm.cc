@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <tuple>
 #include <cctype>
 #include <cstdlib>
 #include <vector>
@@ -25,12 +26,6 @@ constexpr std::size_t kChunk = 1 << 20;
 [[noreturn]] void fail(const std::string &what, int error)
 {
 	throw std::system_error(error, std::generic_category(), what);
-}
-
-void check(int rc, const char *what)
-{
-	if (rc != 0)
-		xdsm::throw_errno(what);
 }
 
 /* A field of /proc/self/mounts, its \ooo escapes decoded. */
@@ -102,26 +97,13 @@ std::string command_session_info()
 
 void reap_command_sessions()
 {
-	std::vector<dm_sessid_t> sids(64);
-	unsigned int n = 0;
-	while (dm_getall_sessions(sids.size(), sids.data(), &n) != 0) {
-		if (errno != E2BIG)
-			return;
-		sids.resize(n);
-	}
-	sids.resize(n);
 	std::string_view prefix(kCommandSession);
-	for (dm_sessid_t sid : sids) {
-		char info[DM_SESSION_INFO_LEN + 1] = {};
-		std::size_t rlen = 0;
-		if (dm_query_session(sid, DM_SESSION_INFO_LEN, info, &rlen) != 0)
-			continue;
-		std::string_view i(info);
-		if (i.substr(0, prefix.size()) != prefix)
+	for (const auto &[sid, info] : xdsm::Session::all()) {
+		if (info.compare(0, prefix.size(), prefix) != 0)
 			continue;
 		pid_t pid = 0;
 		unsigned long long started = 0;
-		if (std::sscanf(info + prefix.size(), "%d start %llu", &pid, &started) != 2 ||
+		if (std::sscanf(info.c_str() + prefix.size(), "%d start %llu", &pid, &started) != 2 ||
 		    pid <= 0 || process_start(pid) == started)
 			continue;
 		try {
@@ -235,14 +217,14 @@ Outcome Manager::release_locked(const xdsm::Handle &h, dm_token_t token, Record 
 {
 	if (stub >= rec.size)
 		return {"copied, nothing beyond the stub", 0, rec};
-	dm_off_t roff = 0;
-	dm_size_t rlen = 0;
 	/* EINVAL: the stub rounded up to a block reaches the end. */
-	if (dm_probe_hole(session_.id(), h.hanp(), h.hlen(), token, static_cast<dm_off_t>(stub), 0,
-			  &roff, &rlen) != 0) {
-		if (errno != EINVAL)
-			xdsm::throw_errno("dm_probe_hole");
-		roff = static_cast<dm_off_t>(rec.size);
+	dm_off_t roff = static_cast<dm_off_t>(rec.size);
+	dm_size_t rlen = 0;
+	try {
+		std::tie(roff, rlen) = session_.probe_hole(h, static_cast<dm_off_t>(stub), 0, token);
+	} catch (const std::system_error &e) {
+		if (e.code().value() != EINVAL)
+			throw;
 	}
 	if (static_cast<std::uint64_t>(roff) >= rec.size)
 		return {"copied, nothing beyond the stub", 0, rec};
@@ -299,7 +281,7 @@ std::uint64_t Manager::restore(const xdsm::Handle &h, dm_token_t token, const Re
 		fail("object " + rec.object.digest + " in " + rec.store +
 		     ": checksum or size mismatch", EIO);
 	}
-	check(dm_sync_by_handle(session_.id(), h.hanp(), h.hlen(), token), "dm_sync_by_handle");
+	session_.sync(h, token);
 	return written;
 }
 
