@@ -170,12 +170,15 @@ void MountResponder::handle(dm_eventmsg_t *msg)
 			ADD_FAILURE() << "taking the events of a new mount: "
 				      << strerror(errno);
 	}
+	/* Seen before answered: the sender, once answered, may look. */
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		seen_.push_back(msg->ev_type);
+	}
 	if (msg->ev_token != DM_INVALID_TOKEN &&
 	    dm_respond_event(sid_, msg->ev_token, DM_RESP_CONTINUE, 0, 0,
 			     nullptr) != 0)
 		ADD_FAILURE() << "dm_respond_event: " << strerror(errno);
-	std::lock_guard<std::mutex> guard(lock_);
-	seen_.push_back(msg->ev_type);
 }
 
 void MountResponder::run()
