@@ -20,7 +20,8 @@ KMOD_SOURCES	:= Kbuild $(wildcard kmod/*.c kmod/*.h kmod/fs/*.c kmod/fs/*.h) \
 		   include/xdsm/dmapi_ioctl.h
 
 .PHONY: all deps modules userspace userspace32 check check-unit check-vm \
-	check-integrity demo clean $(KERNELS:%=module-%)
+	check-integrity check-install demo install uninstall clean \
+	$(KERNELS:%=module-%)
 
 all: modules userspace
 
@@ -63,6 +64,7 @@ check-vm: modules userspace userspace32
 check: deps
 	$(MAKE) all userspace32
 	$(MAKE) check-unit
+	$(MAKE) check-install
 	$(MAKE) check-vm
 
 # The reference HSM's integrity run at scale, on each target kernel and
@@ -76,6 +78,47 @@ check-integrity: modules userspace
 			$(CMAKE_BUILD)/tests/hsm/dmhsm-integrity \
 			--files $(INTEGRITY_FILES) --cycles $(INTEGRITY_CYCLES) || exit 1; \
 	done; done
+
+# make install [DESTDIR=DIR] [PREFIX=/usr/local] [KERNELRELEASE=RELEASE]
+#
+# The module for KERNELRELEASE (default: the running kernel) through
+# kbuild's modules_install into /lib/modules/RELEASE/updates, then depmod;
+# the libraries, headers, pkg-config and CMake files, tools and manual
+# pages under PREFIX; the udev rule of /dev/dmapi under UDEVDIR.  What was
+# installed is listed in build/install-manifest.txt, which make uninstall
+# removes.
+PREFIX		?= /usr/local
+UDEVDIR		?= /usr/lib/udev
+KERNELRELEASE	?= $(shell uname -r)
+MANIFEST	:= $(BUILD)/install-manifest.txt
+
+install: $(BUILD)/$(KERNELRELEASE)/dmapi.ko userspace
+	$(MAKE) -C /lib/modules/$(KERNELRELEASE)/build M=$(BUILD)/$(KERNELRELEASE)/src \
+		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates DEPMOD=true \
+		modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KERNELRELEASE)
+	DESTDIR=$(DESTDIR) cmake --install $(CMAKE_BUILD) --prefix $(PREFIX)
+	install -D -m 644 scripts/udev/60-dmapi.rules \
+		$(DESTDIR)$(UDEVDIR)/rules.d/60-dmapi.rules
+	@{ awk '{ print }' $(CMAKE_BUILD)/install_manifest.txt | sed 's|^$(DESTDIR)||'; \
+	   cd $(or $(DESTDIR),/) && ls -d lib/modules/$(KERNELRELEASE)/updates/dmapi.ko* | \
+		sed 's|^|/|'; \
+	   echo $(UDEVDIR)/rules.d/60-dmapi.rules; } >$(MANIFEST)
+	$(if $(DESTDIR),,ldconfig)
+	@echo "installed: $$(wc -l <$(MANIFEST)) files (list: $(MANIFEST))"
+
+uninstall:
+	@test -f $(MANIFEST) || { echo "uninstall: no $(MANIFEST): nothing installed from here" >&2; exit 1; }
+	@while read -r f; do rm -f "$(DESTDIR)$$f"; done <$(MANIFEST)
+	@for d in $$(sed -n 's|/[^/]*$$||p' $(MANIFEST) | sort -ru); do \
+		rmdir -p --ignore-fail-on-non-empty "$(DESTDIR)$$d" 2>/dev/null || true; done
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KERNELRELEASE)
+	@echo "removed: $$(wc -l <$(MANIFEST)) files"; rm -f $(MANIFEST)
+
+# Install into a scratch DESTDIR for one target kernel, use the result as
+# a program would (pkg-config, find_package, modinfo), and uninstall.
+check-install: modules userspace
+	$(TOP)/tests/install/check-install $(firstword $(KERNELS))
 
 demo: deps
 	$(MAKE) all
