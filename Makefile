@@ -20,7 +20,8 @@ KMOD_SOURCES	:= Kbuild $(wildcard kmod/*.c kmod/*.h kmod/fs/*.c kmod/fs/*.h) \
 		   include/xdsm/dmapi_ioctl.h
 
 .PHONY: all deps modules userspace userspace32 check check-unit check-vm \
-	check-integrity check-install demo install uninstall clean \
+	check-integrity check-install demo install uninstall dkms-install \
+	dkms-uninstall clean \
 	$(KERNELS:%=module-%)
 
 all: modules userspace
@@ -115,10 +116,29 @@ uninstall:
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KERNELRELEASE)
 	@echo "removed: $$(wc -l <$(MANIFEST)) files"; rm -f $(MANIFEST)
 
+# make dkms-install [DESTDIR=DIR]: the module's sources and dkms.conf in
+# /usr/src/dmapi-VERSION, then (without DESTDIR) dkms add, so that DKMS
+# builds and installs dmapi.ko for every kernel, now (dkms autoinstall)
+# and after each kernel upgrade.  make dkms-uninstall removes it from
+# every kernel and from DKMS.
+DKMS_SRC	:= $(DESTDIR)/usr/src/dmapi-$(VERSION)
+
+dkms-install:
+	install -d $(DKMS_SRC)/include/xdsm
+	cp -a Kbuild kmod $(DKMS_SRC)/
+	cp include/xdsm/dmapi_ioctl.h $(DKMS_SRC)/include/xdsm/
+	sed 's/@VERSION@/$(VERSION)/' scripts/dkms.conf.in >$(DKMS_SRC)/dkms.conf
+	$(if $(DESTDIR),,dkms add -m dmapi -v $(VERSION))
+
+dkms-uninstall:
+	$(if $(DESTDIR),,-dkms remove -m dmapi -v $(VERSION) --all)
+	rm -rf $(DKMS_SRC)
+
 # Install into a scratch DESTDIR for one target kernel, use the result as
 # a program would (pkg-config, find_package, modinfo), and uninstall.
 check-install: modules userspace
 	$(TOP)/tests/install/check-install $(firstword $(KERNELS))
+	$(TOP)/tests/install/check-dkms $(KERNELS)
 
 demo: deps
 	$(MAKE) all
