@@ -56,7 +56,7 @@ DM_BOUNDED_PARAM(max_sessions, dm_max_sessions, 1, 1000000,
 
 unsigned int dm_max_queued_msgs = 2048;
 DM_BOUNDED_PARAM(max_queued_msgs, dm_max_queued_msgs, 1, 1000000,
-		 "Synchronous messages a session queues before senders wait for room, 1..1000000 (default 2048)");
+		 "Undelivered messages a session queues before senders of synchronous ones wait for room, 1..1000000 (default 2048)");
 
 unsigned int dm_max_msg_data = 65536;
 DM_BOUNDED_PARAM(max_msg_data, dm_max_msg_data, 0, DMAPI_MAX_MSG_DATA_LIMIT,
@@ -72,7 +72,7 @@ DM_BOUNDED_PARAM(max_attr_size, dm_max_attr_size, 1, XATTR_SIZE_MAX,
 
 unsigned int dm_event_timeout;
 DM_BOUNDED_PARAM(event_timeout, dm_event_timeout, 0, 86400 * 365,
-		 "Seconds a process waits for the answer to a synchronous event before it fails with ETIMEDOUT; dm_pending() extends it; 0 waits forever (default 0)");
+		 "Seconds a process waits for the answer to a synchronous event before it fails with ETIMEDOUT; dm_pending() extends it; 0 waits forever, 0..31536000 (default 0)");
 
 static long dm_ioc_version(void __user *uarg)
 {
