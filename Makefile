@@ -20,7 +20,7 @@ KMOD_SOURCES	:= Kbuild $(wildcard kmod/*.c kmod/*.h kmod/fs/*.c kmod/fs/*.h) \
 		   include/xdsm/dmapi_ioctl.h
 
 .PHONY: all deps modules userspace userspace32 check check-unit check-vm \
-	check-integrity check-install demo install uninstall dkms-install \
+	check-integrity check-install demo bench install uninstall dkms-install \
 	dkms-uninstall clean \
 	$(KERNELS:%=module-%)
 
@@ -139,6 +139,13 @@ dkms-uninstall:
 check-install: modules userspace
 	$(TOP)/tests/install/check-install $(firstword $(KERNELS))
 	$(TOP)/tests/install/check-dkms $(KERNELS)
+
+# Benchmarks (bench/run): ratios against the raw filesystem and the
+# kernel's own peers, on every target kernel and filesystem, recorded in
+# bench/RESULTS.md.  make check runs them tiny (bench/guest-bench --smoke).
+bench: deps
+	$(MAKE) all
+	$(TOP)/bench/run --record $(KERNELS)
 
 demo: deps
 	$(MAKE) all
