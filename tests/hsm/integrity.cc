@@ -471,6 +471,24 @@ void check_nothing_left(dm_sessid_t sid)
 	}
 }
 
+/* Receive what is queued in @sid without waiting; how many messages. */
+unsigned int drain(dm_sessid_t sid)
+{
+	std::vector<char> buf(1 << 16);
+	unsigned int n = 0;
+	for (;;) {
+		std::size_t rlen = 0;
+		if (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen) != 0)
+			return n;	/* EAGAIN: nothing left */
+		for (auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data()); m;
+		     m = DM_STEP_TO_NEXT(m, dm_eventmsg_t *)) {
+			if (m->ev_token != DM_INVALID_TOKEN)
+				dm_respond_event(sid, m->ev_token, DM_RESP_CONTINUE, 0, 0, nullptr);
+			n++;
+		}
+	}
+}
+
 void parse(int argc, char **argv)
 {
 	static const option longs[] = {
@@ -556,6 +574,16 @@ int main(int argc, char **argv)
 		listed++;
 	if (listed != files.size())
 		fail(std::to_string(listed) + " files, expected " + std::to_string(files.size()));
+	/* Copies that kills left without a record, or whose DESTROY was lost. */
+	std::string gc_out = opt.base + "/gc.json";
+	auto gc_argv = dmhsm("gc", {mnt});
+	gc_argv.insert(gc_argv.begin() + 1, "--json");
+	if (run(gc_argv, gc_out) != 0)
+		fail("dmhsm gc failed: " + read_file(gc_out));
+	std::string gc_text = read_file(gc_out);
+	std::size_t at = gc_text.find("\"orphaned\": ");
+	unsigned long collected = at == std::string::npos ? 0 :
+		std::strtoul(gc_text.c_str() + at + std::strlen("\"orphaned\": "), nullptr, 10);
 	auto states = final_states(files);	/* reaps killed commands' sessions */
 	check_nothing_left(daemon_process.sid());
 	kernel_complaints(log_from);
@@ -563,6 +591,11 @@ int main(int argc, char **argv)
 	daemon_process.stop();
 	if (run({"/bin/umount", mnt}, opt.base + "/mount.log") != 0)
 		fail("umount failed: " + read_file(opt.base + "/mount.log"));
+	/*
+	 * What came after the daemon's last look (the unmount's evictions
+	 * send DESTROY) waits for its next start: drained here, and counted.
+	 */
+	unsigned int left = drain(daemon_process.sid());
 	if (dm_destroy_session(daemon_process.sid()) != 0)
 		fail(std::string("destroying dmhsmd's session: ") + std::strerror(errno));
 
@@ -573,11 +606,15 @@ int main(int argc, char **argv)
 	unsigned int managed = states["dual"] + states["offline"];
 	for (const auto &[state, n] : states)
 		summary += (summary.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+	std::size_t leaked = refs - std::min<std::size_t>(refs, managed);
+	if (leaked)
+		fail(std::to_string(leaked) + " copies no record names are left after dmhsm gc");
 	std::printf("integrity: %zu files, %u cycles, %lu operations, %u daemon kills; "
-		    "final states: %s; %zu store references, %zu of them leaked; %u failures "
+		    "final states: %s; %zu store references, %lu orphaned copies collected by "
+		    "dmhsm gc, %zu leaked; %u messages left for a next start; %u failures "
 		    "(seed %lu)\n",
 		    files.size(), opt.cycles, operations, daemon_process.kills(), summary.c_str(),
-		    refs, refs - std::min<std::size_t>(refs, managed), failures, opt.seed);
+		    refs, collected, leaked, left, failures, opt.seed);
 	if (!opt.keep && !failures)
 		fs::remove_all(opt.base, ec);
 	return failures ? 1 : 0;

@@ -14,6 +14,7 @@
 #include "store.h"
 
 #include <cerrno>
+#include <dirent.h>
 #include <fcntl.h>
 #include <string_view>
 #include <sys/file.h>
@@ -106,6 +107,7 @@ public:
 	std::unique_ptr<ObjectWriter> create(const std::string &owner) override;
 	std::unique_ptr<ObjectReader> read(const ObjectRef &ref) override;
 	void remove(const ObjectRef &ref) override;
+	std::vector<ObjectRef> list() override;
 
 	std::string object_dir(const std::string &digest) const
 	{
@@ -234,6 +236,29 @@ void DirectoryStore::remove(const ObjectRef &ref)
 	if (stat(path.c_str(), &st) == 0 && st.st_nlink <= 1 && unlink(path.c_str()) != 0)
 		fail("unlink " + path);
 	sync_dir(root_ + "/refs");
+}
+
+std::vector<ObjectRef> DirectoryStore::list()
+{
+	std::vector<ObjectRef> out;
+	DIR *d = opendir((root_ + "/refs").c_str());
+	if (!d)
+		fail("opendir " + root_ + "/refs");
+	while (struct dirent *e = readdir(d)) {
+		std::string_view name(e->d_name);
+		std::size_t dot = name.rfind('.');
+		if (dot == name.npos || !is_sha256_hex(name.substr(dot + 1)))
+			continue;	/* ".", "..", anything not ours */
+		ObjectRef ref;
+		ref.owner = std::string(name.substr(0, dot));
+		ref.digest = std::string(name.substr(dot + 1));
+		struct stat st;
+		if (stat(object_path(ref.digest).c_str(), &st) == 0)
+			ref.size = static_cast<std::uint64_t>(st.st_size);
+		out.push_back(std::move(ref));
+	}
+	closedir(d);
+	return out;
 }
 
 } // namespace

@@ -48,6 +48,11 @@ Commands:
   status PATH...            state (online, dual, offline), size, bytes on
                             disk, stub and where the copy is
   ls [DIR]...               the entries of directories with their states
+  gc [--dry-run] [MOUNTPOINT]
+                            remove the copies in the store (of MOUNTPOINT's
+                            policy, else the default one) that no file's
+                            record names: left by a crash, or by a DESTROY
+                            that a killed dmhsmd received and never handled
   scan [--older-than AGE] [--larger-than SIZE] MOUNTPOINT
                             online and dual files unused for AGE (90s, 15m, 2h, 7d)
                             and larger than SIZE (4K, 1M, 2G): the
@@ -141,6 +146,7 @@ public:
 	int status(const std::vector<std::string> &paths);
 	int ls(const std::vector<std::string> &dirs);
 	int scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t larger);
+	int gc(const std::string &mountpoint, bool dry_run);
 
 private:
 	void print_outcome(const std::string &path, const Outcome &o);
@@ -425,6 +431,42 @@ int Cli::scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t 
 	return 0;
 }
 
+int Cli::gc(const std::string &mountpoint, bool dry_run)
+{
+	Policy p = config_.policy(mountpoint);
+	Store &store = manager_.store(p.store);
+	std::uint64_t refs = 0, orphans = 0, bytes = 0;
+	int status = 0;
+	for (const ObjectRef &ref : store.list()) {
+		refs++;
+		try {
+			UserToken token(session_.get(), "dmhsm gc");
+			if (!manager_.orphaned(ref, token.get()))
+				continue;
+			orphans++;
+			bytes += ref.size;
+			if (!dry_run)
+				store.remove(ref);
+		} catch (const std::exception &e) {
+			std::fprintf(stderr, "dmhsm: %s.%s: %s\n", ref.owner.c_str(), ref.digest.c_str(),
+				     e.what());
+			status = 1;
+		}
+	}
+	if (opts_.json)
+		std::printf("{\"store\": %s, \"references\": %llu, \"orphaned\": %llu, "
+			    "\"bytes\": %llu, \"removed\": %s}\n",
+			    json_string(store.url()).c_str(), static_cast<unsigned long long>(refs),
+			    static_cast<unsigned long long>(orphans),
+			    static_cast<unsigned long long>(bytes), dry_run ? "false" : "true");
+	else
+		std::printf("%s: %llu copies, %llu orphaned (%s)%s\n", store.url().c_str(),
+			    static_cast<unsigned long long>(refs),
+			    static_cast<unsigned long long>(orphans), human_size(bytes).c_str(),
+			    dry_run ? ", kept (--dry-run)" : orphans ? ", removed" : "");
+	return status;
+}
+
 struct ScanArgs {
 	std::string mountpoint;
 	std::uint64_t older = 0, larger = 0;
@@ -463,11 +505,18 @@ int run(Options opts, const std::string &cmd, std::vector<std::string> args)
 		args.erase(args.begin());
 	}
 	ScanArgs scan;
+	bool dry_run = false;
+	if (cmd == "gc" && !args.empty() && args[0] == "--dry-run") {
+		dry_run = true;
+		args.erase(args.begin());
+	}
 	if (cmd == "scan")
 		scan = parse_scan(args);
+	else if (cmd == "gc" && args.size() > 1)
+		usage_error("gc: one mountpoint at most");
 	else if (cmd == "ls" && args.empty())
 		args.push_back(".");
-	else if (args.empty())
+	else if (cmd != "gc" && args.empty())
 		usage_error(cmd + ": which files?");
 
 	Config config = Config::load(opts.config);
@@ -477,6 +526,8 @@ int run(Options opts, const std::string &cmd, std::vector<std::string> args)
 	Cli cli(std::move(opts), std::move(config));
 	if (cmd == "scan")
 		return cli.scan(scan.mountpoint, scan.older, scan.larger);
+	if (cmd == "gc")
+		return cli.gc(args.empty() ? std::string() : args[0], dry_run);
 	if (cmd == "ls")
 		return cli.ls(args);
 	if (cmd == "migrate")
@@ -532,7 +583,7 @@ int main(int argc, char **argv)
 		usage_error("which command?");
 	std::string cmd = argv[optind];
 	static const std::set<std::string> commands = {"migrate", "release", "recall",
-						       "status", "ls", "scan"};
+						       "status", "ls", "scan", "gc"};
 	if (!commands.count(cmd))
 		usage_error("unknown command " + cmd);
 	log_open("dmhsm", false, false);

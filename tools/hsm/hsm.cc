@@ -118,6 +118,23 @@ void reap_command_sessions()
 	}
 }
 
+xdsm::Handle handle_from_hex(const std::string &hex)
+{
+	auto nibble = [](char c) {
+		return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	};
+	std::vector<unsigned char> bytes;
+	if (hex.empty() || hex.size() % 2)
+		return {};
+	for (std::size_t i = 0; i < hex.size(); i += 2) {
+		int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+		if (hi < 0 || lo < 0)
+			return {};
+		bytes.push_back(static_cast<unsigned char>(hi * 16 + lo));
+	}
+	return xdsm::Handle(bytes.data(), bytes.size());
+}
+
 UserToken::~UserToken()
 {
 	try {
@@ -386,6 +403,22 @@ void Manager::on_destroy(const xdsm::Message &m)
 	}
 	drop_copy(*rec);
 	log(Level::debug, "removed the copy of %s", rec->object.owner.c_str());
+}
+
+bool Manager::orphaned(const ObjectRef &ref, dm_token_t token)
+{
+	xdsm::Handle h = handle_from_hex(ref.owner);
+	if (h.empty())
+		return false;	/* not a file's: not ours to judge */
+	std::optional<xdsm::Right> right;
+	try {
+		right.emplace(session_, h, token, DM_RIGHT_EXCL);
+	} catch (const std::system_error &e) {
+		/* The file is gone (EBADF), or on no mounted filesystem (EINVAL). */
+		return e.code().value() == EBADF;
+	}
+	auto rec = record(h, token);
+	return !rec || rec->object.digest != ref.digest;
 }
 
 } // namespace hsm

@@ -85,6 +85,14 @@ public:
 	/** DESTROY: drop the store's reference of the file gone. */
 	void on_destroy(const xdsm::Message &m);
 
+	/**
+	 * Whether @ref is a copy no file's record names (its file is gone,
+	 * or now online, or copied again): what a crash or a lost DESTROY
+	 * left behind.  Checked under the file's exclusive right, so that a
+	 * migration in progress is never taken for garbage.
+	 */
+	bool orphaned(const ObjectRef &ref, dm_token_t token);
+
 	Counters counters;
 
 private:
@@ -139,6 +147,8 @@ void reap_command_sessions();
 
 /** The handle's bytes in hex: the store's owner name of a file. */
 std::string handle_hex(const xdsm::Handle &h);
+/** The handle whose bytes @hex gives; empty if it is not hex. */
+xdsm::Handle handle_from_hex(const std::string &hex);
 
 } // namespace hsm
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace hsm {
 
@@ -55,6 +56,8 @@ public:
 	virtual std::unique_ptr<ObjectReader> read(const ObjectRef &ref) = 0;
 	/** Drop @ref; a reference already gone is no error. */
 	virtual void remove(const ObjectRef &ref) = 0;
+	/** Every reference the store holds (for garbage collection). */
+	virtual std::vector<ObjectRef> list() = 0;
 };
 
 } // namespace hsm
