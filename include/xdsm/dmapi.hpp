@@ -78,6 +78,25 @@ Bytes fill(const char *what, std::size_t first, Fn fn)
 	throw_errno(what, E2BIG);
 }
 
+/*
+ * Like fill(), into @buf, which keeps its size between calls: what the
+ * call wrote is the first @return bytes.  For calls made for every event,
+ * where zeroing a fresh buffer each time would cost more than the call.
+ */
+template <typename Fn>
+std::size_t fill_reusing(const char *what, Bytes &buf, Fn fn)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		std::size_t rlen = 0;
+		if (fn(buf.size(), buf.data(), &rlen) == 0)
+			return rlen;
+		if (errno != E2BIG || rlen <= buf.size())
+			throw_errno(what);
+		buf.resize(rlen);
+	}
+	throw_errno(what, E2BIG);
+}
+
 inline std::string_view var_string(const void *base, const dm_vardata_t &vd)
 {
 	if (!vd.vd_length)
@@ -707,11 +726,13 @@ public:
 	/** Up to @max messages; with @wait, blocks until there is one. */
 	std::vector<Message> get_events(unsigned int max = 64, bool wait = true)
 	{
-		Bytes buf;
+		/* One buffer per thread, so that concurrent readers of a session need no lock. */
+		thread_local Bytes buf(65536);
+		std::size_t len;
 		try {
-			buf = detail::fill("dm_get_events", 65536,
-				[&](std::size_t len, void *p, std::size_t *rlen) {
-					return dm_get_events(sid_, max, wait ? DM_EV_WAIT : 0, len, p, rlen);
+			len = detail::fill_reusing("dm_get_events", buf,
+				[&](std::size_t size, void *p, std::size_t *rlen) {
+					return dm_get_events(sid_, max, wait ? DM_EV_WAIT : 0, size, p, rlen);
 				});
 		} catch (const std::system_error &e) {
 			if (e.code().value() == EAGAIN)
@@ -719,7 +740,7 @@ public:
 			throw;
 		}
 		std::vector<Message> out;
-		for (auto *m = reinterpret_cast<const dm_eventmsg_t *>(buf.data()); !buf.empty() && m;
+		for (auto *m = reinterpret_cast<const dm_eventmsg_t *>(buf.data()); len && m;
 		     m = DM_STEP_TO_NEXT(m, const dm_eventmsg_t *))
 			out.emplace_back(m);
 		return out;
