@@ -302,6 +302,16 @@ static loff_t dmfs_remap_file_range(struct file *in, loff_t pos_in,
 	return ret;
 }
 
+/*
+ * The page cache that advice is about is the lower file's: without this,
+ * POSIX_FADV_DONTNEED through the mount would drop nothing.
+ */
+static int dmfs_fadvise(struct file *file, loff_t offset, loff_t len,
+			int advice)
+{
+	return vfs_fadvise(dmfs_lower_file(file), offset, len, advice);
+}
+
 const struct file_operations dmfs_file_fops = {
 	.open		= dmfs_file_open,
 	.release	= dmfs_release,
@@ -316,6 +326,7 @@ const struct file_operations dmfs_file_fops = {
 	.flush		= dmfs_flush,
 	.copy_file_range = dmfs_copy_file_range,
 	.remap_file_range = dmfs_remap_file_range,
+	.fadvise	= dmfs_fadvise,
 };
 
 /*

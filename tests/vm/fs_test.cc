@@ -19,6 +19,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 using namespace dmtest;
 namespace fs = std::filesystem;
@@ -118,6 +119,42 @@ TEST_F(DmapiMount, MappingsShareTheLowerPages)
 	EXPECT_EQ(p[1], 'L');
 	munmap(p, 4096);
 	close(lfd);
+	close(fd);
+}
+
+/* The lower file's pages of [0, len) that are in the page cache. */
+static long resident_pages(const std::string &path, size_t len)
+{
+	int fd = open(path.c_str(), O_RDONLY);
+	if (fd < 0)
+		return -1;
+	void *p = mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	std::vector<unsigned char> vec(len / 4096);
+	long n = mincore(p, len, vec.data()) ? -1 : 0;
+	for (unsigned char v : vec)
+		n += n >= 0 && (v & 1);
+	munmap(p, len);
+	return n;
+}
+
+TEST_F(DmapiMount, AdviceReachesTheLowerPageCache)
+{
+	constexpr size_t len = 64 * 4096;
+	spit(lower_ + "/f", std::string(len, 'a'));
+	int fd = open((mnt_ + "/f").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(fdatasync(fd), 0);
+	EXPECT_EQ(resident_pages(lower_ + "/f", len), 64);
+	EXPECT_EQ(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	EXPECT_EQ(resident_pages(lower_ + "/f", len), 0);
+	EXPECT_EQ(posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED), 0);
+	for (int i = 0; i < 100 && resident_pages(lower_ + "/f", len) < 64; i++)
+		usleep(10000);	/* readahead is asynchronous */
+	EXPECT_EQ(resident_pages(lower_ + "/f", len), 64);
+	EXPECT_EQ(posix_fadvise(fd, 0, 0, 12345), EINVAL);
 	close(fd);
 }
 
