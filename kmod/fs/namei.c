@@ -15,32 +15,51 @@
 
 #include "dmapifs.h"
 
+/*
+ * Whether @dentry still stands for what @lower now is: not changed below
+ * us (renamed away, or created or removed directly).  Safe in RCU walk:
+ * dentries and our inodes are freed after a grace period, and only
+ * pointers are compared.
+ */
+static bool dmfs_lower_matches(struct dentry *dentry, struct dentry *lower)
+{
+	struct dentry *parent = READ_ONCE(dentry->d_parent);
+	struct inode *inode = d_inode_rcu(dentry);
+
+	if (d_unhashed(lower))
+		return false;
+	if (!IS_ROOT(dentry) &&
+	    READ_ONCE(parent->d_fsdata) != READ_ONCE(lower->d_parent))
+		return false;
+	if (!inode != d_is_negative(lower))
+		return false;
+	return !inode || dmfs_lower_inode(inode) == d_inode_rcu(lower);
+}
+
+/*
+ * Path walks through the mount stay in RCU mode whenever the answer is
+ * "valid": refusing RCU walk outright cost a third of a stat().  Anything
+ * else is decided again in ref-walk.
+ */
 static int dmfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 {
-	struct dentry *lower;
-	struct inode *inode;
+	bool rcu = flags & LOOKUP_RCU;
+	struct dentry *lower = READ_ONCE(dentry->d_fsdata);
 
-	if (flags & LOOKUP_RCU)
-		return -ECHILD;
-	lower = dmfs_lower_dentry(dentry);
-	if (!lower || d_unhashed(lower))
-		return 0;
+	if (!lower)
+		return rcu ? -ECHILD : 0;
 	if (lower->d_flags & DCACHE_OP_REVALIDATE) {
-		int ret = lower->d_op->d_revalidate(lower, flags);
+		int ret;
 
+		if (rcu)
+			return -ECHILD;
+		ret = lower->d_op->d_revalidate(lower, flags);
 		if (ret <= 0)
 			return ret;
 	}
-	/* Changed below us: renamed away, or created or removed directly. */
-	if (!IS_ROOT(dentry) &&
-	    dmfs_lower_dentry(dentry->d_parent) != lower->d_parent)
-		return 0;
-	inode = d_inode(dentry);
-	if (!inode != d_is_negative(lower))
-		return 0;
-	if (inode && dmfs_lower_inode(inode) != d_inode(lower))
-		return 0;
-	return 1;
+	if (dmfs_lower_matches(dentry, lower))
+		return 1;
+	return rcu ? -ECHILD : 0;
 }
 
 /*
