@@ -34,9 +34,12 @@
  * @seen: the objects the mount has shown, by inode number, with their
  *	generation (debut.c)
  * @debut_locks: serialise the first accesses to an object, by hash
+ * @scan_root: the lower root, opened by the first filesystem scan that
+ *	needs it and kept for the next ones (inodes.c)
  */
 struct dmfs_sb_info {
 	struct path	lower;
+	struct file	*scan_root;
 	struct dm_fs	dm_fs;
 	bool		mtpt_given;
 	struct xarray	seen;
@@ -220,6 +223,7 @@ void dmfs_debut_exit(struct dmfs_sb_info *sbi);
 
 /* inodes.c */
 int dmfs_scan(struct dm_fs *fs, struct dm_scan *s);
+void dmfs_scan_exit(struct dmfs_sb_info *sbi);
 int dmfs_register_handles(struct dmfs_sb_info *sbi);
 void dmfs_unregister_handles(struct dmfs_sb_info *sbi);
 

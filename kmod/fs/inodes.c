@@ -76,6 +76,26 @@ static int dmfs_xfs_bulkstat(struct file *root, struct dm_scan *s, u32 icount)
 	return min(hdr.ocount, icount);
 }
 
+/*
+ * The lower root, opened once for all the scans of the mount: opening it
+ * for every step cost a fifth of a scan's time.
+ */
+static struct file *dmfs_scan_root(struct dmfs_sb_info *sbi)
+{
+	struct file *root = READ_ONCE(sbi->scan_root);
+
+	if (root)
+		return root;
+	root = dentry_open(&sbi->lower, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(root))
+		return root;
+	if (cmpxchg(&sbi->scan_root, NULL, root)) {
+		fput(root);
+		root = READ_ONCE(sbi->scan_root);
+	}
+	return root;
+}
+
 static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
 {
 	size_t room = s->scratch_len - sizeof(struct dmfs_xfs_bulk_ireq);
@@ -90,7 +110,7 @@ static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
 
 	if (!icount)
 		return -E2BIG;
-	root = dentry_open(&sbi->lower, O_RDONLY | O_DIRECTORY, current_cred());
+	root = dmfs_scan_root(sbi);
 	if (IS_ERR(root))
 		return PTR_ERR(root);
 	n = dmfs_xfs_bulkstat(root, s, icount);
@@ -104,7 +124,6 @@ static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
 		if (!IS_ERR(dentry))
 			dmfs_scan_add(s, sbi, dentry);
 	}
-	fput(root);
 	return n < 0 ? n : 0;
 }
 
@@ -158,4 +177,14 @@ int dmfs_scan(struct dm_fs *fs, struct dm_scan *s)
 	default:
 		return -EOPNOTSUPP;
 	}
+}
+
+/**
+ * dmfs_scan_exit - release what the scans of a mount kept
+ * @sbi: the mount, going away
+ */
+void dmfs_scan_exit(struct dmfs_sb_info *sbi)
+{
+	if (sbi->scan_root)
+		fput(sbi->scan_root);
 }

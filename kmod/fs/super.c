@@ -264,6 +264,7 @@ static void dmfs_free_sbi(struct dmfs_sb_info *sbi)
 		return;
 	dmfs_unregister_handles(sbi);
 	dmfs_debut_exit(sbi);
+	dmfs_scan_exit(sbi);
 	path_put(&sbi->lower);
 	kfree(sbi->dm_fs.mountpoint);
 	kfree(sbi->dm_fs.lower_name);
