@@ -15,26 +15,58 @@
  * waiting for user space.
  */
 #include <linux/atomic.h>
+#include <linux/hashtable.h>
 #include <linux/jiffies.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
 
 #include "core.h"
 
-/* Tokens are unique over all sessions, so that a moved event keeps its own. */
-static DEFINE_XARRAY_ALLOC1(dm_tokens);
-static u32 dm_next_token;
+/*
+ * Tokens are unique over all sessions, so that a moved event keeps its
+ * own, and are not reused until the 31-bit counter wraps.  The table of
+ * live ones is only there to keep a wrapped counter off a token still in
+ * use: a hash of lists, which, unlike an ID allocator, allocates nothing
+ * for each event.
+ */
+static DEFINE_SPINLOCK(dm_tokens_lock);
+static DEFINE_HASHTABLE(dm_tokens, 10);
+static int dm_next_token = 1;
 static atomic_t dm_next_sequence = ATOMIC_INIT(0);
+
+static bool dm_token_in_use(int token)
+{
+	struct dm_event *ev;
+
+	hash_for_each_possible(dm_tokens, ev, token_link, token)
+		if (ev->token == token)
+			return true;
+	return false;
+}
+
+/* Give @ev the next token not in use. */
+static void dm_token_alloc(struct dm_event *ev)
+{
+	spin_lock(&dm_tokens_lock);
+	do {
+		ev->token = dm_next_token;
+		dm_next_token = dm_next_token == INT_MAX ? 1 : dm_next_token + 1;
+	} while (dm_token_in_use(ev->token));
+	hash_add(dm_tokens, &ev->token_link, ev->token);
+	spin_unlock(&dm_tokens_lock);
+}
 
 static void dm_event_release(struct kref *ref)
 {
 	struct dm_event *ev = container_of(ref, struct dm_event, ref);
 
-	if (ev->token > 0)
-		xa_erase(&dm_tokens, ev->token);
+	if (ev->token > 0) {
+		spin_lock(&dm_tokens_lock);
+		hash_del(&ev->token_link);
+		spin_unlock(&dm_tokens_lock);
+	}
 	kvfree(ev);
 }
 
@@ -66,8 +98,6 @@ static unsigned long dm_event_deadline(unsigned long from)
 struct dm_event *dm_event_create(int type, u32 len, bool sync)
 {
 	struct dm_event *ev;
-	u32 token;
-	int err;
 
 	ev = kvzalloc(struct_size(ev, data, len), GFP_KERNEL);
 	if (!ev)
@@ -82,15 +112,8 @@ struct dm_event *dm_event_create(int type, u32 len, bool sync)
 	ev->sequence = (u32)atomic_inc_return(&dm_next_sequence);
 	ev->token = DM_INVALID_TOKEN;
 	ev->deadline = dm_event_deadline(jiffies);
-	if (sync) {
-		err = xa_alloc_cyclic(&dm_tokens, &token, ev, xa_limit_31b,
-				      &dm_next_token, GFP_KERNEL);
-		if (err < 0) {
-			kvfree(ev);
-			return ERR_PTR(err == -EBUSY ? -ENOMEM : err);
-		}
-		ev->token = token;
-	}
+	if (sync)
+		dm_token_alloc(ev);
 	return ev;
 }
 
@@ -952,9 +975,9 @@ int dm_event_init(void)
 }
 
 /**
- * dm_event_exit - release the token table at module unload
+ * dm_event_exit - at module unload, when no event is left
  */
 void dm_event_exit(void)
 {
-	xa_destroy(&dm_tokens);
+	WARN_ON_ONCE(!hash_empty(dm_tokens));
 }
