@@ -15,7 +15,9 @@
  * event, and all of them get its answer.
  *
  * Without a session holding the disposition nothing is read: the cost of
- * an unmanaged access is one load.
+ * an unmanaged access is one load.  With one, a file's event list and
+ * regions are read from its xattrs once and cached with its inode until
+ * DMAPI stores a change of any file's (struct dm_interest).
  */
 #include <linux/hashtable.h>
 #include <linux/slab.h>
@@ -106,28 +108,107 @@ static bool dm_regions_ask(const struct dmapi_region *r, int n, int type,
 	return false;
 }
 
-/* Whether the file at @lower wants @type events for this access. */
-static int dm_access_wanted(struct dm_fs *fs, const struct path *lower,
-			    int type, s64 off, u64 len)
+/*
+ * Bumped after every change of an object's event list or regions: what
+ * any file's cache holds is then stale.  Such changes are rare next to
+ * accesses, so one counter for all does.
+ */
+static atomic64_t dm_interest_seq = ATOMIC64_INIT(0);
+
+/**
+ * dm_interest_changed - an object's event list or regions were just stored
+ */
+void dm_interest_changed(void)
 {
+	atomic64_inc(&dm_interest_seq);
+}
+
+/**
+ * dm_interest_free - release a file's cache of its interest
+ * @cache: the cache, no longer reachable by readers
+ */
+void dm_interest_free(struct dm_interest __rcu **cache)
+{
+	kfree(rcu_dereference_protected(*cache, true));
+}
+
+/* The interest of the file at @lower, read from its xattrs. */
+static struct dm_interest *dm_interest_load(const struct path *lower)
+{
+	/* Read first: a change stored meanwhile leaves it stale. */
+	u64 seq = atomic64_read_acquire(&dm_interest_seq);
 	struct dmapi_region *r;
+	struct dm_interest *in;
 	u64 events;
 	int n, err;
 
 	err = dm_obj_events(lower, &events);
 	if (err)
-		return err;
-	if (dm_fs_session_for(fs, type, events))
-		return 1;	/* the whole file, by the event lists */
-	if (type == DMAPI_EVENT_NOSPACE)
-		return 0;
+		return ERR_PTR(err);
 	r = kcalloc(DMAPI_MAX_REGIONS_LIMIT, sizeof(*r), GFP_KERNEL);
 	if (!r)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	n = dm_regions_load(lower, r);
-	err = n < 0 ? n : dm_regions_ask(r, n, type, off, len);
+	in = n < 0 ? ERR_PTR(n) :
+		     kmalloc(struct_size(in, regions, n), GFP_KERNEL);
+	if (!in) {
+		in = ERR_PTR(-ENOMEM);
+	} else if (!IS_ERR(in)) {
+		in->seq = seq;
+		in->events = events;
+		in->nregions = n;
+		memcpy(in->regions, r, n * sizeof(*r));
+	}
 	kfree(r);
-	return err;
+	return in;
+}
+
+/* Whether @in asks for @type over [off, off + len) on @fs. */
+static bool dm_interest_wants(struct dm_fs *fs, const struct dm_interest *in,
+			      int type, s64 off, u64 len)
+{
+	if (dm_fs_session_for(fs, type, in->events))
+		return true;	/* the whole file, by the event lists */
+	if (type == DMAPI_EVENT_NOSPACE)
+		return false;
+	return dm_regions_ask(in->regions, in->nregions, type, off, len);
+}
+
+/*
+ * Whether the file at @lower wants @type events for this access.  Its
+ * interest comes from @cache while no change was stored since it was
+ * loaded; otherwise it is loaded again and cached.  A NULL @cache reads
+ * the xattrs every time.
+ */
+static int dm_access_wanted(struct dm_fs *fs, const struct path *lower,
+			    struct dm_interest __rcu **cache, int type,
+			    s64 off, u64 len)
+{
+	struct dm_interest *in, *old;
+	bool wanted;
+
+	if (cache) {
+		rcu_read_lock();
+		in = rcu_dereference(*cache);
+		if (in && in->seq == atomic64_read(&dm_interest_seq)) {
+			wanted = dm_interest_wants(fs, in, type, off, len);
+			rcu_read_unlock();
+			return wanted;
+		}
+		rcu_read_unlock();
+	}
+	in = dm_interest_load(lower);
+	if (IS_ERR(in))
+		return PTR_ERR(in);
+	wanted = dm_interest_wants(fs, in, type, off, len);
+	if (!cache) {
+		kfree(in);
+		return wanted;
+	}
+	old = unrcu_pointer(xchg(cache, RCU_INITIALIZER(in)));
+	if (old)
+		kfree_rcu(old, rcu);
+	return wanted;
 }
 
 /* A new data event of the file at @lower. */
@@ -225,6 +306,7 @@ out:
  * dm_data_event - let the DM application see an access before it happens
  * @fs: the file's filesystem
  * @lower: the file's lower path
+ * @cache: where the file's interest is cached (struct dm_interest), or NULL
  * @type: DMAPI_EVENT_READ, _WRITE or _TRUNCATE
  * @off: where the access starts (TRUNCATE: the new size)
  * @len: its length; 0 reaches the end of any file
@@ -234,15 +316,15 @@ out:
  * -ETIMEDOUT (event_timeout), or the errno of reading the file's DMAPI
  * state.
  */
-int dm_data_event(struct dm_fs *fs, const struct path *lower, int type,
-		  s64 off, u64 len)
+int dm_data_event(struct dm_fs *fs, const struct path *lower,
+		  struct dm_interest __rcu **cache, int type, s64 off, u64 len)
 {
 	int sid = READ_ONCE(fs->disp[type]);
 	int wanted;
 
 	if (!sid)
 		return 0;
-	wanted = dm_access_wanted(fs, lower, type, off, len);
+	wanted = dm_access_wanted(fs, lower, cache, type, off, len);
 	if (wanted <= 0)
 		return wanted;
 	return dm_access_wait(fs, lower, sid, type, off, len);
@@ -252,6 +334,7 @@ int dm_data_event(struct dm_fs *fs, const struct path *lower, int type,
  * dm_nospace_event - ask the DM application for room
  * @fs: the file's filesystem
  * @lower: the lower path of the file whose write failed with ENOSPC
+ * @cache: as for dm_data_event()
  * @off: the write's offset
  * @len: its length
  *
@@ -261,15 +344,16 @@ int dm_data_event(struct dm_fs *fs, const struct path *lower, int type,
  * tried again); -ENOSPC when nobody asked for the event; otherwise as
  * dm_data_event().
  */
-int dm_nospace_event(struct dm_fs *fs, const struct path *lower, s64 off,
-		     u64 len)
+int dm_nospace_event(struct dm_fs *fs, const struct path *lower,
+		     struct dm_interest __rcu **cache, s64 off, u64 len)
 {
 	int sid = READ_ONCE(fs->disp[DMAPI_EVENT_NOSPACE]);
 	int wanted;
 
 	if (!sid)
 		return -ENOSPC;
-	wanted = dm_access_wanted(fs, lower, DMAPI_EVENT_NOSPACE, off, len);
+	wanted = dm_access_wanted(fs, lower, cache, DMAPI_EVENT_NOSPACE, off,
+				  len);
 	if (wanted <= 0)
 		return wanted ? wanted : -ENOSPC;
 	return dm_access_wait(fs, lower, sid, DMAPI_EVENT_NOSPACE, off, len);

@@ -113,6 +113,7 @@ enum dm_event_state {
  */
 struct dm_event {
 	struct list_head	link;
+	struct hlist_node	token_link;
 	struct kref		ref;
 	struct dm_session	*session;
 	int			token;
@@ -398,11 +399,31 @@ long dm_ioc_init_attrloc(void __user *uarg);
 long dm_ioc_get_dirattrs(void __user *uarg);
 long dm_ioc_get_bulkattr(void __user *uarg);
 
+/**
+ * struct dm_interest - which data events accesses to a file want: its
+ *	persistent event list and managed regions, as loaded from its
+ *	xattrs, kept by the filesystem with the file's inode
+ * @rcu: frees it once readers are done
+ * @seq: dm_interest_seq when it was loaded; another means it is stale
+ * @events: the file's event list
+ * @nregions: how many regions follow
+ * @regions: the managed regions
+ */
+struct dm_interest {
+	struct rcu_head		rcu;
+	u64			seq;
+	u64			events;
+	int			nregions;
+	struct dmapi_region	regions[];
+};
+
 /* access.c */
-int dm_data_event(struct dm_fs *fs, const struct path *lower, int type,
-		  s64 off, u64 len);
-int dm_nospace_event(struct dm_fs *fs, const struct path *lower, s64 off,
-		     u64 len);
+void dm_interest_changed(void);
+void dm_interest_free(struct dm_interest __rcu **cache);
+int dm_data_event(struct dm_fs *fs, const struct path *lower,
+		  struct dm_interest __rcu **cache, int type, s64 off, u64 len);
+int dm_nospace_event(struct dm_fs *fs, const struct path *lower,
+		     struct dm_interest __rcu **cache, s64 off, u64 len);
 void dm_access_exit(void);
 
 /* right.c */

@@ -509,9 +509,12 @@ int dm_xattr_store(const struct path *path, const char *name,
 static int dm_obj_set_events(const struct path *path, u64 events)
 {
 	__le64 value = cpu_to_le64(events);
+	int err;
 
-	return dm_xattr_store(path, DM_XATTR_EVENTS, &value,
-			      events ? sizeof(value) : 0);
+	err = dm_xattr_store(path, DM_XATTR_EVENTS, &value,
+			     events ? sizeof(value) : 0);
+	dm_interest_changed();
+	return err;
 }
 
 static int dm_obj_update_events(const struct dmapi_handle *h, u64 set, u64 mask)

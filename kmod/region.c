@@ -119,6 +119,7 @@ long dm_ioc_set_region(void __user *uarg)
 		goto out_free;
 	err = dm_xattr_store(&path, DM_XATTR_REGIONS, disk,
 			     arg.nelem * sizeof(*disk));
+	dm_interest_changed();
 	path_put(&path);
 	if (err)
 		goto out_free;

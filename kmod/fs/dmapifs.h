@@ -51,11 +51,13 @@ struct dmfs_sb_info {
  * @lower: the lower inode, referenced
  * @opens: files open on it through the mount; the last close of a
  *	regular file sends CLOSE
+ * @interest: which data events its accesses want, cached (access.c)
  * @vfs_inode: the VFS inode
  */
 struct dmfs_inode {
 	struct inode	*lower;
 	atomic_t	opens;
+	struct dm_interest __rcu *interest;
 	struct inode	vfs_inode;
 };
 
@@ -141,7 +143,8 @@ static inline int dmfs_rights_wait(struct inode *inode, bool change)
 static inline int dmfs_data_event(struct inode *inode, const struct path *lower,
 				  int type, loff_t off, u64 len)
 {
-	return dm_data_event(dmfs_dm_fs(inode->i_sb), lower, type, off, len);
+	return dm_data_event(dmfs_dm_fs(inode->i_sb), lower,
+			     &DMFS_I(inode)->interest, type, off, len);
 }
 
 /*

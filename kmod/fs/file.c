@@ -166,7 +166,8 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		if (ret != -ENOSPC)
 			break;
 		ret = dm_nospace_event(&DMFS_SB(inode->i_sb)->dm_fs,
-				       &lower->f_path, pos, iov_iter_count(from));
+				       &lower->f_path, &DMFS_I(inode)->interest,
+				       pos, iov_iter_count(from));
 		if (ret)
 			break;
 	}

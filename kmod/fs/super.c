@@ -37,11 +37,13 @@ static struct inode *dmfs_alloc_inode(struct super_block *sb)
 		return NULL;
 	di->lower = NULL;
 	atomic_set(&di->opens, 0);
+	RCU_INIT_POINTER(di->interest, NULL);
 	return &di->vfs_inode;
 }
 
 static void dmfs_free_inode(struct inode *inode)
 {
+	dm_interest_free(&DMFS_I(inode)->interest);
 	kmem_cache_free(dmfs_inode_cachep, DMFS_I(inode));
 }
 

@@ -370,6 +370,61 @@ TEST_F(Access, FileEventListCoversThatWholeFileOnly)
 	EXPECT_EQ(reader.result(), 0);
 }
 
+/*
+ * A file's regions and event list are cached with its inode once an
+ * access has read them: every change must reach the next access.
+ */
+
+TEST_F(Access, RegionsSetAfterAnAccessApplyToTheNextOne)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	Accessor before(reading(path("file"), 0, data(0, 100)));
+	EXPECT_EQ(before.result(), 0);
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, 100));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0);
+
+	ASSERT_DM_OK(manage(file_, {}));
+	Accessor after(reading(path("file"), 0, data(0, 100)));
+	EXPECT_EQ(after.result(), 0);
+	EXPECT_TRUE(queue_empty()) << "READ after the regions were cleared";
+}
+
+TEST_F(Access, ChangingAnotherFilesRegionsKeepsThisOnesEvents)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
+	for (int i = 0; i < 2; i++) {
+		Accessor reader(reading(path("file"), 0, data(0, 10)));
+		Message m = next();
+		ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, 10));
+		respond(m.token(), DM_RESP_CONTINUE);
+		EXPECT_EQ(reader.result(), 0);
+		ASSERT_DM_OK(manage(other_, {region(0, 10, DM_REGION_WRITE)}));
+	}
+}
+
+TEST_F(Access, FileEventListChangedAfterAnAccessAppliesToTheNextOne)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	Accessor before(reading(path("file"), 0, data(0, 100)));
+	EXPECT_EQ(before.result(), 0);
+	ASSERT_DM_OK(enable(file_, {DM_EVENT_READ}));
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, 100));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0);
+
+	ASSERT_DM_OK(enable(file_, {}));
+	Accessor after(reading(path("file"), 0, data(0, 100)));
+	EXPECT_EQ(after.result(), 0);
+	EXPECT_TRUE(queue_empty()) << "READ after the event list was cleared";
+}
+
 /* Writes */
 
 TEST_F(Access, WriteOfAWriteRegionSendsWriteThenWrites)
