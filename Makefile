@@ -20,7 +20,7 @@ KMOD_SOURCES	:= Kbuild $(wildcard kmod/*.c kmod/*.h kmod/fs/*.c kmod/fs/*.h) \
 		   include/xdsm/dmapi_ioctl.h
 
 .PHONY: all deps modules userspace userspace32 check check-unit check-vm \
-	check-integrity check-install demo bench install uninstall dkms-install \
+	check-integrity check-fuzz check-install demo bench install uninstall dkms-install \
 	dkms-uninstall clean \
 	$(KERNELS:%=module-%)
 
@@ -79,6 +79,17 @@ check-integrity: modules userspace
 		$(TOP)/tools/dmapi-vm --kernel $$k --fs $$fs --fs-size 8G --timeout 0 -- \
 			$(CMAKE_BUILD)/tests/hsm/dmhsm-integrity \
 			--files $(INTEGRITY_FILES) --cycles $(INTEGRITY_CYCLES) || exit 1; \
+	done; done
+
+# The control device's fuzzer for longer, on each target kernel and
+# filesystem: FUZZ_SECONDS each, FUZZ_SEED to replay a run.
+FUZZ_SECONDS	?= 300
+FUZZ_SEED	?=
+check-fuzz: modules userspace
+	@for k in $(KERNELS); do for fs in xfs ext4; do \
+		echo "== $$k $$fs"; \
+		$(TOP)/tools/dmapi-vm --kernel $$k --fs $$fs --timeout 0 -- \
+			$(TOP)/tests/fuzz/run-in-guest $(FUZZ_SECONDS) $(FUZZ_SEED) || exit 1; \
 	done; done
 
 # make install [DESTDIR=DIR] [PREFIX=/usr/local] [KERNELRELEASE=RELEASE]

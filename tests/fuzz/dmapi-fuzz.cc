@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// dmapi-fuzz: drive every ioctl of /dev/dmapi with random and boundary
+// arguments, from several threads at once, while a child process keeps
+// touching files of a dmapi mount so that events, tokens and rights come
+// and go.  Run in the test VM (tests/fuzz/run-in-guest).
+//
+//   dmapi-fuzz [--seed N] [--threads N] [--seconds S | --calls N] [-v] [--trace] MOUNTPOINT
+//
+// -v prints the calls and successes of each ioctl at the end; --trace
+// names every call as it is made (to find the one a crash followed).
+//
+// Each argument structure is filled word by word from a dictionary of
+// values that matter to the module: live, destroyed and forged session
+// ids and tokens; valid, truncated, corrupted and foreign handles; user
+// buffers of every size, one ending at an unmapped page, NULL, unmapped
+// and kernel addresses; boundary lengths and offsets.  Half of the calls
+// get a coherent prefix (a live session, a token, a handle and its length)
+// so that they reach past the argument checks.  Calls that wait (for
+// events, for answers, for rights) are interrupted by a signal after a
+// second; a call still blocked ten seconds later is a finding.
+//
+// With one thread, a seed replays the same sequence of calls (the module's
+// state depends also on the child's accesses, which are not replayed).
+// Exit status: 0 when the run ended with every process alive and no
+// session, token or right left behind; 1 otherwise; 2 on a usage error.
+#include <xdsm/dmapi.h>
+#include <xdsm/dmapi_ioctl.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+struct Ioctl {
+	const char *name;
+	unsigned long cmd;
+};
+
+#define DMAPI_FUZZ_IOCTL(x) { #x, DMAPI_IOC_##x }
+const std::array kIoctls = {
+	Ioctl DMAPI_FUZZ_IOCTL(VERSION), Ioctl DMAPI_FUZZ_IOCTL(CREATE_SESSION),
+	Ioctl DMAPI_FUZZ_IOCTL(DESTROY_SESSION), Ioctl DMAPI_FUZZ_IOCTL(GETALL_SESSIONS),
+	Ioctl DMAPI_FUZZ_IOCTL(QUERY_SESSION), Ioctl DMAPI_FUZZ_IOCTL(CREATE_USEREVENT),
+	Ioctl DMAPI_FUZZ_IOCTL(SEND_MSG), Ioctl DMAPI_FUZZ_IOCTL(GET_EVENTS),
+	Ioctl DMAPI_FUZZ_IOCTL(RESPOND_EVENT), Ioctl DMAPI_FUZZ_IOCTL(FIND_EVENTMSG),
+	Ioctl DMAPI_FUZZ_IOCTL(GETALL_TOKENS), Ioctl DMAPI_FUZZ_IOCTL(MOVE_EVENT),
+	Ioctl DMAPI_FUZZ_IOCTL(PENDING), Ioctl DMAPI_FUZZ_IOCTL(GET_CONFIG),
+	Ioctl DMAPI_FUZZ_IOCTL(GET_CONFIG_EVENTS), Ioctl DMAPI_FUZZ_IOCTL(FD_TO_HANDLE),
+	Ioctl DMAPI_FUZZ_IOCTL(OPEN_BY_HANDLE), Ioctl DMAPI_FUZZ_IOCTL(HANDLE_TO_PATH),
+	Ioctl DMAPI_FUZZ_IOCTL(SET_DISP), Ioctl DMAPI_FUZZ_IOCTL(GETALL_DISP),
+	Ioctl DMAPI_FUZZ_IOCTL(SET_EVENTLIST), Ioctl DMAPI_FUZZ_IOCTL(GET_EVENTLIST),
+	Ioctl DMAPI_FUZZ_IOCTL(GET_MOUNTINFO), Ioctl DMAPI_FUZZ_IOCTL(SET_RETURN_ON_DESTROY),
+	Ioctl DMAPI_FUZZ_IOCTL(SET_REGION), Ioctl DMAPI_FUZZ_IOCTL(GET_REGION),
+	Ioctl DMAPI_FUZZ_IOCTL(READ_INVIS), Ioctl DMAPI_FUZZ_IOCTL(WRITE_INVIS),
+	Ioctl DMAPI_FUZZ_IOCTL(PUNCH_HOLE), Ioctl DMAPI_FUZZ_IOCTL(PROBE_HOLE),
+	Ioctl DMAPI_FUZZ_IOCTL(GET_ALLOCINFO), Ioctl DMAPI_FUZZ_IOCTL(SYNC_BY_HANDLE),
+	Ioctl DMAPI_FUZZ_IOCTL(GET_DIOINFO), Ioctl DMAPI_FUZZ_IOCTL(REQUEST_RIGHT),
+	Ioctl DMAPI_FUZZ_IOCTL(RELEASE_RIGHT), Ioctl DMAPI_FUZZ_IOCTL(QUERY_RIGHT),
+	Ioctl DMAPI_FUZZ_IOCTL(UPGRADE_RIGHT), Ioctl DMAPI_FUZZ_IOCTL(DOWNGRADE_RIGHT),
+	Ioctl DMAPI_FUZZ_IOCTL(OBJ_REF_HOLD), Ioctl DMAPI_FUZZ_IOCTL(OBJ_REF_RELE),
+	Ioctl DMAPI_FUZZ_IOCTL(OBJ_REF_QUERY), Ioctl DMAPI_FUZZ_IOCTL(SET_DMATTR),
+	Ioctl DMAPI_FUZZ_IOCTL(GET_DMATTR), Ioctl DMAPI_FUZZ_IOCTL(REMOVE_DMATTR),
+	Ioctl DMAPI_FUZZ_IOCTL(GETALL_DMATTR), Ioctl DMAPI_FUZZ_IOCTL(GET_FILEATTR),
+	Ioctl DMAPI_FUZZ_IOCTL(SET_FILEATTR), Ioctl DMAPI_FUZZ_IOCTL(INIT_ATTRLOC),
+	Ioctl DMAPI_FUZZ_IOCTL(GET_DIRATTRS), Ioctl DMAPI_FUZZ_IOCTL(SET_INHERIT),
+	Ioctl DMAPI_FUZZ_IOCTL(CLEAR_INHERIT), Ioctl DMAPI_FUZZ_IOCTL(GETALL_INHERIT),
+	Ioctl DMAPI_FUZZ_IOCTL(CREATE_BY_HANDLE), Ioctl DMAPI_FUZZ_IOCTL(GET_BULKATTR),
+};
+#undef DMAPI_FUZZ_IOCTL
+
+constexpr std::size_t kScratchSize = 1 << 20;
+constexpr auto kInterruptAfter = std::chrono::seconds(1);
+constexpr auto kStuckAfter = std::chrono::seconds(10);
+
+[[noreturn]] void die(const std::string &what)
+{
+	std::fprintf(stderr, "dmapi-fuzz: %s: %s\n", what.c_str(), std::strerror(errno));
+	std::exit(1);
+}
+
+/* What the threads share: the device, the value pools, the counters. */
+class World {
+public:
+	explicit World(const std::string &mnt) : mnt_(mnt)
+	{
+		dev_ = open("/dev/dmapi", O_RDWR | O_CLOEXEC);
+		if (dev_ < 0)
+			die("/dev/dmapi");
+		/* Scratch memory for every pointer the kernel may write
+		 * through, followed by an unmapped page. */
+		void *p = mmap(nullptr, kScratchSize + 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		scratch_ = static_cast<unsigned char *>(p);
+		/* Inaccessible, not unmapped: nothing else may be mapped there. */
+		if (mprotect(scratch_ + kScratchSize, 4096, PROT_NONE))
+			die("mprotect");
+		handles_area_ = scratch_ + kScratchSize / 2;
+	}
+
+	int dev() const { return dev_; }
+	const std::string &mnt() const { return mnt_; }
+	unsigned char *scratch() const { return scratch_; }
+
+	void add_handle(const void *h, std::size_t len)
+	{
+		std::lock_guard lock(mu_);
+		handles_.emplace_back(static_cast<const unsigned char *>(h),
+				      static_cast<const unsigned char *>(h) + len);
+	}
+
+	void add_sid(int sid)
+	{
+		std::lock_guard lock(mu_);
+		sids_.push_back(sid);
+		if (sids_.size() > 64)
+			sids_.erase(sids_.begin());
+	}
+
+	void add_token(int token)
+	{
+		std::lock_guard lock(mu_);
+		tokens_.push_back(token);
+		if (tokens_.size() > 256)
+			tokens_.erase(tokens_.begin());
+	}
+
+	int any_sid(std::mt19937_64 &rng)
+	{
+		std::lock_guard lock(mu_);
+		return sids_.empty() ? 0 : sids_[rng() % sids_.size()];
+	}
+
+	int any_token(std::mt19937_64 &rng)
+	{
+		std::lock_guard lock(mu_);
+		return tokens_.empty() ? 0 : tokens_[rng() % tokens_.size()];
+	}
+
+	/*
+	 * A handle, possibly spoilt, copied to a slot of the scratch area
+	 * (the module only reads handles; a slot per thread keeps the
+	 * copies apart).  Returns its address and sets @len.
+	 */
+	std::uint64_t any_handle(std::mt19937_64 &rng, unsigned int slot, std::uint64_t *len)
+	{
+		std::vector<unsigned char> h;
+		{
+			std::lock_guard lock(mu_);
+			if (!handles_.empty())
+				h = handles_[rng() % handles_.size()];
+		}
+		if (rng() % 8 == 0) {	/* the global handle: address 1, length 1 */
+			*len = DM_GLOBAL_HLEN;
+			return reinterpret_cast<std::uintptr_t>(DM_GLOBAL_HANP);
+		}
+		switch (rng() % 8) {
+		case 0:		/* a byte flipped */
+			if (!h.empty())
+				h[rng() % h.size()] ^= static_cast<unsigned char>(1 + rng() % 255);
+			break;
+		case 1:		/* truncated */
+			h.resize(h.empty() ? 0 : rng() % h.size());
+			break;
+		case 2:		/* extended */
+			h.resize(h.size() + 1 + rng() % 64, static_cast<unsigned char>(rng()));
+			break;
+		default:
+			break;
+		}
+		unsigned char *to = handles_area_ + (slot % 64) * 256;
+		h.resize(std::min<std::size_t>(h.size(), 256));
+		std::copy(h.begin(), h.end(), to);
+		*len = h.size();
+		return reinterpret_cast<std::uintptr_t>(to);
+	}
+
+	void count(std::size_t ioctl, int err)
+	{
+		std::lock_guard lock(mu_);
+		calls_[ioctl][err]++;
+	}
+
+	std::map<std::size_t, std::map<int, std::uint64_t>> calls() const
+	{
+		std::lock_guard lock(mu_);
+		return calls_;
+	}
+
+private:
+	std::string mnt_;
+	int dev_;
+	unsigned char *scratch_;
+	unsigned char *handles_area_;
+	mutable std::mutex mu_;
+	std::vector<std::vector<unsigned char>> handles_;
+	std::vector<int> sids_;
+	std::vector<int> tokens_;
+	std::map<std::size_t, std::map<int, std::uint64_t>> calls_;
+};
+
+/* One 64-bit word of an argument structure, from the dictionary. */
+std::uint64_t word(World &w, std::mt19937_64 &rng, unsigned int slot)
+{
+	static const std::uint64_t lengths[] = {
+		0, 1, 2, 7, 8, 16, 24, 64, 255, 256, 4095, 4096, 65536, 1 << 20,
+		(1ULL << 31) - 1, 1ULL << 31, 1ULL << 32, ~0ULL, ~0ULL >> 1,
+	};
+	static const std::uint64_t pointers[] = {
+		0, 1, 0x1000, 0xffff888000000000ULL, 0xffffffffff600000ULL,
+		0x7ffffffff000ULL, ~0ULL,
+	};
+	std::uint64_t len;
+
+	switch (rng() % 10) {
+	case 0:
+		return 0;
+	case 1:
+		return lengths[rng() % std::size(lengths)];
+	case 2:
+		return pointers[rng() % std::size(pointers)];
+	case 3:		/* a buffer in the scratch area, or one ending at its end */
+		len = rng() % 4096;
+		return reinterpret_cast<std::uintptr_t>(
+			rng() % 2 ? w.scratch() + (rng() % (kScratchSize / 2))
+				  : w.scratch() + kScratchSize - len);
+	case 4:
+		return w.any_handle(rng, slot, &len);
+	case 5:		/* two 32-bit halves: a session and a token */
+		return static_cast<std::uint32_t>(w.any_sid(rng)) |
+		       static_cast<std::uint64_t>(static_cast<std::uint32_t>(w.any_token(rng))) << 32;
+	case 6:		/* small numbers: event types, flags, counts */
+		return rng() % 64 | (rng() % 64) << 32;
+	case 7:		/* negative offsets and errnos */
+		return static_cast<std::uint64_t>(-static_cast<std::int64_t>(rng() % 4097));
+	default:
+		return rng();
+	}
+}
+
+/* Fill @arg, of @size bytes, for one call. */
+void fill(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned char *arg,
+	  std::size_t size)
+{
+	std::size_t i = 0;
+
+	for (; i + 8 <= size; i += 8) {
+		std::uint64_t v = word(w, rng, slot);
+		std::memcpy(arg + i, &v, 8);
+	}
+	for (; i < size; i++)
+		arg[i] = static_cast<unsigned char>(rng());
+	/*
+	 * Half the calls: a live session, a token or none, then a handle and
+	 * its length, the prefix most calls share; the rest stays random.
+	 */
+	if (size >= 24 && rng() % 2) {
+		/* Past the prefix, zeros are what most fields take. */
+		for (i = 24; i + 8 <= size; i += 8)
+			if (rng() % 2)
+				std::memset(arg + i, 0, 8);
+		std::int32_t sid = w.any_sid(rng);
+		std::int32_t token = rng() % 2 ? 0 : w.any_token(rng);
+		std::uint64_t hlen;
+		std::uint64_t hanp = w.any_handle(rng, slot, &hlen);
+		std::memcpy(arg, &sid, 4);
+		std::memcpy(arg + 4, &token, 4);
+		std::memcpy(arg + 8, &hanp, 8);
+		std::memcpy(arg + 16, &hlen, 8);
+	}
+}
+
+/* What a fuzzing thread is doing, for the watchdog. */
+struct Slot {
+	std::atomic<std::int64_t> since_ns{0};	/* 0: not in a call */
+	std::atomic<int> ioctl{-1};
+	pthread_t thread{};
+};
+
+std::int64_t now_ns()
+{
+	return std::chrono::duration_cast<std::chrono::nanoseconds>(
+		std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
+		 std::uint64_t calls, std::atomic<bool> &stop, bool trace)
+{
+	std::mt19937_64 rng(seed * 1000003 + index);
+	alignas(8) unsigned char arg[1 << _IOC_SIZEBITS];
+
+	for (std::uint64_t n = 0; (!calls || n < calls) && !stop; n++) {
+		std::size_t which = rng() % kIoctls.size();
+		std::size_t size = _IOC_SIZE(kIoctls[which].cmd);
+		fill(w, rng, index, arg, size);
+		if (trace)
+			std::fprintf(stderr, "thread %u call %llu: %s\n", index,
+				     static_cast<unsigned long long>(n), kIoctls[which].name);
+		slot.ioctl = static_cast<int>(which);
+		slot.since_ns = now_ns();
+		long ret = ioctl(w.dev(), kIoctls[which].cmd, arg);
+		int err = ret < 0 ? errno : 0;
+		slot.since_ns = 0;
+		w.count(which, err);
+		if (ret > 2 && kIoctls[which].cmd == DMAPI_IOC_OPEN_BY_HANDLE)
+			close(static_cast<int>(ret));
+		if (ret < 0)
+			continue;
+		/* Learn what the call made. */
+		std::int32_t v;
+		switch (kIoctls[which].cmd) {
+		case DMAPI_IOC_CREATE_SESSION:
+			std::memcpy(&v, arg + 4, 4);
+			w.add_sid(v);
+			break;
+		case DMAPI_IOC_CREATE_USEREVENT:
+			std::memcpy(&v, arg + 4, 4);
+			w.add_token(v);
+			break;
+		case DMAPI_IOC_GETALL_TOKENS: {
+			dmapi_getall_arg ga;
+			std::memcpy(&ga, arg, sizeof(ga));
+			auto *p = reinterpret_cast<unsigned char *>(static_cast<std::uintptr_t>(ga.buf));
+			if (p < w.scratch() || p + 4 * std::min(ga.nelem_out, 8U) > w.scratch() + kScratchSize)
+				break;
+			for (unsigned int t = 0; t < std::min(ga.nelem_out, 8U); t++) {
+				std::memcpy(&v, p + 4 * t, 4);
+				w.add_token(v);
+			}
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * Interrupt calls that wait for more than a second; report one still
+ * blocked after ten.
+ */
+void watchdog(std::vector<Slot> &slots, std::atomic<bool> &done, std::atomic<bool> &stuck)
+{
+	while (!done) {
+		std::this_thread::sleep_for(std::chrono::milliseconds(100));
+		for (auto &s : slots) {
+			std::int64_t since = s.since_ns;
+			if (!since)
+				continue;
+			auto waited = std::chrono::nanoseconds(now_ns() - since);
+			if (waited > kStuckAfter) {
+				std::fprintf(stderr, "dmapi-fuzz: %s blocked for %lld s despite signals\n",
+					     kIoctls[s.ioctl].name,
+					     static_cast<long long>(waited.count() / 1000000000));
+				/* Joining its thread would hang: give up here. */
+				stuck = true;
+				std::fflush(stderr);
+				std::_Exit(1);
+			}
+			if (waited > kInterruptAfter)
+				pthread_kill(s.thread, SIGUSR1);
+		}
+	}
+}
+
+/*
+ * The child: keeps reading, writing, truncating, creating and removing
+ * files of the mount, so that the module has events, tokens and waiters.
+ * Any of its accesses may wait for an answer the fuzzer never gives; it
+ * is killed at the end, which is a test of its own.
+ */
+[[noreturn]] void touch_files(const std::string &dir, std::uint64_t seed)
+{
+	std::mt19937_64 rng(seed);
+	char buf[8192];
+
+	for (;;) {
+		std::string path = dir + "/f" + std::to_string(rng() % 8);
+		int fd = open(path.c_str(), O_RDWR | O_CREAT, 0644);
+		if (fd >= 0) {
+			switch (rng() % 4) {
+			case 0:
+				(void)!pread(fd, buf, sizeof(buf), rng() % 65536);
+				break;
+			case 1:
+				(void)!pwrite(fd, buf, rng() % sizeof(buf), rng() % 65536);
+				break;
+			case 2:
+				(void)!ftruncate(fd, rng() % 65536);
+				break;
+			default:
+				break;
+			}
+			close(fd);
+		}
+		if (rng() % 16 == 0)
+			unlink(path.c_str());
+		if (rng() % 16 == 0) {
+			std::string to = dir + "/f" + std::to_string(rng() % 8);
+			rename(path.c_str(), to.c_str());
+		}
+	}
+}
+
+/* Handles of the mount, its tree and the global handle, for the dictionary. */
+void seed_handles(World &w, const std::string &dir)
+{
+	void *h;
+	std::size_t len;
+
+	if (dm_path_to_fshandle(const_cast<char *>(w.mnt().c_str()), &h, &len) == 0) {
+		w.add_handle(h, len);
+		dm_handle_free(h, len);
+	}
+	for (const std::string &p : {w.mnt(), dir, dir + "/f0", dir + "/f1", dir + "/f2"}) {
+		if (dm_path_to_handle(const_cast<char *>(p.c_str()), &h, &len) == 0) {
+			w.add_handle(h, len);
+			dm_handle_free(h, len);
+		}
+	}
+}
+
+std::vector<dm_sessid_t> all_sessions()
+{
+	std::vector<dm_sessid_t> sids(65536);
+	u_int n = 0;
+
+	if (dm_getall_sessions(sids.size(), sids.data(), &n))
+		die("dm_getall_sessions");
+	sids.resize(n);
+	return sids;
+}
+
+/*
+ * Leave nothing: answer every outstanding token of every session but
+ * those that were there before the run, and destroy them.  Returns how
+ * many sessions could not be destroyed.
+ */
+int clean_up(const std::vector<dm_sessid_t> &before)
+{
+	std::vector<dm_sessid_t> sids = all_sessions();
+	int left = 0;
+
+	for (std::size_t i = 0; i < sids.size(); i++) {
+		if (std::find(before.begin(), before.end(), sids[i]) != before.end())
+			continue;
+		std::vector<dm_token_t> tokens(65536);
+		u_int nt = 0;
+		/* Messages still queued become outstanding once received. */
+		std::vector<char> buf(1 << 16);
+		std::size_t rlen;
+		while (dm_get_events(sids[i], 0, 0, buf.size(), buf.data(), &rlen) == 0)
+			;
+		if (dm_getall_tokens(sids[i], tokens.size(), tokens.data(), &nt) == 0)
+			for (u_int t = 0; t < nt; t++)
+				dm_respond_event(sids[i], tokens[t], DM_RESP_CONTINUE, 0, 0, nullptr);
+		if (dm_destroy_session(sids[i])) {
+			std::fprintf(stderr, "dmapi-fuzz: session %d left: %s\n", sids[i],
+				     std::strerror(errno));
+			left++;
+		}
+	}
+	return left;
+}
+
+/*
+ * A DM application's part: receive the events of @sid and answer them,
+ * mostly CONTINUE, sometimes ABORT, so that the child's accesses go on.
+ */
+void respond_loop(dm_sessid_t sid, std::uint64_t seed, std::atomic<bool> &stop)
+{
+	std::mt19937_64 rng(seed ^ 0x5eed);
+	std::vector<char> buf(1 << 16);
+	std::size_t rlen;
+
+	while (!stop) {
+		if (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen)) {
+			if (errno != EAGAIN)
+				return;	/* the fuzzer destroyed it */
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+			continue;
+		}
+		for (auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data()); m;
+		     m = DM_STEP_TO_NEXT(m, dm_eventmsg_t *))
+			if (m->ev_token != DM_INVALID_TOKEN)
+				dm_respond_event(sid, m->ev_token,
+						 rng() % 8 ? DM_RESP_CONTINUE : DM_RESP_ABORT,
+						 rng() % 8 ? 0 : EIO, 0, nullptr);
+	}
+}
+
+void on_sigusr1(int) {}
+
+void usage(FILE *to)
+{
+	std::fprintf(to, "Usage: dmapi-fuzz [--seed N] [--threads N] [--seconds S | --calls N] [-v] [--trace]\n"
+			 "                  MOUNTPOINT\n"
+			 "       dmapi-fuzz --help\n");
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	std::uint64_t seed = static_cast<std::uint64_t>(time(nullptr));
+	unsigned int nthreads = 4;
+	std::uint64_t calls = 0;
+	double seconds = 10;
+	bool verbose = false, trace = false;
+	std::string mnt;
+
+	for (int i = 1; i < argc; i++) {
+		std::string a = argv[i];
+		auto value = [&]() -> std::string {
+			if (i + 1 >= argc) {
+				usage(stderr);
+				std::exit(2);
+			}
+			return argv[++i];
+		};
+		try {
+			if (a == "--help") {
+				usage(stdout);
+				return 0;
+			} else if (a == "--seed") {
+				seed = std::stoull(value());
+			} else if (a == "--threads") {
+				nthreads = std::max(1UL, std::stoul(value()));
+			} else if (a == "--seconds") {
+				seconds = std::stod(value());
+			} else if (a == "--calls") {
+				calls = std::stoull(value());
+			} else if (a == "-v") {
+				verbose = true;
+			} else if (a == "--trace") {
+				trace = true;
+			} else if (a[0] != '-' && mnt.empty()) {
+				mnt = a;
+			} else {
+				usage(stderr);
+				return 2;
+			}
+		} catch (const std::exception &) {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (mnt.empty()) {
+		usage(stderr);
+		return 2;
+	}
+	char *version;
+	if (dm_init_service(&version))
+		die("dm_init_service");
+
+	struct sigaction sa = {};
+	sa.sa_handler = on_sigusr1;	/* no SA_RESTART: waits end with EINTR */
+	sigaction(SIGUSR1, &sa, nullptr);
+
+	std::string dir = mnt + "/fuzz";
+	mkdir(dir.c_str(), 0755);
+	for (int i = 0; i < 8; i++)
+		close(open((dir + "/f" + std::to_string(i)).c_str(), O_CREAT | O_WRONLY, 0644));
+
+	std::vector<dm_sessid_t> before = all_sessions();
+	World w(mnt);
+	seed_handles(w, dir);
+	/* A session that takes every data and namespace event of the mount. */
+	dm_sessid_t hsm;
+	if (dm_create_session(DM_NO_SESSION, const_cast<char *>("dmapi-fuzz"), &hsm))
+		die("dm_create_session");
+	w.add_sid(hsm);
+	w.add_sid(-1);
+	w.add_sid(0x7fffffff);
+	{
+		void *fsh;
+		std::size_t fslen;
+		if (dm_path_to_fshandle(const_cast<char *>(mnt.c_str()), &fsh, &fslen))
+			die("dm_path_to_fshandle");
+		dm_eventset_t set = 0;
+		for (auto e : {DM_EVENT_READ, DM_EVENT_WRITE, DM_EVENT_TRUNCATE, DM_EVENT_CREATE,
+			       DM_EVENT_REMOVE, DM_EVENT_RENAME, DM_EVENT_POSTCREATE,
+			       DM_EVENT_ATTRIBUTE, DM_EVENT_CLOSE, DM_EVENT_DESTROY})
+			DMEV_SET(e, set);
+		if (dm_set_disp(hsm, fsh, fslen, DM_NO_TOKEN, &set, DM_EVENT_MAX) ||
+		    dm_set_eventlist(hsm, fsh, fslen, DM_NO_TOKEN, &set, DM_EVENT_MAX))
+			die("dm_set_disp");
+		dm_handle_free(fsh, fslen);
+	}
+
+	std::printf("dmapi-fuzz: seed %llu, %u threads, %s\n",
+		    static_cast<unsigned long long>(seed), nthreads,
+		    calls ? (std::to_string(calls) + " calls each").c_str()
+			  : (std::to_string(seconds) + " s").c_str());
+	std::fflush(stdout);
+
+	pid_t child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0)
+		touch_files(dir, seed);
+
+	std::atomic<bool> stop{false}, done{false}, stuck{false};
+	std::vector<Slot> slots(nthreads);
+	std::vector<std::thread> threads;
+	for (unsigned int i = 0; i < nthreads; i++) {
+		threads.emplace_back(fuzz_thread, std::ref(w), std::ref(slots[i]), i, seed,
+				     calls, std::ref(stop), trace);
+		slots[i].thread = threads.back().native_handle();
+	}
+	std::thread dog(watchdog, std::ref(slots), std::ref(done), std::ref(stuck));
+	std::thread responder(respond_loop, hsm, seed, std::ref(stop));
+	if (!calls) {
+		auto end = std::chrono::steady_clock::now() +
+			   std::chrono::duration<double>(seconds);
+		while (!stop && std::chrono::steady_clock::now() < end)
+			std::this_thread::sleep_for(std::chrono::milliseconds(50));
+		stop = true;
+	}
+	for (auto &t : threads)
+		t.join();
+	stop = true;
+	done = true;
+	dog.join();
+	responder.join();
+
+	/* The child may wait for an answer nobody gives: it must still die. */
+	kill(child, SIGKILL);
+	int status;
+	bool reaped = waitpid(child, &status, 0) == child;
+
+	std::uint64_t total = 0, ok = 0;
+	std::map<int, std::uint64_t> errors;
+	for (const auto &[which, by_err] : w.calls())
+		for (const auto &[err, n] : by_err) {
+			total += n;
+			if (err)
+				errors[err] += n;
+			else
+				ok += n;
+		}
+	int left = clean_up(before);
+	std::printf("dmapi-fuzz: %llu calls, %llu succeeded; errno:",
+		    static_cast<unsigned long long>(total), static_cast<unsigned long long>(ok));
+	for (const auto &[err, n] : errors)
+		std::printf(" %s %llu", strerrorname_np(err) ? strerrorname_np(err) : "?",
+			    static_cast<unsigned long long>(n));
+	std::printf("\n");
+	if (verbose) {
+		for (const auto &[which, by_err] : w.calls()) {
+			std::uint64_t n = 0, succeeded = 0;
+			for (const auto &[err, count] : by_err) {
+				n += count;
+				succeeded += err ? 0 : count;
+			}
+			std::printf("  %-22s %8llu calls %8llu succeeded\n", kIoctls[which].name,
+				    static_cast<unsigned long long>(n),
+				    static_cast<unsigned long long>(succeeded));
+		}
+	}
+	if (stuck)
+		std::printf("dmapi-fuzz: FAILED: a call could not be interrupted\n");
+	if (!reaped)
+		std::printf("dmapi-fuzz: FAILED: the file-touching child could not be reaped\n");
+	if (left)
+		std::printf("dmapi-fuzz: FAILED: %d sessions could not be destroyed\n", left);
+	return stuck || !reaped || left ? 1 : 0;
+}
