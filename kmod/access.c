@@ -120,7 +120,8 @@ static atomic64_t dm_interest_seq = ATOMIC64_INIT(0);
  */
 void dm_interest_changed(void)
 {
-	atomic64_inc(&dm_interest_seq);
+	/* Fully ordered, after the store that the caller just made. */
+	atomic64_inc_return(&dm_interest_seq);
 }
 
 /**

@@ -90,7 +90,8 @@ static void dmfs_set_lower(struct dentry *dentry, struct dentry *lower)
 {
 	struct dentry *old = dentry->d_fsdata;
 
-	dentry->d_fsdata = lower;
+	/* Read in RCU walk by dmfs_d_revalidate(). */
+	WRITE_ONCE(dentry->d_fsdata, lower);
 	dput(old);
 }
 

@@ -139,12 +139,27 @@ public:
 			sids_.erase(sids_.begin());
 	}
 
-	void add_token(int token)
+	/* A token, and the session it is outstanding in when known (or 0). */
+	void add_token(int token, int sid = 0)
 	{
 		std::lock_guard lock(mu_);
 		tokens_.push_back(token);
 		if (tokens_.size() > 256)
 			tokens_.erase(tokens_.begin());
+		if (sid) {
+			pairs_.emplace_back(sid, token);
+			if (pairs_.size() > 256)
+				pairs_.erase(pairs_.begin());
+		}
+	}
+
+	/* A session and a token outstanding in it, as far as we know. */
+	std::pair<int, int> any_pair(std::mt19937_64 &rng)
+	{
+		std::lock_guard lock(mu_);
+		if (pairs_.empty())
+			return {sids_.empty() ? 0 : sids_[rng() % sids_.size()], 0};
+		return pairs_[rng() % pairs_.size()];
 	}
 
 	int any_sid(std::mt19937_64 &rng)
@@ -218,6 +233,7 @@ private:
 	std::vector<std::vector<unsigned char>> handles_;
 	std::vector<int> sids_;
 	std::vector<int> tokens_;
+	std::vector<std::pair<int, int>> pairs_;
 	std::map<std::size_t, std::map<int, std::uint64_t>> calls_;
 };
 
@@ -260,6 +276,26 @@ std::uint64_t word(World &w, std::mt19937_64 &rng, unsigned int slot)
 	}
 }
 
+/*
+ * A word past the coherent prefix: what such fields usually hold, a
+ * buffer with room, a length, a small number, or zero.
+ */
+std::uint64_t plausible_word(World &w, std::mt19937_64 &rng)
+{
+	static const std::uint64_t lengths[] = {8, 64, 256, 1024, 4096, 65536};
+
+	switch (rng() % 4) {
+	case 0:
+		return 0;
+	case 1:
+		return reinterpret_cast<std::uintptr_t>(w.scratch() + 8 * (rng() % 4096));
+	case 2:
+		return lengths[rng() % std::size(lengths)];
+	default:
+		return rng() % 64;
+	}
+}
+
 /* Fill @arg, of @size bytes, for one call. */
 void fill(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned char *arg,
 	  std::size_t size)
@@ -277,12 +313,14 @@ void fill(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned char *arg,
 	 * its length, the prefix most calls share; the rest stays random.
 	 */
 	if (size >= 24 && rng() % 2) {
-		/* Past the prefix, zeros are what most fields take. */
 		for (i = 24; i + 8 <= size; i += 8)
-			if (rng() % 2)
-				std::memset(arg + i, 0, 8);
-		std::int32_t sid = w.any_sid(rng);
-		std::int32_t token = rng() % 2 ? 0 : w.any_token(rng);
+			if (rng() % 4) {
+				std::uint64_t v = plausible_word(w, rng);
+				std::memcpy(arg + i, &v, 8);
+			}
+		auto [sid, token] = w.any_pair(rng);
+		if (rng() % 2)
+			token = 0;	/* DM_NO_TOKEN */
 		std::uint64_t hlen;
 		std::uint64_t hanp = w.any_handle(rng, slot, &hlen);
 		std::memcpy(arg, &sid, 4);
@@ -335,10 +373,13 @@ void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 			std::memcpy(&v, arg + 4, 4);
 			w.add_sid(v);
 			break;
-		case DMAPI_IOC_CREATE_USEREVENT:
+		case DMAPI_IOC_CREATE_USEREVENT: {
+			std::int32_t sid;
+			std::memcpy(&sid, arg, 4);
 			std::memcpy(&v, arg + 4, 4);
-			w.add_token(v);
+			w.add_token(v, sid);
 			break;
+		}
 		case DMAPI_IOC_GETALL_TOKENS: {
 			dmapi_getall_arg ga;
 			std::memcpy(&ga, arg, sizeof(ga));
@@ -347,7 +388,7 @@ void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 				break;
 			for (unsigned int t = 0; t < std::min(ga.nelem_out, 8U); t++) {
 				std::memcpy(&v, p + 4 * t, 4);
-				w.add_token(v);
+				w.add_token(v, ga.sid);
 			}
 			break;
 		}
