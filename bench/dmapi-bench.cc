@@ -230,6 +230,12 @@ void invis(const std::string &lower, const std::string &mnt, unsigned int mib)
 	unlink(path.c_str());
 }
 
+void drop_caches()
+{
+	sync();
+	std::ofstream("/proc/sys/vm/drop_caches") << "3\n";
+}
+
 /*
  * Operations per second of each phase over @n files in @dir; with
  * @report false, nothing is printed: a run to warm up.
@@ -237,6 +243,11 @@ void invis(const std::string &lower, const std::string &mnt, unsigned int mib)
 void meta_run(const std::string &dir, const std::string &what, unsigned int n,
 	      bool report = true)
 {
+	/*
+	 * Each configuration starts from the same cold caches: otherwise
+	 * the later ones pay for reclaiming what the earlier ones left.
+	 */
+	drop_caches();
 	mkdir(dir.c_str(), 0755);
 	auto name = [&](const char *p, unsigned int i) { return dir + "/" + p + std::to_string(i); };
 	auto phase = [&](const char *op, const std::function<void(unsigned int)> &fn) {

@@ -31,6 +31,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -205,7 +206,7 @@ public:
 		default:
 			break;
 		}
-		unsigned char *to = handles_area_ + (slot % 64) * 256;
+		unsigned char *to = handles_area_ + (slot % 128) * 256;
 		h.resize(std::min<std::size_t>(h.size(), 256));
 		std::copy(h.begin(), h.end(), to);
 		*len = h.size();
@@ -296,9 +297,165 @@ std::uint64_t plausible_word(World &w, std::mt19937_64 &rng)
 	}
 }
 
+/*
+ * What some fields are, for the calls whose arguments generic filling
+ * almost never gets right: a field of a known kind gets a value of that
+ * kind most of the time.
+ */
+enum class Kind { sid, token, hanp, hlen, buf, len, name, small, eventset, fd };
+
+struct Field {
+	unsigned long cmd;
+	std::size_t offset;
+	Kind kind;
+};
+
+#define F(cmd, type, field, kind) Field{DMAPI_IOC_##cmd, offsetof(type, field), Kind::kind}
+const Field kFields[] = {
+	F(SEND_MSG, dmapi_send_msg_arg, sid, sid),
+	F(SEND_MSG, dmapi_send_msg_arg, msgtype, small),
+	F(SEND_MSG, dmapi_send_msg_arg, msg, buf),
+	F(SEND_MSG, dmapi_send_msg_arg, msglen, len),
+	F(GET_EVENTS, dmapi_get_events_arg, sid, sid),
+	F(GET_EVENTS, dmapi_get_events_arg, maxmsgs, small),
+	F(GET_EVENTS, dmapi_get_events_arg, flags, small),
+	F(GET_EVENTS, dmapi_get_events_arg, buf.ptr, buf),
+	F(GET_EVENTS, dmapi_get_events_arg, buf.len, len),
+	F(GET_CONFIG, dmapi_get_config_arg, hanp, hanp),
+	F(GET_CONFIG, dmapi_get_config_arg, hlen, hlen),
+	F(GET_CONFIG, dmapi_get_config_arg, flagname, small),
+	F(GET_CONFIG_EVENTS, dmapi_get_config_events_arg, hanp, hanp),
+	F(GET_CONFIG_EVENTS, dmapi_get_config_events_arg, hlen, hlen),
+	F(GET_CONFIG_EVENTS, dmapi_get_config_events_arg, nelem, small),
+	F(FD_TO_HANDLE, dmapi_fd_to_handle_arg, fd, fd),
+	F(FD_TO_HANDLE, dmapi_fd_to_handle_arg, flags, small),
+	F(OPEN_BY_HANDLE, dmapi_open_by_handle_arg, hanp, hanp),
+	F(OPEN_BY_HANDLE, dmapi_open_by_handle_arg, hlen, hlen),
+	F(OPEN_BY_HANDLE, dmapi_open_by_handle_arg, flags, small),
+	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, dirhanp, hanp),
+	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, dirhlen, hlen),
+	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, targhanp, hanp),
+	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, targhlen, hlen),
+	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, buf.ptr, buf),
+	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, buf.len, len),
+	F(SET_DISP, dmapi_eventset_arg, eventset, eventset),
+	F(SET_DISP, dmapi_eventset_arg, nelem, small),
+	F(GET_MOUNTINFO, dmapi_mountinfo_arg, buf.ptr, buf),
+	F(GET_MOUNTINFO, dmapi_mountinfo_arg, buf.len, len),
+	F(SET_RETURN_ON_DESTROY, dmapi_return_on_destroy_arg, attrname, name),
+	F(SET_RETURN_ON_DESTROY, dmapi_return_on_destroy_arg, enable, small),
+	F(REQUEST_RIGHT, dmapi_right_arg, token, token),
+	F(REQUEST_RIGHT, dmapi_right_arg, flags, small),
+	F(REQUEST_RIGHT, dmapi_right_arg, right, small),
+	F(RELEASE_RIGHT, dmapi_right_arg, token, token),
+	F(UPGRADE_RIGHT, dmapi_right_arg, token, token),
+	F(DOWNGRADE_RIGHT, dmapi_right_arg, token, token),
+	F(WRITE_INVIS, dmapi_invis_arg, off, small),
+	F(WRITE_INVIS, dmapi_invis_arg, len, len),
+	F(WRITE_INVIS, dmapi_invis_arg, buf, buf),
+	F(WRITE_INVIS, dmapi_invis_arg, flags, small),
+	F(PUNCH_HOLE, dmapi_hole_arg, off, small),
+	F(PUNCH_HOLE, dmapi_hole_arg, len, len),
+	F(PROBE_HOLE, dmapi_hole_arg, off, small),
+	F(PROBE_HOLE, dmapi_hole_arg, len, len),
+	F(REMOVE_DMATTR, dmapi_dmattr_arg, attrname, name),
+	F(REMOVE_DMATTR, dmapi_dmattr_arg, setdtime, small),
+	F(GET_DMATTR, dmapi_dmattr_arg, attrname, name),
+	F(GET_DMATTR, dmapi_dmattr_arg, buf.ptr, buf),
+	F(GET_DMATTR, dmapi_dmattr_arg, buf.len, len),
+	F(SET_INHERIT, dmapi_inherit_arg, attrname, name),
+	F(SET_INHERIT, dmapi_inherit_arg, filetype, small),
+	F(CLEAR_INHERIT, dmapi_inherit_arg, attrname, name),
+	F(CLEAR_INHERIT, dmapi_inherit_arg, filetype, small),
+	F(GETALL_INHERIT, dmapi_inherit_arg, nelem, small),
+	F(GETALL_INHERIT, dmapi_inherit_arg, buf, buf),
+	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, dirhanp, hanp),
+	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, dirhlen, hlen),
+	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, hanp, hanp),
+	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, hlen, hlen),
+	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, name, name),
+	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, target, name),
+	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, type, small),
+	F(GET_BULKATTR, dmapi_scan_arg, mask, small),
+	F(GET_BULKATTR, dmapi_scan_arg, loc, small),
+	F(GET_BULKATTR, dmapi_scan_arg, buf.ptr, buf),
+	F(GET_BULKATTR, dmapi_scan_arg, buf.len, len),
+	F(GET_BULKATTR, dmapi_scan_arg, flags, small),
+	F(GET_BULKATTR, dmapi_scan_arg, attrname, name),
+};
+#undef F
+
+/*
+ * Fill the fields of @cmd that kFields knows with likely values; a handle
+ * and its length are drawn together.
+ */
+void fill_known(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned long cmd,
+		unsigned char *arg)
+{
+	static const std::uint32_t small_values[] = {0, 1, 2, 3, 4, 8, 16, 0100000, 040000, 0120000};
+	std::uint64_t hlen = 0;
+
+	for (const Field &f : kFields) {
+		if (f.cmd != cmd || rng() % 8 == 0)
+			continue;	/* sometimes left as it was */
+		unsigned char *to = arg + f.offset;
+		std::int32_t v32;
+		std::uint64_t v64;
+		switch (f.kind) {
+		case Kind::sid:
+			v32 = w.any_sid(rng);
+			std::memcpy(to, &v32, 4);
+			break;
+		case Kind::token:
+			v32 = w.any_pair(rng).second;
+			std::memcpy(to, &v32, 4);
+			break;
+		case Kind::hanp:
+			v64 = w.any_handle(rng, slot + 64 * (f.offset / 8 % 2), &hlen);
+			std::memcpy(to, &v64, 8);
+			break;
+		case Kind::hlen:
+			std::memcpy(to, &hlen, 8);
+			break;
+		case Kind::buf:
+			v64 = reinterpret_cast<std::uintptr_t>(w.scratch() + 8 * (rng() % 8192));
+			std::memcpy(to, &v64, 8);
+			break;
+		case Kind::len:
+			v64 = rng() % 2 ? rng() % 8192 : 65536;
+			std::memcpy(to, &v64, 8);
+			break;
+		case Kind::name:	/* a short name, or the address of one */
+			if (f.offset % 8 == 0 && cmd == DMAPI_IOC_CREATE_BY_HANDLE) {
+				unsigned char *name = w.scratch() + kScratchSize - 4096 + 64 * (slot % 32);
+				std::snprintf(reinterpret_cast<char *>(name), 64, "n%u",
+					      static_cast<unsigned int>(rng() % 16));
+				v64 = reinterpret_cast<std::uintptr_t>(name);
+				std::memcpy(to, &v64, 8);
+			} else {
+				std::memset(to, 0, DMAPI_ATTR_NAME_SIZE);
+				to[0] = static_cast<unsigned char>('a' + rng() % 4);
+			}
+			break;
+		case Kind::small:
+			v32 = static_cast<std::int32_t>(small_values[rng() % std::size(small_values)]);
+			std::memcpy(to, &v32, 4);
+			break;
+		case Kind::eventset:
+			v64 = rng() & ((1ULL << DM_EVENT_MAX) - 1);
+			std::memcpy(to, &v64, 8);
+			break;
+		case Kind::fd:
+			v32 = static_cast<std::int32_t>(rng() % 16);
+			std::memcpy(to, &v32, 4);
+			break;
+		}
+	}
+}
+
 /* Fill @arg, of @size bytes, for one call. */
-void fill(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned char *arg,
-	  std::size_t size)
+void fill(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned long cmd,
+	  unsigned char *arg, std::size_t size)
 {
 	std::size_t i = 0;
 
@@ -328,6 +485,8 @@ void fill(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned char *arg,
 		std::memcpy(arg + 8, &hanp, 8);
 		std::memcpy(arg + 16, &hlen, 8);
 	}
+	if (rng() % 4)
+		fill_known(w, rng, slot, cmd, arg);
 }
 
 /* What a fuzzing thread is doing, for the watchdog. */
@@ -352,7 +511,7 @@ void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 	for (std::uint64_t n = 0; (!calls || n < calls) && !stop; n++) {
 		std::size_t which = rng() % kIoctls.size();
 		std::size_t size = _IOC_SIZE(kIoctls[which].cmd);
-		fill(w, rng, index, arg, size);
+		fill(w, rng, index, kIoctls[which].cmd, arg, size);
 		if (trace)
 			std::fprintf(stderr, "thread %u call %llu: %s\n", index,
 				     static_cast<unsigned long long>(n), kIoctls[which].name);
