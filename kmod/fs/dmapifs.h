@@ -148,17 +148,24 @@ static inline int dmfs_data_event(struct inode *inode, const struct path *lower,
 }
 
 /*
- * What an access must pass before it reaches the lower file: the data
- * event, then the DM applications' access rights.
+ * What an access must pass before it reaches the lower file: the DM
+ * applications' access rights, the data event, then the rights again.
+ * Waiting for the rights first means the event is decided on the regions
+ * a DM application holding the file left behind (a migration sets them
+ * under an exclusive right), not on those from before it.
  */
 static inline int dmfs_access(struct inode *inode, const struct path *lower,
 			      int type, loff_t off, u64 len)
 {
-	int err = dmfs_data_event(inode, lower, type, off, len);
+	bool change = type != DMAPI_EVENT_READ;
+	int err = dmfs_rights_wait(inode, change);
 
 	if (err)
 		return err;
-	return dmfs_rights_wait(inode, type != DMAPI_EVENT_READ);
+	err = dmfs_data_event(inode, lower, type, off, len);
+	if (err)
+		return err;
+	return dmfs_rights_wait(inode, change);
 }
 
 /* The lower file behind an open dmapi file. */
