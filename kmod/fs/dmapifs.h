@@ -36,10 +36,13 @@
  * @debut_locks: serialise the first accesses to an object, by hash
  * @scan_root: the lower root, opened by the first filesystem scan that
  *	needs it and kept for the next ones (inodes.c)
+ * @ino_bits: the bits an inode number of the lower filesystem can have;
+ *	a handle with a larger one names nothing (inodes.c)
  */
 struct dmfs_sb_info {
 	struct path	lower;
 	struct file	*scan_root;
+	unsigned int	ino_bits;
 	struct dm_fs	dm_fs;
 	bool		mtpt_given;
 	struct xarray	seen;
@@ -232,6 +235,7 @@ void dmfs_debut_init(struct dmfs_sb_info *sbi);
 void dmfs_debut_exit(struct dmfs_sb_info *sbi);
 
 /* inodes.c */
+int dmfs_probe_inodes(struct dmfs_sb_info *sbi);
 int dmfs_scan(struct dm_fs *fs, struct dm_scan *s);
 void dmfs_scan_exit(struct dmfs_sb_info *sbi);
 int dmfs_register_handles(struct dmfs_sb_info *sbi);

@@ -77,6 +77,8 @@ struct dentry *dmfs_decode(struct dmfs_sb_info *sbi, u64 ino, u32 gen)
 	struct dentry *dentry;
 	int type, len;
 
+	if (sbi->ino_bits < 64 && ino >> sbi->ino_bits)
+		return ERR_PTR(-EBADF);
 	if (ino <= U32_MAX) {
 		fid->i32.ino = ino;
 		fid->i32.gen = gen;

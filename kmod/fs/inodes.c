@@ -20,6 +20,9 @@
  */
 #include <linux/exportfs.h>
 #include <linux/file.h>
+#include <linux/log2.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
 #include <linux/statfs.h>
 #include <linux/uaccess.h>
 
@@ -55,6 +58,91 @@ static void dmfs_scan_add(struct dm_scan *s, struct dmfs_sb_info *sbi,
 	s->paths[s->n].mnt = mntget(sbi->lower.mnt);
 	s->paths[s->n].dentry = dentry;
 	s->n++;
+}
+
+/*
+ * The head of XFS's geometry, version 1 (xfs_fs.h of xfsprogs), which
+ * every XFS answers; the struct is 112 bytes.
+ */
+struct dmfs_xfs_geom {
+	__u32	blocksize;
+	__u32	rtextsize;
+	__u32	agblocks;
+	__u32	agcount;
+	__u32	logblocks;
+	__u32	sectsize;
+	__u32	inodesize;
+	__u8	rest[112 - 7 * 4];
+};
+
+#define DMFS_XFS_IOC_FSGEOMETRY_V1	_IOR('X', 100, struct dmfs_xfs_geom)
+
+/*
+ * An XFS inode number is an allocation group number above the bits of an
+ * inode's place in its group.  XFS takes only 32 bits of the group number
+ * (XFS_INO_TO_AGNO), so a larger number whose low bits are those of a
+ * cached inode was looked up again forever.  No valid number is larger
+ * than 32 bits of group number allow; the group size never changes.
+ */
+static int dmfs_xfs_ino_bits(struct dmfs_sb_info *sbi)
+{
+	struct dmfs_xfs_geom geo;
+	struct file *root;
+	unsigned long addr;
+	long err;
+
+	/* XFS writes the geometry to user memory: borrow the mounter's. */
+	addr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		return addr;
+	root = dentry_open(&sbi->lower, O_RDONLY | O_DIRECTORY, current_cred());
+	err = PTR_ERR_OR_ZERO(root);
+	if (!err) {
+		err = root->f_op->unlocked_ioctl(root, DMFS_XFS_IOC_FSGEOMETRY_V1,
+						 addr);
+		fput(root);
+	}
+	if (!err && copy_from_user(&geo, (void __user *)addr, sizeof(geo)))
+		err = -EFAULT;
+	vm_munmap(addr, PAGE_SIZE);
+	if (err)
+		return err;
+	if (!geo.inodesize || geo.blocksize < geo.inodesize || geo.agblocks < 2)
+		return -EINVAL;
+	return 32 + ilog2(geo.blocksize / geo.inodesize) + fls(geo.agblocks - 1);
+}
+
+/**
+ * dmfs_probe_inodes - learn how large the lower inode numbers can be
+ * @sbi: the mount, its lower tree found
+ *
+ * Sets @sbi->ino_bits: 32 for ext4; for XFS, from its geometry (without a
+ * user address space to borrow, 45 bits, below which no XFS inode number
+ * can overflow the group number whatever the geometry: a group is at
+ * least 2^24 bytes and an inode at most 2^11); 64 otherwise.
+ *
+ * Return: 0, or the errno of asking XFS its geometry.
+ */
+int dmfs_probe_inodes(struct dmfs_sb_info *sbi)
+{
+	int bits;
+
+	switch (sbi->lower.dentry->d_sb->s_magic) {
+	case XFS_SUPER_MAGIC:
+		bits = current->mm ? dmfs_xfs_ino_bits(sbi) : 45;
+		if (bits < 0)
+			return bits;
+		break;
+	case EXT4_SUPER_MAGIC:
+		bits = 32;
+		break;
+	default:
+		bits = 64;
+		break;
+	}
+	sbi->ino_bits = min(bits, 64);
+	return 0;
 }
 
 /* One bulkstat call of @icount records from s->pos, into s->scratch. */

@@ -214,6 +214,12 @@ static int dmfs_find_lower(struct fs_context *fc, struct dmfs_sb_info *sbi)
 	err = dmfs_check_lower(fc, &sbi->lower);
 	if (err)
 		return err;
+	err = dmfs_probe_inodes(sbi);
+	if (err) {
+		errorfc(fc, "%s: cannot read the lower filesystem's geometry",
+			fc->source);
+		return err;
+	}
 	return dmfs_describe_mount(fc, sbi);
 }
 

@@ -508,17 +508,27 @@ void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 	std::mt19937_64 rng(seed * 1000003 + index);
 	alignas(8) unsigned char arg[1 << _IOC_SIZEBITS];
 
+	/* With --trace, each call is marked in the kernel's trace too. */
+	static const int marker = trace ? open("/sys/kernel/tracing/trace_marker",
+					       O_WRONLY | O_CLOEXEC) : -1;
+
 	for (std::uint64_t n = 0; (!calls || n < calls) && !stop; n++) {
 		std::size_t which = rng() % kIoctls.size();
 		std::size_t size = _IOC_SIZE(kIoctls[which].cmd);
 		fill(w, rng, index, kIoctls[which].cmd, arg, size);
-		if (trace)
-			std::fprintf(stderr, "thread %u call %llu: %s\n", index,
-				     static_cast<unsigned long long>(n), kIoctls[which].name);
+		if (marker >= 0)
+			dprintf(marker, "fuzz thread %u call %llu: %s\n", index,
+				static_cast<unsigned long long>(n), kIoctls[which].name);
 		slot.ioctl = static_cast<int>(which);
 		slot.since_ns = now_ns();
 		long ret = ioctl(w.dev(), kIoctls[which].cmd, arg);
 		int err = ret < 0 ? errno : 0;
+		if (trace)	/* CLOCK_MONOTONIC, as trace_clock "mono" */
+			std::fprintf(stderr, "%.6f thread %u call %llu: %s = %s\n",
+				     slot.since_ns / 1e9, index,
+				     static_cast<unsigned long long>(n),
+				     kIoctls[which].name,
+				     err ? std::strerror(err) : "0");
 		slot.since_ns = 0;
 		w.count(which, err);
 		if (ret > 2 && kIoctls[which].cmd == DMAPI_IOC_OPEN_BY_HANDLE)
@@ -661,24 +671,41 @@ std::vector<dm_sessid_t> all_sessions()
 int clean_up(const std::vector<dm_sessid_t> &before)
 {
 	std::vector<dm_sessid_t> sids = all_sessions();
+	std::vector<dm_token_t> tokens(65536);
+	std::vector<char> buf(1 << 16);
 	int left = 0;
 
-	for (std::size_t i = 0; i < sids.size(); i++) {
-		if (std::find(before.begin(), before.end(), sids[i]) != before.end())
+	for (dm_sessid_t sid : sids) {
+		if (std::find(before.begin(), before.end(), sid) != before.end())
 			continue;
-		std::vector<dm_token_t> tokens(65536);
 		u_int nt = 0;
-		/* Messages still queued become outstanding once received. */
-		std::vector<char> buf(1 << 16);
-		std::size_t rlen;
-		while (dm_get_events(sids[i], 0, 0, buf.size(), buf.data(), &rlen) == 0)
-			;
-		if (dm_getall_tokens(sids[i], tokens.size(), tokens.data(), &nt) == 0)
-			for (u_int t = 0; t < nt; t++)
-				dm_respond_event(sids[i], tokens[t], DM_RESP_CONTINUE, 0, 0, nullptr);
-		if (dm_destroy_session(sids[i])) {
-			std::fprintf(stderr, "dmapi-fuzz: session %d left: %s\n", sids[i],
-				     std::strerror(errno));
+		int err = 0;
+		/* A session may get more messages meanwhile: try a few times. */
+		for (int attempt = 0; attempt < 10; attempt++) {
+			/* Messages still queued become outstanding once received. */
+			std::size_t rlen = 0;
+			while (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen) == 0 ||
+			       (errno == E2BIG && rlen > buf.size() &&
+				(buf.resize(rlen), true)))
+				;
+			if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &nt) == 0)
+				for (u_int t = 0; t < nt; t++)
+					dm_respond_event(sid, tokens[t], DM_RESP_CONTINUE,
+							 0, 0, nullptr);
+			if (dm_destroy_session(sid) == 0) {
+				err = 0;
+				break;
+			}
+			err = errno;
+			if (err != EBUSY)
+				break;
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+		}
+		if (err) {
+			nt = 0;
+			dm_getall_tokens(sid, tokens.size(), tokens.data(), &nt);
+			std::fprintf(stderr, "dmapi-fuzz: session %d left: %s; %u tokens outstanding\n",
+				     sid, std::strerror(err), nt);
 			left++;
 		}
 	}

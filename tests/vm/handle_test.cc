@@ -183,6 +183,34 @@ TEST_F(Handles, WrongGenerationOrForgedFsidFailsEBADF)
 	EXPECT_DM_ERRNO(dm_open_by_handle(no_such_ino.hanp, no_such_ino.hlen, O_RDONLY), EBADF);
 }
 
+/*
+ * An inode number with high bits set names nothing, even when its low bits
+ * are those of an object in the lower filesystem's inode cache.  XFS takes
+ * only 32 bits of an inode number's allocation group part: given such a
+ * number for a cached inode, its lookup retried forever (found by the
+ * fuzzer, on 6.1).
+ */
+TEST_F(Handles, InodeNumbersWithHighBitsFailEBADF)
+{
+	Handle h;
+	handle_of("dir", h);
+	dm_fsid_t fsid;
+	dm_ino_t ino;
+	dm_igen_t igen;
+	ASSERT_DM_OK(dm_handle_to_fsid(h.hanp, h.hlen, &fsid));
+	ASSERT_DM_OK(dm_handle_to_ino(h.hanp, h.hlen, &ino));
+	ASSERT_DM_OK(dm_handle_to_igen(h.hanp, h.hlen, &igen));
+	for (int bit = 32; bit < 64; bit++) {
+		dm_ino_t forged = ino | 1ULL << bit;
+		if (forged == ino)
+			continue;
+		Handle f;
+		ASSERT_DM_OK(dm_make_handle(&fsid, &forged, &igen, &f.hanp, &f.hlen));
+		SCOPED_TRACE("inode number bit " + std::to_string(bit));
+		EXPECT_DM_ERRNO(dm_open_by_handle(f.hanp, f.hlen, O_RDONLY), EBADF);
+	}
+}
+
 TEST_F(Handles, ObjectOutsideTheMountedTreeIsNeverReached)
 {
 	/* A sibling of the lower tree, on the same filesystem. */
