@@ -125,11 +125,11 @@ static int dm_byhandle(const struct dmapi_create_by_handle_arg *arg,
 				     -ENOTDIR;
 	if (!err) {
 		/* Keeps the mount, whose inheritance list the object reads. */
-		dm_fs_lock();
-		fs = dm_fs_find_locked(c.uh.h.fsid);
+		fs = dm_fs_get(c.uh.h.fsid);
 		err = fs ? dm_byhandle_make(fs, &dir, name, arg->type, target) :
 			   -EBADF;
-		dm_fs_unlock();
+		if (fs)
+			dm_fs_put(fs);
 	}
 	path_put(&dir);
 out:

@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/wait.h>
@@ -227,9 +228,11 @@ struct dm_fs_ops {
  * @disp: for each event, the id of the session that receives it, or 0
  * @events: the filesystem's event list (per mount)
  * @ninherit: how many DM attributes new objects inherit (inherit.c)
+ * @users: 1 while registered, and 1 for each call working on it
  *
  * The provider registers it once the filesystem can serve handles and
- * unregisters it before its teardown; the core calls @ops only between.
+ * unregisters it before its teardown; the core calls @ops only between:
+ * unregistering waits for the calls that hold it (dm_fs_get()).
  */
 struct dm_fs {
 	struct list_head		link;
@@ -245,6 +248,7 @@ struct dm_fs {
 	int				disp[DMAPI_EVENT_MAX];
 	u64				events;
 	unsigned int			ninherit;
+	refcount_t			users;
 };
 
 /*
@@ -312,6 +316,8 @@ int dm_handle_get(u64 uptr, u64 len, struct dm_user_handle *uh);
 void dm_fs_lock(void);
 void dm_fs_unlock(void);
 struct dm_fs *dm_fs_find_locked(u64 fsid);
+struct dm_fs *dm_fs_get(u64 fsid);
+void dm_fs_put(struct dm_fs *fs);
 struct dm_fs *dm_fs_next_locked(struct dm_fs *fs);
 #define dm_fs_for_each_locked(fs) \
 	for (fs = dm_fs_next_locked(NULL); fs; fs = dm_fs_next_locked(fs))

@@ -21,7 +21,11 @@
 
 #include "core.h"
 
-/* The managed filesystems; the mutex also keeps each alive while used. */
+/*
+ * The managed filesystems.  The mutex guards the list and is held only
+ * to read or change it, never across a call into a lower filesystem: a
+ * call that works on a filesystem holds a reference on it instead.
+ */
 static LIST_HEAD(dm_fs_list);
 static DEFINE_MUTEX(dm_fs_mutex);
 
@@ -42,6 +46,7 @@ int dm_fs_register(struct dm_fs *fs)
 	int err = 0;
 
 	spin_lock_init(&fs->lock);
+	refcount_set(&fs->users, 1);
 	dm_inherit_init(fs);
 	mutex_lock(&dm_fs_mutex);
 	if (dm_fsid_managed_locked(fs->fsid))
@@ -68,21 +73,56 @@ void dm_fs_attach(struct dm_fs *fs, struct super_block *sb)
  * dm_fs_unregister - forget a managed filesystem
  * @fs: the filesystem
  *
- * On return no handle call uses @fs any more.
+ * On return no handle call uses @fs any more: waits for those that do.
  */
 void dm_fs_unregister(struct dm_fs *fs)
 {
 	mutex_lock(&dm_fs_mutex);
 	list_del_init(&fs->link);
 	mutex_unlock(&dm_fs_mutex);
+	dm_fs_put(fs);
+	wait_var_event(&fs->users, !refcount_read(&fs->users));
+}
+
+/**
+ * dm_fs_get - the managed filesystem with an fsid, kept
+ * @fsid: the fsid of a handle
+ *
+ * The filesystem stays registered, and its lower tree in place, until
+ * dm_fs_put().  Hold it only for work that ends without waiting for user
+ * space: its unmount waits.
+ *
+ * Return: the filesystem, or NULL.
+ */
+struct dm_fs *dm_fs_get(u64 fsid)
+{
+	struct dm_fs *fs;
+
+	mutex_lock(&dm_fs_mutex);
+	fs = dm_fs_find_locked(fsid);
+	if (fs)
+		refcount_inc(&fs->users);
+	mutex_unlock(&dm_fs_mutex);
+	return fs;
+}
+
+/**
+ * dm_fs_put - undo dm_fs_get()
+ * @fs: the filesystem
+ */
+void dm_fs_put(struct dm_fs *fs)
+{
+	if (refcount_dec_and_test(&fs->users))
+		wake_up_var(&fs->users);
 }
 
 /**
  * dm_fs_lock - keep the managed filesystems in place
  *
  * While it is held no filesystem is registered or unregistered, so a
- * &struct dm_fs found with dm_fs_find_locked() stays valid.  Never held
- * across a wait for user space.
+ * &struct dm_fs found with dm_fs_find_locked() stays valid.  Held only
+ * for short work on the list, never across a call into a lower
+ * filesystem or a wait for user space.
  */
 void dm_fs_lock(void)
 {
@@ -181,26 +221,6 @@ static int dm_handle_copy(u64 uptr, u64 len, struct dmapi_handle *h)
 	return len;
 }
 
-/*
- * Resolve an object handle to its lower path, referenced.  With
- * dm_fs_mutex held.
- */
-static int dm_resolve_locked(const struct dmapi_handle *h, struct path *path)
-{
-	struct dm_fs *fs;
-	int err = -EBADF;
-
-	lockdep_assert_held(&dm_fs_mutex);
-	list_for_each_entry(fs, &dm_fs_list, link) {
-		if (fs->fsid != h->fsid)
-			continue;
-		err = fs->ops->resolve(fs, h->fid.fid_ino, h->fid.fid_gen, path);
-		if (!err)
-			return 0;
-	}
-	return err;
-}
-
 static bool dm_fsid_managed_locked(u64 fsid)
 {
 	return dm_fs_find_locked(fsid) != NULL;
@@ -226,15 +246,15 @@ int dm_handle_check(u64 uptr, u64 len)
 	err = dm_handle_copy(uptr, len, &h);
 	if (err < 0)
 		return err;
-	mutex_lock(&dm_fs_mutex);
 	if (err == DMAPI_FSHANDLE_LEN) {
+		mutex_lock(&dm_fs_mutex);
 		err = dm_fsid_managed_locked(h.fsid) ? 0 : -EBADF;
-	} else {
-		err = dm_resolve_locked(&h, &path);
-		if (!err)
-			path_put(&path);
+		mutex_unlock(&dm_fs_mutex);
+		return err;
 	}
-	mutex_unlock(&dm_fs_mutex);
+	err = dm_handle_resolve(&h, &path);
+	if (!err)
+		path_put(&path);
 	return err;
 }
 
@@ -273,11 +293,13 @@ int dm_handle_get(u64 uptr, u64 len, struct dm_user_handle *uh)
  */
 int dm_handle_resolve(const struct dmapi_handle *h, struct path *path)
 {
+	struct dm_fs *fs = dm_fs_get(h->fsid);
 	int err;
 
-	mutex_lock(&dm_fs_mutex);
-	err = dm_resolve_locked(h, path);
-	mutex_unlock(&dm_fs_mutex);
+	if (!fs)
+		return -EBADF;
+	err = fs->ops->resolve(fs, h->fid.fid_ino, h->fid.fid_gen, path);
+	dm_fs_put(fs);
 	return err;
 }
 
@@ -455,18 +477,13 @@ static int dm_find_name(const struct path *dir, u64 ino, char *name)
 /* The path of lower directory @dentry in the managed filesystem @fsid. */
 static char *dm_relpath(u64 fsid, struct dentry *dentry, char *page)
 {
-	char *rel = ERR_PTR(-EBADF);
-	struct dm_fs *fs;
+	struct dm_fs *fs = dm_fs_get(fsid);
+	char *rel;
 
-	mutex_lock(&dm_fs_mutex);
-	list_for_each_entry(fs, &dm_fs_list, link) {
-		if (fs->fsid != fsid)
-			continue;
-		rel = fs->ops->relpath(fs, dentry, page, PAGE_SIZE);
-		if (!IS_ERR(rel))
-			break;
-	}
-	mutex_unlock(&dm_fs_mutex);
+	if (!fs)
+		return ERR_PTR(-EBADF);
+	rel = fs->ops->relpath(fs, dentry, page, PAGE_SIZE);
+	dm_fs_put(fs);
 	return rel;
 }
 

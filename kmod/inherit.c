@@ -147,29 +147,32 @@ static int dm_inherit_begin(struct dmapi_inherit_arg *arg, struct dm_fs **fsp,
 	err = -EINVAL;
 	if (c.uh.kind != DM_HANDLE_FS)
 		goto out;
-	mutex_lock(&dm_inherit_mutex);
-	dm_fs_lock();
-	fs = dm_fs_find_locked(c.uh.h.fsid);
-	err = fs ? dm_inherit_load(fs, ih) : -EBADF;
-	/*
-	 * The mount stays while the list is changed: unmounting waits for
-	 * dm_fs_lock() to unregister.
-	 */
-	if (err < 0) {
-		dm_fs_unlock();
-		mutex_unlock(&dm_inherit_mutex);
-	} else {
-		*fsp = fs;
-	}
+	/* The mount stays while the list is changed: unmounting waits. */
+	fs = dm_fs_get(c.uh.h.fsid);
+	err = -EBADF;
+	if (!fs)
+		goto out;
+	err = mutex_lock_killable(&dm_inherit_mutex);
+	if (err)
+		goto out_put;
+	err = dm_inherit_load(fs, ih);
+	if (err < 0)
+		goto out_unlock;
+	*fsp = fs;
+	goto out;
+out_unlock:
+	mutex_unlock(&dm_inherit_mutex);
+out_put:
+	dm_fs_put(fs);
 out:
 	dm_handle_call_end(&c);
 	return err;
 }
 
-static void dm_inherit_end(void)
+static void dm_inherit_end(struct dm_fs *fs)
 {
-	dm_fs_unlock();
 	mutex_unlock(&dm_inherit_mutex);
+	dm_fs_put(fs);
 }
 
 static int dm_inherit_find(const struct dmapi_inherit *ih, int n,
@@ -202,7 +205,7 @@ static long dm_inherit_call(void __user *uarg,
 	n = dm_inherit_begin(&arg, &fs, ih);
 	err = n < 0 ? n : op(fs, &arg, ih, n);
 	if (n >= 0)
-		dm_inherit_end();
+		dm_inherit_end(fs);
 	if ((!err || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
 		err = -EFAULT;
 	kfree(ih);
@@ -262,7 +265,7 @@ static int dm_inherit_getall(struct dm_fs *fs, struct dmapi_inherit_arg *arg,
  * Return: 0 (also when the pair is there already), or -EINVAL (no such
  * session, not a filesystem handle, a token, an empty name, not one file
  * type), -ENOSPC (the filesystem has DM_INHERIT_MAX pairs), -EBADF,
- * -ENOMEM, -EFAULT, or the errno of storing the list.
+ * -EINTR, -ENOMEM, -EFAULT, or the errno of storing the list.
  */
 long dm_ioc_set_inherit(void __user *uarg)
 {
@@ -276,7 +279,7 @@ long dm_ioc_set_inherit(void __user *uarg)
  * Removes the name for every file type.
  *
  * Return: 0, or -ENOENT (the name is not inherited), -EINVAL, -EBADF,
- * -ENOMEM, -EFAULT, or the errno of storing the list.
+ * -EINTR, -ENOMEM, -EFAULT, or the errno of storing the list.
  */
 long dm_ioc_clear_inherit(void __user *uarg)
 {
@@ -288,7 +291,7 @@ long dm_ioc_clear_inherit(void __user *uarg)
  * @uarg: struct dmapi_inherit_arg
  *
  * Return: 0 with the entries, or -E2BIG with their number in nelem_out,
- * -EINVAL, -EBADF, -ENOMEM, -EFAULT.
+ * -EINVAL, -EBADF, -EINTR, -ENOMEM, -EFAULT.
  */
 long dm_ioc_getall_inherit(void __user *uarg)
 {

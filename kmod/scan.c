@@ -270,7 +270,7 @@ out:
 
 /**
  * struct dm_bulk - the state of a filesystem scan call
- * @fs: the filesystem, kept by dm_fs_lock()
+ * @fs: the filesystem, kept by dm_fs_get()
  * @arg: the call
  * @out: the records, @arg->buf.len bytes
  * @used: the bytes of records written
@@ -388,10 +388,10 @@ static int dm_bulk(struct dm_handle_call *c, struct dmapi_scan_arg *arg,
 		if (!b.value)
 			return -ENOMEM;
 	}
-	dm_fs_lock();
-	b.fs = dm_fs_find_locked(c->uh.h.fsid);
+	b.fs = dm_fs_get(c->uh.h.fsid);
 	err = b.fs ? dm_bulk_fill(&b) : -EBADF;
-	dm_fs_unlock();
+	if (b.fs)
+		dm_fs_put(b.fs);
 	kvfree(b.value);
 	return err;
 }
