@@ -20,7 +20,9 @@ KMOD_SOURCES	:= Kbuild $(wildcard kmod/*.c kmod/*.h kmod/fs/*.c kmod/fs/*.h) \
 		   include/xdsm/dmapi_ioctl.h
 
 .PHONY: all deps modules userspace userspace32 check check-unit check-vm \
-	check-integrity check-fuzz check-install demo bench install uninstall dkms-install \
+	check-integrity check-fuzz check-stress check-install check-debug debug-kernel \
+	demo bench \
+	install uninstall dkms-install \
 	dkms-uninstall clean \
 	$(KERNELS:%=module-%)
 
@@ -90,6 +92,31 @@ check-fuzz: modules userspace
 		echo "== $$k $$fs"; \
 		$(TOP)/tools/dmapi-vm --kernel $$k --fs $$fs --timeout 0 -- \
 			$(TOP)/tests/fuzz/run-in-guest $(FUZZ_SECONDS) $(FUZZ_SEED) || exit 1; \
+	done; done
+
+# A guest kernel with the kernel's bug detectors (KASAN, lockdep, kmemleak
+# and more), built from Debian's source once per machine and cached
+# outside the checkout (scripts/debug-kernel); DEBUG_KERNEL=6.12 for the
+# other series.  make check-debug runs every in-guest suite on it.
+DEBUG_KERNEL	?= 6.1
+DEBUG_ABI	= $(shell cat $(BUILD)/kernels/debug-abi-$(DEBUG_KERNEL) 2>/dev/null)
+debug-kernel:
+	$(TOP)/scripts/debug-kernel $(DEBUG_KERNEL)
+
+check-debug: debug-kernel userspace userspace32
+	$(MAKE) modules KERNELS=$(DEBUG_ABI)
+	DMAPI_VM_TIMEOUT=3600 DMAPI_VM_MEM=2048 \
+		$(TOP)/tests/run-vm-suites $(DEBUG_ABI)
+
+# The stress test for longer, on each target kernel and filesystem:
+# STRESS_SECONDS each, STRESS_SEED to replay the same choices.
+STRESS_SECONDS	?= 300
+STRESS_SEED	?=
+check-stress: modules userspace
+	@for k in $(KERNELS); do for fs in xfs ext4; do \
+		echo "== $$k $$fs"; \
+		$(TOP)/tools/dmapi-vm --kernel $$k --fs $$fs --timeout 0 -- \
+			$(TOP)/tests/stress/run-in-guest $(STRESS_SECONDS) $(STRESS_SEED) || exit 1; \
 	done; done
 
 # make install [DESTDIR=DIR] [PREFIX=/usr/local] [KERNELRELEASE=RELEASE]

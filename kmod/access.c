@@ -130,7 +130,12 @@ void dm_interest_changed(void)
  */
 void dm_interest_free(struct dm_interest __rcu **cache)
 {
-	kfree(rcu_dereference_protected(*cache, true));
+	struct dm_interest *in = rcu_dereference_protected(*cache, true);
+
+	if (in) {
+		dm_live_dec(DM_LIVE_INTERESTS);
+		kfree(in);
+	}
 }
 
 /* The interest of the file at @lower, read from its xattrs. */
@@ -155,6 +160,7 @@ static struct dm_interest *dm_interest_load(const struct path *lower)
 	if (!in) {
 		in = ERR_PTR(-ENOMEM);
 	} else if (!IS_ERR(in)) {
+		dm_live_inc(DM_LIVE_INTERESTS);
 		in->seq = seq;
 		in->events = events;
 		in->nregions = n;
@@ -203,12 +209,15 @@ static int dm_access_wanted(struct dm_fs *fs, const struct path *lower,
 		return PTR_ERR(in);
 	wanted = dm_interest_wants(fs, in, type, off, len);
 	if (!cache) {
+		dm_live_dec(DM_LIVE_INTERESTS);
 		kfree(in);
 		return wanted;
 	}
 	old = unrcu_pointer(xchg(cache, RCU_INITIALIZER(in)));
-	if (old)
+	if (old) {
+		dm_live_dec(DM_LIVE_INTERESTS);
 		kfree_rcu(old, rcu);
+	}
 	return wanted;
 }
 
@@ -298,6 +307,15 @@ static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
 		}
 	}
 	err = dm_event_wait(ev);
+	/*
+	 * Answered, the event leaves the table now rather than when another
+	 * access comes to its bucket: memory is not held for files nobody
+	 * touches again.  One whose waiters all gave up leaves with the
+	 * next access to its bucket.
+	 */
+	mutex_lock(&dm_pending_lock);
+	dm_pending_prune(fs->fsid, d_inode(lower->dentry)->i_ino, off);
+	mutex_unlock(&dm_pending_lock);
 out:
 	dm_event_put(ev);
 	return err;

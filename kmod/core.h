@@ -212,6 +212,33 @@ struct dm_fs_ops {
 	int (*scan)(struct dm_fs *fs, struct dm_scan *s);
 };
 
+/*
+ * The module's objects alive now, by kind (debugfs.c): dm_live_inc() at
+ * each allocation, dm_live_dec() at each free.
+ */
+enum dm_live_kind {
+	DM_LIVE_SESSIONS,
+	DM_LIVE_EVENTS,
+	DM_LIVE_RIGHTS,
+	DM_LIVE_INTERESTS,
+	DM_LIVE_NR
+};
+
+extern atomic_long_t dm_live[DM_LIVE_NR];
+
+static inline void dm_live_inc(enum dm_live_kind kind)
+{
+	atomic_long_inc(&dm_live[kind]);
+}
+
+static inline void dm_live_dec(enum dm_live_kind kind)
+{
+	atomic_long_dec(&dm_live[kind]);
+}
+
+void dm_debugfs_init(void);
+void dm_debugfs_exit(void);
+
 /**
  * struct dm_fs - a DMAPI-managed filesystem, as the core knows it
  * @link: in the core's list of managed filesystems

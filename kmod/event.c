@@ -67,6 +67,7 @@ static void dm_event_release(struct kref *ref)
 		hash_del(&ev->token_link);
 		spin_unlock(&dm_tokens_lock);
 	}
+	dm_live_dec(DM_LIVE_EVENTS);
 	kvfree(ev);
 }
 
@@ -102,6 +103,7 @@ struct dm_event *dm_event_create(int type, u32 len, bool sync)
 	ev = kvzalloc(struct_size(ev, data, len), GFP_KERNEL);
 	if (!ev)
 		return ERR_PTR(-ENOMEM);
+	dm_live_inc(DM_LIVE_EVENTS);
 	kref_init(&ev->ref);
 	atomic_set(&ev->waiters, 0);
 	INIT_LIST_HEAD(&ev->link);

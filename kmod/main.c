@@ -242,6 +242,7 @@ static int __init dm_init(void)
 	err = dmfs_init();
 	if (err)
 		goto out_misc;
+	dm_debugfs_init();
 	pr_info("X/Open XDSM DMAPI, protocol %u.%u\n",
 		DMAPI_KERNEL_VERSION, DMAPI_KERNEL_MINOR_VERSION);
 	return 0;
@@ -257,6 +258,7 @@ out_session:
 
 static void __exit dm_exit(void)
 {
+	dm_debugfs_exit();
 	dmfs_exit();
 	misc_deregister(&dm_miscdev);
 	dm_access_exit();

@@ -107,6 +107,25 @@ static bool dm_right_unlink_if_empty(struct dm_right *r)
 	return true;
 }
 
+/* A rights record, counted among the live objects. */
+static struct dm_right *dm_right_new(void)
+{
+	struct dm_right *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	if (r)
+		dm_live_inc(DM_LIVE_RIGHTS);
+	return r;
+}
+
+/* Free a record of dm_right_new(), or nothing. */
+static void dm_right_free(struct dm_right *r)
+{
+	if (r) {
+		dm_live_dec(DM_LIVE_RIGHTS);
+		kfree(r);
+	}
+}
+
 /**
  * dm_rights_drop - give up every right and reference of a token
  * @ev: the event, being answered or dropped; no process can add rights
@@ -129,7 +148,7 @@ void dm_rights_drop(struct dm_event *ev)
 	list_for_each_entry_safe(r, next, &gone, tlink) {
 		if (r->held)
 			path_put(&r->path);
-		kfree(r);
+		dm_right_free(r);
 	}
 }
 
@@ -306,7 +325,7 @@ long dm_ioc_request_right(void __user *uarg)
 					   arg.right != DMAPI_RIGHT_EXCL))
 		return -EINVAL;
 	wait = arg.flags & DMAPI_RR_WAIT;
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	fresh = dm_right_new();
 	if (!fresh)
 		return -ENOMEM;
 	for (;;) {
@@ -329,7 +348,7 @@ long dm_ioc_request_right(void __user *uarg)
 		if (err != -EAGAIN || !wait)
 			break;
 	}
-	kfree(fresh);
+	dm_right_free(fresh);
 	return err;
 }
 
@@ -360,7 +379,7 @@ static int dm_right_apply(void __user *uarg,
 		gone = r;
 	spin_unlock(&dm_rights_lock);
 	dm_right_end(&rc);
-	kfree(gone);
+	dm_right_free(gone);
 	if (unpin.dentry)
 		path_put(&unpin);
 	if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
@@ -495,7 +514,7 @@ long dm_ioc_obj_ref_hold(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	fresh = dm_right_new();
 	if (!fresh)
 		return -ENOMEM;
 	err = dm_right_begin(&rc, &arg);
@@ -515,7 +534,7 @@ long dm_ioc_obj_ref_hold(void __user *uarg)
 	spin_unlock(&dm_rights_lock);
 	dm_right_end(&rc);
 out:
-	kfree(fresh);
+	dm_right_free(fresh);
 	return err;
 }
 

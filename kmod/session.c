@@ -24,6 +24,7 @@ static unsigned int dm_nr_sessions;
 
 static void dm_session_release(struct kref *ref)
 {
+	dm_live_dec(DM_LIVE_SESSIONS);
 	kfree_rcu(container_of(ref, struct dm_session, ref), rcu);
 }
 
@@ -104,6 +105,7 @@ static struct dm_session *dm_session_alloc(void)
 
 	if (!s)
 		return NULL;
+	dm_live_inc(DM_LIVE_SESSIONS);
 	kref_init(&s->ref);
 	mutex_init(&s->read_lock);
 	mutex_init(&s->lock);
@@ -142,7 +144,7 @@ static int dm_session_create(const char *info)
 	err = xa_alloc_cyclic(&dm_sessions, &sid, NULL, xa_limit_31b,
 			      &dm_next_sid, GFP_KERNEL);
 	if (err < 0) {
-		kfree(s);
+		dm_session_put(s);
 		return err == -EBUSY ? -ENOMEM : err;
 	}
 	s->sid = sid;

@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// dmapi-stress: many processes doing mixed I/O and namespace operations on
+// managed files of a dmapi mount while several DM applications answer,
+// move and abort their events and take rights, for a while; then every
+// process must end, no token may be left outstanding, and every session
+// must be destroyable.
+//
+//   dmapi-stress [--seconds S] [--workers N] [--apps N] [--files N]
+//                [--seed N] MOUNTPOINT
+//
+// The first application holds the dispositions of the data and namespace
+// events.  For each event it receives it answers CONTINUE, or ABORT with
+// EIO, or moves the event to another application, or first takes a right
+// on the event's object with the event's token.  Every application also
+// makes tokens of its own with dm_create_userevent() and holds rights on
+// random managed files with them, which the workers' I/O must wait for.
+// The figures printed at the end say how much of each happened.
+#include <xdsm/dmapi.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fstream>
+#include <mutex>
+#include <new>
+#include <random>
+#include <string>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kFileSize = 64 * 1024;
+
+/* What the workers did, in memory shared across fork(). */
+struct WorkerCounts {
+	std::atomic<std::uint64_t> reads, writes, truncates, creates, renames,
+		unlinks, mkdirs, stats, failures;
+};
+
+/* What the applications did. */
+struct AppCounts {
+	std::atomic<std::uint64_t> events, continued, aborted, moved,
+		event_rights, user_tokens, user_rights;
+};
+
+struct Options {
+	double seconds = 30;
+	int workers = 8;
+	int apps = 3;
+	int files = 32;
+	std::uint64_t seed = 0;
+	std::string mnt;
+};
+
+[[noreturn]] void die(const char *what)
+{
+	std::fprintf(stderr, "dmapi-stress: %s: %s\n", what, std::strerror(errno));
+	std::exit(2);
+}
+
+/* A handle the library allocated. */
+struct Handle {
+	void *hanp = nullptr;
+	size_t hlen = 0;
+	Handle() = default;
+	Handle(const Handle &) = delete;
+	Handle &operator=(const Handle &) = delete;
+	Handle(Handle &&o) noexcept : hanp(o.hanp), hlen(o.hlen) { o.hanp = nullptr; }
+	~Handle()
+	{
+		if (hanp)
+			dm_handle_free(hanp, hlen);
+	}
+};
+
+std::string file_name(const Options &o, int i)
+{
+	return o.mnt + "/stress/f" + std::to_string(i);
+}
+
+/*
+ * The managed files: whole-file regions for READ, WRITE and TRUNCATE, so
+ * that every access to them is an event.
+ */
+std::vector<Handle> make_files(const Options &o, dm_sessid_t sid)
+{
+	std::vector<Handle> handles;
+	std::vector<char> data(kFileSize, 'x');
+
+	mkdir((o.mnt + "/stress").c_str(), 0755);
+	mkdir((o.mnt + "/stress/scratch").c_str(), 0755);
+	for (int i = 0; i < o.files; i++) {
+		std::string p = file_name(o, i);
+		int fd = open(p.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+		if (fd < 0 || write(fd, data.data(), data.size()) != kFileSize)
+			die(p.c_str());
+		close(fd);
+		Handle h;
+		if (dm_path_to_handle(p.data(), &h.hanp, &h.hlen))
+			die("dm_path_to_handle");
+		dm_region_t region = {};
+		region.rg_flags = DM_REGION_READ | DM_REGION_WRITE | DM_REGION_TRUNCATE;
+		dm_boolean_t exact;
+		if (dm_set_region(sid, h.hanp, h.hlen, DM_NO_TOKEN, 1, &region, &exact))
+			die("dm_set_region");
+		handles.push_back(std::move(h));
+	}
+	return handles;
+}
+
+/* The owner takes the data and namespace events of the filesystem. */
+void take_dispositions(const Options &o, dm_sessid_t sid)
+{
+	Handle fs;
+	std::string root = o.mnt;
+	if (dm_path_to_fshandle(root.data(), &fs.hanp, &fs.hlen))
+		die("dm_path_to_fshandle");
+	dm_eventset_t set;
+	DMEV_ZERO(set);
+	for (dm_eventtype_t e : {DM_EVENT_READ, DM_EVENT_WRITE, DM_EVENT_TRUNCATE,
+				  DM_EVENT_CREATE, DM_EVENT_REMOVE, DM_EVENT_RENAME,
+				  DM_EVENT_POSTCREATE, DM_EVENT_POSTREMOVE})
+		DMEV_SET(e, set);
+	if (dm_set_disp(sid, fs.hanp, fs.hlen, DM_NO_TOKEN, &set, DM_EVENT_MAX))
+		die("dm_set_disp");
+	dm_eventset_t ns;
+	DMEV_ZERO(ns);
+	for (dm_eventtype_t e : {DM_EVENT_CREATE, DM_EVENT_REMOVE, DM_EVENT_RENAME,
+				  DM_EVENT_POSTCREATE, DM_EVENT_POSTREMOVE})
+		DMEV_SET(e, ns);
+	if (dm_set_eventlist(sid, fs.hanp, fs.hlen, DM_NO_TOKEN, &ns, DM_EVENT_MAX))
+		die("dm_set_eventlist");
+}
+
+/* One worker process: random operations on the mount until @end. */
+void worker(const Options &o, int index, Clock::time_point end, WorkerCounts &c)
+{
+	std::mt19937_64 rng(o.seed * 7919 + index);
+	std::vector<char> buf(kFileSize);
+	std::string mine = o.mnt + "/stress/scratch/w" + std::to_string(index);
+
+	while (Clock::now() < end) {
+		std::string managed = file_name(o, static_cast<int>(rng() % o.files));
+		std::string scratch = mine + "-" + std::to_string(rng() % 4);
+		bool ok = true;
+		switch (rng() % 8) {
+		case 0: {
+			int fd = open(managed.c_str(), O_RDONLY);
+			ok = fd >= 0 && pread(fd, buf.data(), 4096, rng() % kFileSize) >= 0;
+			if (fd >= 0)
+				close(fd);
+			c.reads++;
+			break;
+		}
+		case 1: {
+			int fd = open(managed.c_str(), O_WRONLY);
+			ok = fd >= 0 && pwrite(fd, buf.data(), 512, rng() % kFileSize) == 512;
+			if (fd >= 0)
+				close(fd);
+			c.writes++;
+			break;
+		}
+		case 2:
+			ok = truncate(managed.c_str(), kFileSize - rng() % 4096) == 0;
+			c.truncates++;
+			break;
+		case 3: {
+			int fd = open(scratch.c_str(), O_CREAT | O_WRONLY, 0644);
+			ok = fd >= 0;
+			if (fd >= 0)
+				close(fd);
+			c.creates++;
+			break;
+		}
+		case 4:
+			ok = rename(scratch.c_str(), (mine + "-" + std::to_string(rng() % 4)).c_str()) == 0;
+			c.renames++;
+			break;
+		case 5:
+			ok = unlink(scratch.c_str()) == 0;
+			c.unlinks++;
+			break;
+		case 6:
+			ok = mkdir((scratch + ".d").c_str(), 0755) == 0 ||
+			     rmdir((scratch + ".d").c_str()) == 0;
+			c.mkdirs++;
+			break;
+		default: {
+			struct stat st;
+			ok = stat(managed.c_str(), &st) == 0;
+			c.stats++;
+			break;
+		}
+		}
+		if (!ok)
+			c.failures++;	/* ABORTs, and races between workers */
+	}
+}
+
+/* Events moved to an application, with the tokens they have there. */
+struct Inbox {
+	std::mutex lock;
+	std::deque<dm_token_t> tokens;
+};
+
+struct App {
+	dm_sessid_t sid = DM_NO_SESSION;
+	Inbox inbox;
+};
+
+/* Take a right on the object of a data event with its token, then answer. */
+void answer(App &app, dm_token_t token, dm_eventmsg_t *msg, std::mt19937_64 &rng,
+	    AppCounts &c)
+{
+	bool data = msg && (msg->ev_type == DM_EVENT_READ || msg->ev_type == DM_EVENT_WRITE ||
+			    msg->ev_type == DM_EVENT_TRUNCATE);
+	if (data && rng() % 4 == 0) {
+		auto *de = DM_GET_VALUE(msg, ev_data, dm_data_event_t *);
+		void *hanp = DM_GET_VALUE(de, de_handle, void *);
+		size_t hlen = DM_GET_LEN(de, de_handle);
+		dm_right_t right = rng() % 2 ? DM_RIGHT_EXCL : DM_RIGHT_SHARED;
+		if (dm_request_right(app.sid, hanp, hlen, token, DM_RR_WAIT, right) == 0) {
+			c.event_rights++;
+			std::this_thread::sleep_for(std::chrono::microseconds(rng() % 2000));
+			dm_release_right(app.sid, hanp, hlen, token);
+		}
+	}
+	if (rng() % 10 == 0) {
+		dm_respond_event(app.sid, token, DM_RESP_ABORT, EIO, 0, nullptr);
+		c.aborted++;
+	} else {
+		dm_respond_event(app.sid, token, DM_RESP_CONTINUE, 0, 0, nullptr);
+		c.continued++;
+	}
+}
+
+/* Hold a right on a random managed file with a token of our own. */
+void user_right(App &app, const std::vector<Handle> &files, std::mt19937_64 &rng,
+		AppCounts &c)
+{
+	dm_token_t token;
+	char note[] = "stress";
+	if (dm_create_userevent(app.sid, sizeof(note), note, &token))
+		return;
+	c.user_tokens++;
+	const Handle &h = files[rng() % files.size()];
+	dm_right_t right = rng() % 2 ? DM_RIGHT_EXCL : DM_RIGHT_SHARED;
+	if (dm_request_right(app.sid, h.hanp, h.hlen, token, DM_RR_WAIT, right) == 0) {
+		c.user_rights++;
+		std::this_thread::sleep_for(std::chrono::microseconds(rng() % 5000));
+		dm_release_right(app.sid, h.hanp, h.hlen, token);
+	}
+	dm_respond_event(app.sid, token, DM_RESP_CONTINUE, 0, 0, nullptr);
+}
+
+/*
+ * An application's loop.  The owner (index 0) receives the events and
+ * moves some to the others, which answer what they are given.
+ */
+void app_loop(std::vector<App> &apps, int index, const std::vector<Handle> &files,
+	      std::uint64_t seed, std::atomic<bool> &stop, AppCounts &c)
+{
+	App &app = apps[index];
+	std::mt19937_64 rng(seed * 104729 + index);
+	std::vector<char> buf(1 << 16);
+	size_t rlen;
+
+	while (!stop) {
+		bool idle = true;
+		if (index == 0 &&
+		    dm_get_events(app.sid, 0, 0, buf.size(), buf.data(), &rlen) == 0) {
+			idle = false;
+			for (auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data()); m;
+			     m = DM_STEP_TO_NEXT(m, dm_eventmsg_t *)) {
+				c.events++;
+				if (m->ev_token == DM_INVALID_TOKEN)
+					continue;
+				if (apps.size() > 1 && rng() % 4 == 0) {
+					App &to = apps[1 + rng() % (apps.size() - 1)];
+					dm_token_t moved;
+					if (dm_move_event(app.sid, m->ev_token, to.sid, &moved) == 0) {
+						std::lock_guard<std::mutex> g(to.inbox.lock);
+						to.inbox.tokens.push_back(moved);
+						c.moved++;
+						continue;
+					}
+				}
+				answer(app, m->ev_token, m, rng, c);
+			}
+		}
+		for (;;) {
+			dm_token_t token;
+			{
+				std::lock_guard<std::mutex> g(app.inbox.lock);
+				if (app.inbox.tokens.empty())
+					break;
+				token = app.inbox.tokens.front();
+				app.inbox.tokens.pop_front();
+			}
+			idle = false;
+			std::vector<char> msg(4096);
+			size_t len;
+			dm_eventmsg_t *m = nullptr;
+			if (dm_find_eventmsg(app.sid, token, msg.size(), msg.data(), &len) == 0)
+				m = reinterpret_cast<dm_eventmsg_t *>(msg.data());
+			answer(app, token, m, rng, c);
+		}
+		if (rng() % 50 == 0)
+			user_right(app, files, rng, c);
+		if (idle)
+			std::this_thread::sleep_for(std::chrono::microseconds(200));
+	}
+}
+
+/* A process still alive after its deadline: where it is in the kernel. */
+void report_stuck(pid_t pid)
+{
+	std::ifstream stack("/proc/" + std::to_string(pid) + "/stack");
+	std::string line;
+	std::fprintf(stderr, "dmapi-stress: worker %d did not end; its kernel stack:\n", pid);
+	while (std::getline(stack, line))
+		std::fprintf(stderr, "  %s\n", line.c_str());
+}
+
+/* Answer whatever is left, and check that no token stays outstanding. */
+int drain_and_destroy(std::vector<App> &apps)
+{
+	int bad = 0;
+	std::vector<char> buf(1 << 16);
+	std::vector<dm_token_t> tokens(4096);
+
+	for (App &app : apps) {
+		size_t rlen;
+		while (dm_get_events(app.sid, 0, 0, buf.size(), buf.data(), &rlen) == 0)
+			for (auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data()); m;
+			     m = DM_STEP_TO_NEXT(m, dm_eventmsg_t *))
+				if (m->ev_token != DM_INVALID_TOKEN)
+					dm_respond_event(app.sid, m->ev_token,
+							 DM_RESP_CONTINUE, 0, 0, nullptr);
+		unsigned int n = 0;
+		if (dm_getall_tokens(app.sid, tokens.size(), tokens.data(), &n))
+			die("dm_getall_tokens");
+		for (unsigned int i = 0; i < n; i++)
+			dm_respond_event(app.sid, tokens[i], DM_RESP_CONTINUE, 0, 0, nullptr);
+		if (dm_getall_tokens(app.sid, tokens.size(), tokens.data(), &n))
+			die("dm_getall_tokens");
+		if (n) {
+			std::printf("dmapi-stress: FAILED: session %d keeps %u tokens that cannot be answered\n",
+				    app.sid, n);
+			bad++;
+		}
+		if (dm_destroy_session(app.sid)) {
+			std::printf("dmapi-stress: FAILED: session %d cannot be destroyed: %s\n",
+				    app.sid, std::strerror(errno));
+			bad++;
+		}
+	}
+	return bad;
+}
+
+void usage(FILE *to)
+{
+	std::fprintf(to, "Usage: dmapi-stress [--seconds S] [--workers N] [--apps N] "
+			 "[--files N] [--seed N] MOUNTPOINT\n"
+			 "Stress a dmapi mount with workers and DM applications; exit 0 when\n"
+			 "every process ended and nothing was left outstanding, 1 if not, 2 on\n"
+			 "a usage or setup error.\n");
+}
+
+Options parse(int argc, char **argv)
+{
+	Options o;
+	o.seed = std::random_device{}();
+	for (int i = 1; i < argc; i++) {
+		std::string a = argv[i];
+		auto value = [&]() -> const char * {
+			if (i + 1 >= argc) {
+				usage(stderr);
+				std::exit(2);
+			}
+			return argv[++i];
+		};
+		if (a == "--seconds")
+			o.seconds = std::atof(value());
+		else if (a == "--workers")
+			o.workers = std::atoi(value());
+		else if (a == "--apps")
+			o.apps = std::atoi(value());
+		else if (a == "--files")
+			o.files = std::atoi(value());
+		else if (a == "--seed")
+			o.seed = std::strtoull(value(), nullptr, 0);
+		else if (a == "--help") {
+			usage(stdout);
+			std::exit(0);
+		} else if (a[0] == '-' || !o.mnt.empty()) {
+			usage(stderr);
+			std::exit(2);
+		} else
+			o.mnt = a;
+	}
+	if (o.mnt.empty() || o.workers < 1 || o.apps < 1 || o.files < 1 || o.seconds <= 0) {
+		usage(stderr);
+		std::exit(2);
+	}
+	return o;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	Options o = parse(argc, argv);
+	char *version;
+	if (dm_init_service(&version))
+		die("dm_init_service");
+
+	std::vector<App> apps(o.apps);
+	for (int i = 0; i < o.apps; i++) {
+		char info[] = "dmapi-stress";
+		if (dm_create_session(DM_NO_SESSION, info, &apps[i].sid))
+			die("dm_create_session");
+	}
+	std::vector<Handle> files = make_files(o, apps[0].sid);
+	take_dispositions(o, apps[0].sid);
+
+	auto *wc = static_cast<WorkerCounts *>(mmap(nullptr, sizeof(WorkerCounts),
+						    PROT_READ | PROT_WRITE,
+						    MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+	if (wc == MAP_FAILED)
+		die("mmap");
+	new (wc) WorkerCounts{};
+	AppCounts ac{};
+	std::atomic<bool> stop{false};
+	std::vector<std::thread> threads;
+	for (int i = 0; i < o.apps; i++)
+		threads.emplace_back(app_loop, std::ref(apps), i, std::cref(files), o.seed,
+				     std::ref(stop), std::ref(ac));
+
+	auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+					  std::chrono::duration<double>(o.seconds));
+	std::vector<pid_t> pids;
+	for (int i = 0; i < o.workers; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			worker(o, i, end, *wc);
+			_exit(0);
+		}
+		pids.push_back(pid);
+	}
+
+	/* Workers end by themselves; 30 s later, one still there is stuck. */
+	auto deadline = end + std::chrono::seconds(30);
+	int stuck = 0;
+	for (pid_t pid : pids) {
+		int status;
+		while (waitpid(pid, &status, WNOHANG) == 0) {
+			if (Clock::now() > deadline) {
+				report_stuck(pid);
+				kill(pid, SIGKILL);
+				stuck++;
+				waitpid(pid, &status, 0);
+				break;
+			}
+			std::this_thread::sleep_for(std::chrono::milliseconds(50));
+		}
+	}
+	stop = true;
+	for (auto &t : threads)
+		t.join();
+	int left = drain_and_destroy(apps);
+
+	std::printf("dmapi-stress: seed %llu, %.0f s, %d workers, %d applications, %d managed files\n",
+		    static_cast<unsigned long long>(o.seed), o.seconds, o.workers, o.apps, o.files);
+	std::printf("dmapi-stress: operations: %llu reads, %llu writes, %llu truncates, "
+		    "%llu creates, %llu renames, %llu unlinks, %llu mkdir/rmdir, %llu stats; "
+		    "%llu failed\n",
+		    (unsigned long long)wc->reads, (unsigned long long)wc->writes,
+		    (unsigned long long)wc->truncates, (unsigned long long)wc->creates,
+		    (unsigned long long)wc->renames, (unsigned long long)wc->unlinks,
+		    (unsigned long long)wc->mkdirs, (unsigned long long)wc->stats,
+		    (unsigned long long)wc->failures);
+	std::printf("dmapi-stress: events: %llu received, %llu continued, %llu aborted, "
+		    "%llu moved; rights: %llu with event tokens, %llu with %llu user tokens\n",
+		    (unsigned long long)ac.events, (unsigned long long)ac.continued,
+		    (unsigned long long)ac.aborted, (unsigned long long)ac.moved,
+		    (unsigned long long)ac.event_rights, (unsigned long long)ac.user_rights,
+		    (unsigned long long)ac.user_tokens);
+	if (stuck)
+		std::printf("dmapi-stress: FAILED: %d workers did not end\n", stuck);
+	if (!ac.events || !wc->reads)
+		std::printf("dmapi-stress: FAILED: no event flowed\n");
+	return stuck || left || !ac.events || !wc->reads ? 1 : 0;
+}
