@@ -132,6 +132,76 @@ public:
 				      static_cast<const unsigned char *>(h) + len);
 	}
 
+	/*
+	 * The handles seed_handles() gave, by what they name: 0 the
+	 * filesystem, 1 the root, 2 the fuzz directory, then its files.
+	 */
+	enum Named { fs_handle, root_handle, dir_handle, file_handle };
+
+	/* A named handle, rarely spoilt, in a slot of the scratch area. */
+	std::uint64_t named_handle(std::mt19937_64 &rng, Named which, unsigned int slot,
+				   std::uint64_t *len)
+	{
+		std::vector<unsigned char> h;
+		{
+			std::lock_guard lock(mu_);
+			std::size_t i = which == file_handle ? 3 + rng() % 3
+							       : static_cast<std::size_t>(which);
+			if (i < handles_.size())
+				h = handles_[i];
+		}
+		if (!h.empty() && rng() % 16 == 0)
+			h[rng() % h.size()] ^= 1;
+		unsigned char *to = handles_area_ + (slot % 128) * 256;
+		std::copy(h.begin(), h.end(), to);
+		*len = h.size();
+		return reinterpret_cast<std::uintptr_t>(to);
+	}
+
+	/* Descriptors of the mount's objects, for FD_TO_HANDLE. */
+	void add_fd(int fd)
+	{
+		std::lock_guard lock(mu_);
+		fds_.push_back(fd);
+	}
+
+	int any_fd(std::mt19937_64 &rng)
+	{
+		std::lock_guard lock(mu_);
+		return fds_.empty() || rng() % 4 == 0 ? static_cast<int>(rng() % 64)
+						      : fds_[rng() % fds_.size()];
+	}
+
+	/* A right a request got: its session, token and object's handle. */
+	struct Held {
+		int sid;
+		int token;
+		std::vector<unsigned char> handle;
+	};
+
+	void add_held(Held held)
+	{
+		std::lock_guard lock(mu_);
+		held_.push_back(std::move(held));
+		if (held_.size() > 64)
+			held_.erase(held_.begin());
+	}
+
+	bool any_held(std::mt19937_64 &rng, Held *held)
+	{
+		std::lock_guard lock(mu_);
+		if (held_.empty())
+			return false;
+		*held = held_[rng() % held_.size()];
+		return true;
+	}
+
+	/* The slot of the scratch area where a thread's handles go. */
+	unsigned char *handle_slot(unsigned int slot) const
+	{
+		return handles_area_ + (slot % 128) * 256;
+	}
+
 	void add_sid(int sid)
 	{
 		std::lock_guard lock(mu_);
@@ -235,6 +305,8 @@ private:
 	std::vector<int> sids_;
 	std::vector<int> tokens_;
 	std::vector<std::pair<int, int>> pairs_;
+	std::vector<int> fds_;
+	std::vector<Held> held_;
 	std::map<std::size_t, std::map<int, std::uint64_t>> calls_;
 };
 
@@ -302,7 +374,10 @@ std::uint64_t plausible_word(World &w, std::mt19937_64 &rng)
  * almost never gets right: a field of a known kind gets a value of that
  * kind most of the time.
  */
-enum class Kind { sid, token, hanp, hlen, buf, len, name, small, eventset, fd };
+enum class Kind {
+	sid, token, hanp, hlen, buf, len, name, small, eventset, fd,
+	fshanp, dirhanp, filehanp, maxevent,
+};
 
 struct Field {
 	unsigned long cmd;
@@ -332,19 +407,27 @@ const Field kFields[] = {
 	F(OPEN_BY_HANDLE, dmapi_open_by_handle_arg, hanp, hanp),
 	F(OPEN_BY_HANDLE, dmapi_open_by_handle_arg, hlen, hlen),
 	F(OPEN_BY_HANDLE, dmapi_open_by_handle_arg, flags, small),
-	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, dirhanp, hanp),
+	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, dirhanp, dirhanp),
 	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, dirhlen, hlen),
-	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, targhanp, hanp),
+	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, targhanp, filehanp),
 	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, targhlen, hlen),
 	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, buf.ptr, buf),
 	F(HANDLE_TO_PATH, dmapi_handle_to_path_arg, buf.len, len),
+	F(SET_DISP, dmapi_eventset_arg, hanp, fshanp),
+	F(SET_DISP, dmapi_eventset_arg, hlen, hlen),
 	F(SET_DISP, dmapi_eventset_arg, eventset, eventset),
-	F(SET_DISP, dmapi_eventset_arg, nelem, small),
+	F(SET_DISP, dmapi_eventset_arg, nelem, maxevent),
+	F(GET_MOUNTINFO, dmapi_mountinfo_arg, hanp, fshanp),
+	F(GET_MOUNTINFO, dmapi_mountinfo_arg, hlen, hlen),
 	F(GET_MOUNTINFO, dmapi_mountinfo_arg, buf.ptr, buf),
 	F(GET_MOUNTINFO, dmapi_mountinfo_arg, buf.len, len),
+	F(SET_RETURN_ON_DESTROY, dmapi_return_on_destroy_arg, hanp, fshanp),
+	F(SET_RETURN_ON_DESTROY, dmapi_return_on_destroy_arg, hlen, hlen),
 	F(SET_RETURN_ON_DESTROY, dmapi_return_on_destroy_arg, attrname, name),
 	F(SET_RETURN_ON_DESTROY, dmapi_return_on_destroy_arg, enable, small),
 	F(REQUEST_RIGHT, dmapi_right_arg, token, token),
+	F(REQUEST_RIGHT, dmapi_right_arg, hanp, filehanp),
+	F(REQUEST_RIGHT, dmapi_right_arg, hlen, hlen),
 	F(REQUEST_RIGHT, dmapi_right_arg, flags, small),
 	F(REQUEST_RIGHT, dmapi_right_arg, right, small),
 	F(RELEASE_RIGHT, dmapi_right_arg, token, token),
@@ -354,28 +437,49 @@ const Field kFields[] = {
 	F(WRITE_INVIS, dmapi_invis_arg, len, len),
 	F(WRITE_INVIS, dmapi_invis_arg, buf, buf),
 	F(WRITE_INVIS, dmapi_invis_arg, flags, small),
+	F(PUNCH_HOLE, dmapi_hole_arg, hanp, filehanp),
+	F(PUNCH_HOLE, dmapi_hole_arg, hlen, hlen),
 	F(PUNCH_HOLE, dmapi_hole_arg, off, small),
 	F(PUNCH_HOLE, dmapi_hole_arg, len, len),
+	F(PROBE_HOLE, dmapi_hole_arg, hanp, filehanp),
+	F(PROBE_HOLE, dmapi_hole_arg, hlen, hlen),
 	F(PROBE_HOLE, dmapi_hole_arg, off, small),
 	F(PROBE_HOLE, dmapi_hole_arg, len, len),
+	F(SET_DMATTR, dmapi_dmattr_arg, hanp, filehanp),
+	F(SET_DMATTR, dmapi_dmattr_arg, hlen, hlen),
+	F(SET_DMATTR, dmapi_dmattr_arg, attrname, name),
+	F(SET_DMATTR, dmapi_dmattr_arg, buf.ptr, buf),
+	F(SET_DMATTR, dmapi_dmattr_arg, buf.len, small),
+	F(REMOVE_DMATTR, dmapi_dmattr_arg, hanp, filehanp),
+	F(REMOVE_DMATTR, dmapi_dmattr_arg, hlen, hlen),
 	F(REMOVE_DMATTR, dmapi_dmattr_arg, attrname, name),
 	F(REMOVE_DMATTR, dmapi_dmattr_arg, setdtime, small),
+	F(GET_DMATTR, dmapi_dmattr_arg, hanp, filehanp),
+	F(GET_DMATTR, dmapi_dmattr_arg, hlen, hlen),
 	F(GET_DMATTR, dmapi_dmattr_arg, attrname, name),
 	F(GET_DMATTR, dmapi_dmattr_arg, buf.ptr, buf),
 	F(GET_DMATTR, dmapi_dmattr_arg, buf.len, len),
+	F(SET_INHERIT, dmapi_inherit_arg, hanp, fshanp),
+	F(SET_INHERIT, dmapi_inherit_arg, hlen, hlen),
 	F(SET_INHERIT, dmapi_inherit_arg, attrname, name),
 	F(SET_INHERIT, dmapi_inherit_arg, filetype, small),
+	F(CLEAR_INHERIT, dmapi_inherit_arg, hanp, fshanp),
+	F(CLEAR_INHERIT, dmapi_inherit_arg, hlen, hlen),
 	F(CLEAR_INHERIT, dmapi_inherit_arg, attrname, name),
 	F(CLEAR_INHERIT, dmapi_inherit_arg, filetype, small),
+	F(GETALL_INHERIT, dmapi_inherit_arg, hanp, fshanp),
+	F(GETALL_INHERIT, dmapi_inherit_arg, hlen, hlen),
 	F(GETALL_INHERIT, dmapi_inherit_arg, nelem, small),
 	F(GETALL_INHERIT, dmapi_inherit_arg, buf, buf),
-	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, dirhanp, hanp),
+	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, dirhanp, dirhanp),
 	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, dirhlen, hlen),
-	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, hanp, hanp),
+	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, hanp, fshanp),
 	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, hlen, hlen),
 	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, name, name),
 	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, target, name),
 	F(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, type, small),
+	F(GET_BULKATTR, dmapi_scan_arg, hanp, fshanp),
+	F(GET_BULKATTR, dmapi_scan_arg, hlen, hlen),
 	F(GET_BULKATTR, dmapi_scan_arg, mask, small),
 	F(GET_BULKATTR, dmapi_scan_arg, loc, small),
 	F(GET_BULKATTR, dmapi_scan_arg, buf.ptr, buf),
@@ -411,11 +515,25 @@ void fill_known(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned long
 			std::memcpy(to, &v32, 4);
 			break;
 		case Kind::hanp:
-			v64 = w.any_handle(rng, slot + 64 * (f.offset / 8 % 2), &hlen);
+			v64 = w.any_handle(rng, slot + 32 * (f.offset / 8 % 4), &hlen);
+			std::memcpy(to, &v64, 8);
+			break;
+		case Kind::fshanp:
+		case Kind::dirhanp:
+		case Kind::filehanp:
+			v64 = w.named_handle(rng,
+					     f.kind == Kind::fshanp ? World::fs_handle :
+					     f.kind == Kind::dirhanp ? World::dir_handle :
+								      World::file_handle,
+					     slot + 32 * (f.offset / 8 % 4), &hlen);
 			std::memcpy(to, &v64, 8);
 			break;
 		case Kind::hlen:
 			std::memcpy(to, &hlen, 8);
+			break;
+		case Kind::maxevent:
+			v32 = rng() % 4 ? DM_EVENT_MAX : static_cast<std::int32_t>(rng() % 40);
+			std::memcpy(to, &v32, 4);
 			break;
 		case Kind::buf:
 			v64 = reinterpret_cast<std::uintptr_t>(w.scratch() + 8 * (rng() % 8192));
@@ -441,16 +559,37 @@ void fill_known(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned long
 			v32 = static_cast<std::int32_t>(small_values[rng() % std::size(small_values)]);
 			std::memcpy(to, &v32, 4);
 			break;
-		case Kind::eventset:
-			v64 = rng() & ((1ULL << DM_EVENT_MAX) - 1);
+		case Kind::eventset:	/* any events, or one */
+			v64 = rng() % 2 ? rng() & ((1ULL << DM_EVENT_MAX) - 1)
+					: 1ULL << (rng() % DM_EVENT_MAX);
 			std::memcpy(to, &v64, 8);
 			break;
 		case Kind::fd:
-			v32 = static_cast<std::int32_t>(rng() % 16);
+			v32 = w.any_fd(rng);
 			std::memcpy(to, &v32, 4);
 			break;
 		}
 	}
+}
+
+/*
+ * A rights call on a right that a request got: its session, token and
+ * handle, as the calls' common prefix.
+ */
+void fill_held(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned char *arg)
+{
+	World::Held held;
+
+	if (!w.any_held(rng, &held))
+		return;
+	unsigned char *to = w.handle_slot(slot);
+	std::copy(held.handle.begin(), held.handle.end(), to);
+	std::uint64_t hanp = reinterpret_cast<std::uintptr_t>(to);
+	std::uint64_t hlen = held.handle.size();
+	std::memcpy(arg, &held.sid, 4);
+	std::memcpy(arg + 4, &held.token, 4);
+	std::memcpy(arg + 8, &hanp, 8);
+	std::memcpy(arg + 16, &hlen, 8);
 }
 
 /* Fill @arg, of @size bytes, for one call. */
@@ -477,7 +616,7 @@ void fill(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned long cmd,
 			}
 		auto [sid, token] = w.any_pair(rng);
 		if (rng() % 2)
-			token = 0;	/* DM_NO_TOKEN */
+			token = DM_NO_TOKEN;
 		std::uint64_t hlen;
 		std::uint64_t hanp = w.any_handle(rng, slot, &hlen);
 		std::memcpy(arg, &sid, 4);
@@ -487,6 +626,10 @@ void fill(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned long cmd,
 	}
 	if (rng() % 4)
 		fill_known(w, rng, slot, cmd, arg);
+	if ((cmd == DMAPI_IOC_RELEASE_RIGHT || cmd == DMAPI_IOC_UPGRADE_RIGHT ||
+	     cmd == DMAPI_IOC_DOWNGRADE_RIGHT || cmd == DMAPI_IOC_QUERY_RIGHT) &&
+	    rng() % 4)
+		fill_held(w, rng, slot, arg);
 }
 
 /* What a fuzzing thread is doing, for the watchdog. */
@@ -547,6 +690,16 @@ void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 			std::memcpy(&sid, arg, 4);
 			std::memcpy(&v, arg + 4, 4);
 			w.add_token(v, sid);
+			break;
+		}
+		case DMAPI_IOC_REQUEST_RIGHT: {
+			dmapi_right_arg ra;
+			std::memcpy(&ra, arg, sizeof(ra));
+			auto *h = reinterpret_cast<const unsigned char *>(
+				static_cast<std::uintptr_t>(ra.hanp));
+			if (ra.hlen && ra.hlen <= 256)
+				w.add_held({ra.sid, ra.token,
+					    std::vector<unsigned char>(h, h + ra.hlen)});
 			break;
 		}
 		case DMAPI_IOC_GETALL_TOKENS: {
@@ -649,6 +802,9 @@ void seed_handles(World &w, const std::string &dir)
 			w.add_handle(h, len);
 			dm_handle_free(h, len);
 		}
+		int fd = open(p.c_str(), O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			w.add_fd(fd);
 	}
 }
 
@@ -902,9 +1058,16 @@ int main(int argc, char **argv)
 				n += count;
 				succeeded += err ? 0 : count;
 			}
-			std::printf("  %-22s %8llu calls %8llu succeeded\n", kIoctls[which].name,
+			std::printf("  %-22s %8llu calls %8llu succeeded", kIoctls[which].name,
 				    static_cast<unsigned long long>(n),
 				    static_cast<unsigned long long>(succeeded));
+			/* What stops the calls that never get through. */
+			if (!succeeded)
+				for (const auto &[err, count] : by_err)
+					std::printf(" %s %llu",
+						    strerrorname_np(err) ? strerrorname_np(err) : "?",
+						    static_cast<unsigned long long>(count));
+			std::printf("\n");
 		}
 	}
 	if (stuck)
