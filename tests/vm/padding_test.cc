@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The messages the module copies to user space are fully initialised: no
+ * byte of kernel memory leaks through their padding.  Each message is
+ * received into a buffer filled with a pattern; every byte of it that no
+ * field or variable-length datum accounts for must be zero.
+ *
+ * Needs the scratch filesystem of dmapi-vm --fs at /mnt/scratch.
+ */
+#include "event_mount.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <vector>
+
+using namespace dmtest;
+
+namespace {
+
+constexpr unsigned char kPattern = 0xa5;
+
+/* The bytes of one message, and which of them its fields account for. */
+class Coverage {
+public:
+	Coverage(const char *msg, size_t len) : msg_(msg), covered_(len) {}
+
+	template <typename T> void field(const T &f)
+	{
+		mark(reinterpret_cast<const char *>(&f) - msg_, sizeof(f));
+	}
+
+	/* A variable-length datum of the struct at @base. */
+	void vardata(const void *base, const dm_vardata_t &vd)
+	{
+		mark(static_cast<const char *>(base) - msg_ + vd.vd_offset, vd.vd_length);
+	}
+
+	/* The offsets of the bytes no field accounts for that are not zero. */
+	std::vector<size_t> dirty() const
+	{
+		std::vector<size_t> bad;
+		for (size_t i = 0; i < covered_.size(); i++)
+			if (!covered_[i] && msg_[i] != 0)
+				bad.push_back(i);
+		return bad;
+	}
+
+private:
+	void mark(ptrdiff_t from, size_t len)
+	{
+		ASSERT_GE(from, 0);
+		ASSERT_LE(from + len, covered_.size());
+		for (size_t i = 0; i < len; i++)
+			covered_[from + i] = true;
+	}
+
+	const char *msg_;
+	std::vector<bool> covered_;
+};
+
+class Padding : public EventMountTest {
+protected:
+	Padding() : EventMountTest("Padding") {}
+
+	void populate() override { spit(lower_ + "/file", std::string(4096, 'x')); }
+
+	/* The next message, received into a buffer full of kPattern. */
+	std::vector<char> receive()
+	{
+		std::vector<char> buf(1 << 16, static_cast<char>(kPattern));
+		size_t rlen = 0;
+		for (int waited = 0; waited < kPatienceMs; waited += 10) {
+			if (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) == 0) {
+				buf.resize(rlen);
+				return buf;
+			}
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+		}
+		ADD_FAILURE() << "no message for the session";
+		return {};
+	}
+
+	/* The header's fields; the message's own data follows. */
+	static void header(Coverage &c, const dm_eventmsg_t *m)
+	{
+		c.field(m->_link);
+		c.field(m->ev_type);
+		c.field(m->ev_token);
+		c.field(m->ev_sequence);
+		c.field(m->ev_data);
+	}
+};
+
+TEST_F(Padding, DataEventMessageIsZeroBetweenItsFields)
+{
+	Handle file;
+	handle_of("file", file);
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(enable(file, {DM_EVENT_READ}));
+	Accessor reader([p = path("file")] {
+		char c;
+		int fd = open(p.c_str(), O_RDONLY);
+		return fd >= 0 && pread(fd, &c, 1, 100) == 1 ? 0 : errno;
+	});
+	std::vector<char> buf = receive();
+	ASSERT_GE(buf.size(), sizeof(dm_eventmsg_t));
+	auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+	ASSERT_EQ(m->ev_type, DM_EVENT_READ);
+	auto *de = DM_GET_VALUE(m, ev_data, dm_data_event_t *);
+	Coverage c(buf.data(), buf.size());
+	header(c, m);
+	c.field(de->de_handle);
+	c.field(de->de_offset);
+	c.field(de->de_length);
+	c.vardata(de, de->de_handle);
+	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+
+	/* The same message again, as dm_find_eventmsg() gives it. */
+	std::vector<char> again(buf.size() + 64, static_cast<char>(kPattern));
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_find_eventmsg(sid_, m->ev_token, again.size(), again.data(), &rlen));
+	ASSERT_EQ(rlen, buf.size());
+	EXPECT_EQ(std::vector<char>(again.begin(), again.begin() + rlen), buf);
+	respond(m->ev_token, DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0);
+}
+
+TEST_F(Padding, NamespaceEventMessageIsZeroBetweenItsFields)
+{
+	ASSERT_DM_OK(take({DM_EVENT_CREATE}));
+	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_CREATE}));
+	Accessor creator([p = path("new")] {
+		int fd = open(p.c_str(), O_CREAT | O_WRONLY, 0640);
+		return fd >= 0 && close(fd) == 0 ? 0 : errno;
+	});
+	std::vector<char> buf = receive();
+	ASSERT_GE(buf.size(), sizeof(dm_eventmsg_t));
+	auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+	ASSERT_EQ(m->ev_type, DM_EVENT_CREATE);
+	auto *ne = DM_GET_VALUE(m, ev_data, dm_namesp_event_t *);
+	Coverage c(buf.data(), buf.size());
+	header(c, m);
+	c.field(ne->ne_mode);
+	c.field(ne->ne_handle1);
+	c.field(ne->ne_handle2);
+	c.field(ne->ne_name1);
+	c.field(ne->ne_name2);
+	c.field(ne->ne_retcode);
+	c.vardata(ne, ne->ne_handle1);
+	c.vardata(ne, ne->ne_handle2);
+	c.vardata(ne, ne->ne_name1);
+	c.vardata(ne, ne->ne_name2);
+	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+	respond(m->ev_token, DM_RESP_CONTINUE);
+	EXPECT_EQ(creator.result(), 0);
+}
+
+TEST_F(Padding, UserMessageIsZeroAfterItsData)
+{
+	char odd[] = "five!";	/* 6 bytes: the record pads to 8 */
+	ASSERT_DM_OK(dm_send_msg(sid_, DM_MSGTYPE_ASYNC, sizeof(odd), odd));
+	std::vector<char> buf = receive();
+	ASSERT_GE(buf.size(), sizeof(dm_eventmsg_t));
+	auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+	ASSERT_EQ(m->ev_type, DM_EVENT_USER);
+	Coverage c(buf.data(), buf.size());
+	header(c, m);
+	c.vardata(m, m->ev_data);
+	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+}
+
+} // namespace
