@@ -83,7 +83,35 @@ static void dm_pending_prune(u64 fsid, u64 ino, s64 off)
 		if (!dm_event_answered(p->ev))
 			continue;
 		hash_del(&p->link);
+		p->ev->pending = NULL;
 		dm_event_put(p->ev);
+		kfree(p);
+	}
+}
+
+/**
+ * dm_access_forget - take an answered data event out of the pending table
+ * @ev: the event, just answered; its caller holds a reference
+ *
+ * Its waiters may all have given up, and then nobody else would.  Called
+ * with the answering session's lock held, which nests outside the
+ * table's.
+ */
+void dm_access_forget(struct dm_event *ev)
+{
+	struct dm_pending *p;
+
+	if (!READ_ONCE(ev->pending))
+		return;
+	mutex_lock(&dm_pending_lock);
+	p = ev->pending;
+	if (p) {
+		ev->pending = NULL;
+		hash_del(&p->link);
+	}
+	mutex_unlock(&dm_pending_lock);
+	if (p) {
+		dm_event_put(ev);	/* the table's */
 		kfree(p);
 	}
 }
@@ -272,6 +300,7 @@ static struct dm_event *dm_access_event(struct dm_fs *fs,
 	*p = (struct dm_pending){ .fsid = fs->fsid, .ino = ino, .type = type,
 				  .off = off, .len = len, .ev = ev };
 	kref_get(&ev->ref);	/* the table's */
+	ev->pending = p;
 	hash_add(dm_pending_table, &p->link, dm_pending_hash(fs->fsid, ino, off));
 out:
 	mutex_unlock(&dm_pending_lock);
@@ -308,10 +337,8 @@ static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
 	}
 	err = dm_event_wait(ev);
 	/*
-	 * Answered, the event leaves the table now rather than when another
-	 * access comes to its bucket: memory is not held for files nobody
-	 * touches again.  One whose waiters all gave up leaves with the
-	 * next access to its bucket.
+	 * An answered event left the table with its answer; one abandoned
+	 * because it could not be queued leaves now.
 	 */
 	mutex_lock(&dm_pending_lock);
 	dm_pending_prune(fs->fsid, d_inode(lower->dentry)->i_ino, off);
@@ -389,6 +416,7 @@ void dm_access_exit(void)
 
 	hash_for_each_safe(dm_pending_table, bkt, next, p, link) {
 		hash_del(&p->link);
+		p->ev->pending = NULL;
 		dm_event_put(p->ev);
 		kfree(p);
 	}

@@ -110,6 +110,8 @@ enum dm_event_state {
  * @datalen: bytes of @data
  * @rights: the access rights and object references the token holds
  *	(right.c), under its lock
+ * @pending: a data event's entry in the table of pending accesses
+ *	(access.c), under that table's lock; NULL once out of it
  * @data: the message's ev_data payload
  */
 struct dm_event {
@@ -129,6 +131,7 @@ struct dm_event {
 	bool			cancel;
 	u32			datalen;
 	struct list_head	rights;
+	void			*pending;
 	u8			data[];
 };
 
@@ -453,6 +456,7 @@ struct dm_interest {
 /* access.c */
 void dm_interest_changed(void);
 void dm_interest_free(struct dm_interest __rcu **cache);
+void dm_access_forget(struct dm_event *ev);
 int dm_data_event(struct dm_fs *fs, const struct path *lower,
 		  struct dm_interest __rcu **cache, int type, s64 off, u64 len);
 int dm_nospace_event(struct dm_fs *fs, const struct path *lower,

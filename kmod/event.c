@@ -180,6 +180,7 @@ static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
 	ev->response = response;
 	ev->reply = reply;
 	dm_rights_drop(ev);
+	dm_access_forget(ev);
 	WRITE_ONCE(ev->session, NULL);
 	/* Pairs with the READ_ONCE in the sender's wait condition. */
 	smp_store_release(&ev->state, DM_EVS_ANSWERED);

@@ -205,6 +205,34 @@ TEST_F(Access, KillingAWaitingReaderEndsItAndTheTokenCanStillBeAnswered)
 	respond(m.token(), DM_RESP_CONTINUE);
 }
 
+/* The module's live events, from debugfs, or -1 without it. */
+long live_events()
+{
+	std::ifstream in("/sys/kernel/debug/dmapi/objects");
+	std::string name;
+	long n;
+	while (in >> name >> n)
+		if (name == "events")
+			return n;
+	return -1;
+}
+
+TEST_F(Access, TheEventOfAKilledReaderIsFreedOnceAnswered)
+{
+	long before = live_events();
+	if (before < 0)
+		GTEST_SKIP() << "no /sys/kernel/debug/dmapi/objects";
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	reader.kill_now();
+	EXPECT_EQ(reader.result(), 128 + SIGKILL);
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(live_events(), before) << "kept with nobody waiting for it";
+}
+
 TEST_F(Access, KillingTheLastMergedReaderSendsCancelWhenEnabled)
 {
 	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_CANCEL}));
