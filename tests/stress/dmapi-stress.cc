@@ -16,7 +16,7 @@
 // makes tokens of its own with dm_create_userevent() and holds rights on
 // random managed files with them, which the workers' I/O must wait for.
 // The figures printed at the end say how much of each happened.
-#include <xdsm/dmapi.h>
+#include <xdsm/dmapi.hpp>
 
 #include <atomic>
 #include <cerrno>
@@ -75,20 +75,7 @@ struct Options {
 	std::exit(2);
 }
 
-/* A handle the library allocated. */
-struct Handle {
-	void *hanp = nullptr;
-	size_t hlen = 0;
-	Handle() = default;
-	Handle(const Handle &) = delete;
-	Handle &operator=(const Handle &) = delete;
-	Handle(Handle &&o) noexcept : hanp(o.hanp), hlen(o.hlen) { o.hanp = nullptr; }
-	~Handle()
-	{
-		if (hanp)
-			dm_handle_free(hanp, hlen);
-	}
-};
+using xdsm::Handle;
 
 std::string file_name(const Options &o, int i)
 {
@@ -112,13 +99,11 @@ std::vector<Handle> make_files(const Options &o, dm_sessid_t sid)
 		if (fd < 0 || write(fd, data.data(), data.size()) != kFileSize)
 			die(p.c_str());
 		close(fd);
-		Handle h;
-		if (dm_path_to_handle(p.data(), &h.hanp, &h.hlen))
-			die("dm_path_to_handle");
+		Handle h = Handle::of_path(p);
 		dm_region_t region = {};
 		region.rg_flags = DM_REGION_READ | DM_REGION_WRITE | DM_REGION_TRUNCATE;
 		dm_boolean_t exact;
-		if (dm_set_region(sid, h.hanp, h.hlen, DM_NO_TOKEN, 1, &region, &exact))
+		if (dm_set_region(sid, h.hanp(), h.hlen(), DM_NO_TOKEN, 1, &region, &exact))
 			die("dm_set_region");
 		handles.push_back(std::move(h));
 	}
@@ -128,24 +113,21 @@ std::vector<Handle> make_files(const Options &o, dm_sessid_t sid)
 /* The owner takes the data and namespace events of the filesystem. */
 void take_dispositions(const Options &o, dm_sessid_t sid)
 {
-	Handle fs;
-	std::string root = o.mnt;
-	if (dm_path_to_fshandle(root.data(), &fs.hanp, &fs.hlen))
-		die("dm_path_to_fshandle");
+	Handle fs = Handle::of_filesystem(o.mnt);
 	dm_eventset_t set;
 	DMEV_ZERO(set);
 	for (dm_eventtype_t e : {DM_EVENT_READ, DM_EVENT_WRITE, DM_EVENT_TRUNCATE,
 				  DM_EVENT_CREATE, DM_EVENT_REMOVE, DM_EVENT_RENAME,
 				  DM_EVENT_POSTCREATE, DM_EVENT_POSTREMOVE})
 		DMEV_SET(e, set);
-	if (dm_set_disp(sid, fs.hanp, fs.hlen, DM_NO_TOKEN, &set, DM_EVENT_MAX))
+	if (dm_set_disp(sid, fs.hanp(), fs.hlen(), DM_NO_TOKEN, &set, DM_EVENT_MAX))
 		die("dm_set_disp");
 	dm_eventset_t ns;
 	DMEV_ZERO(ns);
 	for (dm_eventtype_t e : {DM_EVENT_CREATE, DM_EVENT_REMOVE, DM_EVENT_RENAME,
 				  DM_EVENT_POSTCREATE, DM_EVENT_POSTREMOVE})
 		DMEV_SET(e, ns);
-	if (dm_set_eventlist(sid, fs.hanp, fs.hlen, DM_NO_TOKEN, &ns, DM_EVENT_MAX))
+	if (dm_set_eventlist(sid, fs.hanp(), fs.hlen(), DM_NO_TOKEN, &ns, DM_EVENT_MAX))
 		die("dm_set_eventlist");
 }
 
@@ -262,10 +244,10 @@ void user_right(App &app, const std::vector<Handle> &files, std::mt19937_64 &rng
 	c.user_tokens++;
 	const Handle &h = files[rng() % files.size()];
 	dm_right_t right = rng() % 2 ? DM_RIGHT_EXCL : DM_RIGHT_SHARED;
-	if (dm_request_right(app.sid, h.hanp, h.hlen, token, DM_RR_WAIT, right) == 0) {
+	if (dm_request_right(app.sid, h.hanp(), h.hlen(), token, DM_RR_WAIT, right) == 0) {
 		c.user_rights++;
 		std::this_thread::sleep_for(std::chrono::microseconds(rng() % 5000));
-		dm_release_right(app.sid, h.hanp, h.hlen, token);
+		dm_release_right(app.sid, h.hanp(), h.hlen(), token);
 	}
 	dm_respond_event(app.sid, token, DM_RESP_CONTINUE, 0, 0, nullptr);
 }
