@@ -99,7 +99,7 @@ check-fuzz: modules userspace
 # outside the checkout (scripts/debug-kernel); DEBUG_KERNEL=6.12 for the
 # other series.  make check-debug runs every in-guest suite on it.
 DEBUG_KERNEL	?= 6.1
-DEBUG_ABI	= $(shell cat $(BUILD)/kernels/debug-abi-$(DEBUG_KERNEL) 2>/dev/null)
+DEBUG_ABI	= $$(cat $(BUILD)/kernels/debug-abi-$(DEBUG_KERNEL))
 debug-kernel:
 	$(TOP)/scripts/debug-kernel $(DEBUG_KERNEL)
 
