@@ -143,7 +143,8 @@ out:
  *
  * Return: 0, or -EINVAL (no such session, a bad type, a name that is not
  * one component, a handle asked for that is not the directory's
- * filesystem's), -ENOTDIR, -EEXIST, -ENAMETOOLONG, -ESRCH, -EBADF,
+ * filesystem's), -ENOENT (a symbolic link to an empty path), -ENOTDIR,
+ * -EEXIST, -ENAMETOOLONG, -ESRCH, -EBADF,
  * -ENOMEM, -EFAULT, or the errno of the lower filesystem's creation.
  */
 long dm_ioc_create_by_handle(void __user *uarg)
@@ -168,6 +169,10 @@ long dm_ioc_create_by_handle(void __user *uarg)
 			target = NULL;
 			goto out;
 		}
+		/* As symlink(2): ext4 would store a link fsck calls invalid. */
+		err = *target ? 0 : -ENOENT;
+		if (err)
+			goto out;
 	}
 	err = dm_byhandle(&arg, name, target);
 out:

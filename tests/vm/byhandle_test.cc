@@ -138,6 +138,16 @@ TEST_F(ByHandle, AFileAsTheDirectoryENOTDIR)
 					    fsh_.hlen, const_cast<char *>("new")), ENOTDIR);
 }
 
+/* As symlink(2); ext4 stored one, which e2fsck then called invalid. */
+TEST_F(ByHandle, SymlinkToAnEmptyPathENOENT)
+{
+	EXPECT_DM_ERRNO(dm_symlink_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, fsh_.hanp,
+					     fsh_.hlen, const_cast<char *>("sym"),
+					     const_cast<char *>("")),
+			ENOENT);
+	EXPECT_FALSE(fs::is_symlink(lower("dir/sym")));
+}
+
 TEST_F(ByHandle, NullNameEFAULT)
 {
 	EXPECT_DM_ERRNO(create(nullptr), EFAULT);
