@@ -91,11 +91,12 @@ static void dm_pending_prune(u64 fsid, u64 ino, s64 off)
 
 /**
  * dm_access_forget - take an answered data event out of the pending table
- * @ev: the event, just answered; its caller holds a reference
+ * @ev: the event, answered or abandoned; its caller holds a reference
  *
  * Its waiters may all have given up, and then nobody else would.  Called
  * with the answering session's lock held, which nests outside the
- * table's.
+ * table's, and by a waiter once the wait is over (a no-op when the
+ * answer took the event out already).
  */
 void dm_access_forget(struct dm_event *ev)
 {
@@ -340,9 +341,8 @@ static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
 	 * An answered event left the table with its answer; one abandoned
 	 * because it could not be queued leaves now.
 	 */
-	mutex_lock(&dm_pending_lock);
-	dm_pending_prune(fs->fsid, d_inode(lower->dentry)->i_ino, off);
-	mutex_unlock(&dm_pending_lock);
+	if (dm_event_answered(ev))
+		dm_access_forget(ev);
 out:
 	dm_event_put(ev);
 	return err;
