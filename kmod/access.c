@@ -335,8 +335,10 @@ static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
 			dm_event_abandon(ev, err);
 			goto out;
 		}
+		dm_mon_sent(fs, ev);
 	}
 	err = dm_event_wait(ev);
+	dm_mon_done(fs, ev, err);
 	/*
 	 * An answered event left the table with its answer; one abandoned
 	 * because it could not be queued leaves now.

@@ -9,6 +9,7 @@
 
 #include <linux/align.h>
 #include <linux/kref.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
@@ -55,6 +56,8 @@ extern unsigned int dm_max_attr_size;
  * @nr_new: length of @newq
  * @tokens: events delivered or created and not yet answered (outstanding)
  * @nr_tokens: length of @tokens
+ * @delivered: messages delivered since the session was created
+ * @answered: tokens answered since then
  * @dead: the session was destroyed; waiters return
  * @mount_disp: the session holds the MOUNT disposition (global handle)
  * @newq_wait: dm_get_events() waits here for messages
@@ -75,6 +78,8 @@ struct dm_session {
 	unsigned int		nr_new;
 	struct list_head	tokens;
 	unsigned int		nr_tokens;
+	u64			delivered;
+	u64			answered;
 	bool			dead;
 	bool			mount_disp;
 	wait_queue_head_t	newq_wait;
@@ -95,6 +100,8 @@ enum dm_event_state {
  * @ref: the owning list holds one reference, a waiting sender another
  * @session: the owning session (changed by dm_move_event(), under both
  *	sessions' locks); NULL once answered or delivered asynchronous
+ * @sid: the id of the session it was last queued on or moved to, for
+ *	the monitor
  * @token: DM_INVALID_TOKEN for asynchronous messages
  * @sequence: the message's sequence number
  * @type: enum dm_event_type
@@ -112,6 +119,8 @@ enum dm_event_state {
  *	(right.c), under its lock
  * @pending: a data event's entry in the table of pending accesses
  *	(access.c), under that table's lock; NULL once out of it
+ * @pid: the thread group that caused it
+ * @created: when it was made, for the monitor's latency
  * @data: the message's ev_data payload
  */
 struct dm_event {
@@ -119,6 +128,7 @@ struct dm_event {
 	struct hlist_node	token_link;
 	struct kref		ref;
 	struct dm_session	*session;
+	int			sid;
 	int			token;
 	u32			sequence;
 	int			type;
@@ -132,6 +142,8 @@ struct dm_event {
 	u32			datalen;
 	struct list_head	rights;
 	void			*pending;
+	pid_t			pid;
+	ktime_t			created;
 	u8			data[];
 };
 
@@ -147,6 +159,27 @@ long dm_ioc_destroy_session(void __user *uarg);
 long dm_ioc_getall_sessions(void __user *uarg);
 long dm_ioc_query_session(void __user *uarg);
 struct dm_session *dm_session_next_mounter(int after);
+struct dm_session *dm_session_next(unsigned long *sid);
+
+/**
+ * struct dm_session_counts - a session's state, for the monitor
+ * @info: its info string
+ * @queued: messages not yet delivered
+ * @outstanding: tokens not yet answered
+ * @rights: rights records those tokens hold
+ * @delivered: messages delivered since it was created
+ * @answered: tokens answered since then
+ */
+struct dm_session_counts {
+	char		info[DMAPI_SESSION_INFO_LEN];
+	u32		queued;
+	u32		outstanding;
+	u32		rights;
+	u64		delivered;
+	u64		answered;
+};
+
+void dm_session_counts(struct dm_session *s, struct dm_session_counts *c);
 
 /* event.c */
 int dm_event_init(void);
@@ -243,6 +276,24 @@ void dm_debugfs_init(void);
 void dm_debugfs_exit(void);
 
 /**
+ * struct dm_fs_stats - what a filesystem's events did, for the monitor
+ * @events: events queued, by type
+ * @answers: waits ended (and asynchronous events queued), by
+ *	enum dmapi_answer
+ * @waits: waits ended
+ * @wait_ns: their total time, from each event's creation
+ * @wait_hist: their times, in DMAPI_WAIT_BUCKETS buckets of powers of
+ *	two microseconds
+ */
+struct dm_fs_stats {
+	atomic64_t	events[DMAPI_EVENT_MAX];
+	atomic64_t	answers[DMAPI_ANSWER_MAX];
+	atomic64_t	waits;
+	atomic64_t	wait_ns;
+	atomic64_t	wait_hist[DMAPI_WAIT_BUCKETS];
+};
+
+/**
  * struct dm_fs - a DMAPI-managed filesystem, as the core knows it
  * @link: in the core's list of managed filesystems
  * @fsid: the id in its handles; one mount per fsid at a time
@@ -259,6 +310,7 @@ void dm_debugfs_exit(void);
  * @events: the filesystem's event list (per mount)
  * @ninherit: how many DM attributes new objects inherit (inherit.c)
  * @users: 1 while registered, and 1 for each call working on it
+ * @stats: its events' counters since it was mounted
  *
  * The provider registers it once the filesystem can serve handles and
  * unregisters it before its teardown; the core calls @ops only between:
@@ -279,6 +331,7 @@ struct dm_fs {
 	u64				events;
 	unsigned int			ninherit;
 	refcount_t			users;
+	struct dm_fs_stats		stats;
 };
 
 /*
@@ -463,8 +516,16 @@ int dm_nospace_event(struct dm_fs *fs, const struct path *lower,
 		     struct dm_interest __rcu **cache, s64 off, u64 len);
 void dm_access_exit(void);
 
+/* monitor.c */
+int dm_monitor_init(void);
+void dm_monitor_exit(void);
+void dm_mon_sent(struct dm_fs *fs, const struct dm_event *ev);
+void dm_mon_done(struct dm_fs *fs, const struct dm_event *ev, int err);
+int dm_fs_send(struct dm_fs *fs, struct dm_session *s, struct dm_event *ev);
+
 /* right.c */
 void dm_rights_drop(struct dm_event *ev);
+unsigned int dm_rights_count(struct dm_event *ev);
 int dm_rights_io_wait(u64 fsid, u64 ino, bool change);
 long dm_ioc_request_right(void __user *uarg);
 long dm_ioc_release_right(void __user *uarg);

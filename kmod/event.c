@@ -114,6 +114,8 @@ struct dm_event *dm_event_create(int type, u32 len, bool sync)
 	ev->sequence = (u32)atomic_inc_return(&dm_next_sequence);
 	ev->token = DM_INVALID_TOKEN;
 	ev->deadline = dm_event_deadline(jiffies);
+	ev->pid = task_tgid_nr(current);
+	ev->created = ktime_get();
 	if (sync)
 		dm_token_alloc(ev);
 	return ev;
@@ -177,6 +179,7 @@ static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
 	lockdep_assert_held(&s->lock);
 	list_del_init(&ev->link);
 	s->nr_tokens--;
+	s->answered++;
 	ev->response = response;
 	ev->reply = reply;
 	dm_rights_drop(ev);
@@ -214,6 +217,7 @@ static int dm_event_enqueue(struct dm_session *s, struct dm_event *ev)
 			return -EINTR;
 	}
 	WRITE_ONCE(ev->session, s);
+	WRITE_ONCE(ev->sid, s->sid);
 	ev->state = DM_EVS_QUEUED;
 	ev->deadline = dm_event_deadline(jiffies);
 	list_add_tail(&ev->link, &s->newq);
@@ -547,6 +551,7 @@ static void dm_dequeue_batch(struct dm_session *s, u32 n)
 			break;
 		list_del_init(&ev->link);
 		s->nr_new--;
+		s->delivered++;
 		if (ev->token > 0) {
 			ev->state = DM_EVS_OUTSTANDING;
 			list_add_tail(&ev->link, &s->tokens);
@@ -887,6 +892,7 @@ long dm_ioc_move_event(void __user *uarg)
 		src->nr_tokens--;
 		dst->nr_tokens++;
 		WRITE_ONCE(ev->session, dst);
+		WRITE_ONCE(ev->sid, dst->sid);
 	}
 	dm_session_unlock_two(src, dst);
 	dm_session_put(dst);

@@ -242,11 +242,16 @@ static int __init dm_init(void)
 	err = dmfs_init();
 	if (err)
 		goto out_misc;
+	err = dm_monitor_init();
+	if (err)
+		goto out_fs;
 	dm_debugfs_init();
 	pr_info("X/Open XDSM DMAPI, protocol %u.%u\n",
 		DMAPI_KERNEL_VERSION, DMAPI_KERNEL_MINOR_VERSION);
 	return 0;
 
+out_fs:
+	dmfs_exit();
 out_misc:
 	misc_deregister(&dm_miscdev);
 out_event:
@@ -259,6 +264,7 @@ out_session:
 static void __exit dm_exit(void)
 {
 	dm_debugfs_exit();
+	dm_monitor_exit();
 	dmfs_exit();
 	misc_deregister(&dm_miscdev);
 	dm_access_exit();

@@ -73,7 +73,7 @@ static int dm_mount_offer(struct dm_fs *fs, struct dm_session *s)
 	if (IS_ERR(ev))
 		return PTR_ERR(ev);
 	dm_mountinfo_fill(fs, ev->data);
-	err = dm_event_send(s, ev);
+	err = dm_fs_send(fs, s, ev);
 	if (ev->response == DMAPI_RESP_DONTCARE)
 		err = 1;
 	else if (err == -EINVAL && !ev->response)
@@ -146,7 +146,7 @@ static int dm_send_unmount_event(struct dm_fs *fs, int type, int sid,
 		dm_vardata_put(ev->data, 0, &pos, &ne->ne_handle2, &root,
 			       DMAPI_HANDLE_LEN);
 	}
-	err = dm_event_send(s, ev);
+	err = dm_fs_send(fs, s, ev);
 	dm_event_put(ev);
 out:
 	dm_session_put(s);

@@ -137,7 +137,7 @@ static int dm_fs_event_send(struct dm_fs *fs, int sid, struct dm_event *ev)
 	if (s) {
 		if (ev->token > 0)
 			ev->cancel = dm_fs_wants_cancel(fs);
-		err = dm_event_send(s, ev);
+		err = dm_fs_send(fs, s, ev);
 		dm_session_put(s);
 		if (err == -EINVAL && !ev->response)
 			err = 0;

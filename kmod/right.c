@@ -152,6 +152,24 @@ void dm_rights_drop(struct dm_event *ev)
 	}
 }
 
+/**
+ * dm_rights_count - how many objects a token holds rights or references on
+ * @ev: the event of the token
+ *
+ * Return: the number of its rights records.
+ */
+unsigned int dm_rights_count(struct dm_event *ev)
+{
+	struct dm_right *r;
+	unsigned int n = 0;
+
+	spin_lock(&dm_rights_lock);
+	list_for_each_entry(r, &ev->rights, tlink)
+		n++;
+	spin_unlock(&dm_rights_lock);
+	return n;
+}
+
 /* Whether I/O on the object must wait for the DM application. */
 static bool dm_rights_block(u64 fsid, u64 ino, bool change)
 {

@@ -352,6 +352,45 @@ struct dm_session *dm_session_next_mounter(int after)
 }
 
 /**
+ * dm_session_next - the next session in id order
+ * @sid: in: the least id to look at; out: the id of the session found
+ *
+ * Return: the session, referenced, or NULL when there is none left.
+ */
+struct dm_session *dm_session_next(unsigned long *sid)
+{
+	struct dm_session *s;
+
+	xa_lock(&dm_sessions);
+	s = xa_find(&dm_sessions, sid, ULONG_MAX, XA_PRESENT);
+	if (s)
+		kref_get(&s->ref);
+	xa_unlock(&dm_sessions);
+	return s;
+}
+
+/**
+ * dm_session_counts - what a session holds and has done
+ * @s: the session, referenced
+ * @c: filled in, as of one moment
+ */
+void dm_session_counts(struct dm_session *s, struct dm_session_counts *c)
+{
+	struct dm_event *ev;
+
+	mutex_lock(&s->lock);
+	strscpy(c->info, s->info, sizeof(c->info));
+	c->queued = s->nr_new;
+	c->outstanding = s->nr_tokens;
+	c->delivered = s->delivered;
+	c->answered = s->answered;
+	c->rights = 0;
+	list_for_each_entry(ev, &s->tokens, link)
+		c->rights += dm_rights_count(ev);
+	mutex_unlock(&s->lock);
+}
+
+/**
  * dm_session_init - set up the session table
  *
  * Return: 0.

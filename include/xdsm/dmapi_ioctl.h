@@ -59,6 +59,12 @@
  *    DMAPI_IOC_GETALL_INHERIT.  Creation by handle:
  *    DMAPI_IOC_CREATE_BY_HANDLE.
  *
+ * 1.8
+ *  - Monitoring: the generic netlink family "dmapi" (DMAPI_GENL_NAME,
+ *    version 1): DMAPI_CMD_GET_FS, DMAPI_CMD_GET_SESSION,
+ *    DMAPI_CMD_GET_MONITOR and the multicast group "events"
+ *    (DMAPI_CMD_EVENT).
+ *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
  * of another major number.  The minor number grows when calls are added;
@@ -72,7 +78,7 @@
 #include <linux/ioctl.h>
 
 #define DMAPI_KERNEL_VERSION		1
-#define DMAPI_KERNEL_MINOR_VERSION	7
+#define DMAPI_KERNEL_MINOR_VERSION	8
 
 /* The device node, a misc device. */
 #define DMAPI_DEVICE_NAME		"dmapi"
@@ -830,5 +836,102 @@ struct dmapi_create_by_handle_arg {
 #define DMAPI_IOC_GETALL_INHERIT  _IOWR(DMAPI_IOC_MAGIC, 51, struct dmapi_inherit_arg)
 #define DMAPI_IOC_CREATE_BY_HANDLE _IOWR(DMAPI_IOC_MAGIC, 52, struct dmapi_create_by_handle_arg)
 #define DMAPI_IOC_GET_BULKATTR	  _IOWR(DMAPI_IOC_MAGIC, 53, struct dmapi_scan_arg)
+
+/*
+ * Monitoring, over the generic netlink family DMAPI_GENL_NAME.  Its own
+ * version, DMAPI_GENL_VERSION, goes in the genetlink header and grows with
+ * the family; attributes are only ever added.  Only CAP_SYS_ADMIN may send
+ * its commands or join its multicast group.
+ *
+ * DMAPI_CMD_GET_FS (dump): one message per managed filesystem with
+ *   DMAPI_A_FSID, DMAPI_A_MOUNTPOINT, DMAPI_A_LOWER and its counters since
+ *   it was mounted: DMAPI_A_EVENTS (events sent, nested: attribute
+ *   type + 1 holds the u64 count of that dmapi_event_type),
+ *   DMAPI_A_ANSWERS (waits ended, nested the same way by
+ *   enum dmapi_answer), DMAPI_A_WAITS, DMAPI_A_WAIT_NS (their total time)
+ *   and DMAPI_A_WAIT_HIST (nested by bucket + 1; DMAPI_WAIT_BUCKETS
+ *   buckets: bucket 0 counts waits under 1 microsecond, bucket i those of
+ *   [2^(i-1), 2^i) microseconds, the last every longer one).
+ * DMAPI_CMD_GET_SESSION (dump): one message per session with DMAPI_A_SID,
+ *   DMAPI_A_SESSION_INFO, DMAPI_A_QUEUED (messages not yet delivered),
+ *   DMAPI_A_OUTSTANDING (tokens not yet answered), DMAPI_A_RIGHTS (rights
+ *   records those tokens hold), DMAPI_A_DELIVERED and DMAPI_A_ANSWERED
+ *   (messages delivered and tokens answered since it was created).
+ * DMAPI_CMD_GET_MONITOR (do): DMAPI_A_SEQ (records the events group was
+ *   sent, the last record's DMAPI_A_SEQ) and DMAPI_A_DROPS (records that
+ *   could not be sent to every listener).
+ * DMAPI_CMD_EVENT (multicast on DMAPI_GENL_MCGRP_EVENTS): one record for
+ *   each process that waited for a filesystem's synchronous event, and
+ *   one for each asynchronous event, when it ends: DMAPI_A_SEQ (gapless
+ *   while nothing is dropped), DMAPI_A_TYPE, DMAPI_A_FSID, DMAPI_A_SID,
+ *   DMAPI_A_TOKEN, DMAPI_A_PID (the process that caused it),
+ *   DMAPI_A_ANSWER, DMAPI_A_ERRNO (what the process got: 0 or a positive
+ *   errno), DMAPI_A_LATENCY_NS (from the event's creation to the end of
+ *   the wait) and, where the event names them, DMAPI_A_HANDLE (the
+ *   object's handle), DMAPI_A_NAME (the entry's name), DMAPI_A_OFFSET and
+ *   DMAPI_A_LENGTH.  Multicast is lossy: a listener too slow to read
+ *   loses records (its socket reports ENOBUFS), counted in DMAPI_A_DROPS
+ *   and visible as gaps in DMAPI_A_SEQ.
+ */
+#define DMAPI_GENL_NAME			"dmapi"
+#define DMAPI_GENL_VERSION		1
+#define DMAPI_GENL_MCGRP_EVENTS		"events"
+#define DMAPI_WAIT_BUCKETS		32
+
+enum dmapi_genl_cmd {
+	DMAPI_CMD_UNSPEC,
+	DMAPI_CMD_GET_FS,
+	DMAPI_CMD_GET_SESSION,
+	DMAPI_CMD_GET_MONITOR,
+	DMAPI_CMD_EVENT,
+	__DMAPI_CMD_MAX,
+};
+#define DMAPI_CMD_MAX	(__DMAPI_CMD_MAX - 1)
+
+enum dmapi_genl_attr {
+	DMAPI_A_UNSPEC,
+	DMAPI_A_PAD,
+	DMAPI_A_FSID,		/* u64 */
+	DMAPI_A_MOUNTPOINT,	/* string */
+	DMAPI_A_LOWER,		/* string */
+	DMAPI_A_EVENTS,		/* nested u64 by event type + 1 */
+	DMAPI_A_ANSWERS,	/* nested u64 by enum dmapi_answer + 1 */
+	DMAPI_A_WAITS,		/* u64 */
+	DMAPI_A_WAIT_NS,	/* u64 */
+	DMAPI_A_WAIT_HIST,	/* nested u64 by bucket + 1 */
+	DMAPI_A_SID,		/* u32 */
+	DMAPI_A_SESSION_INFO,	/* string */
+	DMAPI_A_QUEUED,		/* u32 */
+	DMAPI_A_OUTSTANDING,	/* u32 */
+	DMAPI_A_RIGHTS,		/* u32 */
+	DMAPI_A_DELIVERED,	/* u64 */
+	DMAPI_A_ANSWERED,	/* u64 */
+	DMAPI_A_SEQ,		/* u64 */
+	DMAPI_A_DROPS,		/* u64 */
+	DMAPI_A_TYPE,		/* u32, enum dmapi_event_type */
+	DMAPI_A_TOKEN,		/* s32 */
+	DMAPI_A_PID,		/* u32 */
+	DMAPI_A_ANSWER,		/* u32, enum dmapi_answer */
+	DMAPI_A_ERRNO,		/* u32 */
+	DMAPI_A_LATENCY_NS,	/* u64 */
+	DMAPI_A_HANDLE,		/* binary, a handle */
+	DMAPI_A_NAME,		/* string */
+	DMAPI_A_OFFSET,		/* s64 */
+	DMAPI_A_LENGTH,		/* u64 */
+	__DMAPI_A_MAX,
+};
+#define DMAPI_A_MAX	(__DMAPI_A_MAX - 1)
+
+/* How the wait for an event ended, as the monitor counts it. */
+enum dmapi_answer {
+	DMAPI_ANSWER_CONTINUE,		/* answered CONTINUE */
+	DMAPI_ANSWER_ABORT,		/* answered ABORT */
+	DMAPI_ANSWER_DONTCARE,		/* answered DONTCARE */
+	DMAPI_ANSWER_INTERRUPTED,	/* the process gave up on a signal */
+	DMAPI_ANSWER_TIMEDOUT,		/* event_timeout passed */
+	DMAPI_ANSWER_DROPPED,		/* its session went away unanswered */
+	DMAPI_ANSWER_ASYNC,		/* asynchronous: nothing to answer */
+	DMAPI_ANSWER_MAX,
+};
 
 #endif /* _XDSM_DMAPI_IOCTL_H */

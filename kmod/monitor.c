@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Monitoring over the generic netlink family "dmapi": the counters of each
+ * managed filesystem and each session, and a multicast group that mirrors
+ * every event of a filesystem as it ends, for tools such as dmstat.  The
+ * protocol is described in <xdsm/dmapi_ioctl.h>.
+ *
+ * Counting costs a few atomic additions per event, which already costs a
+ * queue, a wakeup and a wait; an access that sends no event counts
+ * nothing.  A record for the multicast group is built only while someone
+ * listens.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/ktime.h>
+#include <linux/log2.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+
+#include "core.h"
+
+enum {
+	DM_MCGRP_EVENTS,
+};
+
+static struct genl_family dm_genl_family;
+/* Records given a sequence number, and those that reached not everyone. */
+static atomic64_t dm_mon_seq = ATOMIC64_INIT(0);
+static atomic64_t dm_mon_drops = ATOMIC64_INIT(0);
+
+/* How the wait for @ev ended for a process that got @err. */
+static enum dmapi_answer dm_mon_answer(const struct dm_event *ev, int err)
+{
+	if (ev->token <= 0)
+		return DMAPI_ANSWER_ASYNC;
+	if (dm_event_answered(ev)) {
+		switch (READ_ONCE(ev->response)) {
+		case DMAPI_RESP_CONTINUE:
+			return DMAPI_ANSWER_CONTINUE;
+		case DMAPI_RESP_ABORT:
+			return DMAPI_ANSWER_ABORT;
+		case DMAPI_RESP_DONTCARE:
+			return DMAPI_ANSWER_DONTCARE;
+		}
+	}
+	if (err == -EINTR)
+		return DMAPI_ANSWER_INTERRUPTED;
+	if (err == -ETIMEDOUT)
+		return DMAPI_ANSWER_TIMEDOUT;
+	return DMAPI_ANSWER_DROPPED;
+}
+
+/* Bucket 0: under 1 us; bucket i: [2^(i-1), 2^i) us; the last: longer. */
+static unsigned int dm_mon_bucket(u64 ns)
+{
+	u64 us = div_u64(ns, NSEC_PER_USEC);
+
+	return min_t(unsigned int, fls64(us), DMAPI_WAIT_BUCKETS - 1);
+}
+
+/* The bytes a vardata of @ev's message points to, or NULL. */
+static const u8 *dm_mon_vardata(const struct dm_event *ev,
+				const struct dmapi_vardata *vd, u32 *len)
+{
+	u64 end = (u64)vd->vd_offset + vd->vd_length;
+
+	if (vd->vd_offset < 0 || !vd->vd_length || end > ev->datalen)
+		return NULL;
+	*len = vd->vd_length;
+	return ev->data + vd->vd_offset;
+}
+
+static int dm_mon_put_handle(struct sk_buff *skb, const struct dm_event *ev,
+			     const struct dmapi_vardata *vd)
+{
+	const u8 *p;
+	u32 len;
+
+	p = dm_mon_vardata(ev, vd, &len);
+	return p ? nla_put(skb, DMAPI_A_HANDLE, len, p) : 0;
+}
+
+/* Names in messages carry their NUL; the attribute is a NUL string too. */
+static int dm_mon_put_name(struct sk_buff *skb, const struct dm_event *ev,
+			   const struct dmapi_vardata *vd)
+{
+	const u8 *p;
+	u32 len;
+
+	p = dm_mon_vardata(ev, vd, &len);
+	if (!p)
+		return 0;
+	return nla_put_string(skb, DMAPI_A_NAME, strnlen(p, len) < len ?
+			      (const char *)p : "");
+}
+
+/* The object, name and range the message of @ev names, by its type. */
+static int dm_mon_put_subject(struct sk_buff *skb, const struct dm_event *ev)
+{
+	const struct dmapi_namesp_msg *ne = (const void *)ev->data;
+	const struct dmapi_destroy_msg *ds = (const void *)ev->data;
+	const struct dmapi_mount_msg *me = (const void *)ev->data;
+	const struct dmapi_data_msg *de = (const void *)ev->data;
+
+	switch (ev->type) {
+	case DMAPI_EVENT_READ:
+	case DMAPI_EVENT_WRITE:
+	case DMAPI_EVENT_TRUNCATE:
+	case DMAPI_EVENT_NOSPACE:
+		if (ev->datalen < sizeof(*de))
+			return 0;
+		return dm_mon_put_handle(skb, ev, &de->de_handle) ?:
+		       nla_put_s64(skb, DMAPI_A_OFFSET, de->de_offset,
+				   DMAPI_A_PAD) ?:
+		       nla_put_u64_64bit(skb, DMAPI_A_LENGTH, de->de_length,
+					 DMAPI_A_PAD);
+	case DMAPI_EVENT_MOUNT:
+		if (ev->datalen < sizeof(*me))
+			return 0;
+		return dm_mon_put_handle(skb, ev, &me->me_handle1) ?:
+		       dm_mon_put_name(skb, ev, &me->me_name1);
+	case DMAPI_EVENT_DESTROY:
+		if (ev->datalen < sizeof(*ds))
+			return 0;
+		return dm_mon_put_handle(skb, ev, &ds->ds_handle);
+	case DMAPI_EVENT_CANCEL:
+	case DMAPI_EVENT_USER:
+		return 0;
+	default:
+		if (ev->datalen < sizeof(*ne))
+			return 0;
+		return dm_mon_put_handle(skb, ev, &ne->ne_handle1) ?:
+		       dm_mon_put_name(skb, ev, &ne->ne_name1);
+	}
+}
+
+/* The multicast record of @ev ending for the current process. */
+static int dm_mon_fill_event(struct sk_buff *skb, const struct dm_fs *fs,
+			     const struct dm_event *ev, enum dmapi_answer answer,
+			     int err, u64 latency, u64 seq)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, 0, 0, &dm_genl_family, 0, DMAPI_CMD_EVENT);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, DMAPI_A_SEQ, seq, DMAPI_A_PAD) ||
+	    nla_put_u32(skb, DMAPI_A_TYPE, ev->type) ||
+	    nla_put_u64_64bit(skb, DMAPI_A_FSID, fs->fsid, DMAPI_A_PAD) ||
+	    nla_put_u32(skb, DMAPI_A_SID, READ_ONCE(ev->sid)) ||
+	    nla_put_s32(skb, DMAPI_A_TOKEN, ev->token) ||
+	    nla_put_u32(skb, DMAPI_A_PID, ev->pid) ||
+	    nla_put_u32(skb, DMAPI_A_ANSWER, answer) ||
+	    nla_put_u32(skb, DMAPI_A_ERRNO, err < 0 ? -err : 0) ||
+	    nla_put_u64_64bit(skb, DMAPI_A_LATENCY_NS, latency, DMAPI_A_PAD) ||
+	    dm_mon_put_subject(skb, ev)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static void dm_mon_mirror(const struct dm_fs *fs, const struct dm_event *ev,
+			  enum dmapi_answer answer, int err, u64 latency)
+{
+	struct sk_buff *skb;
+	u64 seq;
+	int ret;
+
+	if (!genl_has_listeners(&dm_genl_family, &init_net, DM_MCGRP_EVENTS))
+		return;
+	seq = atomic64_inc_return(&dm_mon_seq);
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!skb)
+		goto drop;
+	if (dm_mon_fill_event(skb, fs, ev, answer, err, latency, seq)) {
+		nlmsg_free(skb);
+		goto drop;
+	}
+	ret = genlmsg_multicast(&dm_genl_family, skb, 0, DM_MCGRP_EVENTS,
+				GFP_KERNEL);
+	/* -ESRCH: the last listener left meanwhile; nobody lost anything. */
+	if (ret && ret != -ESRCH)
+		goto drop;
+	return;
+drop:
+	atomic64_inc(&dm_mon_drops);
+}
+
+/**
+ * dm_mon_sent - count an event a filesystem queued on a session
+ * @fs: the filesystem
+ * @ev: the event, queued; counted once however many processes wait for it
+ */
+void dm_mon_sent(struct dm_fs *fs, const struct dm_event *ev)
+{
+	if (ev->type >= 0 && ev->type < DMAPI_EVENT_MAX)
+		atomic64_inc(&fs->stats.events[ev->type]);
+}
+
+/**
+ * dm_mon_done - account for the end of a filesystem's event for the
+ *	current process
+ * @fs: the filesystem
+ * @ev: the event: synchronous, whose wait in this process has ended, or
+ *	asynchronous, just queued
+ * @err: what the process got from the wait: 0 or a negative errno
+ *
+ * Counts the answer and the wait's time, and mirrors the event to the
+ * multicast group.
+ */
+void dm_mon_done(struct dm_fs *fs, const struct dm_event *ev, int err)
+{
+	enum dmapi_answer answer = dm_mon_answer(ev, err);
+	u64 latency = ktime_to_ns(ktime_sub(ktime_get(), ev->created));
+	struct dm_fs_stats *st = &fs->stats;
+
+	atomic64_inc(&st->answers[answer]);
+	if (answer != DMAPI_ANSWER_ASYNC) {
+		atomic64_inc(&st->waits);
+		atomic64_add(latency, &st->wait_ns);
+		atomic64_inc(&st->wait_hist[dm_mon_bucket(latency)]);
+	}
+	dm_mon_mirror(fs, ev, answer, err, latency);
+}
+
+/**
+ * dm_fs_send - queue a filesystem's event on a session and, if
+ *	synchronous, wait for the answer, counting both
+ * @fs: the filesystem
+ * @s: the session
+ * @ev: the event; the caller keeps its reference
+ *
+ * Return: as dm_event_send().
+ */
+int dm_fs_send(struct dm_fs *fs, struct dm_session *s, struct dm_event *ev)
+{
+	int err = dm_event_post(s, ev);
+
+	if (err)
+		return err;
+	dm_mon_sent(fs, ev);
+	if (ev->token > 0)
+		err = dm_event_wait(ev);
+	dm_mon_done(fs, ev, err);
+	return err;
+}
+
+/* Commands are for CAP_SYS_ADMIN only, as is /dev/dmapi. */
+static int dm_nl_start(struct netlink_callback *cb)
+{
+	return netlink_capable(cb->skb, CAP_SYS_ADMIN) ? 0 : -EPERM;
+}
+
+static int dm_nl_put_counts(struct sk_buff *skb, int attr,
+			    const atomic64_t *counts, int n)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, attr);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++)
+		if (nla_put_u64_64bit(skb, i + 1, atomic64_read(&counts[i]),
+				      DMAPI_A_PAD))
+			goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int dm_nl_fill_fs(struct sk_buff *skb, struct netlink_callback *cb,
+			 const struct dm_fs *fs)
+{
+	const struct dm_fs_stats *st = &fs->stats;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &dm_genl_family, NLM_F_MULTI, DMAPI_CMD_GET_FS);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, DMAPI_A_FSID, fs->fsid, DMAPI_A_PAD) ||
+	    nla_put_string(skb, DMAPI_A_MOUNTPOINT, fs->mountpoint) ||
+	    nla_put_string(skb, DMAPI_A_LOWER, fs->lower_name) ||
+	    dm_nl_put_counts(skb, DMAPI_A_EVENTS, st->events,
+			     DMAPI_EVENT_MAX) ||
+	    dm_nl_put_counts(skb, DMAPI_A_ANSWERS, st->answers,
+			     DMAPI_ANSWER_MAX) ||
+	    nla_put_u64_64bit(skb, DMAPI_A_WAITS, atomic64_read(&st->waits),
+			      DMAPI_A_PAD) ||
+	    nla_put_u64_64bit(skb, DMAPI_A_WAIT_NS, atomic64_read(&st->wait_ns),
+			      DMAPI_A_PAD) ||
+	    dm_nl_put_counts(skb, DMAPI_A_WAIT_HIST, st->wait_hist,
+			     DMAPI_WAIT_BUCKETS)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* cb->args[0]: filesystems already sent. */
+static int dm_nl_dump_fs(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	long skip = cb->args[0], i = 0;
+	struct dm_fs *fs;
+	int err = 0;
+
+	dm_fs_lock();
+	dm_fs_for_each_locked(fs) {
+		if (i >= skip) {
+			err = dm_nl_fill_fs(skb, cb, fs);
+			if (err)
+				break;
+		}
+		i++;
+	}
+	dm_fs_unlock();
+	cb->args[0] = i;
+	/* A full buffer ends this part; the next call goes on from there. */
+	return err && !skb->len ? err : skb->len;
+}
+
+static int dm_nl_fill_session(struct sk_buff *skb, struct netlink_callback *cb,
+			      struct dm_session *s)
+{
+	struct dm_session_counts c;
+	void *hdr;
+
+	dm_session_counts(s, &c);
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &dm_genl_family, NLM_F_MULTI, DMAPI_CMD_GET_SESSION);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, DMAPI_A_SID, s->sid) ||
+	    nla_put_string(skb, DMAPI_A_SESSION_INFO, c.info) ||
+	    nla_put_u32(skb, DMAPI_A_QUEUED, c.queued) ||
+	    nla_put_u32(skb, DMAPI_A_OUTSTANDING, c.outstanding) ||
+	    nla_put_u32(skb, DMAPI_A_RIGHTS, c.rights) ||
+	    nla_put_u64_64bit(skb, DMAPI_A_DELIVERED, c.delivered, DMAPI_A_PAD) ||
+	    nla_put_u64_64bit(skb, DMAPI_A_ANSWERED, c.answered, DMAPI_A_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* cb->args[0]: the session id to go on from. */
+static int dm_nl_dump_session(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned long sid = cb->args[0];
+	struct dm_session *s;
+	int err = 0;
+
+	while ((s = dm_session_next(&sid))) {
+		err = dm_nl_fill_session(skb, cb, s);
+		dm_session_put(s);
+		if (err)
+			break;
+		sid++;
+	}
+	cb->args[0] = sid;
+	return err && !skb->len ? err : skb->len;
+}
+
+static int dm_nl_get_monitor(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!netlink_capable(skb, CAP_SYS_ADMIN))
+		return -EPERM;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &dm_genl_family, 0,
+				DMAPI_CMD_GET_MONITOR);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, DMAPI_A_SEQ, atomic64_read(&dm_mon_seq),
+			      DMAPI_A_PAD) ||
+	    nla_put_u64_64bit(msg, DMAPI_A_DROPS, atomic64_read(&dm_mon_drops),
+			      DMAPI_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* Requests carry no attributes; records name the types they send. */
+static const struct nla_policy dm_nl_policy[DMAPI_A_MAX + 1] = {
+	[DMAPI_A_FSID]		= { .type = NLA_U64 },
+	[DMAPI_A_SID]		= { .type = NLA_U32 },
+};
+
+static const struct genl_ops dm_nl_ops[] = {
+	{
+		.cmd	= DMAPI_CMD_GET_FS,
+		.start	= dm_nl_start,
+		.dumpit	= dm_nl_dump_fs,
+	},
+	{
+		.cmd	= DMAPI_CMD_GET_SESSION,
+		.start	= dm_nl_start,
+		.dumpit	= dm_nl_dump_session,
+	},
+	{
+		.cmd	= DMAPI_CMD_GET_MONITOR,
+		.doit	= dm_nl_get_monitor,
+	},
+};
+
+static const struct genl_multicast_group dm_nl_mcgrps[] = {
+	[DM_MCGRP_EVENTS] = {
+		.name	= DMAPI_GENL_MCGRP_EVENTS,
+		.flags	= GENL_MCAST_CAP_SYS_ADMIN,
+	},
+};
+
+static struct genl_family dm_genl_family __ro_after_init = {
+	.name		= DMAPI_GENL_NAME,
+	.version	= DMAPI_GENL_VERSION,
+	.maxattr	= DMAPI_A_MAX,
+	.policy		= dm_nl_policy,
+	.module		= THIS_MODULE,
+	.ops		= dm_nl_ops,
+	.n_ops		= ARRAY_SIZE(dm_nl_ops),
+	.mcgrps		= dm_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(dm_nl_mcgrps),
+};
+
+/**
+ * dm_monitor_init - register the generic netlink family "dmapi"
+ *
+ * Return: 0 or the registration's errno.
+ */
+int dm_monitor_init(void)
+{
+	return genl_register_family(&dm_genl_family);
+}
+
+/**
+ * dm_monitor_exit - unregister the family
+ */
+void dm_monitor_exit(void)
+{
+	genl_unregister_family(&dm_genl_family);
+}

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// dmstat: what the DMAPI module is doing, from its generic netlink family:
+// the counters of each managed filesystem and session, a live stream of
+// events, and the busiest files and regions.  For administrators, and for
+// scripts with --json.
+#include "monitor.h"
+#include "paths.h"
+
+#include "../dmctl/names.h"
+#include "../dmctl/printer.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unistd.h>
+#include <vector>
+
+#ifndef DMSTAT_VERSION
+#error "DMSTAT_VERSION must name the release (the build passes the VERSION file)"
+#endif
+
+using namespace dmstat;
+using dmctl::Field;
+using dmctl::Printer;
+using dmctl::Record;
+
+namespace {
+
+constexpr const char usage_text[] = R"(Usage: dmstat [--json] COMMAND [OPTION]...
+       dmstat --help | --version
+
+Show what the DMAPI module (dmapi.ko) is doing, through its generic netlink
+family "dmapi".  Every command needs CAP_SYS_ADMIN.
+
+Commands:
+  list                  every managed filesystem and its counters since it
+                        was mounted: events sent by type, how the waits for
+                        them ended, and the wait times (mean and the
+                        histogram's 50th and 99th percentile bounds)
+  sessions              every session: messages queued, tokens outstanding,
+                        rights held, messages delivered and tokens answered
+  watch                 print each event as it ends, one line per event:
+                        for a synchronous event, one line per process that
+                        waited for it
+  top                   the files and byte ranges with the most events over
+                        an interval, busiest first
+
+Options of watch and top:
+  --fs FS               only the filesystem mounted at FS (a path) or of
+                        filesystem id FS (a number)
+  --event EVENT         only events of this type (READ, WRITE, CREATE...);
+                        may be given more than once
+  --path PATH           only events on PATH or, for a directory, below it
+  --seconds N           stop after N seconds
+Options of watch:
+  --count N             stop after N events
+Options of top:
+  --interval N          seconds per report (default 2)
+  --iterations N        reports to print (default: until interrupted)
+  --limit N             lines per report (default 10)
+
+Other options:
+  --json                one JSON object per line instead of key=value
+                        fields
+  -h, --help            show this help and exit
+  -V, --version         show the version and exit
+
+Multicast is lossy: when events come faster than dmstat reads them, some
+are lost.  watch and top end with a summary line that counts the events
+seen and lost (gaps in the records' sequence numbers).
+
+Exit status: 0 on success, 1 when the module cannot be asked (not loaded,
+no permission), 2 on a usage error.
+)";
+
+class UsageError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+
+volatile std::sig_atomic_t stop_requested;
+
+void on_stop_signal(int)
+{
+	stop_requested = 1;
+}
+
+// SIGINT and SIGTERM end watch and top after their summary; no SA_RESTART,
+// so that a wait for events returns.
+void catch_stop_signals()
+{
+	struct sigaction sa = {};
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, nullptr);
+	sigaction(SIGTERM, &sa, nullptr);
+}
+
+template <typename T>
+T parse_number(std::string_view option, std::string_view text)
+{
+	T value{};
+	auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+	if (ec != std::errc() || end != text.data() + text.size())
+		throw UsageError(std::string(option) + ": not a number: '" + std::string(text) + "'");
+	return value;
+}
+
+struct Options {
+	bool json = false;
+	std::string command;
+	std::optional<std::string> fs;
+	std::set<int> events;
+	std::optional<std::string> path;
+	std::optional<double> seconds;
+	std::optional<std::uint64_t> count;
+	double interval = 2;
+	std::optional<std::uint64_t> iterations;
+	std::size_t limit = 10;
+};
+
+Options parse_options(int argc, char **argv)
+{
+	Options o;
+	std::vector<std::string_view> words(argv + 1, argv + argc);
+	auto value = [&](size_t &i) -> std::string_view {
+		if (i + 1 >= words.size())
+			throw UsageError(std::string(words[i]) + " needs a value");
+		return words[++i];
+	};
+	for (size_t i = 0; i < words.size(); i++) {
+		std::string_view w = words[i];
+		bool watch_or_top = o.command == "watch" || o.command == "top";
+		if (w == "--json") {
+			o.json = true;
+		} else if (w == "-h" || w == "--help") {
+			std::fputs(usage_text, stdout);
+			std::exit(0);
+		} else if (w == "-V" || w == "--version") {
+			std::printf("dmstat %s\n", DMSTAT_VERSION);
+			std::exit(0);
+		} else if (watch_or_top && w == "--fs") {
+			o.fs = std::string(value(i));
+		} else if (watch_or_top && w == "--event") {
+			std::string_view name = value(i);
+			auto type = dmctl::parse_event(name);
+			if (!type)
+				throw UsageError("--event: no such event '" + std::string(name) + "'");
+			o.events.insert(*type);
+		} else if (watch_or_top && w == "--path") {
+			o.path = std::string(value(i));
+		} else if (watch_or_top && w == "--seconds") {
+			o.seconds = parse_number<double>(w, value(i));
+		} else if (o.command == "watch" && w == "--count") {
+			o.count = parse_number<std::uint64_t>(w, value(i));
+		} else if (o.command == "top" && w == "--interval") {
+			o.interval = parse_number<double>(w, value(i));
+			if (o.interval <= 0)
+				throw UsageError("--interval must be positive");
+		} else if (o.command == "top" && w == "--iterations") {
+			o.iterations = parse_number<std::uint64_t>(w, value(i));
+		} else if (o.command == "top" && w == "--limit") {
+			o.limit = parse_number<std::size_t>(w, value(i));
+		} else if (w.starts_with("-")) {
+			throw UsageError("unknown option '" + std::string(w) + "'" +
+					 (o.command.empty() ? "" : " for " + o.command));
+		} else if (o.command.empty()) {
+			o.command = w;
+		} else {
+			throw UsageError("unexpected argument '" + std::string(w) + "'");
+		}
+	}
+	if (o.command.empty())
+		throw UsageError("no command given");
+	return o;
+}
+
+std::uint64_t total(std::span<const std::uint64_t> counts)
+{
+	std::uint64_t n = 0;
+	for (auto c : counts)
+		n += c;
+	return n;
+}
+
+std::int64_t us(std::uint64_t ns)
+{
+	return static_cast<std::int64_t>(ns / 1000);
+}
+
+void cmd_list(Monitor &mon, Printer &out)
+{
+	for (const auto &fs : mon.filesystems()) {
+		std::vector<std::string> by_type, answers;
+		for (size_t t = 0; t < fs.events.size(); t++)
+			if (fs.events[t])
+				by_type.push_back(dmctl::event_name(static_cast<int>(t)) + ":" +
+						  std::to_string(fs.events[t]));
+		for (size_t a = 0; a < fs.answers.size(); a++)
+			if (fs.answers[a])
+				answers.push_back(answer_name(static_cast<int>(a)) + ":" +
+						  std::to_string(fs.answers[a]));
+		auto bound = [&](double q) -> std::int64_t {
+			auto ns = hist_quantile_ns(fs, q);
+			return ns ? us(*ns) : -1;
+		};
+		out.tagged("fs", {
+			{"fsid", fs.fsid},
+			{"events", total(fs.events)},
+			{"by_type", by_type},
+			{"answers", answers},
+			{"waits", fs.waits},
+			{"wait_mean_us", us(fs.waits ? fs.wait_ns / fs.waits : 0)},
+			{"wait_p50_us", bound(0.5)},
+			{"wait_p99_us", bound(0.99)},
+			{"lower", fs.lower},
+			{"mountpoint", fs.mountpoint},
+		});
+	}
+	auto c = mon.counters();
+	out.tagged("monitor", {{"records", c.seq}, {"drops", c.drops}});
+}
+
+void cmd_sessions(Monitor &mon, Printer &out)
+{
+	for (const auto &s : mon.sessions())
+		out.tagged("session", {
+			{"sid", std::uint64_t{s.sid}},
+			{"queued", std::uint64_t{s.queued}},
+			{"outstanding", std::uint64_t{s.outstanding}},
+			{"rights", std::uint64_t{s.rights}},
+			{"delivered", s.delivered},
+			{"answered", s.answered},
+			{"info", s.info},
+		});
+}
+
+// Which records watch and top look at, and the paths they name.
+class Filter {
+public:
+	Filter(const Options &o, Monitor &mon) : events_(o.events)
+	{
+		if (o.fs)
+			fsid_ = resolve_fs(*o.fs, mon);
+		if (o.path) {
+			path_ = *o.path;
+			while (path_.size() > 1 && path_.ends_with("/"))
+				path_.pop_back();
+		}
+	}
+
+	bool matches(const EventRecord &ev, const std::optional<std::string> &path) const
+	{
+		if (fsid_ && ev.fsid != *fsid_)
+			return false;
+		if (!events_.empty() && !events_.contains(ev.type))
+			return false;
+		if (!path_.empty()) {
+			if (!path)
+				return false;
+			if (*path != path_ && !path->starts_with(path_ == "/" ? "/" : path_ + "/"))
+				return false;
+		}
+		return true;
+	}
+
+private:
+	static std::uint64_t resolve_fs(const std::string &fs, Monitor &mon)
+	{
+		auto all = mon.filesystems();
+		for (const auto &f : all)
+			if (f.mountpoint == fs)
+				return f.fsid;
+		std::uint64_t fsid{};
+		auto [end, ec] = std::from_chars(fs.data(), fs.data() + fs.size(), fsid);
+		if (ec == std::errc() && end == fs.data() + fs.size())
+			return fsid;
+		throw UsageError("--fs: no managed filesystem mounted at '" + fs + "'");
+	}
+
+	std::optional<std::uint64_t> fsid_;
+	std::set<int> events_;
+	std::string path_;
+};
+
+// Counts the records seen and those lost, from gaps in their numbering.
+class LossCounter {
+public:
+	void saw(std::uint64_t seq)
+	{
+		if (last_ && seq > *last_ + 1)
+			lost_ += seq - *last_ - 1;
+		if (!last_ || seq > *last_)
+			last_ = seq;
+		seen_++;
+	}
+
+	void summary(Printer &out, const Monitor &mon, std::uint64_t shown)
+	{
+		out.tagged("summary", {
+			{"records", seen_},
+			{"shown", shown},
+			{"lost", lost_},
+			{"overruns", mon.overruns()},
+		});
+		if (lost_ || mon.overruns())
+			std::fprintf(stderr, "dmstat: %llu event records lost: events came "
+				     "faster than they were read\n",
+				     static_cast<unsigned long long>(lost_));
+	}
+
+private:
+	std::optional<std::uint64_t> last_;
+	std::uint64_t seen_ = 0;
+	std::uint64_t lost_ = 0;
+};
+
+using Clock = std::chrono::steady_clock;
+
+std::optional<Clock::time_point> deadline_of(const Options &o)
+{
+	if (!o.seconds)
+		return std::nullopt;
+	return Clock::now() + std::chrono::duration_cast<Clock::duration>(
+		std::chrono::duration<double>(*o.seconds));
+}
+
+// Wait for records until @until or a stop signal; hands each to @sink.
+void receive_until(Monitor &mon, std::optional<Clock::time_point> until,
+		   const std::function<void(const EventRecord &)> &sink,
+		   const std::function<bool()> &done)
+{
+	while (!stop_requested && !done()) {
+		auto wait = std::chrono::milliseconds(200);
+		if (until) {
+			auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+				*until - Clock::now());
+			if (left.count() <= 0)
+				break;
+			wait = std::min(wait, left);
+		}
+		mon.poll_events(wait, sink);
+	}
+}
+
+Record event_fields(const EventRecord &ev, const std::optional<std::string> &path)
+{
+	Record r = {
+		{"seq", ev.seq},
+		{"type", dmctl::event_name(ev.type)},
+		{"fsid", ev.fsid},
+		{"sid", std::uint64_t{ev.sid}},
+		{"token", std::int64_t{ev.token}},
+		{"pid", std::uint64_t{ev.pid}},
+		{"answer", answer_name(ev.answer)},
+		{"errno", ev.error ? dmctl::errno_name(ev.error) : std::string("0")},
+		{"latency_us", us(ev.latency_ns)},
+	};
+	if (ev.offset)
+		r.push_back({"offset", std::int64_t{*ev.offset}});
+	if (ev.length)
+		r.push_back({"length", *ev.length});
+	if (!ev.handle.empty())
+		r.push_back({"handle", handle_hex(ev.handle)});
+	if (path)
+		r.push_back({"path", *path});
+	else if (ev.name)
+		r.push_back({"name", *ev.name});
+	return r;
+}
+
+void cmd_watch(const Options &o, Monitor &mon, Printer &out)
+{
+	PathCache paths(mon);
+	Filter filter(o, mon);
+	mon.subscribe();
+	catch_stop_signals();
+	// Scripts wait for this line before they cause the events to watch.
+	std::fprintf(stderr, "dmstat: watching events\n");
+	LossCounter loss;
+	std::uint64_t shown = 0;
+	receive_until(mon, deadline_of(o), [&](const EventRecord &ev) {
+		loss.saw(ev.seq);
+		if (o.count && shown >= *o.count)
+			return;
+		auto path = paths.path_of(ev);
+		if (!filter.matches(ev, path))
+			return;
+		out.tagged("event", event_fields(ev, path));
+		out.flush();
+		shown++;
+	}, [&] { return o.count && shown >= *o.count; });
+	loss.summary(out, mon, shown);
+}
+
+struct Activity {
+	std::uint64_t events = 0;
+	std::uint64_t reads = 0;
+	std::uint64_t writes = 0;
+	std::uint64_t bytes = 0;
+	std::uint64_t latency_ns = 0;
+};
+
+Record activity_fields(const Activity &a)
+{
+	return {
+		{"events", a.events},
+		{"reads", a.reads},
+		{"writes", a.writes},
+		{"bytes", a.bytes},
+		{"latency_mean_us", us(a.events ? a.latency_ns / a.events : 0)},
+	};
+}
+
+void count(Activity &a, const EventRecord &ev)
+{
+	a.events++;
+	a.reads += ev.type == DMAPI_EVENT_READ;
+	a.writes += ev.type == DMAPI_EVENT_WRITE;
+	a.bytes += ev.length.value_or(0);
+	a.latency_ns += ev.latency_ns;
+}
+
+// Busiest first; ties by name, so that a report is reproducible.
+template <typename Key>
+std::vector<std::pair<Key, Activity>> ranked(const std::map<Key, Activity> &m, size_t limit)
+{
+	std::vector<std::pair<Key, Activity>> v(m.begin(), m.end());
+	std::stable_sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
+		return a.second.events > b.second.events;
+	});
+	if (v.size() > limit)
+		v.resize(limit);
+	return v;
+}
+
+void cmd_top(const Options &o, Monitor &mon, Printer &out)
+{
+	PathCache paths(mon);
+	Filter filter(o, mon);
+	mon.subscribe();
+	catch_stop_signals();
+	std::fprintf(stderr, "dmstat: watching events\n");
+	LossCounter loss;
+	std::uint64_t shown = 0;
+	auto until = deadline_of(o);
+	for (std::uint64_t n = 0; !stop_requested && (!o.iterations || n < *o.iterations); n++) {
+		auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+			std::chrono::duration<double>(o.interval));
+		if (until && *until < end)
+			end = *until;
+		// By object (its path, or its handle when it has none), and by
+		// the byte range of data events.
+		std::map<std::string, Activity> files;
+		std::map<std::tuple<std::string, std::int64_t, std::uint64_t>, Activity> ranges;
+		receive_until(mon, end, [&](const EventRecord &ev) {
+			loss.saw(ev.seq);
+			auto path = paths.path_of(ev);
+			if (!filter.matches(ev, path))
+				return;
+			shown++;
+			std::string key = path ? *path : ev.handle.empty() ? "-" : handle_hex(ev.handle);
+			count(files[key], ev);
+			if (ev.offset && ev.length)
+				count(ranges[{key, *ev.offset, *ev.length}], ev);
+		}, [] { return false; });
+		for (const auto &[key, a] : ranked(files, o.limit)) {
+			Record r = {{"report", n + 1}};
+			for (auto &f : activity_fields(a))
+				r.push_back(std::move(f));
+			r.push_back({"path", key});
+			out.tagged("file", r);
+		}
+		for (const auto &[key, a] : ranked(ranges, o.limit)) {
+			const auto &[path, offset, length] = key;
+			Record r = {{"report", n + 1}, {"offset", offset}, {"length", length}};
+			for (auto &f : activity_fields(a))
+				r.push_back(std::move(f));
+			r.push_back({"path", path});
+			out.tagged("region", r);
+		}
+		out.flush();
+		if (until && Clock::now() >= *until)
+			break;
+	}
+	loss.summary(out, mon, shown);
+}
+
+int run(int argc, char **argv)
+{
+	Options o = parse_options(argc, argv);
+	static const std::set<std::string> known = {"list", "sessions", "watch", "top"};
+	if (!known.contains(o.command))
+		throw UsageError("unknown command '" + o.command + "'");
+	Monitor mon;
+	Printer out(o.json ? Printer::Format::json : Printer::Format::plain);
+	if (o.command == "list")
+		cmd_list(mon, out);
+	else if (o.command == "sessions")
+		cmd_sessions(mon, out);
+	else if (o.command == "watch")
+		cmd_watch(o, mon, out);
+	else
+		cmd_top(o, mon, out);
+	return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	int status;
+	try {
+		status = run(argc, argv);
+	} catch (const UsageError &e) {
+		std::fprintf(stderr, "dmstat: %s\nTry 'dmstat --help' for more information.\n", e.what());
+		status = 2;
+	} catch (const std::exception &e) {
+		std::fflush(stdout);
+		std::fprintf(stderr, "dmstat: %s\n", e.what());
+		status = 1;
+	}
+	if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+		std::fprintf(stderr, "dmstat: write error: %s\n", std::strerror(errno));
+		return 1;
+	}
+	return status;
+}

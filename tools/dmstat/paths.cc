@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "paths.h"
+
+#include <xdsm/dmapi.h>
+
+#include <cstdio>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
+
+namespace dmstat {
+
+std::string handle_hex(const std::vector<std::uint8_t> &handle)
+{
+	std::string hex;
+	char byte[3];
+	for (auto b : handle) {
+		std::snprintf(byte, sizeof(byte), "%02x", b);
+		hex += byte;
+	}
+	return hex;
+}
+
+const FsCounters *PathCache::filesystem(std::uint64_t fsid)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		for (const auto &fs : filesystems_)
+			if (fs.fsid == fsid)
+				return &fs;
+		if (attempt == 0)
+			filesystems_ = monitor_.filesystems();	// mounted since
+	}
+	return nullptr;
+}
+
+std::optional<std::string> PathCache::mountpoint(std::uint64_t fsid)
+{
+	const FsCounters *fs = filesystem(fsid);
+	if (!fs)
+		return std::nullopt;
+	return fs->mountpoint;
+}
+
+std::optional<std::string> PathCache::object_path(const EventRecord &ev)
+{
+	if (ev.handle.size() == DMAPI_FSHANDLE_LEN)
+		return mountpoint(ev.fsid);
+	if (!service_ && !service_failed_) {
+		char *version = nullptr;
+		service_ = dm_init_service(&version) == 0;
+		service_failed_ = !service_;
+	}
+	if (!service_)
+		return std::nullopt;
+	auto handle = ev.handle;
+	int fd = dm_open_by_handle(handle.data(), handle.size(),
+				   O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return std::nullopt;
+	char link[PATH_MAX];
+	std::string proc = "/proc/self/fd/" + std::to_string(fd);
+	ssize_t n = ::readlink(proc.c_str(), link, sizeof(link) - 1);
+	::close(fd);
+	const FsCounters *fs = filesystem(ev.fsid);
+	if (n <= 0 || !fs)
+		return std::nullopt;
+	// The descriptor is of the lower object: the same path below the
+	// mount point names it through the managed filesystem.
+	std::string lower(link, static_cast<size_t>(n));
+	if (lower == fs->lower)
+		return fs->mountpoint;
+	if (lower.starts_with(fs->lower + "/"))
+		return fs->mountpoint + lower.substr(fs->lower.size());
+	return std::nullopt;
+}
+
+std::optional<std::string> PathCache::path_of(const EventRecord &ev)
+{
+	// MOUNT comes before the filesystem is listed; it names its mount
+	// point itself.
+	if (ev.type == DMAPI_EVENT_MOUNT && ev.name)
+		return ev.name;
+	if (ev.handle.empty())
+		return std::nullopt;
+	auto it = cache_.find(ev.handle);
+	if (it == cache_.end())
+		it = cache_.emplace(ev.handle, object_path(ev)).first;
+	if (!it->second)
+		return std::nullopt;
+	// A namespace event names its directory and the entry in it.
+	if (ev.name && !ev.name->empty())
+		return *it->second + (it->second->ends_with("/") ? "" : "/") + *ev.name;
+	return it->second;
+}
+
+} // namespace dmstat
