@@ -41,6 +41,7 @@ extern unsigned int dm_max_msg_data;
 extern unsigned int dm_event_timeout;
 extern unsigned int dm_max_regions;
 extern unsigned int dm_max_attr_size;
+extern unsigned int dm_max_stats_regions;
 
 /**
  * struct dm_session - a DMAPI session
@@ -522,6 +523,21 @@ void dm_monitor_exit(void);
 void dm_mon_sent(struct dm_fs *fs, const struct dm_event *ev);
 void dm_mon_done(struct dm_fs *fs, const struct dm_event *ev, int err);
 int dm_fs_send(struct dm_fs *fs, struct dm_session *s, struct dm_event *ev);
+
+/* stats.c */
+struct sk_buff;
+void dm_stats_io(u64 fsid, const struct inode *lower, s64 off, u64 len,
+		 bool write);
+int dm_stats_new_group(const struct dmapi_handle *h, const char *alias,
+		       u32 *id);
+int dm_stats_del_group(u32 id);
+int dm_stats_set_file(u32 id, const struct dmapi_handle *h);
+int dm_stats_add_region(u32 id, s64 off, u64 len, u32 *region);
+int dm_stats_del_region(u32 id, u32 region);
+int dm_stats_fill(struct sk_buff *skb, u32 id);
+u32 dm_stats_next(u32 id);
+void dm_stats_fs_gone(u64 fsid);
+void dm_stats_exit(void);
 
 /* right.c */
 void dm_rights_drop(struct dm_event *ev);

@@ -70,6 +70,10 @@ unsigned int dm_max_attr_size = 4000;
 DM_BOUNDED_PARAM(max_attr_size, dm_max_attr_size, 1, XATTR_SIZE_MAX,
 		 "Largest DM attribute value in bytes (DM_CONFIG_MAX_ATTRIBUTE_SIZE), 1..65536 (default 4000)");
 
+unsigned int dm_max_stats_regions = 65536;
+DM_BOUNDED_PARAM(max_stats_regions, dm_max_stats_regions, 1, 1000000,
+		 "I/O statistics regions, and groups of them, that may exist at once, 1..1000000 (default 65536)");
+
 unsigned int dm_event_timeout;
 DM_BOUNDED_PARAM(event_timeout, dm_event_timeout, 0, 86400 * 365,
 		 "Seconds a process waits for the answer to a synchronous event before it fails with ETIMEDOUT; dm_pending() extends it; 0 waits forever, 0..31536000 (default 0)");
@@ -266,6 +270,7 @@ static void __exit dm_exit(void)
 	dm_debugfs_exit();
 	dm_monitor_exit();
 	dmfs_exit();
+	dm_stats_exit();
 	misc_deregister(&dm_miscdev);
 	dm_access_exit();
 	dm_session_exit();

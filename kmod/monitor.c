@@ -393,10 +393,186 @@ static int dm_nl_get_monitor(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* Requests carry no attributes; records name the types they send. */
+/* Statistics regions (stats.c). */
+
+/* The attributes @attrs of a request, or -EINVAL naming the first missing. */
+static int dm_nl_require(struct genl_info *info, const int *attrs, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!info->attrs[attrs[i]]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, NULL,
+					    "a required attribute is missing");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+#define DM_NL_REQUIRE(info, ...) ({					\
+	static const int __attrs[] = { __VA_ARGS__ };			\
+	netlink_capable(skb, CAP_SYS_ADMIN) ?				\
+		dm_nl_require(info, __attrs, ARRAY_SIZE(__attrs)) : -EPERM; \
+})
+
+static int dm_nl_reply_u32(struct genl_info *info, u8 cmd, int attr, u32 val)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &dm_genl_family, 0, cmd);
+	if (!hdr || nla_put_u32(msg, attr, val)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static void dm_nl_handle(struct genl_info *info, struct dmapi_handle *h)
+{
+	nla_memcpy(h, info->attrs[DMAPI_A_HANDLE], sizeof(*h));
+}
+
+static int dm_nl_stats_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *alias = info->attrs[DMAPI_A_NAME];
+	struct dmapi_handle h;
+	u32 id;
+	int err;
+
+	err = DM_NL_REQUIRE(info, DMAPI_A_HANDLE);
+	if (err)
+		return err;
+	dm_nl_handle(info, &h);
+	err = dm_stats_new_group(&h, alias ? nla_data(alias) : NULL, &id);
+	if (err)
+		return err;
+	err = dm_nl_reply_u32(info, DMAPI_CMD_STATS_NEW, DMAPI_A_GROUP, id);
+	if (err)
+		dm_stats_del_group(id);
+	return err;
+}
+
+static int dm_nl_stats_del(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = DM_NL_REQUIRE(info, DMAPI_A_GROUP);
+
+	return err ?: dm_stats_del_group(nla_get_u32(info->attrs[DMAPI_A_GROUP]));
+}
+
+static int dm_nl_stats_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dmapi_handle h;
+	int err;
+
+	err = DM_NL_REQUIRE(info, DMAPI_A_GROUP, DMAPI_A_HANDLE);
+	if (err)
+		return err;
+	dm_nl_handle(info, &h);
+	return dm_stats_set_file(nla_get_u32(info->attrs[DMAPI_A_GROUP]), &h);
+}
+
+static int dm_nl_stats_add(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 id, region;
+	int err;
+
+	err = DM_NL_REQUIRE(info, DMAPI_A_GROUP, DMAPI_A_OFFSET, DMAPI_A_LENGTH);
+	if (err)
+		return err;
+	id = nla_get_u32(info->attrs[DMAPI_A_GROUP]);
+	err = dm_stats_add_region(id, nla_get_s64(info->attrs[DMAPI_A_OFFSET]),
+				  nla_get_u64(info->attrs[DMAPI_A_LENGTH]),
+				  &region);
+	if (err)
+		return err;
+	err = dm_nl_reply_u32(info, DMAPI_CMD_STATS_ADD, DMAPI_A_REGION, region);
+	if (err)
+		dm_stats_del_region(id, region);
+	return err;
+}
+
+static int dm_nl_stats_remove(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = DM_NL_REQUIRE(info, DMAPI_A_GROUP, DMAPI_A_REGION);
+
+	return err ?: dm_stats_del_region(nla_get_u32(info->attrs[DMAPI_A_GROUP]),
+					  nla_get_u32(info->attrs[DMAPI_A_REGION]));
+}
+
+/* Room for a group of DMAPI_STATS_MAX_GROUP_REGIONS regions. */
+#define DM_NL_STATS_MSG_SIZE	(32 << 10)
+
+static int dm_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	err = DM_NL_REQUIRE(info, DMAPI_A_GROUP);
+	if (err)
+		return err;
+	msg = genlmsg_new(DM_NL_STATS_MSG_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &dm_genl_family, 0,
+				DMAPI_CMD_STATS_GET);
+	err = hdr ? dm_stats_fill(msg, nla_get_u32(info->attrs[DMAPI_A_GROUP])) :
+		    -EMSGSIZE;
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->args[0]: the group id to go on from. */
+static int dm_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	u32 id = cb->args[0] ?: 1;
+	void *hdr;
+	int err = 0;
+
+	for (; (id = dm_stats_next(id)); id++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &dm_genl_family,
+				  NLM_F_MULTI, DMAPI_CMD_STATS_GET);
+		if (!hdr) {
+			err = -EMSGSIZE;
+			break;
+		}
+		err = dm_stats_fill(skb, id);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			if (err == -ENOENT)	/* deleted meanwhile */
+				continue;
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		if (id == U32_MAX)
+			break;
+	}
+	cb->args[0] = id;
+	return err && !skb->len ? err : skb->len;
+}
+
+/* Records name the types they send; requests are checked against these. */
 static const struct nla_policy dm_nl_policy[DMAPI_A_MAX + 1] = {
 	[DMAPI_A_FSID]		= { .type = NLA_U64 },
 	[DMAPI_A_SID]		= { .type = NLA_U32 },
+	[DMAPI_A_HANDLE]	= NLA_POLICY_EXACT_LEN(DMAPI_HANDLE_LEN),
+	[DMAPI_A_NAME]		= { .type = NLA_NUL_STRING,
+				    .len = DMAPI_STATS_ALIAS_LEN - 1 },
+	[DMAPI_A_GROUP]		= { .type = NLA_U32 },
+	[DMAPI_A_REGION]	= { .type = NLA_U32 },
+	[DMAPI_A_OFFSET]	= { .type = NLA_S64 },
+	[DMAPI_A_LENGTH]	= { .type = NLA_U64 },
 };
 
 static const struct genl_ops dm_nl_ops[] = {
@@ -413,6 +589,32 @@ static const struct genl_ops dm_nl_ops[] = {
 	{
 		.cmd	= DMAPI_CMD_GET_MONITOR,
 		.doit	= dm_nl_get_monitor,
+	},
+	{
+		.cmd	= DMAPI_CMD_STATS_NEW,
+		.doit	= dm_nl_stats_new,
+	},
+	{
+		.cmd	= DMAPI_CMD_STATS_DEL,
+		.doit	= dm_nl_stats_del,
+	},
+	{
+		.cmd	= DMAPI_CMD_STATS_SET,
+		.doit	= dm_nl_stats_set,
+	},
+	{
+		.cmd	= DMAPI_CMD_STATS_ADD,
+		.doit	= dm_nl_stats_add,
+	},
+	{
+		.cmd	= DMAPI_CMD_STATS_REMOVE,
+		.doit	= dm_nl_stats_remove,
+	},
+	{
+		.cmd	= DMAPI_CMD_STATS_GET,
+		.start	= dm_nl_start,
+		.doit	= dm_nl_stats_get,
+		.dumpit	= dm_nl_stats_dump,
 	},
 };
 

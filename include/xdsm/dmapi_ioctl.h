@@ -64,6 +64,9 @@
  *    version 1): DMAPI_CMD_GET_FS, DMAPI_CMD_GET_SESSION,
  *    DMAPI_CMD_GET_MONITOR and the multicast group "events"
  *    (DMAPI_CMD_EVENT).
+ *  - I/O statistics regions over the same family: DMAPI_CMD_STATS_NEW,
+ *    DMAPI_CMD_STATS_DEL, DMAPI_CMD_STATS_SET, DMAPI_CMD_STATS_ADD,
+ *    DMAPI_CMD_STATS_REMOVE, DMAPI_CMD_STATS_GET.
  *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
@@ -872,11 +875,39 @@ struct dmapi_create_by_handle_arg {
  *   DMAPI_A_LENGTH.  Multicast is lossy: a listener too slow to read
  *   loses records (its socket reports ENOBUFS), counted in DMAPI_A_DROPS
  *   and visible as gaps in DMAPI_A_SEQ.
+ *
+ * I/O statistics regions count the reads and writes (read(2), write(2)
+ * and their kin, splice, copy_file_range; not mmap) that cover byte
+ * ranges of a regular file of a managed filesystem, in groups bound to
+ * one file each.  They generate no events.  A group lives until deleted
+ * or until its filesystem is unmounted.
+ * DMAPI_CMD_STATS_NEW (do): DMAPI_A_HANDLE (the file's), DMAPI_A_NAME (an
+ *   alias, optional, under DMAPI_STATS_ALIAS_LEN bytes); replies
+ *   DMAPI_A_GROUP.
+ * DMAPI_CMD_STATS_DEL (do): DMAPI_A_GROUP.
+ * DMAPI_CMD_STATS_SET (do): DMAPI_A_GROUP, DMAPI_A_HANDLE: the group
+ *   counts another file's I/O from now on, keeping its regions.
+ * DMAPI_CMD_STATS_ADD (do): DMAPI_A_GROUP, DMAPI_A_OFFSET, DMAPI_A_LENGTH
+ *   (0 reaches the end of any file); replies DMAPI_A_REGION.
+ * DMAPI_CMD_STATS_REMOVE (do): DMAPI_A_GROUP, DMAPI_A_REGION.
+ * DMAPI_CMD_STATS_GET (do with DMAPI_A_GROUP, or dump for every group):
+ *   DMAPI_A_GROUP, DMAPI_A_FSID, DMAPI_A_HANDLE, DMAPI_A_NAME and
+ *   DMAPI_A_REGIONS: one nested DMAPI_A_STATS_REGION per region, with
+ *   DMAPI_A_REGION, DMAPI_A_OFFSET, DMAPI_A_LENGTH, DMAPI_A_READS,
+ *   DMAPI_A_WRITES, DMAPI_A_READ_BYTES and DMAPI_A_WRITE_BYTES.  A read
+ *   or write counts once in each region it touches, with the bytes it
+ *   moved inside that region.
+ * Errors: EPERM (no CAP_SYS_ADMIN), EINVAL (a missing attribute, not a
+ * regular file's handle, a bad range), EBADF (no such managed file),
+ * ENOENT (no such group or region), ENOSPC (the max_stats_regions
+ * parameter's limit, or DMAPI_STATS_MAX_GROUP_REGIONS in one group).
  */
 #define DMAPI_GENL_NAME			"dmapi"
 #define DMAPI_GENL_VERSION		1
 #define DMAPI_GENL_MCGRP_EVENTS		"events"
 #define DMAPI_WAIT_BUCKETS		32
+#define DMAPI_STATS_ALIAS_LEN		64
+#define DMAPI_STATS_MAX_GROUP_REGIONS	256
 
 enum dmapi_genl_cmd {
 	DMAPI_CMD_UNSPEC,
@@ -884,6 +915,12 @@ enum dmapi_genl_cmd {
 	DMAPI_CMD_GET_SESSION,
 	DMAPI_CMD_GET_MONITOR,
 	DMAPI_CMD_EVENT,
+	DMAPI_CMD_STATS_NEW,
+	DMAPI_CMD_STATS_DEL,
+	DMAPI_CMD_STATS_SET,
+	DMAPI_CMD_STATS_ADD,
+	DMAPI_CMD_STATS_REMOVE,
+	DMAPI_CMD_STATS_GET,
 	__DMAPI_CMD_MAX,
 };
 #define DMAPI_CMD_MAX	(__DMAPI_CMD_MAX - 1)
@@ -918,6 +955,14 @@ enum dmapi_genl_attr {
 	DMAPI_A_NAME,		/* string */
 	DMAPI_A_OFFSET,		/* s64 */
 	DMAPI_A_LENGTH,		/* u64 */
+	DMAPI_A_GROUP,		/* u32 */
+	DMAPI_A_REGION,		/* u32 */
+	DMAPI_A_REGIONS,	/* nested DMAPI_A_STATS_REGION */
+	DMAPI_A_STATS_REGION,	/* nested */
+	DMAPI_A_READS,		/* u64 */
+	DMAPI_A_WRITES,		/* u64 */
+	DMAPI_A_READ_BYTES,	/* u64 */
+	DMAPI_A_WRITE_BYTES,	/* u64 */
 	__DMAPI_A_MAX,
 };
 #define DMAPI_A_MAX	(__DMAPI_A_MAX - 1)

@@ -116,10 +116,21 @@ static rwf_t dmfs_iocb_to_rwf(int ki_flags)
 	return flags;
 }
 
+/* I/O that moved bytes counts in the file's statistics regions. */
+static void dmfs_count_io(struct file *file, loff_t pos, ssize_t moved,
+			  bool write)
+{
+	if (moved > 0)
+		dm_stats_io(DMFS_SB(file_inode(file)->i_sb)->dm_fs.fsid,
+			    file_inode(dmfs_lower_file(file)), pos, moved,
+			    write);
+}
+
 static ssize_t dmfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct file *file = iocb->ki_filp;
 	struct file *lower = dmfs_lower_file(file);
+	loff_t pos = iocb->ki_pos;
 	ssize_t ret;
 
 	if (!iov_iter_count(to))
@@ -134,6 +145,7 @@ static ssize_t dmfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	ret = vfs_iter_read(lower, to, &iocb->ki_pos,
 			    dmfs_iocb_to_rwf(iocb->ki_flags));
 	fsstack_copy_attr_atime(file_inode(file), file_inode(lower));
+	dmfs_count_io(file, pos, ret, false);
 	return ret;
 }
 
@@ -172,6 +184,8 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			break;
 	}
 	dmfs_copyattr(inode);
+	if (ret > 0)
+		dmfs_count_io(file, iocb->ki_pos - ret, ret, true);
 	return ret;
 }
 
@@ -185,6 +199,7 @@ static ssize_t dmfs_splice_read(struct file *in, loff_t *ppos,
 				unsigned int flags)
 {
 	struct file *lower = dmfs_lower_file(in);
+	loff_t pos = *ppos;
 	ssize_t ret;
 
 	if (!lower->f_op->splice_read)
@@ -198,6 +213,7 @@ static ssize_t dmfs_splice_read(struct file *in, loff_t *ppos,
 		return ret;
 	ret = lower->f_op->splice_read(lower, ppos, pipe, len, flags);
 	fsstack_copy_attr_atime(file_inode(in), file_inode(lower));
+	dmfs_count_io(in, pos, ret, false);
 	return ret;
 }
 
@@ -273,6 +289,8 @@ static ssize_t dmfs_copy_file_range(struct file *in, loff_t pos_in,
 	ret = vfs_copy_file_range(dmfs_lower_file(in), pos_in,
 				  dmfs_lower_file(out), pos_out, len, flags);
 	dmfs_copyattr(file_inode(out));
+	dmfs_count_io(in, pos_in, ret, false);
+	dmfs_count_io(out, pos_out, ret, true);
 	return ret;
 }
 

@@ -23,8 +23,12 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
+#include <xdsm/dmapi.h>
 
 #ifndef DMSTAT_VERSION
 #error "DMSTAT_VERSION must name the release (the build passes the VERSION file)"
@@ -55,6 +59,14 @@ Commands:
                         waited for it
   top                   the files and byte ranges with the most events over
                         an interval, busiest first
+  create FILE           make an I/O statistics group for FILE (a regular
+                        file of a managed filesystem) and print its id:
+                        one region over the whole file, the --region
+                        ranges, or with --filemap one per extent, kept so
+                        by dmfilemapd(8)
+  delete GROUP          delete a statistics group and its regions
+  report [GROUP]        the statistics groups, or one: each group's file,
+                        then each region's reads, writes and bytes
 
 Options of watch and top:
   --fs FS               only the filesystem mounted at FS (a path) or of
@@ -69,6 +81,14 @@ Options of top:
   --interval N          seconds per report (default 2)
   --iterations N        reports to print (default: until interrupted)
   --limit N             lines per report (default 10)
+Options of create:
+  --alias NAME          a name for the group (under 64 bytes)
+  --region OFFSET:LENGTH
+                        a region; LENGTH 0 reaches the end of the file;
+                        may be given more than once
+  --filemap             one region per extent of the file, and start
+                        dmfilemapd to keep them so as the file changes
+  --follow inode|path   what dmfilemapd follows (default inode)
 
 Other options:
   --json                one JSON object per line instead of key=value
@@ -128,7 +148,21 @@ struct Options {
 	double interval = 2;
 	std::optional<std::uint64_t> iterations;
 	std::size_t limit = 10;
+	std::vector<std::string> args;
+	std::string alias;
+	std::vector<std::pair<std::int64_t, std::uint64_t>> regions;
+	bool filemap = false;
+	std::string follow = "inode";
 };
+
+std::pair<std::int64_t, std::uint64_t> parse_region(std::string_view text)
+{
+	auto colon = text.find(':');
+	if (colon == std::string_view::npos)
+		throw UsageError("--region: not OFFSET:LENGTH: '" + std::string(text) + "'");
+	return {parse_number<std::int64_t>("--region", text.substr(0, colon)),
+		parse_number<std::uint64_t>("--region", text.substr(colon + 1))};
+}
 
 Options parse_options(int argc, char **argv)
 {
@@ -172,17 +206,40 @@ Options parse_options(int argc, char **argv)
 			o.iterations = parse_number<std::uint64_t>(w, value(i));
 		} else if (o.command == "top" && w == "--limit") {
 			o.limit = parse_number<std::size_t>(w, value(i));
+		} else if (o.command == "create" && w == "--alias") {
+			o.alias = value(i);
+		} else if (o.command == "create" && w == "--region") {
+			o.regions.push_back(parse_region(value(i)));
+		} else if (o.command == "create" && w == "--filemap") {
+			o.filemap = true;
+		} else if (o.command == "create" && w == "--follow") {
+			o.follow = value(i);
+			if (o.follow != "inode" && o.follow != "path")
+				throw UsageError("--follow: inode or path, not '" + o.follow + "'");
 		} else if (w.starts_with("-")) {
 			throw UsageError("unknown option '" + std::string(w) + "'" +
 					 (o.command.empty() ? "" : " for " + o.command));
 		} else if (o.command.empty()) {
 			o.command = w;
 		} else {
-			throw UsageError("unexpected argument '" + std::string(w) + "'");
+			o.args.emplace_back(w);
 		}
 	}
 	if (o.command.empty())
 		throw UsageError("no command given");
+	static const std::map<std::string, std::pair<size_t, size_t>> arity = {
+		{"list", {0, 0}}, {"sessions", {0, 0}}, {"watch", {0, 0}}, {"top", {0, 0}},
+		{"create", {1, 1}}, {"delete", {1, 1}}, {"report", {0, 1}},
+	};
+	auto it = arity.find(o.command);
+	if (it == arity.end())
+		throw UsageError("unknown command '" + o.command + "'");
+	if (o.args.size() < it->second.first)
+		throw UsageError("too few arguments for " + o.command);
+	if (o.args.size() > it->second.second)
+		throw UsageError("unexpected argument '" + o.args.back() + "'");
+	if (o.filemap && !o.regions.empty())
+		throw UsageError("--filemap makes the regions: no --region with it");
 	return o;
 }
 
@@ -497,12 +554,122 @@ void cmd_top(const Options &o, Monitor &mon, Printer &out)
 	loss.summary(out, mon, shown);
 }
 
+std::uint32_t parse_group(const std::string &text)
+{
+	auto group = parse_number<std::uint32_t>("GROUP", text);
+	if (!group)
+		throw UsageError("GROUP: group ids start at 1");
+	return group;
+}
+
+// The handle of a file, through libdmapi; the errno of the call on failure.
+std::vector<std::uint8_t> file_handle(int fd, const std::string &path)
+{
+	void *hanp = nullptr;
+	size_t hlen = 0;
+	if (dm_fd_to_handle(fd, &hanp, &hlen) != 0)
+		throw std::runtime_error(path + ": dm_fd_to_handle: " + std::strerror(errno));
+	auto *p = static_cast<const std::uint8_t *>(hanp);
+	std::vector<std::uint8_t> handle(p, p + hlen);
+	dm_handle_free(hanp, hlen);
+	return handle;
+}
+
+// Start dmfilemapd for @group on the file open as @fd; it detaches itself.
+void start_filemapd(int fd, std::uint32_t group, const std::string &path,
+		    const std::string &follow)
+{
+	char self[PATH_MAX];
+	ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+	std::string daemon = "dmfilemapd";
+	if (n > 0) {
+		std::string dir(self, static_cast<size_t>(n));
+		dir.resize(dir.rfind('/') + 1);
+		if (::access((dir + daemon).c_str(), X_OK) == 0)
+			daemon = dir + daemon;
+	}
+	pid_t pid = ::fork();
+	if (pid < 0)
+		throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+	if (pid == 0) {
+		std::string fdtext = std::to_string(fd), grouptext = std::to_string(group);
+		::execlp(daemon.c_str(), daemon.c_str(), fdtext.c_str(), grouptext.c_str(),
+			 path.c_str(), follow.c_str(), "0", "0", static_cast<char *>(nullptr));
+		std::fprintf(stderr, "dmstat: %s: %s\n", daemon.c_str(), std::strerror(errno));
+		::_exit(127);
+	}
+	int status = 0;
+	if (::waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		throw std::runtime_error("dmfilemapd did not start");
+}
+
+void cmd_create(const Options &o, Monitor &mon, Printer &out)
+{
+	char real[PATH_MAX];
+	if (!::realpath(o.args[0].c_str(), real))
+		throw std::runtime_error(o.args[0] + ": " + std::strerror(errno));
+	std::string path = real;
+	int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		throw std::runtime_error(path + ": " + std::strerror(errno));
+	struct FdCloser { int fd; ~FdCloser() { ::close(fd); } } closer{fd};
+	auto handle = file_handle(fd, path);
+	std::uint32_t group = mon.stats_new(handle, o.alias);
+	try {
+		if (o.filemap) {
+			start_filemapd(fd, group, path, o.follow);
+		} else if (o.regions.empty()) {
+			mon.stats_add(group, 0, 0);
+		} else {
+			for (auto [offset, length] : o.regions)
+				mon.stats_add(group, offset, length);
+		}
+	} catch (...) {
+		mon.stats_delete(group);
+		throw;
+	}
+	out.value({"group", std::uint64_t{group}});
+}
+
+void cmd_report(const Options &o, Monitor &mon, Printer &out)
+{
+	std::vector<StatsGroup> groups;
+	if (o.args.empty()) {
+		groups = mon.stats_groups();
+	} else {
+		auto g = mon.stats_get(parse_group(o.args[0]));
+		if (!g)
+			throw std::runtime_error("no statistics group " + o.args[0]);
+		groups.push_back(std::move(*g));
+	}
+	PathCache paths(mon);
+	for (const auto &g : groups) {
+		auto path = paths.object(g.fsid, g.handle);
+		out.tagged("group", {
+			{"group", std::uint64_t{g.id}},
+			{"fsid", g.fsid},
+			{"regions", std::uint64_t{g.regions.size()}},
+			{"handle", handle_hex(g.handle)},
+			{"alias", g.alias},
+			{"path", path.value_or("-")},
+		});
+		for (const auto &r : g.regions)
+			out.tagged("region", {
+				{"group", std::uint64_t{g.id}},
+				{"region", std::uint64_t{r.id}},
+				{"offset", std::int64_t{r.offset}},
+				{"length", r.length},
+				{"reads", r.reads},
+				{"writes", r.writes},
+				{"read_bytes", r.read_bytes},
+				{"write_bytes", r.write_bytes},
+			});
+	}
+}
+
 int run(int argc, char **argv)
 {
 	Options o = parse_options(argc, argv);
-	static const std::set<std::string> known = {"list", "sessions", "watch", "top"};
-	if (!known.contains(o.command))
-		throw UsageError("unknown command '" + o.command + "'");
 	Monitor mon;
 	Printer out(o.json ? Printer::Format::json : Printer::Format::plain);
 	if (o.command == "list")
@@ -511,8 +678,14 @@ int run(int argc, char **argv)
 		cmd_sessions(mon, out);
 	else if (o.command == "watch")
 		cmd_watch(o, mon, out);
-	else
+	else if (o.command == "top")
 		cmd_top(o, mon, out);
+	else if (o.command == "create")
+		cmd_create(o, mon, out);
+	else if (o.command == "delete")
+		mon.stats_delete(parse_group(o.args[0]));
+	else
+		cmd_report(o, mon, out);
 	return 0;
 }
 

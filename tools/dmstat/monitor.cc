@@ -74,6 +74,15 @@ std::uint64_t get_u64(struct nlattr *a) { return a ? nla_get_u64(a) : 0; }
 std::uint32_t get_u32(struct nlattr *a) { return a ? nla_get_u32(a) : 0; }
 std::string get_string(struct nlattr *a) { return a ? nla_get_string(a) : ""; }
 
+// The module's errno of a failed request, kept for MonitorError: libnl's
+// own codes merge several (EBADF reads "Bad socket", ENOSPC "Unspecific
+// failure").
+int on_error(struct sockaddr_nl *, struct nlmsgerr *e, void *arg)
+{
+	*static_cast<int *>(arg) = -e->error;
+	return NL_STOP;
+}
+
 nl_sock *connect_socket()
 {
 	nl_sock *sock = nl_socket_alloc();
@@ -100,20 +109,23 @@ Monitor::Monitor() : sock_(connect_socket())
 	if (family_ < 0)
 		throw MonitorError("no generic netlink family \"" DMAPI_GENL_NAME
 				   "\": is the dmapi module loaded?", ENOENT);
-	// Requests get their reply or an error; no separate acknowledgement.
+	// Requests ask for an acknowledgement only when no reply comes.
+	// A group's regions make replies of up to 32 KiB.
 	nl_socket_disable_auto_ack(sock_.get());
+	nl_socket_set_msg_buf_size(sock_.get(), 64 << 10);
 }
 
 Monitor::~Monitor() = default;
 
-void Monitor::dump(int cmd, const AttrSink &each)
+void Monitor::request(int cmd, Answer answer, const Attrs &attrs, const AttrSink &each)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 	if (!msg)
 		throw MonitorError("out of memory", ENOMEM);
-	int flags = cmd == DMAPI_CMD_GET_MONITOR ? 0 : NLM_F_DUMP;
+	int flags = answer == Answer::dump ? NLM_F_DUMP : answer == Answer::ack ? NLM_F_ACK : 0;
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, flags, cmd,
-			 DMAPI_GENL_VERSION)) {
+			 DMAPI_GENL_VERSION) ||
+	    (attrs && attrs(msg) < 0)) {
 		nlmsg_free(msg);
 		throw MonitorError("cannot build a netlink request", ENOMEM);
 	}
@@ -121,10 +133,16 @@ void Monitor::dump(int cmd, const AttrSink &each)
 	nlmsg_free(msg);
 	if (err < 0)
 		fail("netlink send", err);
+	int error = 0;
 	nl_socket_modify_cb(sock_.get(), NL_CB_VALID, NL_CB_CUSTOM, on_message,
 			    const_cast<AttrSink *>(&each));
+	nl_socket_modify_err_cb(sock_.get(), NL_CB_CUSTOM, on_error, &error);
 	err = nl_recvmsgs_default(sock_.get());
 	nl_socket_modify_cb(sock_.get(), NL_CB_VALID, NL_CB_DEFAULT, nullptr, nullptr);
+	nl_socket_modify_err_cb(sock_.get(), NL_CB_DEFAULT, nullptr, nullptr);
+	if (error > 0)
+		throw MonitorError(std::string("dmapi netlink request: ") + std::strerror(error),
+				   error);
 	if (err < 0)
 		fail("dmapi netlink request", err);
 }
@@ -132,7 +150,7 @@ void Monitor::dump(int cmd, const AttrSink &each)
 std::vector<FsCounters> Monitor::filesystems()
 {
 	std::vector<FsCounters> all;
-	dump(DMAPI_CMD_GET_FS, [&](struct nlattr **tb) {
+	request(DMAPI_CMD_GET_FS, Answer::dump, {}, [&](struct nlattr **tb) {
 		FsCounters fs;
 		fs.fsid = get_u64(tb[DMAPI_A_FSID]);
 		fs.mountpoint = get_string(tb[DMAPI_A_MOUNTPOINT]);
@@ -150,7 +168,7 @@ std::vector<FsCounters> Monitor::filesystems()
 std::vector<SessionCounters> Monitor::sessions()
 {
 	std::vector<SessionCounters> all;
-	dump(DMAPI_CMD_GET_SESSION, [&](struct nlattr **tb) {
+	request(DMAPI_CMD_GET_SESSION, Answer::dump, {}, [&](struct nlattr **tb) {
 		SessionCounters s;
 		s.sid = get_u32(tb[DMAPI_A_SID]);
 		s.info = get_string(tb[DMAPI_A_SESSION_INFO]);
@@ -167,11 +185,119 @@ std::vector<SessionCounters> Monitor::sessions()
 MonitorCounters Monitor::counters()
 {
 	MonitorCounters c;
-	dump(DMAPI_CMD_GET_MONITOR, [&](struct nlattr **tb) {
+	request(DMAPI_CMD_GET_MONITOR, Answer::reply, {}, [&](struct nlattr **tb) {
 		c.seq = get_u64(tb[DMAPI_A_SEQ]);
 		c.drops = get_u64(tb[DMAPI_A_DROPS]);
 	});
 	return c;
+}
+
+namespace {
+
+StatsGroup parse_group(struct nlattr **tb)
+{
+	StatsGroup g;
+	g.id = get_u32(tb[DMAPI_A_GROUP]);
+	g.fsid = get_u64(tb[DMAPI_A_FSID]);
+	if (struct nlattr *h = tb[DMAPI_A_HANDLE]) {
+		auto *p = static_cast<const std::uint8_t *>(nla_data(h));
+		g.handle.assign(p, p + nla_len(h));
+	}
+	g.alias = get_string(tb[DMAPI_A_NAME]);
+	if (!tb[DMAPI_A_REGIONS])
+		return g;
+	struct nlattr *pos;
+	int rem;
+	nla_for_each_nested(pos, tb[DMAPI_A_REGIONS], rem) {
+		struct nlattr *rb[DMAPI_A_MAX + 1];
+		if (nla_parse_nested(rb, DMAPI_A_MAX, pos, nullptr) < 0)
+			continue;
+		StatsRegion r;
+		r.id = get_u32(rb[DMAPI_A_REGION]);
+		r.offset = static_cast<std::int64_t>(get_u64(rb[DMAPI_A_OFFSET]));
+		r.length = get_u64(rb[DMAPI_A_LENGTH]);
+		r.reads = get_u64(rb[DMAPI_A_READS]);
+		r.writes = get_u64(rb[DMAPI_A_WRITES]);
+		r.read_bytes = get_u64(rb[DMAPI_A_READ_BYTES]);
+		r.write_bytes = get_u64(rb[DMAPI_A_WRITE_BYTES]);
+		g.regions.push_back(r);
+	}
+	return g;
+}
+
+int put_handle(struct nl_msg *msg, std::span<const std::uint8_t> handle)
+{
+	return nla_put(msg, DMAPI_A_HANDLE, static_cast<int>(handle.size()), handle.data());
+}
+
+} // namespace
+
+std::uint32_t Monitor::stats_new(std::span<const std::uint8_t> handle, const std::string &alias)
+{
+	std::uint32_t group = 0;
+	request(DMAPI_CMD_STATS_NEW, Answer::reply, [&](struct nl_msg *msg) {
+		int err = put_handle(msg, handle);
+		if (!err && !alias.empty())
+			err = nla_put_string(msg, DMAPI_A_NAME, alias.c_str());
+		return err;
+	}, [&](struct nlattr **tb) { group = get_u32(tb[DMAPI_A_GROUP]); });
+	return group;
+}
+
+void Monitor::stats_delete(std::uint32_t group)
+{
+	request(DMAPI_CMD_STATS_DEL, Answer::ack, [&](struct nl_msg *msg) {
+		return nla_put_u32(msg, DMAPI_A_GROUP, group);
+	}, [](struct nlattr **) {});
+}
+
+void Monitor::stats_set_file(std::uint32_t group, std::span<const std::uint8_t> handle)
+{
+	request(DMAPI_CMD_STATS_SET, Answer::ack, [&](struct nl_msg *msg) {
+		return nla_put_u32(msg, DMAPI_A_GROUP, group) ?: put_handle(msg, handle);
+	}, [](struct nlattr **) {});
+}
+
+std::uint32_t Monitor::stats_add(std::uint32_t group, std::int64_t offset, std::uint64_t length)
+{
+	std::uint32_t region = 0;
+	request(DMAPI_CMD_STATS_ADD, Answer::reply, [&](struct nl_msg *msg) {
+		return nla_put_u32(msg, DMAPI_A_GROUP, group) ?:
+		       nla_put_s64(msg, DMAPI_A_OFFSET, offset) ?:
+		       nla_put_u64(msg, DMAPI_A_LENGTH, length);
+	}, [&](struct nlattr **tb) { region = get_u32(tb[DMAPI_A_REGION]); });
+	return region;
+}
+
+void Monitor::stats_remove(std::uint32_t group, std::uint32_t region)
+{
+	request(DMAPI_CMD_STATS_REMOVE, Answer::ack, [&](struct nl_msg *msg) {
+		return nla_put_u32(msg, DMAPI_A_GROUP, group) ?:
+		       nla_put_u32(msg, DMAPI_A_REGION, region);
+	}, [](struct nlattr **) {});
+}
+
+std::optional<StatsGroup> Monitor::stats_get(std::uint32_t group)
+{
+	std::optional<StatsGroup> g;
+	try {
+		request(DMAPI_CMD_STATS_GET, Answer::reply, [&](struct nl_msg *msg) {
+			return nla_put_u32(msg, DMAPI_A_GROUP, group);
+		}, [&](struct nlattr **tb) { g = parse_group(tb); });
+	} catch (const MonitorError &e) {
+		if (e.error() != ENOENT)
+			throw;
+	}
+	return g;
+}
+
+std::vector<StatsGroup> Monitor::stats_groups()
+{
+	std::vector<StatsGroup> all;
+	request(DMAPI_CMD_STATS_GET, Answer::dump, {}, [&](struct nlattr **tb) {
+		all.push_back(parse_group(tb));
+	});
+	return all;
 }
 
 void Monitor::subscribe()

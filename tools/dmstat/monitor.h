@@ -15,12 +15,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 struct nl_sock;
 struct nlattr;
+struct nl_msg;
 
 namespace dmstat {
 
@@ -78,6 +80,25 @@ struct EventRecord {
 	std::optional<std::uint64_t> length;
 };
 
+struct StatsRegion {
+	std::uint32_t id = 0;
+	std::int64_t offset = 0;
+	std::uint64_t length = 0;	// 0: to the end of the file
+	std::uint64_t reads = 0;
+	std::uint64_t writes = 0;
+	std::uint64_t read_bytes = 0;
+	std::uint64_t write_bytes = 0;
+};
+
+// An I/O statistics group: the regions of one file.
+struct StatsGroup {
+	std::uint32_t id = 0;
+	std::uint64_t fsid = 0;
+	std::vector<std::uint8_t> handle;
+	std::string alias;
+	std::vector<StatsRegion> regions;
+};
+
 // Upper bound of histogram bucket i in nanoseconds (the last: none).
 std::optional<std::uint64_t> bucket_limit_ns(std::size_t i);
 
@@ -103,6 +124,16 @@ public:
 	std::vector<SessionCounters> sessions();
 	MonitorCounters counters();
 
+	// I/O statistics groups and regions; failures throw MonitorError
+	// with the module's errno (ENOENT: no such group or region).
+	std::uint32_t stats_new(std::span<const std::uint8_t> handle, const std::string &alias);
+	void stats_delete(std::uint32_t group);
+	void stats_set_file(std::uint32_t group, std::span<const std::uint8_t> handle);
+	std::uint32_t stats_add(std::uint32_t group, std::int64_t offset, std::uint64_t length);
+	void stats_remove(std::uint32_t group, std::uint32_t region);
+	std::optional<StatsGroup> stats_get(std::uint32_t group);
+	std::vector<StatsGroup> stats_groups();
+
 	// Join the events group; then next_event() returns records.
 	void subscribe();
 	// Waits up to @timeout for records and hands each to @sink.  Returns
@@ -113,7 +144,12 @@ public:
 	std::uint64_t overruns() const { return overruns_; }
 
 private:
-	void dump(int cmd, const std::function<void(::nlattr **)> &each);
+	// What answers a request: messages up to NLMSG_DONE, one reply, or
+	// only an acknowledgement (commands that return nothing).
+	enum class Answer { dump, reply, ack };
+	using Attrs = std::function<int(::nl_msg *)>;
+	void request(int cmd, Answer answer, const Attrs &attrs,
+		     const std::function<void(::nlattr **)> &each);
 
 	struct SockDeleter {
 		void operator()(nl_sock *sock) const;

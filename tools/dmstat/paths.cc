@@ -41,10 +41,11 @@ std::optional<std::string> PathCache::mountpoint(std::uint64_t fsid)
 	return fs->mountpoint;
 }
 
-std::optional<std::string> PathCache::object_path(const EventRecord &ev)
+std::optional<std::string> PathCache::object_path(std::uint64_t fsid,
+						  const std::vector<std::uint8_t> &handle_bytes)
 {
-	if (ev.handle.size() == DMAPI_FSHANDLE_LEN)
-		return mountpoint(ev.fsid);
+	if (handle_bytes.size() == DMAPI_FSHANDLE_LEN)
+		return mountpoint(fsid);
 	if (!service_ && !service_failed_) {
 		char *version = nullptr;
 		service_ = dm_init_service(&version) == 0;
@@ -52,7 +53,7 @@ std::optional<std::string> PathCache::object_path(const EventRecord &ev)
 	}
 	if (!service_)
 		return std::nullopt;
-	auto handle = ev.handle;
+	auto handle = handle_bytes;
 	int fd = dm_open_by_handle(handle.data(), handle.size(),
 				   O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -61,7 +62,7 @@ std::optional<std::string> PathCache::object_path(const EventRecord &ev)
 	std::string proc = "/proc/self/fd/" + std::to_string(fd);
 	ssize_t n = ::readlink(proc.c_str(), link, sizeof(link) - 1);
 	::close(fd);
-	const FsCounters *fs = filesystem(ev.fsid);
+	const FsCounters *fs = filesystem(fsid);
 	if (n <= 0 || !fs)
 		return std::nullopt;
 	// The descriptor is of the lower object: the same path below the
@@ -74,23 +75,28 @@ std::optional<std::string> PathCache::object_path(const EventRecord &ev)
 	return std::nullopt;
 }
 
+std::optional<std::string> PathCache::object(std::uint64_t fsid,
+					     const std::vector<std::uint8_t> &handle)
+{
+	if (handle.empty())
+		return std::nullopt;
+	auto it = cache_.find(handle);
+	if (it == cache_.end())
+		it = cache_.emplace(handle, object_path(fsid, handle)).first;
+	return it->second;
+}
+
 std::optional<std::string> PathCache::path_of(const EventRecord &ev)
 {
 	// MOUNT comes before the filesystem is listed; it names its mount
 	// point itself.
 	if (ev.type == DMAPI_EVENT_MOUNT && ev.name)
 		return ev.name;
-	if (ev.handle.empty())
-		return std::nullopt;
-	auto it = cache_.find(ev.handle);
-	if (it == cache_.end())
-		it = cache_.emplace(ev.handle, object_path(ev)).first;
-	if (!it->second)
-		return std::nullopt;
+	auto path = object(ev.fsid, ev.handle);
 	// A namespace event names its directory and the entry in it.
-	if (ev.name && !ev.name->empty())
-		return *it->second + (it->second->ends_with("/") ? "" : "/") + *ev.name;
-	return it->second;
+	if (path && ev.name && !ev.name->empty())
+		return *path + (path->ends_with("/") ? "" : "/") + *ev.name;
+	return path;
 }
 
 } // namespace dmstat

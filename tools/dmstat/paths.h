@@ -28,11 +28,16 @@ public:
 	// object is gone or the event names none.
 	std::optional<std::string> path_of(const EventRecord &ev);
 
+	// The path of the object of @handle in filesystem @fsid, or nothing.
+	std::optional<std::string> object(std::uint64_t fsid,
+					  const std::vector<std::uint8_t> &handle);
+
 	// The mount point of a managed filesystem, or nothing.
 	std::optional<std::string> mountpoint(std::uint64_t fsid);
 
 private:
-	std::optional<std::string> object_path(const EventRecord &ev);
+	std::optional<std::string> object_path(std::uint64_t fsid,
+					       const std::vector<std::uint8_t> &handle);
 	const FsCounters *filesystem(std::uint64_t fsid);
 
 	Monitor &monitor_;

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// dmfilemapd: keep an I/O statistics group of the DMAPI module equal to the
+// extents of a file, as dmfilemapd(8) of device-mapper's dmstats does for
+// a file on a device: regions are added and removed as the file's
+// allocation changes.  The extents come from dm_get_allocinfo(); the group
+// is changed through the module's generic netlink family.
+//
+// Follow-inode mode keeps the file open and exits once it is unlinked and
+// nobody else has it open; follow-path mode opens the path at every check,
+// moves the group to a file that replaced it, and exits once the path has
+// named nothing for a grace period.  Both exit when the group is deleted.
+#include "../dmstat/monitor.h"
+
+#include <xdsm/dmapi.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <system_error>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+#ifndef DMFILEMAPD_VERSION
+#error "DMFILEMAPD_VERSION must name the release (the build passes the VERSION file)"
+#endif
+
+using dmstat::Monitor;
+
+namespace {
+
+constexpr const char usage_text[] =
+	R"(Usage: dmfilemapd FILE_DESCRIPTOR GROUP_ID ABS_PATH inode|path [FOREGROUND [VERBOSE]]
+       dmfilemapd --help | --version
+
+Keep the DMAPI I/O statistics group GROUP_ID equal to the extents of the
+file open as FILE_DESCRIPTOR (a regular file of a managed filesystem, open
+for reading), whose absolute path was ABS_PATH when it was opened.
+
+  inode         follow the file: it may be renamed; exit once it is unlinked
+                and no other process has it open
+  path          follow ABS_PATH: open it at every check, move the group to a
+                file that replaced it, and exit once nothing has been there
+                for the grace period
+  FOREGROUND    1: do not detach (default 0: detach into the background)
+  VERBOSE       0 to 3: how much to log to standard output and error; 0
+                closes them (default 0)
+
+Both modes exit when the group is deleted.  DMFILEMAPD_INTERVAL_MS sets the
+time between checks (default 1000), DMFILEMAPD_GRACE_MS the grace period of
+follow-path mode (default 5000).
+)";
+
+volatile std::sig_atomic_t stop_requested;
+
+void on_stop_signal(int)
+{
+	stop_requested = 1;
+}
+
+int verbosity;
+
+[[gnu::format(printf, 2, 3)]] void log(int level, const char *fmt, ...)
+{
+	if (level > verbosity)
+		return;
+	std::va_list ap;
+	va_start(ap, fmt);
+	std::fputs("dmfilemapd: ", stdout);
+	std::vprintf(fmt, ap);
+	std::fputc('\n', stdout);
+	std::fflush(stdout);
+	va_end(ap);
+}
+
+class UsageError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+
+template <typename T>
+T number(const char *what, std::string_view text)
+{
+	T value{};
+	auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+	if (ec != std::errc() || end != text.data() + text.size())
+		throw UsageError(std::string(what) + ": not a number: '" + std::string(text) + "'");
+	return value;
+}
+
+std::chrono::milliseconds env_ms(const char *name, long fallback)
+{
+	const char *text = std::getenv(name);
+	long ms = text ? std::strtol(text, nullptr, 10) : fallback;
+	return std::chrono::milliseconds(ms > 0 ? ms : fallback);
+}
+
+using Range = std::pair<std::int64_t, std::uint64_t>;
+
+// The resident extents of the file, at most DMAPI_STATS_MAX_GROUP_REGIONS:
+// past that, the last region reaches the end of the file.
+std::vector<Range> resident_extents(xdsm::Session &session, const xdsm::Handle &handle)
+{
+	std::vector<Range> extents;
+	for (const dm_extent_t &e : session.allocinfo(handle)) {
+		if (e.ex_type != DM_EXTENT_RES || !e.ex_length)
+			continue;
+		if (extents.size() == DMAPI_STATS_MAX_GROUP_REGIONS) {
+			extents.back().second = 0;
+			break;
+		}
+		extents.emplace_back(e.ex_offset, e.ex_length);
+	}
+	return extents;
+}
+
+// Make the group's regions the extents: remove what is no extent, add
+// what is missing.  Counts of unchanged regions are kept.
+void update_regions(Monitor &mon, std::uint32_t group, const dmstat::StatsGroup &current,
+		    const std::vector<Range> &extents)
+{
+	std::set<Range> want(extents.begin(), extents.end());
+	std::set<Range> have;
+	for (const auto &r : current.regions) {
+		Range range{r.offset, r.length};
+		if (!want.contains(range) || have.contains(range)) {
+			mon.stats_remove(group, r.id);
+			log(2, "removed region %u (%lld+%llu)", r.id, static_cast<long long>(r.offset),
+			    static_cast<unsigned long long>(r.length));
+		} else {
+			have.insert(range);
+		}
+	}
+	for (const auto &range : extents) {
+		if (have.contains(range))
+			continue;
+		std::uint32_t id = mon.stats_add(group, range.first, range.second);
+		have.insert(range);
+		log(2, "added region %u (%lld+%llu)", id, static_cast<long long>(range.first),
+		    static_cast<unsigned long long>(range.second));
+	}
+}
+
+// Whether a process other than this one has the file of @st open.
+bool open_elsewhere(const struct stat &st)
+{
+	DIR *proc = ::opendir("/proc");
+	if (!proc)
+		return true;	// cannot tell: keep going
+	bool found = false;
+	std::string self = std::to_string(::getpid());
+	while (struct dirent *d = ::readdir(proc)) {
+		if (!std::isdigit(static_cast<unsigned char>(d->d_name[0])) || self == d->d_name)
+			continue;
+		std::string fddir = std::string("/proc/") + d->d_name + "/fd";
+		DIR *fds = ::opendir(fddir.c_str());
+		if (!fds)
+			continue;
+		while (struct dirent *f = ::readdir(fds)) {
+			struct stat other;
+			std::string link = fddir + "/" + f->d_name;
+			if (f->d_name[0] != '.' && ::stat(link.c_str(), &other) == 0 &&
+			    other.st_dev == st.st_dev && other.st_ino == st.st_ino) {
+				found = true;
+				break;
+			}
+		}
+		::closedir(fds);
+		if (found)
+			break;
+	}
+	::closedir(proc);
+	return found;
+}
+
+struct Args {
+	int fd = -1;
+	std::uint32_t group = 0;
+	std::string path;
+	bool follow_path = false;
+	bool foreground = false;
+};
+
+Args parse(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		std::string_view w = argv[i];
+		if (w == "-h" || w == "--help") {
+			std::fputs(usage_text, stdout);
+			std::exit(0);
+		}
+		if (w == "-V" || w == "--version") {
+			std::printf("dmfilemapd %s\n", DMFILEMAPD_VERSION);
+			std::exit(0);
+		}
+	}
+	if (argc < 5 || argc > 7)
+		throw UsageError("expected FILE_DESCRIPTOR GROUP_ID ABS_PATH inode|path "
+				 "[FOREGROUND [VERBOSE]]");
+	Args a;
+	a.fd = number<int>("FILE_DESCRIPTOR", argv[1]);
+	a.group = number<std::uint32_t>("GROUP_ID", argv[2]);
+	a.path = argv[3];
+	if (a.path.empty() || a.path[0] != '/')
+		throw UsageError("ABS_PATH must be absolute: '" + a.path + "'");
+	std::string_view mode = argv[4];
+	if (mode != "inode" && mode != "path")
+		throw UsageError("mode must be inode or path, not '" + std::string(mode) + "'");
+	a.follow_path = mode == "path";
+	a.foreground = argc > 5 && number<int>("FOREGROUND", argv[5]) != 0;
+	verbosity = argc > 6 ? number<int>("VERBOSE", argv[6]) : 0;
+	if (verbosity < 0 || verbosity > 3)
+		throw UsageError("VERBOSE must be 0 to 3");
+	return a;
+}
+
+// Detach: the parent returns 0 to whoever started us once the child runs.
+void daemonize()
+{
+	pid_t pid = ::fork();
+	if (pid < 0)
+		throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+	if (pid > 0)
+		::_exit(0);
+	::setsid();
+	if (::chdir("/") != 0)
+		throw std::runtime_error(std::string("chdir /: ") + std::strerror(errno));
+	if (verbosity == 0) {
+		int null = ::open("/dev/null", O_RDWR);
+		for (int fd = 0; fd < 3 && null >= 0; fd++)
+			::dup2(null, fd);
+		if (null > 2)
+			::close(null);
+	}
+}
+
+class Daemon {
+public:
+	Daemon(Args args, Monitor &mon, xdsm::Session &session)
+		: args_(std::move(args)), mon_(mon), session_(session) {}
+
+	// Returns the exit status.
+	int run()
+	{
+		auto interval = env_ms("DMFILEMAPD_INTERVAL_MS", 1000);
+		auto grace = env_ms("DMFILEMAPD_GRACE_MS", 5000);
+		// While follow-path mode finds nothing at the path: since when.
+		std::chrono::steady_clock::time_point missing_since;
+		bool missing = false;
+		while (!stop_requested) {
+			auto group = mon_.stats_get(args_.group);
+			if (!group) {
+				log(1, "group %u was deleted: exiting", args_.group);
+				return 0;
+			}
+			auto handle = args_.follow_path ? follow_path() : follow_inode();
+			if (handle) {
+				missing = false;
+				update(*group, *handle);
+			} else if (args_.follow_path) {
+				auto now = std::chrono::steady_clock::now();
+				if (!missing) {
+					missing = true;
+					missing_since = now;
+				}
+				if (now - missing_since >= grace) {
+					log(1, "%s is gone: exiting", args_.path.c_str());
+					return 0;
+				}
+			} else {
+				log(1, "%s was unlinked and is open nowhere else: exiting",
+				    args_.path.c_str());
+				return 0;
+			}
+			log(3, "waiting for the next check");
+			std::this_thread::sleep_for(interval);
+		}
+		log(1, "stopped by a signal");
+		return 0;
+	}
+
+private:
+	void update(const dmstat::StatsGroup &group, const xdsm::Handle &handle)
+	{
+		std::vector<Range> extents;
+		try {
+			extents = resident_extents(session_, handle);
+		} catch (const std::system_error &e) {
+			// Unlinked but still open elsewhere, or replaced
+			// meanwhile: the next check sees what became of it.
+			if (e.code().value() != EBADF)
+				throw;
+			log(2, "cannot map the file now: %s", e.what());
+			return;
+		}
+		update_regions(mon_, args_.group, group, extents);
+	}
+
+	// The file's handle, or nothing once it is unlinked and only ours.
+	std::optional<xdsm::Handle> follow_inode()
+	{
+		struct stat st;
+		if (::fstat(args_.fd, &st) != 0)
+			throw std::runtime_error(std::string("fstat: ") + std::strerror(errno));
+		if (st.st_nlink == 0 && !open_elsewhere(st))
+			return std::nullopt;
+		return xdsm::Handle::of_fd(args_.fd);
+	}
+
+	// The handle of what the path names now, or nothing while nothing is
+	// there.  A new file there takes the group over.
+	std::optional<xdsm::Handle> follow_path()
+	{
+		int fd = ::open(args_.path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			log(2, "%s: %s", args_.path.c_str(), std::strerror(errno));
+			return std::nullopt;
+		}
+		struct stat st;
+		if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			::close(fd);
+			return std::nullopt;
+		}
+		auto handle = xdsm::Handle::of_fd(fd);
+		::close(fd);
+		if (!known_ || st.st_ino != ino_ || st.st_dev != dev_) {
+			if (known_) {
+				auto bytes = handle_bytes(handle);
+				mon_.stats_set_file(args_.group, bytes);
+				log(1, "%s was replaced: following the new file", args_.path.c_str());
+			}
+			known_ = true;
+			ino_ = st.st_ino;
+			dev_ = st.st_dev;
+		}
+		return handle;
+	}
+
+	static std::vector<std::uint8_t> handle_bytes(const xdsm::Handle &h)
+	{
+		auto *p = static_cast<const std::uint8_t *>(h.hanp());
+		return {p, p + h.hlen()};
+	}
+
+	Args args_;
+	Monitor &mon_;
+	xdsm::Session &session_;
+	bool known_ = false;
+	ino_t ino_ = 0;
+	dev_t dev_ = 0;
+};
+
+int run(int argc, char **argv)
+{
+	Args args = parse(argc, argv);
+	struct stat st;
+	if (::fstat(args.fd, &st) != 0)
+		throw std::runtime_error("FILE_DESCRIPTOR " + std::to_string(args.fd) + ": " +
+					 std::strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		throw std::runtime_error("FILE_DESCRIPTOR " + std::to_string(args.fd) +
+					 " is not a regular file");
+	Monitor mon;
+	if (!mon.stats_get(args.group))
+		throw std::runtime_error("no statistics group " + std::to_string(args.group));
+	log(1, "starting with fd=%d, group_id=%u mode=%s, path=%s", args.fd, args.group,
+	    args.follow_path ? "path" : "inode", args.path.c_str());
+	if (!args.foreground)
+		daemonize();
+	struct sigaction sa = {};
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, nullptr);
+	sigaction(SIGINT, &sa, nullptr);
+	char *version = nullptr;
+	xdsm::check(dm_init_service(&version), "dm_init_service");
+	auto session = xdsm::Session::create("dmfilemapd group " + std::to_string(args.group));
+	// The session holds nothing but must not outlive us, however we end.
+	struct Destroyer {
+		xdsm::Session &s;
+		~Destroyer() { dm_destroy_session(s.id()); }
+	} destroyer{session};
+	return Daemon(args, mon, session).run();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	try {
+		return run(argc, argv);
+	} catch (const UsageError &e) {
+		std::fprintf(stderr, "dmfilemapd: %s\nTry 'dmfilemapd --help' for more information.\n",
+			     e.what());
+		return 2;
+	} catch (const std::exception &e) {
+		std::fprintf(stderr, "dmfilemapd: %s\n", e.what());
+		return 1;
+	}
+}
