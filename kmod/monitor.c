@@ -532,33 +532,41 @@ static int dm_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* cb->args[0]: the group id to go on from. */
+/*
+ * cb->args[0]: the group id to go on from, 0 at the start; past U32_MAX
+ * once every group was sent.
+ */
 static int dm_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	u32 id = cb->args[0] ?: 1;
+	u64 next = cb->args[0] ?: 1;
 	void *hdr;
 	int err = 0;
+	u32 id;
 
-	for (; (id = dm_stats_next(id)); id++) {
+	for (; next <= U32_MAX; next = (u64)id + 1) {
+		id = dm_stats_next(next);
+		if (!id) {
+			next = (u64)U32_MAX + 1;
+			break;
+		}
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &dm_genl_family,
 				  NLM_F_MULTI, DMAPI_CMD_STATS_GET);
-		if (!hdr) {
-			err = -EMSGSIZE;
-			break;
-		}
-		err = dm_stats_fill(skb, id);
-		if (err) {
+		err = hdr ? dm_stats_fill(skb, id) : -EMSGSIZE;
+		if (err == -ENOENT) {		/* deleted meanwhile */
 			genlmsg_cancel(skb, hdr);
-			if (err == -ENOENT)	/* deleted meanwhile */
-				continue;
+			err = 0;
+			continue;
+		}
+		if (err) {
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+			next = id;		/* the next part starts with it */
 			break;
 		}
 		genlmsg_end(skb, hdr);
-		if (id == U32_MAX)
-			break;
 	}
-	cb->args[0] = id;
+	cb->args[0] = next;
 	return err && !skb->len ? err : skb->len;
 }
 

@@ -7,6 +7,7 @@
 #include "hsm.h"
 #include "log.h"
 #include "output.h"
+#include "../dmstat/monitor.h"
 
 #include <xdsm/dmapi.hpp>
 
@@ -20,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <getopt.h>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
@@ -53,11 +55,13 @@ Commands:
                             policy, else the default one) that no file's
                             record names: left by a crash, or by a DESTROY
                             that a killed dmhsmd received and never handled
-  scan [--older-than AGE] [--larger-than SIZE] MOUNTPOINT
+  scan [--older-than AGE] [--larger-than SIZE] [--by-io] MOUNTPOINT
                             online and dual files unused for AGE (90s, 15m, 2h, 7d)
                             and larger than SIZE (4K, 1M, 2G): the
                             candidates for migration, least recently used
-                            first, found with one bulk scan
+                            first, found with one bulk scan; with --by-io,
+                            coldest first by the bytes their I/O statistics
+                            regions counted (dmstat(8); none counts as 0)
 
 Options:
   -j, --json                print JSON for scripts
@@ -145,7 +149,8 @@ public:
 	int recall(const std::vector<std::string> &paths);
 	int status(const std::vector<std::string> &paths);
 	int ls(const std::vector<std::string> &dirs);
-	int scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t larger);
+	int scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t larger,
+		 bool by_io);
 	int gc(const std::string &mountpoint, bool dry_run);
 
 private:
@@ -386,16 +391,38 @@ std::unordered_map<dm_ino_t, std::string> paths_of(const std::string &root,
 	return out;
 }
 
-int Cli::scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t larger)
+// The bytes read and written in the statistics regions of each file of
+// the filesystem @fsid that has a group, by inode number.
+std::map<dm_ino_t, std::uint64_t> counted_io(dm_fsid_t fsid)
+{
+	std::map<dm_ino_t, std::uint64_t> io;
+	dmstat::Monitor mon;
+	for (const auto &g : mon.stats_groups()) {
+		xdsm::Handle h(g.handle.data(), g.handle.size());
+		if (g.fsid != fsid)
+			continue;
+		std::uint64_t &bytes = io[h.ino()];
+		for (const auto &r : g.regions)
+			bytes += r.read_bytes + r.write_bytes;
+	}
+	return io;
+}
+
+int Cli::scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t larger,
+	      bool by_io)
 {
 	struct Candidate {
 		std::int64_t used;
 		dm_ino_t ino;
 		std::uint64_t size;
+		std::optional<std::uint64_t> io;
 	};
 	std::vector<Candidate> found;
 	std::int64_t now = std::time(nullptr);
 	auto fs = xdsm::Handle::of_filesystem(mountpoint);
+	std::map<dm_ino_t, std::uint64_t> io;
+	if (by_io)
+		io = counted_io(fs.fsid());
 	for (const xdsm::Entry &e : session_.get().bulkall(fs, kAttribute)) {
 		std::int64_t used = std::max<std::int64_t>(e.stat.dt_atime, e.stat.dt_mtime);
 		if (!S_ISREG(e.stat.dt_mode) || static_cast<std::uint64_t>(e.stat.dt_size) <= larger ||
@@ -405,9 +432,14 @@ int Cli::scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t 
 			reinterpret_cast<const char *>(e.attribute.data()), e.attribute.size()));
 		if (rec && rec->state == State::offline)
 			continue;
-		found.push_back({used, e.stat.dt_ino, static_cast<std::uint64_t>(e.stat.dt_size)});
+		auto counted = io.find(e.stat.dt_ino);
+		found.push_back({used, e.stat.dt_ino, static_cast<std::uint64_t>(e.stat.dt_size),
+				 counted == io.end() ? std::nullopt :
+						       std::optional(counted->second)});
 	}
-	std::sort(found.begin(), found.end(), [](const Candidate &a, const Candidate &b) {
+	std::sort(found.begin(), found.end(), [by_io](const Candidate &a, const Candidate &b) {
+		if (by_io && a.io.value_or(0) != b.io.value_or(0))
+			return a.io.value_or(0) < b.io.value_or(0);
 		return a.used < b.used || (a.used == b.used && a.ino < b.ino);
 	});
 	std::set<dm_ino_t> inos;
@@ -419,13 +451,17 @@ int Cli::scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t 
 		auto it = paths.find(c.ino);
 		std::string path = it == paths.end() ? "(inode " + std::to_string(c.ino) + ")" :
 						       it->second;
+		std::string counted = c.io ? std::to_string(*c.io) : by_io ? "null" : "";
 		if (opts_.json)
 			json_item(first_, "\"path\": " + json_string(path) + ", \"size\": " +
 						  std::to_string(c.size) + ", \"unused\": " +
-						  std::to_string(now - c.used));
+						  std::to_string(now - c.used) +
+						  (by_io ? ", \"io_bytes\": " + counted : ""));
 		else
-			std::printf("%s\t%s\tunused %llds\n", path.c_str(), human_size(c.size).c_str(),
-				    static_cast<long long>(now - c.used));
+			std::printf("%s\t%s\tunused %llds%s\n", path.c_str(),
+				    human_size(c.size).c_str(), static_cast<long long>(now - c.used),
+				    !by_io ? "" : c.io ? ("\tio " + human_size(*c.io)).c_str() :
+							 "\tio -");
 	}
 	end_list();
 	return 0;
@@ -470,6 +506,7 @@ int Cli::gc(const std::string &mountpoint, bool dry_run)
 struct ScanArgs {
 	std::string mountpoint;
 	std::uint64_t older = 0, larger = 0;
+	bool by_io = false;
 };
 
 ScanArgs parse_scan(const std::vector<std::string> &args)
@@ -485,6 +522,8 @@ ScanArgs parse_scan(const std::vector<std::string> &args)
 			if (!(v = parse_size(args[++i])))
 				usage_error("--larger-than " + args[i] + ": not a size");
 			a.larger = *v;
+		} else if (args[i] == "--by-io") {
+			a.by_io = true;
 		} else if (a.mountpoint.empty() && args[i][0] != '-') {
 			a.mountpoint = args[i];
 		} else {
@@ -525,7 +564,7 @@ int run(Options opts, const std::string &cmd, std::vector<std::string> args)
 	reap_command_sessions();
 	Cli cli(std::move(opts), std::move(config));
 	if (cmd == "scan")
-		return cli.scan(scan.mountpoint, scan.older, scan.larger);
+		return cli.scan(scan.mountpoint, scan.older, scan.larger, scan.by_io);
 	if (cmd == "gc")
 		return cli.gc(args.empty() ? std::string() : args[0], dry_run);
 	if (cmd == "ls")
