@@ -410,7 +410,8 @@ static int dm_nl_require(struct genl_info *info, const int *attrs, int n)
 	return 0;
 }
 
-#define DM_NL_REQUIRE(info, ...) ({					\
+/* A request from CAP_SYS_ADMIN with every attribute listed, or an errno. */
+#define DM_NL_REQUIRE(skb, info, ...) ({				\
 	static const int __attrs[] = { __VA_ARGS__ };			\
 	netlink_capable(skb, CAP_SYS_ADMIN) ?				\
 		dm_nl_require(info, __attrs, ARRAY_SIZE(__attrs)) : -EPERM; \
@@ -445,7 +446,7 @@ static int dm_nl_stats_new(struct sk_buff *skb, struct genl_info *info)
 	u32 id;
 	int err;
 
-	err = DM_NL_REQUIRE(info, DMAPI_A_HANDLE);
+	err = DM_NL_REQUIRE(skb, info, DMAPI_A_HANDLE);
 	if (err)
 		return err;
 	dm_nl_handle(info, &h);
@@ -460,7 +461,7 @@ static int dm_nl_stats_new(struct sk_buff *skb, struct genl_info *info)
 
 static int dm_nl_stats_del(struct sk_buff *skb, struct genl_info *info)
 {
-	int err = DM_NL_REQUIRE(info, DMAPI_A_GROUP);
+	int err = DM_NL_REQUIRE(skb, info, DMAPI_A_GROUP);
 
 	return err ?: dm_stats_del_group(nla_get_u32(info->attrs[DMAPI_A_GROUP]));
 }
@@ -470,7 +471,7 @@ static int dm_nl_stats_set(struct sk_buff *skb, struct genl_info *info)
 	struct dmapi_handle h;
 	int err;
 
-	err = DM_NL_REQUIRE(info, DMAPI_A_GROUP, DMAPI_A_HANDLE);
+	err = DM_NL_REQUIRE(skb, info, DMAPI_A_GROUP, DMAPI_A_HANDLE);
 	if (err)
 		return err;
 	dm_nl_handle(info, &h);
@@ -482,7 +483,7 @@ static int dm_nl_stats_add(struct sk_buff *skb, struct genl_info *info)
 	u32 id, region;
 	int err;
 
-	err = DM_NL_REQUIRE(info, DMAPI_A_GROUP, DMAPI_A_OFFSET, DMAPI_A_LENGTH);
+	err = DM_NL_REQUIRE(skb, info, DMAPI_A_GROUP, DMAPI_A_OFFSET, DMAPI_A_LENGTH);
 	if (err)
 		return err;
 	id = nla_get_u32(info->attrs[DMAPI_A_GROUP]);
@@ -499,7 +500,7 @@ static int dm_nl_stats_add(struct sk_buff *skb, struct genl_info *info)
 
 static int dm_nl_stats_remove(struct sk_buff *skb, struct genl_info *info)
 {
-	int err = DM_NL_REQUIRE(info, DMAPI_A_GROUP, DMAPI_A_REGION);
+	int err = DM_NL_REQUIRE(skb, info, DMAPI_A_GROUP, DMAPI_A_REGION);
 
 	return err ?: dm_stats_del_region(nla_get_u32(info->attrs[DMAPI_A_GROUP]),
 					  nla_get_u32(info->attrs[DMAPI_A_REGION]));
@@ -514,7 +515,7 @@ static int dm_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
-	err = DM_NL_REQUIRE(info, DMAPI_A_GROUP);
+	err = DM_NL_REQUIRE(skb, info, DMAPI_A_GROUP);
 	if (err)
 		return err;
 	msg = genlmsg_new(DM_NL_STATS_MSG_SIZE, GFP_KERNEL);
