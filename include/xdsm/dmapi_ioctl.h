@@ -862,7 +862,9 @@ struct dmapi_create_by_handle_arg {
  *   (messages delivered and tokens answered since it was created).
  * DMAPI_CMD_GET_MONITOR (do): DMAPI_A_SEQ (records the events group was
  *   sent, the last record's DMAPI_A_SEQ) and DMAPI_A_DROPS (records that
- *   could not be sent to every listener).
+ *   could not be built, or that a listener which asked to hear of
+ *   delivery failures, with the socket option NETLINK_BROADCAST_ERROR,
+ *   did not get).
  * DMAPI_CMD_EVENT (multicast on DMAPI_GENL_MCGRP_EVENTS): one record for
  *   each process that waited for a filesystem's synchronous event, and
  *   one for each asynchronous event, when it ends: DMAPI_A_SEQ (gapless

@@ -75,6 +75,8 @@ Options of watch and top:
                         may be given more than once
   --path PATH           only events on PATH or, for a directory, below it
   --seconds N           stop after N seconds
+  --buffer BYTES        the socket's receive buffer (default 8 MiB): the
+                        burst of events that can wait to be read
 Options of watch:
   --count N             stop after N events
 Options of top:
@@ -144,6 +146,7 @@ struct Options {
 	std::set<int> events;
 	std::optional<std::string> path;
 	std::optional<double> seconds;
+	int buffer = 8 << 20;
 	std::optional<std::uint64_t> count;
 	double interval = 2;
 	std::optional<std::uint64_t> iterations;
@@ -196,6 +199,10 @@ Options parse_options(int argc, char **argv)
 			o.path = std::string(value(i));
 		} else if (watch_or_top && w == "--seconds") {
 			o.seconds = parse_number<double>(w, value(i));
+		} else if (watch_or_top && w == "--buffer") {
+			o.buffer = parse_number<int>(w, value(i));
+			if (o.buffer <= 0)
+				throw UsageError("--buffer must be positive");
 		} else if (o.command == "watch" && w == "--count") {
 			o.count = parse_number<std::uint64_t>(w, value(i));
 		} else if (o.command == "top" && w == "--interval") {
@@ -441,7 +448,7 @@ void cmd_watch(const Options &o, Monitor &mon, Printer &out)
 {
 	PathCache paths(mon);
 	Filter filter(o, mon);
-	mon.subscribe();
+	mon.subscribe(o.buffer);
 	catch_stop_signals();
 	// Scripts wait for this line before they cause the events to watch.
 	std::fprintf(stderr, "dmstat: watching events\n");
@@ -506,7 +513,7 @@ void cmd_top(const Options &o, Monitor &mon, Printer &out)
 {
 	PathCache paths(mon);
 	Filter filter(o, mon);
-	mon.subscribe();
+	mon.subscribe(o.buffer);
 	catch_stop_signals();
 	std::fprintf(stderr, "dmstat: watching events\n");
 	LossCounter loss;

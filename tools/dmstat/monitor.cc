@@ -12,6 +12,8 @@
 #include <cstring>
 #include <iterator>
 #include <poll.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
 
 namespace dmstat {
 
@@ -300,13 +302,19 @@ std::vector<StatsGroup> Monitor::stats_groups()
 	return all;
 }
 
-void Monitor::subscribe()
+void Monitor::subscribe(int buffer)
 {
 	events_.reset(connect_socket());
 	nl_sock *sock = events_.get();
 	nl_socket_disable_seq_check(sock);
 	// Room for bursts; what still overflows is counted, not hidden.
-	nl_socket_set_buffer_size(sock, 8 << 20, 0);
+	// Beyond rmem_max only with CAP_NET_ADMIN (SO_RCVBUFFORCE).
+	int fd = nl_socket_get_fd(sock);
+	if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof(buffer)) != 0)
+		::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer));
+	// So that the module learns, and counts, the records we lose.
+	int on = 1;
+	::setsockopt(fd, SOL_NETLINK, NETLINK_BROADCAST_ERROR, &on, sizeof(on));
 	int group = genl_ctrl_resolve_grp(sock, DMAPI_GENL_NAME, DMAPI_GENL_MCGRP_EVENTS);
 	if (group < 0)
 		fail("the events group of " DMAPI_GENL_NAME, group);

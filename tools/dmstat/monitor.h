@@ -134,8 +134,9 @@ public:
 	std::optional<StatsGroup> stats_get(std::uint32_t group);
 	std::vector<StatsGroup> stats_groups();
 
-	// Join the events group; then next_event() returns records.
-	void subscribe();
+	// Join the events group with a receive buffer of @buffer bytes; then
+	// poll_events() returns records.
+	void subscribe(int buffer = 8 << 20);
 	// Waits up to @timeout for records and hands each to @sink.  Returns
 	// false on timeout.  A socket overrun (records lost because this
 	// process read too slowly) is counted in overruns().
