@@ -94,19 +94,19 @@ check-fuzz: modules userspace
 			$(TOP)/tests/fuzz/run-in-guest $(FUZZ_SECONDS) $(FUZZ_SEED) || exit 1; \
 	done; done
 
-# A guest kernel with the kernel's bug detectors (KASAN, lockdep, kmemleak
+# Guest kernels with the kernel's bug detectors (KASAN, lockdep, kmemleak
 # and more), built from Debian's source once per machine and cached
-# outside the checkout (scripts/debug-kernel); DEBUG_KERNEL=6.12 for the
-# other series.  make check-debug runs every in-guest suite on it.
-DEBUG_KERNEL	?= 6.1
-DEBUG_ABI	= $$(cat $(BUILD)/kernels/debug-abi-$(DEBUG_KERNEL))
+# outside the checkout (scripts/debug-kernel), for each series of
+# DEBUG_KERNELS.  make check-debug runs every in-guest suite on them.
+DEBUG_KERNELS	?= 6.1 6.12
+DEBUG_ABIS	= $$(for s in $(DEBUG_KERNELS); do cat $(BUILD)/kernels/debug-abi-$$s; done)
 debug-kernel:
-	$(TOP)/scripts/debug-kernel $(DEBUG_KERNEL)
+	@for s in $(DEBUG_KERNELS); do $(TOP)/scripts/debug-kernel $$s || exit 1; done
 
 check-debug: debug-kernel userspace userspace32
-	$(MAKE) modules KERNELS=$(DEBUG_ABI)
+	$(MAKE) modules KERNELS="$(DEBUG_ABIS)"
 	DMAPI_VM_TIMEOUT=3600 DMAPI_VM_MEM=2048 \
-		$(TOP)/tests/run-vm-suites $(DEBUG_ABI)
+		$(TOP)/tests/run-vm-suites $(DEBUG_ABIS)
 
 # The stress test for longer, on each target kernel and filesystem:
 # STRESS_SECONDS each, STRESS_SEED to replay the same choices.

@@ -444,16 +444,27 @@ Record event_fields(const EventRecord &ev, const std::optional<std::string> &pat
 	return r;
 }
 
-void cmd_watch(const Options &o, Monitor &mon, Printer &out)
-{
-	PathCache paths(mon);
-	Filter filter(o, mon);
-	mon.subscribe(o.buffer);
-	catch_stop_signals();
-	// Scripts wait for this line before they cause the events to watch.
-	std::fprintf(stderr, "dmstat: watching events\n");
+// What watch and top share: the feed joined, its filter, the paths of
+// its records, and the count of what was seen and lost.
+struct Listener {
+	Listener(const Options &o, Monitor &mon) : paths(mon), filter(o, mon)
+	{
+		mon.subscribe(o.buffer);
+		catch_stop_signals();
+		// Scripts wait for this line before they cause the events.
+		std::fprintf(stderr, "dmstat: watching events\n");
+	}
+
+	PathCache paths;
+	Filter filter;
 	LossCounter loss;
 	std::uint64_t shown = 0;
+};
+
+void cmd_watch(const Options &o, Monitor &mon, Printer &out)
+{
+	Listener l(o, mon);
+	auto &[paths, filter, loss, shown] = l;
 	receive_until(mon, deadline_of(o), [&](const EventRecord &ev) {
 		loss.saw(ev.seq);
 		if (o.count && shown >= *o.count)
@@ -511,13 +522,8 @@ std::vector<std::pair<Key, Activity>> ranked(const std::map<Key, Activity> &m, s
 
 void cmd_top(const Options &o, Monitor &mon, Printer &out)
 {
-	PathCache paths(mon);
-	Filter filter(o, mon);
-	mon.subscribe(o.buffer);
-	catch_stop_signals();
-	std::fprintf(stderr, "dmstat: watching events\n");
-	LossCounter loss;
-	std::uint64_t shown = 0;
+	Listener l(o, mon);
+	auto &[paths, filter, loss, shown] = l;
 	auto until = deadline_of(o);
 	for (std::uint64_t n = 0; !stop_requested && (!o.iterations || n < *o.iterations); n++) {
 		auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
