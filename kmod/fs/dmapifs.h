@@ -27,6 +27,26 @@
 #define DMFS_DEBUT_LOCK_BITS	6
 
 /**
+ * struct dmfs_ext4_geo - what a scan reads of an ext4 superblock
+ * @desc_block: the first block of the group descriptor table
+ * @desc_groups: the groups whose descriptors are in that table (with
+ *	meta_bg, the later ones are elsewhere and are not read)
+ * @inodes_per_group: inodes in a group; 0 when the superblock was not
+ *	understood, and every inode number is probed
+ * @desc_size: bytes of a group descriptor
+ * @uninit: descriptors mark groups whose inodes were never used
+ * @desc64: descriptors carry the high 32 bits of block numbers
+ */
+struct dmfs_ext4_geo {
+	u64	desc_block;
+	u32	desc_groups;
+	u32	inodes_per_group;
+	u16	desc_size;
+	bool	uninit;
+	bool	desc64;
+};
+
+/**
  * struct dmfs_sb_info - a dmapi mount
  * @lower: the lower tree's root, pinned for the life of the mount
  * @dm_fs: the mount as the DMAPI core knows it (handles, events)
@@ -38,11 +58,13 @@
  *	needs it and kept for the next ones (inodes.c)
  * @ino_bits: the bits an inode number of the lower filesystem can have;
  *	a handle with a larger one names nothing (inodes.c)
+ * @ext4: where an ext4 lower filesystem keeps its inode bitmaps (inodes.c)
  */
 struct dmfs_sb_info {
 	struct path	lower;
 	struct file	*scan_root;
 	unsigned int	ino_bits;
+	struct dmfs_ext4_geo ext4;
 	struct dm_fs	dm_fs;
 	bool		mtpt_given;
 	struct xarray	seen;
