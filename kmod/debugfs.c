@@ -18,6 +18,8 @@ static const char *const dm_live_names[DM_LIVE_NR] = {
 	[DM_LIVE_EVENTS]	= "events",
 	[DM_LIVE_RIGHTS]	= "rights",
 	[DM_LIVE_INTERESTS]	= "interests",
+	[DM_LIVE_STATS_GROUPS]	= "stats_groups",
+	[DM_LIVE_STATS_REGIONS]	= "stats_regions",
 };
 
 static struct dentry *dm_debugfs_dir;

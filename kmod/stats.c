@@ -216,6 +216,7 @@ int dm_stats_new_group(const struct dmapi_handle *h, const char *alias,
 		goto out_unlock;
 	dm_stats_hash_add(g);
 	atomic_inc(&dm_stats_ngroups);
+	dm_live_inc(DM_LIVE_STATS_GROUPS);
 	*id = g->id;
 	mutex_unlock(&dm_stats_mutex);
 	dm_fs_put(fs);
@@ -237,9 +238,11 @@ static void dm_stats_remove_locked(struct dm_stats_group *g)
 	xa_erase(&dm_stats_groups, g->id);
 	hash_del_rcu(&g->hlink);
 	atomic_dec(&dm_stats_ngroups);
+	dm_live_dec(DM_LIVE_STATS_GROUPS);
 	list_for_each_entry_safe(r, next, &g->regions, link) {
 		list_del_rcu(&r->link);
 		kfree_rcu(r, rcu);
+		dm_live_dec(DM_LIVE_STATS_REGIONS);
 	}
 	dm_stats_nregions -= g->nregions;
 	kfree_rcu(g, rcu);
@@ -343,6 +346,7 @@ int dm_stats_add_region(u32 id, s64 off, u64 len, u32 *region)
 	list_add_tail_rcu(&r->link, &g->regions);
 	g->nregions++;
 	dm_stats_nregions++;
+	dm_live_inc(DM_LIVE_STATS_REGIONS);
 	*region = r->id;
 	mutex_unlock(&dm_stats_mutex);
 	return 0;
@@ -370,6 +374,7 @@ int dm_stats_del_region(u32 id, u32 region)
 			continue;
 		list_del_rcu(&r->link);
 		kfree_rcu(r, rcu);
+		dm_live_dec(DM_LIVE_STATS_REGIONS);
 		g->nregions--;
 		dm_stats_nregions--;
 		err = 0;

@@ -3,7 +3,8 @@
 // dmapi-fuzz: drive every ioctl of /dev/dmapi with random and boundary
 // arguments, from several threads at once, while a child process keeps
 // touching files of a dmapi mount so that events, tokens and rights come
-// and go.  Run in the test VM (tests/fuzz/run-in-guest).
+// and go; and the generic netlink family "dmapi" with random requests
+// (genl.h), one call in eight.  Run in the test VM (tests/fuzz/run-in-guest).
 //
 //   dmapi-fuzz [--seed N] [--threads N] [--seconds S | --calls N] [-v] [--trace] MOUNTPOINT
 //
@@ -26,6 +27,8 @@
 // session, token or right left behind; 1 otherwise; 2 on a usage error.
 #include <xdsm/dmapi.h>
 #include <xdsm/dmapi_ioctl.h>
+
+#include "genl.h"
 
 #include <algorithm>
 #include <array>
@@ -89,6 +92,14 @@ const std::array kIoctls = {
 	Ioctl DMAPI_FUZZ_IOCTL(CREATE_BY_HANDLE), Ioctl DMAPI_FUZZ_IOCTL(GET_BULKATTR),
 };
 #undef DMAPI_FUZZ_IOCTL
+
+/* The counts of netlink commands follow those of the ioctls. */
+std::string call_name(std::size_t which)
+{
+	if (which < kIoctls.size())
+		return kIoctls[which].name;
+	return dmfuzz::GenlFuzzer::name(static_cast<int>(which - kIoctls.size()));
+}
 
 constexpr std::size_t kScratchSize = 1 << 20;
 constexpr auto kInterruptAfter = std::chrono::seconds(1);
@@ -157,6 +168,24 @@ public:
 		*len = h.size();
 		return reinterpret_cast<std::uintptr_t>(to);
 	}
+
+	/* A handle of the mount, as it is; often that of a file kept. */
+	std::vector<unsigned char> any_raw_handle(std::mt19937_64 &rng)
+	{
+		std::lock_guard lock(mu_);
+		if (handles_.empty() || (!kept_.empty() && rng() % 2))
+			return kept_;
+		return handles_[rng() % handles_.size()];
+	}
+
+	void set_kept_handle(const void *h, std::size_t len)
+	{
+		std::lock_guard lock(mu_);
+		kept_.assign(static_cast<const unsigned char *>(h),
+			     static_cast<const unsigned char *>(h) + len);
+	}
+
+	dmfuzz::GenlPool &genl_pool() { return genl_pool_; }
 
 	/* Descriptors of the mount's objects, for FD_TO_HANDLE. */
 	void add_fd(int fd)
@@ -302,12 +331,14 @@ private:
 	unsigned char *handles_area_;
 	mutable std::mutex mu_;
 	std::vector<std::vector<unsigned char>> handles_;
+	std::vector<unsigned char> kept_;
 	std::vector<int> sids_;
 	std::vector<int> tokens_;
 	std::vector<std::pair<int, int>> pairs_;
 	std::vector<int> fds_;
 	std::vector<Held> held_;
 	std::map<std::size_t, std::map<int, std::uint64_t>> calls_;
+	dmfuzz::GenlPool genl_pool_;
 };
 
 /* One 64-bit word of an argument structure, from the dictionary. */
@@ -645,6 +676,17 @@ std::int64_t now_ns()
 		std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+/* One request of the netlink family, counted after the ioctls. */
+void genl_call(World &w, Slot &slot, dmfuzz::GenlFuzzer &genl, std::mt19937_64 &rng)
+{
+	int cmd = static_cast<int>(rng() % dmfuzz::GenlFuzzer::commands());
+	slot.ioctl = static_cast<int>(kIoctls.size()) + cmd;
+	slot.since_ns = now_ns();
+	int err = genl.call(rng, cmd, w.any_raw_handle(rng));
+	slot.since_ns = 0;
+	w.count(kIoctls.size() + cmd, err);
+}
+
 void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 		 std::uint64_t calls, std::atomic<bool> &stop, bool trace)
 {
@@ -655,7 +697,13 @@ void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 	static const int marker = trace ? open("/sys/kernel/tracing/trace_marker",
 					       O_WRONLY | O_CLOEXEC) : -1;
 
+	dmfuzz::GenlFuzzer genl(w.genl_pool());
+
 	for (std::uint64_t n = 0; (!calls || n < calls) && !stop; n++) {
+		if (genl.ok() && rng() % 8 == 0) {
+			genl_call(w, slot, genl, rng);
+			continue;
+		}
 		std::size_t which = rng() % kIoctls.size();
 		std::size_t size = _IOC_SIZE(kIoctls[which].cmd);
 		fill(w, rng, index, kIoctls[which].cmd, arg, size);
@@ -735,7 +783,7 @@ void watchdog(std::vector<Slot> &slots, std::atomic<bool> &done, std::atomic<boo
 			auto waited = std::chrono::nanoseconds(now_ns() - since);
 			if (waited > kStuckAfter) {
 				std::fprintf(stderr, "dmapi-fuzz: %s blocked for %lld s despite signals\n",
-					     kIoctls[s.ioctl].name,
+					     call_name(s.ioctl).c_str(),
 					     static_cast<long long>(waited.count() / 1000000000));
 				/* Joining its thread would hang: give up here. */
 				stuck = true;
@@ -805,6 +853,13 @@ void seed_handles(World &w, const std::string &dir)
 		int fd = open(p.c_str(), O_RDONLY | O_CLOEXEC);
 		if (fd >= 0)
 			w.add_fd(fd);
+	}
+	/* A file the child never touches, whose handle stays valid. */
+	std::string kept = w.mnt() + "/fuzz-kept";
+	close(open(kept.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	if (dm_path_to_handle(const_cast<char *>(kept.c_str()), &h, &len) == 0) {
+		w.set_kept_handle(h, len);
+		dm_handle_free(h, len);
 	}
 }
 
@@ -1058,7 +1113,7 @@ int main(int argc, char **argv)
 				n += count;
 				succeeded += err ? 0 : count;
 			}
-			std::printf("  %-22s %8llu calls %8llu succeeded", kIoctls[which].name,
+			std::printf("  %-22s %8llu calls %8llu succeeded", call_name(which).c_str(),
 				    static_cast<unsigned long long>(n),
 				    static_cast<unsigned long long>(succeeded));
 			/* What stops the calls that never get through. */
