@@ -27,26 +27,6 @@
 #define DMFS_DEBUT_LOCK_BITS	6
 
 /**
- * struct dmfs_ext4_geo - what a scan reads of an ext4 superblock
- * @desc_block: the first block of the group descriptor table
- * @desc_groups: the groups whose descriptors are in that table (with
- *	meta_bg, the later ones are elsewhere and are not read)
- * @inodes_per_group: inodes in a group; 0 when the superblock was not
- *	understood, and every inode number is probed
- * @desc_size: bytes of a group descriptor
- * @uninit: descriptors mark groups whose inodes were never used
- * @desc64: descriptors carry the high 32 bits of block numbers
- */
-struct dmfs_ext4_geo {
-	u64	desc_block;
-	u32	desc_groups;
-	u32	inodes_per_group;
-	u16	desc_size;
-	bool	uninit;
-	bool	desc64;
-};
-
-/**
  * struct dmfs_sb_info - a dmapi mount
  * @lower: the lower tree's root, pinned for the life of the mount
  * @dm_fs: the mount as the DMAPI core knows it (handles, events)
@@ -58,13 +38,14 @@ struct dmfs_ext4_geo {
  *	needs it and kept for the next ones (inodes.c)
  * @ino_bits: the bits an inode number of the lower filesystem can have;
  *	a handle with a larger one names nothing (inodes.c)
- * @ext4: where an ext4 lower filesystem keeps its inode bitmaps (inodes.c)
+ * @ext4_bitmaps: the lower filesystem is ext4 and its inode bitmaps may
+ *	guide the scans (ext4scan.c)
  */
 struct dmfs_sb_info {
 	struct path	lower;
 	struct file	*scan_root;
 	unsigned int	ino_bits;
-	struct dmfs_ext4_geo ext4;
+	bool		ext4_bitmaps;
 	struct dm_fs	dm_fs;
 	bool		mtpt_given;
 	struct xarray	seen;
@@ -255,6 +236,41 @@ void dmfs_forget_seen(struct super_block *sb, const struct inode *lower);
 int dmfs_debut(struct super_block *sb, struct dentry *lower);
 void dmfs_debut_init(struct dmfs_sb_info *sbi);
 void dmfs_debut_exit(struct dmfs_sb_info *sbi);
+
+/**
+ * struct dmfs_ext4_walk - one scan step's view of ext4's inode bitmaps
+ * @sb: the lower superblock
+ * @desc_block: the first block of the group descriptor table
+ * @desc_groups: the groups whose descriptors are in that table (with
+ *	meta_bg, the later ones are elsewhere and are not read)
+ * @inodes_per_group: inodes in a group; 0 when the bitmaps are not
+ *	read, and every inode number is probed
+ * @desc_size: bytes of a group descriptor
+ * @uninit: descriptors mark the groups whose inodes were never used
+ * @desc64: descriptors carry the high 32 bits of block numbers
+ * @group: the group of @bitmap, or U64_MAX for none
+ * @bitmap: the inode bitmap of @group, referenced; NULL when every
+ *	inode of @group is to be probed
+ * @group_unused: @group never had an inode in use
+ */
+struct dmfs_ext4_walk {
+	struct super_block	*sb;
+	u64			desc_block;
+	u32			desc_groups;
+	u32			inodes_per_group;
+	u16			desc_size;
+	bool			uninit;
+	bool			desc64;
+	u64			group;
+	struct buffer_head	*bitmap;
+	bool			group_unused;
+};
+
+/* ext4scan.c */
+bool dmfs_ext4_bitmaps_usable(struct dmfs_sb_info *sbi);
+void dmfs_ext4_walk_start(struct dmfs_sb_info *sbi, struct dmfs_ext4_walk *w);
+u64 dmfs_ext4_walk_next(struct dmfs_ext4_walk *w, u64 ino);
+void dmfs_ext4_walk_end(struct dmfs_ext4_walk *w);
 
 /* inodes.c */
 int dmfs_probe_inodes(struct dmfs_sb_info *sbi);

@@ -18,8 +18,6 @@
  * as for handles.  A step looks at a bounded number of inode numbers, so
  * a call's time and memory stay bounded whatever the filesystem's size.
  */
-#include <linux/blkdev.h>
-#include <linux/buffer_head.h>
 #include <linux/exportfs.h>
 #include <linux/file.h>
 #include <linux/log2.h>
@@ -35,30 +33,6 @@
 
 /* The most ext4 inode numbers and groups one step looks at. */
 #define DMFS_EXT4_PROBES	4096
-
-/*
- * The fields of ext4's on-disk superblock and group descriptors a scan
- * reads (Documentation/filesystems/ext4/), as byte offsets: ext4's
- * header is private to it.
- */
-#define DMFS_EXT4_SB_OFFSET		1024
-#define DMFS_EXT4_SB_FIRST_DATA_BLOCK	0x14
-#define DMFS_EXT4_SB_INODES_PER_GROUP	0x28
-#define DMFS_EXT4_SB_MAGIC		0x38
-#define DMFS_EXT4_SB_FEATURE_INCOMPAT	0x60
-#define DMFS_EXT4_SB_FEATURE_RO_COMPAT	0x64
-#define DMFS_EXT4_SB_DESC_SIZE		0xfe
-#define DMFS_EXT4_SB_FIRST_META_BG	0x104
-#define DMFS_EXT4_INCOMPAT_META_BG	0x0010
-#define DMFS_EXT4_INCOMPAT_64BIT	0x0080
-#define DMFS_EXT4_RO_COMPAT_GDT_CSUM	0x0010
-#define DMFS_EXT4_RO_COMPAT_METADATA_CSUM 0x0400
-#define DMFS_EXT4_DESC_SIZE		32
-#define DMFS_EXT4_DESC_SIZE_64BIT	64
-#define DMFS_EXT4_BG_INODE_BITMAP_LO	0x04
-#define DMFS_EXT4_BG_FLAGS		0x12
-#define DMFS_EXT4_BG_INODE_BITMAP_HI	0x24
-#define DMFS_EXT4_BG_INODE_UNINIT	0x0001
 
 /*
  * XFS's bulkstat request, version 5, as include/uapi of xfsprogs
@@ -139,62 +113,6 @@ static int dmfs_xfs_ino_bits(struct dmfs_sb_info *sbi)
 	return 32 + ilog2(geo.blocksize / geo.inodesize) + fls(geo.agblocks - 1);
 }
 
-/* Little-endian fields at aligned offsets of on-disk structures. */
-static u16 dmfs_le16(const u8 *base, size_t offset)
-{
-	return le16_to_cpup((const __le16 *)(base + offset));
-}
-
-static u32 dmfs_le32(const u8 *base, size_t offset)
-{
-	return le32_to_cpup((const __le32 *)(base + offset));
-}
-
-/*
- * Where ext4 keeps its group descriptors, from its superblock.  Anything
- * not understood leaves @sbi->ext4 zeroed: the scans then probe every
- * inode number, slower but as exact.
- */
-static void dmfs_ext4_geometry(struct dmfs_sb_info *sbi)
-{
-	struct super_block *sb = sbi->lower.dentry->d_sb;
-	struct dmfs_ext4_geo *geo = &sbi->ext4;
-	struct buffer_head *bh;
-	u32 incompat, ro_compat, ipg, first_data_block;
-	u16 desc_size = DMFS_EXT4_DESC_SIZE;
-	const u8 *es;
-
-	bh = sb_bread(sb, DMFS_EXT4_SB_OFFSET / sb->s_blocksize);
-	if (!bh)
-		return;
-	es = bh->b_data + DMFS_EXT4_SB_OFFSET % sb->s_blocksize;
-	if (dmfs_le16(es, DMFS_EXT4_SB_MAGIC) != EXT4_SUPER_MAGIC)
-		goto out;
-	incompat = dmfs_le32(es, DMFS_EXT4_SB_FEATURE_INCOMPAT);
-	ro_compat = dmfs_le32(es, DMFS_EXT4_SB_FEATURE_RO_COMPAT);
-	ipg = dmfs_le32(es, DMFS_EXT4_SB_INODES_PER_GROUP);
-	first_data_block = dmfs_le32(es, DMFS_EXT4_SB_FIRST_DATA_BLOCK);
-	if (incompat & DMFS_EXT4_INCOMPAT_64BIT)
-		desc_size = dmfs_le16(es, DMFS_EXT4_SB_DESC_SIZE);
-	if (!ipg || ipg > sb->s_blocksize * BITS_PER_BYTE ||
-	    desc_size < DMFS_EXT4_DESC_SIZE || desc_size > sb->s_blocksize ||
-	    !is_power_of_2(desc_size))
-		goto out;
-	geo->desc_block = first_data_block + 1;
-	geo->desc_groups = U32_MAX;
-	if (incompat & DMFS_EXT4_INCOMPAT_META_BG)
-		geo->desc_groups = dmfs_le32(es, DMFS_EXT4_SB_FIRST_META_BG) *
-				   (sb->s_blocksize / desc_size);
-	geo->desc_size = desc_size;
-	geo->desc64 = incompat & DMFS_EXT4_INCOMPAT_64BIT &&
-		      desc_size >= DMFS_EXT4_DESC_SIZE_64BIT;
-	geo->uninit = ro_compat & (DMFS_EXT4_RO_COMPAT_GDT_CSUM |
-				   DMFS_EXT4_RO_COMPAT_METADATA_CSUM);
-	geo->inodes_per_group = ipg;
-out:
-	brelse(bh);
-}
-
 /**
  * dmfs_probe_inodes - learn how large the lower inode numbers can be
  * @sbi: the mount, its lower tree found
@@ -203,7 +121,7 @@ out:
  * user address space to borrow, 45 bits, below which no XFS inode number
  * can overflow the group number whatever the geometry: a group is at
  * least 2^24 bytes and an inode at most 2^11); 64 otherwise.  For ext4,
- * also reads where its inode bitmaps are.
+ * also whether its inode bitmaps may guide the scans.
  *
  * Return: 0, or the errno of asking XFS its geometry.
  */
@@ -219,7 +137,7 @@ int dmfs_probe_inodes(struct dmfs_sb_info *sbi)
 		break;
 	case EXT4_SUPER_MAGIC:
 		bits = 32;
-		dmfs_ext4_geometry(sbi);
+		sbi->ext4_bitmaps = dmfs_ext4_bitmaps_usable(sbi);
 		break;
 	default:
 		bits = 64;
@@ -299,73 +217,9 @@ static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
 	return n < 0 ? n : 0;
 }
 
-/*
- * The inode bitmap block of ext4 group @group, in @block.  Return: 0;
- * -ENODATA when the group never had an inode in use; -EIO when its
- * descriptor cannot be read or names no block.
- */
-static int dmfs_ext4_bitmap_block(struct dmfs_sb_info *sbi, u32 group,
-				  u64 *block)
-{
-	const struct dmfs_ext4_geo *geo = &sbi->ext4;
-	struct super_block *sb = sbi->lower.dentry->d_sb;
-	u32 per_block = sb->s_blocksize / geo->desc_size;
-	struct buffer_head *bh;
-	const u8 *gd;
-	int err = 0;
-
-	if (group >= geo->desc_groups)
-		return -EIO;
-	bh = sb_bread(sb, geo->desc_block + group / per_block);
-	if (!bh)
-		return -EIO;
-	gd = bh->b_data + (group % per_block) * geo->desc_size;
-	*block = dmfs_le32(gd, DMFS_EXT4_BG_INODE_BITMAP_LO);
-	if (geo->desc64)
-		*block |= (u64)dmfs_le32(gd, DMFS_EXT4_BG_INODE_BITMAP_HI) << 32;
-	if (geo->uninit && dmfs_le16(gd, DMFS_EXT4_BG_FLAGS) & DMFS_EXT4_BG_INODE_UNINIT)
-		err = -ENODATA;
-	else if (!*block || *block >= bdev_nr_bytes(sb->s_bdev) >> sb->s_blocksize_bits)
-		err = -EIO;
-	brelse(bh);
-	return err;
-}
-
-/*
- * The first inode number from @ino that may be in use: @ino itself, a
- * later one of its group that the group's inode bitmap marks in use, or
- * the first of the next group.  Every inode in use has its bit set, so
- * nothing that existed when the scan began is skipped.  Read through
- * the buffer cache, these are the blocks ext4 itself is using; anything
- * that cannot be read answers @ino, which is then probed.
- */
-static u64 dmfs_ext4_next_inode(struct dmfs_sb_info *sbi, u64 ino)
-{
-	struct super_block *sb = sbi->lower.dentry->d_sb;
-	u32 ipg = sbi->ext4.inodes_per_group;
-	struct buffer_head *bh;
-	u64 group, block;
-	u32 index, next;
-	int err;
-
-	if (!ipg)
-		return ino;
-	group = div_u64_rem(ino - 1, ipg, &index);
-	err = dmfs_ext4_bitmap_block(sbi, group, &block);
-	if (err == -ENODATA)
-		return (group + 1) * ipg + 1;
-	if (err)
-		return ino;
-	bh = sb_bread(sb, block);
-	if (!bh)
-		return ino;
-	next = find_next_bit_le(bh->b_data, ipg, index);
-	brelse(bh);
-	return group * ipg + next + 1;
-}
-
 static int dmfs_scan_ext4(struct dmfs_sb_info *sbi, struct dm_scan *s)
 {
+	struct dmfs_ext4_walk walk;
 	struct dentry *dentry;
 	struct kstatfs st;
 	int probes, err;
@@ -374,13 +228,18 @@ static int dmfs_scan_ext4(struct dmfs_sb_info *sbi, struct dm_scan *s)
 	err = vfs_statfs(&sbi->lower, &st);
 	if (err)
 		return err;
+	dmfs_ext4_walk_start(sbi, &walk);
 	s->pos = max_t(u64, s->pos, 1);
 	for (probes = 0; s->n < s->max && probes < DMFS_EXT4_PROBES; probes++) {
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
 		if (s->pos > st.f_files) {
 			s->end = true;
 			break;
 		}
-		next = dmfs_ext4_next_inode(sbi, s->pos);
+		next = dmfs_ext4_walk_next(&walk, s->pos);
 		if (next != s->pos) {
 			s->pos = next;
 			continue;
@@ -390,10 +249,9 @@ static int dmfs_scan_ext4(struct dmfs_sb_info *sbi, struct dm_scan *s)
 		s->pos++;
 		if (!IS_ERR(dentry))
 			dmfs_scan_add(s, sbi, dentry);
-		if (fatal_signal_pending(current))
-			return -EINTR;
 	}
-	return 0;
+	dmfs_ext4_walk_end(&walk);
+	return err;
 }
 
 /**
