@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -18,6 +19,9 @@ namespace dmfuzz {
 namespace {
 
 constexpr std::size_t kReceiveBuffer = 1 << 16;
+/* Bounds on the wait for an answer, whatever else arrives meanwhile. */
+constexpr auto kAnswerWithin = std::chrono::milliseconds(500);
+constexpr int kMaxMessages = 1024;
 /* Deeper nests only cost time: the policy checks the outer levels. */
 constexpr int kMaxDepth = 3;
 
@@ -93,6 +97,9 @@ GenlFuzzer::GenlFuzzer(GenlPool &pool) : pool_(pool)
 	/* No answer comes to a message whose length lies: not a hang. */
 	timeval tv = {0, 250000};
 	setsockopt(sock_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* Errors without the request echoed: they fit the small buffers. */
+	int on = 1;
+	setsockopt(sock_, SOL_NETLINK, NETLINK_CAP_ACK, &on, sizeof(on));
 
 	/* The family's id and its events group, from the controller. */
 	std::vector<unsigned char> msg(NLMSG_HDRLEN);
@@ -113,7 +120,8 @@ GenlFuzzer::GenlFuzzer(GenlPool &pool) : pool_(pool)
 		return;
 	nlmsghdr r;
 	std::memcpy(&r, buf.data(), sizeof(r));
-	if (r.nlmsg_type != GENL_ID_CTRL || r.nlmsg_len > static_cast<std::size_t>(n))
+	if (r.nlmsg_type != GENL_ID_CTRL || r.nlmsg_len > static_cast<std::size_t>(n) ||
+	    r.nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
 		return;
 	std::uint16_t family = 0;
 	each_attr(buf.data() + NLMSG_HDRLEN + GENL_HDRLEN, r.nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN,
@@ -287,12 +295,13 @@ void GenlFuzzer::build(std::mt19937_64 &rng, const std::vector<unsigned char> &h
 		msg.resize(msg.size() + 1 + rng() % 3, 0xff);
 }
 
-/* Replies of the last calls that were given up on. */
+/* Replies of the last calls that were given up on, and records. */
 void GenlFuzzer::drain()
 {
 	std::vector<unsigned char> buf(kReceiveBuffer);
-	while (recv(sock_, buf.data(), buf.size(), MSG_DONTWAIT) > 0)
-		;
+	for (int i = 0; i < kMaxMessages; i++)
+		if (recv(sock_, buf.data(), buf.size(), MSG_DONTWAIT) < 0 && errno != ENOBUFS)
+			break;
 }
 
 /* Join or leave the events group; a member's records are read and dropped. */
@@ -333,8 +342,11 @@ void GenlFuzzer::learn(const unsigned char *payload, std::size_t len)
 int GenlFuzzer::receive(std::mt19937_64 &rng, std::uint32_t seq)
 {
 	std::vector<unsigned char> buf(rng() % 16 ? kReceiveBuffer : 64 + rng() % 512);
-	for (;;) {
+	auto deadline = std::chrono::steady_clock::now() + kAnswerWithin;
+	for (int i = 0; i < kMaxMessages && std::chrono::steady_clock::now() < deadline; i++) {
 		ssize_t n = recv(sock_, buf.data(), buf.size(), 0);
+		if (n < 0 && errno == ENOBUFS)
+			continue;	/* the events group overran the socket */
 		if (n < 0)
 			return errno;
 		std::size_t left = static_cast<std::size_t>(n);
@@ -343,24 +355,24 @@ int GenlFuzzer::receive(std::mt19937_64 &rng, std::uint32_t seq)
 			std::memcpy(&h, p, sizeof(h));
 			if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > left)
 				break;	/* cut short by the small buffer */
-			if (h.nlmsg_seq == seq) {
-				if (h.nlmsg_type == NLMSG_ERROR) {
-					nlmsgerr e;
-					std::memcpy(&e, p + NLMSG_HDRLEN,
-						    std::min<std::size_t>(sizeof(e), h.nlmsg_len - NLMSG_HDRLEN));
-					return -e.error;
-				}
-				if (h.nlmsg_type == NLMSG_DONE)
-					return 0;
-				if (h.nlmsg_type == family_ && h.nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN)
-					learn(p + NLMSG_HDRLEN + GENL_HDRLEN,
-					      h.nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
+			if (h.nlmsg_seq == seq &&
+			    (h.nlmsg_type == NLMSG_ERROR || h.nlmsg_type == NLMSG_DONE)) {
+				/* Both start with the errno, 0 for success. */
+				int error = 0;
+				if (h.nlmsg_len >= NLMSG_HDRLEN + sizeof(error))
+					std::memcpy(&error, p + NLMSG_HDRLEN, sizeof(error));
+				return -error;
 			}
+			if (h.nlmsg_seq == seq && h.nlmsg_type == family_ &&
+			    h.nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN)
+				learn(p + NLMSG_HDRLEN + GENL_HDRLEN,
+				      h.nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
 			std::size_t step = std::min<std::size_t>(NLMSG_ALIGN(h.nlmsg_len), left);
 			p += step;
 			left -= step;
 		}
 	}
+	return ETIME;	/* answers kept coming, none the last */
 }
 
 int GenlFuzzer::call(std::mt19937_64 &rng, int cmd, const std::vector<unsigned char> &handle)
@@ -378,8 +390,12 @@ int GenlFuzzer::call(std::mt19937_64 &rng, int cmd, const std::vector<unsigned c
 		      ++seq_, 0};
 	if (rng() % 64 == 0)	/* a message length that lies */
 		h.nlmsg_len = static_cast<std::uint32_t>(rng() % (msg.size() + 16));
-	if (rng() % 64 == 0)	/* another family's, or none */
-		h.nlmsg_type = static_cast<std::uint16_t>(rng() % 64);
+	/*
+	 * A reserved type or the controller's: not another family's, which
+	 * a request as root could reconfigure the machine through.
+	 */
+	if (rng() % 64 == 0)
+		h.nlmsg_type = static_cast<std::uint16_t>(rng() % (GENL_ID_CTRL + 1));
 	std::memcpy(msg.data(), &h, sizeof(h));
 	if (send(sock_, msg.data(), msg.size(), 0) < 0)
 		return errno;
