@@ -11,6 +11,7 @@
 // count is its reference count plus one: removing the last reference
 // removes it.  The same content stored twice is kept once.
 #include "digest.h"
+#include "objstore.h"
 #include "store.h"
 
 #include <cerrno>
@@ -270,10 +271,15 @@ std::unique_ptr<Store> Store::open(const std::string &url)
 		u.remove_prefix(4);
 	if (!u.empty() && u[0] == '/')
 		return std::make_unique<DirectoryStore>(std::string(u));
-	if (url.find("://") != std::string::npos)
-		fail("store " + url + ": this build has no backend for that scheme",
-		     EPROTONOSUPPORT);
-	fail("store " + url + ": not dir:/PATH or an absolute path", EINVAL);
+	if (url.find("://") == std::string::npos)
+		fail("store " + url + ": not dir:/PATH, rados://POOL, s3://BUCKET or an absolute path",
+		     EINVAL);
+	StoreUrl parsed = StoreUrl::parse(url);
+	if (parsed.scheme == "rados")
+		return make_object_store(open_rados_bucket(parsed));
+	if (parsed.scheme == "s3")
+		return make_object_store(open_s3_bucket(parsed));
+	fail("store " + url + ": no backend for " + parsed.scheme + "://", EPROTONOSUPPORT);
 }
 
 } // namespace hsm

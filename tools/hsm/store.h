@@ -8,6 +8,7 @@
 #ifndef DMHSM_STORE_H
 #define DMHSM_STORE_H
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -46,7 +47,8 @@ public:
 
 	/**
 	 * The store @url names: "dir:PATH" or an absolute PATH, the
-	 * directory store (created if missing).
+	 * directory store (created if missing); "rados://POOL?..." a Ceph
+	 * pool; "s3://BUCKET?..." an S3 bucket (objstore.h).
 	 */
 	static std::unique_ptr<Store> open(const std::string &url);
 
@@ -58,6 +60,16 @@ public:
 	virtual void remove(const ObjectRef &ref) = 0;
 	/** Every reference the store holds (for garbage collection). */
 	virtual std::vector<ObjectRef> list() = 0;
+	/**
+	 * Remove what an interrupted write left behind once it is older
+	 * than @min_age; how many objects went.  The directory store's
+	 * writes leave nothing.
+	 */
+	virtual std::uint64_t sweep(std::chrono::seconds min_age)
+	{
+		(void)min_age;
+		return 0;
+	}
 };
 
 } // namespace hsm

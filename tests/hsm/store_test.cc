@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// The HSM's store backends against live stores: every store URL named in
+// $DMHSM_TEST_STORES (space-separated; tests/ceph/run-store-tests starts
+// a Ceph cluster with radosgw and names a directory, a RADOS pool and an
+// S3 bucket).  $DMHSM_TEST_CEPH_DIR, when set, is the cluster that
+// tests/ceph/ceph-cluster may stop and start (the OSD-failure tests).
+#include "digest.h"
+#include "objstore.h"
+#include "store.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <random>
+#include <sstream>
+#include <sys/wait.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace {
+
+using hsm::ObjectRef;
+using hsm::Store;
+
+std::vector<std::string> store_urls()
+{
+	std::vector<std::string> urls;
+	const char *env = std::getenv("DMHSM_TEST_STORES");
+	std::istringstream in(env ? env : "");
+	for (std::string u; in >> u;)
+		urls.push_back(u);
+	return urls;
+}
+
+std::vector<std::byte> random_bytes(std::size_t n, unsigned seed)
+{
+	std::mt19937 gen(seed);
+	std::vector<std::byte> v(n);
+	for (auto &b : v)
+		b = static_cast<std::byte>(gen());
+	return v;
+}
+
+std::string digest_of(std::span<const std::byte> data)
+{
+	hsm::Sha256 d;
+	d.update(data);
+	return d.hex();
+}
+
+/* In pieces of an odd size, as a migration's reads may come. */
+ObjectRef store_bytes(Store &s, const std::string &owner, std::span<const std::byte> data)
+{
+	auto w = s.create(owner);
+	for (std::size_t off = 0; off < data.size(); off += 333333)
+		w->write(data.subspan(off, std::min<std::size_t>(333333, data.size() - off)));
+	return w->commit();
+}
+
+std::vector<std::byte> read_all(Store &s, const ObjectRef &ref)
+{
+	auto r = s.read(ref);
+	std::vector<std::byte> out, buf(1 << 20);
+	while (std::size_t n = r->read(buf))
+		out.insert(out.end(), buf.begin(), buf.begin() + static_cast<long>(n));
+	return out;
+}
+
+int error_of(const std::function<void()> &f)
+{
+	try {
+		f();
+	} catch (const std::system_error &e) {
+		return e.code().value();
+	}
+	return 0;
+}
+
+bool is_object_store(const std::string &url) { return url.find("://") != std::string::npos; }
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+protected:
+	void SetUp() override { store_ = Store::open(GetParam()); }
+
+	/* Owners unique to this test, so tests share a store safely. */
+	std::string owner(int n) const
+	{
+		const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
+		std::string s = std::string(info->name()) + "_" + std::to_string(n);
+		for (char &c : s)
+			if (!std::isalnum(static_cast<unsigned char>(c)))
+				c = '_';
+		return s + "_" + std::to_string(getpid());
+	}
+	std::unique_ptr<hsm::Bucket> bucket() const
+	{
+		auto u = hsm::StoreUrl::parse(GetParam());
+		return u.scheme == "rados" ? hsm::open_rados_bucket(u) : hsm::open_s3_bucket(u);
+	}
+	std::vector<ObjectRef> refs_of(const std::string &digest)
+	{
+		auto all = store_->list();
+		std::vector<ObjectRef> out;
+		std::copy_if(all.begin(), all.end(), std::back_inserter(out),
+			     [&](const ObjectRef &r) { return r.digest == digest; });
+		return out;
+	}
+
+	std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreTest, ContentComesBackWholeAtEverySizeAroundAChunk)
+{
+	const std::size_t sizes[] = {0, 1, hsm::kChunkBytes - 1, hsm::kChunkBytes,
+				     hsm::kChunkBytes + 1, 2 * hsm::kChunkBytes + 12345};
+	int n = 0;
+	for (std::size_t size : sizes) {
+		SCOPED_TRACE(size);
+		auto data = random_bytes(size, static_cast<unsigned>(size));
+		ObjectRef ref = store_bytes(*store_, owner(n++), data);
+		EXPECT_EQ(ref.digest, digest_of(data));
+		EXPECT_EQ(ref.size, size);
+		EXPECT_EQ(read_all(*store_, ref), data);
+		store_->remove(ref);
+	}
+}
+
+TEST_P(StoreTest, ReopenedByItsUrlTheStoreReadsTheSameObject)
+{
+	auto data = random_bytes(100000, 1);
+	ObjectRef ref = store_bytes(*store_, owner(0), data);
+	auto again = Store::open(store_->url());
+	EXPECT_EQ(again->url(), store_->url());
+	EXPECT_EQ(read_all(*again, ref), data);
+	store_->remove(ref);
+}
+
+TEST_P(StoreTest, TheSameContentTwiceIsKeptUntilItsLastReference)
+{
+	auto data = random_bytes(hsm::kChunkBytes + 7, 2);
+	ObjectRef a = store_bytes(*store_, owner(1), data);
+	ObjectRef b = store_bytes(*store_, owner(2), data);
+	ASSERT_EQ(a.digest, b.digest);
+	EXPECT_EQ(refs_of(a.digest).size(), 2u);
+	store_->remove(a);
+	EXPECT_EQ(read_all(*store_, b), data);
+	store_->remove(b);
+	EXPECT_TRUE(refs_of(a.digest).empty());
+	EXPECT_EQ(error_of([&] { store_->read(b); }), ENOENT);
+}
+
+TEST_P(StoreTest, ListNamesEachReferenceWithItsSize)
+{
+	auto data = random_bytes(5000, 3);
+	ObjectRef ref = store_bytes(*store_, owner(0), data);
+	auto refs = refs_of(ref.digest);
+	ASSERT_EQ(refs.size(), 1u);
+	EXPECT_EQ(refs[0].owner, owner(0));
+	EXPECT_EQ(refs[0].size, 5000u);
+	store_->remove(ref);
+}
+
+TEST_P(StoreTest, RemovingAReferenceTwiceIsNoError)
+{
+	ObjectRef ref = store_bytes(*store_, owner(0), random_bytes(10, 4));
+	store_->remove(ref);
+	EXPECT_EQ(error_of([&] { store_->remove(ref); }), 0);
+}
+
+TEST_P(StoreTest, BadDigestsAndOwnersFailEINVAL)
+{
+	ObjectRef bad{"not-a-digest", 0, "owner"};
+	EXPECT_EQ(error_of([&] { store_->read(bad); }), EINVAL);
+	EXPECT_EQ(error_of([&] { store_->remove(bad); }), EINVAL);
+	EXPECT_EQ(error_of([&] { store_->create("a/b"); }), EINVAL);
+	EXPECT_EQ(error_of([&] { store_->create(""); }), EINVAL);
+}
+
+TEST_P(StoreTest, AWriterDestroyedUncommittedLeavesNothing)
+{
+	auto data = random_bytes(hsm::kChunkBytes * 2 + 1, 5);
+	{
+		auto w = store_->create(owner(0));
+		w->write(data);
+	}
+	EXPECT_TRUE(refs_of(digest_of(data)).empty());
+	EXPECT_EQ(error_of([&] { store_->read({digest_of(data), 0, owner(0)}); }), ENOENT);
+	if (is_object_store(GetParam())) {
+		auto b = bucket();
+		EXPECT_EQ(b->size("objects/" + digest_of(data)), std::nullopt);
+	}
+}
+
+TEST_P(StoreTest, AWriterKilledBeforeCommitLeavesNoObjectAndTheSweepTakesItsChunks)
+{
+	if (!is_object_store(GetParam()))
+		GTEST_SKIP() << "the directory store writes to an unlinked file: a crash leaves nothing";
+	auto data = random_bytes(hsm::kChunkBytes * 2 + 1, 6);
+	auto b = bucket();
+	auto before = b->list("chunks/").size();
+	pid_t pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		auto child = Store::open(GetParam());
+		auto w = child->create(owner(0));
+		w->write(data);
+		_exit(0);	/* no destructor, no commit: a crash */
+	}
+	int status;
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(b->list("chunks/").size(), before + 2);
+	EXPECT_EQ(error_of([&] { store_->read({digest_of(data), 0, owner(0)}); }), ENOENT);
+	EXPECT_EQ(store_->sweep(std::chrono::hours(1)), 0u) << "a young upload may be live";
+	EXPECT_GE(store_->sweep(std::chrono::seconds(0)), 2u);
+	EXPECT_TRUE(b->list("chunks/").empty() || b->list("chunks/").size() < before + 2);
+}
+
+TEST_P(StoreTest, ACorruptChunkFailsTheReadEIO)
+{
+	if (!is_object_store(GetParam()))
+		GTEST_SKIP() << "the directory store's digest is checked by the HSM's restore";
+	auto data = random_bytes(hsm::kChunkBytes + 100, 7);
+	ObjectRef ref = store_bytes(*store_, owner(0), data);
+	auto b = bucket();
+	std::string manifest(4096, '\0');
+	manifest.resize(b->get("objects/" + ref.digest, 0, std::as_writable_bytes(std::span(manifest))));
+	std::size_t at = manifest.find("upload ") + 7;
+	std::string upload = manifest.substr(at, manifest.find('\n', at) - at);
+	auto evil = data;
+	evil[hsm::kChunkBytes + 3] ^= std::byte{1};
+	b->put("chunks/" + upload + "/1", std::span(evil).subspan(hsm::kChunkBytes));
+	auto r = store_->read(ref);
+	std::vector<std::byte> buf(hsm::kChunkBytes);
+	EXPECT_EQ(r->read(buf), hsm::kChunkBytes) << "the first chunk is whole";
+	EXPECT_EQ(error_of([&] { r->read(buf); }), EIO);
+	store_->remove(ref);
+}
+
+TEST_P(StoreTest, UnknownUrlParametersFailEINVAL)
+{
+	if (!is_object_store(GetParam()))
+		GTEST_SKIP() << "a directory store URL has no parameters";
+	std::string url = GetParam();
+	url += url.find('?') == std::string::npos ? "?colour=blue" : "&colour=blue";
+	EXPECT_EQ(error_of([&] { Store::open(url); }), EINVAL);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::ValuesIn(store_urls()),
+			 [](const auto &info) {
+				 std::string s = info.param.substr(0, info.param.find(':'));
+				 return s == "dir" || s[0] == '/' ? std::string("dir") : s;
+			 });
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreTest);
+
+TEST(StoreUrl, CredentialsInAnS3UrlFailEINVAL)
+{
+	EXPECT_EQ(error_of([] { Store::open("s3://b?endpoint=127.0.0.1:1&access_key=x"); }), EINVAL);
+	EXPECT_EQ(error_of([] { Store::open("s3://b?endpoint=127.0.0.1:1&secret_key=x"); }), EINVAL);
+}
+
+TEST(StoreUrl, AnUnknownSchemeFailsEPROTONOSUPPORT)
+{
+	EXPECT_EQ(error_of([] { Store::open("ftp://host/x"); }), EPROTONOSUPPORT);
+}
+
+TEST(StoreUrl, ARelativePathFailsEINVAL)
+{
+	EXPECT_EQ(error_of([] { Store::open("relative/dir"); }), EINVAL);
+}
+
+TEST(StoreUrl, S3WithoutCredentialsFailsEACCES)
+{
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("DMHSM_S3_CREDENTIALS");
+	EXPECT_EQ(error_of([] { Store::open("s3://b?endpoint=127.0.0.1:1&https=0"); }), EACCES);
+}
+
+/* The cluster's OSD, stopped and started by tests/ceph/ceph-cluster. */
+class OsdFailure : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		const char *dir = std::getenv("DMHSM_TEST_CEPH_DIR");
+		const char *tool = std::getenv("DMHSM_TEST_CEPH_TOOL");
+		const char *pool = std::getenv("DMHSM_TEST_POOL");
+		if (!dir || !tool || !pool)
+			GTEST_SKIP() << "no cluster to fail (DMHSM_TEST_CEPH_DIR)";
+		cluster_ = std::string(tool) + " %s " + dir;
+		url_ = std::string("rados://") + pool + "?retries=4&timeout=3";
+	}
+	void TearDown() override
+	{
+		if (osd_down_)
+			ceph("start-osd");
+	}
+	void ceph(const char *what)
+	{
+		char cmd[4096];
+		std::snprintf(cmd, sizeof(cmd), cluster_.c_str(), what);
+		ASSERT_EQ(std::system(cmd), 0) << cmd;
+		osd_down_ = std::string(what) == "kill-osd";
+	}
+
+	std::string cluster_, url_;
+	bool osd_down_ = false;
+};
+
+TEST_F(OsdFailure, AWriteFailsETIMEDOUTWhileTheOsdIsDownAndWorksOnceItIsBack)
+{
+	auto store = Store::open(url_);
+	auto data = random_bytes(hsm::kChunkBytes * 2, 8);
+	auto w = store->create("osd_failure");
+	w->write(std::span(data).first(hsm::kChunkBytes));
+	ceph("kill-osd");
+	EXPECT_EQ(error_of([&] {
+			  w->write(std::span(data).subspan(hsm::kChunkBytes));
+			  w->commit();
+		  }),
+		  ETIMEDOUT);
+	ceph("start-osd");
+	ObjectRef ref = store_bytes(*store, "osd_failure", data);
+	EXPECT_EQ(read_all(*store, ref), data);
+	store->remove(ref);
+}
+
+} // namespace

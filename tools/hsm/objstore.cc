@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// The chunk/manifest layout of objstore.h over any Bucket.
+//
+// Reference counting without locks: an object store has no atomic
+// "remove if unreferenced", so the steps are ordered so that no
+// interleaving of a commit and a remove loses data (at worst a chunk set
+// leaks, for the sweep):
+//   commit:  add the reference, then write the manifest unless one is
+//            there (the same content stored before: drop the new chunks)
+//   remove:  drop the reference; if none is left, remove the manifest,
+//            look again, and if a reference came meanwhile put the
+//            manifest back, else remove the chunks
+#include "objstore.h"
+
+#include "digest.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <ctime>
+#include <fcntl.h>
+#include <set>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <unistd.h>
+
+namespace hsm {
+namespace {
+
+[[noreturn]] void fail(const std::string &what, int error)
+{
+	throw std::system_error(error, std::generic_category(), what);
+}
+
+bool url_char_ok(char c)
+{
+	return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-._~/:").find(c) !=
+								      std::string_view::npos;
+}
+
+} // namespace
+
+StoreUrl StoreUrl::parse(const std::string &url)
+{
+	StoreUrl u;
+	std::size_t sep = url.find("://");
+	if (sep == std::string::npos || sep == 0)
+		fail("store " + url + ": not SCHEME://NAME", EINVAL);
+	u.scheme = url.substr(0, sep);
+	std::string rest = url.substr(sep + 3);
+	std::size_t q = rest.find('?');
+	u.name = rest.substr(0, q);
+	if (u.name.empty() || !std::all_of(u.name.begin(), u.name.end(), url_char_ok))
+		fail("store " + url + ": bad name", EINVAL);
+	if (q == std::string::npos)
+		return u;
+	std::istringstream params(rest.substr(q + 1));
+	std::string kv;
+	while (std::getline(params, kv, '&')) {
+		std::size_t eq = kv.find('=');
+		if (eq == std::string::npos || eq == 0)
+			fail("store " + url + ": parameter " + kv + " is not KEY=VALUE", EINVAL);
+		std::string value = kv.substr(eq + 1);
+		if (!std::all_of(value.begin(), value.end(), url_char_ok))
+			fail("store " + url + ": bad value of " + kv.substr(0, eq), EINVAL);
+		u.params[kv.substr(0, eq)] = value;
+	}
+	return u;
+}
+
+std::string StoreUrl::str() const
+{
+	std::string s = scheme + "://" + name;
+	char sep = '?';
+	for (const auto &[k, v] : params) {
+		s += sep + k + "=" + v;
+		sep = '&';
+	}
+	return s;
+}
+
+unsigned StoreUrl::number(const std::string &key, unsigned def) const
+{
+	auto it = params.find(key);
+	if (it == params.end())
+		return def;
+	unsigned v = 0;
+	const std::string &s = it->second;
+	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+	if (ec != std::errc() || end != s.data() + s.size())
+		fail("store " + str() + ": " + key + " is not a number", EINVAL);
+	return v;
+}
+
+void with_retries(const RetryPolicy &policy, const std::function<bool(int)> &transient,
+		  const std::function<void()> &op, const std::function<void()> &before_retry)
+{
+	auto delay = policy.first_delay;
+	for (unsigned attempt = 1;; attempt++) {
+		try {
+			op();
+			return;
+		} catch (const std::system_error &e) {
+			if (attempt >= policy.attempts || !transient(e.code().value()))
+				throw;
+		}
+		std::this_thread::sleep_for(delay);
+		delay = std::min(delay * 2, policy.max_delay);
+		if (before_retry)
+			before_retry();
+	}
+}
+
+namespace {
+
+constexpr std::string_view kManifestMagic = "dmhsm-object 1";
+
+/* What objects/DIGEST says. */
+struct Manifest {
+	std::uint64_t size = 0;
+	std::string upload;
+	std::vector<std::string> chunks;	/* each chunk's SHA-256 */
+
+	std::string encode() const
+	{
+		std::string s(kManifestMagic);
+		s += "\nsize " + std::to_string(size) + "\nchunk " + std::to_string(kChunkBytes) +
+		     "\nupload " + upload + "\n";
+		for (const std::string &c : chunks)
+			s += c + "\n";
+		return s;
+	}
+
+	static Manifest decode(const std::string &text, const std::string &where)
+	{
+		std::istringstream in(text);
+		std::string line, word;
+		Manifest m;
+		std::size_t chunk = 0;
+		if (!std::getline(in, line) || line != kManifestMagic ||
+		    !(in >> word >> m.size) || word != "size" || !(in >> word >> chunk) ||
+		    word != "chunk" || chunk != kChunkBytes || !(in >> word >> m.upload) ||
+		    word != "upload")
+			fail(where + ": not a manifest this version reads", EIO);
+		while (in >> word) {
+			if (!is_sha256_hex(word))
+				fail(where + ": bad chunk digest", EIO);
+			m.chunks.push_back(word);
+		}
+		if (m.chunks.size() != (m.size + kChunkBytes - 1) / kChunkBytes)
+			fail(where + ": chunk count does not match the size", EIO);
+		return m;
+	}
+};
+
+std::string manifest_name(const std::string &digest) { return "objects/" + digest; }
+
+std::string chunk_name(const std::string &upload, std::size_t index)
+{
+	return "chunks/" + upload + "/" + std::to_string(index);
+}
+
+/* TIME-RANDOM: the time lets the sweep spare uploads still going on. */
+std::string new_upload_id()
+{
+	unsigned char r[12];
+	int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || ::read(fd, r, sizeof(r)) != static_cast<ssize_t>(sizeof(r))) {
+		int e = errno;
+		if (fd >= 0)
+			::close(fd);
+		fail("/dev/urandom", e ? e : EIO);
+	}
+	::close(fd);
+	char buf[64];
+	int n = std::snprintf(buf, sizeof(buf), "%010llx-",
+			      static_cast<unsigned long long>(std::time(nullptr)));
+	for (unsigned char c : r)
+		n += std::snprintf(buf + n, sizeof(buf) - static_cast<std::size_t>(n), "%02x", c);
+	return std::string(buf, static_cast<std::size_t>(n));
+}
+
+void check_owner(const std::string &owner)
+{
+	if (owner.empty() || owner.size() > 200 ||
+	    !std::all_of(owner.begin(), owner.end(), [](char c) {
+		    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+	    }))
+		fail("bad object owner", EINVAL);
+}
+
+class ObjectStore : public Store {
+public:
+	explicit ObjectStore(std::unique_ptr<Bucket> bucket) : bucket_(std::move(bucket)) {}
+
+	std::string url() const override { return bucket_->url(); }
+	std::unique_ptr<ObjectWriter> create(const std::string &owner) override;
+	std::unique_ptr<ObjectReader> read(const ObjectRef &ref) override;
+	void remove(const ObjectRef &ref) override;
+	std::vector<ObjectRef> list() override;
+	std::uint64_t sweep(std::chrono::seconds min_age) override;
+
+	/* Bucket operations, retried while they fail transiently. */
+	template <typename F> void retry(F &&op)
+	{
+		with_retries(
+			bucket_->retry_policy(), [this](int e) { return bucket_->transient(e); },
+			std::forward<F>(op), [this] { bucket_->before_retry(); });
+	}
+	void put(const std::string &name, std::span<const std::byte> data)
+	{
+		retry([&] { bucket_->put(name, data); });
+	}
+	std::size_t get(const std::string &name, std::uint64_t off, std::span<std::byte> buf)
+	{
+		std::size_t n = 0;
+		retry([&] { n = bucket_->get(name, off, buf); });
+		return n;
+	}
+	std::optional<Manifest> manifest(const std::string &digest, std::string *text = nullptr);
+	void remove_chunks(const std::string &upload, std::size_t count);
+	void drop_if_unreferenced(const std::string &digest);
+	Bucket &bucket() { return *bucket_; }
+
+private:
+	std::unique_ptr<Bucket> bucket_;
+};
+
+std::optional<Manifest> ObjectStore::manifest(const std::string &digest, std::string *text)
+{
+	std::string name = manifest_name(digest);
+	std::optional<std::uint64_t> size;
+	retry([&] { size = bucket_->size(name); });
+	if (!size)
+		return std::nullopt;
+	if (*size > kChunkBytes)
+		fail(url() + ": " + name + " is too large for a manifest", EIO);
+	std::string buf(static_cast<std::size_t>(*size), '\0');
+	std::size_t got = 0;
+	while (got < buf.size()) {
+		std::size_t n = get(name, got, std::as_writable_bytes(std::span(buf).subspan(got)));
+		if (n == 0)
+			return std::nullopt;	/* removed meanwhile */
+		got += n;
+	}
+	if (text)
+		*text = buf;
+	return Manifest::decode(buf, url() + ": " + name);
+}
+
+void ObjectStore::remove_chunks(const std::string &upload, std::size_t count)
+{
+	for (std::size_t i = 0; i < count; i++)
+		retry([&] { bucket_->remove(chunk_name(upload, i)); });
+}
+
+void ObjectStore::drop_if_unreferenced(const std::string &digest)
+{
+	std::vector<std::string> owners;
+	retry([&] { owners = bucket_->owners(digest); });
+	if (!owners.empty())
+		return;
+	std::string text;
+	auto m = manifest(digest, &text);
+	if (!m)
+		return;
+	retry([&] { bucket_->remove(manifest_name(digest)); });
+	retry([&] { owners = bucket_->owners(digest); });
+	if (!owners.empty()) {
+		/* Committed meanwhile, trusting the manifest it saw. */
+		put(manifest_name(digest), std::as_bytes(std::span(text)));
+		return;
+	}
+	remove_chunks(m->upload, m->chunks.size());
+}
+
+class ObjectStoreWriter : public ObjectWriter {
+public:
+	ObjectStoreWriter(ObjectStore &store, std::string owner)
+		: store_(store), upload_(new_upload_id())
+	{
+		check_owner(owner);
+		ref_.owner = std::move(owner);
+		buf_.reserve(kChunkBytes);
+	}
+
+	~ObjectStoreWriter() override
+	{
+		if (committed_)
+			return;
+		/* Best effort: what is left is the sweep's. */
+		try {
+			store_.remove_chunks(upload_, manifest_.chunks.size());
+		} catch (const std::system_error &) {
+		}
+	}
+
+	void write(std::span<const std::byte> data) override
+	{
+		while (!data.empty()) {
+			std::size_t n = std::min(data.size(), kChunkBytes - buf_.size());
+			buf_.insert(buf_.end(), data.begin(), data.begin() + static_cast<long>(n));
+			digest_.update(data.first(n));
+			data = data.subspan(n);
+			if (buf_.size() == kChunkBytes)
+				flush();
+		}
+	}
+
+	ObjectRef commit() override;
+
+private:
+	void flush();
+
+	ObjectStore &store_;
+	std::string upload_;
+	std::vector<std::byte> buf_;
+	Sha256 digest_;
+	Manifest manifest_;
+	ObjectRef ref_;
+	bool committed_ = false;
+};
+
+void ObjectStoreWriter::flush()
+{
+	Sha256 chunk;
+	chunk.update(buf_);
+	store_.put(chunk_name(upload_, manifest_.chunks.size()), buf_);
+	manifest_.chunks.push_back(chunk.hex());
+	manifest_.size += buf_.size();
+	buf_.clear();
+}
+
+ObjectRef ObjectStoreWriter::commit()
+{
+	if (!buf_.empty())
+		flush();
+	ref_.digest = digest_.hex();
+	ref_.size = manifest_.size;
+	manifest_.upload = upload_;
+	store_.retry([&] { store_.bucket().add_ref(ref_.digest, ref_.owner); });
+	if (store_.manifest(ref_.digest)) {
+		/* The same content is there: keep one copy. */
+		committed_ = true;
+		store_.remove_chunks(upload_, manifest_.chunks.size());
+		return ref_;
+	}
+	std::string text = manifest_.encode();
+	store_.put(manifest_name(ref_.digest), std::as_bytes(std::span(text)));
+	committed_ = true;
+	return ref_;
+}
+
+class ObjectStoreReader : public ObjectReader {
+public:
+	ObjectStoreReader(ObjectStore &store, std::string digest, Manifest m)
+		: store_(store), digest_(std::move(digest)), manifest_(std::move(m))
+	{
+	}
+
+	std::size_t read(std::span<std::byte> buf) override
+	{
+		if (pos_ == chunk_.size()) {
+			if (next_ == manifest_.chunks.size())
+				return 0;
+			load(next_++);
+		}
+		std::size_t n = std::min(buf.size(), chunk_.size() - pos_);
+		std::copy_n(chunk_.begin() + static_cast<long>(pos_), n, buf.begin());
+		pos_ += n;
+		return n;
+	}
+
+private:
+	void load(std::size_t index);
+
+	ObjectStore &store_;
+	std::string digest_;
+	Manifest manifest_;
+	std::vector<std::byte> chunk_;
+	std::size_t pos_ = 0, next_ = 0;
+};
+
+/* A whole chunk, verified before any of it is handed out. */
+void ObjectStoreReader::load(std::size_t index)
+{
+	std::uint64_t left = manifest_.size - index * kChunkBytes;
+	chunk_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(left, kChunkBytes)));
+	std::string name = chunk_name(manifest_.upload, index);
+	std::size_t got = 0;
+	while (got < chunk_.size()) {
+		std::size_t n = store_.get(name, got, std::span(chunk_).subspan(got));
+		if (n == 0)
+			fail(store_.url() + ": " + name + " of object " + digest_ + " is short", EIO);
+		got += n;
+	}
+	Sha256 sum;
+	sum.update(chunk_);
+	if (sum.hex() != manifest_.chunks[index])
+		fail(store_.url() + ": " + name + " of object " + digest_ +
+			     " does not match its checksum",
+		     EIO);
+	pos_ = 0;
+}
+
+std::unique_ptr<ObjectWriter> ObjectStore::create(const std::string &owner)
+{
+	return std::make_unique<ObjectStoreWriter>(*this, owner);
+}
+
+std::unique_ptr<ObjectReader> ObjectStore::read(const ObjectRef &ref)
+{
+	if (!is_sha256_hex(ref.digest))
+		fail("bad object digest", EINVAL);
+	auto m = manifest(ref.digest);
+	if (!m)
+		fail(url() + ": no object " + ref.digest, ENOENT);
+	return std::make_unique<ObjectStoreReader>(*this, ref.digest, std::move(*m));
+}
+
+void ObjectStore::remove(const ObjectRef &ref)
+{
+	if (!is_sha256_hex(ref.digest))
+		fail("bad object digest", EINVAL);
+	check_owner(ref.owner);
+	retry([&] { bucket_->drop_ref(ref.digest, ref.owner); });
+	drop_if_unreferenced(ref.digest);
+}
+
+std::vector<ObjectRef> ObjectStore::list()
+{
+	std::vector<std::string> digests;
+	retry([&] { digests = bucket_->referenced(); });
+	std::vector<ObjectRef> out;
+	for (const std::string &d : digests) {
+		std::vector<std::string> owners;
+		retry([&] { owners = bucket_->owners(d); });
+		auto m = manifest(d);
+		for (std::string &o : owners)
+			out.push_back({d, m ? m->size : 0, std::move(o)});
+	}
+	return out;
+}
+
+/* Chunk sets no manifest names, once older than @min_age; manifests no reference names. */
+std::uint64_t ObjectStore::sweep(std::chrono::seconds min_age)
+{
+	std::vector<std::string> names;
+	retry([&] { names = bucket_->list("objects/"); });
+	std::set<std::string> live;
+	std::uint64_t swept = 0;
+	for (const std::string &n : names) {
+		std::string digest = n.substr(std::string_view("objects/").size());
+		if (!is_sha256_hex(digest))
+			continue;
+		drop_if_unreferenced(digest);
+		if (auto m = manifest(digest))
+			live.insert(m->upload);
+		else
+			swept++;
+	}
+	retry([&] { names = bucket_->list("chunks/"); });
+	auto now = static_cast<unsigned long long>(std::time(nullptr));
+	for (const std::string &n : names) {
+		std::string_view rest = std::string_view(n).substr(std::string_view("chunks/").size());
+		std::string upload(rest.substr(0, rest.find('/')));
+		unsigned long long born = 0;
+		auto [end, ec] = std::from_chars(upload.data(), upload.data() + upload.size(), born, 16);
+		if (ec != std::errc() || *end != '-' || live.count(upload) ||
+		    born + static_cast<unsigned long long>(min_age.count()) > now)
+			continue;
+		retry([&] { bucket_->remove(n); });
+		swept++;
+	}
+	return swept;
+}
+
+} // namespace
+
+std::unique_ptr<Store> make_object_store(std::unique_ptr<Bucket> bucket)
+{
+	return std::make_unique<ObjectStore>(std::move(bucket));
+}
+
+} // namespace hsm
