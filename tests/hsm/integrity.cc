@@ -55,6 +55,7 @@ struct Options {
 	bool verbose = false;
 	std::string tools;
 	std::string base = "/mnt/scratch/hsm-integrity";
+	std::string store;	/* dir:BASE/store unless --store */
 };
 
 Options opt;
@@ -489,13 +490,22 @@ unsigned int drain(dm_sessid_t sid)
 	}
 }
 
+/* The number after "@key": in @json; 0 without it. */
+unsigned long json_number(const std::string &json, const std::string &key)
+{
+	std::string field = "\"" + key + "\": ";
+	std::size_t at = json.find(field);
+	return at == std::string::npos ? 0 :
+					 std::strtoul(json.c_str() + at + field.size(), nullptr, 10);
+}
+
 void parse(int argc, char **argv)
 {
 	static const option longs[] = {
 		{"files", required_argument, nullptr, 'n'}, {"cycles", required_argument, nullptr, 'c'},
 		{"seed", required_argument, nullptr, 's'}, {"tools", required_argument, nullptr, 't'},
 		{"keep", no_argument, nullptr, 'k'}, {"verbose", no_argument, nullptr, 'v'},
-		{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0},
+		{"store", required_argument, nullptr, 'S'}, {"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0},
 	};
 	opt.seed = static_cast<unsigned long>(getpid());
 	opt.tools = fs::canonical("/proc/self/exe").parent_path().parent_path().parent_path() /
@@ -521,9 +531,12 @@ void parse(int argc, char **argv)
 		case 'v':
 			opt.verbose = true;
 			break;
+		case 'S':
+			opt.store = optarg;
+			break;
 		case 'h':
 			std::puts("Usage: dmhsm-integrity [--files N] [--cycles N] [--seed N] [--keep]\n"
-				  "                       [--verbose] [--tools DIR]\n"
+				  "                       [--verbose] [--tools DIR] [--store URL]\n"
 				  "The reference HSM's integrity run (see the source's head).");
 			std::exit(0);
 		default:
@@ -542,7 +555,9 @@ int main(int argc, char **argv)
 	fs::remove_all(opt.base, ec);
 	fs::create_directories(opt.base + "/lower");
 	fs::create_directories(opt.base + "/mnt");
-	std::ofstream(opt.base + "/dmhsm.conf") << "store = dir:" << opt.base << "/store\nstub = 4K\n";
+	if (opt.store.empty())
+		opt.store = "dir:" + opt.base + "/store";
+	std::ofstream(opt.base + "/dmhsm.conf") << "store = " << opt.store << "\nstub = 4K\n";
 	setenv("DMHSM_CONFIG", (opt.base + "/dmhsm.conf").c_str(), 1);
 	std::size_t log_from = kernel_log_lines();
 	std::thread(watchdog).detach();
@@ -580,10 +595,10 @@ int main(int argc, char **argv)
 	gc_argv.insert(gc_argv.begin() + 1, "--json");
 	if (run(gc_argv, gc_out) != 0)
 		fail("dmhsm gc failed: " + read_file(gc_out));
-	std::string gc_text = read_file(gc_out);
-	std::size_t at = gc_text.find("\"orphaned\": ");
-	unsigned long collected = at == std::string::npos ? 0 :
-		std::strtoul(gc_text.c_str() + at + std::strlen("\"orphaned\": "), nullptr, 10);
+	/* Counted by the store itself, whatever its backend. */
+	std::string gc_json = read_file(gc_out);
+	unsigned long collected = json_number(gc_json, "orphaned");
+	std::size_t refs = json_number(gc_json, "references") - collected;
 	auto states = final_states(files);	/* reaps killed commands' sessions */
 	check_nothing_left(daemon_process.sid());
 	kernel_complaints(log_from);
@@ -599,9 +614,6 @@ int main(int argc, char **argv)
 	if (dm_destroy_session(daemon_process.sid()) != 0)
 		fail(std::string("destroying dmhsmd's session: ") + std::strerror(errno));
 
-	std::size_t refs = 0;
-	for ([[maybe_unused]] const auto &e : fs::directory_iterator(opt.base + "/store/refs"))
-		refs++;
 	std::string summary;
 	unsigned int managed = states["dual"] + states["offline"];
 	for (const auto &[state, n] : states)

@@ -489,17 +489,29 @@ int Cli::gc(const std::string &mountpoint, bool dry_run)
 			status = 1;
 		}
 	}
+	/* What migrations that died left, once surely not in progress. */
+	std::uint64_t swept = 0;
+	if (!dry_run) {
+		try {
+			swept = store.sweep(std::chrono::hours(24));
+		} catch (const std::exception &e) {
+			std::fprintf(stderr, "dmhsm: sweeping %s: %s\n", store.url().c_str(), e.what());
+			status = 1;
+		}
+	}
 	if (opts_.json)
 		std::printf("{\"store\": %s, \"references\": %llu, \"orphaned\": %llu, "
-			    "\"bytes\": %llu, \"removed\": %s}\n",
+			    "\"bytes\": %llu, \"removed\": %s, \"swept\": %llu}\n",
 			    json_string(store.url()).c_str(), static_cast<unsigned long long>(refs),
 			    static_cast<unsigned long long>(orphans),
-			    static_cast<unsigned long long>(bytes), dry_run ? "false" : "true");
+			    static_cast<unsigned long long>(bytes), dry_run ? "false" : "true",
+			    static_cast<unsigned long long>(swept));
 	else
-		std::printf("%s: %llu copies, %llu orphaned (%s)%s\n", store.url().c_str(),
+		std::printf("%s: %llu copies, %llu orphaned (%s)%s%s\n", store.url().c_str(),
 			    static_cast<unsigned long long>(refs),
 			    static_cast<unsigned long long>(orphans), human_size(bytes).c_str(),
-			    dry_run ? ", kept (--dry-run)" : orphans ? ", removed" : "");
+			    dry_run ? ", kept (--dry-run)" : orphans ? ", removed" : "",
+			    swept ? (", " + std::to_string(swept) + " unfinished pieces swept").c_str() : "");
 	return status;
 }
 
