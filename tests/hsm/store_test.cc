@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <random>
@@ -277,6 +278,29 @@ TEST(StoreUrl, S3WithoutCredentialsFailsEACCES)
 	unsetenv("AWS_ACCESS_KEY_ID");
 	unsetenv("DMHSM_S3_CREDENTIALS");
 	EXPECT_EQ(error_of([] { Store::open("s3://b?endpoint=127.0.0.1:1&https=0"); }), EACCES);
+}
+
+TEST(StoreUrl, AMissingPoolFailsENOENTAtOnce)
+{
+	if (!std::getenv("DMHSM_TEST_POOL"))
+		GTEST_SKIP() << "no cluster (DMHSM_TEST_POOL)";
+	auto t = std::chrono::steady_clock::now();
+	EXPECT_EQ(error_of([] { Store::open("rados://no-such-pool"); }), ENOENT);
+	EXPECT_LT(std::chrono::steady_clock::now() - t, std::chrono::seconds(10))
+		<< "a permanent error is not retried";
+}
+
+TEST(StoreUrl, WrongS3KeysFailEACCES)
+{
+	const char *endpoint = std::getenv("DMHSM_TEST_S3_ENDPOINT");
+	if (!endpoint)
+		GTEST_SKIP() << "no S3 endpoint (DMHSM_TEST_S3_ENDPOINT)";
+	setenv("AWS_ACCESS_KEY_ID", "NOSUCHKEY", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "nosuchsecret", 1);
+	std::string url = std::string("s3://denied?https=0&endpoint=") + endpoint;
+	EXPECT_EQ(error_of([&] { Store::open(url); }), EACCES);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
 /* The cluster's OSD, stopped and started by tests/ceph/ceph-cluster. */
