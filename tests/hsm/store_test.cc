@@ -12,7 +12,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <cerrno>
 #include <cstdlib>
 #include <random>
@@ -81,6 +83,15 @@ int error_of(const std::function<void()> &f)
 }
 
 bool is_object_store(const std::string &url) { return url.find("://") != std::string::npos; }
+
+/* The upload id the manifest of @digest names. */
+std::string upload_of(hsm::Bucket &b, const std::string &digest)
+{
+	std::string manifest(4096, '\0');
+	manifest.resize(b.get("objects/" + digest, 0, std::as_writable_bytes(std::span(manifest))));
+	std::size_t at = manifest.find("upload ") + 7;
+	return manifest.substr(at, manifest.find('\n', at) - at);
+}
 
 class StoreTest : public ::testing::TestWithParam<std::string> {
 protected:
@@ -183,16 +194,64 @@ TEST_P(StoreTest, BadDigestsAndOwnersFailEINVAL)
 TEST_P(StoreTest, AWriterDestroyedUncommittedLeavesNothing)
 {
 	auto data = random_bytes(hsm::kChunkBytes * 2 + 1, 5);
+	std::size_t pieces = 0;
+	if (is_object_store(GetParam()))
+		pieces = bucket()->list("chunks/").size();
 	{
 		auto w = store_->create(owner(0));
 		w->write(data);
+		if (is_object_store(GetParam())) {
+			EXPECT_EQ(bucket()->list("chunks/").size(), pieces + 2) << "written as it goes";
+		}
 	}
 	EXPECT_TRUE(refs_of(digest_of(data)).empty());
 	EXPECT_EQ(error_of([&] { store_->read({digest_of(data), 0, owner(0)}); }), ENOENT);
 	if (is_object_store(GetParam())) {
-		auto b = bucket();
-		EXPECT_EQ(b->size("objects/" + digest_of(data)), std::nullopt);
+		EXPECT_EQ(bucket()->list("chunks/").size(), pieces) << "its pieces are gone";
 	}
+}
+
+TEST_P(StoreTest, AManifestWhosePiecesWentIsReplacedByTheNextCopy)
+{
+	if (!is_object_store(GetParam()))
+		GTEST_SKIP() << "the directory store has no pieces";
+	auto data = random_bytes(hsm::kChunkBytes + 10, 9);
+	ObjectRef a = store_bytes(*store_, owner(1), data);
+	auto b = bucket();
+	b->remove("chunks/" + upload_of(*b, a.digest) + "/1");
+	EXPECT_EQ(error_of([&] { read_all(*store_, a); }), EIO);
+	ObjectRef again = store_bytes(*store_, owner(2), data);
+	EXPECT_EQ(read_all(*store_, again), data);
+	EXPECT_EQ(read_all(*store_, a), data) << "one object, whole again, for both";
+	store_->remove(a);
+	store_->remove(again);
+}
+
+TEST_P(StoreTest, ConcurrentCopiesAndRemovalsOfTheSameContentLoseNothing)
+{
+	auto data = random_bytes(hsm::kChunkBytes + 77, 10);
+	std::atomic<int> failures{0};
+	std::vector<std::thread> threads;
+	for (int t = 0; t < 4; t++)
+		threads.emplace_back([&, t] {
+			auto store = Store::open(GetParam());	/* as separate processes would */
+			for (int i = 0; i < 6; i++) {
+				try {
+					ObjectRef ref = store_bytes(*store, owner(t), data);
+					if (read_all(*store, ref) != data)
+						failures++;
+					store->remove(ref);
+				} catch (const std::exception &e) {
+					ADD_FAILURE() << e.what();
+					failures++;
+				}
+			}
+		});
+	for (auto &th : threads)
+		th.join();
+	EXPECT_EQ(failures, 0);
+	EXPECT_TRUE(refs_of(digest_of(data)).empty());
+	EXPECT_EQ(error_of([&] { store_->read({digest_of(data), 0, owner(0)}); }), ENOENT);
 }
 
 TEST_P(StoreTest, AWriterKilledBeforeCommitLeavesNoObjectAndTheSweepTakesItsChunks)
@@ -227,10 +286,7 @@ TEST_P(StoreTest, ACorruptChunkFailsTheReadEIO)
 	auto data = random_bytes(hsm::kChunkBytes + 100, 7);
 	ObjectRef ref = store_bytes(*store_, owner(0), data);
 	auto b = bucket();
-	std::string manifest(4096, '\0');
-	manifest.resize(b->get("objects/" + ref.digest, 0, std::as_writable_bytes(std::span(manifest))));
-	std::size_t at = manifest.find("upload ") + 7;
-	std::string upload = manifest.substr(at, manifest.find('\n', at) - at);
+	std::string upload = upload_of(*b, ref.digest);
 	auto evil = data;
 	evil[hsm::kChunkBytes + 3] ^= std::byte{1};
 	b->put("chunks/" + upload + "/1", std::span(evil).subspan(hsm::kChunkBytes));

@@ -279,7 +279,9 @@ std::unique_ptr<Store> Store::open(const std::string &url)
 		return make_object_store(open_rados_bucket(parsed));
 	if (parsed.scheme == "s3")
 		return make_object_store(open_s3_bucket(parsed));
-	fail("store " + url + ": no backend for " + parsed.scheme + "://", EPROTONOSUPPORT);
+	fail("store " + parsed.scheme + "://" + parsed.name + ": no backend for " + parsed.scheme +
+		     "://",
+	     EPROTONOSUPPORT);
 }
 
 } // namespace hsm

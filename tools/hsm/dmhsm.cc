@@ -493,7 +493,7 @@ int Cli::gc(const std::string &mountpoint, bool dry_run)
 	std::uint64_t swept = 0;
 	if (!dry_run) {
 		try {
-			swept = store.sweep(std::chrono::hours(24));
+			swept = store.sweep(std::chrono::hours(24 * 7));
 		} catch (const std::exception &e) {
 			std::fprintf(stderr, "dmhsm: sweeping %s: %s\n", store.url().c_str(), e.what());
 			status = 1;

@@ -2,15 +2,18 @@
 //
 // The chunk/manifest layout of objstore.h over any Bucket.
 //
-// Reference counting without locks: an object store has no atomic
-// "remove if unreferenced", so the steps are ordered so that no
-// interleaving of a commit and a remove loses data (at worst a chunk set
-// leaks, for the sweep):
-//   commit:  add the reference, then write the manifest unless one is
-//            there (the same content stored before: drop the new chunks)
-//   remove:  drop the reference; if none is left, remove the manifest,
-//            look again, and if a reference came meanwhile put the
-//            manifest back, else remove the chunks
+// Reference counting: an object store has no atomic "remove if
+// unreferenced", so what changes a digest's references and manifest
+// together runs under the bucket's lock for that digest (Bucket::lock):
+//   commit:  add the reference; keep the manifest there if every piece it
+//            names is there (identical content: drop the new pieces),
+//            else write the new manifest
+//   remove:  drop the reference; with none left, remove the manifest,
+//            then its pieces
+// A commit or removal that fails half-way leaves pieces and references
+// no manifest or file names, never a manifest whose pieces are gone;
+// dmhsm gc collects them (references through the HSM's records, pieces
+// through Store::sweep).
 #include "objstore.h"
 
 #include "digest.h"
@@ -47,14 +50,16 @@ StoreUrl StoreUrl::parse(const std::string &url)
 {
 	StoreUrl u;
 	std::size_t sep = url.find("://");
+	/* Messages name the scheme and name only: a value may be a secret. */
 	if (sep == std::string::npos || sep == 0)
-		fail("store " + url + ": not SCHEME://NAME", EINVAL);
+		fail("store " + url.substr(0, url.find('?')) + ": not SCHEME://NAME", EINVAL);
 	u.scheme = url.substr(0, sep);
 	std::string rest = url.substr(sep + 3);
 	std::size_t q = rest.find('?');
 	u.name = rest.substr(0, q);
+	std::string what = "store " + u.scheme + "://" + u.name;
 	if (u.name.empty() || !std::all_of(u.name.begin(), u.name.end(), url_char_ok))
-		fail("store " + url + ": bad name", EINVAL);
+		fail(what + ": bad name", EINVAL);
 	if (q == std::string::npos)
 		return u;
 	std::istringstream params(rest.substr(q + 1));
@@ -62,10 +67,10 @@ StoreUrl StoreUrl::parse(const std::string &url)
 	while (std::getline(params, kv, '&')) {
 		std::size_t eq = kv.find('=');
 		if (eq == std::string::npos || eq == 0)
-			fail("store " + url + ": parameter " + kv + " is not KEY=VALUE", EINVAL);
+			fail(what + ": a parameter is not KEY=VALUE", EINVAL);
 		std::string value = kv.substr(eq + 1);
 		if (!std::all_of(value.begin(), value.end(), url_char_ok))
-			fail("store " + url + ": bad value of " + kv.substr(0, eq), EINVAL);
+			fail(what + ": bad value of " + kv.substr(0, eq), EINVAL);
 		u.params[kv.substr(0, eq)] = value;
 	}
 	return u;
@@ -91,7 +96,7 @@ unsigned StoreUrl::number(const std::string &key, unsigned def) const
 	const std::string &s = it->second;
 	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
 	if (ec != std::errc() || end != s.data() + s.size())
-		fail("store " + str() + ": " + key + " is not a number", EINVAL);
+		fail("store " + scheme + "://" + name + ": " + key + " is not a number", EINVAL);
 	return v;
 }
 
@@ -223,6 +228,13 @@ public:
 	std::optional<Manifest> manifest(const std::string &digest, std::string *text = nullptr);
 	void remove_chunks(const std::string &upload, std::size_t count);
 	void drop_if_unreferenced(const std::string &digest);
+	bool complete(const Manifest &m);
+	std::unique_ptr<BucketLock> lock(const std::string &digest)
+	{
+		std::unique_ptr<BucketLock> l;
+		retry([&] { l = bucket_->lock(digest); });
+		return l;
+	}
 	Bucket &bucket() { return *bucket_; }
 
 private:
@@ -241,7 +253,13 @@ std::optional<Manifest> ObjectStore::manifest(const std::string &digest, std::st
 	std::string buf(static_cast<std::size_t>(*size), '\0');
 	std::size_t got = 0;
 	while (got < buf.size()) {
-		std::size_t n = get(name, got, std::as_writable_bytes(std::span(buf).subspan(got)));
+		std::size_t n = 0;
+		try {
+			n = get(name, got, std::as_writable_bytes(std::span(buf).subspan(got)));
+		} catch (const std::system_error &e) {
+			if (e.code().value() != ENOENT)
+				throw;
+		}
 		if (n == 0)
 			return std::nullopt;	/* removed meanwhile */
 		got += n;
@@ -257,24 +275,32 @@ void ObjectStore::remove_chunks(const std::string &upload, std::size_t count)
 		retry([&] { bucket_->remove(chunk_name(upload, i)); });
 }
 
+/* Under the digest's lock. */
 void ObjectStore::drop_if_unreferenced(const std::string &digest)
 {
 	std::vector<std::string> owners;
 	retry([&] { owners = bucket_->owners(digest); });
 	if (!owners.empty())
 		return;
-	std::string text;
-	auto m = manifest(digest, &text);
+	auto m = manifest(digest);
 	if (!m)
 		return;
 	retry([&] { bucket_->remove(manifest_name(digest)); });
-	retry([&] { owners = bucket_->owners(digest); });
-	if (!owners.empty()) {
-		/* Committed meanwhile, trusting the manifest it saw. */
-		put(manifest_name(digest), std::as_bytes(std::span(text)));
-		return;
-	}
 	remove_chunks(m->upload, m->chunks.size());
+	retry([&] { bucket_->tidy_refs(digest); });
+}
+
+/* Whether every piece @m names is there, whole. */
+bool ObjectStore::complete(const Manifest &m)
+{
+	for (std::size_t i = 0; i < m.chunks.size(); i++) {
+		std::optional<std::uint64_t> size;
+		retry([&] { size = bucket_->size(chunk_name(m.upload, i)); });
+		std::uint64_t want = std::min<std::uint64_t>(kChunkBytes, m.size - i * kChunkBytes);
+		if (size != want)
+			return false;
+	}
+	return true;
 }
 
 class ObjectStoreWriter : public ObjectWriter {
@@ -289,12 +315,16 @@ public:
 
 	~ObjectStoreWriter() override
 	{
-		if (committed_)
+		/*
+		 * Once the commit began, a manifest naming these pieces may be
+		 * there even if the commit failed: they stay, for the sweep.
+		 */
+		if (committing_)
 			return;
-		/* Best effort: what is left is the sweep's. */
 		try {
 			store_.remove_chunks(upload_, manifest_.chunks.size());
-		} catch (const std::system_error &) {
+		} catch (...) {
+			/* Best effort: what is left is the sweep's. */
 		}
 	}
 
@@ -321,7 +351,7 @@ private:
 	Sha256 digest_;
 	Manifest manifest_;
 	ObjectRef ref_;
-	bool committed_ = false;
+	bool committing_ = false;
 };
 
 void ObjectStoreWriter::flush()
@@ -341,16 +371,20 @@ ObjectRef ObjectStoreWriter::commit()
 	ref_.digest = digest_.hex();
 	ref_.size = manifest_.size;
 	manifest_.upload = upload_;
+	committing_ = true;
+	auto lock = store_.lock(ref_.digest);
 	store_.retry([&] { store_.bucket().add_ref(ref_.digest, ref_.owner); });
-	if (store_.manifest(ref_.digest)) {
+	auto there = store_.manifest(ref_.digest);
+	if (there && store_.complete(*there)) {
 		/* The same content is there: keep one copy. */
-		committed_ = true;
 		store_.remove_chunks(upload_, manifest_.chunks.size());
 		return ref_;
 	}
 	std::string text = manifest_.encode();
 	store_.put(manifest_name(ref_.digest), std::as_bytes(std::span(text)));
-	committed_ = true;
+	/* A manifest replaced for want of pieces leaves the rest of them. */
+	if (there)
+		store_.remove_chunks(there->upload, there->chunks.size());
 	return ref_;
 }
 
@@ -392,7 +426,14 @@ void ObjectStoreReader::load(std::size_t index)
 	std::string name = chunk_name(manifest_.upload, index);
 	std::size_t got = 0;
 	while (got < chunk_.size()) {
-		std::size_t n = store_.get(name, got, std::span(chunk_).subspan(got));
+		std::size_t n = 0;
+		try {
+			n = store_.get(name, got, std::span(chunk_).subspan(got));
+		} catch (const std::system_error &e) {
+			if (e.code().value() != ENOENT)
+				throw;
+			fail(store_.url() + ": " + name + " of object " + digest_ + " is missing", EIO);
+		}
 		if (n == 0)
 			fail(store_.url() + ": " + name + " of object " + digest_ + " is short", EIO);
 		got += n;
@@ -426,6 +467,7 @@ void ObjectStore::remove(const ObjectRef &ref)
 	if (!is_sha256_hex(ref.digest))
 		fail("bad object digest", EINVAL);
 	check_owner(ref.owner);
+	auto lock = this->lock(ref.digest);
 	retry([&] { bucket_->drop_ref(ref.digest, ref.owner); });
 	drop_if_unreferenced(ref.digest);
 }
@@ -456,6 +498,7 @@ std::uint64_t ObjectStore::sweep(std::chrono::seconds min_age)
 		std::string digest = n.substr(std::string_view("objects/").size());
 		if (!is_sha256_hex(digest))
 			continue;
+		auto lock = this->lock(digest);
 		drop_if_unreferenced(digest);
 		if (auto m = manifest(digest))
 			live.insert(m->upload);

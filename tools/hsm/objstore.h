@@ -13,7 +13,8 @@
 //                         (RADOS), an empty object refs/DIGEST/OWNER (S3)
 //
 // A migration that dies before its manifest is written leaves chunks no
-// manifest names, which a recall never reads ("dmhsm gc" sweeps them).
+// manifest names, which a recall never reads ("dmhsm gc" sweeps them a
+// week later, when no upload can still be going on).
 // A recall verifies every chunk against the manifest before using it.
 #ifndef DMHSM_OBJSTORE_H
 #define DMHSM_OBJSTORE_H
@@ -67,6 +68,12 @@ void with_retries(const RetryPolicy &policy, const std::function<bool(int)> &tra
 		  const std::function<void()> &op,
 		  const std::function<void()> &before_retry = {});
 
+/** Held while a digest's references and manifest change together. */
+class BucketLock {
+public:
+	virtual ~BucketLock() = default;
+};
+
 /** The primitive operations of one object store, with its own errors. */
 class Bucket {
 public:
@@ -91,6 +98,13 @@ public:
 	virtual std::vector<std::string> owners(const std::string &digest) = 0;
 	/** Every digest that has references. */
 	virtual std::vector<std::string> referenced() = 0;
+	/**
+	 * Exclusive use of @digest's references and manifest among all
+	 * users of the store (RADOS) or of this host (S3), until destroyed.
+	 */
+	virtual std::unique_ptr<BucketLock> lock(const std::string &digest) = 0;
+	/** Remove what held @digest's references once none is left, under its lock. */
+	virtual void tidy_refs(const std::string &digest) { (void)digest; }
 
 	/** Whether the error @code may pass if tried again. */
 	virtual bool transient(int code) const = 0;

@@ -11,14 +11,19 @@
 //   retries=N        attempts of an operation that timed out (6)
 //
 // References are omap keys of refs/DIGEST, so adding or dropping one is
-// one atomic operation on one object.
+// one atomic operation on one object; the digest's lock is a RADOS
+// exclusive lock on it, which lapses after a minute if its holder dies.
 #include "objstore.h"
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <fcntl.h>
 #include <rados/librados.h>
 #include <system_error>
+#include <thread>
+#include <unistd.h>
 #include <utility>
 
 namespace hsm {
@@ -32,18 +37,30 @@ int check(int rc, const std::string &what)
 	return rc;
 }
 
+/* The cluster's handle and the pool's, released however the constructor ends. */
+using Cluster = std::unique_ptr<void, decltype(&rados_shutdown)>;
+using Pool = std::unique_ptr<void, decltype(&rados_ioctx_destroy)>;
+
+class RadosLock : public BucketLock {
+public:
+	RadosLock(rados_ioctx_t io, std::string oid, std::string cookie)
+		: io_(io), oid_(std::move(oid)), cookie_(std::move(cookie))
+	{
+	}
+	~RadosLock() override { rados_unlock(io_, oid_.c_str(), kName, cookie_.c_str()); }
+	RadosLock(const RadosLock &) = delete;
+	RadosLock &operator=(const RadosLock &) = delete;
+
+	static constexpr const char *kName = "dmhsm";
+
+private:
+	rados_ioctx_t io_;
+	std::string oid_, cookie_;
+};
+
 class RadosBucket : public Bucket {
 public:
 	explicit RadosBucket(const StoreUrl &url);
-	~RadosBucket() override
-	{
-		if (io_)
-			rados_ioctx_destroy(io_);
-		if (cluster_)
-			rados_shutdown(cluster_);
-	}
-	RadosBucket(const RadosBucket &) = delete;
-	RadosBucket &operator=(const RadosBucket &) = delete;
 
 	std::string url() const override { return url_; }
 	void put(const std::string &name, std::span<const std::byte> data) override
@@ -82,9 +99,10 @@ public:
 
 	bool transient(int code) const override
 	{
+		/* Not ESHUTDOWN: a client the cluster blocklisted stays so. */
 		switch (code) {
 		case ETIMEDOUT: case EAGAIN: case EBUSY: case EINTR:
-		case ECONNREFUSED: case ECONNRESET: case ENOTCONN: case ESHUTDOWN:
+		case ECONNREFUSED: case ECONNRESET: case ENOTCONN:
 			return true;
 		}
 		return false;
@@ -94,13 +112,17 @@ public:
 	 * An OSD that restarted listens at a new address, which a client
 	 * whose operations only timed out may not have heard of yet.
 	 */
-	void before_retry() override { rados_wait_for_latest_osdmap(cluster_); }
+	void before_retry() override { rados_wait_for_latest_osdmap(cluster_.get()); }
+	std::unique_ptr<BucketLock> lock(const std::string &digest) override;
+	/* Its lock goes with it. */
+	void tidy_refs(const std::string &digest) override { remove("refs/" + digest); }
 
 private:
 	std::string where(const std::string &name) const { return url_ + ": " + name; }
 
 	std::string url_;
-	rados_t cluster_ = nullptr;
+	Cluster cluster_{nullptr, rados_shutdown};
+	Pool pool_{nullptr, rados_ioctx_destroy};
 	rados_ioctx_t io_ = nullptr;
 };
 
@@ -117,19 +139,22 @@ RadosBucket::RadosBucket(const StoreUrl &url) : url_(url.str())
 		return it == url.params.end() ? nullptr : it->second.c_str();
 	};
 	const char *client = param("client");
-	check(rados_create2(&cluster_, "ceph", client ? client : "client.admin", 0),
+	rados_t cluster;
+	check(rados_create2(&cluster, "ceph", client ? client : "client.admin", 0),
 	      url_ + ": rados_create2");
-	check(rados_conf_read_file(cluster_, param("conf")), url_ + ": reading the Ceph configuration");
-	check(rados_conf_parse_env(cluster_, nullptr), url_ + ": CEPH_ARGS");
+	cluster_.reset(cluster);
+	check(rados_conf_read_file(cluster, param("conf")), url_ + ": reading the Ceph configuration");
+	check(rados_conf_parse_env(cluster, nullptr), url_ + ": CEPH_ARGS");
 	if (const char *keyring = param("keyring"))
-		check(rados_conf_set(cluster_, "keyring", keyring), url_ + ": keyring");
+		check(rados_conf_set(cluster, "keyring", keyring), url_ + ": keyring");
 	std::string timeout = std::to_string(url.number("timeout", 30));
 	for (const char *opt : {"rados_osd_op_timeout", "rados_mon_op_timeout", "client_mount_timeout"})
-		check(rados_conf_set(cluster_, opt, timeout.c_str()), url_ + ": " + opt);
+		check(rados_conf_set(cluster, opt, timeout.c_str()), url_ + ": " + opt);
 	retry_.attempts = std::max(1u, url.number("retries", retry_.attempts));
 	with_retries(retry_, [this](int e) { return transient(e); },
-		     [&] { check(rados_connect(cluster_), url_ + ": connecting to the cluster"); });
-	check(rados_ioctx_create(cluster_, url.name.c_str(), &io_), url_ + ": pool " + url.name);
+		     [&] { check(rados_connect(cluster), url_ + ": connecting to the cluster"); });
+	check(rados_ioctx_create(cluster, url.name.c_str(), &io_), url_ + ": pool " + url.name);
+	pool_.reset(io_);
 	if (const char *ns = param("namespace"))
 		rados_ioctx_set_namespace(io_, ns);
 }
@@ -203,15 +228,13 @@ std::vector<std::string> RadosBucket::owners(const std::string &digest)
 		rados_read_op_omap_get_keys2(op, after.c_str(), 1024, &iter, &more, &prval);
 		int rc = rados_read_op_operate(op, io_, oid.c_str(), 0);
 		rados_release_read_op(op);
-		if (rc == -ENOENT)
-			return out;
 		if (rc >= 0)
 			rc = prval;
-		if (rc < 0) {
-			if (iter)
-				rados_omap_get_end(iter);
-			check(rc, where(oid));
-		}
+		if (rc < 0 && iter)
+			rados_omap_get_end(iter);
+		if (rc == -ENOENT)
+			return out;
+		check(rc, where(oid));
 		char *key, *val;
 		std::size_t klen, vlen;
 		while (rados_omap_get_next2(iter, &key, &val, &klen, &vlen) == 0 && key)
@@ -221,6 +244,32 @@ std::vector<std::string> RadosBucket::owners(const std::string &digest)
 			after = out.back();
 	}
 	return out;
+}
+
+std::unique_ptr<BucketLock> RadosBucket::lock(const std::string &digest)
+{
+	unsigned char r[8];
+	int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && ::read(fd, r, sizeof(r)) == static_cast<ssize_t>(sizeof(r));
+	if (fd >= 0)
+		::close(fd);
+	if (!ok)
+		throw std::system_error(EIO, std::generic_category(), "/dev/urandom");
+	char cookie[2 * sizeof(r) + 1];
+	for (std::size_t i = 0; i < sizeof(r); i++)
+		std::snprintf(cookie + 2 * i, 3, "%02x", r[i]);
+	std::string oid = "refs/" + digest;
+	struct timeval lapse = {60, 0};
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+	for (;;) {
+		int rc = rados_lock_exclusive(io_, oid.c_str(), RadosLock::kName, cookie,
+					      "dmhsm: references changing", &lapse, 0);
+		if (rc == 0)
+			return std::make_unique<RadosLock>(io_, oid, cookie);
+		if (rc != -EBUSY || std::chrono::steady_clock::now() > deadline)
+			check(rc == -EBUSY ? -ETIMEDOUT : rc, where(oid) + ": lock");
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	}
 }
 
 std::vector<std::string> RadosBucket::referenced()

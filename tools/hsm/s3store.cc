@@ -13,11 +13,16 @@
 // from the credentials file (the parameter, else $DMHSM_S3_CREDENTIALS);
 // never from the URL, which is recorded with every migrated file.  The
 // bucket is made if missing.  References are empty objects
-// refs/DIGEST/OWNER.
+// refs/DIGEST/OWNER.  S3 has no lock, so a digest's lock is an flock()
+// of a file per bucket in /run/lock (else /tmp): one host at a time may
+// change a bucket's references.
 #include "objstore.h"
 
 #include <algorithm>
 #include <cerrno>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -54,6 +59,13 @@ int status_errno(S3Status s)
 		return ECONNREFUSED;
 	case S3StatusOutOfMemory:
 		return ENOMEM;
+	/* What libs3 makes of broken transfers and bare 5xx answers. */
+	case S3StatusInternalError:
+	case S3StatusErrorInternalError:
+	case S3StatusErrorSlowDown:
+	case S3StatusHttpErrorUnknown:
+	case S3StatusErrorUnknown:
+		return EAGAIN;
 	default:
 		return S3_status_is_retryable(s) ? EAGAIN : EIO;
 	}
@@ -86,7 +98,8 @@ struct Request {
 	{
 		auto *r = static_cast<Request *>(data);
 		std::size_t n = std::min(static_cast<std::size_t>(size), r->put.size());
-		std::memcpy(buf, r->put.data(), n);
+		if (n)
+			std::memcpy(buf, r->put.data(), n);
 		r->put = r->put.subspan(n);
 		return static_cast<int>(n);
 	}
@@ -156,6 +169,30 @@ std::map<std::string, std::string> read_credentials(const std::string &path)
 	}
 	return kv;
 }
+
+/* An flock() on its own descriptor, so threads of one process exclude each other too. */
+class FileLock : public BucketLock {
+public:
+	explicit FileLock(const std::string &path)
+		: fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600))
+	{
+		if (fd_ < 0)
+			fail("lock " + path, errno);
+		while (flock(fd_, LOCK_EX) != 0) {
+			if (errno != EINTR) {
+				int e = errno;
+				::close(fd_);
+				fail("flock " + path, e);
+			}
+		}
+	}
+	~FileLock() override { ::close(fd_); }
+	FileLock(const FileLock &) = delete;
+	FileLock &operator=(const FileLock &) = delete;
+
+private:
+	int fd_;
+};
 
 class S3Bucket : public Bucket {
 public:
@@ -230,6 +267,13 @@ public:
 	{
 		return code == EAGAIN || code == ECONNREFUSED || code == ETIMEDOUT;
 	}
+	std::unique_ptr<BucketLock> lock(const std::string &) override
+	{
+		const char *dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
+		std::string name = endpoint_ + "-" + bucket_;
+		std::replace(name.begin(), name.end(), '/', '_');
+		return std::make_unique<FileLock>(std::string(dir) + "/dmhsm-s3-" + name + ".lock");
+	}
 
 private:
 	static std::string ref_name(const std::string &digest, const std::string &owner)
@@ -248,9 +292,10 @@ S3Bucket::S3Bucket(const StoreUrl &url) : url_(url.str()), bucket_(url.name)
 	static const char *const known[] = {"endpoint", "https", "style", "credentials", "retries"};
 	for (const auto &[k, v] : url.params) {
 		if (k == "access_key" || k == "secret_key")
-			fail(url_ + ": credentials never go in the URL; see dmhsm.conf(5)", EINVAL);
+			fail("s3://" + url.name + ": credentials never go in the URL; see dmhsm.conf(5)",
+			     EINVAL);
 		if (std::none_of(std::begin(known), std::end(known), [&](const char *n) { return k == n; }))
-			fail(url_ + ": s3:// takes no parameter " + k, EINVAL);
+			fail("s3://" + url.name + ": s3:// takes no parameter " + k, EINVAL);
 	}
 	auto param = [&](const char *k, const char *def) {
 		auto it = url.params.find(k);
