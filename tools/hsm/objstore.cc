@@ -225,7 +225,7 @@ public:
 		retry([&] { n = bucket_->get(name, off, buf); });
 		return n;
 	}
-	std::optional<Manifest> manifest(const std::string &digest, std::string *text = nullptr);
+	std::optional<Manifest> manifest(const std::string &digest);
 	void remove_chunks(const std::string &upload, std::size_t count);
 	void drop_if_unreferenced(const std::string &digest);
 	bool complete(const Manifest &m);
@@ -241,7 +241,7 @@ private:
 	std::unique_ptr<Bucket> bucket_;
 };
 
-std::optional<Manifest> ObjectStore::manifest(const std::string &digest, std::string *text)
+std::optional<Manifest> ObjectStore::manifest(const std::string &digest)
 {
 	std::string name = manifest_name(digest);
 	std::optional<std::uint64_t> size;
@@ -264,8 +264,6 @@ std::optional<Manifest> ObjectStore::manifest(const std::string &digest, std::st
 			return std::nullopt;	/* removed meanwhile */
 		got += n;
 	}
-	if (text)
-		*text = buf;
 	return Manifest::decode(buf, url() + ": " + name);
 }
 
@@ -282,11 +280,11 @@ void ObjectStore::drop_if_unreferenced(const std::string &digest)
 	retry([&] { owners = bucket_->owners(digest); });
 	if (!owners.empty())
 		return;
-	auto m = manifest(digest);
-	if (!m)
-		return;
-	retry([&] { bucket_->remove(manifest_name(digest)); });
-	remove_chunks(m->upload, m->chunks.size());
+	/* None, if the commit that made the last reference failed half-way. */
+	if (auto m = manifest(digest)) {
+		retry([&] { bucket_->remove(manifest_name(digest)); });
+		remove_chunks(m->upload, m->chunks.size());
+	}
 	retry([&] { bucket_->tidy_refs(digest); });
 }
 
