@@ -19,6 +19,7 @@
 #include "digest.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <ctime>

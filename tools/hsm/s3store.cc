@@ -20,16 +20,16 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <libs3.h>
 #include <mutex>
 #include <set>
+#include <sys/file.h>
 #include <system_error>
+#include <unistd.h>
 
 namespace hsm {
 namespace {
