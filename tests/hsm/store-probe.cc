@@ -33,7 +33,7 @@ std::size_t count_objects(const std::string &url)
 		return n;
 	}
 	auto u = hsm::StoreUrl::parse(url);
-	auto b = u.scheme == "rados" ? hsm::open_rados_bucket(u) : hsm::open_s3_bucket(u);
+	auto b = hsm::open_bucket(u);
 	return b->list("objects/").size();
 }
 
@@ -57,7 +57,7 @@ void corrupt(const std::string &url, const std::string &digest)
 		return;
 	}
 	auto u = hsm::StoreUrl::parse(url);
-	auto b = u.scheme == "rados" ? hsm::open_rados_bucket(u) : hsm::open_s3_bucket(u);
+	auto b = hsm::open_bucket(u);
 	std::vector<char> manifest(hsm::kChunkBytes);
 	manifest.resize(b->get("objects/" + digest, 0, std::as_writable_bytes(std::span(manifest))));
 	std::string text(manifest.begin(), manifest.end());

@@ -110,7 +110,7 @@ protected:
 	std::unique_ptr<hsm::Bucket> bucket() const
 	{
 		auto u = hsm::StoreUrl::parse(GetParam());
-		return u.scheme == "rados" ? hsm::open_rados_bucket(u) : hsm::open_s3_bucket(u);
+		return hsm::open_bucket(u);
 	}
 	std::vector<ObjectRef> refs_of(const std::string &digest)
 	{

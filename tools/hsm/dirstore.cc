@@ -274,14 +274,7 @@ std::unique_ptr<Store> Store::open(const std::string &url)
 	if (url.find("://") == std::string::npos)
 		fail("store " + url + ": not dir:/PATH, rados://POOL, s3://BUCKET or an absolute path",
 		     EINVAL);
-	StoreUrl parsed = StoreUrl::parse(url);
-	if (parsed.scheme == "rados")
-		return make_object_store(open_rados_bucket(parsed));
-	if (parsed.scheme == "s3")
-		return make_object_store(open_s3_bucket(parsed));
-	fail("store " + parsed.scheme + "://" + parsed.name + ": no backend for " + parsed.scheme +
-		     "://",
-	     EPROTONOSUPPORT);
+	return make_object_store(open_bucket(StoreUrl::parse(url)));
 }
 
 } // namespace hsm

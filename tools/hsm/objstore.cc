@@ -527,4 +527,14 @@ std::unique_ptr<Store> make_object_store(std::unique_ptr<Bucket> bucket)
 	return std::make_unique<ObjectStore>(std::move(bucket));
 }
 
+std::unique_ptr<Bucket> open_bucket(const StoreUrl &url)
+{
+	if (url.scheme == "rados")
+		return open_rados_bucket(url);
+	if (url.scheme == "s3")
+		return open_s3_bucket(url);
+	fail("store " + url.scheme + "://" + url.name + ": no backend for " + url.scheme + "://",
+	     EPROTONOSUPPORT);
+}
+
 } // namespace hsm

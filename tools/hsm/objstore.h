@@ -123,6 +123,8 @@ std::unique_ptr<Store> make_object_store(std::unique_ptr<Bucket> bucket);
 std::unique_ptr<Bucket> open_rados_bucket(const StoreUrl &url);
 /** s3://BUCKET: throws EPROTONOSUPPORT if built without libs3. */
 std::unique_ptr<Bucket> open_s3_bucket(const StoreUrl &url);
+/** The bucket @url names, by its scheme: throws EPROTONOSUPPORT for another. */
+std::unique_ptr<Bucket> open_bucket(const StoreUrl &url);
 
 } // namespace hsm
 
