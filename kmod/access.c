@@ -20,6 +20,7 @@
  * DMAPI stores a change of any file's (struct dm_interest).
  */
 #include <linux/hashtable.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "core.h"
@@ -285,6 +286,7 @@ static struct dm_event *dm_access_event(struct dm_fs *fs,
 	u64 ino = d_inode(lower->dentry)->i_ino;
 	struct dm_pending *p;
 	struct dm_event *ev;
+	unsigned int nofs;
 
 	mutex_lock(&dm_pending_lock);
 	dm_pending_prune(fs->fsid, ino, off);
@@ -292,8 +294,14 @@ static struct dm_event *dm_access_event(struct dm_fs *fs,
 	*fresh = !ev;
 	if (ev)
 		goto out;
+	/*
+	 * Reclaim must not evict our inodes here: an eviction may post
+	 * DESTROY, under a session's lock, which nests outside the table's.
+	 */
+	nofs = memalloc_nofs_save();
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	ev = p ? dm_data_event_new(fs, lower, type, off, len) : ERR_PTR(-ENOMEM);
+	memalloc_nofs_restore(nofs);
 	if (IS_ERR(ev)) {
 		kfree(p);
 		goto out;
@@ -333,6 +341,7 @@ static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
 			err = 0;
 		if (err || !s) {
 			dm_event_abandon(ev, err);
+			dm_access_forget(ev);
 			goto out;
 		}
 		dm_mon_sent(fs, ev);

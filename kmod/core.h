@@ -240,6 +240,7 @@ struct dm_scan {
 	int		n;
 	void __user	*scratch;
 	size_t		scratch_len;
+	size_t		scratch_need;	/* with -E2BIG: the least that would do */
 };
 
 struct dm_fs_ops {

@@ -84,7 +84,7 @@ static unsigned long dm_event_deadline(unsigned long from)
 {
 	unsigned int timeout = READ_ONCE(dm_event_timeout);
 
-	return timeout ? from + timeout * HZ : 0;
+	return timeout ? from + (unsigned long)timeout * HZ : 0;
 }
 
 /**

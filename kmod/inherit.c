@@ -187,10 +187,17 @@ static int dm_inherit_find(const struct dmapi_inherit *ih, int n,
 	return -1;
 }
 
+/*
+ * Run @op on the list of the filesystem @uarg names, under the list's
+ * lock; with @copy_out, the list as @op left it goes to arg.buf once the
+ * lock is dropped, as a slow user buffer must not hold up every other
+ * call, nor an unmount.
+ */
 static long dm_inherit_call(void __user *uarg,
 			    int (*op)(struct dm_fs *fs,
 				      struct dmapi_inherit_arg *arg,
-				      struct dmapi_inherit *ih, int n))
+				      struct dmapi_inherit *ih, int n),
+			    bool copy_out)
 {
 	struct dmapi_inherit_arg arg;
 	struct dmapi_inherit *ih;
@@ -206,6 +213,9 @@ static long dm_inherit_call(void __user *uarg,
 	err = n < 0 ? n : op(fs, &arg, ih, n);
 	if (n >= 0)
 		dm_inherit_end(fs);
+	if (!err && copy_out &&
+	    copy_to_user(u64_to_user_ptr(arg.buf), ih, n * sizeof(*ih)))
+		err = -EFAULT;
 	if ((!err || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
 		err = -EFAULT;
 	kfree(ih);
@@ -253,8 +263,6 @@ static int dm_inherit_getall(struct dm_fs *fs, struct dmapi_inherit_arg *arg,
 		return -E2BIG;
 	for (i = 0; i < n; i++)
 		ih[i].ih_filetype = le32_to_cpu(ih[i].ih_filetype);
-	if (copy_to_user(u64_to_user_ptr(arg->buf), ih, n * sizeof(*ih)))
-		return -EFAULT;
 	return 0;
 }
 
@@ -269,7 +277,7 @@ static int dm_inherit_getall(struct dm_fs *fs, struct dmapi_inherit_arg *arg,
  */
 long dm_ioc_set_inherit(void __user *uarg)
 {
-	return dm_inherit_call(uarg, dm_inherit_set);
+	return dm_inherit_call(uarg, dm_inherit_set, false);
 }
 
 /**
@@ -283,7 +291,7 @@ long dm_ioc_set_inherit(void __user *uarg)
  */
 long dm_ioc_clear_inherit(void __user *uarg)
 {
-	return dm_inherit_call(uarg, dm_inherit_clear);
+	return dm_inherit_call(uarg, dm_inherit_clear, false);
 }
 
 /**
@@ -295,5 +303,5 @@ long dm_ioc_clear_inherit(void __user *uarg)
  */
 long dm_ioc_getall_inherit(void __user *uarg)
 {
-	return dm_inherit_call(uarg, dm_inherit_getall);
+	return dm_inherit_call(uarg, dm_inherit_getall, true);
 }

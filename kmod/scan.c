@@ -364,6 +364,8 @@ static int dm_bulk_fill(struct dm_bulk *b)
 			break;
 	}
 	kfree(s.paths);
+	if (err == -E2BIG && !b->used)
+		b->arg->buf.rlen = s.scratch_need;
 	if (err)
 		return err;
 	if (b->full && !b->used)
@@ -407,9 +409,10 @@ static int dm_bulk(struct dm_handle_call *c, struct dmapi_scan_arg *arg,
  *
  * Return: 0 with the records, loc after the last and more set when
  * objects remain (then possibly with no record); -E2BIG with the size of
- * the first record in buf.rlen when not even it fits; -EINVAL (no such
- * session, not a filesystem handle, a token, a bad mask or flag, an
- * empty attribute name), -EBADF, -EOPNOTSUPP, -ENOMEM, -EFAULT, -EINTR,
+ * the first record in buf.rlen when not even it fits, or the least
+ * scratch memory the provider needs when the buffer is smaller still;
+ * -EINVAL (no such session, not a filesystem handle, a token, a bad mask
+ * or flag, an empty attribute name), -EBADF, -EOPNOTSUPP, -ENOMEM, -EFAULT, -EINTR,
  * or the errno of reading the lower filesystem.
  */
 long dm_ioc_get_bulkattr(void __user *uarg)

@@ -188,18 +188,25 @@ static struct file *dmfs_scan_root(struct dmfs_sb_info *sbi)
 
 static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
 {
-	size_t room = s->scratch_len - sizeof(struct dmfs_xfs_bulk_ireq);
+	const size_t least = sizeof(struct dmfs_xfs_bulk_ireq) +
+			     DMFS_XFS_BULKSTAT_SIZE;
 	u8 __user *rec = (u8 __user *)s->scratch +
 			 sizeof(struct dmfs_xfs_bulk_ireq);
-	u32 icount = min_t(size_t, s->max, room / DMFS_XFS_BULKSTAT_SIZE);
 	struct dentry *dentry;
 	struct file *root;
+	u32 icount;
 	u64 ino;
 	u32 gen;
 	int i, n;
 
-	if (!icount)
+	/* XFS writes its records into the caller's buffer, never past it. */
+	if (s->scratch_len < least) {
+		s->scratch_need = least;
 		return -E2BIG;
+	}
+	icount = min_t(size_t, s->max,
+		       (s->scratch_len - sizeof(struct dmfs_xfs_bulk_ireq)) /
+		       DMFS_XFS_BULKSTAT_SIZE);
 	root = dmfs_scan_root(sbi);
 	if (IS_ERR(root))
 		return PTR_ERR(root);
@@ -261,7 +268,8 @@ static int dmfs_scan_ext4(struct dmfs_sb_info *sbi, struct dm_scan *s)
  *
  * Return: 0 with the objects found in @s (perhaps none, with @s->end
  * false: call again from @s->pos), or -EOPNOTSUPP (a lower filesystem
- * that is neither XFS nor ext4), -E2BIG (no room in the scratch memory),
+ * that is neither XFS nor ext4), -E2BIG (no room in the scratch memory:
+ * @s->scratch_need says how much would do),
  * -EFAULT, -EINTR, or the lower filesystem's error.
  */
 int dmfs_scan(struct dm_fs *fs, struct dm_scan *s)

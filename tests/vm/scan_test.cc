@@ -14,7 +14,10 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xdsm/dmapi_ioctl.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -434,6 +437,56 @@ TEST_F(BulkScan, TooSmallForOneRecordE2BIGWithItsSize)
 	EXPECT_DM_ERRNO(dm_get_bulkattr(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &loc,
 					buf.size(), buf.data(), &rlen), E2BIG);
 	EXPECT_GE(rlen, sizeof(dm_stat_t));
+}
+
+/*
+ * The ioctl itself, below the library, which always gives the kernel
+ * room to spare: XFS's provider uses the caller's buffer as scratch
+ * memory, and must neither write past it nor ask for less than it had.
+ * No length here holds one record (struct dmapi_stat is 184 bytes).
+ */
+TEST_F(BulkScan, TheIoctlWritesNothingPastItsBufferAndAsksForMore)
+{
+	int fd = open(DMAPI_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	for (std::uint64_t len : {0, 16, 64, 183}) {
+		std::vector<unsigned char> buf(16384, 'G');
+		dmapi_scan_arg arg = {};
+		arg.sid = static_cast<std::int32_t>(sid_);
+		arg.token = static_cast<std::int32_t>(DM_NO_TOKEN);
+		arg.hanp = reinterpret_cast<std::uintptr_t>(fsh_.hanp);
+		arg.hlen = fsh_.hlen;
+		arg.mask = DMAPI_AT_STAT;
+		arg.buf.ptr = reinterpret_cast<std::uintptr_t>(buf.data());
+		arg.buf.len = len;
+		EXPECT_EQ(ioctl(fd, DMAPI_IOC_GET_BULKATTR, &arg), -1) << len << " bytes";
+		EXPECT_EQ(errno, E2BIG) << len << " bytes";
+		EXPECT_GT(arg.buf.rlen, len);
+		EXPECT_EQ(std::count(buf.begin() + static_cast<long>(len), buf.end(), 'G'),
+			  static_cast<long>(buf.size() - len))
+			<< "written past " << len << " bytes";
+	}
+	close(fd);
+}
+
+TEST_F(BulkScan, GrowingTheBufferToRlenAfterE2BIGSucceeds)
+{
+	size_t len = 16;
+	for (int tries = 0; tries < 4; tries++) {
+		std::vector<char> buf(len);
+		size_t rlen = 0;
+		dm_attrloc_t loc = 0;
+		int rc = dm_get_bulkattr(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &loc,
+					 buf.size(), buf.data(), &rlen);
+		if (rc >= 0) {
+			EXPECT_GE(rlen, sizeof(dm_stat_t));
+			return;
+		}
+		ASSERT_EQ(errno, E2BIG);
+		ASSERT_GT(rlen, len) << "E2BIG asks for no more than it was given";
+		len = rlen;
+	}
+	ADD_FAILURE() << "still E2BIG with " << len << " bytes";
 }
 
 TEST_F(BulkScan, ObjectHandleEINVAL)
