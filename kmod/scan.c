@@ -412,8 +412,8 @@ static int dm_bulk(struct dm_handle_call *c, struct dmapi_scan_arg *arg,
  * the first record in buf.rlen when not even it fits, or the least
  * scratch memory the provider needs when the buffer is smaller still;
  * -EINVAL (no such session, not a filesystem handle, a token, a bad mask
- * or flag, an empty attribute name), -EBADF, -EOPNOTSUPP, -ENOMEM, -EFAULT, -EINTR,
- * or the errno of reading the lower filesystem.
+ * or flag, an empty attribute name), -EBADF, -EOPNOTSUPP, -ENOMEM,
+ * -EFAULT, -EINTR, or the errno of reading the lower filesystem.
  */
 long dm_ioc_get_bulkattr(void __user *uarg)
 {
