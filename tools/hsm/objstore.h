@@ -119,11 +119,10 @@ protected:
 /** The HSM's store over @bucket (the chunk/manifest layout above). */
 std::unique_ptr<Store> make_object_store(std::unique_ptr<Bucket> bucket);
 
-/** rados://POOL: throws EPROTONOSUPPORT if built without librados. */
-std::unique_ptr<Bucket> open_rados_bucket(const StoreUrl &url);
-/** s3://BUCKET: throws EPROTONOSUPPORT if built without libs3. */
-std::unique_ptr<Bucket> open_s3_bucket(const StoreUrl &url);
-/** The bucket @url names, by its scheme: throws EPROTONOSUPPORT for another. */
+/**
+ * The bucket @url names, from the store plugin of its scheme (plugin.h):
+ * throws EPROTONOSUPPORT for a scheme without one.
+ */
 std::unique_ptr<Bucket> open_bucket(const StoreUrl &url);
 
 } // namespace hsm

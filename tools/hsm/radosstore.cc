@@ -14,6 +14,7 @@
 // one atomic operation on one object; the digest's lock is a RADOS
 // exclusive lock on it, which lapses after a minute if its holder dies.
 #include "objstore.h"
+#include "plugin.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -280,11 +281,12 @@ std::vector<std::string> RadosBucket::referenced()
 	return out;
 }
 
-} // namespace
-
 std::unique_ptr<Bucket> open_rados_bucket(const StoreUrl &url)
 {
 	return std::make_unique<RadosBucket>(url);
 }
 
+} // namespace
 } // namespace hsm
+
+DMHSM_STORE_PLUGIN(hsm::open_rados_bucket);

@@ -17,6 +17,7 @@
 // of a file per bucket in /run/lock (else /tmp): one host at a time may
 // change a bucket's references.
 #include "objstore.h"
+#include "plugin.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -368,11 +369,12 @@ std::vector<std::string> S3Bucket::list(const std::string &prefix)
 	}
 }
 
-} // namespace
-
 std::unique_ptr<Bucket> open_s3_bucket(const StoreUrl &url)
 {
 	return std::make_unique<S3Bucket>(url);
 }
 
+} // namespace
 } // namespace hsm
+
+DMHSM_STORE_PLUGIN(hsm::open_s3_bucket);
