@@ -10,6 +10,8 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <system_error>
@@ -62,12 +64,26 @@ TEST_F(PluginLoader, ALoadedPluginStaysLoadedWhenTheDirectoryNoLongerNamesIt)
 	EXPECT_EQ(f.error, ENOTCONN) << f.what;
 }
 
-TEST_F(PluginLoader, ASchemeWithoutAPluginFailsEPROTONOSUPPORTSayingWhereItLooked)
+TEST_F(PluginLoader, ASchemeWithoutAPluginFailsEPROTONOSUPPORTWithNoBackendAlone)
 {
 	Failure f = open_failure("none://bucket");
 	EXPECT_EQ(f.error, EPROTONOSUPPORT) << f.what;
-	EXPECT_NE(f.what.find("no backend for none://"), std::string::npos) << f.what;
-	EXPECT_NE(f.what.find(TEST_PLUGIN_DIR "/dmhsm-store-none.so"), std::string::npos)
+	EXPECT_NE(f.what.find("store none://bucket: no backend for none://"), std::string::npos)
+		<< f.what;
+	EXPECT_EQ(f.what.find(".so"), std::string::npos) << f.what;
+}
+
+TEST_F(PluginLoader, APluginThatDoesNotLoadFailsEPROTONOSUPPORTSayingWhy)
+{
+	char dir[] = "/tmp/dmhsm-plugin-test.XXXXXX";
+	ASSERT_NE(mkdtemp(dir), nullptr);
+	std::string file = std::string(dir) + "/dmhsm-store-broken.so";
+	std::ofstream(file) << "not a shared object\n";
+	ASSERT_EQ(setenv("DMHSM_PLUGIN_DIR", dir, 1), 0);
+	Failure f = open_failure("broken://bucket");
+	std::filesystem::remove_all(dir);
+	EXPECT_EQ(f.error, EPROTONOSUPPORT) << f.what;
+	EXPECT_NE(f.what.find("no backend for broken://; " + file + ": "), std::string::npos)
 		<< f.what;
 }
 
@@ -102,13 +118,20 @@ TEST(PluginSearch, WithoutDmhsmPluginDirTheInstalledPlaceIsFoundFromTheProgramsO
 	char exe[4096];
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	ASSERT_GT(len, 0);
-	std::string dir(exe, len);
-	dir.resize(dir.rfind('/') + 1);
-	Failure f = open_failure("none://bucket");
-	EXPECT_EQ(f.error, EPROTONOSUPPORT) << f.what;
-	EXPECT_NE(f.what.find(dir + DMHSM_PLUGIN_DIR_FROM_BINDIR "/dmhsm-store-none.so"),
-		  std::string::npos)
-		<< f.what;
+	std::string path(exe, len);
+	/* Laid out as make install would, beside this program. */
+	std::filesystem::path dir = path.substr(0, path.rfind('/') + 1) + DMHSM_PLUGIN_DIR_FROM_BINDIR;
+	std::filesystem::create_directories(dir);
+	std::filesystem::path plugin = dir / "dmhsm-store-installed.so";
+	std::filesystem::remove(plugin);
+	std::filesystem::create_symlink(TEST_PLUGIN_DIR "/dmhsm-store-echo.so", plugin);
+	Failure f = open_failure("installed://bucket");
+	std::filesystem::remove(plugin);
+	std::error_code left_if_not_empty;
+	std::filesystem::remove(dir, left_if_not_empty);
+	std::filesystem::remove(dir.parent_path(), left_if_not_empty);
+	EXPECT_EQ(f.error, ENOTCONN) << f.what;
+	EXPECT_NE(f.what.find("echo plugin opened installed://bucket"), std::string::npos) << f.what;
 }
 
 TEST(PluginSearch, WithoutDmhsmPluginDirTheBuildTreeFindsItsOwnPlugins)

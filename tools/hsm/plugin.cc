@@ -22,13 +22,20 @@
 namespace hsm {
 namespace {
 
-/* One attempt; why it failed is added to @why. */
+/*
+ * One attempt.  Why a plugin that is there did not load is added to
+ * @why; that it is not there is not: a scheme no plugin serves fails with
+ * "no backend" alone.
+ */
 void *open_file(const std::string &file, std::string &why)
 {
 	void *handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
 
-	if (!handle)
-		why += std::string("; ") + dlerror();
+	if (!handle) {
+		std::string error = dlerror();
+		if (error != file + ": cannot open shared object file: No such file or directory")
+			why += "; " + error;
+	}
 	return handle;
 }
 

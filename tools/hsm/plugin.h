@@ -39,7 +39,7 @@ struct StorePlugin {
 
 /**
  * The plugin of @url's scheme, loaded by the first call and kept loaded;
- * throws EPROTONOSUPPORT, saying where it looked, if none loads.
+ * throws EPROTONOSUPPORT if none loads, with why for each one found.
  */
 const StorePlugin &store_plugin(const StoreUrl &url);
 
