@@ -29,7 +29,6 @@
 #include <sstream>
 #include <string_view>
 #include <system_error>
-#include <thread>
 #include <unistd.h>
 
 namespace hsm {
