@@ -21,6 +21,7 @@
  */
 #include <linux/hashtable.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "core.h"
@@ -326,8 +327,9 @@ static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
 	struct dm_session *s;
 	struct dm_event *ev;
 	bool fresh;
-	int err = 0;
+	int err;
 
+again:
 	ev = dm_access_event(fs, lower, type, off, len, &fresh);
 	if (IS_ERR(ev))
 		return PTR_ERR(ev);
@@ -336,10 +338,13 @@ static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
 		err = s ? dm_event_post(s, ev) : -EINVAL;
 		if (s)
 			dm_session_put(s);
-		/* A session destroyed meanwhile: as if the event were off. */
-		if (err == -EINVAL)
-			err = 0;
-		if (err || !s) {
+		if (err) {
+			/*
+			 * A session destroyed meanwhile, before or while the
+			 * event waited for room: as if the event were off.
+			 */
+			if (err == -EINVAL)
+				err = 0;
 			dm_event_abandon(ev, err);
 			dm_access_forget(ev);
 			goto out;
@@ -354,6 +359,15 @@ static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
 	 */
 	if (dm_event_answered(ev))
 		dm_access_forget(ev);
+	/*
+	 * Joined an event whose poster was interrupted while it waited for
+	 * room: that signal was not ours, so post the event again.
+	 */
+	if (!fresh && err == -EINTR && dm_event_abandoned(ev) &&
+	    !signal_pending(current)) {
+		dm_event_put(ev);
+		goto again;
+	}
 out:
 	dm_event_put(ev);
 	return err;

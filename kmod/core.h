@@ -115,6 +115,7 @@ enum dm_event_state {
  * @waiters: processes waiting in dm_event_wait()
  * @cancel: when the last waiter gives up unanswered, its session gets a
  *	CANCEL message (set by the sender before it waits)
+ * @abandoned: ended by dm_event_abandon() without ever being queued
  * @datalen: bytes of @data
  * @rights: the access rights and object references the token holds
  *	(right.c), under its lock
@@ -140,6 +141,7 @@ struct dm_event {
 	wait_queue_head_t	wait;
 	atomic_t		waiters;
 	bool			cancel;
+	bool			abandoned;
 	u32			datalen;
 	struct list_head	rights;
 	void			*pending;
@@ -193,6 +195,7 @@ int dm_event_post(struct dm_session *s, struct dm_event *ev);
 int dm_event_wait(struct dm_event *ev);
 bool dm_event_answered(const struct dm_event *ev);
 void dm_event_abandon(struct dm_event *ev, int reply);
+bool dm_event_abandoned(const struct dm_event *ev);
 bool dm_session_has_token(struct dm_session *s, int token);
 struct dm_event *dm_session_token_locked(struct dm_session *s, int token);
 long dm_ioc_create_userevent(void __user *uarg);

@@ -372,8 +372,20 @@ int dm_event_post(struct dm_session *s, struct dm_event *ev)
 void dm_event_abandon(struct dm_event *ev, int reply)
 {
 	ev->reply = reply;
+	ev->abandoned = true;
 	smp_store_release(&ev->state, DM_EVS_ANSWERED);
 	wake_up_all(&ev->wait);
+}
+
+/**
+ * dm_event_abandoned - whether an event was ended without being queued
+ * @ev: the event, answered (dm_event_answered())
+ *
+ * Return: true if dm_event_abandon() ended it.
+ */
+bool dm_event_abandoned(const struct dm_event *ev)
+{
+	return READ_ONCE(ev->abandoned);
 }
 
 /**

@@ -8,7 +8,9 @@
  * mmap, sendfile, splice and copy_file_range.  The accessor waits for the
  * answer: CONTINUE lets it go on, ABORT fails it with the errno given,
  * SIGKILL ends its wait, event_timeout gives up; identical accesses share
- * one event; meanwhile the DM application works on the file by handle
+ * one event; with the session's queue full the accessor waits for room,
+ * and neither a signal nor the session's end leaves its event behind;
+ * meanwhile the DM application works on the file by handle
  * (the recall of an HSM).  Accesses run in child processes, because they
  * wait for the answers the test gives.
  *
@@ -231,6 +233,128 @@ TEST_F(Access, TheEventOfAKilledReaderIsFreedOnceAnswered)
 	EXPECT_EQ(reader.result(), 128 + SIGKILL);
 	respond(m.token(), DM_RESP_CONTINUE);
 	EXPECT_EQ(live_events(), before) << "kept with nobody waiting for it";
+}
+
+/* Waiting for room: the session already queues max_queued_msgs messages. */
+
+/* Whether live_events() comes to n within kPatienceMs. */
+bool live_events_reach(long n)
+{
+	for (int ms = 0; ms < kPatienceMs; ms += 10) {
+		if (live_events() == n)
+			return true;
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	return false;
+}
+
+/* Whether pid's kernel stack shows it in fn within kPatienceMs. */
+bool waits_in(pid_t pid, const std::string &fn)
+{
+	for (int ms = 0; ms < kPatienceMs; ms += 10) {
+		std::ifstream in("/proc/" + std::to_string(pid) + "/stack");
+		std::string line;
+		while (std::getline(in, line))
+			if (line.find("] " + fn + "+") != std::string::npos)
+				return true;
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	return false;
+}
+
+class AccessQueueFull : public Access {
+protected:
+	void SetUp() override
+	{
+		Access::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		before_ = live_events();
+		if (before_ < 0)
+			GTEST_SKIP() << "no /sys/kernel/debug/dmapi/objects";
+		ASSERT_DM_OK(take({DM_EVENT_READ}));
+		ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	}
+
+	/* One asynchronous message: the queue is full until it is read. */
+	void fill_queue()
+	{
+		char text[] = "room";
+		ASSERT_DM_OK(dm_send_msg(sid_, DM_MSGTYPE_ASYNC, sizeof(text), text));
+	}
+
+	ModuleParam limit_{"max_queued_msgs", "1"};
+	long before_ = -1;
+};
+
+TEST_F(AccessQueueFull, AReaderKilledWaitingForRoomLeavesNoEventBehind)
+{
+	ASSERT_NO_FATAL_FAILURE(fill_queue());
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	ASSERT_TRUE(live_events_reach(before_ + 2)) << "the reader made no event";
+	EXPECT_FALSE(reader.ends_within(kBlockedMs)) << "read with no room for its event";
+	reader.kill_now();
+	EXPECT_EQ(reader.result(), 128 + SIGKILL);
+	EXPECT_EQ(live_events(), before_ + 1) << "the killed reader's event was kept";
+	/* Nothing of it is left to join: the next reader's event is its own. */
+	ASSERT_EQ(next().type(), DM_EVENT_USER);
+	Accessor again(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(again.result(), 0);
+	EXPECT_EQ(live_events(), before_);
+}
+
+TEST_F(AccessQueueFull, AReaderThatJoinedOneKilledWaitingForRoomPostsTheEventItself)
+{
+	ASSERT_NO_FATAL_FAILURE(fill_queue());
+	Accessor first(reading(path("file"), 0, data(0, 100)));
+	ASSERT_TRUE(live_events_reach(before_ + 2)) << "the first reader made no event";
+	Accessor second(reading(path("file"), 0, data(0, 100)));
+	ASSERT_TRUE(waits_in(second.pid(), "dm_event_wait"))
+		<< "the second reader did not join the first's event";
+	first.kill_now();
+	EXPECT_EQ(first.result(), 128 + SIGKILL);
+	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "ended by the first reader's signal";
+	ASSERT_EQ(next().type(), DM_EVENT_USER);
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(second.result(), 0);
+	EXPECT_EQ(live_events(), before_);
+}
+
+/*
+ * Reading the message that fills the queue wakes the reader; the session
+ * must be destroyed before the reader queues its event.  That race is run
+ * until the destruction wins, at most 50 times.
+ */
+TEST_F(AccessQueueFull, ASessionDestroyedWhileAReaderWaitsForRoomLetsTheReadGoOn)
+{
+	bool destroyed = false;
+	for (int i = 0; i < 50 && !destroyed; i++) {
+		ASSERT_NO_FATAL_FAILURE(fill_queue());
+		Accessor reader(reading(path("file"), 0, data(0, 100)));
+		ASSERT_TRUE(live_events_reach(before_ + 2)) << "the reader made no event";
+		std::vector<char> buf(4096);
+		size_t rlen = 0;
+		ASSERT_DM_OK(dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen));
+		if (dm_destroy_session(sid_) == 0) {
+			sid_ = DM_NO_SESSION;
+			destroyed = true;
+			EXPECT_EQ(reader.result(), 0) << "the event of no session held the read";
+		} else {
+			ASSERT_EQ(errno, EBUSY) << "queued: the reader won the race";
+			Message m = next();
+			ASSERT_EQ(m.type(), DM_EVENT_READ);
+			respond(m.token(), DM_RESP_CONTINUE);
+			EXPECT_EQ(reader.result(), 0);
+		}
+	}
+	if (!destroyed)
+		GTEST_SKIP() << "the reader queued its event before each of 50 destructions";
+	EXPECT_EQ(live_events(), before_);
 }
 
 TEST_F(Access, KillingTheLastMergedReaderSendsCancelWhenEnabled)

@@ -70,6 +70,7 @@ public:
 	/* Its exit status, or 128 + signal. */
 	int wait();
 	void kill_now();
+	pid_t pid() const { return pid_; }
 
 private:
 	pid_t pid_ = -1;

@@ -87,6 +87,8 @@ public:
 			child_->kill_now();
 	}
 
+	pid_t pid() const { return child_ ? child_->pid() : -1; }
+
 private:
 	std::unique_ptr<Child> child_;
 	int ended_ = -1;

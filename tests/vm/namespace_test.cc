@@ -441,6 +441,13 @@ TEST_F(Namespace, CloseComesAfterTheLastCloseOnly)
 
 /* DESTROY */
 
+/* Drop the dentry and inode caches, so that the next access looks up. */
+void drop_caches()
+{
+	sync();
+	std::ofstream("/proc/sys/vm/drop_caches") << "2";
+}
+
 TEST_F(Namespace, UnlinkOfTheLastLinkSendsDestroyWithTheHandle)
 {
 	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
@@ -499,14 +506,22 @@ TEST_F(Namespace, RmdirSendsDestroy)
 	expect_next(DM_EVENT_DESTROY, false);
 }
 
-/* DEBUT */
-
-/* Drop the dentry and inode caches, so that the next access looks up. */
-void drop_caches()
+/* Memory reclaim evicts the mount's inode, whose lower file is gone. */
+TEST_F(Namespace, AFileRemovedBelowTheMountSendsDestroyWhenReclaimEvictsIt)
 {
-	sync();
-	std::ofstream("/proc/sys/vm/drop_caches") << "2";
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
+	struct stat st;
+	ASSERT_EQ(lstat(path("dir/file").c_str(), &st), 0);
+	ASSERT_EQ(unlink(lower("dir/file").c_str()), 0);
+	EXPECT_TRUE(queue_empty()) << "the mount still holds the file";
+	drop_caches();
+	Message m = expect_next(DM_EVENT_DESTROY, false);
+	auto *ds = m.data<dm_destroy_event_t>();
+	EXPECT_EQ(dm_handle_cmp(DM_GET_VALUE(ds, ds_handle, void *), DM_GET_LEN(ds, ds_handle),
+				file_.hanp, file_.hlen), 0);
 }
+
+/* DEBUT */
 
 TEST_F(Namespace, FirstLookupWaitsForDebutWithTheObjectsHandle)
 {
