@@ -719,7 +719,8 @@ long dm_ioc_respond_event(void __user *uarg)
 		reply = 0;
 		break;
 	case DMAPI_RESP_ABORT:
-		if (arg.reterror <= 0 || arg.reterror >= MAX_ERRNO)
+		/* From ERESTARTSYS on, errnos are the kernel's own. */
+		if (arg.reterror <= 0 || arg.reterror >= ERESTARTSYS)
 			return -EINVAL;
 		reply = -arg.reterror;
 		break;

@@ -274,6 +274,11 @@ TEST_F(Events, RespondWithBadResponseFailsEINVAL)
 					 nullptr), EINVAL);
 	EXPECT_DM_ERRNO(dm_respond_event(sid_, token, DM_RESP_ABORT, -5, 0,
 					 nullptr), EINVAL);
+	/* ERESTARTSYS and above are the kernel's, never a process's. */
+	EXPECT_DM_ERRNO(dm_respond_event(sid_, token, DM_RESP_ABORT, 512, 0,
+					 nullptr), EINVAL);
+	EXPECT_DM_ERRNO(dm_respond_event(sid_, token, DM_RESP_ABORT, 4095, 0,
+					 nullptr), EINVAL);
 	EXPECT_DM_ERRNO(dm_respond_event(sid_, token, DM_RESP_CONTINUE, EIO, 0,
 					 nullptr), EINVAL);
 	/* DONTCARE is for MOUNT events only. */
