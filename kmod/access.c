@@ -360,11 +360,11 @@ again:
 	if (dm_event_answered(ev))
 		dm_access_forget(ev);
 	/*
-	 * Joined an event whose poster was interrupted while it waited for
+	 * Joined an event whose poster was killed while it waited for
 	 * room: that signal was not ours, so post the event again.
 	 */
 	if (!fresh && err == -EINTR && dm_event_abandoned(ev) &&
-	    !signal_pending(current)) {
+	    !fatal_signal_pending(current)) {
 		dm_event_put(ev);
 		goto again;
 	}

@@ -116,6 +116,8 @@ enum dm_event_state {
  * @cancel: when the last waiter gives up unanswered, its session gets a
  *	CANCEL message (set by the sender before it waits)
  * @abandoned: ended by dm_event_abandon() without ever being queued
+ * @interruptible: any signal ends its sender's waits (a DM application's
+ *	own synchronous message); otherwise only a fatal one does
  * @datalen: bytes of @data
  * @rights: the access rights and object references the token holds
  *	(right.c), under its lock
@@ -142,6 +144,7 @@ struct dm_event {
 	atomic_t		waiters;
 	bool			cancel;
 	bool			abandoned;
+	bool			interruptible;
 	u32			datalen;
 	struct list_head	rights;
 	void			*pending;

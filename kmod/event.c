@@ -191,6 +191,13 @@ static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
 	dm_event_put(ev);
 }
 
+/* Whether a synchronous sender waiting for room in @s may go on. */
+static bool dm_session_has_room(struct dm_session *s)
+{
+	return READ_ONCE(s->dead) ||
+	       READ_ONCE(s->nr_new) < READ_ONCE(dm_max_queued_msgs);
+}
+
 /*
  * Queue @ev on @s.  Synchronous messages wait for room while the new queue
  * holds max_queued_msgs; asynchronous ones are limited only by memory.
@@ -210,9 +217,12 @@ static int dm_event_enqueue(struct dm_session *s, struct dm_event *ev)
 		if (!sync || s->nr_new < READ_ONCE(dm_max_queued_msgs))
 			break;
 		mutex_unlock(&s->lock);
-		err = wait_event_interruptible(s->room_wait,
-				READ_ONCE(s->dead) ||
-				READ_ONCE(s->nr_new) < READ_ONCE(dm_max_queued_msgs));
+		if (ev->interruptible)
+			err = wait_event_interruptible(s->room_wait,
+						       dm_session_has_room(s));
+		else
+			err = wait_event_killable(s->room_wait,
+						  dm_session_has_room(s));
 		if (err)
 			return -EINTR;
 	}
@@ -270,25 +280,32 @@ static void dm_event_cancel(struct dm_event *ev)
 	dm_session_put(s);
 }
 
+/* Whether @ev was answered, or its deadline moved on from @deadline. */
+static bool dm_event_woken(struct dm_event *ev, unsigned long deadline)
+{
+	return smp_load_acquire(&ev->state) == DM_EVS_ANSWERED ||
+	       READ_ONCE(ev->deadline) != deadline;
+}
+
 static int dm_event_wait_answer(struct dm_event *ev)
 {
-	long left;
+	unsigned long deadline;
+	long timeout, left;
 
 	for (;;) {
-		unsigned long deadline = READ_ONCE(ev->deadline);
-
-		if (!deadline) {
-			if (wait_event_interruptible(ev->wait,
-				smp_load_acquire(&ev->state) == DM_EVS_ANSWERED))
-				return -EINTR;
-			break;
+		deadline = READ_ONCE(ev->deadline);
+		timeout = MAX_SCHEDULE_TIMEOUT;
+		if (deadline) {
+			if (time_after_eq(jiffies, deadline))
+				return -ETIMEDOUT;
+			timeout = deadline - jiffies;
 		}
-		if (time_after_eq(jiffies, deadline))
-			return -ETIMEDOUT;
-		left = wait_event_interruptible_timeout(ev->wait,
-				smp_load_acquire(&ev->state) == DM_EVS_ANSWERED ||
-				READ_ONCE(ev->deadline) != deadline,
-				deadline - jiffies);
+		if (ev->interruptible)
+			left = wait_event_interruptible_timeout(ev->wait,
+					dm_event_woken(ev, deadline), timeout);
+		else
+			left = wait_event_killable_timeout(ev->wait,
+					dm_event_woken(ev, deadline), timeout);
 		if (left < 0)
 			return -EINTR;
 		if (smp_load_acquire(&ev->state) == DM_EVS_ANSWERED)
@@ -301,7 +318,11 @@ static int dm_event_wait_answer(struct dm_event *ev)
  * dm_event_wait - wait for the answer to a synchronous event
  * @ev: the event, queued; the caller holds a reference
  *
- * Interruptible.  With event_timeout set, gives up once the deadline,
+ * Killable: the process behind a filesystem's event waits through stop,
+ * continue and caught signals, as for fanotify's permission events, since
+ * programs do not expect EINTR from a read or an open.  A DM
+ * application's own synchronous message (@ev->interruptible) is
+ * interruptible.  With event_timeout set, gives up once the deadline,
  * which dm_pending() may move, has passed.  The event stays with its
  * session either way: the DM application may still answer it.  Any
  * number of processes may wait for one event; when the last of them
@@ -351,7 +372,7 @@ int dm_event_send(struct dm_session *s, struct dm_event *ev)
  * @ev: the event; the caller keeps its reference
  *
  * Return: 0, or -EINVAL (the session is gone), -EINTR (a signal came
- * while waiting for room).
+ * while waiting for room: a fatal one unless @ev->interruptible).
  */
 int dm_event_post(struct dm_session *s, struct dm_event *ev)
 {
@@ -426,6 +447,8 @@ static struct dm_event *dm_user_event(u64 umsg, u64 len, bool sync)
 	ev = dm_event_create(DMAPI_EVENT_USER, len, sync);
 	if (IS_ERR(ev))
 		return ev;
+	/* Its sender is a DM application, which handles EINTR. */
+	ev->interruptible = true;
 	if (copy_from_user(ev->data, u64_to_user_ptr(umsg), len)) {
 		dm_event_put(ev);
 		return ERR_PTR(-EFAULT);

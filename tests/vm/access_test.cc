@@ -7,12 +7,13 @@
  * covered: read, write, O_APPEND, truncate, ftruncate, O_TRUNC, fallocate,
  * mmap, sendfile, splice and copy_file_range.  The accessor waits for the
  * answer: CONTINUE lets it go on, ABORT fails it with the errno given,
- * SIGKILL ends its wait, event_timeout gives up; identical accesses share
- * one event; with the session's queue full the accessor waits for room,
- * and neither a signal nor the session's end leaves its event behind;
- * meanwhile the DM application works on the file by handle
- * (the recall of an HSM).  Accesses run in child processes, because they
- * wait for the answers the test gives.
+ * SIGKILL ends its wait but a stop or a caught signal does not,
+ * event_timeout gives up; identical accesses share one event; with the
+ * session's queue full the accessor waits for room, and neither its death
+ * nor the session's end leaves its event behind; meanwhile the DM
+ * application works on the file by handle (the recall of an HSM).
+ * Accesses run in child processes, because they wait for the answers the
+ * test gives.
  *
  * NOSPACE is not tested here: it needs a write to find the lower
  * filesystem full, and the only one these tests have is the shared
@@ -233,6 +234,44 @@ TEST_F(Access, TheEventOfAKilledReaderIsFreedOnceAnswered)
 	EXPECT_EQ(reader.result(), 128 + SIGKILL);
 	respond(m.token(), DM_RESP_CONTINUE);
 	EXPECT_EQ(live_events(), before) << "kept with nobody waiting for it";
+}
+
+/* Signals: only a fatal one ends the wait, as for fanotify's permission events. */
+
+TEST_F(Access, AReaderStoppedAndContinuedStillGetsItsData)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	/* It stops once the read returns: a killable wait ignores SIGSTOP. */
+	ASSERT_EQ(kill(reader.pid(), SIGSTOP), 0);
+	EXPECT_FALSE(reader.ends_within(kBlockedMs)) << "the stop ended the wait";
+	ASSERT_EQ(kill(reader.pid(), SIGCONT), 0);
+	EXPECT_FALSE(reader.ends_within(kBlockedMs)) << "the stop ended the wait";
+	EXPECT_TRUE(queue_empty()) << "a second event for the same read";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0) << "the read failed (EINTR is 4)";
+}
+
+TEST_F(Access, ASignalTheReaderCatchesDoesNotEndItsWait)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	auto read = reading(path("file"), 0, data(0, 100));
+	Accessor reader([read] {
+		struct sigaction sa = {};
+		sa.sa_handler = [](int) {};	/* no SA_RESTART */
+		sigaction(SIGUSR1, &sa, nullptr);
+		return read();
+	});
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	ASSERT_EQ(kill(reader.pid(), SIGUSR1), 0);
+	EXPECT_FALSE(reader.ends_within(kBlockedMs)) << "the caught signal ended the wait";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0) << "the read failed (EINTR is 4)";
 }
 
 /* Waiting for room: the session already queues max_queued_msgs messages. */

@@ -123,6 +123,24 @@ TEST_F(Namespace, CreateCarriesTheDirectoryTheNameAndTheMode)
 	EXPECT_TRUE(exists(lower("dir/new")));
 }
 
+TEST_F(Namespace, ACreatorThatCatchesASignalKeepsWaiting)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE}));
+	std::string p = path("dir/new");
+	Accessor creator(changing([p] {
+		struct sigaction sa = {};
+		sa.sa_handler = [](int) {};	/* no SA_RESTART */
+		sigaction(SIGUSR1, &sa, nullptr);
+		return mkdir(p.c_str(), 0755);
+	}));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	ASSERT_EQ(kill(creator.pid(), SIGUSR1), 0);
+	EXPECT_FALSE(creator.ends_within(kBlockedMs)) << "the caught signal ended the wait";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(creator.result(), 0);
+	EXPECT_TRUE(exists(lower("dir/new")));
+}
+
 TEST_F(Namespace, CreateAnsweredAbortFailsWithTheErrnoAndCreatesNothing)
 {
 	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE, DM_EVENT_POSTCREATE}));
