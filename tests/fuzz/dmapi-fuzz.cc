@@ -4,7 +4,10 @@
 // arguments, from several threads at once, while a child process keeps
 // touching files of a dmapi mount so that events, tokens and rights come
 // and go; and the generic netlink family "dmapi" with random requests
-// (genl.h), one call in eight.  Run in the test VM (tests/fuzz/run-in-guest).
+// (genl.h), one call in eight.  One ioctl in sixteen is malformed: its
+// argument block unreadable, or its number one the device does not know;
+// the module must refuse it with EFAULT or ENOTTY.  Run in the test VM
+// (tests/fuzz/run-in-guest).
 //
 //   dmapi-fuzz [--seed N] [--threads N] [--seconds S | --calls N] [-v] [--trace] MOUNTPOINT
 //
@@ -23,8 +26,9 @@
 //
 // With one thread, a seed replays the same sequence of calls (the module's
 // state depends also on the child's accesses, which are not replayed).
-// Exit status: 0 when the run ended with every process alive and no
-// session, token or right left behind; 1 otherwise; 2 on a usage error.
+// Exit status: 0 when the run ended with every process alive, no session,
+// token or right left behind, and every malformed call refused; 1
+// otherwise; 2 on a usage error.
 #include <xdsm/dmapi.h>
 #include <xdsm/dmapi_ioctl.h>
 
@@ -324,6 +328,17 @@ public:
 		return calls_;
 	}
 
+	/* A malformed call (malformed_call()) and whether it was refused right. */
+	void count_malformed(bool refused_right)
+	{
+		malformed_++;
+		if (!refused_right)
+			misrefused_++;
+	}
+
+	std::uint64_t malformed() const { return malformed_; }
+	std::uint64_t misrefused() const { return misrefused_; }
+
 private:
 	std::string mnt_;
 	int dev_;
@@ -338,6 +353,8 @@ private:
 	std::vector<int> fds_;
 	std::vector<Held> held_;
 	std::map<std::size_t, std::map<int, std::uint64_t>> calls_;
+	std::atomic<std::uint64_t> malformed_{0};
+	std::atomic<std::uint64_t> misrefused_{0};
 	dmfuzz::GenlPool genl_pool_;
 };
 
@@ -687,6 +704,59 @@ void genl_call(World &w, Slot &slot, dmfuzz::GenlFuzzer &genl, std::mt19937_64 &
 	w.count(kIoctls.size() + cmd, err);
 }
 
+bool known_ioctl(unsigned long cmd)
+{
+	return std::any_of(kIoctls.begin(), kIoctls.end(),
+			   [cmd](const Ioctl &i) { return i.cmd == cmd; });
+}
+
+/*
+ * A call the module must refuse before it looks at the arguments: one
+ * whose argument block cannot be read or written (EFAULT), or a number
+ * of the device's type that names no call, or names one with another
+ * size or direction (ENOTTY).  Any other answer is a finding.
+ */
+void malformed_call(World &w, Slot &slot, std::mt19937_64 &rng)
+{
+	std::size_t which = rng() % kIoctls.size();
+	unsigned long cmd = kIoctls[which].cmd;
+	unsigned long arg = reinterpret_cast<std::uintptr_t>(w.scratch());
+	int want = ENOTTY;
+
+	switch (rng() % 4) {
+	case 0: {
+		const unsigned long unreadable[] = {
+			0, reinterpret_cast<std::uintptr_t>(w.scratch() + kScratchSize),
+			0xffff888000000000UL, ~0UL,
+		};
+		arg = unreadable[rng() % std::size(unreadable)];
+		want = EFAULT;
+		break;
+	}
+	case 1:		/* another size */
+		cmd = (cmd & ~(static_cast<unsigned long>(_IOC_SIZEMASK) << _IOC_SIZESHIFT)) |
+		      ((rng() & _IOC_SIZEMASK) << _IOC_SIZESHIFT);
+		break;
+	case 2:		/* another direction */
+		cmd ^= static_cast<unsigned long>(1 + rng() % 3) << _IOC_DIRSHIFT;
+		break;
+	default:	/* any number of the device's type */
+		cmd = _IOC(rng() % 4, DMAPI_IOC_MAGIC, rng() % 256, rng() & _IOC_SIZEMASK);
+		break;
+	}
+	if (want == ENOTTY && known_ioctl(cmd))
+		return;
+	slot.ioctl = static_cast<int>(which);
+	slot.since_ns = now_ns();
+	int err = ioctl(w.dev(), cmd, arg) < 0 ? errno : 0;
+	slot.since_ns = 0;
+	w.count_malformed(err == want);
+	if (err != want)
+		std::fprintf(stderr, "dmapi-fuzz: ioctl %#lx (%s, argument %#lx) answered %s, not %s\n",
+			     cmd, kIoctls[which].name, arg, err ? strerrorname_np(err) : "0",
+			     strerrorname_np(want));
+}
+
 void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 		 std::uint64_t calls, std::atomic<bool> &stop, bool trace)
 {
@@ -702,6 +772,10 @@ void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 	for (std::uint64_t n = 0; (!calls || n < calls) && !stop; n++) {
 		if (genl.ok() && rng() % 8 == 0) {
 			genl_call(w, slot, genl, rng);
+			continue;
+		}
+		if (rng() % 16 == 0) {
+			malformed_call(w, slot, rng);
 			continue;
 		}
 		std::size_t which = rng() % kIoctls.size();
@@ -1125,11 +1199,16 @@ int main(int argc, char **argv)
 			std::printf("\n");
 		}
 	}
+	std::printf("dmapi-fuzz: %llu malformed calls, %llu not refused as they should be\n",
+		    static_cast<unsigned long long>(w.malformed()),
+		    static_cast<unsigned long long>(w.misrefused()));
+	if (w.misrefused())
+		std::printf("dmapi-fuzz: FAILED: malformed calls were not refused\n");
 	if (stuck)
 		std::printf("dmapi-fuzz: FAILED: a call could not be interrupted\n");
 	if (!reaped)
 		std::printf("dmapi-fuzz: FAILED: the file-touching child could not be reaped\n");
 	if (left)
 		std::printf("dmapi-fuzz: FAILED: %d sessions could not be destroyed\n", left);
-	return stuck || !reaped || left ? 1 : 0;
+	return stuck || !reaped || left || w.misrefused() ? 1 : 0;
 }
