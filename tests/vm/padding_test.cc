@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The messages the module copies to user space are fully initialised: no
- * byte of kernel memory leaks through their padding.  Each message is
+ * byte of kernel memory leaks through their padding, nor between messages
+ * delivered together, nor in the list of a file's DM attributes.  Each is
  * received into a buffer filled with a pattern; every byte of it that no
  * field or variable-length datum accounts for must be zero.
  *
@@ -12,7 +13,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 using namespace dmtest;
@@ -168,6 +171,118 @@ TEST_F(Padding, UserMessageIsZeroAfterItsData)
 	Coverage c(buf.data(), buf.size());
 	header(c, m);
 	c.vardata(m, m->ev_data);
+	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+}
+
+TEST_F(Padding, DestroyMessageIsZeroBetweenItsFields)
+{
+	ASSERT_DM_OK(take({DM_EVENT_DESTROY}));
+	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_DESTROY}));
+	Handle file;
+	handle_of("file", file);
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, "odd", 3);
+	ASSERT_DM_OK(dm_set_return_on_destroy(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
+					      &name, DM_TRUE));
+	char value[] = "seven!";	/* 7 bytes */
+	ASSERT_DM_OK(dm_set_dmattr(sid_, file.hanp, file.hlen, DM_NO_TOKEN, &name, 0,
+				   sizeof(value), value));
+	ASSERT_EQ(unlink(path("file").c_str()), 0);
+	std::vector<char> buf = receive();
+	ASSERT_GE(buf.size(), sizeof(dm_eventmsg_t));
+	auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+	ASSERT_EQ(m->ev_type, DM_EVENT_DESTROY);
+	auto *ds = DM_GET_VALUE(m, ev_data, dm_destroy_event_t *);
+	ASSERT_EQ(DM_GET_LEN(ds, ds_attrcopy), sizeof(value));
+	Coverage c(buf.data(), buf.size());
+	header(c, m);
+	c.field(ds->ds_handle);
+	c.field(ds->ds_attrname);
+	c.field(ds->ds_attrcopy);
+	c.vardata(ds, ds->ds_handle);
+	c.vardata(ds, ds->ds_attrcopy);
+	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+}
+
+TEST_F(Padding, CancelMessageIsZeroBetweenItsFields)
+{
+	Handle file;
+	handle_of("file", file);
+	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_CANCEL}));
+	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_CANCEL}));
+	ASSERT_DM_OK(enable(file, {DM_EVENT_READ}));
+	Accessor reader([p = path("file")] {
+		char c;
+		int fd = open(p.c_str(), O_RDONLY);
+		return fd >= 0 && pread(fd, &c, 1, 0) == 1 ? 0 : errno;
+	});
+	std::vector<char> read = receive();
+	ASSERT_GE(read.size(), sizeof(dm_eventmsg_t));
+	dm_token_t token = reinterpret_cast<dm_eventmsg_t *>(read.data())->ev_token;
+	reader.kill_now();
+	EXPECT_EQ(reader.result(), 128 + SIGKILL);
+	std::vector<char> buf = receive();
+	ASSERT_GE(buf.size(), sizeof(dm_eventmsg_t));
+	auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+	ASSERT_EQ(m->ev_type, DM_EVENT_CANCEL);
+	auto *ce = DM_GET_VALUE(m, ev_data, dm_cancel_event_t *);
+	Coverage c(buf.data(), buf.size());
+	header(c, m);
+	c.field(ce->ce_sequence);
+	c.field(ce->ce_token);
+	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+	respond(token, DM_RESP_CONTINUE);
+}
+
+/* Several messages in one buffer: the bytes between them too. */
+TEST_F(Padding, MessagesDeliveredTogetherAreZeroBetweenThem)
+{
+	for (const char *text : {"a", "three", "seventeen bytes!"})
+		ASSERT_DM_OK(dm_send_msg(sid_, DM_MSGTYPE_ASYNC, std::strlen(text) + 1,
+					 const_cast<char *>(text)));
+	std::vector<char> buf(1 << 16, static_cast<char>(kPattern));
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen));
+	buf.resize(rlen);
+	Coverage c(buf.data(), buf.size());
+	int n = 0;
+	for (auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data()); m;
+	     m = DM_STEP_TO_NEXT(m, dm_eventmsg_t *), n++) {
+		ASSERT_EQ(m->ev_type, DM_EVENT_USER);
+		header(c, m);
+		c.vardata(m, m->ev_data);
+	}
+	EXPECT_EQ(n, 3) << "delivered together";
+	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+}
+
+/* Not a message but a list the module fills the same way. */
+TEST_F(Padding, DmAttrListIsZeroBetweenItsRecords)
+{
+	Handle file;
+	handle_of("file", file);
+	for (const char *attr : {"a", "bb", "ccc"}) {
+		dm_attrname_t name = {};
+		std::memcpy(name.an_chars, attr, std::strlen(attr));
+		/* Odd lengths, so that each record pads to 8 bytes. */
+		ASSERT_DM_OK(dm_set_dmattr(sid_, file.hanp, file.hlen, DM_NO_TOKEN, &name, 0,
+					   2 * std::strlen(attr) - 1, const_cast<char *>("xxxxx")));
+	}
+	std::vector<char> buf(4096, static_cast<char>(kPattern));
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_getall_dmattr(sid_, file.hanp, file.hlen, DM_NO_TOKEN, buf.size(),
+				      buf.data(), &rlen));
+	buf.resize(rlen);
+	Coverage c(buf.data(), buf.size());
+	int n = 0;
+	for (auto *al = reinterpret_cast<dm_attrlist_t *>(buf.data()); al;
+	     al = DM_STEP_TO_NEXT(al, dm_attrlist_t *), n++) {
+		c.field(al->_link);
+		c.field(al->al_name);
+		c.field(al->al_data);
+		c.vardata(al, al->al_data);
+	}
+	EXPECT_EQ(n, 3);
 	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
 }
 
