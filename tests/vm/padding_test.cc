@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstddef>
 #include <cstring>
+#include <string>
 #include <vector>
 
 using namespace dmtest;
@@ -63,6 +64,16 @@ private:
 	std::vector<bool> covered_;
 };
 
+/* An accessor that reads the byte at off of path: 0, or the errno. */
+auto reading_byte(const std::string &path, off_t off)
+{
+	return [path, off] {
+		char c;
+		int fd = open(path.c_str(), O_RDONLY);
+		return fd >= 0 && pread(fd, &c, 1, off) == 1 ? 0 : errno;
+	};
+}
+
 class Padding : public EventMountTest {
 protected:
 	Padding() : EventMountTest("Padding") {}
@@ -102,11 +113,7 @@ TEST_F(Padding, DataEventMessageIsZeroBetweenItsFields)
 	handle_of("file", file);
 	ASSERT_DM_OK(take({DM_EVENT_READ}));
 	ASSERT_DM_OK(enable(file, {DM_EVENT_READ}));
-	Accessor reader([p = path("file")] {
-		char c;
-		int fd = open(p.c_str(), O_RDONLY);
-		return fd >= 0 && pread(fd, &c, 1, 100) == 1 ? 0 : errno;
-	});
+	Accessor reader(reading_byte(path("file"), 100));
 	std::vector<char> buf = receive();
 	ASSERT_GE(buf.size(), sizeof(dm_eventmsg_t));
 	auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data());
@@ -211,11 +218,7 @@ TEST_F(Padding, CancelMessageIsZeroBetweenItsFields)
 	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_CANCEL}));
 	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_CANCEL}));
 	ASSERT_DM_OK(enable(file, {DM_EVENT_READ}));
-	Accessor reader([p = path("file")] {
-		char c;
-		int fd = open(p.c_str(), O_RDONLY);
-		return fd >= 0 && pread(fd, &c, 1, 0) == 1 ? 0 : errno;
-	});
+	Accessor reader(reading_byte(path("file"), 0));
 	std::vector<char> read = receive();
 	ASSERT_GE(read.size(), sizeof(dm_eventmsg_t));
 	dm_token_t token = reinterpret_cast<dm_eventmsg_t *>(read.data())->ev_token;
