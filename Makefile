@@ -41,7 +41,7 @@ $(BUILD)/%/dmapi.ko: $(KMOD_SOURCES)
 		{ echo "no headers for $*: run scripts/install-deps" >&2; exit 1; }
 	@mkdir -p $(BUILD)/$*/src
 	@cp -a Kbuild kmod include $(BUILD)/$*/src/
-	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/$*/src \
+	$(MAKE) -j$(JOBS) -C /lib/modules/$*/build M=$(BUILD)/$*/src \
 		DMAPI_VERSION=$(VERSION) modules
 	@cp $(BUILD)/$*/src/dmapi.ko $@
 
