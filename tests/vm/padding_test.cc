@@ -2,7 +2,8 @@
 /*
  * The messages the module copies to user space are fully initialised: no
  * byte of kernel memory leaks through their padding, nor between messages
- * delivered together, nor in the list of a file's DM attributes.  Each is
+ * delivered together, nor in the lists of a file's DM attributes and of
+ * the dispositions, nor in a mount's information.  Each is
  * received into a buffer filled with a pattern; every byte of it that no
  * field or variable-length datum accounts for must be zero.
  *
@@ -286,6 +287,51 @@ TEST_F(Padding, DmAttrListIsZeroBetweenItsRecords)
 		c.vardata(al, al->al_data);
 	}
 	EXPECT_EQ(n, 3);
+	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+}
+
+TEST_F(Padding, DispositionListIsZeroBetweenItsRecords)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_DESTROY}));
+	std::vector<char> buf(4096, static_cast<char>(kPattern));
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_getall_disp(sid_, buf.size(), buf.data(), &rlen));
+	buf.resize(rlen);
+	Coverage c(buf.data(), buf.size());
+	int n = 0;
+	for (auto *di = reinterpret_cast<dm_dispinfo_t *>(buf.data()); di;
+	     di = DM_STEP_TO_NEXT(di, dm_dispinfo_t *), n++) {
+		c.field(di->_link);
+		c.field(di->di_pad1);
+		c.field(di->di_fshandle);
+		c.field(di->di_eventset);
+		c.vardata(di, di->di_fshandle);
+	}
+	EXPECT_EQ(n, 1) << "one filesystem";
+	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+}
+
+TEST_F(Padding, MountInformationIsZeroBetweenItsFields)
+{
+	std::vector<char> buf(4096, static_cast<char>(kPattern));
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_get_mountinfo(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, buf.size(),
+				      buf.data(), &rlen));
+	buf.resize(rlen);
+	ASSERT_GE(buf.size(), sizeof(dm_mount_event_t));
+	auto *me = reinterpret_cast<dm_mount_event_t *>(buf.data());
+	Coverage c(buf.data(), buf.size());
+	c.field(me->me_mode);
+	c.field(me->me_handle1);
+	c.field(me->me_handle2);
+	c.field(me->me_name1);
+	c.field(me->me_name2);
+	c.field(me->me_roothandle);
+	c.vardata(me, me->me_handle1);
+	c.vardata(me, me->me_handle2);
+	c.vardata(me, me->me_name1);
+	c.vardata(me, me->me_name2);
+	c.vardata(me, me->me_roothandle);
 	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
 }
 
