@@ -44,15 +44,6 @@ static char *dm_byhandle_name(u64 uptr)
 	return name;
 }
 
-/* Remove the object just made; its errno. */
-static int dm_byhandle_undo(dm_idmap_t *idmap, struct inode *dir,
-			    struct dentry *dentry, u32 type)
-{
-	if (type == S_IFDIR)
-		return vfs_rmdir(idmap, dir, dentry);
-	return vfs_unlink(idmap, dir, dentry, NULL);
-}
-
 /* Make @name of @type in the lower directory @dir of @fs. */
 static int dm_byhandle_make(struct dm_fs *fs, const struct path *dir,
 			    const char *name, u32 type, const char *target)
@@ -78,13 +69,8 @@ static int dm_byhandle_make(struct dm_fs *fs, const struct path *dir,
 		err = vfs_mkdir(idmap, dinode, dentry, 0700);
 	else
 		err = vfs_symlink(idmap, dinode, dentry, target);
-	if (!err && d_is_positive(dentry)) {
-		err = dm_inherit_apply(fs, dir->dentry, dentry);
-		/* All or nothing: an object without what it inherits goes. */
-		if (err && dm_byhandle_undo(idmap, dinode, dentry, type))
-			pr_warn_ratelimited("%s: %s created without what it inherits\n",
-					    fs->mountpoint, name);
-	}
+	if (!err && d_is_positive(dentry))
+		err = dm_inherit_or_remove(fs, dir->dentry, dentry);
 	dput(dentry);
 out_unlock:
 	inode_unlock(dinode);

@@ -563,7 +563,8 @@ long dm_ioc_obj_ref_query(void __user *uarg);
 
 /* inherit.c */
 void dm_inherit_init(struct dm_fs *fs);
-int dm_inherit_apply(struct dm_fs *fs, struct dentry *dir, struct dentry *obj);
+int dm_inherit_or_remove(struct dm_fs *fs, struct dentry *dir,
+			 struct dentry *obj);
 long dm_ioc_set_inherit(void __user *uarg);
 long dm_ioc_clear_inherit(void __user *uarg);
 long dm_ioc_getall_inherit(void __user *uarg);

@@ -64,55 +64,92 @@ static bool dm_filetype_valid(u32 type)
 	}
 }
 
-/* Copy DM attribute @name of @dir to the new object @obj, locked. */
+/*
+ * Copy DM attribute @name of @dir to the new object @obj, locked.  The
+ * value is read at its own length, not max_attr_size's, so that lowering
+ * the parameter does not stop the copies of longer values already set;
+ * the directory's lock, held, keeps the length from changing in between.
+ */
 static int dm_inherit_one(const struct path *dir, struct dentry *obj,
-			  const u8 *name, void *value, size_t size)
+			  const u8 *name)
 {
 	char xattr[DM_XATTR_ATTR_NAME];
+	void *value;
 	ssize_t n;
+	int err;
 
-	n = dm_attr_load(dir, name, value, size);
+	err = dm_attr_xattr(name, xattr);
+	if (err)
+		return err;
+	n = dm_xattr_load(dir, xattr, NULL, 0);
 	if (n <= 0)
 		return n;
-	dm_attr_xattr(name, xattr);
+	value = kvmalloc(n, GFP_KERNEL);
+	if (!value)
+		return -ENOMEM;
+	n = dm_xattr_load(dir, xattr, value, n);
 	/* No permission check: the creator gets what the DM application set. */
-	return __vfs_setxattr(dm_mnt_idmap(dir->mnt), obj, d_inode(obj), xattr,
-			      value, n, 0);
+	if (n > 0)
+		err = __vfs_setxattr(dm_mnt_idmap(dir->mnt), obj, d_inode(obj),
+				     xattr, value, n, 0);
+	kvfree(value);
+	return n < 0 ? n : err;
 }
 
-/**
- * dm_inherit_apply - give a new object the DM attributes it inherits
- * @fs: the filesystem
- * @dir: the lower directory it was created in
- * @obj: the new lower object
- *
- * Return: 0, or the errno of reading the list or of a copy.
- */
-int dm_inherit_apply(struct dm_fs *fs, struct dentry *dir, struct dentry *obj)
+/* Copy what @obj, new in @dir, inherits. */
+static int dm_inherit_apply(struct dm_fs *fs, struct dentry *dir,
+			    struct dentry *obj)
 {
 	struct path dirpath = { .mnt = fs->lower->mnt, .dentry = dir };
 	u32 type = d_inode(obj)->i_mode & S_IFMT;
-	u32 max = READ_ONCE(dm_max_attr_size);
 	struct dmapi_inherit *ih;
-	void *value;
 	int i, n, err = 0;
 
-	if (!READ_ONCE(fs->ninherit))
-		return 0;
 	ih = kcalloc(DM_INHERIT_MAX, sizeof(*ih), GFP_KERNEL);
-	value = kvmalloc(max, GFP_KERNEL);
-	n = ih && value ? dm_inherit_load(fs, ih) : -ENOMEM;
+	n = ih ? dm_inherit_load(fs, ih) : -ENOMEM;
 	if (n > 0)
 		inode_lock_nested(d_inode(obj), I_MUTEX_CHILD);
 	for (i = 0; i < n && !err; i++)
 		if (le32_to_cpu(ih[i].ih_filetype) == type)
-			err = dm_inherit_one(&dirpath, obj, ih[i].ih_name,
-					     value, max);
+			err = dm_inherit_one(&dirpath, obj, ih[i].ih_name);
 	if (n > 0)
 		inode_unlock(d_inode(obj));
-	kvfree(value);
 	kfree(ih);
 	return n < 0 ? n : err;
+}
+
+/**
+ * dm_inherit_or_remove - give a new object what it inherits, or remove it
+ * @fs: the filesystem
+ * @dir: the lower directory it was created in, locked by the caller
+ * @obj: the new lower object
+ *
+ * A creation is all or nothing, as the kernel's filesystems make it for the
+ * default ACL and the security label they give a new inode: when a copy
+ * fails (the lower filesystem is full, for one), the object is removed and
+ * the creation fails with the copy's error.
+ *
+ * Return: 0, or the errno of reading the list or of a copy.
+ */
+int dm_inherit_or_remove(struct dm_fs *fs, struct dentry *dir,
+			 struct dentry *obj)
+{
+	dm_idmap_t *idmap = dm_mnt_idmap(fs->lower->mnt);
+	int err, undo;
+
+	if (!READ_ONCE(fs->ninherit))
+		return 0;
+	err = dm_inherit_apply(fs, dir, obj);
+	if (!err)
+		return 0;
+	if (d_is_dir(obj))
+		undo = vfs_rmdir(idmap, d_inode(dir), obj);
+	else
+		undo = vfs_unlink(idmap, d_inode(dir), obj, NULL);
+	if (undo)
+		pr_warn_ratelimited("dmapi: %s: %pd left without what it inherits: error %d, then %d removing it\n",
+				    fs->mountpoint, obj, err, undo);
+	return err;
 }
 
 /* Store @n entries and publish the count. */

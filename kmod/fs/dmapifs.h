@@ -119,17 +119,12 @@ static inline int dmfs_namesp(const struct super_block *sb, int type,
 
 /*
  * Give the new lower object @lower the DM attributes it inherits from its
- * directory; a failure leaves it without them and is logged.
+ * directory, locked; if one cannot be copied, @lower is removed again.
  */
-static inline void dmfs_inherit(const struct super_block *sb,
-				struct dentry *lower)
+static inline int dmfs_inherit(const struct super_block *sb,
+			       struct dentry *lower)
 {
-	struct dm_fs *fs = dmfs_dm_fs(sb);
-	int err = dm_inherit_apply(fs, lower->d_parent, lower);
-
-	if (err)
-		pr_warn_ratelimited("dmapi: %s: inheritance failed: error %d\n",
-				    fs->mountpoint, err);
+	return dm_inherit_or_remove(dmfs_dm_fs(sb), lower->d_parent, lower);
 }
 
 /*

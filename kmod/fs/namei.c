@@ -201,9 +201,10 @@ static int dmfs_make_lower(struct inode *dir, struct dentry *dentry,
 		err = vfs_mknod(idmap, lower_dir, lower, mode, rdev);
 		break;
 	}
+	if (!err)
+		err = dmfs_inherit(dir->i_sb, lower);
 	if (err)
 		return err;
-	dmfs_inherit(dir->i_sb, lower);
 	return dmfs_instantiate(dentry, lower);
 }
 

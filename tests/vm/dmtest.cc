@@ -7,7 +7,11 @@
 #include <fstream>
 #include <iterator>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/statfs.h>
 
 namespace dmtest {
@@ -258,6 +262,89 @@ std::string slurp(const std::string &path)
 {
 	std::ifstream in(path, std::ios::binary);
 	return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+static unsigned long long free_bytes(const std::string &path)
+{
+	struct statfs st = {};
+	if (statfs(path.c_str(), &st) != 0)
+		return 0;
+	return static_cast<unsigned long long>(st.f_bfree) * st.f_bsize;
+}
+
+/* Write back what the filesystem of fd has pending, and wait a little. */
+static void settle(int fd)
+{
+	syncfs(fd);
+	std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+/*
+ * XFS lets trusted.* attributes, which DMAPI keeps its own in, take
+ * blocks from the pool it holds back (5 %, or 32 MiB at most): fill that
+ * too, with such attributes of path, ever smaller.  On ext4 the first
+ * block of them is all one file holds.
+ */
+static bool fill_reserve(const std::string &path)
+{
+	std::string value(65536, 'r');
+	int n = 0;
+	for (size_t size : {65536, 4096, 2048, 1024, 256, 64}) {
+		while (setxattr(path.c_str(), ("trusted.fill." + std::to_string(n)).c_str(),
+				value.data(), size, XATTR_CREATE) == 0)
+			n++;
+		if (errno != ENOSPC && errno != E2BIG && errno != ERANGE)
+			return false;
+	}
+	return true;
+}
+
+bool fill_filesystem(const std::string &path)
+{
+	int fd = open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600);
+	if (fd < 0)
+		return false;
+	/*
+	 * Room freed in the background (XFS frees removed files' blocks
+	 * later) would come back after the filling: fill again until a pass
+	 * finds nothing more.
+	 */
+	off_t size = 0, before = -1;
+	bool full = true;
+	for (int pass = 0; pass < 10 && full && size != before; pass++) {
+		before = size;
+		settle(fd);
+		for (off_t chunk = 64 << 20; chunk >= 4096; chunk /= 2)
+			while (fallocate(fd, 0, size, chunk) == 0)
+				size += chunk;
+		full = errno == ENOSPC;
+	}
+	close(fd);
+	return full && size == before && fill_reserve(path);
+}
+
+bool unfill_filesystem(const std::string &path)
+{
+	struct stat st = {};
+	if (stat(path.c_str(), &st) != 0)
+		return false;
+	std::string dir = std::filesystem::path(path).parent_path();
+	unsigned long long before = free_bytes(dir);
+	if (unlink(path.c_str()) != 0)
+		return false;
+	/* Allow for the blocks its own metadata took. */
+	unsigned long long wanted = before + st.st_blocks * 512ULL * 9 / 10;
+	for (int waited = 0; waited < 20000; waited += 10) {
+		int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+		if (fd >= 0) {
+			syncfs(fd);
+			close(fd);
+		}
+		if (free_bytes(dir) >= wanted)
+			return true;
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	return false;
 }
 
 std::vector<dm_eventmsg_t *> messages(std::vector<char> &buf, size_t rlen)

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -167,6 +168,28 @@ protected:
 void spit(const std::string &path, const std::string &data);
 /* Read a whole file; empty if it cannot be read. */
 std::string slurp(const std::string &path);
+
+/* The DM attribute name of text, cut to DM_ATTR_NAME_SIZE bytes. */
+inline dm_attrname_t attr_name(const char *text)
+{
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, text, std::min<size_t>(strlen(text), DM_ATTR_NAME_SIZE));
+	return name;
+}
+
+/*
+ * Fill the filesystem of path with path, a new file allocated (instantly,
+ * with fallocate) until less than a block is left, and its extended
+ * attributes in what XFS keeps for trusted ones; false if it cannot.
+ */
+bool fill_filesystem(const std::string &path);
+
+/*
+ * Remove the file path that fills its filesystem, and wait until its
+ * room is free again: XFS frees an unlinked file's blocks in the
+ * background.  False if the room does not come back within 20 s.
+ */
+bool unfill_filesystem(const std::string &path);
 
 /* The messages of a dm_get_events() buffer, walked with DM_STEP_TO_NEXT. */
 std::vector<dm_eventmsg_t *> messages(std::vector<char> &buf, size_t rlen);

@@ -19,13 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-dm_attrname_t attr_name(const char *text)
-{
-	dm_attrname_t name = {};
-	std::memcpy(name.an_chars, text, std::min<size_t>(strlen(text), DM_ATTR_NAME_SIZE));
-	return name;
-}
-
 class Inherit : public EventMountTest {
 protected:
 	Inherit() : EventMountTest("inherit") {}
@@ -55,7 +48,7 @@ protected:
 		Handle h;
 		std::string p = path(rel);
 		EXPECT_DM_OK(dm_path_to_handle(p.data(), &h.hanp, &h.hlen));
-		char buf[64];
+		char buf[256];
 		size_t rlen = 0;
 		if (dm_get_dmattr(sid_, h.hanp, h.hlen, DM_NO_TOKEN, &name_, sizeof(buf), buf,
 				  &rlen) != 0) {
@@ -108,6 +101,17 @@ TEST_F(Inherit, ADirectoryWithoutTheAttributeGivesNothing)
 	ASSERT_DM_OK(inherit("policy", S_IFREG));
 	spit(path("top"), "x");
 	EXPECT_EQ(inherited("top"), "");
+}
+
+TEST_F(Inherit, AValueLongerThanALoweredLimitIsStillCopied)
+{
+	std::string value(100, 'v');
+	ASSERT_DM_OK(dm_set_dmattr(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, &name_, 0, value.size(),
+				   value.data()));
+	ASSERT_DM_OK(inherit("policy", S_IFREG));
+	ModuleParam small("max_attr_size", "10");
+	spit(path("dir/new"), "x");
+	EXPECT_EQ(inherited("dir/new"), value);
 }
 
 TEST_F(Inherit, UnprivilegedCreatorsGetItToo)

@@ -189,13 +189,7 @@ TEST_F(Recovery, FullFilesystemSendsNospaceAndTheWriteGoesOnAfterRoomIsMade)
 
 	/* Fill the lower filesystem, leaving less than the write needs. */
 	std::string filler = lower_ + "/filler";
-	int ffd = open(filler.c_str(), O_CREAT | O_WRONLY, 0600);
-	ASSERT_GE(ffd, 0);
-	off_t size = 64 << 20;
-	for (off_t chunk = 64 << 20; chunk >= 4096; chunk /= 2)
-		while (fallocate(ffd, 0, size, chunk) == 0)
-			size += chunk;
-	close(ffd);
+	ASSERT_TRUE(fill_filesystem(filler)) << strerror(errno);
 
 	Child writer([path] {
 		static char data[1 << 20];
@@ -224,10 +218,7 @@ TEST_F(Recovery, FullFilesystemSendsNospaceAndTheWriteGoesOnAfterRoomIsMade)
 	EXPECT_TRUE(writer.still_running_after(100)) << "the writer waits for room";
 
 	/* Make room; space may come back a little later than the unlink. */
-	ASSERT_EQ(unlink(filler.c_str()), 0);
-	int dir = open(lower_.c_str(), O_RDONLY | O_DIRECTORY);
-	syncfs(dir);
-	close(dir);
+	ASSERT_TRUE(unfill_filesystem(filler));
 	EXPECT_DM_OK(dm_respond_event(sid_, msg->ev_token, DM_RESP_CONTINUE, 0, 0,
 				      nullptr));
 	for (int i = 0; i < 50 && writer.still_running_after(100); i++)
