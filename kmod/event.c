@@ -191,6 +191,27 @@ static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
 	dm_event_put(ev);
 }
 
+/*
+ * How a filesystem's process waits on a DM application: killably, and
+ * freezable, so that a system suspend freezes it instead of failing for
+ * it; "unsafe" because it may hold a directory's lock or the mmap lock,
+ * which it keeps while frozen, as NFS's waits on a server do.
+ */
+#define DM_TASK_FS_WAIT		(TASK_KILLABLE | TASK_FREEZABLE_UNSAFE)
+
+/* wait_event_killable_timeout(), in DM_TASK_FS_WAIT. */
+#define dm_wait_event_fs_timeout(wq, cond, timeout)				\
+({										\
+	long __ret = (timeout);							\
+										\
+	might_sleep();								\
+	if (!___wait_cond_timeout(cond))					\
+		__ret = ___wait_event(wq, ___wait_cond_timeout(cond),		\
+				      DM_TASK_FS_WAIT, 0, timeout,		\
+				      __ret = schedule_timeout(__ret));		\
+	__ret;									\
+})
+
 /* Whether a synchronous sender waiting for room in @s may go on. */
 static bool dm_session_has_room(struct dm_session *s)
 {
@@ -221,8 +242,9 @@ static int dm_event_enqueue(struct dm_session *s, struct dm_event *ev)
 			err = wait_event_interruptible(s->room_wait,
 						       dm_session_has_room(s));
 		else
-			err = wait_event_killable(s->room_wait,
-						  dm_session_has_room(s));
+			err = wait_event_state(s->room_wait,
+					       dm_session_has_room(s),
+					       DM_TASK_FS_WAIT);
 		if (err)
 			return -EINTR;
 	}
@@ -304,7 +326,7 @@ static int dm_event_wait_answer(struct dm_event *ev)
 			left = wait_event_interruptible_timeout(ev->wait,
 					dm_event_woken(ev, deadline), timeout);
 		else
-			left = wait_event_killable_timeout(ev->wait,
+			left = dm_wait_event_fs_timeout(ev->wait,
 					dm_event_woken(ev, deadline), timeout);
 		if (left < 0)
 			return -EINTR;
@@ -320,7 +342,8 @@ static int dm_event_wait_answer(struct dm_event *ev)
  *
  * Killable: the process behind a filesystem's event waits through stop,
  * continue and caught signals, as for fanotify's permission events, since
- * programs do not expect EINTR from a read or an open.  A DM
+ * programs do not expect EINTR from a read or an open; a system suspend
+ * freezes it where it waits.  A DM
  * application's own synchronous message (@ev->interruptible) is
  * interruptible.  With event_timeout set, gives up once the deadline,
  * which dm_pending() may move, has passed.  The event stays with its
@@ -351,7 +374,7 @@ int dm_event_wait(struct dm_event *ev)
  * @ev: the event; the caller keeps its reference, and so can read the
  *	response once this returns
  *
- * The wait is interruptible and holds no lock.
+ * The wait is dm_event_wait()'s, and holds no lock of its own.
  *
  * Return: 0 (asynchronous, or answered CONTINUE or DONTCARE), the errno
  * of an ABORT answer, or -EINVAL (the session is gone), -EINTR,

@@ -7,17 +7,15 @@
  * covered: read, write, O_APPEND, truncate, ftruncate, O_TRUNC, fallocate,
  * mmap, sendfile, splice and copy_file_range.  The accessor waits for the
  * answer: CONTINUE lets it go on, ABORT fails it with the errno given,
- * SIGKILL ends its wait but a stop or a caught signal does not,
- * event_timeout gives up; identical accesses share one event; with the
+ * SIGKILL ends its wait but a stop or a caught signal does not, a system
+ * suspend freezes it where it waits, event_timeout gives up; identical accesses share one event; with the
  * session's queue full the accessor waits for room, and neither its death
  * nor the session's end leaves its event behind; meanwhile the DM
  * application works on the file by handle (the recall of an HSM).
  * Accesses run in child processes, because they wait for the answers the
  * test gives.
  *
- * NOSPACE is not tested here: it needs a write to find the lower
- * filesystem full, and the only one these tests have is the shared
- * scratch filesystem, far too big to fill quickly.
+ * NOSPACE, which needs a full lower filesystem, is in recovery_test.cc.
  *
  * Needs the scratch filesystem of dmapi-vm --fs at /mnt/scratch.
  */
@@ -270,6 +268,21 @@ TEST_F(Access, ASignalTheReaderCatchesDoesNotEndItsWait)
 	ASSERT_EQ(m.type(), DM_EVENT_READ);
 	ASSERT_EQ(kill(reader.pid(), SIGUSR1), 0);
 	EXPECT_FALSE(reader.ends_within(kBlockedMs)) << "the caught signal ended the wait";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0) << "the read failed (EINTR is 4)";
+}
+
+TEST_F(Access, ASystemSuspendFreezesAReaderWaitingForItsEvent)
+{
+	if (!can_test_suspend())
+		GTEST_SKIP() << "no /sys/power/pm_test (CONFIG_PM_DEBUG)";
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	EXPECT_EQ(freeze_and_thaw(), 0) << "EBUSY (16): a task refused to freeze";
+	EXPECT_FALSE(reader.ends_within(kBlockedMs)) << "the suspend ended the wait";
 	respond(m.token(), DM_RESP_CONTINUE);
 	EXPECT_EQ(reader.result(), 0) << "the read failed (EINTR is 4)";
 }

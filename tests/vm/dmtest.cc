@@ -264,6 +264,44 @@ std::string slurp(const std::string &path)
 	return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+bool can_test_suspend()
+{
+	return access("/sys/power/pm_test", W_OK) == 0;
+}
+
+namespace {
+
+/* A sysfs file set for a while, and set back after. */
+class SysfsSetting {
+public:
+	SysfsSetting(std::string path, const std::string &value, std::string restore)
+		: path_(std::move(path)), restore_(std::move(restore))
+	{
+		std::ofstream(path_) << value;
+	}
+	~SysfsSetting() { std::ofstream(path_) << restore_; }
+	SysfsSetting(const SysfsSetting &) = delete;
+	SysfsSetting &operator=(const SysfsSetting &) = delete;
+
+private:
+	std::string path_, restore_;
+};
+
+} // namespace
+
+int freeze_and_thaw()
+{
+	SysfsSetting level("/sys/power/pm_test", "freezer", "none");
+	SysfsSetting delay("/sys/module/suspend/parameters/pm_test_delay", "0", "5");
+	SysfsSetting patience("/sys/power/pm_freeze_timeout", "5000", "20000");
+	int fd = open("/sys/power/state", O_WRONLY);
+	if (fd < 0)
+		return errno;
+	int err = write(fd, "freeze", 6) == 6 ? 0 : errno;
+	close(fd);
+	return err;
+}
+
 static unsigned long long free_bytes(const std::string &path)
 {
 	struct statfs st = {};

@@ -169,6 +169,16 @@ void spit(const std::string &path, const std::string &data);
 /* Read a whole file; empty if it cannot be read. */
 std::string slurp(const std::string &path);
 
+/* Whether freeze_and_thaw() can run: the kernel has CONFIG_PM_DEBUG. */
+bool can_test_suspend();
+
+/*
+ * The kernel's suspend test at its "freezer" level: freeze every task but
+ * the caller, then thaw them.  0, or the errno of the suspend: EBUSY when
+ * a task did not freeze within 5 s.
+ */
+int freeze_and_thaw();
+
 /* The DM attribute name of text, cut to DM_ATTR_NAME_SIZE bytes. */
 inline dm_attrname_t attr_name(const char *text)
 {

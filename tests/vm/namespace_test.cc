@@ -141,6 +141,22 @@ TEST_F(Namespace, ACreatorThatCatchesASignalKeepsWaiting)
 	EXPECT_TRUE(exists(lower("dir/new")));
 }
 
+TEST_F(Namespace, ASystemSuspendFreezesACreatorWaitingForItsEvent)
+{
+	if (!can_test_suspend())
+		GTEST_SKIP() << "no /sys/power/pm_test (CONFIG_PM_DEBUG)";
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE}));
+	std::string p = path("dir/new");
+	/* It holds the directory's lock while it waits. */
+	Accessor creator(changing([p] { return mkdir(p.c_str(), 0755); }));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	EXPECT_EQ(freeze_and_thaw(), 0) << "EBUSY (16): a task refused to freeze";
+	EXPECT_FALSE(creator.ends_within(kBlockedMs)) << "the suspend ended the wait";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(creator.result(), 0);
+	EXPECT_TRUE(exists(lower("dir/new")));
+}
+
 TEST_F(Namespace, CreateAnsweredAbortFailsWithTheErrnoAndCreatesNothing)
 {
 	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE, DM_EVENT_POSTCREATE}));
