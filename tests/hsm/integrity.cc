@@ -34,6 +34,7 @@
 #include <spawn.h>
 #include <sstream>
 #include <string>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -56,6 +57,8 @@ struct Options {
 	std::string tools;
 	std::string base = "/mnt/scratch/hsm-integrity";
 	std::string store;	/* dir:BASE/store unless --store */
+	/* The watchdog: an operation still running after this is blocked. */
+	std::chrono::seconds patience{120};
 };
 
 Options opt;
@@ -64,9 +67,9 @@ std::mt19937_64 rng;
 unsigned int failures = 0;
 unsigned long operations = 0;
 
-/* The watchdog: an operation still running after this is blocked. */
-constexpr auto kPatience = 120s;
 std::atomic<Clock::rep> op_started{0};
+/* The command the operation waits for, if it runs one. */
+std::atomic<pid_t> op_pid{-1};
 std::string op_name;
 std::mutex op_lock;
 
@@ -115,8 +118,14 @@ public:
 		op_started = Clock::now().time_since_epoch().count();
 		operations++;
 	}
-	~Operation() { op_started = 0; }
+	~Operation()
+	{
+		op_started = 0;
+		op_pid = -1;
+	}
 };
+
+void stop_all_and_unmount();
 
 void watchdog()
 {
@@ -125,10 +134,11 @@ void watchdog()
 		auto started = op_started.load();
 		if (!started)
 			continue;
-		if (Clock::now().time_since_epoch() - Clock::duration(started) > kPatience) {
+		if (Clock::now().time_since_epoch() - Clock::duration(started) > opt.patience) {
 			std::lock_guard<std::mutex> g(op_lock);
 			std::fprintf(stderr, "integrity: FAIL: blocked for %lld s: %s\n",
-				     static_cast<long long>(kPatience.count()), op_name.c_str());
+				     static_cast<long long>(opt.patience.count()), op_name.c_str());
+			stop_all_and_unmount();
 			std::_Exit(1);
 		}
 	}
@@ -167,7 +177,9 @@ int wait_for(pid_t pid)
 int run(const std::vector<std::string> &argv, const std::string &log)
 {
 	Operation op(argv[0] + " " + (argv.size() > 1 ? argv[1] : ""));
-	int status = wait_for(spawn(argv, log));
+	pid_t pid = spawn(argv, log);
+	op_pid = pid;
+	int status = wait_for(pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -217,6 +229,13 @@ public:
 		}
 	}
 
+	/* From the watchdog, which must not wait for the lock. */
+	void kill_now()
+	{
+		if (pid_t pid = pid_.load(); pid > 0)
+			kill(pid, SIGKILL);
+	}
+
 	unsigned int kills() const { return kills_; }
 	dm_sessid_t sid() const { return sid_; }
 	std::string log() const { return opt.base + "/dmhsmd.log"; }
@@ -237,12 +256,36 @@ private:
 	}
 
 	std::mutex lock_;
-	pid_t pid_ = -1;
+	std::atomic<pid_t> pid_{-1};
 	unsigned int starts_ = 0, kills_ = 0;
-	dm_sessid_t sid_ = DM_NO_SESSION;
+	std::atomic<dm_sessid_t> sid_{DM_NO_SESSION};
 };
 
 Daemon daemon_process;
+unsigned int drain(dm_sessid_t sid);
+
+/*
+ * Before the watchdog ends the run, leave the guest as the suites after
+ * this one need it: kill the daemon and the blocked command, answer what
+ * the daemon's session holds, detach the mount and destroy the session,
+ * whose MOUNT disposition would stop every later mount.
+ */
+void stop_all_and_unmount()
+{
+	daemon_process.kill_now();
+	if (pid_t pid = op_pid.load(); pid > 0)
+		kill(pid, SIGKILL);
+	std::this_thread::sleep_for(1s);	/* for the daemon to be gone */
+	dm_sessid_t sid = daemon_process.sid();
+	std::vector<dm_token_t> tokens(4096);
+	unsigned int n = 0;
+	if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &n) == 0)
+		for (unsigned int i = 0; i < n; i++)
+			dm_respond_event(sid, tokens[i], DM_RESP_CONTINUE, 0, 0, nullptr);
+	umount2((opt.base + "/mnt").c_str(), MNT_DETACH);
+	drain(sid);
+	dm_destroy_session(sid);
+}
 std::atomic<bool> chaos_stop{false};
 
 void chaos()
@@ -505,7 +548,8 @@ void parse(int argc, char **argv)
 		{"files", required_argument, nullptr, 'n'}, {"cycles", required_argument, nullptr, 'c'},
 		{"seed", required_argument, nullptr, 's'}, {"tools", required_argument, nullptr, 't'},
 		{"keep", no_argument, nullptr, 'k'}, {"verbose", no_argument, nullptr, 'v'},
-		{"store", required_argument, nullptr, 'S'}, {"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0},
+		{"store", required_argument, nullptr, 'S'}, {"patience", required_argument, nullptr, 'p'},
+		{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0},
 	};
 	opt.seed = static_cast<unsigned long>(getpid());
 	opt.tools = fs::canonical("/proc/self/exe").parent_path().parent_path().parent_path() /
@@ -534,9 +578,13 @@ void parse(int argc, char **argv)
 		case 'S':
 			opt.store = optarg;
 			break;
+		case 'p':
+			opt.patience = std::chrono::seconds(std::atoi(optarg));
+			break;
 		case 'h':
 			std::puts("Usage: dmhsm-integrity [--files N] [--cycles N] [--seed N] [--keep]\n"
 				  "                       [--verbose] [--tools DIR] [--store URL]\n"
+				  "                       [--patience SECONDS]  (default 120: blocked)\n"
 				  "The reference HSM's integrity run (see the source's head).");
 			std::exit(0);
 		default:
