@@ -3,7 +3,8 @@
  * The messages the module copies to user space are fully initialised: no
  * byte of kernel memory leaks through their padding, nor between messages
  * delivered together, nor in the lists of a file's DM attributes and of
- * the dispositions, nor in a mount's information.  Each is
+ * the dispositions, nor in a mount's information, nor in the records of
+ * the scans.  Each is
  * received into a buffer filled with a pattern; every byte of it that no
  * field or variable-length datum accounts for must be zero.
  *
@@ -95,6 +96,57 @@ protected:
 		}
 		ADD_FAILURE() << "no message for the session";
 		return {};
+	}
+
+	/*
+	 * The fields of a scan's record, whose dt_pad fields must be zero
+	 * too; dt_compname only from dm_get_dirattrs().
+	 */
+	static void stat_record(Coverage &c, const dm_stat_t *st)
+	{
+		c.field(st->_link);
+		c.field(st->dt_handle);
+		c.field(st->dt_compname);
+		c.vardata(st, st->dt_handle);
+		c.vardata(st, st->dt_compname);
+		c.field(st->dt_nevents);
+		c.field(st->dt_emask);
+		c.field(st->dt_pers);
+		c.field(st->dt_pmanreg);
+		c.field(st->dt_dtime);
+		c.field(st->dt_change);
+		c.field(st->dt_dev);
+		c.field(st->dt_ino);
+		c.field(st->dt_mode);
+		c.field(st->dt_nlink);
+		c.field(st->dt_uid);
+		c.field(st->dt_gid);
+		c.field(st->dt_rdev);
+		c.field(st->dt_size);
+		c.field(st->dt_atime);
+		c.field(st->dt_mtime);
+		c.field(st->dt_ctime);
+		c.field(st->dt_blksize);
+		c.field(st->dt_blocks);
+		c.field(st->dt_fstype);
+		c.field(st->dt_xfs_igen);
+		c.field(st->dt_xfs_xflags);
+		c.field(st->dt_xfs_extsize);
+		c.field(st->dt_xfs_extents);
+		c.field(st->dt_xfs_aextents);
+		c.field(st->dt_xfs_dmstate);
+	}
+
+	/* The records of one scan call's buffer, checked; how many. */
+	static int check_records(std::vector<char> &buf)
+	{
+		Coverage c(buf.data(), buf.size());
+		int n = 0;
+		for (auto *st = reinterpret_cast<dm_stat_t *>(buf.data()); st;
+		     st = DM_STEP_TO_NEXT(st, dm_stat_t *), n++)
+			stat_record(c, st);
+		EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+		return n;
 	}
 
 	/* The header's fields; the message's own data follows. */
@@ -333,6 +385,49 @@ TEST_F(Padding, MountInformationIsZeroBetweenItsFields)
 	c.vardata(me, me->me_name2);
 	c.vardata(me, me->me_roothandle);
 	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+}
+
+TEST_F(Padding, DirectoryScanRecordsAreZeroBetweenTheirFields)
+{
+	/* Names of odd lengths, so that each record pads to 8 bytes. */
+	for (const char *name : {"a", "bbb", "ccccc"})
+		spit(path(name), "x");
+	Handle root;
+	handle_of("", root);
+	dm_attrloc_t loc = 0;
+	ASSERT_DM_OK(dm_init_attrloc(sid_, root.hanp, root.hlen, DM_NO_TOKEN, &loc));
+	int n = 0, rc;
+	do {
+		std::vector<char> buf(1 << 16, static_cast<char>(kPattern));
+		size_t rlen = 0;
+		rc = dm_get_dirattrs(sid_, root.hanp, root.hlen, DM_NO_TOKEN,
+				     DM_AT_HANDLE | DM_AT_STAT, &loc, buf.size(), buf.data(), &rlen);
+		ASSERT_GE(rc, 0) << strerror(errno);
+		buf.resize(rlen);
+		if (rlen)
+			n += check_records(buf);
+	} while (rc == 1);
+	EXPECT_GE(n, 4) << "file, a, bbb, ccccc";
+}
+
+TEST_F(Padding, BulkScanRecordsAreZeroBetweenTheirFields)
+{
+	for (const char *name : {"a", "bbb", "ccccc"})
+		spit(path(name), "x");
+	dm_attrloc_t loc = 0;
+	ASSERT_DM_OK(dm_init_attrloc(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &loc));
+	int n = 0, rc;
+	do {
+		std::vector<char> buf(1 << 16, static_cast<char>(kPattern));
+		size_t rlen = 0;
+		rc = dm_get_bulkattr(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
+				     DM_AT_HANDLE | DM_AT_STAT, &loc, buf.size(), buf.data(), &rlen);
+		ASSERT_GE(rc, 0) << strerror(errno);
+		buf.resize(rlen);
+		if (rlen)
+			n += check_records(buf);
+	} while (rc == 1);
+	EXPECT_GE(n, 4) << "file, a, bbb, ccccc";
 }
 
 } // namespace
