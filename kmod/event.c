@@ -235,7 +235,7 @@ static int dm_event_enqueue(struct dm_session *s, struct dm_event *ev)
 			err = -EINVAL;
 			goto out_unlock;
 		}
-		if (!sync || s->nr_new < READ_ONCE(dm_max_queued_msgs))
+		if (!sync || dm_session_has_room(s))
 			break;
 		mutex_unlock(&s->lock);
 		if (ev->interruptible)
