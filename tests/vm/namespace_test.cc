@@ -16,6 +16,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -155,6 +156,21 @@ TEST_F(Namespace, ASystemSuspendFreezesACreatorWaitingForItsEvent)
 	respond(m.token(), DM_RESP_CONTINUE);
 	EXPECT_EQ(creator.result(), 0);
 	EXPECT_TRUE(exists(lower("dir/new")));
+}
+
+TEST_F(Namespace, ALazyUnmountWithACreatorWaitingLetsItFinishOnceAnswered)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE}));
+	std::string p = path("dir/new");
+	Accessor creator(changing([p] { return mkdir(p.c_str(), 0755); }));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	ASSERT_EQ(umount2(mnt_.c_str(), MNT_DETACH), 0) << strerror(errno);
+	mounted_ = false;
+	EXPECT_FALSE(creator.ends_within(kBlockedMs)) << "the unmount ended the wait";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(creator.result(), 0);
+	EXPECT_TRUE(exists(lower("dir/new")));
+	EXPECT_EQ(outstanding_tokens(), 0u);
 }
 
 TEST_F(Namespace, CreateAnsweredAbortFailsWithTheErrnoAndCreatesNothing)
