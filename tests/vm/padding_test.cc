@@ -149,6 +149,25 @@ protected:
 		return n;
 	}
 
+	/*
+	 * A whole scan, call(buf, rlen) at a time into patterned buffers,
+	 * each call's records checked; how many records it gave.
+	 */
+	template <typename Call> static int check_scan(Call call)
+	{
+		int n = 0, rc;
+		do {
+			std::vector<char> buf(1 << 16, static_cast<char>(kPattern));
+			size_t rlen = 0;
+			rc = call(buf, rlen);
+			EXPECT_GE(rc, 0) << strerror(errno);
+			buf.resize(rc < 0 ? 0 : rlen);
+			if (!buf.empty())
+				n += check_records(buf);
+		} while (rc == 1);
+		return n;
+	}
+
 	/* The header's fields; the message's own data follows. */
 	static void header(Coverage &c, const dm_eventmsg_t *m)
 	{
@@ -396,18 +415,12 @@ TEST_F(Padding, DirectoryScanRecordsAreZeroBetweenTheirFields)
 	handle_of("", root);
 	dm_attrloc_t loc = 0;
 	ASSERT_DM_OK(dm_init_attrloc(sid_, root.hanp, root.hlen, DM_NO_TOKEN, &loc));
-	int n = 0, rc;
-	do {
-		std::vector<char> buf(1 << 16, static_cast<char>(kPattern));
-		size_t rlen = 0;
-		rc = dm_get_dirattrs(sid_, root.hanp, root.hlen, DM_NO_TOKEN,
-				     DM_AT_HANDLE | DM_AT_STAT, &loc, buf.size(), buf.data(), &rlen);
-		ASSERT_GE(rc, 0) << strerror(errno);
-		buf.resize(rlen);
-		if (rlen)
-			n += check_records(buf);
-	} while (rc == 1);
-	EXPECT_GE(n, 4) << "file, a, bbb, ccccc";
+	EXPECT_GE(check_scan([&](std::vector<char> &buf, size_t &rlen) {
+			  return dm_get_dirattrs(sid_, root.hanp, root.hlen, DM_NO_TOKEN,
+						 DM_AT_HANDLE | DM_AT_STAT, &loc, buf.size(),
+						 buf.data(), &rlen);
+		  }),
+		  4) << "file, a, bbb, ccccc";
 }
 
 TEST_F(Padding, BulkScanRecordsAreZeroBetweenTheirFields)
@@ -416,18 +429,12 @@ TEST_F(Padding, BulkScanRecordsAreZeroBetweenTheirFields)
 		spit(path(name), "x");
 	dm_attrloc_t loc = 0;
 	ASSERT_DM_OK(dm_init_attrloc(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &loc));
-	int n = 0, rc;
-	do {
-		std::vector<char> buf(1 << 16, static_cast<char>(kPattern));
-		size_t rlen = 0;
-		rc = dm_get_bulkattr(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
-				     DM_AT_HANDLE | DM_AT_STAT, &loc, buf.size(), buf.data(), &rlen);
-		ASSERT_GE(rc, 0) << strerror(errno);
-		buf.resize(rlen);
-		if (rlen)
-			n += check_records(buf);
-	} while (rc == 1);
-	EXPECT_GE(n, 4) << "file, a, bbb, ccccc";
+	EXPECT_GE(check_scan([&](std::vector<char> &buf, size_t &rlen) {
+			  return dm_get_bulkattr(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
+						 DM_AT_HANDLE | DM_AT_STAT, &loc, buf.size(),
+						 buf.data(), &rlen);
+		  }),
+		  4) << "file, a, bbb, ccccc";
 }
 
 } // namespace
