@@ -6,6 +6,7 @@
  */
 #include <linux/file.h>
 #include <linux/fs_stack.h>
+#include <linux/fsnotify.h>
 #include <linux/mm.h>
 #include <linux/uio.h>
 
@@ -217,6 +218,53 @@ static ssize_t dmfs_splice_read(struct file *in, loff_t *ppos,
 	return ret;
 }
 
+/*
+ * Splice straight into the lower file, under its freeze protection taken
+ * before the pipe's lock, as the VFS orders the two for a splice into the
+ * lower filesystem itself.  Going through our write_iter instead would
+ * take them the other way round, under the pipe's lock (a deadlock with
+ * a freeze that lockdep reports).  The data event covers the length asked
+ * for, as a write(2) of that length would, and is sent before the pipe is
+ * touched: a splice that waits for the DM application holds no pipe lock.
+ */
+static ssize_t dmfs_splice_write(struct pipe_inode_info *pipe,
+				 struct file *out, loff_t *ppos, size_t len,
+				 unsigned int flags)
+{
+	struct file *lower = dmfs_lower_file(out);
+	struct inode *inode = file_inode(out);
+	loff_t pos = *ppos;
+	ssize_t ret;
+
+	if (!lower->f_op->splice_write)
+		return -EINVAL;
+	ret = dmfs_access(inode, &lower->f_path, DMAPI_EVENT_WRITE, pos, len);
+	if (ret)
+		return ret;
+	ret = dmfs_sync_flags(out);
+	if (ret)
+		return ret;
+	for (;;) {
+		file_start_write(lower);
+		ret = lower->f_op->splice_write(pipe, lower, ppos, len, flags);
+		file_end_write(lower);
+		if (ret != -ENOSPC)
+			break;
+		ret = dm_nospace_event(&DMFS_SB(inode->i_sb)->dm_fs,
+				       &lower->f_path, &DMFS_I(inode)->interest,
+				       pos, len);
+		if (ret)
+			break;
+	}
+	dmfs_copyattr(inode);
+	if (ret > 0) {
+		/* vfs_iter_write() would have told the lower file's watchers. */
+		fsnotify_modify(lower);
+		dmfs_count_io(out, pos, ret, true);
+	}
+	return ret;
+}
+
 static int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct file *lower = dmfs_lower_file(file);
@@ -338,7 +386,7 @@ const struct file_operations dmfs_file_fops = {
 	.read_iter	= dmfs_read_iter,
 	.write_iter	= dmfs_write_iter,
 	.splice_read	= dmfs_splice_read,
-	.splice_write	= iter_file_splice_write,
+	.splice_write	= dmfs_splice_write,
 	.mmap		= dmfs_mmap,
 	.fsync		= dmfs_fsync,
 	.fallocate	= dmfs_fallocate,

@@ -5,7 +5,7 @@
  * file whose event list (or whose filesystem's) holds them, to the
  * session holding their disposition.  Every source of an access is
  * covered: read, write, O_APPEND, truncate, ftruncate, O_TRUNC, fallocate,
- * mmap, sendfile, splice and copy_file_range.  The accessor waits for the
+ * mmap, sendfile, splice (from the file and into it) and copy_file_range.  The accessor waits for the
  * answer: CONTINUE lets it go on, ABORT fails it with the errno given,
  * SIGKILL ends its wait but a stop or a caught signal does not, a system
  * suspend freezes it where it waits, event_timeout gives up; identical accesses share one event; with the
@@ -105,6 +105,33 @@ auto writing(const std::string &path, off_t off, const std::string &bytes)
 		if (n < 0)
 			return errno;
 		return n == static_cast<ssize_t>(bytes.size()) ? 0 : kWrongData;
+	};
+}
+
+/*
+ * splice of bytes, put in a pipe first, into path at off.  A failed splice
+ * must leave them in the pipe: its errno, or kWrongData if they are gone.
+ */
+auto splicing_in(const std::string &path, off_t off, const std::string &bytes)
+{
+	return [=] {
+		int fd = open(path.c_str(), O_WRONLY), pipefd[2];
+		if (fd < 0 || pipe2(pipefd, O_NONBLOCK) != 0)
+			return errno;
+		ssize_t len = static_cast<ssize_t>(bytes.size());
+		if (write(pipefd[1], bytes.data(), bytes.size()) != len)
+			return kWrongData;
+		loff_t pos = off;
+		ssize_t n = splice(pipefd[0], nullptr, fd, &pos, bytes.size(), 0);
+		if (n < 0) {
+			int err = errno;
+			std::string left(bytes.size(), '\0');
+			return read(pipefd[0], left.data(), left.size()) == len &&
+					       left == bytes
+				       ? err
+				       : kWrongData;
+		}
+		return n == len ? 0 : kWrongData;
 	};
 }
 
@@ -846,6 +873,58 @@ TEST_F(Access, SpliceToAPipeSendsRead)
 	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 300, 100));
 	respond(m.token(), DM_RESP_CONTINUE);
 	EXPECT_EQ(splicer.result(), 0);
+}
+
+TEST_F(Access, SpliceFromAPipeSendsWriteThenWrites)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_WRITE)}));
+	Accessor splicer(splicing_in(path("file"), 20, "WXYZ"));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 20, 4));
+	EXPECT_FALSE(splicer.ends_within(kBlockedMs)) << "spliced before the answer";
+	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize)) << "written before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(splicer.result(), 0);
+	EXPECT_EQ(slurp(lower("file")), data(0, 20) + "WXYZ" + data(24, kFileSize - 24));
+}
+
+TEST_F(Access, AbortedSpliceFromAPipeFailsAndLeavesTheBytesInThePipe)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_WRITE)}));
+	Accessor splicer(splicing_in(path("file"), 20, "WXYZ"));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_WRITE);
+	respond(m.token(), DM_RESP_ABORT, EACCES);
+	EXPECT_EQ(splicer.result(), EACCES);
+	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize));
+}
+
+/*
+ * The same pipe feeds a splice through the mount and one straight into
+ * the lower file.  Under lockdep this is the regression test of the two
+ * taking the pipe's lock and the lower freeze protection in one order.
+ */
+TEST_F(Access, SplicesFromOnePipeThroughTheMountAndBelowItBothWrite)
+{
+	int fd = open(path("copy").c_str(), O_WRONLY);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	int lower_fd = open(lower("other").c_str(), O_WRONLY);
+	ASSERT_GE(lower_fd, 0) << strerror(errno);
+	int pipefd[2];
+	ASSERT_EQ(pipe(pipefd), 0) << strerror(errno);
+	std::string bytes = "through the mount" + std::string("below it");
+	ASSERT_EQ(write(pipefd[1], bytes.data(), bytes.size()),
+		  static_cast<ssize_t>(bytes.size()));
+	loff_t pos = 0;
+	EXPECT_EQ(splice(pipefd[0], nullptr, fd, &pos, 17, 0), 17) << strerror(errno);
+	pos = 0;
+	EXPECT_EQ(splice(pipefd[0], nullptr, lower_fd, &pos, 8, 0), 8) << strerror(errno);
+	for (int f : {fd, lower_fd, pipefd[0], pipefd[1]})
+		close(f);
+	EXPECT_EQ(slurp(lower("copy")), "through the mount");
+	EXPECT_EQ(slurp(path("other")), "below it" + data(8, kFileSize - 8));
 }
 
 TEST_F(Access, CopyFileRangeSendsReadForTheSource)

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -172,59 +173,97 @@ TEST_F(Recovery, ManyReadersAndWritersWhileTheApplicationAnswersAndTakesRights)
  * filled with an fallocate'd file (instant), which the DM application
  * removes on the event.
  */
-TEST_F(Recovery, FullFilesystemSendsNospaceAndTheWriteGoesOnAfterRoomIsMade)
+class Nospace : public Recovery {
+protected:
+	/*
+	 * Puts up to len bytes of data at off of fd, as put() does; returns
+	 * how many it put, or -1 with errno set.
+	 */
+	using Put = ssize_t (*)(int fd, const char *data, size_t len, off_t off);
+
+	void expect_room_made_for(Put put)
+	{
+		Handle fsh;
+		ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fsh.hanp, &fsh.hlen));
+		dm_eventset_t set = 0;
+		DMEV_SET(DM_EVENT_NOSPACE, set);
+		ASSERT_DM_OK(dm_set_disp(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, &set,
+					 DM_EVENT_MAX));
+		ASSERT_DM_OK(dm_set_eventlist(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN,
+					      &set, DM_EVENT_MAX));
+
+		/* The file first: a full filesystem may have no room for an inode. */
+		std::string path = mnt_ + "/grow";
+		spit(path, "");
+
+		/* Fill the lower filesystem, leaving less than the write needs. */
+		std::string filler = lower_ + "/filler";
+		ASSERT_TRUE(fill_filesystem(filler)) << strerror(errno);
+
+		Child writer([path, put] {
+			static char data[1 << 20];
+			int fd = open(path.c_str(), O_WRONLY);
+			if (fd < 0)
+				return 1;
+			/* As programs do: a short write is followed by the rest. */
+			for (size_t done = 0; done < sizeof(data);) {
+				ssize_t n = put(fd, data + done, sizeof(data) - done, done);
+				if (n < 0)
+					return errno;
+				done += n;
+			}
+			return fsync(fd) ? errno : 0;
+		});
+		std::vector<char> buf(4096);
+		size_t rlen = 0;
+		int tries = 0;
+		while (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) != 0 &&
+		       ++tries < 2000)
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+		ASSERT_LT(tries, 2000) << "no NOSPACE event; the writer ended with "
+				       << (writer.still_running_after(0) ? -1 : writer.wait());
+		auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+		EXPECT_EQ(msg->ev_type, DM_EVENT_NOSPACE);
+		EXPECT_TRUE(writer.still_running_after(100)) << "the writer waits for room";
+
+		/* Make room; space may come back a little later than the unlink. */
+		ASSERT_TRUE(unfill_filesystem(filler));
+		EXPECT_DM_OK(dm_respond_event(sid_, msg->ev_token, DM_RESP_CONTINUE, 0,
+					      0, nullptr));
+		for (int i = 0; i < 50 && writer.still_running_after(100); i++)
+			for (auto t : tokens())
+				dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, 0, nullptr);
+		EXPECT_EQ(writer.wait(), 0);
+	}
+};
+
+TEST_F(Nospace, AFullFilesystemSendsNospaceAndTheWriteGoesOnAfterRoomIsMade)
 {
-	Handle fsh;
-	ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fsh.hanp, &fsh.hlen));
-	dm_eventset_t set = 0;
-	DMEV_SET(DM_EVENT_NOSPACE, set);
-	ASSERT_DM_OK(dm_set_disp(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, &set,
-				 DM_EVENT_MAX));
-	ASSERT_DM_OK(dm_set_eventlist(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, &set,
-				      DM_EVENT_MAX));
-
-	/* The file first: a full filesystem may have no room for an inode. */
-	std::string path = mnt_ + "/grow";
-	spit(path, "");
-
-	/* Fill the lower filesystem, leaving less than the write needs. */
-	std::string filler = lower_ + "/filler";
-	ASSERT_TRUE(fill_filesystem(filler)) << strerror(errno);
-
-	Child writer([path] {
-		static char data[1 << 20];
-		int fd = open(path.c_str(), O_WRONLY);
-		if (fd < 0)
-			return 1;
-		/* As programs do: a short write is followed by the rest. */
-		for (size_t done = 0; done < sizeof(data);) {
-			ssize_t n = pwrite(fd, data + done, sizeof(data) - done, done);
-			if (n < 0)
-				return errno;
-			done += n;
-		}
-		return fsync(fd) ? errno : 0;
+	expect_room_made_for([](int fd, const char *data, size_t len, off_t off) {
+		return pwrite(fd, data, len, off);
 	});
-	std::vector<char> buf(4096);
-	size_t rlen = 0;
-	int tries = 0;
-	while (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) != 0 &&
-	       ++tries < 2000)
-		std::this_thread::sleep_for(std::chrono::milliseconds(10));
-	ASSERT_LT(tries, 2000) << "no NOSPACE event; the writer ended with "
-			       << (writer.still_running_after(0) ? -1 : writer.wait());
-	auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
-	EXPECT_EQ(msg->ev_type, DM_EVENT_NOSPACE);
-	EXPECT_TRUE(writer.still_running_after(100)) << "the writer waits for room";
+}
 
-	/* Make room; space may come back a little later than the unlink. */
-	ASSERT_TRUE(unfill_filesystem(filler));
-	EXPECT_DM_OK(dm_respond_event(sid_, msg->ev_token, DM_RESP_CONTINUE, 0, 0,
-				      nullptr));
-	for (int i = 0; i < 50 && writer.still_running_after(100); i++)
-		for (auto t : tokens())
-			dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, 0, nullptr);
-	EXPECT_EQ(writer.wait(), 0);
+/* A pipe's worth at a time through a pipe, with splice(2). */
+ssize_t splice_through_a_pipe(int fd, const char *data, size_t len, off_t off)
+{
+	int pipefd[2];
+	if (pipe(pipefd) != 0)
+		return -1;
+	ssize_t n = write(pipefd[1], data, std::min<size_t>(len, 1 << 16));
+	loff_t pos = off;
+	if (n > 0)
+		n = splice(pipefd[0], nullptr, fd, &pos, n, 0);
+	int err = errno;
+	close(pipefd[0]);
+	close(pipefd[1]);
+	errno = err;
+	return n;
+}
+
+TEST_F(Nospace, AFullFilesystemSendsNospaceAndASpliceGoesOnAfterRoomIsMade)
+{
+	expect_room_made_for(splice_through_a_pipe);
 }
 
 } // namespace
