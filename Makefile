@@ -55,7 +55,7 @@ userspace:
 userspace32:
 	cmake -S $(TOP) -B $(CMAKE_BUILD32) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DDMAPI_M32=ON >/dev/null
-	cmake --build $(CMAKE_BUILD32) -j$(JOBS) --target dmapi dm dmapi-vm-tests
+	cmake --build $(CMAKE_BUILD32) -j$(JOBS) --target dmapi dm dmapi-vm-tests dmapi-fuzz
 
 check-unit: userspace
 	@mkdir -p $(BUILD)/test-logs
@@ -84,15 +84,17 @@ check-integrity: modules userspace
 	done; done
 
 # The control device's fuzzer for longer, on each target kernel and
-# filesystem: FUZZ_SECONDS each, FUZZ_SEED to replay a run.
+# filesystem, 64-bit and 32-bit (the compat ioctl path): FUZZ_SECONDS
+# each, FUZZ_SEED to replay a run.
 FUZZ_SECONDS	?= 300
 FUZZ_SEED	?=
-check-fuzz: modules userspace
-	@for k in $(KERNELS); do for fs in xfs ext4; do \
-		echo "== $$k $$fs"; \
+check-fuzz: modules userspace userspace32
+	@for k in $(KERNELS); do for fs in xfs ext4; do for b in cmake cmake-m32; do \
+		echo "== $$k $$fs $$b"; \
 		$(TOP)/tools/dmapi-vm --kernel $$k --fs $$fs --timeout 0 -- \
+			env FUZZ_BIN=$(BUILD)/$$b/tests/fuzz/dmapi-fuzz \
 			$(TOP)/tests/fuzz/run-in-guest $(FUZZ_SECONDS) $(FUZZ_SEED) || exit 1; \
-	done; done
+	done; done; done
 
 # Guest kernels with the kernel's bug detectors (KASAN, lockdep, kmemleak
 # and more), built from Debian's source once per machine and cached

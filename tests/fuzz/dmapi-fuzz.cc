@@ -358,6 +358,10 @@ private:
 	dmfuzz::GenlPool genl_pool_;
 };
 
+/* An address of the kernel's, as an ioctl argument of this ABI. */
+constexpr unsigned long kKernelAddress = sizeof(long) == 8
+	? static_cast<unsigned long>(0xffff888000000000ULL) : 0xfffff000UL;
+
 /* One 64-bit word of an argument structure, from the dictionary. */
 std::uint64_t word(World &w, std::mt19937_64 &rng, unsigned int slot)
 {
@@ -365,9 +369,10 @@ std::uint64_t word(World &w, std::mt19937_64 &rng, unsigned int slot)
 		0, 1, 2, 7, 8, 16, 24, 64, 255, 256, 4095, 4096, 65536, 1 << 20,
 		(1ULL << 31) - 1, 1ULL << 31, 1ULL << 32, ~0ULL, ~0ULL >> 1,
 	};
+	/* 0xfffff000: above every user page of a 32-bit process. */
 	static const std::uint64_t pointers[] = {
-		0, 1, 0x1000, 0xffff888000000000ULL, 0xffffffffff600000ULL,
-		0x7ffffffff000ULL, ~0ULL,
+		0, 1, 0x1000, 0xfffff000ULL, 0xffff888000000000ULL,
+		0xffffffffff600000ULL, 0x7ffffffff000ULL, ~0ULL,
 	};
 	std::uint64_t len;
 
@@ -727,7 +732,7 @@ void malformed_call(World &w, Slot &slot, std::mt19937_64 &rng)
 	case 0: {
 		const unsigned long unreadable[] = {
 			0, reinterpret_cast<std::uintptr_t>(w.scratch() + kScratchSize),
-			0xffff888000000000UL, ~0UL,
+			kKernelAddress, ~0UL,
 		};
 		arg = unreadable[rng() % std::size(unreadable)];
 		want = EFAULT;
@@ -1122,8 +1127,8 @@ int main(int argc, char **argv)
 		dm_handle_free(fsh, fslen);
 	}
 
-	std::printf("dmapi-fuzz: seed %llu, %u threads, %s\n",
-		    static_cast<unsigned long long>(seed), nthreads,
+	std::printf("dmapi-fuzz: %zu-bit, seed %llu, %u threads, %s\n",
+		    8 * sizeof(long), static_cast<unsigned long long>(seed), nthreads,
 		    calls ? (std::to_string(calls) + " calls each").c_str()
 			  : (std::to_string(seconds) + " s").c_str());
 	std::fflush(stdout);
