@@ -4,7 +4,8 @@
  * stress tests' leak check: once every session is destroyed and every
  * mount gone, each count is back to what it was before.  kmemleak finds
  * what leaks for good; these counts also catch an object kept alive by a
- * stray reference.
+ * stray reference.  Inodes and their interests are freed a grace period
+ * after their last reference (RCU), so a check waits a moment for them.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -20,6 +21,7 @@ static const char *const dm_live_names[DM_LIVE_NR] = {
 	[DM_LIVE_INTERESTS]	= "interests",
 	[DM_LIVE_STATS_GROUPS]	= "stats_groups",
 	[DM_LIVE_STATS_REGIONS]	= "stats_regions",
+	[DM_LIVE_INODES]	= "inodes",
 };
 
 static struct dentry *dm_debugfs_dir;

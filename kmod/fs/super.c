@@ -38,6 +38,7 @@ static struct inode *dmfs_alloc_inode(struct super_block *sb)
 	di->lower = NULL;
 	atomic_set(&di->opens, 0);
 	RCU_INIT_POINTER(di->interest, NULL);
+	dm_live_inc(DM_LIVE_INODES);
 	return &di->vfs_inode;
 }
 
@@ -45,6 +46,7 @@ static void dmfs_free_inode(struct inode *inode)
 {
 	dm_interest_free(&DMFS_I(inode)->interest);
 	kmem_cache_free(dmfs_inode_cachep, DMFS_I(inode));
+	dm_live_dec(DM_LIVE_INODES);
 }
 
 /*
