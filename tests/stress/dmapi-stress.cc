@@ -7,7 +7,7 @@
 // must be destroyable.
 //
 //   dmapi-stress [--seconds S] [--workers N] [--apps N] [--files N]
-//                [--seed N] MOUNTPOINT
+//                [--kill-every MS] [--seed N] MOUNTPOINT
 //
 // The first application holds the dispositions of the data and namespace
 // events.  For each event it receives it answers CONTINUE, or ABORT with
@@ -15,6 +15,15 @@
 // on the event's object with the event's token.  Every application also
 // makes tokens of its own with dm_create_userevent() and holds rights on
 // random managed files with them, which the workers' I/O must wait for.
+//
+// One more application runs in a process of its own, the mortal: it holds
+// the disposition of TRUNCATE, the owner moves some events to it too, and
+// it answers them as the others do.  It is killed with SIGKILL at random
+// points, on average every --kill-every milliseconds (0: never), whatever
+// it is doing: waiting for a right, holding one, between an event and its
+// answer.  A successor takes its session over at once and answers every
+// token it left.  The workers waiting on those events must all go on.
+//
 // The figures printed at the end say how much of each happened.
 #include <xdsm/dmapi.hpp>
 
@@ -60,11 +69,24 @@ struct AppCounts {
 		event_rights, user_tokens, user_rights;
 };
 
+/* What befell the mortal application, and what its successors inherited. */
+struct MortalCounts {
+	std::atomic<std::uint64_t> kills, takeovers, inherited;
+};
+
+/* The counts of the processes, in memory shared across fork(). */
+struct Shared {
+	WorkerCounts workers;
+	AppCounts mortal;
+	MortalCounts fate;
+};
+
 struct Options {
 	double seconds = 30;
 	int workers = 8;
 	int apps = 3;
 	int files = 32;
+	int kill_every_ms = 200;
 	std::uint64_t seed = 0;
 	std::string mnt;
 };
@@ -110,8 +132,11 @@ std::vector<Handle> make_files(const Options &o, dm_sessid_t sid)
 	return handles;
 }
 
-/* The owner takes the data and namespace events of the filesystem. */
-void take_dispositions(const Options &o, dm_sessid_t sid)
+/*
+ * The owner takes the data and namespace events of the filesystem; the
+ * mortal, when there is one, takes TRUNCATE.
+ */
+void take_dispositions(const Options &o, dm_sessid_t sid, dm_sessid_t mortal)
 {
 	Handle fs = Handle::of_filesystem(o.mnt);
 	dm_eventset_t set;
@@ -120,6 +145,15 @@ void take_dispositions(const Options &o, dm_sessid_t sid)
 				  DM_EVENT_CREATE, DM_EVENT_REMOVE, DM_EVENT_RENAME,
 				  DM_EVENT_POSTCREATE, DM_EVENT_POSTREMOVE})
 		DMEV_SET(e, set);
+	if (mortal != DM_NO_SESSION) {
+		DMEV_CLR(DM_EVENT_TRUNCATE, set);
+		dm_eventset_t truncate;
+		DMEV_ZERO(truncate);
+		DMEV_SET(DM_EVENT_TRUNCATE, truncate);
+		if (dm_set_disp(mortal, fs.hanp(), fs.hlen(), DM_NO_TOKEN, &truncate,
+				DM_EVENT_MAX))
+			die("dm_set_disp");
+	}
 	if (dm_set_disp(sid, fs.hanp(), fs.hlen(), DM_NO_TOKEN, &set, DM_EVENT_MAX))
 		die("dm_set_disp");
 	dm_eventset_t ns;
@@ -256,8 +290,9 @@ void user_right(App &app, const std::vector<Handle> &files, std::mt19937_64 &rng
  * An application's loop.  The owner (index 0) receives the events and
  * moves some to the others, which answer what they are given.
  */
-void app_loop(std::vector<App> &apps, int index, const std::vector<Handle> &files,
-	      std::uint64_t seed, std::atomic<bool> &stop, AppCounts &c)
+void app_loop(std::vector<App> &apps, dm_sessid_t mortal, int index,
+	      const std::vector<Handle> &files, std::uint64_t seed, std::atomic<bool> &stop,
+	      AppCounts &c)
 {
 	App &app = apps[index];
 	std::mt19937_64 rng(seed * 104729 + index);
@@ -274,9 +309,14 @@ void app_loop(std::vector<App> &apps, int index, const std::vector<Handle> &file
 				c.events++;
 				if (m->ev_token == DM_INVALID_TOKEN)
 					continue;
+				dm_token_t moved;
+				if (mortal != DM_NO_SESSION && rng() % 8 == 0 &&
+				    dm_move_event(app.sid, m->ev_token, mortal, &moved) == 0) {
+					c.moved++;
+					continue;
+				}
 				if (apps.size() > 1 && rng() % 4 == 0) {
 					App &to = apps[1 + rng() % (apps.size() - 1)];
-					dm_token_t moved;
 					if (dm_move_event(app.sid, m->ev_token, to.sid, &moved) == 0) {
 						std::lock_guard<std::mutex> g(to.inbox.lock);
 						to.inbox.tokens.push_back(moved);
@@ -311,6 +351,83 @@ void app_loop(std::vector<App> &apps, int index, const std::vector<Handle> &file
 	}
 }
 
+/*
+ * The mortal application's life: take its session over, answer every
+ * token its predecessor left, then serve until killed.  Moved events
+ * are not delivered again, so it looks for its tokens as well.
+ */
+[[noreturn]] void mortal_life(dm_sessid_t sid, const std::vector<Handle> &files,
+			      std::uint64_t seed, Shared &sh)
+{
+	char info[] = "dmapi-stress mortal";
+	dm_sessid_t taken;
+	if (dm_create_session(sid, info, &taken) || taken != sid)
+		die("dm_create_session (taking the mortal's session over)");
+	sh.fate.takeovers++;
+	App app;
+	app.sid = sid;
+	std::mt19937_64 rng(seed);
+	std::vector<char> buf(1 << 16), msg(4096);
+	std::vector<dm_token_t> tokens(4096);
+	for (bool first = true;; first = false) {
+		size_t rlen;
+		if (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen) == 0)
+			for (auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data()); m;
+			     m = DM_STEP_TO_NEXT(m, dm_eventmsg_t *)) {
+				sh.mortal.events++;
+				if (m->ev_token != DM_INVALID_TOKEN)
+					answer(app, m->ev_token, m, rng, sh.mortal);
+			}
+		unsigned int n = 0;
+		if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &n) == 0)
+			for (unsigned int i = 0; i < n; i++) {
+				dm_eventmsg_t *m = nullptr;
+				if (dm_find_eventmsg(sid, tokens[i], msg.size(), msg.data(),
+						     &rlen) == 0)
+					m = reinterpret_cast<dm_eventmsg_t *>(msg.data());
+				answer(app, tokens[i], m, rng, sh.mortal);
+				if (first)
+					sh.fate.inherited++;
+			}
+		if (rng() % 50 == 0)
+			user_right(app, files, rng, sh.mortal);
+		std::this_thread::sleep_for(std::chrono::microseconds(200));
+	}
+}
+
+pid_t spawn_mortal(dm_sessid_t sid, const std::vector<Handle> &files, std::uint64_t seed,
+		   Shared &sh)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		mortal_life(sid, files, seed, sh);
+	return pid;
+}
+
+/*
+ * Kill the mortal application at random points until @stop, each time
+ * with a successor started at once; the last one is killed too, and what
+ * it left is answered by drain_and_destroy().
+ */
+void kill_at_random(const Options &o, dm_sessid_t sid, const std::vector<Handle> &files,
+		    Shared &sh, std::atomic<bool> &stop)
+{
+	std::mt19937_64 rng(o.seed * 15485863 + 1);
+	pid_t pid = spawn_mortal(sid, files, rng(), sh);
+	while (!stop) {
+		auto at = Clock::now() + std::chrono::milliseconds(rng() % (2 * o.kill_every_ms + 1));
+		while (!stop && Clock::now() < at)
+			std::this_thread::sleep_for(std::chrono::milliseconds(1));
+		kill(pid, SIGKILL);
+		waitpid(pid, nullptr, 0);
+		sh.fate.kills++;
+		if (!stop)
+			pid = spawn_mortal(sid, files, rng(), sh);
+	}
+}
+
 /* A process still alive after its deadline: where it is in the kernel. */
 void report_stuck(pid_t pid)
 {
@@ -322,35 +439,35 @@ void report_stuck(pid_t pid)
 }
 
 /* Answer whatever is left, and check that no token stays outstanding. */
-int drain_and_destroy(std::vector<App> &apps)
+int drain_and_destroy(const std::vector<dm_sessid_t> &sids)
 {
 	int bad = 0;
 	std::vector<char> buf(1 << 16);
 	std::vector<dm_token_t> tokens(4096);
 
-	for (App &app : apps) {
+	for (dm_sessid_t sid : sids) {
 		size_t rlen;
-		while (dm_get_events(app.sid, 0, 0, buf.size(), buf.data(), &rlen) == 0)
+		while (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen) == 0)
 			for (auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data()); m;
 			     m = DM_STEP_TO_NEXT(m, dm_eventmsg_t *))
 				if (m->ev_token != DM_INVALID_TOKEN)
-					dm_respond_event(app.sid, m->ev_token,
+					dm_respond_event(sid, m->ev_token,
 							 DM_RESP_CONTINUE, 0, 0, nullptr);
 		unsigned int n = 0;
-		if (dm_getall_tokens(app.sid, tokens.size(), tokens.data(), &n))
+		if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &n))
 			die("dm_getall_tokens");
 		for (unsigned int i = 0; i < n; i++)
-			dm_respond_event(app.sid, tokens[i], DM_RESP_CONTINUE, 0, 0, nullptr);
-		if (dm_getall_tokens(app.sid, tokens.size(), tokens.data(), &n))
+			dm_respond_event(sid, tokens[i], DM_RESP_CONTINUE, 0, 0, nullptr);
+		if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &n))
 			die("dm_getall_tokens");
 		if (n) {
 			std::printf("dmapi-stress: FAILED: session %d keeps %u tokens that cannot be answered\n",
-				    app.sid, n);
+				    sid, n);
 			bad++;
 		}
-		if (dm_destroy_session(app.sid)) {
+		if (dm_destroy_session(sid)) {
 			std::printf("dmapi-stress: FAILED: session %d cannot be destroyed: %s\n",
-				    app.sid, std::strerror(errno));
+				    sid, std::strerror(errno));
 			bad++;
 		}
 	}
@@ -360,7 +477,7 @@ int drain_and_destroy(std::vector<App> &apps)
 void usage(FILE *to)
 {
 	std::fprintf(to, "Usage: dmapi-stress [--seconds S] [--workers N] [--apps N] "
-			 "[--files N] [--seed N] MOUNTPOINT\n"
+			 "[--files N] [--kill-every MS] [--seed N] MOUNTPOINT\n"
 			 "Stress a dmapi mount with workers and DM applications; exit 0 when\n"
 			 "every process ended and nothing was left outstanding, 1 if not, 2 on\n"
 			 "a usage or setup error.\n");
@@ -387,6 +504,8 @@ Options parse(int argc, char **argv)
 			o.apps = std::atoi(value());
 		else if (a == "--files")
 			o.files = std::atoi(value());
+		else if (a == "--kill-every")
+			o.kill_every_ms = std::atoi(value());
 		else if (a == "--seed")
 			o.seed = std::strtoull(value(), nullptr, 0);
 		else if (a == "--help") {
@@ -398,7 +517,8 @@ Options parse(int argc, char **argv)
 		} else
 			o.mnt = a;
 	}
-	if (o.mnt.empty() || o.workers < 1 || o.apps < 1 || o.files < 1 || o.seconds <= 0) {
+	if (o.mnt.empty() || o.workers < 1 || o.apps < 1 || o.files < 1 || o.seconds <= 0 ||
+	    o.kill_every_ms < 0) {
 		usage(stderr);
 		std::exit(2);
 	}
@@ -420,21 +540,30 @@ int main(int argc, char **argv)
 		if (dm_create_session(DM_NO_SESSION, info, &apps[i].sid))
 			die("dm_create_session");
 	}
+	dm_sessid_t mortal = DM_NO_SESSION;
+	if (o.kill_every_ms) {
+		char info[] = "dmapi-stress mortal";
+		if (dm_create_session(DM_NO_SESSION, info, &mortal))
+			die("dm_create_session");
+	}
 	std::vector<Handle> files = make_files(o, apps[0].sid);
-	take_dispositions(o, apps[0].sid);
+	take_dispositions(o, apps[0].sid, mortal);
 
-	auto *wc = static_cast<WorkerCounts *>(mmap(nullptr, sizeof(WorkerCounts),
-						    PROT_READ | PROT_WRITE,
-						    MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-	if (wc == MAP_FAILED)
+	auto *sh = static_cast<Shared *>(mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE,
+					      MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+	if (sh == MAP_FAILED)
 		die("mmap");
-	new (wc) WorkerCounts{};
+	new (sh) Shared{};
+	WorkerCounts *wc = &sh->workers;
 	AppCounts ac{};
 	std::atomic<bool> stop{false};
 	std::vector<std::thread> threads;
 	for (int i = 0; i < o.apps; i++)
-		threads.emplace_back(app_loop, std::ref(apps), i, std::cref(files), o.seed,
-				     std::ref(stop), std::ref(ac));
+		threads.emplace_back(app_loop, std::ref(apps), mortal, i, std::cref(files),
+				     o.seed, std::ref(stop), std::ref(ac));
+	if (mortal != DM_NO_SESSION)
+		threads.emplace_back(kill_at_random, std::cref(o), mortal, std::cref(files),
+				     std::ref(*sh), std::ref(stop));
 
 	auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
 					  std::chrono::duration<double>(o.seconds));
@@ -469,7 +598,12 @@ int main(int argc, char **argv)
 	stop = true;
 	for (auto &t : threads)
 		t.join();
-	int left = drain_and_destroy(apps);
+	std::vector<dm_sessid_t> sids;
+	for (const App &app : apps)
+		sids.push_back(app.sid);
+	if (mortal != DM_NO_SESSION)
+		sids.push_back(mortal);
+	int left = drain_and_destroy(sids);
 
 	std::printf("dmapi-stress: seed %llu, %.0f s, %d workers, %d applications, %d managed files\n",
 		    static_cast<unsigned long long>(o.seed), o.seconds, o.workers, o.apps, o.files);
@@ -487,6 +621,16 @@ int main(int argc, char **argv)
 		    (unsigned long long)ac.aborted, (unsigned long long)ac.moved,
 		    (unsigned long long)ac.event_rights, (unsigned long long)ac.user_rights,
 		    (unsigned long long)ac.user_tokens);
+	const AppCounts &mc = sh->mortal;
+	if (mortal != DM_NO_SESSION)
+		std::printf("dmapi-stress: the mortal application: %llu kills, %llu takeovers, "
+			    "%llu tokens inherited; events: %llu received, %llu continued, "
+			    "%llu aborted; rights: %llu with event tokens, %llu with user tokens\n",
+			    (unsigned long long)sh->fate.kills,
+			    (unsigned long long)sh->fate.takeovers,
+			    (unsigned long long)sh->fate.inherited, (unsigned long long)mc.events,
+			    (unsigned long long)mc.continued, (unsigned long long)mc.aborted,
+			    (unsigned long long)mc.event_rights, (unsigned long long)mc.user_rights);
 	if (stuck)
 		std::printf("dmapi-stress: FAILED: %d workers did not end\n", stuck);
 	if (!ac.events || !wc->reads)
