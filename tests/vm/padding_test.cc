@@ -2,9 +2,9 @@
 /*
  * The messages the module copies to user space are fully initialised: no
  * byte of kernel memory leaks through their padding, nor between messages
- * delivered together, nor in the lists of a file's DM attributes and of
- * the dispositions, nor in a mount's information, nor in the records of
- * the scans.  Each is
+ * delivered together, nor in the lists of a file's DM attributes, of
+ * the dispositions and of the inherited attributes, nor in a mount's
+ * information, nor in the records of the scans.  Each is
  * received into a buffer filled with a pattern; every byte of it that no
  * field or variable-length datum accounts for must be zero.
  *
@@ -12,7 +12,10 @@
  */
 #include "event_mount.h"
 
+#include <xdsm/dmapi_ioctl.h>
+
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -359,6 +362,43 @@ TEST_F(Padding, DmAttrListIsZeroBetweenItsRecords)
 	}
 	EXPECT_EQ(n, 3);
 	EXPECT_EQ(c.dirty(), std::vector<size_t>{});
+}
+
+/*
+ * Straight from the device: the library copies dm_inherit_t field by
+ * field, so only the module's own entries show their padding.
+ */
+TEST_F(Padding, InheritanceListIsZeroBetweenItsFieldsAndStopsAtItsEnd)
+{
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, "ih", 2);	/* 6 bytes of the name unused */
+	ASSERT_DM_OK(dm_set_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &name, S_IFREG));
+	ASSERT_DM_OK(dm_set_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &name, S_IFDIR));
+	int dev = open("/dev/dmapi", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(dev, 0) << strerror(errno);
+	std::vector<dmapi_inherit> entries(4);
+	std::memset(entries.data(), kPattern, entries.size() * sizeof(entries[0]));
+	dmapi_inherit_arg arg = {};
+	arg.sid = sid_;
+	arg.token = DM_NO_TOKEN;
+	arg.hanp = reinterpret_cast<std::uintptr_t>(fsh_.hanp);
+	arg.hlen = fsh_.hlen;
+	arg.nelem = entries.size();
+	arg.buf = reinterpret_cast<std::uintptr_t>(entries.data());
+	int rc = ioctl(dev, DMAPI_IOC_GETALL_INHERIT, &arg);
+	int err = errno;
+	close(dev);
+	ASSERT_EQ(rc, 0) << strerror(err);
+	ASSERT_EQ(arg.nelem_out, 2u);
+	auto *bytes = reinterpret_cast<const unsigned char *>(entries.data());
+	for (unsigned int i = 0; i < arg.nelem_out; i++) {
+		EXPECT_EQ(std::memcmp(entries[i].ih_name, name.an_chars, sizeof(name.an_chars)), 0)
+			<< "entry " << i << ": the name and zeros after it";
+		EXPECT_EQ(entries[i].ih_pad, 0u) << "entry " << i;
+	}
+	for (size_t i = arg.nelem_out * sizeof(entries[0]);
+	     i < entries.size() * sizeof(entries[0]); i++)
+		ASSERT_EQ(bytes[i], kPattern) << "byte " << i << ", past the entries, written";
 }
 
 TEST_F(Padding, DispositionListIsZeroBetweenItsRecords)

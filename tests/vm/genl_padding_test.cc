@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The replies and records of the generic netlink family "dmapi" are fully
+ * initialised: the bytes that align each attribute, each nest and each
+ * message are zero, as are the genetlink header's reserved field and the
+ * padding inside the handles they carry.  Every command that answers is
+ * asked, over a raw socket so that no library tidies the bytes, with
+ * strings of odd lengths so that padding follows them; the events group
+ * is heard too.
+ *
+ * Needs the scratch filesystem of dmapi-vm --fs at /mnt/scratch.
+ */
+#include "event_mount.h"
+
+#include <xdsm/dmapi_ioctl.h>
+
+#include <fcntl.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+using namespace dmtest;
+
+namespace {
+
+/*
+ * The nests of the family, whose contents are attributes again, at
+ * @depth (0: the message's own attributes).  The counters nested by
+ * event type, answer or bucket hold numbers only.
+ */
+bool is_nest(int cmd, unsigned int type, int depth)
+{
+	if (cmd == DMAPI_CMD_STATS_GET)
+		return (depth == 0 && type == DMAPI_A_REGIONS) ||
+		       (depth == 1 && type == DMAPI_A_STATS_REGION);
+	return depth == 0 && (type == DMAPI_A_EVENTS || type == DMAPI_A_ANSWERS ||
+			      type == DMAPI_A_WAIT_HIST);
+}
+
+/* What a look at messages found: bytes not zero, and how many it saw. */
+struct Scan {
+	std::string bad;	/* where, described; empty when none */
+	size_t aligning = 0;	/* bytes that align an attribute, checked */
+};
+
+/*
+ * The bytes of @len bytes of attributes at @p, at nesting @depth, that
+ * should be zero, checked into @scan.  @where names the bytes.
+ */
+void scan_attrs(int cmd, int depth, const unsigned char *p, size_t len,
+		const std::string &where, Scan &scan)
+{
+	std::string &bad = scan.bad;
+	while (len >= NLA_HDRLEN) {
+		nlattr a;
+		std::memcpy(&a, p, sizeof(a));
+		if (a.nla_len < NLA_HDRLEN || a.nla_len > len) {
+			bad += where + ": an attribute of length " + std::to_string(a.nla_len) + "; ";
+			return;
+		}
+		unsigned int type = a.nla_type & NLA_TYPE_MASK;
+		std::string name = where + "/" + std::to_string(type);
+		const unsigned char *data = p + NLA_HDRLEN;
+		size_t dlen = a.nla_len - NLA_HDRLEN;
+		if (is_nest(cmd, type, depth))
+			scan_attrs(cmd, depth + 1, data, dlen, name, scan);
+		if (type == DMAPI_A_HANDLE && dlen == DMAPI_HANDLE_LEN) {
+			dmapi_handle h;
+			std::memcpy(&h, data, sizeof(h));
+			if (h.fid.fid_pad)
+				bad += name + ": fid_pad " + std::to_string(h.fid.fid_pad) + "; ";
+		}
+		size_t step = std::min<size_t>(NLA_ALIGN(a.nla_len), len);
+		scan.aligning += step - a.nla_len;
+		for (size_t i = a.nla_len; i < step; i++)
+			if (p[i])
+				bad += name + ": byte " + std::to_string(i - a.nla_len) +
+				       " of its alignment; ";
+		p += step;
+		len -= step;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			bad += where + ": a trailing byte; ";
+}
+
+/* A raw generic netlink socket, with the family "dmapi" resolved. */
+class GenlSocket {
+public:
+	GenlSocket()
+	{
+		fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+		sockaddr_nl sa = {};
+		sa.nl_family = AF_NETLINK;
+		if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr *>(&sa), sizeof(sa)))
+			return;
+		std::vector<unsigned char> name(DMAPI_GENL_NAME, DMAPI_GENL_NAME +
+							       sizeof(DMAPI_GENL_NAME));
+		auto replies = request(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0,
+				       {{CTRL_ATTR_FAMILY_NAME, name}});
+		for (auto &msg : replies)
+			each_attr(msg, [&](unsigned int type, const unsigned char *d, size_t n) {
+				if (type == CTRL_ATTR_FAMILY_ID && n >= 2)
+					std::memcpy(&family_, d, 2);
+				if (type == CTRL_ATTR_MCAST_GROUPS)
+					events_group_ = find_group(d, n);
+			});
+	}
+
+	~GenlSocket()
+	{
+		if (fd_ >= 0)
+			close(fd_);
+	}
+
+	GenlSocket(const GenlSocket &) = delete;
+	GenlSocket &operator=(const GenlSocket &) = delete;
+
+	bool ok() const { return family_ && events_group_; }
+
+	using Attr = std::pair<unsigned short, std::vector<unsigned char>>;
+
+	/* The messages answering one request of the family, the ack left out. */
+	std::vector<std::vector<unsigned char>> ask(int cmd, bool dump,
+						    const std::vector<Attr> &attrs = {})
+	{
+		return request(family_, cmd, dump ? NLM_F_DUMP : 0, attrs);
+	}
+
+	void join_events()
+	{
+		setsockopt(fd_, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &events_group_,
+			   sizeof(events_group_));
+	}
+
+	/* The next message the socket receives within a few seconds. */
+	std::vector<std::vector<unsigned char>> receive()
+	{
+		std::vector<std::vector<unsigned char>> out;
+		timeval tv = {5, 0};
+		setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		std::vector<unsigned char> buf(1 << 16);
+		ssize_t n = recv(fd_, buf.data(), buf.size(), 0);
+		if (n <= 0)
+			return out;
+		split(buf.data(), static_cast<size_t>(n), out);
+		return out;
+	}
+
+	/* Whole messages, each from its netlink header on. */
+	template <typename Fn> static void each_attr(const std::vector<unsigned char> &msg, Fn fn)
+	{
+		size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
+		while (off + NLA_HDRLEN <= msg.size()) {
+			nlattr a;
+			std::memcpy(&a, msg.data() + off, sizeof(a));
+			if (a.nla_len < NLA_HDRLEN || off + a.nla_len > msg.size())
+				return;
+			fn(a.nla_type & NLA_TYPE_MASK, msg.data() + off + NLA_HDRLEN,
+			   a.nla_len - NLA_HDRLEN);
+			off += NLA_ALIGN(a.nla_len);
+		}
+	}
+
+private:
+	static unsigned int find_group(const unsigned char *p, size_t len)
+	{
+		unsigned int id = 0;
+		bool events = false;
+		while (len >= NLA_HDRLEN) {	/* nests of id and name */
+			nlattr g;
+			std::memcpy(&g, p, sizeof(g));
+			if (g.nla_len < NLA_HDRLEN || g.nla_len > len)
+				break;
+			const unsigned char *q = p + NLA_HDRLEN;
+			size_t qlen = g.nla_len - NLA_HDRLEN;
+			while (qlen >= NLA_HDRLEN) {
+				nlattr a;
+				std::memcpy(&a, q, sizeof(a));
+				if (a.nla_len < NLA_HDRLEN || a.nla_len > qlen)
+					break;
+				if ((a.nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GRP_ID)
+					std::memcpy(&id, q + NLA_HDRLEN, 4);
+				if ((a.nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GRP_NAME)
+					events = !std::strcmp(reinterpret_cast<const char *>(q) +
+								      NLA_HDRLEN,
+							      DMAPI_GENL_MCGRP_EVENTS);
+				size_t step = std::min<size_t>(NLA_ALIGN(a.nla_len), qlen);
+				q += step;
+				qlen -= step;
+			}
+			if (events)
+				return id;
+			size_t step = std::min<size_t>(NLA_ALIGN(g.nla_len), len);
+			p += step;
+			len -= step;
+		}
+		return 0;
+	}
+
+	static void split(const unsigned char *p, size_t len,
+			  std::vector<std::vector<unsigned char>> &out)
+	{
+		while (len >= NLMSG_HDRLEN) {
+			nlmsghdr h;
+			std::memcpy(&h, p, sizeof(h));
+			if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len)
+				return;
+			/* The message with the bytes that align it to the next. */
+			size_t step = std::min<size_t>(NLMSG_ALIGN(h.nlmsg_len), len);
+			out.emplace_back(p, p + step);
+			p += step;
+			len -= step;
+		}
+	}
+
+	std::vector<std::vector<unsigned char>> request(unsigned short family, int cmd,
+							 unsigned short flags,
+							 const std::vector<Attr> &attrs)
+	{
+		std::vector<unsigned char> msg(NLMSG_HDRLEN + GENL_HDRLEN);
+		for (const auto &[type, value] : attrs) {
+			nlattr a = {static_cast<unsigned short>(NLA_HDRLEN + value.size()), type};
+			auto *b = reinterpret_cast<unsigned char *>(&a);
+			msg.insert(msg.end(), b, b + sizeof(a));
+			msg.insert(msg.end(), value.begin(), value.end());
+			msg.resize(NLA_ALIGN(msg.size()));
+		}
+		/* A dump ends with NLMSG_DONE, anything else with its ack. */
+		unsigned short ack = flags & NLM_F_DUMP ? 0 : NLM_F_ACK;
+		nlmsghdr h = {static_cast<__u32>(msg.size()), family,
+			      static_cast<unsigned short>(NLM_F_REQUEST | ack | flags), ++seq_, 0};
+		genlmsghdr g = {static_cast<__u8>(cmd), DMAPI_GENL_VERSION, 0};
+		std::memcpy(msg.data(), &h, sizeof(h));
+		std::memcpy(msg.data() + NLMSG_HDRLEN, &g, sizeof(g));
+		std::vector<std::vector<unsigned char>> out;
+		if (send(fd_, msg.data(), msg.size(), 0) < 0)
+			return out;
+		for (;;) {
+			auto got = receive();
+			if (got.empty())
+				return out;
+			for (auto &m : got) {
+				nlmsghdr r;
+				std::memcpy(&r, m.data(), sizeof(r));
+				if (r.nlmsg_type == NLMSG_DONE || r.nlmsg_type == NLMSG_ERROR)
+					return out;
+				out.push_back(std::move(m));
+			}
+		}
+	}
+
+	int fd_ = -1;
+	unsigned short family_ = 0;
+	unsigned int events_group_ = 0;
+	unsigned int seq_ = 0;
+};
+
+/* The bytes of @msgs that should be zero, checked. */
+Scan scan(const std::vector<std::vector<unsigned char>> &msgs)
+{
+	Scan scan;
+	std::string &bad = scan.bad;
+	for (const auto &m : msgs) {
+		nlmsghdr h;
+		genlmsghdr g;
+		if (m.size() < NLMSG_HDRLEN + GENL_HDRLEN) {
+			bad += "a message too short for its headers; ";
+			continue;
+		}
+		std::memcpy(&h, m.data(), sizeof(h));
+		std::memcpy(&g, m.data() + NLMSG_HDRLEN, sizeof(g));
+		std::string where = "command " + std::to_string(g.cmd);
+		if (g.reserved)
+			bad += where + ": genetlink reserved " + std::to_string(g.reserved) + "; ";
+		size_t end = std::min<size_t>(h.nlmsg_len, m.size());
+		for (size_t i = NLMSG_HDRLEN + sizeof(g); i < NLMSG_HDRLEN + GENL_HDRLEN; i++)
+			if (m[i])
+				bad += where + ": a byte after the genetlink header; ";
+		scan_attrs(g.cmd, 0, m.data() + NLMSG_HDRLEN + GENL_HDRLEN,
+			   end - NLMSG_HDRLEN - GENL_HDRLEN, where, scan);
+		for (size_t i = end; i < m.size(); i++)
+			if (m[i])
+				bad += where + ": a byte aligning the next message; ";
+	}
+	return scan;
+}
+
+class GenlPadding : public EventMountTest {
+protected:
+	/* 26 bytes with its NUL: the session's info string is padded. */
+	GenlPadding() : EventMountTest("GenlPadding") {}
+
+	void populate() override { spit(lower_ + "/file", std::string(4096, 'x')); }
+
+	void SetUp() override
+	{
+		EventMountTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		if (!genl_.ok())
+			GTEST_SKIP() << "no generic netlink family " DMAPI_GENL_NAME;
+	}
+
+	static std::vector<unsigned char> bytes(const void *p, size_t len)
+	{
+		auto *b = static_cast<const unsigned char *>(p);
+		return {b, b + len};
+	}
+
+	static std::vector<unsigned char> u32(std::uint32_t v) { return bytes(&v, 4); }
+
+	GenlSocket genl_;
+};
+
+TEST_F(GenlPadding, FilesystemDumpIsZeroWhereNothingIs)
+{
+	auto msgs = genl_.ask(DMAPI_CMD_GET_FS, true);
+	ASSERT_FALSE(msgs.empty()) << "no managed filesystem in the dump";
+	EXPECT_EQ(scan(msgs).bad, "");
+}
+
+TEST_F(GenlPadding, SessionDumpIsZeroWhereNothingIs)
+{
+	auto msgs = genl_.ask(DMAPI_CMD_GET_SESSION, true);
+	ASSERT_FALSE(msgs.empty()) << "no session in the dump";
+	Scan s = scan(msgs);
+	EXPECT_EQ(s.bad, "");
+	EXPECT_GT(s.aligning, 0u) << "our session's info string is padded";
+}
+
+TEST_F(GenlPadding, MonitorReplyIsZeroWhereNothingIs)
+{
+	auto msgs = genl_.ask(DMAPI_CMD_GET_MONITOR, false);
+	ASSERT_EQ(msgs.size(), 1u);
+	EXPECT_EQ(scan(msgs).bad, "");
+}
+
+TEST_F(GenlPadding, StatisticsRepliesAreZeroWhereNothingIs)
+{
+	Handle file;
+	handle_of("file", file);
+	/* 7 bytes with the NUL: padded in every reply that names the group. */
+	const char alias[] = "padded";
+	auto made = genl_.ask(DMAPI_CMD_STATS_NEW, false,
+			      {{DMAPI_A_HANDLE, bytes(file.hanp, file.hlen)},
+			       {DMAPI_A_NAME, bytes(alias, sizeof(alias))}});
+	ASSERT_EQ(made.size(), 1u) << "no reply to STATS_NEW";
+	std::uint32_t group = 0;
+	GenlSocket::each_attr(made[0], [&](unsigned int type, const unsigned char *d, size_t n) {
+		if (type == DMAPI_A_GROUP && n == 4)
+			std::memcpy(&group, d, 4);
+	});
+	ASSERT_NE(group, 0u);
+	std::int64_t off = 100;
+	std::uint64_t len = 1000;
+	auto added = genl_.ask(DMAPI_CMD_STATS_ADD, false,
+			       {{DMAPI_A_GROUP, u32(group)},
+				{DMAPI_A_OFFSET, bytes(&off, 8)},
+				{DMAPI_A_LENGTH, bytes(&len, 8)}});
+	auto got = genl_.ask(DMAPI_CMD_STATS_GET, false, {{DMAPI_A_GROUP, u32(group)}});
+	auto all = genl_.ask(DMAPI_CMD_STATS_GET, true);
+	genl_.ask(DMAPI_CMD_STATS_DEL, false, {{DMAPI_A_GROUP, u32(group)}});
+	EXPECT_EQ(scan(made).bad, "");
+	ASSERT_EQ(added.size(), 1u) << "no reply to STATS_ADD";
+	EXPECT_EQ(scan(added).bad, "");
+	ASSERT_EQ(got.size(), 1u);
+	Scan s = scan(got);
+	EXPECT_EQ(s.bad, "");
+	EXPECT_GT(s.aligning, 0u) << "the alias is padded";
+	EXPECT_FALSE(all.empty());
+	EXPECT_EQ(scan(all).bad, "");
+}
+
+TEST_F(GenlPadding, EventRecordsAreZeroWhereNothingIs)
+{
+	ASSERT_DM_OK(take({DM_EVENT_CREATE}));
+	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_CREATE}));
+	genl_.join_events();
+	/* 6 bytes with the NUL: the record's DMAPI_A_NAME is padded. */
+	Accessor creator([p = path("padme")] {
+		int fd = open(p.c_str(), O_CREAT | O_WRONLY, 0644);
+		return fd < 0 ? errno : close(fd);
+	});
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_CREATE);
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(creator.result(), 0);
+	auto records = genl_.receive();
+	ASSERT_FALSE(records.empty()) << "no record of the event";
+	Scan s = scan(records);
+	EXPECT_EQ(s.bad, "");
+	EXPECT_GT(s.aligning, 0u) << "the name is padded";
+}
+
+} // namespace
