@@ -14,9 +14,6 @@
 
 #include "core.h"
 
-#define DM_XATTR_ATTR		"trusted.dmapi.attr."
-#define DM_XATTR_ATTR_LEN	(sizeof(DM_XATTR_ATTR) - 1)
-
 /**
  * dm_attr_xattr - the lower xattr that holds a DM attribute
  * @name: the attribute's name, DMAPI_ATTR_NAME_SIZE bytes

@@ -475,9 +475,11 @@ long dm_ioc_sync_by_handle(void __user *uarg);
 long dm_ioc_get_dioinfo(void __user *uarg);
 
 /* attr.c */
-/* The size of the xattr name of a DM attribute, "trusted.dmapi.attr." + hex. */
-#define DM_XATTR_ATTR_NAME	(sizeof("trusted.dmapi.attr.") + \
-				 2 * DMAPI_ATTR_NAME_SIZE)
+/* The lower xattrs of DM attributes: this prefix, then the name in hex. */
+#define DM_XATTR_ATTR		"trusted.dmapi.attr."
+#define DM_XATTR_ATTR_LEN	(sizeof(DM_XATTR_ATTR) - 1)
+/* The size of the xattr name of a DM attribute, with its NUL. */
+#define DM_XATTR_ATTR_NAME	(sizeof(DM_XATTR_ATTR) + 2 * DMAPI_ATTR_NAME_SIZE)
 int dm_attr_xattr(const u8 *name, char *xattr);
 ssize_t dm_attr_load(const struct path *path, const u8 *name, void *value,
 		     size_t size);

@@ -20,13 +20,10 @@
 
 #include "core.h"
 
-#define DM_XATTR_ATTR_PREFIX	"trusted.dmapi.attr."
-
 /* Whether the object has any DM attribute: one of its xattrs says so. */
 static int dm_stat_pers(const struct path *path)
 {
 	ssize_t len = vfs_listxattr(path->dentry, NULL, 0);
-	size_t plen = strlen(DM_XATTR_ATTR_PREFIX);
 	char *list, *name;
 	int pers = 0;
 
@@ -37,7 +34,7 @@ static int dm_stat_pers(const struct path *path)
 		return -ENOMEM;
 	len = vfs_listxattr(path->dentry, list, len);
 	for (name = list; len > 0 && name < list + len; name += strlen(name) + 1)
-		if (!strncmp(name, DM_XATTR_ATTR_PREFIX, plen))
+		if (!strncmp(name, DM_XATTR_ATTR, DM_XATTR_ATTR_LEN))
 			pers = 1;
 	kvfree(list);
 	return len < 0 ? len : pers;
