@@ -901,6 +901,29 @@ TEST_F(Access, AbortedSpliceFromAPipeFailsAndLeavesTheBytesInThePipe)
 	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize));
 }
 
+TEST_F(Access, SendfileIntoAFileSendsWriteThenWrites)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_WRITE)}));
+	spit(lower("source"), "WXYZ");
+	std::string src = path("source"), dst = path("file");
+	Accessor sender([src, dst] {
+		int in = open(src.c_str(), O_RDONLY), out = open(dst.c_str(), O_WRONLY);
+		if (in < 0 || out < 0 || lseek(out, 20, SEEK_SET) != 20)
+			return errno;
+		ssize_t n = sendfile(out, in, nullptr, 4);
+		if (n < 0)
+			return errno;
+		return n == 4 ? 0 : kWrongData;
+	});
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 20, 4));
+	EXPECT_FALSE(sender.ends_within(kBlockedMs)) << "sent before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(sender.result(), 0);
+	EXPECT_EQ(slurp(lower("file")), data(0, 20) + "WXYZ" + data(24, kFileSize - 24));
+}
+
 /*
  * The same pipe feeds a splice through the mount and one straight into
  * the lower file.  Under lockdep this is the regression test of the two
