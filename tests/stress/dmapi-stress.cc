@@ -351,10 +351,26 @@ void app_loop(std::vector<App> &apps, dm_sessid_t mortal, int index,
 	}
 }
 
+/* Answer every outstanding token of @sid CONTINUE; how many there were. */
+unsigned int answer_outstanding(dm_sessid_t sid)
+{
+	std::vector<dm_token_t> tokens(4096);
+	unsigned int n = 0;
+
+	if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &n))
+		die("dm_getall_tokens");
+	for (unsigned int i = 0; i < n; i++)
+		dm_respond_event(sid, tokens[i], DM_RESP_CONTINUE, 0, 0, nullptr);
+	return n;
+}
+
 /*
  * The mortal application's life: take its session over, answer every
- * token its predecessor left, then serve until killed.  Moved events
- * are not delivered again, so it looks for its tokens as well.
+ * token its predecessor left, then serve until killed.  The inherited
+ * tokens come first, without waiting for any right: a right the
+ * predecessor held with one of them could block the successor's own
+ * request.  Moved events are not delivered again, so it looks for its
+ * tokens as well.
  */
 [[noreturn]] void mortal_life(dm_sessid_t sid, const std::vector<Handle> &files,
 			      std::uint64_t seed, Shared &sh)
@@ -364,12 +380,13 @@ void app_loop(std::vector<App> &apps, dm_sessid_t mortal, int index,
 	if (dm_create_session(sid, info, &taken) || taken != sid)
 		die("dm_create_session (taking the mortal's session over)");
 	sh.fate.takeovers++;
+	sh.fate.inherited += answer_outstanding(sid);
 	App app;
 	app.sid = sid;
 	std::mt19937_64 rng(seed);
 	std::vector<char> buf(1 << 16), msg(4096);
 	std::vector<dm_token_t> tokens(4096);
-	for (bool first = true;; first = false) {
+	for (;;) {
 		size_t rlen;
 		if (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen) == 0)
 			for (auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data()); m;
@@ -386,8 +403,6 @@ void app_loop(std::vector<App> &apps, dm_sessid_t mortal, int index,
 						     &rlen) == 0)
 					m = reinterpret_cast<dm_eventmsg_t *>(msg.data());
 				answer(app, tokens[i], m, rng, sh.mortal);
-				if (first)
-					sh.fate.inherited++;
 			}
 		if (rng() % 50 == 0)
 			user_right(app, files, rng, sh.mortal);
@@ -408,8 +423,9 @@ pid_t spawn_mortal(dm_sessid_t sid, const std::vector<Handle> &files, std::uint6
 
 /*
  * Kill the mortal application at random points until @stop, each time
- * with a successor started at once; the last one is killed too, and what
- * it left is answered by drain_and_destroy().
+ * with a successor started at once.  The last one is killed too, and its
+ * tokens answered at once: a right it held with one may be what another
+ * application waits for before it can see @stop.
  */
 void kill_at_random(const Options &o, dm_sessid_t sid, const std::vector<Handle> &files,
 		    Shared &sh, std::atomic<bool> &stop)
@@ -426,6 +442,7 @@ void kill_at_random(const Options &o, dm_sessid_t sid, const std::vector<Handle>
 		if (!stop)
 			pid = spawn_mortal(sid, files, rng(), sh);
 	}
+	answer_outstanding(sid);
 }
 
 /* A process still alive after its deadline: where it is in the kernel. */
@@ -453,11 +470,8 @@ int drain_and_destroy(const std::vector<dm_sessid_t> &sids)
 				if (m->ev_token != DM_INVALID_TOKEN)
 					dm_respond_event(sid, m->ev_token,
 							 DM_RESP_CONTINUE, 0, 0, nullptr);
+		answer_outstanding(sid);
 		unsigned int n = 0;
-		if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &n))
-			die("dm_getall_tokens");
-		for (unsigned int i = 0; i < n; i++)
-			dm_respond_event(sid, tokens[i], DM_RESP_CONTINUE, 0, 0, nullptr);
 		if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &n))
 			die("dm_getall_tokens");
 		if (n) {
