@@ -110,13 +110,16 @@ void dm_handle_call_end(struct dm_handle_call *c)
  */
 int dm_fs_session_for(struct dm_fs *fs, int type, u64 obj_events)
 {
-	int sid = 0;
-
-	spin_lock(&fs->lock);
-	if ((fs->events | obj_events) & BIT_ULL(type))
-		sid = fs->disp[type];
-	spin_unlock(&fs->lock);
-	return sid;
+	/*
+	 * Every read and write of a managed filesystem asks, so no lock,
+	 * which all of them would share.  An access racing with a change of
+	 * the event list or of a disposition sees it or not, as it would
+	 * with the lock; and the session id it gets can go stale the moment
+	 * any lock is dropped anyway.
+	 */
+	if (!((READ_ONCE(fs->events) | obj_events) & BIT_ULL(type)))
+		return 0;
+	return READ_ONCE(fs->disp[type]);
 }
 
 /**
@@ -163,7 +166,7 @@ void dm_disp_release_session(int sid)
 		spin_lock(&fs->lock);
 		for (i = 0; i < DMAPI_EVENT_MAX; i++)
 			if (fs->disp[i] == sid)
-				fs->disp[i] = 0;
+				WRITE_ONCE(fs->disp[i], 0);
 		spin_unlock(&fs->lock);
 	}
 	dm_fs_unlock();
@@ -188,9 +191,9 @@ static int dm_fs_set_disp(struct dm_session *s, u64 fsid, u64 set, u64 mask)
 			if (!(mask & BIT_ULL(i)))
 				continue;
 			if (set & BIT_ULL(i))
-				fs->disp[i] = s->sid;
+				WRITE_ONCE(fs->disp[i], s->sid);
 			else if (fs->disp[i] == s->sid)
-				fs->disp[i] = 0;
+				WRITE_ONCE(fs->disp[i], 0);
 		}
 		spin_unlock(&fs->lock);
 	}
@@ -551,7 +554,7 @@ static int dm_fs_update_events(u64 fsid, u64 set, u64 mask)
 	fs = dm_fs_find_locked(fsid);
 	if (fs) {
 		spin_lock(&fs->lock);
-		fs->events = (fs->events & ~mask) | set;
+		WRITE_ONCE(fs->events, (fs->events & ~mask) | set);
 		spin_unlock(&fs->lock);
 	} else {
 		err = -EBADF;
