@@ -9,6 +9,8 @@
 # * A report in the kernel log before the module loads (injected through
 #   the command line, which the kernel logs) boots the guest once more,
 #   and a second one is exit 100 with COMMAND not run.
+# * A report logged while COMMAND runs makes its exit 0 an exit 100, and
+#   the report is shown.
 # Skipped (77) where the guest kernels are not prepared (make deps).
 set -u
 top=$1
@@ -40,5 +42,9 @@ rc=$?
 	grep -q 'COMMAND did not run' "$err" ||
 	{ echo "FAIL: a report while booting: exit $rc (not 100), stdout '$out'";
 	  tail -3 "$err"; fail=1; }
+out=$("$vm" --no-module -- sh -c 'echo "BUG: injected by COMMAND" >/dev/kmsg' 2>"$err")
+rc=$?
+[ $rc -eq 100 ] && grep -q 'BUG: injected by COMMAND' "$err" ||
+	{ echo "FAIL: a report while COMMAND ran: exit $rc (not 100)"; tail -3 "$err"; fail=1; }
 rm -f "$err"
 exit $fail
