@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check-dmapi-vm.sh TOP: what tools/dmapi-vm promises beyond booting.
-# * --icount: the guest's clock counts instructions, so an idle guest
-#   skips ahead to its next timer and a 600 s sleep in it ends long
-#   before 120 s of the host's; the guest has one CPU unless asked; bad
-#   shifts and KVM are refused with a usage error (exit 2).
+# * --icount: the guest's clock counts instructions, so the same loop
+#   takes four times as long by it at 16 ns an instruction (shift 4) as
+#   at 4 ns (shift 2), whatever the host does; the guest has one CPU
+#   unless asked; bad shifts and KVM are refused with a usage error
+#   (exit 2).
 # * A report in the kernel log before the module loads (injected through
 #   the command line, which the kernel logs) boots the guest once more,
 #   and a second one is exit 100 with COMMAND not run.
@@ -21,11 +22,22 @@ ls "$top"/build/kernels/abi-* >/dev/null 2>&1 || {
 }
 fail=0
 
-out=$(timeout -k 5 120 "$vm" --no-module --icount 2 --timeout 0 -- \
-	sh -c 'sleep 600 && nproc' 2>&1)
-rc=$?
-[ $rc -eq 0 ] && [ "$out" = 1 ] ||
-	{ echo "FAIL: a 600 s sleep under --icount: exit $rc, output '$out'"; fail=1; }
+# loop_time SHIFT: the guest's CPUs and the microseconds a loop of the
+# shell took by the guest's clock, the second time round (the first
+# reads the shell's pages from the host).
+loop_time()
+{
+	# shellcheck disable=SC2016	# expanded in the guest
+	timeout -k 5 300 "$vm" --no-module --icount "$1" --timeout 0 -- bash -c '
+		loop() { for ((i = 0; i < 100000; i++)); do :; done; }
+		loop; a=${EPOCHREALTIME/./}; loop; b=${EPOCHREALTIME/./}
+		echo "$(nproc) $((b - a))"' 2>&1
+}
+t2=$(loop_time 2)
+t4=$(loop_time 4)
+echo "$t2 $t4" | awk '$1 == 1 && $3 == 1 && $2 > 0 { r = $4 / $2; exit !(r > 3.5 && r < 4.5) }
+	{ exit 1 }' ||
+	{ echo "FAIL: --icount: the loop's CPUs and time at shift 2 '$t2', at shift 4 '$t4'"; fail=1; }
 
 for args in "--icount 11" "--icount -1" "--icount x" "--icount 2 --accel kvm"; do
 	# shellcheck disable=SC2086	# the words are options
