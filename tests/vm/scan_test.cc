@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -465,6 +466,49 @@ TEST_F(BulkScan, TheIoctlWritesNothingPastItsBufferAndAsksForMore)
 		EXPECT_EQ(std::count(buf.begin() + static_cast<long>(len), buf.end(), 'G'),
 			  static_cast<long>(buf.size() - len))
 			<< "written past " << len << " bytes";
+	}
+	close(fd);
+}
+
+/*
+ * The ioctl with room for a record or a few, and none to spare for XFS's
+ * scratch memory (256 bytes at least, in the caller's buffer): every
+ * object once, and nothing written past the buffer.
+ */
+TEST_F(BulkScan, TheIoctlWithRoomForAFewRecordsFindsEveryObjectOnce)
+{
+	int fd = open(DMAPI_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	for (std::uint64_t len : {400, 600, 1000}) {
+		std::vector<dm_ino_t> inos;
+		dmapi_scan_arg arg = {};
+		arg.sid = static_cast<std::int32_t>(sid_);
+		arg.token = static_cast<std::int32_t>(DM_NO_TOKEN);
+		arg.hanp = reinterpret_cast<std::uintptr_t>(fsh_.hanp);
+		arg.hlen = fsh_.hlen;
+		arg.mask = DMAPI_AT_STAT;
+		for (int calls = 0; calls < 100000; calls++) {
+			std::vector<unsigned char> buf(len + 4096, 'G');
+			arg.buf.ptr = reinterpret_cast<std::uintptr_t>(buf.data());
+			arg.buf.len = len;
+			ASSERT_EQ(ioctl(fd, DMAPI_IOC_GET_BULKATTR, &arg), 0)
+				<< len << " bytes: " << strerror(errno);
+			ASSERT_LE(arg.buf.rlen, len);
+			EXPECT_EQ(std::count(buf.begin() + static_cast<long>(len), buf.end(), 'G'),
+				  4096)
+				<< "written past " << len << " bytes";
+			for (std::size_t off = 0; off < arg.buf.rlen;) {
+				dmapi_stat st;
+				std::memcpy(&st, buf.data() + off, sizeof(st));
+				ASSERT_EQ(st.dt_reclen, sizeof(st));
+				inos.push_back(st.dt_ino);
+				off += st.dt_reclen;
+			}
+			if (!arg.more)
+				break;
+		}
+		EXPECT_FALSE(arg.more) << len << " bytes: the scan never ended";
+		expect_the_tree_once(inos);
 	}
 	close(fd);
 }
