@@ -286,6 +286,18 @@ protected:
 		return st.st_ino;
 	}
 
+	/* The ioctl's own argument for a scan of the filesystem from its start. */
+	dmapi_scan_arg ioctl_arg() const
+	{
+		dmapi_scan_arg arg = {};
+		arg.sid = static_cast<std::int32_t>(sid_);
+		arg.token = static_cast<std::int32_t>(DM_NO_TOKEN);
+		arg.hanp = reinterpret_cast<std::uintptr_t>(fsh_.hanp);
+		arg.hlen = fsh_.hlen;
+		arg.mask = DMAPI_AT_STAT;
+		return arg;
+	}
+
 	/* One dm_get_bulkattr call; the inode numbers of its records. */
 	int bulk_once(dm_attrloc_t &loc, size_t buflen, std::vector<dm_ino_t> &inos)
 	{
@@ -452,12 +464,7 @@ TEST_F(BulkScan, TheIoctlWritesNothingPastItsBufferAndAsksForMore)
 	ASSERT_GE(fd, 0) << strerror(errno);
 	for (std::uint64_t len : {0, 16, 64, 183}) {
 		std::vector<unsigned char> buf(16384, 'G');
-		dmapi_scan_arg arg = {};
-		arg.sid = static_cast<std::int32_t>(sid_);
-		arg.token = static_cast<std::int32_t>(DM_NO_TOKEN);
-		arg.hanp = reinterpret_cast<std::uintptr_t>(fsh_.hanp);
-		arg.hlen = fsh_.hlen;
-		arg.mask = DMAPI_AT_STAT;
+		dmapi_scan_arg arg = ioctl_arg();
 		arg.buf.ptr = reinterpret_cast<std::uintptr_t>(buf.data());
 		arg.buf.len = len;
 		EXPECT_EQ(ioctl(fd, DMAPI_IOC_GET_BULKATTR, &arg), -1) << len << " bytes";
@@ -481,12 +488,7 @@ TEST_F(BulkScan, TheIoctlWithRoomForAFewRecordsFindsEveryObjectOnce)
 	ASSERT_GE(fd, 0) << strerror(errno);
 	for (std::uint64_t len : {400, 600, 1000}) {
 		std::vector<dm_ino_t> inos;
-		dmapi_scan_arg arg = {};
-		arg.sid = static_cast<std::int32_t>(sid_);
-		arg.token = static_cast<std::int32_t>(DM_NO_TOKEN);
-		arg.hanp = reinterpret_cast<std::uintptr_t>(fsh_.hanp);
-		arg.hlen = fsh_.hlen;
-		arg.mask = DMAPI_AT_STAT;
+		dmapi_scan_arg arg = ioctl_arg();
 		for (int calls = 0; calls < 100000; calls++) {
 			std::vector<unsigned char> buf(len + 4096, 'G');
 			arg.buf.ptr = reinterpret_cast<std::uintptr_t>(buf.data());
