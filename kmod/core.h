@@ -538,6 +538,19 @@ int dm_fs_send(struct dm_fs *fs, struct dm_session *s, struct dm_event *ev);
 
 /* stats.c */
 struct sk_buff;
+extern atomic_t dm_stats_ngroups;
+
+/**
+ * dm_stats_active - whether any statistics group exists
+ *
+ * Return: false when I/O has no statistics region to count in, so that
+ * it need not look.
+ */
+static inline bool dm_stats_active(void)
+{
+	return atomic_read(&dm_stats_ngroups);
+}
+
 void dm_stats_io(u64 fsid, const struct inode *lower, s64 off, u64 len,
 		 bool write);
 int dm_stats_new_group(const struct dmapi_handle *h, const char *alias,
@@ -552,6 +565,19 @@ void dm_stats_fs_gone(u64 fsid);
 void dm_stats_exit(void);
 
 /* right.c */
+extern atomic_t dm_nr_rights;
+
+/**
+ * dm_rights_held - whether any DM application holds an access right
+ *
+ * Return: false when no object has a right on it, so that I/O need not
+ * look up its own.
+ */
+static inline bool dm_rights_held(void)
+{
+	return atomic_read(&dm_nr_rights);
+}
+
 void dm_rights_drop(struct dm_event *ev);
 unsigned int dm_rights_count(struct dm_event *ev);
 int dm_rights_io_wait(u64 fsid, u64 ino, bool change);

@@ -50,7 +50,7 @@ static DEFINE_HASHTABLE(dm_rights, 8);
 /* Woken whenever a right is given up or weakened. */
 static DECLARE_WAIT_QUEUE_HEAD(dm_rights_wait);
 /* Records with a right: I/O skips the table while there are none. */
-static atomic_t dm_nr_rights = ATOMIC_INIT(0);
+atomic_t dm_nr_rights = ATOMIC_INIT(0);
 
 static u32 dm_right_hash(u64 fsid, u64 ino)
 {
@@ -192,7 +192,7 @@ static bool dm_rights_block(u64 fsid, u64 ino, bool change)
  */
 int dm_rights_io_wait(u64 fsid, u64 ino, bool change)
 {
-	if (!atomic_read(&dm_nr_rights))
+	if (!dm_rights_held())
 		return 0;
 	return wait_event_interruptible(dm_rights_wait,
 					!dm_rights_block(fsid, ino, change));

@@ -72,7 +72,7 @@ static DEFINE_MUTEX(dm_stats_mutex);
 static DEFINE_XARRAY_ALLOC1(dm_stats_groups);
 static DEFINE_HASHTABLE(dm_stats_files, 8);
 /* Groups that exist: while 0, I/O skips the table. */
-static atomic_t dm_stats_ngroups = ATOMIC_INIT(0);
+atomic_t dm_stats_ngroups = ATOMIC_INIT(0);
 /* Regions of all groups, against max_stats_regions. */
 static unsigned int dm_stats_nregions;
 /*
@@ -112,7 +112,7 @@ void dm_stats_io(u64 fsid, const struct inode *lower, s64 off, u64 len,
 	struct dm_stats_group *g;
 	u64 bytes;
 
-	if (!atomic_read(&dm_stats_ngroups) || !len)
+	if (!dm_stats_active() || !len)
 		return;
 	rcu_read_lock();
 	hash_for_each_possible_rcu(dm_stats_files, g, hlink,

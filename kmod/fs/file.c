@@ -121,7 +121,7 @@ static rwf_t dmfs_iocb_to_rwf(int ki_flags)
 static void dmfs_count_io(struct file *file, loff_t pos, ssize_t moved,
 			  bool write)
 {
-	if (moved > 0)
+	if (moved > 0 && dm_stats_active())
 		dm_stats_io(DMFS_SB(file_inode(file)->i_sb)->dm_fs.fsid,
 			    file_inode(dmfs_lower_file(file)), pos, moved,
 			    write);
