@@ -54,7 +54,10 @@ static u32 dm_pending_hash(u64 fsid, u64 ino, s64 off)
 	return hash_64(fsid ^ ino ^ off, HASH_BITS(dm_pending_table));
 }
 
-/* The event identical to this access, referenced, or NULL. */
+/*
+ * The event identical to this access, referenced, or NULL.  One whose
+ * CANCEL the DM application got is not joined: it was told nobody waits.
+ */
 static struct dm_event *dm_pending_find(u64 fsid, u64 ino, int type, s64 off,
 					u64 len)
 {
@@ -65,7 +68,7 @@ static struct dm_event *dm_pending_find(u64 fsid, u64 ino, int type, s64 off,
 			       dm_pending_hash(fsid, ino, off)) {
 		if (p->fsid == fsid && p->ino == ino && p->type == type &&
 		    p->off == off && p->len == len &&
-		    !dm_event_answered(p->ev)) {
+		    !dm_event_answered(p->ev) && !READ_ONCE(p->ev->cancelled)) {
 			kref_get(&p->ev->ref);
 			return p->ev;
 		}
@@ -360,11 +363,11 @@ again:
 	if (dm_event_answered(ev))
 		dm_access_forget(ev);
 	/*
-	 * Joined an event whose poster was killed while it waited for
-	 * room: that signal was not ours, so post the event again.
+	 * Joined an event whose poster was killed, or timed out, while it
+	 * waited for room: that end was not ours, so post the event again.
 	 */
-	if (!fresh && err == -EINTR && dm_event_abandoned(ev) &&
-	    !fatal_signal_pending(current)) {
+	if (!fresh && (err == -EINTR || err == -ETIMEDOUT) &&
+	    dm_event_abandoned(ev) && !fatal_signal_pending(current)) {
 		dm_event_put(ev);
 		goto again;
 	}

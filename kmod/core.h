@@ -28,6 +28,14 @@
 #define DM_INVALID_TOKEN	0
 #define DM_NO_TOKEN		(-1)
 
+/*
+ * How a filesystem's process waits on a DM application: killably, and
+ * freezable, so that a system suspend freezes it instead of failing for
+ * it; "unsafe" because it may hold a directory's lock or the mmap lock,
+ * which it keeps while frozen, as NFS's waits on a server do.
+ */
+#define DM_TASK_FS_WAIT		(TASK_KILLABLE | TASK_FREEZABLE_UNSAFE)
+
 /* The largest max_msg_data may be set to, and the most one delivery copies. */
 #define DMAPI_MAX_MSG_DATA_LIMIT	(16U << 20)
 #define DMAPI_MAX_BATCH			(32U << 20)
@@ -110,11 +118,14 @@ enum dm_event_state {
  * @reply: the response's errno for the sender, 0 for CONTINUE
  * @response: the DMAPI_RESP_* answer, 0 until answered
  * @deadline: jiffies after which the waiting sender gives up when
- *	dm_event_timeout is set; moved forward by dm_pending()
+ *	dm_event_timeout is set; moved forward by dm_pending().  Before the
+ *	event is queued, the end of its wait for room; a process that
+ *	joins it later waits event_timeout of its own at least
  * @wait: the sender waits here for the answer
  * @waiters: processes waiting in dm_event_wait()
  * @cancel: when the last waiter gives up unanswered, its session gets a
  *	CANCEL message (set by the sender before it waits)
+ * @cancelled: its CANCEL message was sent: a new access does not join it
  * @abandoned: ended by dm_event_abandon() without ever being queued
  * @interruptible: any signal ends its sender's waits (a DM application's
  *	own synchronous message); otherwise only a fatal one does
@@ -143,6 +154,7 @@ struct dm_event {
 	wait_queue_head_t	wait;
 	atomic_t		waiters;
 	bool			cancel;
+	bool			cancelled;
 	bool			abandoned;
 	bool			interruptible;
 	u32			datalen;

@@ -182,22 +182,18 @@ static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
 	s->answered++;
 	ev->response = response;
 	ev->reply = reply;
+	WRITE_ONCE(ev->session, NULL);
+	/*
+	 * Answered before its rights go: a rights request waiting with this
+	 * token wakes from their release and must find its token answered.
+	 * Pairs with the sender's smp_load_acquire().
+	 */
+	smp_store_release(&ev->state, DM_EVS_ANSWERED);
 	dm_rights_drop(ev);
 	dm_access_forget(ev);
-	WRITE_ONCE(ev->session, NULL);
-	/* Pairs with the READ_ONCE in the sender's wait condition. */
-	smp_store_release(&ev->state, DM_EVS_ANSWERED);
 	wake_up_all(&ev->wait);
 	dm_event_put(ev);
 }
-
-/*
- * How a filesystem's process waits on a DM application: killably, and
- * freezable, so that a system suspend freezes it instead of failing for
- * it; "unsafe" because it may hold a directory's lock or the mmap lock,
- * which it keeps while frozen, as NFS's waits on a server do.
- */
-#define DM_TASK_FS_WAIT		(TASK_KILLABLE | TASK_FREEZABLE_UNSAFE)
 
 /* wait_event_killable_timeout(), in DM_TASK_FS_WAIT. */
 #define dm_wait_event_fs_timeout(wq, cond, timeout)				\
@@ -220,6 +216,35 @@ static bool dm_session_has_room(struct dm_session *s)
 }
 
 /*
+ * Wait until @s may have room for @ev, as for an answer (killably, or
+ * interruptibly for a DM application's own message), and no longer than
+ * event_timeout from the event's creation: a process whose event cannot
+ * even be queued waits on the DM application as much as one whose event
+ * is not answered.
+ */
+static int dm_event_wait_room(struct dm_session *s, struct dm_event *ev)
+{
+	unsigned long deadline = ev->deadline;
+	long timeout = MAX_SCHEDULE_TIMEOUT;
+	long left;
+
+	if (deadline) {
+		if (time_after_eq(jiffies, deadline))
+			return -ETIMEDOUT;
+		timeout = deadline - jiffies;
+	}
+	if (ev->interruptible)
+		left = wait_event_interruptible_timeout(s->room_wait,
+				dm_session_has_room(s), timeout);
+	else
+		left = dm_wait_event_fs_timeout(s->room_wait,
+				dm_session_has_room(s), timeout);
+	if (left < 0)
+		return -EINTR;
+	return left ? 0 : -ETIMEDOUT;
+}
+
+/*
  * Queue @ev on @s.  Synchronous messages wait for room while the new queue
  * holds max_queued_msgs; asynchronous ones are limited only by memory.
  * The list takes over the caller's reference.
@@ -238,15 +263,9 @@ static int dm_event_enqueue(struct dm_session *s, struct dm_event *ev)
 		if (!sync || dm_session_has_room(s))
 			break;
 		mutex_unlock(&s->lock);
-		if (ev->interruptible)
-			err = wait_event_interruptible(s->room_wait,
-						       dm_session_has_room(s));
-		else
-			err = wait_event_state(s->room_wait,
-					       dm_session_has_room(s),
-					       DM_TASK_FS_WAIT);
+		err = dm_event_wait_room(s, ev);
 		if (err)
-			return -EINTR;
+			return err;
 	}
 	WRITE_ONCE(ev->session, s);
 	WRITE_ONCE(ev->sid, s->sid);
@@ -309,18 +328,25 @@ static bool dm_event_woken(struct dm_event *ev, unsigned long deadline)
 	       READ_ONCE(ev->deadline) != deadline;
 }
 
+/*
+ * Wait for the answer to @ev: with event_timeout set, until the event's
+ * deadline or event_timeout from now, whichever is later, so that a
+ * process joining an event others gave up on still waits its own time.
+ */
 static int dm_event_wait_answer(struct dm_event *ev)
 {
-	unsigned long deadline;
+	unsigned long own = dm_event_deadline(jiffies);
+	unsigned long deadline, until;
 	long timeout, left;
 
 	for (;;) {
 		deadline = READ_ONCE(ev->deadline);
 		timeout = MAX_SCHEDULE_TIMEOUT;
 		if (deadline) {
-			if (time_after_eq(jiffies, deadline))
+			until = own && time_after(own, deadline) ? own : deadline;
+			if (time_after_eq(jiffies, until))
 				return -ETIMEDOUT;
-			timeout = deadline - jiffies;
+			timeout = until - jiffies;
 		}
 		if (ev->interruptible)
 			left = wait_event_interruptible_timeout(ev->wait,
@@ -346,11 +372,12 @@ static int dm_event_wait_answer(struct dm_event *ev)
  * freezes it where it waits.  A DM
  * application's own synchronous message (@ev->interruptible) is
  * interruptible.  With event_timeout set, gives up once the deadline,
- * which dm_pending() may move, has passed.  The event stays with its
+ * which dm_pending() may move, has passed, and event_timeout since this
+ * process began to wait.  The event stays with its
  * session either way: the DM application may still answer it.  Any
  * number of processes may wait for one event; when the last of them
  * gives up unanswered and @ev->cancel is set, the session is told with
- * a CANCEL message.
+ * a CANCEL message, once: a new access then posts an event of its own.
  *
  * Return: 0 (CONTINUE or DONTCARE), the errno of an ABORT, -EINTR,
  * -ETIMEDOUT.
@@ -363,7 +390,7 @@ int dm_event_wait(struct dm_event *ev)
 	err = dm_event_wait_answer(ev);
 	if (atomic_dec_and_test(&ev->waiters) &&
 	    (err == -EINTR || err == -ETIMEDOUT) && READ_ONCE(ev->cancel) &&
-	    !dm_event_answered(ev))
+	    !dm_event_answered(ev) && !xchg(&ev->cancelled, true))
 		dm_event_cancel(ev);
 	return err;
 }

@@ -188,14 +188,19 @@ static bool dm_rights_block(u64 fsid, u64 ino, bool change)
  * @ino: the object's inode number
  * @change: the I/O changes the object (a write, a truncation)
  *
- * Return: 0, or -ERESTARTSYS when a signal ended the wait.
+ * The wait is a filesystem process's wait on a DM application, as for its
+ * events: only a fatal signal ends it, since programs do not expect EINTR
+ * from a read or a write.
+ *
+ * Return: 0, or -ERESTARTSYS when a fatal signal ended the wait.
  */
 int dm_rights_io_wait(u64 fsid, u64 ino, bool change)
 {
 	if (!dm_rights_held())
 		return 0;
-	return wait_event_interruptible(dm_rights_wait,
-					!dm_rights_block(fsid, ino, change));
+	return wait_event_state(dm_rights_wait,
+				!dm_rights_block(fsid, ino, change),
+				DM_TASK_FS_WAIT);
 }
 
 /**

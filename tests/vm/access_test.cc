@@ -327,19 +327,6 @@ bool live_events_reach(long n)
 	return false;
 }
 
-/* Whether pid's kernel stack shows it in fn within kPatienceMs. */
-bool waits_in(pid_t pid, const std::string &fn)
-{
-	for (int ms = 0; ms < kPatienceMs; ms += 10) {
-		std::ifstream in("/proc/" + std::to_string(pid) + "/stack");
-		std::string line;
-		while (std::getline(in, line))
-			if (line.find("] " + fn + "+") != std::string::npos)
-				return true;
-		std::this_thread::sleep_for(std::chrono::milliseconds(10));
-	}
-	return false;
-}
 
 class AccessQueueFull : public Access {
 protected:
@@ -396,6 +383,38 @@ TEST_F(AccessQueueFull, AReaderThatJoinedOneKilledWaitingForRoomPostsTheEventIts
 	first.kill_now();
 	EXPECT_EQ(first.result(), 128 + SIGKILL);
 	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "ended by the first reader's signal";
+	ASSERT_EQ(next().type(), DM_EVENT_USER);
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(second.result(), 0);
+	EXPECT_EQ(live_events(), before_);
+}
+
+TEST_F(AccessQueueFull, AReaderWaitingForRoomFailsETIMEDOUTWithEventTimeout)
+{
+	ModuleParam timeout("event_timeout", "1");
+	ASSERT_NO_FATAL_FAILURE(fill_queue());
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	ASSERT_TRUE(reader.ends_within(kPatienceMs)) << "waited for room past event_timeout";
+	EXPECT_EQ(reader.result(), ETIMEDOUT);
+	EXPECT_EQ(live_events(), before_ + 1) << "the event that found no room was kept";
+	ASSERT_EQ(next().type(), DM_EVENT_USER);
+	EXPECT_TRUE(queue_empty()) << "the event that found no room was queued";
+}
+
+TEST_F(AccessQueueFull, AReaderThatJoinedOneTimedOutWaitingForRoomPostsTheEventItself)
+{
+	ModuleParam timeout("event_timeout", "2");
+	ASSERT_NO_FATAL_FAILURE(fill_queue());
+	Accessor first(reading(path("file"), 0, data(0, 100)));
+	ASSERT_TRUE(live_events_reach(before_ + 2)) << "the first reader made no event";
+	Accessor second(reading(path("file"), 0, data(0, 100)));
+	ASSERT_TRUE(waits_in(second.pid(), "dm_event_wait"))
+		<< "the second reader did not join the first's event";
+	ASSERT_TRUE(first.ends_within(kPatienceMs)) << "waited for room past event_timeout";
+	EXPECT_EQ(first.result(), ETIMEDOUT);
+	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "ended by the first reader's timeout";
 	ASSERT_EQ(next().type(), DM_EVENT_USER);
 	Message m = next();
 	ASSERT_EQ(m.type(), DM_EVENT_READ);
@@ -472,6 +491,28 @@ TEST_F(Access, KillingOneOfTwoMergedReadersLeavesTheOtherWaitingForTheAnswer)
 	EXPECT_FALSE(second.ends_within(300)) << "still waiting for the answer";
 	respond(m.token(), DM_RESP_CONTINUE);
 	EXPECT_EQ(second.result(), 0);
+}
+
+TEST_F(Access, AnIdenticalReadAfterTheCancelSendsAnEventOfItsOwn)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_CANCEL}));
+	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_CANCEL}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor first(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	first.kill_now();
+	EXPECT_EQ(first.result(), 128 + SIGKILL);
+	ASSERT_EQ(next().type(), DM_EVENT_CANCEL);
+	Accessor second(reading(path("file"), 0, data(0, 100)));
+	Message again = next();
+	ASSERT_EQ(again.type(), DM_EVENT_READ) << "joined the cancelled event";
+	EXPECT_NE(again.token(), m.token());
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "went on at the cancelled event's answer";
+	respond(again.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(second.result(), 0);
+	EXPECT_TRUE(queue_empty()) << "a second CANCEL";
 }
 
 TEST_F(Access, IdenticalReadsShareOneEventAndOneAnswer)
@@ -1022,6 +1063,22 @@ TEST_F(Access, UnansweredReadFailsETIMEDOUTWithEventTimeout)
 	EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900))
 		<< "gave up before event_timeout";
 	/* The token stays outstanding; TearDown answers it. */
+}
+
+TEST_F(Access, AReaderJoiningAnEventOthersGaveUpOnWaitsItsOwnEventTimeout)
+{
+	ModuleParam timeout("event_timeout", "2");
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor first(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	EXPECT_EQ(first.result(), ETIMEDOUT);
+	Accessor second(reading(path("file"), 0, data(0, 100)));
+	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "gave up at the first reader's deadline";
+	EXPECT_TRUE(queue_empty()) << "the second reader did not join the first's event";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(second.result(), 0);
 }
 
 } // namespace

@@ -264,6 +264,19 @@ std::string slurp(const std::string &path)
 	return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+bool waits_in(pid_t pid, const std::string &fn, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 10) {
+		std::ifstream in("/proc/" + std::to_string(pid) + "/stack");
+		std::string line;
+		while (std::getline(in, line))
+			if (line.find("] " + fn + "+") != std::string::npos)
+				return true;
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	return false;
+}
+
 bool can_test_suspend()
 {
 	return access("/sys/power/pm_test", W_OK) == 0;

@@ -78,6 +78,9 @@ private:
 	int status_ = 0;
 };
 
+/* Whether pid's kernel stack shows it in the function fn within ms. */
+bool waits_in(pid_t pid, const std::string &fn, int ms = 20000);
+
 /* Read or write a module parameter of dmapi.ko, restoring it at scope end. */
 class ModuleParam {
 public:

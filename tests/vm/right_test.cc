@@ -290,6 +290,27 @@ TEST_F(Rights, BlockedReaderCanBeKilled)
 	EXPECT_EQ(reader->wait(), 128 + SIGKILL);
 }
 
+TEST_F(Rights, ASignalTheBlockedReaderCatchesDoesNotFailItsRead)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
+	std::string path = mnt_ + "/file";
+	Child reader([path] {
+		struct sigaction sa = {};
+		sa.sa_handler = [](int) {};	/* no SA_RESTART */
+		sigaction(SIGUSR1, &sa, nullptr);
+		char buf[16] = {};
+		int fd = open(path.c_str(), O_RDONLY);
+		ssize_t n = fd < 0 ? -1 : pread(fd, buf, sizeof(buf), 0);
+		return n == 8 ? 0 : n < 0 ? errno : 100;
+	});
+	ASSERT_TRUE(waits_in(reader.pid(), "dm_rights_io_wait")) << "the read did not wait";
+	ASSERT_EQ(kill(reader.pid(), SIGUSR1), 0);
+	EXPECT_TRUE(reader.still_running_after(300)) << "the caught signal ended the wait";
+	ASSERT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, a));
+	EXPECT_EQ(reader.wait(), 0) << "the read failed (EINTR is 4)";
+}
+
 TEST_F(Rights, InvisibleIOOfTheHolderDoesNotWait)
 {
 	dm_token_t a = token();
