@@ -99,4 +99,12 @@ typedef const struct xattr_handler * const dm_xattr_handler_t;
 typedef const struct xattr_handler *dm_xattr_handler_t;
 #endif
 
+/*
+ * 6.9 added RWF_NOAPPEND, a write's way to turn O_APPEND off; before, no
+ * write could, so passing none on is the same.
+ */
+#ifndef RWF_NOAPPEND
+#define RWF_NOAPPEND	((__force __kernel_rwf_t)0)
+#endif
+
 #endif /* _DMAPI_COMPAT_H */

@@ -492,6 +492,9 @@ static char *dm_relpath(u64 fsid, struct dentry *dentry, char *page)
  * dm_ioc_handle_to_path - DMAPI_IOC_HANDLE_TO_PATH
  * @uarg: struct dmapi_handle_to_path_arg
  *
+ * The target handle is resolved, not only its inode number looked for:
+ * a stale handle whose number a new object took names no object.
+ *
  * Return: 0 with the path of the target, an entry of the directory,
  * relative to its filesystem's root; or -EINVAL (malformed handles, the
  * directory is no directory), -EBADF (no such objects, or the target is
@@ -501,7 +504,7 @@ long dm_ioc_handle_to_path(void __user *uarg)
 {
 	struct dmapi_handle_to_path_arg arg;
 	struct dmapi_handle targ;
-	struct path dir;
+	struct path dir, target;
 	char *page, *rel, *name;
 	size_t dlen, nlen;
 	int err;
@@ -525,7 +528,13 @@ long dm_ioc_handle_to_path(void __user *uarg)
 	err = -EINVAL;
 	if (!d_is_dir(dir.dentry))
 		goto out_put;
-	err = dm_find_name(&dir, targ.fid.fid_ino, name);
+	err = dm_handle_resolve(&targ, &target);
+	if (err)
+		goto out_put;
+	err = -EBADF;
+	if (target.mnt->mnt_sb == dir.mnt->mnt_sb)
+		err = dm_find_name(&dir, targ.fid.fid_ino, name);
+	path_put(&target);
 	if (err)
 		goto out_put;
 

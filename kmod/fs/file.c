@@ -98,6 +98,8 @@ static int dmfs_sync_flags(struct file *file)
 	}
 	spin_lock(&lower->f_lock);
 	lower->f_flags = (lower->f_flags & ~DMFS_RUNTIME_FLAGS) | flags;
+	/* A kiocb takes its flags from here: O_APPEND and O_DIRECT too. */
+	lower->f_iocb_flags = iocb_flags(lower);
 	spin_unlock(&lower->f_lock);
 	return 0;
 }
@@ -156,15 +158,21 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct file *lower = dmfs_lower_file(file);
 	struct inode *inode = file_inode(file);
 	rwf_t flags = dmfs_iocb_to_rwf(iocb->ki_flags);
+	struct iov_iter saved;
 	loff_t pos = iocb->ki_pos;
 	ssize_t ret;
 
 	if (!iov_iter_count(from))
 		return 0;
-	/* O_APPEND places the write at the lower file's end. */
+	/*
+	 * O_APPEND places the write at the lower file's end; a write that
+	 * turned it off (RWF_NOAPPEND) turns it off below too.
+	 */
 	if (iocb->ki_flags & IOCB_APPEND) {
 		flags |= RWF_APPEND;
 		pos = i_size_read(file_inode(lower));
+	} else if (lower->f_iocb_flags & IOCB_APPEND) {
+		flags |= RWF_NOAPPEND;
 	}
 	ret = dmfs_access(inode, &lower->f_path, DMAPI_EVENT_WRITE, pos,
 			  iov_iter_count(from));
@@ -173,11 +181,17 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ret = dmfs_sync_flags(file);
 	if (ret)
 		return ret;
-	/* A full filesystem: the DM application may make room (NOSPACE). */
+	/*
+	 * A full filesystem: the DM application may make room (NOSPACE).
+	 * A direct write may fail having consumed some of @from: the retry
+	 * starts from the same bytes again.
+	 */
+	saved = *from;
 	for (;;) {
 		ret = dm_vfs_iter_write(lower, from, &iocb->ki_pos, flags);
 		if (ret != -ENOSPC)
 			break;
+		*from = saved;
 		ret = dm_nospace_event(&DMFS_SB(inode->i_sb)->dm_fs,
 				       &lower->f_path, &DMFS_I(inode)->interest,
 				       pos, iov_iter_count(from));

@@ -97,8 +97,15 @@ struct inode *dmfs_iget(struct super_block *sb, struct inode *lower)
  */
 int dmfs_permission(dm_idmap_t *idmap, struct inode *inode, int mask)
 {
-	return inode_permission(dmfs_lower_idmap(inode->i_sb),
-				dmfs_lower_inode(inode), mask);
+	struct inode *lower = READ_ONCE(DMFS_I(inode)->lower);
+
+	/*
+	 * An RCU-walk holds no reference: it may meet an inode that its
+	 * eviction left without a lower one.  Walk again by reference.
+	 */
+	if (unlikely(!lower))
+		return -ECHILD;
+	return inode_permission(dmfs_lower_idmap(inode->i_sb), lower, mask);
 }
 
 /**

@@ -70,7 +70,8 @@ static void dmfs_evict_inode(struct inode *inode)
 		dm_destroy_event(dmfs_dm_fs(inode->i_sb), lower);
 	}
 	iput(lower);
-	DMFS_I(inode)->lower = NULL;
+	/* An RCU-walk may still read it (dmfs_permission()). */
+	WRITE_ONCE(DMFS_I(inode)->lower, NULL);
 }
 
 static int dmfs_statfs(struct dentry *dentry, struct kstatfs *buf)

@@ -14,12 +14,19 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <vector>
+
+#ifndef RWF_NOAPPEND
+#define RWF_NOAPPEND 0x00000020	/* Linux 6.9 */
+#endif
 
 using namespace dmtest;
 namespace fs = std::filesystem;
@@ -64,6 +71,65 @@ TEST_F(DmapiMount, DataGoesStraightToTheLowerFile)
 	/* No page cache of our own: a lower write is seen at once. */
 	spit(lower_ + "/f", "behind the mount");
 	EXPECT_EQ(slurp(mnt_ + "/f"), "behind the mount");
+}
+
+TEST_F(DmapiMount, TurningOAppendOffWithFcntlWritesWhereAsked)
+{
+	spit(lower_ + "/f", "0123456789");
+	int fd = open((mnt_ + "/f").c_str(), O_WRONLY | O_APPEND);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	EXPECT_EQ(write(fd, "A", 1), 1);
+	ASSERT_EQ(fcntl(fd, F_SETFL, 0), 0);
+	EXPECT_EQ(pwrite(fd, "X", 1, 0), 1);
+	close(fd);
+	EXPECT_EQ(slurp(lower_ + "/f"), "X123456789A");
+}
+
+TEST_F(DmapiMount, AWriteWithRwfNoappendWritesWhereAsked)
+{
+	spit(lower_ + "/f", "0123456789");
+	int fd = open((mnt_ + "/f").c_str(), O_WRONLY | O_APPEND);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	char x = 'X';
+	struct iovec iov = {&x, 1};
+	ssize_t n = pwritev2(fd, &iov, 1, 0, RWF_NOAPPEND);
+	int err = errno;
+	close(fd);
+	if (n < 0 && err == EOPNOTSUPP)
+		GTEST_SKIP() << "this kernel has no RWF_NOAPPEND (Linux 6.9)";
+	EXPECT_EQ(n, 1) << strerror(err);
+	EXPECT_EQ(slurp(lower_ + "/f"), "X123456789");
+}
+
+/*
+ * A path walk in RCU mode checks a directory's permission holding no
+ * reference to its inode, which an rmdir meanwhile may evict: the check
+ * must not follow the lower inode the eviction let go.  A race, run for
+ * a fixed number of rounds, which CPUs running truly in parallel meet far
+ * more often than TCG's, which runs a guest's CPUs in turn; the walker
+ * only ever finds no such file.
+ */
+TEST_F(DmapiMount, PathWalksRaceWithTheRemovalOfTheirDirectory)
+{
+	std::string d = mnt_ + "/d", x = d + "/x";
+	std::atomic<bool> stop{false};
+	std::atomic<long> walks{0}, unexpected{0};
+	std::thread walker([&] {
+		struct stat st;
+		while (!stop) {
+			if (stat(x.c_str(), &st) == 0 || errno != ENOENT)
+				unexpected++;
+			walks++;
+		}
+	});
+	for (int i = 0; i < 10000; i++) {
+		ASSERT_EQ(mkdir(d.c_str(), 0755), 0) << strerror(errno);
+		ASSERT_EQ(rmdir(d.c_str()), 0) << strerror(errno);
+	}
+	stop = true;
+	walker.join();
+	EXPECT_GT(walks, 0);
+	EXPECT_EQ(unexpected, 0);
 }
 
 /* Free blocks of the lower filesystem once it has caught up. */

@@ -13,9 +13,11 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 using namespace dmtest;
 namespace fs = std::filesystem;
@@ -289,6 +291,37 @@ TEST_F(Handles, HandleToPathErrors)
 					  sizeof(buf), buf, &rlen), EINVAL);
 	EXPECT_DM_ERRNO(dm_handle_to_path(dir.hanp, dir.hlen, file.hanp, file.hlen,
 					  sizeof(buf), buf, nullptr), EFAULT);
+}
+
+TEST_F(Handles, HandleToPathOfAStaleHandleWhoseInodeNumberANewFileTookFailsEBADF)
+{
+	Handle dir, gone;
+	handle_of("dir", dir);
+	std::string old = mnt_ + "/dir/gone";
+	spit(old, "x");
+	handle_of("dir/gone", gone);
+	struct stat st;
+	ASSERT_EQ(stat(old.c_str(), &st), 0);
+	ASSERT_EQ(unlink(old.c_str()), 0);
+	/* Filesystems give a freed inode number out again, sooner or later. */
+	bool taken = false;
+	for (int i = 0; i < 100 && !taken; i++) {
+		std::string p = mnt_ + "/dir/new" + std::to_string(i);
+		spit(p, "y");
+		struct stat ns;
+		ASSERT_EQ(stat(p.c_str(), &ns), 0);
+		taken = ns.st_ino == st.st_ino;
+		if (!taken) {
+			sync();
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+		}
+	}
+	if (!taken)
+		GTEST_SKIP() << "no new file took inode number " << st.st_ino;
+	char buf[4096];
+	size_t rlen = 0;
+	EXPECT_DM_ERRNO(dm_handle_to_path(dir.hanp, dir.hlen, gone.hanp, gone.hlen,
+					  sizeof(buf), buf, &rlen), EBADF);
 }
 
 TEST_F(Handles, GetConfigAcceptsHandlesOfTheMount)
