@@ -240,24 +240,30 @@ static int __init dm_init(void)
 	err = dm_event_init();
 	if (err)
 		goto out_session;
-	err = misc_register(&dm_miscdev);
-	if (err)
-		goto out_event;
-	err = dmfs_init();
-	if (err)
-		goto out_misc;
+	/*
+	 * The filesystem type and the device last: a module whose init fails
+	 * is freed even if a mount or an open got in meanwhile.  The netlink
+	 * family's calls hold its lock, which unregistering it takes.
+	 */
 	err = dm_monitor_init();
 	if (err)
-		goto out_fs;
+		goto out_event;
 	dm_debugfs_init();
+	err = dmfs_init();
+	if (err)
+		goto out_monitor;
+	err = misc_register(&dm_miscdev);
+	if (err)
+		goto out_fs;
 	pr_info("X/Open XDSM DMAPI, protocol %u.%u\n",
 		DMAPI_KERNEL_VERSION, DMAPI_KERNEL_MINOR_VERSION);
 	return 0;
 
 out_fs:
 	dmfs_exit();
-out_misc:
-	misc_deregister(&dm_miscdev);
+out_monitor:
+	dm_debugfs_exit();
+	dm_monitor_exit();
 out_event:
 	dm_event_exit();
 out_session:

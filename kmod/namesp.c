@@ -184,7 +184,6 @@ out:
 static struct dm_event *dm_destroy_msg(struct dm_fs *fs, struct dentry *dentry)
 {
 	struct path path = { .mnt = fs->lower->mnt, .dentry = dentry };
-	u32 max = READ_ONCE(dm_max_attr_size);
 	struct dmapi_destroy_msg *ds;
 	u8 name[DMAPI_ATTR_NAME_SIZE];
 	struct dmapi_handle h;
@@ -197,10 +196,18 @@ static struct dm_event *dm_destroy_msg(struct dm_fs *fs, struct dentry *dentry)
 	rod = dm_fs_rod_name(fs, name);
 	if (rod < 0)
 		return ERR_PTR(rod);
-	value = rod ? kvmalloc(max, GFP_KERNEL) : NULL;
-	if (rod && !value)
+	/*
+	 * The value as long as it is: max_attr_size may have been lowered
+	 * since it was set, and nothing changes a removed object's.
+	 */
+	n = rod ? dm_attr_load(&path, name, NULL, 0) : 0;
+	if (n < 0)
+		return ERR_PTR(n);
+	value = n ? kvmalloc(n, GFP_KERNEL) : NULL;
+	if (n && !value)
 		return ERR_PTR(-ENOMEM);
-	n = rod ? dm_attr_load(&path, name, value, max) : 0;
+	if (n)
+		n = dm_attr_load(&path, name, value, n);
 	ev = n < 0 ? ERR_PTR(n) :
 	     dm_event_create(DMAPI_EVENT_DESTROY, pos + DM_VAR(DMAPI_HANDLE_LEN) +
 			     DM_VAR(n), false);

@@ -110,6 +110,11 @@ static int dm_dir_read(const struct path *dir, loff_t loc,
 			   current_cred());
 	if (IS_ERR(file))
 		return PTR_ERR(file);
+	/*
+	 * Cursors are 64-bit whoever asks: ext4 would give a 32-bit caller
+	 * 31-bit hash cookies, which names can be made to share.
+	 */
+	file->f_mode |= FMODE_64BITHASH;
 	pos = vfs_llseek(file, loc, SEEK_SET);
 	err = pos < 0 ? pos : 0;
 	if (!err) {
@@ -385,7 +390,8 @@ static int dm_bulk(struct dm_handle_call *c, struct dmapi_scan_arg *arg,
 	if (arg->flags & DMAPI_SCAN_DMATTR) {
 		if (!memchr_inv(arg->attrname, 0, DMAPI_ATTR_NAME_SIZE))
 			return -EINVAL;
-		b.value_size = READ_ONCE(dm_max_attr_size);
+		/* Any value: max_attr_size may have been lowered since. */
+		b.value_size = XATTR_SIZE_MAX;
 		b.value = kvmalloc(b.value_size, GFP_KERNEL);
 		if (!b.value)
 			return -ENOMEM;

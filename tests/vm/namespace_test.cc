@@ -527,6 +527,24 @@ TEST_F(Namespace, DestroyCarriesTheReturnOnDestroyAttribute)
 		  value);
 }
 
+TEST_F(Namespace, DestroyCarriesAReturnOnDestroyAttributeLongerThanMaxAttrSizeWasLoweredTo)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, "hsm", 3);
+	ASSERT_DM_OK(dm_set_return_on_destroy(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
+					      &name, DM_TRUE));
+	std::string value(4000, 's');
+	ASSERT_DM_OK(dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &name, 0,
+				   value.size(), value.data()));
+	ModuleParam lower("max_attr_size", "100");
+	ASSERT_EQ(unlink(path("dir/file").c_str()), 0);
+	Message m = expect_next(DM_EVENT_DESTROY, false);
+	auto *ds = m.data<dm_destroy_event_t>();
+	EXPECT_EQ(std::string(DM_GET_VALUE(ds, ds_attrcopy, char *), DM_GET_LEN(ds, ds_attrcopy)),
+		  value);
+}
+
 TEST_F(Namespace, DestroyWaitsForTheLastOpenFile)
 {
 	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));

@@ -442,6 +442,37 @@ TEST_F(BulkScan, BulkallCarriesTheAttributeOfTheObjectsThatHaveIt)
 	EXPECT_EQ(with, 1);
 }
 
+TEST_F(BulkScan, BulkallCarriesAnAttributeLongerThanMaxAttrSizeWasLoweredTo)
+{
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, "where", 5);
+	Handle f7;
+	ASSERT_NO_FATAL_FAILURE(handle_of("dir/f7", f7));
+	std::string value(4000, 'v');
+	ASSERT_DM_OK(dm_set_dmattr(sid_, f7.hanp, f7.hlen, DM_NO_TOKEN, &name, 0, value.size(),
+				   value.data()));
+	ModuleParam lower("max_attr_size", "100");
+	std::vector<char> buf(1 << 20);
+	size_t rlen;
+	dm_attrloc_t loc;
+	ASSERT_DM_OK(dm_init_attrloc(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &loc));
+	int with = 0, rc;
+	do {
+		rc = dm_get_bulkall(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &name, &loc,
+				    buf.size(), buf.data(), &rlen);
+		ASSERT_GE(rc, 0) << strerror(errno);
+		for (auto *dx = reinterpret_cast<dm_xstat_t *>(buf.data()); rlen && dx;
+		     dx = DM_STEP_TO_NEXT(&dx->dx_statinfo, dm_xstat_t *)) {
+			if (!DM_GET_LEN(dx, dx_attrdata))
+				continue;
+			with++;
+			EXPECT_EQ(std::string(DM_GET_VALUE(dx, dx_attrdata, char *),
+					      DM_GET_LEN(dx, dx_attrdata)), value);
+		}
+	} while (rc == 1);
+	EXPECT_EQ(with, 1);
+}
+
 TEST_F(BulkScan, TooSmallForOneRecordE2BIGWithItsSize)
 {
 	std::vector<char> buf(16);
