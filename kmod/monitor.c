@@ -172,7 +172,8 @@ static void dm_mon_mirror(const struct dm_fs *fs, const struct dm_event *ev,
 	if (!genl_has_listeners(&dm_genl_family, &init_net, DM_MCGRP_EVENTS))
 		return;
 	seq = atomic64_inc_return(&dm_mon_seq);
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	/* Room for the event's data too: a MOUNT's paths may be PATH_MAX. */
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE + ev->datalen, GFP_KERNEL);
 	if (!skb)
 		goto drop;
 	if (dm_mon_fill_event(skb, fs, ev, answer, err, latency, seq)) {
@@ -248,10 +249,20 @@ int dm_fs_send(struct dm_fs *fs, struct dm_session *s, struct dm_event *ev)
 	return err;
 }
 
+/* Room for a group of DMAPI_STATS_MAX_GROUP_REGIONS regions. */
+#define DM_NL_STATS_MSG_SIZE	(32 << 10)
+
 /* Commands are for CAP_SYS_ADMIN only, as is /dev/dmapi. */
 static int dm_nl_start(struct netlink_callback *cb)
 {
-	return netlink_capable(cb->skb, CAP_SYS_ADMIN) ? 0 : -EPERM;
+	if (!netlink_capable(cb->skb, CAP_SYS_ADMIN))
+		return -EPERM;
+	/*
+	 * Each part of a dump must hold its largest record whole: a group
+	 * of the most regions, a filesystem with paths of PATH_MAX.
+	 */
+	cb->min_dump_alloc = DM_NL_STATS_MSG_SIZE;
+	return 0;
 }
 
 static int dm_nl_put_counts(struct sk_buff *skb, int attr,
@@ -505,9 +516,6 @@ static int dm_nl_stats_remove(struct sk_buff *skb, struct genl_info *info)
 	return err ?: dm_stats_del_region(nla_get_u32(info->attrs[DMAPI_A_GROUP]),
 					  nla_get_u32(info->attrs[DMAPI_A_REGION]));
 }
-
-/* Room for a group of DMAPI_STATS_MAX_GROUP_REGIONS regions. */
-#define DM_NL_STATS_MSG_SIZE	(32 << 10)
 
 static int dm_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 {

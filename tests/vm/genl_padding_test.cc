@@ -92,7 +92,11 @@ void scan_attrs(int cmd, int depth, const unsigned char *p, size_t len,
 /* A raw generic netlink socket, with the family "dmapi" resolved. */
 class GenlSocket {
 public:
-	GenlSocket()
+	/*
+	 * receive_size: the buffer of each recv(), which the kernel takes
+	 * as the size of the parts of this socket's next dumps.
+	 */
+	explicit GenlSocket(size_t receive_size = 1 << 16) : receive_size_(receive_size)
 	{
 		fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 		sockaddr_nl sa = {};
@@ -123,6 +127,8 @@ public:
 
 	bool ok() const { return family_ && events_group_; }
 
+	void set_receive_size(size_t size) { receive_size_ = size; }
+
 	using Attr = std::pair<unsigned short, std::vector<unsigned char>>;
 
 	/* The messages answering one request of the family, the ack left out. */
@@ -144,7 +150,7 @@ public:
 		std::vector<std::vector<unsigned char>> out;
 		timeval tv = {5, 0};
 		setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		std::vector<unsigned char> buf(1 << 16);
+		std::vector<unsigned char> buf(receive_size_);
 		ssize_t n = recv(fd_, buf.data(), buf.size(), 0);
 		if (n <= 0)
 			return out;
@@ -255,6 +261,7 @@ private:
 		}
 	}
 
+	size_t receive_size_;
 	int fd_ = -1;
 	unsigned short family_ = 0;
 	unsigned int events_group_ = 0;
@@ -375,6 +382,47 @@ TEST_F(GenlPadding, StatisticsRepliesAreZeroWhereNothingIs)
 	EXPECT_GT(s.aligning, 0u) << "the alias is padded";
 	EXPECT_FALSE(all.empty());
 	EXPECT_EQ(scan(all).bad, "");
+}
+
+/* Dumps whose records are larger than a page. */
+class GenlDump : public GenlPadding {};
+
+TEST_F(GenlDump, AStatisticsGroupOfTheMostRegionsIsDumpedWhole)
+{
+	Handle file;
+	handle_of("file", file);
+	auto made = genl_.ask(DMAPI_CMD_STATS_NEW, false,
+			      {{DMAPI_A_HANDLE, bytes(file.hanp, file.hlen)}});
+	ASSERT_EQ(made.size(), 1u) << "no reply to STATS_NEW";
+	std::uint32_t group = 0;
+	GenlSocket::each_attr(made[0], [&](unsigned int type, const unsigned char *d, size_t n) {
+		if (type == DMAPI_A_GROUP && n == 4)
+			std::memcpy(&group, d, 4);
+	});
+	ASSERT_NE(group, 0u);
+	int added = 0;
+	for (std::int64_t off = 0; off < DMAPI_STATS_MAX_GROUP_REGIONS; off++) {
+		std::uint64_t len = 1;
+		auto r = genl_.ask(DMAPI_CMD_STATS_ADD, false,
+				   {{DMAPI_A_GROUP, u32(group)}, {DMAPI_A_OFFSET, bytes(&off, 8)},
+				    {DMAPI_A_LENGTH, bytes(&len, 8)}});
+		added += r.size() == 1;
+	}
+	EXPECT_GE(added, DMAPI_STATS_MAX_GROUP_REGIONS - 1) << "regions the group took";
+	/* A reader of pages, as libnl's: the dump's first part is as small. */
+	GenlSocket reader(4096);
+	reader.set_receive_size(1 << 16);
+	auto all = reader.ask(DMAPI_CMD_STATS_GET, true);
+	genl_.ask(DMAPI_CMD_STATS_DEL, false, {{DMAPI_A_GROUP, u32(group)}});
+	bool dumped = false;
+	for (auto &m : all)
+		GenlSocket::each_attr(m, [&](unsigned int type, const unsigned char *d, size_t n) {
+			std::uint32_t id = 0;
+			if (type == DMAPI_A_GROUP && n == 4)
+				std::memcpy(&id, d, 4);
+			dumped |= id == group;
+		});
+	EXPECT_TRUE(dumped) << "the dump left the group out";
 }
 
 TEST_F(GenlPadding, EventRecordsAreZeroWhereNothingIs)
