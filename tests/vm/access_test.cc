@@ -167,6 +167,14 @@ protected:
 		ASSERT_NO_FATAL_FAILURE(handle_of("offline", offline_));
 	}
 
+	/* READ events of the file's first 100 bytes, CANCEL when nobody waits. */
+	void manage_reads_with_cancel()
+	{
+		ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_CANCEL}));
+		ASSERT_DM_OK(enable(fsh_, {DM_EVENT_CANCEL}));
+		ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	}
+
 	/* m is a synchronous data event of type about h, at off for len bytes. */
 	void expect_data_event(Message &m, dm_eventtype_t type, Handle &h,
 			       dm_off_t off, dm_size_t len)
@@ -349,6 +357,17 @@ protected:
 		ASSERT_DM_OK(dm_send_msg(sid_, DM_MSGTYPE_ASYNC, sizeof(text), text));
 	}
 
+	/* Read the message that fills the queue; answer the reader's event. */
+	void make_room_and_answer(Accessor &reader)
+	{
+		ASSERT_EQ(next().type(), DM_EVENT_USER);
+		Message m = next();
+		ASSERT_EQ(m.type(), DM_EVENT_READ);
+		respond(m.token(), DM_RESP_CONTINUE);
+		EXPECT_EQ(reader.result(), 0);
+		EXPECT_EQ(live_events(), before_);
+	}
+
 	ModuleParam limit_{"max_queued_msgs", "1"};
 	long before_ = -1;
 };
@@ -383,12 +402,7 @@ TEST_F(AccessQueueFull, AReaderThatJoinedOneKilledWaitingForRoomPostsTheEventIts
 	first.kill_now();
 	EXPECT_EQ(first.result(), 128 + SIGKILL);
 	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "ended by the first reader's signal";
-	ASSERT_EQ(next().type(), DM_EVENT_USER);
-	Message m = next();
-	ASSERT_EQ(m.type(), DM_EVENT_READ);
-	respond(m.token(), DM_RESP_CONTINUE);
-	EXPECT_EQ(second.result(), 0);
-	EXPECT_EQ(live_events(), before_);
+	ASSERT_NO_FATAL_FAILURE(make_room_and_answer(second));
 }
 
 TEST_F(AccessQueueFull, AReaderWaitingForRoomFailsETIMEDOUTWithEventTimeout)
@@ -418,12 +432,7 @@ TEST_F(AccessQueueFull, AReaderThatJoinedOneTimedOutWaitingForRoomPostsTheEventI
 	EXPECT_EQ(first.result(), ETIMEDOUT);
 	EXPECT_FALSE(second.ends_within(kBlockedMs))
 		<< "ended by the first reader's timeout: " << second.result();
-	ASSERT_EQ(next().type(), DM_EVENT_USER);
-	Message m = next();
-	ASSERT_EQ(m.type(), DM_EVENT_READ);
-	respond(m.token(), DM_RESP_CONTINUE);
-	EXPECT_EQ(second.result(), 0);
-	EXPECT_EQ(live_events(), before_);
+	ASSERT_NO_FATAL_FAILURE(make_room_and_answer(second));
 }
 
 /*
@@ -460,9 +469,7 @@ TEST_F(AccessQueueFull, ASessionDestroyedWhileAReaderWaitsForRoomLetsTheReadGoOn
 
 TEST_F(Access, KillingTheLastMergedReaderSendsCancelWhenEnabled)
 {
-	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_CANCEL}));
-	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_CANCEL}));
-	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	ASSERT_NO_FATAL_FAILURE(manage_reads_with_cancel());
 	Accessor first(reading(path("file"), 0, data(0, 100)));
 	Message m = next();
 	ASSERT_EQ(m.type(), DM_EVENT_READ);
@@ -498,9 +505,7 @@ TEST_F(Access, KillingOneOfTwoMergedReadersLeavesTheOtherWaitingForTheAnswer)
 
 TEST_F(Access, AnIdenticalReadAfterTheCancelSendsAnEventOfItsOwn)
 {
-	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_CANCEL}));
-	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_CANCEL}));
-	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	ASSERT_NO_FATAL_FAILURE(manage_reads_with_cancel());
 	Accessor first(reading(path("file"), 0, data(0, 100)));
 	Message m = next();
 	ASSERT_EQ(m.type(), DM_EVENT_READ);

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -322,6 +323,17 @@ protected:
 
 	static std::vector<unsigned char> u32(std::uint32_t v) { return bytes(&v, 4); }
 
+	/* The statistics group a message names, or 0. */
+	static std::uint32_t group_of(const std::vector<unsigned char> &msg)
+	{
+		std::uint32_t group = 0;
+		GenlSocket::each_attr(msg, [&](unsigned int type, const unsigned char *d, size_t n) {
+			if (type == DMAPI_A_GROUP && n == 4)
+				std::memcpy(&group, d, 4);
+		});
+		return group;
+	}
+
 	GenlSocket genl_;
 };
 
@@ -358,11 +370,7 @@ TEST_F(GenlPadding, StatisticsRepliesAreZeroWhereNothingIs)
 			      {{DMAPI_A_HANDLE, bytes(file.hanp, file.hlen)},
 			       {DMAPI_A_NAME, bytes(alias, sizeof(alias))}});
 	ASSERT_EQ(made.size(), 1u) << "no reply to STATS_NEW";
-	std::uint32_t group = 0;
-	GenlSocket::each_attr(made[0], [&](unsigned int type, const unsigned char *d, size_t n) {
-		if (type == DMAPI_A_GROUP && n == 4)
-			std::memcpy(&group, d, 4);
-	});
+	std::uint32_t group = group_of(made[0]);
 	ASSERT_NE(group, 0u);
 	std::int64_t off = 100;
 	std::uint64_t len = 1000;
@@ -394,11 +402,7 @@ TEST_F(GenlDump, AStatisticsGroupOfTheMostRegionsIsDumpedWhole)
 	auto made = genl_.ask(DMAPI_CMD_STATS_NEW, false,
 			      {{DMAPI_A_HANDLE, bytes(file.hanp, file.hlen)}});
 	ASSERT_EQ(made.size(), 1u) << "no reply to STATS_NEW";
-	std::uint32_t group = 0;
-	GenlSocket::each_attr(made[0], [&](unsigned int type, const unsigned char *d, size_t n) {
-		if (type == DMAPI_A_GROUP && n == 4)
-			std::memcpy(&group, d, 4);
-	});
+	std::uint32_t group = group_of(made[0]);
 	ASSERT_NE(group, 0u);
 	int added = 0;
 	for (std::int64_t off = 0; off < DMAPI_STATS_MAX_GROUP_REGIONS; off++) {
@@ -414,15 +418,9 @@ TEST_F(GenlDump, AStatisticsGroupOfTheMostRegionsIsDumpedWhole)
 	reader.set_receive_size(1 << 16);
 	auto all = reader.ask(DMAPI_CMD_STATS_GET, true);
 	genl_.ask(DMAPI_CMD_STATS_DEL, false, {{DMAPI_A_GROUP, u32(group)}});
-	bool dumped = false;
-	for (auto &m : all)
-		GenlSocket::each_attr(m, [&](unsigned int type, const unsigned char *d, size_t n) {
-			std::uint32_t id = 0;
-			if (type == DMAPI_A_GROUP && n == 4)
-				std::memcpy(&id, d, 4);
-			dumped |= id == group;
-		});
-	EXPECT_TRUE(dumped) << "the dump left the group out";
+	EXPECT_TRUE(std::any_of(all.begin(), all.end(),
+				[&](const auto &m) { return group_of(m) == group; }))
+		<< "the dump left the group out";
 }
 
 TEST_F(GenlPadding, EventRecordsAreZeroWhereNothingIs)

@@ -71,6 +71,17 @@ protected:
 		ASSERT_DM_OK(enable(fsh_, events));
 	}
 
+	/* DESTROY events, carrying the file's DM attribute name set to value. */
+	void want_destroy_with(dm_attrname_t &name, const std::string &value)
+	{
+		ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
+		ASSERT_DM_OK(dm_set_return_on_destroy(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
+						      &name, DM_TRUE));
+		std::string v = value;
+		ASSERT_DM_OK(dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &name, 0,
+					   v.size(), v.data()));
+	}
+
 	static dm_namesp_event_t *ne(Message &m) { return m.data<dm_namesp_event_t>(); }
 
 	static bool handle_is(dm_namesp_event_t *ne, dm_vardata_t dm_namesp_event_t::*field,
@@ -511,14 +522,10 @@ TEST_F(Namespace, UnlinkOfTheLastLinkSendsDestroyWithTheHandle)
 
 TEST_F(Namespace, DestroyCarriesTheReturnOnDestroyAttribute)
 {
-	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
 	dm_attrname_t name = {};
 	std::memcpy(name.an_chars, "hsm", 3);
-	ASSERT_DM_OK(dm_set_return_on_destroy(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
-					      &name, DM_TRUE));
 	std::string value = "store:0042";
-	ASSERT_DM_OK(dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &name, 0,
-				   value.size(), value.data()));
+	ASSERT_NO_FATAL_FAILURE(want_destroy_with(name, value));
 	ASSERT_EQ(unlink(path("dir/file").c_str()), 0);
 	Message m = expect_next(DM_EVENT_DESTROY, false);
 	auto *ds = m.data<dm_destroy_event_t>();
@@ -529,14 +536,10 @@ TEST_F(Namespace, DestroyCarriesTheReturnOnDestroyAttribute)
 
 TEST_F(Namespace, DestroyCarriesAReturnOnDestroyAttributeLongerThanMaxAttrSizeWasLoweredTo)
 {
-	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
 	dm_attrname_t name = {};
 	std::memcpy(name.an_chars, "hsm", 3);
-	ASSERT_DM_OK(dm_set_return_on_destroy(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
-					      &name, DM_TRUE));
 	std::string value(4000, 's');
-	ASSERT_DM_OK(dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &name, 0,
-				   value.size(), value.data()));
+	ASSERT_NO_FATAL_FAILURE(want_destroy_with(name, value));
 	ModuleParam lower("max_attr_size", "100");
 	ASSERT_EQ(unlink(path("dir/file").c_str()), 0);
 	Message m = expect_next(DM_EVENT_DESTROY, false);

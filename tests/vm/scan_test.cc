@@ -286,6 +286,28 @@ protected:
 		return st.st_ino;
 	}
 
+	/* A whole dm_get_bulkall() scan: the objects with the attribute name. */
+	void bulkall_values(const dm_attrname_t &name, std::map<dm_ino_t, std::string> &with)
+	{
+		std::vector<char> buf(1 << 20);
+		size_t rlen;
+		dm_attrloc_t loc;
+		dm_attrname_t n = name;
+		ASSERT_DM_OK(dm_init_attrloc(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &loc));
+		int rc;
+		do {
+			rc = dm_get_bulkall(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &n,
+					    &loc, buf.size(), buf.data(), &rlen);
+			ASSERT_GE(rc, 0) << strerror(errno);
+			for (auto *dx = reinterpret_cast<dm_xstat_t *>(buf.data()); rlen && dx;
+			     dx = DM_STEP_TO_NEXT(&dx->dx_statinfo, dm_xstat_t *))
+				if (DM_GET_LEN(dx, dx_attrdata))
+					with[dx->dx_statinfo.dt_ino] =
+						std::string(DM_GET_VALUE(dx, dx_attrdata, char *),
+							    DM_GET_LEN(dx, dx_attrdata));
+		} while (rc == 1);
+	}
+
 	/* The ioctl's own argument for a scan of the filesystem from its start. */
 	dmapi_scan_arg ioctl_arg() const
 	{
@@ -420,26 +442,10 @@ TEST_F(BulkScan, BulkallCarriesTheAttributeOfTheObjectsThatHaveIt)
 	ASSERT_NO_FATAL_FAILURE(handle_of("dir/f7", f7));
 	ASSERT_DM_OK(dm_set_dmattr(sid_, f7.hanp, f7.hlen, DM_NO_TOKEN, &name, 0, 7,
 				   const_cast<char *>("tape:42")));
-	std::vector<char> buf(1 << 20);
-	size_t rlen;
-	dm_attrloc_t loc;
-	ASSERT_DM_OK(dm_init_attrloc(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &loc));
-	int with = 0, rc;
-	do {
-		rc = dm_get_bulkall(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &name, &loc,
-				    buf.size(), buf.data(), &rlen);
-		ASSERT_GE(rc, 0) << strerror(errno);
-		for (auto *dx = reinterpret_cast<dm_xstat_t *>(buf.data()); rlen && dx;
-		     dx = DM_STEP_TO_NEXT(&dx->dx_statinfo, dm_xstat_t *)) {
-			if (!DM_GET_LEN(dx, dx_attrdata))
-				continue;
-			with++;
-			EXPECT_EQ(dx->dx_statinfo.dt_ino, inode_of(path("dir/f7")));
-			EXPECT_EQ(std::string(DM_GET_VALUE(dx, dx_attrdata, char *),
-					      DM_GET_LEN(dx, dx_attrdata)), "tape:42");
-		}
-	} while (rc == 1);
-	EXPECT_EQ(with, 1);
+	std::map<dm_ino_t, std::string> with;
+	ASSERT_NO_FATAL_FAILURE(bulkall_values(name, with));
+	std::map<dm_ino_t, std::string> want{{inode_of(path("dir/f7")), "tape:42"}};
+	EXPECT_EQ(with, want);
 }
 
 TEST_F(BulkScan, BulkallCarriesAnAttributeLongerThanMaxAttrSizeWasLoweredTo)
@@ -452,25 +458,10 @@ TEST_F(BulkScan, BulkallCarriesAnAttributeLongerThanMaxAttrSizeWasLoweredTo)
 	ASSERT_DM_OK(dm_set_dmattr(sid_, f7.hanp, f7.hlen, DM_NO_TOKEN, &name, 0, value.size(),
 				   value.data()));
 	ModuleParam lower("max_attr_size", "100");
-	std::vector<char> buf(1 << 20);
-	size_t rlen;
-	dm_attrloc_t loc;
-	ASSERT_DM_OK(dm_init_attrloc(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &loc));
-	int with = 0, rc;
-	do {
-		rc = dm_get_bulkall(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &name, &loc,
-				    buf.size(), buf.data(), &rlen);
-		ASSERT_GE(rc, 0) << strerror(errno);
-		for (auto *dx = reinterpret_cast<dm_xstat_t *>(buf.data()); rlen && dx;
-		     dx = DM_STEP_TO_NEXT(&dx->dx_statinfo, dm_xstat_t *)) {
-			if (!DM_GET_LEN(dx, dx_attrdata))
-				continue;
-			with++;
-			EXPECT_EQ(std::string(DM_GET_VALUE(dx, dx_attrdata, char *),
-					      DM_GET_LEN(dx, dx_attrdata)), value);
-		}
-	} while (rc == 1);
-	EXPECT_EQ(with, 1);
+	std::map<dm_ino_t, std::string> with;
+	ASSERT_NO_FATAL_FAILURE(bulkall_values(name, with));
+	std::map<dm_ino_t, std::string> want{{inode_of(path("dir/f7")), value}};
+	EXPECT_EQ(with, want);
 }
 
 TEST_F(BulkScan, TooSmallForOneRecordE2BIGWithItsSize)
