@@ -77,18 +77,45 @@ static unsigned int dm_hole_unit(const struct file *file)
 	return i_blocksize(file_inode(file));
 }
 
+/*
+ * The rules open(2) applies to every other writer, which opening by
+ * handle skips: nobody writes an immutable file, and an append-only one
+ * only at its end.  -EPERM, or 0 with the write's flags in *@flags: an
+ * append goes as one, so that a racing append moves it rather than
+ * having it overwrite.
+ */
+static int dm_invis_may_write(struct file *file, loff_t pos, rwf_t *flags)
+{
+	struct inode *inode = file_inode(file);
+
+	*flags = 0;
+	if (IS_IMMUTABLE(inode))
+		return -EPERM;
+	if (IS_APPEND(inode)) {
+		if (pos != i_size_read(inode))
+			return -EPERM;
+		*flags = RWF_APPEND;
+	}
+	return 0;
+}
+
 /* Read or write @len bytes at *@pos of @file from or to user memory. */
 static ssize_t dm_invis_io(struct file *file, void __user *buf, size_t len,
 			   loff_t *pos, bool write)
 {
 	struct iov_iter iter;
+	rwf_t flags;
+	int err;
 
 	if (!access_ok(buf, len))
 		return -EFAULT;
 	iov_iter_ubuf(&iter, write ? ITER_SOURCE : ITER_DEST, buf, len);
-	if (write)
-		return dm_vfs_iter_write(file, &iter, pos, 0);
-	return vfs_iter_read(file, &iter, pos, 0);
+	if (!write)
+		return vfs_iter_read(file, &iter, pos, 0);
+	err = dm_invis_may_write(file, *pos, &flags);
+	if (err)
+		return err;
+	return dm_vfs_iter_write(file, &iter, pos, flags);
 }
 
 static long dm_invis(void __user *uarg, bool write)
@@ -155,8 +182,9 @@ long dm_ioc_read_invis(void __user *uarg)
  * through before returning.
  *
  * Return: 0 with the bytes written in done, or -EINVAL (as for reads, or
- * unknown flags), -ESRCH, -EBADF, the write's errno (-EFBIG, -ENOSPC),
- * -EFAULT.
+ * unknown flags), -EPERM (an immutable file, or an append-only one
+ * anywhere but at its end), -ESRCH, -EBADF, the write's errno (-EFBIG,
+ * -ENOSPC), -EFAULT.
  */
 long dm_ioc_write_invis(void __user *uarg)
 {

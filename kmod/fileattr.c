@@ -276,6 +276,15 @@ static int dm_fileattr_set(const struct path *path, u32 mask,
 	if (err)
 		return err;
 	inode_lock(inode);
+	/*
+	 * As chmod, chown, utimes and truncate refuse it: nobody changes an
+	 * immutable or append-only object's attributes.  notify_change()
+	 * alone would let a size or a ctime through.
+	 */
+	if (IS_IMMUTABLE(inode) || IS_APPEND(inode)) {
+		err = -EPERM;
+		goto out;
+	}
 	err = dm_fileattr_iattr(inode, mask, fa, &ia);
 	if (!err && ia.ia_valid)
 		err = notify_change(dm_mnt_idmap(path->mnt), path->dentry, &ia,
@@ -285,6 +294,7 @@ static int dm_fileattr_set(const struct path *path, u32 mask,
 		err = dm_fileattr_ctime(path, fa->fa_ctime);
 	else if (!err && (mask & DMAPI_AT_DTIME))
 		err = dm_fileattr_ctime(path, fa->fa_dtime);
+out:
 	inode_unlock(inode);
 	mnt_drop_write(path->mnt);
 	return err;
@@ -299,8 +309,9 @@ static int dm_fileattr_set(const struct path *path, u32 mask,
  *
  * Return: 0, or -EINVAL (no such session, not an object handle, a mask
  * bit that cannot be set, an id with no mapping, a size of a
- * non-regular file or below 0), -ESRCH, -EBADF, -EFAULT, or the errno
- * of the lower filesystem's change (-EROFS, -EPERM, -EFBIG...).
+ * non-regular file or below 0), -EPERM (an immutable or append-only
+ * object), -ESRCH, -EBADF, -EFAULT, or the errno of the lower
+ * filesystem's change (-EROFS, -EFBIG...).
  */
 long dm_ioc_set_fileattr(void __user *uarg)
 {

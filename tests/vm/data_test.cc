@@ -9,6 +9,7 @@
 #include "dmtest.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -420,6 +421,30 @@ TEST_F(WriteInvis, SyncFlagIsAccepted)
 	EXPECT_EQ(contents("text"), want);
 }
 
+TEST_F(WriteInvis, OfAnImmutableFileEPERM)
+{
+	Handle h;
+	handle_of("text", h);
+	InodeFlag immutable(lower("text"), FS_IMMUTABLE_FL);
+	ASSERT_EQ(immutable.error(), 0) << strerror(immutable.error());
+	EXPECT_DM_ERRNO(write_invis(h, 0, 0, "XYZ"), EPERM);
+	EXPECT_DM_ERRNO(write_invis(h, 0, kTextSize, "more"), EPERM);
+	EXPECT_EQ(contents("text"), kText);
+}
+
+TEST_F(WriteInvis, OfAnAppendOnlyFileOnlyAtItsEnd)
+{
+	Handle h;
+	handle_of("text", h);
+	InodeFlag append_only(lower("text"), FS_APPEND_FL);
+	ASSERT_EQ(append_only.error(), 0) << strerror(append_only.error());
+	EXPECT_DM_ERRNO(write_invis(h, 0, 0, "XYZ"), EPERM);
+	EXPECT_DM_ERRNO(write_invis(h, 0, kTextSize - 1, "XYZ"), EPERM);
+	EXPECT_EQ(contents("text"), kText);
+	ASSERT_EQ(write_invis(h, 0, kTextSize, "more"), 4) << strerror(errno);
+	EXPECT_EQ(contents("text"), std::string(kText) + "more");
+}
+
 TEST_F(WriteInvis, DirectoryHandleEINVAL)
 {
 	Handle dir;
@@ -502,6 +527,20 @@ TEST_F(Holes, PunchFreesTheBlockAndReadsBackZeroes)
 	EXPECT_EQ(got.substr(0, b_), pattern(0, b_));
 	EXPECT_EQ(got.substr(b_, b_), std::string(b_, '\0'));
 	EXPECT_EQ(got.substr(2 * b_), pattern(2 * b_, 2 * b_));
+}
+
+TEST_F(Holes, PunchOfAnImmutableOrAppendOnlyFileEPERM)
+{
+	Handle h;
+	handle_of("data", h);
+	for (int flag : {FS_IMMUTABLE_FL, FS_APPEND_FL}) {
+		InodeFlag guard(lower("data"), flag);
+		ASSERT_EQ(guard.error(), 0) << strerror(guard.error());
+		SCOPED_TRACE("flag " + std::to_string(flag));
+		EXPECT_DM_ERRNO(punch(h, b_, b_), EPERM);
+	}
+	EXPECT_EQ(extents_of(h), std::vector<Extent>{res(0, 4 * b_)});
+	EXPECT_EQ(contents("data"), pattern(0, 4 * b_));
 }
 
 TEST_F(Holes, PunchOfAHoleProbeWouldNotGiveEAGAIN)

@@ -9,6 +9,7 @@
 #include "dmtest.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -384,6 +385,19 @@ TEST_F(DmAttrs, AbsentAttributeENOENT)
 	ASSERT_DM_OK(set(file_, state_, "v"));
 	EXPECT_DM_ERRNO(get(file_, text("other"), 100, nullptr, &rlen), ENOENT);
 	EXPECT_DM_ERRNO(remove(file_, text("other")), ENOENT);
+	EXPECT_EQ(value_of(file_, state_), "v");
+}
+
+TEST_F(DmAttrs, SetAndRemoveOnAnImmutableOrAppendOnlyObjectEPERM)
+{
+	ASSERT_DM_OK(set(file_, state_, "v"));
+	for (int flag : {FS_IMMUTABLE_FL, FS_APPEND_FL}) {
+		InodeFlag guard(lower("file"), flag);
+		ASSERT_EQ(guard.error(), 0) << strerror(guard.error());
+		SCOPED_TRACE("flag " + std::to_string(flag));
+		EXPECT_DM_ERRNO(set(file_, state_, "changed"), EPERM);
+		EXPECT_DM_ERRNO(remove(file_, state_), EPERM);
+	}
 	EXPECT_EQ(value_of(file_, state_), "v");
 }
 

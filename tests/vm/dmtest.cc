@@ -9,6 +9,8 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -250,6 +252,36 @@ void DmapiMountTest::remount()
 	ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
 		<< strerror(errno);
 	mounted_ = true;
+}
+
+InodeFlag::InodeFlag(const std::string &path, int flag) : path_(path), flag_(flag)
+{
+	error_ = change(true);
+}
+
+InodeFlag::~InodeFlag()
+{
+	if (!error_) {
+		EXPECT_EQ(change(false), 0) << "clearing the flag of " << path_;
+	}
+}
+
+int InodeFlag::change(bool on)
+{
+	int fd = open(path_.c_str(), O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return errno;
+	int flags = 0;
+	int err = 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0) {
+		err = errno;
+	} else {
+		flags = on ? flags | flag_ : flags & ~flag_;
+		if (ioctl(fd, FS_IOC_SETFLAGS, &flags) != 0)
+			err = errno;
+	}
+	close(fd);
+	return err;
 }
 
 void spit(const std::string &path, const std::string &data)

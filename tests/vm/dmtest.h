@@ -172,6 +172,27 @@ void spit(const std::string &path, const std::string &data);
 /* Read a whole file; empty if it cannot be read. */
 std::string slurp(const std::string &path);
 
+/*
+ * An inode flag (FS_IMMUTABLE_FL, FS_APPEND_FL) on a file for the
+ * guard's life: such a file cannot be removed, so the fixture's tree
+ * could not be either.  error() is 0, or the errno of setting it.
+ */
+class InodeFlag {
+public:
+	InodeFlag(const std::string &path, int flag);
+	~InodeFlag();
+	InodeFlag(const InodeFlag &) = delete;
+	InodeFlag &operator=(const InodeFlag &) = delete;
+	int error() const { return error_; }
+
+private:
+	int change(bool on);
+
+	std::string path_;
+	int flag_;
+	int error_;
+};
+
 /* Whether freeze_and_thaw() can run: the kernel has CONFIG_PM_DEBUG. */
 bool can_test_suspend();
 

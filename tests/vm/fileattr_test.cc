@@ -10,6 +10,7 @@
 #include "event_mount.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -226,6 +227,27 @@ TEST_F(FileAttr, SetCtimeAndDtimeSetTheCtime)
 	fa.fa_dtime = 444444;
 	ASSERT_DM_OK(set(file_, DM_AT_DTIME, fa));
 	EXPECT_EQ(stat_of("file").st_ctime, 444444);
+}
+
+TEST_F(FileAttr, SetOfAnImmutableOrAppendOnlyObjectEPERM)
+{
+	struct stat before = stat_of("file");
+	dm_fileattr_t fa = {};
+	fa.fa_size = 10;
+	fa.fa_mode = 0600;
+	fa.fa_ctime = 333333;
+	for (int flag : {FS_IMMUTABLE_FL, FS_APPEND_FL}) {
+		InodeFlag guard(lower("file"), flag);
+		ASSERT_EQ(guard.error(), 0) << strerror(guard.error());
+		SCOPED_TRACE("flag " + std::to_string(flag));
+		for (unsigned int mask : {DM_AT_SIZE, DM_AT_MODE, DM_AT_CTIME}) {
+			SCOPED_TRACE("mask " + std::to_string(mask));
+			EXPECT_DM_ERRNO(set(file_, mask, fa), EPERM);
+		}
+	}
+	struct stat after = stat_of("file");
+	EXPECT_EQ(after.st_size, before.st_size);
+	EXPECT_EQ(after.st_mode, before.st_mode);
 }
 
 TEST_F(FileAttr, SetSizeOfADirectoryEINVAL)
