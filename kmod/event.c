@@ -93,6 +93,9 @@ static unsigned long dm_event_deadline(unsigned long from)
  * @len: bytes of message data, zeroed, for the caller to fill
  * @sync: whether it is synchronous and so gets a token
  *
+ * The memory is charged to the memory cgroup of the calling task; an
+ * asynchronous event that the cgroup refuses is allocated uncharged.
+ *
  * Return: the event with one reference and a sequence number, or
  * ERR_PTR(-ENOMEM).
  */
@@ -100,7 +103,17 @@ struct dm_event *dm_event_create(int type, u32 len, bool sync)
 {
 	struct dm_event *ev;
 
-	ev = kvzalloc(struct_size(ev, data, len), GFP_KERNEL);
+	/*
+	 * Charged to the sender's memory cgroup: asynchronous messages queue
+	 * without bound while their DM application does not read them, and
+	 * whoever causes them, unprivileged users included, pays for them.
+	 * An asynchronous one has nobody to tell of a failure: one that its
+	 * cgroup refuses (its OOM killer has ended the sender, or could find
+	 * nothing to end) is queued uncharged rather than lost.
+	 */
+	ev = kvzalloc(struct_size(ev, data, len), GFP_KERNEL_ACCOUNT);
+	if (!ev && !sync)
+		ev = kvzalloc(struct_size(ev, data, len), GFP_KERNEL);
 	if (!ev)
 		return ERR_PTR(-ENOMEM);
 	dm_live_inc(DM_LIVE_EVENTS);

@@ -101,7 +101,7 @@ static int dm_copy_info(char *info, u64 uinfo, u32 infolen)
 
 static struct dm_session *dm_session_alloc(void)
 {
-	struct dm_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	struct dm_session *s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 
 	if (!s)
 		return NULL;

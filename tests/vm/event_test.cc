@@ -6,6 +6,11 @@
  */
 #include "dmtest.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,6 +22,74 @@ using namespace dmtest;
 using namespace std::chrono_literals;
 
 namespace {
+
+/*
+ * A memory cgroup of the test's own under the guest's cgroup2 hierarchy,
+ * removed at scope end; why() says why there is none.
+ */
+class MemoryCgroup {
+public:
+	MemoryCgroup()
+	{
+		const std::string root = "/sys/fs/cgroup";
+		if (slurp(root + "/cgroup.controllers").find("memory") == std::string::npos) {
+			why_ = "no memory controller in " + root;
+			return;
+		}
+		if (!write_file(root + "/cgroup.subtree_control", "+memory")) {
+			why_ = "cannot enable the memory controller: " +
+			       std::string(strerror(errno));
+			return;
+		}
+		dir_ = root + "/dmapi-test-" + std::to_string(getpid());
+		if (mkdir(dir_.c_str(), 0755) != 0) {
+			why_ = "mkdir " + dir_ + ": " + strerror(errno);
+			dir_.clear();
+		}
+	}
+
+	~MemoryCgroup()
+	{
+		if (!dir_.empty() && rmdir(dir_.c_str()) != 0)
+			ADD_FAILURE() << "rmdir " << dir_ << ": " << strerror(errno);
+	}
+
+	MemoryCgroup(const MemoryCgroup &) = delete;
+	MemoryCgroup &operator=(const MemoryCgroup &) = delete;
+
+	const std::string &why() const { return why_; }
+
+	/* Move the calling process in. */
+	bool join() const { return write_file(dir_ + "/cgroup.procs", "0"); }
+
+	/* Limit it to bytes of memory; -1 lifts the limit. */
+	bool limit(long long bytes) const
+	{
+		return write_file(dir_ + "/memory.max",
+				  bytes < 0 ? "max" : std::to_string(bytes));
+	}
+
+	/* The bytes charged to it: memory.current, or -1. */
+	long long current() const
+	{
+		std::string text = slurp(dir_ + "/memory.current");
+		return text.empty() ? -1 : std::stoll(text);
+	}
+
+private:
+	static bool write_file(const std::string &path, const std::string &text)
+	{
+		int fd = open(path.c_str(), O_WRONLY);
+		if (fd < 0)
+			return false;
+		bool ok = write(fd, text.data(), text.size()) ==
+			  static_cast<ssize_t>(text.size());
+		close(fd);
+		return ok;
+	}
+
+	std::string dir_, why_;
+};
 
 class Events : public SessionTest {
 protected:
@@ -306,6 +379,140 @@ TEST_F(Events, SendWithBadTypeFailsEINVAL)
 	char text[] = "x";
 	EXPECT_DM_ERRNO(dm_send_msg(sid_, DM_MSGTYPE_INVALID, 1, text), EINVAL);
 	EXPECT_DM_ERRNO(dm_send_msg(sid_, (dm_msgtype_t)7, 1, text), EINVAL);
+}
+
+/*
+ * Asynchronous messages queue without bound while nobody reads them: their
+ * memory is the sender's, charged to its memory cgroup, and stays charged
+ * after the sender has gone until they are delivered.
+ */
+TEST_F(Events, AsyncMessagesAreChargedToTheSendersMemoryCgroup)
+{
+	MemoryCgroup cgroup;
+	if (!cgroup.why().empty())
+		GTEST_SKIP() << cgroup.why();
+	constexpr int kMessages = 2000;
+	constexpr long long kSize = 1000;
+	const long long sent = kMessages * kSize;
+	int rc = in_child([&] {
+		if (!cgroup.join())
+			return 1;
+		std::string text(kSize, 'm');
+		for (int i = 0; i < kMessages; i++)
+			if (dm_send_msg(sid_, DM_MSGTYPE_ASYNC, text.size(), text.data()))
+				return 2;
+		return 0;
+	});
+	ASSERT_EQ(rc, 0) << "1: joining the cgroup failed, 2: sending failed";
+	long long queued = cgroup.current();
+	EXPECT_GE(queued, sent) << "bytes charged with " << kMessages
+				<< " messages of " << kSize << " bytes queued";
+
+	std::vector<char> buf(1 << 20);
+	int delivered = 0;
+	size_t rlen = 0;
+	while (dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen) == 0)
+		delivered += messages(buf, rlen).size();
+	EXPECT_EQ(errno, EAGAIN);
+	EXPECT_EQ(delivered, kMessages);
+	long long left = cgroup.current();
+	for (int i = 0; i < 50 && left >= sent / 4; i++) {
+		std::this_thread::sleep_for(100ms);
+		left = cgroup.current();
+	}
+	EXPECT_LT(left, sent / 4) << "bytes still charged after delivery, of "
+				  << queued << " while queued";
+}
+
+/*
+ * A sender that would queue more than its memory cgroup may hold is
+ * stopped there, by ENOMEM or the cgroup's OOM killer, and nothing outside
+ * the cgroup is: the messages queued before are all delivered.
+ */
+TEST_F(Events, AsyncMessagesStopAtTheSendersMemoryLimit)
+{
+	MemoryCgroup cgroup;
+	if (!cgroup.why().empty())
+		GTEST_SKIP() << cgroup.why();
+	constexpr long long kLimit = 16 << 20;
+	constexpr int kMessages = 100000;	/* 100 MB: far beyond the limit */
+	ASSERT_TRUE(cgroup.limit(kLimit)) << strerror(errno);
+	int rc = in_child([&] {
+		if (!cgroup.join())
+			return 1;
+		std::string text(1000, 'm');
+		for (int i = 0; i < kMessages; i++)
+			if (dm_send_msg(sid_, DM_MSGTYPE_ASYNC, text.size(), text.data()))
+				return errno == ENOMEM ? 3 : 2;
+		return 0;
+	});
+	EXPECT_TRUE(rc == 3 || rc == 128 + SIGKILL)
+		<< "the sender ended with " << rc << " (0: all sent, 1: joining "
+		<< "the cgroup failed, 2: another error than ENOMEM)";
+
+	std::vector<char> buf(1 << 20);
+	int delivered = 0;
+	size_t rlen = 0;
+	while (dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen) == 0)
+		delivered += messages(buf, rlen).size();
+	EXPECT_EQ(errno, EAGAIN);
+	EXPECT_GT(delivered, 0);
+	EXPECT_LT(delivered, kLimit / 1000);
+}
+
+/*
+ * A sender whose cgroup can neither hold its messages nor end it (the OOM
+ * killer spares it) loses none: past the limit they are queued uncharged.
+ */
+TEST_F(Events, AsyncMessagesBeyondALimitNoOneCanEnforceAreNotLost)
+{
+	MemoryCgroup cgroup;
+	if (!cgroup.why().empty())
+		GTEST_SKIP() << cgroup.why();
+	/*
+	 * Few and large messages: each refused charge costs the cgroup's
+	 * whole reclaim and OOM pass.
+	 */
+	constexpr long long kLimit = 4 << 20;
+	constexpr int kMessages = 400;		/* 6.4 MB */
+	ASSERT_TRUE(cgroup.limit(kLimit)) << strerror(errno);
+	Child sender([&] {
+		std::string text(16000, 'm');
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+		if (fd < 0 || write(fd, "-1000", 5) != 5)
+			return 1;
+		/*
+		 * Every page it will touch made its own before it joins: at
+		 * the limit, a fault would wait for memory for good.
+		 */
+		if (mlockall(MCL_CURRENT) != 0 || !cgroup.join())
+			return 1;
+		close(fd);
+		for (int i = 0; i < kMessages; i++)
+			if (dm_send_msg(sid_, DM_MSGTYPE_ASYNC, text.size(), text.data()))
+				return errno == ENOMEM ? 3 : 2;
+		return 0;
+	});
+	/* Should it fault all the same, lifting the limit frees it. */
+	bool stuck = true;
+	for (int ms = 0; stuck && ms < 20000; ms += 50)
+		stuck = sender.still_running_after(50);
+	EXPECT_LE(cgroup.current(), kLimit);
+	if (stuck) {
+		ASSERT_TRUE(cgroup.limit(-1)) << strerror(errno);
+	}
+	int rc = sender.wait();
+	EXPECT_FALSE(stuck) << "the sender was stuck at its cgroup's limit";
+	EXPECT_EQ(rc, 0) << "1: joining the cgroup failed, 2: sending failed, "
+			 << "3: sending failed ENOMEM";
+
+	std::vector<char> buf(1 << 20);
+	int delivered = 0;
+	size_t rlen = 0;
+	while (dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen) == 0)
+		delivered += messages(buf, rlen).size();
+	EXPECT_EQ(errno, EAGAIN);
+	EXPECT_EQ(delivered, kMessages);
 }
 
 TEST_F(Events, MessageAboveMaxMessageDataFailsE2BIG)
