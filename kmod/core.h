@@ -573,7 +573,7 @@ int dm_stats_add_region(u32 id, s64 off, u64 len, u32 *region);
 int dm_stats_del_region(u32 id, u32 region);
 int dm_stats_fill(struct sk_buff *skb, u32 id);
 u32 dm_stats_next(u32 id);
-void dm_stats_fs_gone(u64 fsid);
+void dm_stats_fs_gone(const struct dm_fs *fs);
 void dm_stats_exit(void);
 
 /* right.c */

@@ -82,7 +82,7 @@ void dm_fs_unregister(struct dm_fs *fs)
 	mutex_unlock(&dm_fs_mutex);
 	dm_fs_put(fs);
 	wait_var_event(&fs->users, !refcount_read(&fs->users));
-	dm_stats_fs_gone(fs->fsid);
+	dm_stats_fs_gone(fs);
 }
 
 /**

@@ -49,6 +49,8 @@ struct dm_stats_region {
  * struct dm_stats_group - the statistics regions of one file
  * @hlink: in dm_stats_files by the file's identity, under RCU
  * @id: its id, > 0
+ * @fs: the mount it was made on, only compared: a mount of the same
+ *	filesystem made while this one's unmount waits has the same fsid
  * @h: the file's handle
  * @alias: a name its creator gave it, NUL-terminated
  * @regions: its regions, in the order added
@@ -59,6 +61,7 @@ struct dm_stats_region {
 struct dm_stats_group {
 	struct hlist_node	hlink;
 	u32			id;
+	const struct dm_fs	*fs;
 	struct dmapi_handle	h;
 	char			alias[DMAPI_STATS_ALIAS_LEN];
 	struct list_head	regions;
@@ -200,6 +203,7 @@ int dm_stats_new_group(const struct dmapi_handle *h, const char *alias,
 		dm_fs_put(fs);
 		return -ENOMEM;
 	}
+	g->fs = fs;
 	g->h = *h;
 	if (alias)
 		strscpy(g->alias, alias, sizeof(g->alias));
@@ -466,16 +470,16 @@ u32 dm_stats_next(u32 id)
 
 /**
  * dm_stats_fs_gone - delete the groups of a filesystem going away
- * @fsid: the filesystem
+ * @fs: the filesystem, unregistered, no handle call using it any more
  */
-void dm_stats_fs_gone(u64 fsid)
+void dm_stats_fs_gone(const struct dm_fs *fs)
 {
 	struct dm_stats_group *g;
 	unsigned long id;
 
 	mutex_lock(&dm_stats_mutex);
 	xa_for_each(&dm_stats_groups, id, g)
-		if (g->h.fsid == fsid)
+		if (g->fs == fs)
 			dm_stats_remove_locked(g);
 	mutex_unlock(&dm_stats_mutex);
 }
