@@ -24,16 +24,13 @@
 /* The reserved xattr namespace of the persistent DMAPI state. */
 #define DMAPI_XATTR_PREFIX	"trusted.dmapi."
 
-#define DMFS_DEBUT_LOCK_BITS	6
-
 /**
  * struct dmfs_sb_info - a dmapi mount
  * @lower: the lower tree's root, pinned for the life of the mount
  * @dm_fs: the mount as the DMAPI core knows it (handles, events)
  * @mtpt_given: the mount point came with the mtpt= option
  * @seen: the objects the mount has shown, by inode number, with their
- *	generation (debut.c)
- * @debut_locks: serialise the first accesses to an object, by hash
+ *	generation, and the DEBUT events in flight (debut.c)
  * @scan_root: the lower root, opened by the first filesystem scan that
  *	needs it and kept for the next ones (inodes.c)
  * @ino_bits: the bits an inode number of the lower filesystem can have;
@@ -49,7 +46,6 @@ struct dmfs_sb_info {
 	struct dm_fs	dm_fs;
 	bool		mtpt_given;
 	struct xarray	seen;
-	struct mutex	debut_locks[1 << DMFS_DEBUT_LOCK_BITS];
 };
 
 /**

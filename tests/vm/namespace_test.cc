@@ -635,6 +635,93 @@ TEST_F(Namespace, DebutAnsweredAbortFailsTheAccessAndAsksAgain)
 	EXPECT_EQ(second.result(), 0);
 }
 
+/*
+ * Lookups of one name wait for each other in the VFS itself (the second
+ * in d_alloc_parallel()); two names of one file meet in DEBUT.
+ */
+TEST_F(Namespace, ConcurrentFirstLookupsOfAnObjectShareOneDebut)
+{
+	ASSERT_EQ(link(lower("keep").c_str(), lower("keep-too").c_str()), 0)
+		<< strerror(errno);
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
+	auto look = [this](const std::string &rel) {
+		std::string p = path(rel);
+		return changing([p] { struct stat st; return lstat(p.c_str(), &st); });
+	};
+	Accessor first(look("keep"));
+	Message m = expect_next(DM_EVENT_DEBUT, true);
+	Accessor second(look("keep-too"));
+	EXPECT_TRUE(waits_in(second.pid(), "dmfs_debut"));
+	EXPECT_TRUE(queue_empty()) << "a second DEBUT for the object";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(first.result(), 0);
+	EXPECT_EQ(second.result(), 0);
+	EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Namespace, AWaiterForAKilledLookupsDebutSendsItsOwn)
+{
+	ASSERT_EQ(link(lower("keep").c_str(), lower("keep-too").c_str()), 0)
+		<< strerror(errno);
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
+	auto look = [this](const std::string &rel) {
+		std::string p = path(rel);
+		return changing([p] { struct stat st; return lstat(p.c_str(), &st); });
+	};
+	Accessor first(look("keep"));
+	Message abandoned = expect_next(DM_EVENT_DEBUT, true);
+	Accessor second(look("keep-too"));
+	EXPECT_TRUE(waits_in(second.pid(), "dmfs_debut"));
+	first.kill_now();
+	EXPECT_EQ(first.result(), 128 + SIGKILL);
+	Message own = expect_next(DM_EVENT_DEBUT, true);
+	EXPECT_NE(own.token(), abandoned.token());
+	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "looked up before the answer";
+	respond(own.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(second.result(), 0);
+	respond(abandoned.token(), DM_RESP_CONTINUE);
+}
+
+/*
+ * Two objects whose inode numbers share the 6-bit hash of the lock that
+ * once serialised every first lookup of both: one's DEBUT waiting for its
+ * answer must not hold up the other's.
+ */
+TEST_F(Namespace, ADebutWaitingForItsAnswerHoldsUpNoOtherObject)
+{
+	auto hash6 = [](uint64_t ino) {
+		return static_cast<unsigned int>((ino * 0x61C8864680B583EBull) >> 58);
+	};
+	struct stat keep;
+	ASSERT_EQ(lstat(lower("keep").c_str(), &keep), 0);
+	std::string twin;
+	for (int i = 0; i < 1000 && twin.empty(); i++) {
+		std::string name = "twin" + std::to_string(i);
+		spit(lower(name), "x");
+		struct stat st;
+		ASSERT_EQ(lstat(lower(name).c_str(), &st), 0);
+		if (hash6(st.st_ino) == hash6(keep.st_ino))
+			twin = name;
+	}
+	ASSERT_FALSE(twin.empty()) << "no inode number of 1000 shares the hash";
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
+
+	auto look = [this](const std::string &rel) {
+		std::string p = path(rel);
+		return changing([p] { struct stat st; return lstat(p.c_str(), &st); });
+	};
+	Accessor first(look("keep"));
+	Message waiting = expect_next(DM_EVENT_DEBUT, true);
+	Accessor second(look(twin));
+	Message other = expect_next(DM_EVENT_DEBUT, true);
+	EXPECT_NE(other.token(), waiting.token());
+	respond(other.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(second.result(), 0);
+	EXPECT_FALSE(first.ends_within(0)) << "looked up before the answer";
+	respond(waiting.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(first.result(), 0);
+}
+
 TEST_F(Namespace, ObjectsCreatedThroughTheMountHaveNoDebut)
 {
 	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
