@@ -145,7 +145,8 @@ static bool dmfs_debut_unanswered(int err)
  * @sb: the mount
  * @lower: the object's lower dentry
  *
- * First accesses to one object wait for one answer, killably.
+ * First accesses to one object wait for one answer, killably and
+ * freezably, as for any event.
  *
  * Return: 0 to go on, or the errno of an ABORT answer, -EINTR (a signal
  * ended the wait), -ETIMEDOUT, -ENOMEM, or the errno of reading its event
@@ -168,7 +169,8 @@ int dmfs_debut(struct super_block *sb, struct dentry *lower)
 			break;
 		}
 		if (w) {
-			killed = wait_for_completion_killable(&w->answered);
+			killed = wait_for_completion_state(&w->answered,
+							   DM_TASK_FS_WAIT);
 			err = killed ? -EINTR : w->err;
 			dmfs_debut_put(w);
 			if (killed || !dmfs_debut_unanswered(err))

@@ -682,6 +682,28 @@ TEST_F(Namespace, AWaiterForAKilledLookupsDebutSendsItsOwn)
 	respond(abandoned.token(), DM_RESP_CONTINUE);
 }
 
+TEST_F(Namespace, ASystemSuspendFreezesALookupWaitingForAnotherLookupsDebut)
+{
+	if (!can_test_suspend())
+		GTEST_SKIP() << "no /sys/power/pm_test (CONFIG_PM_DEBUG)";
+	ASSERT_EQ(link(lower("keep").c_str(), lower("keep-too").c_str()), 0)
+		<< strerror(errno);
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
+	auto look = [this](const std::string &rel) {
+		std::string p = path(rel);
+		return changing([p] { struct stat st; return lstat(p.c_str(), &st); });
+	};
+	Accessor first(look("keep"));
+	Message m = expect_next(DM_EVENT_DEBUT, true);
+	Accessor second(look("keep-too"));
+	ASSERT_TRUE(waits_in(second.pid(), "dmfs_debut"));
+	EXPECT_EQ(freeze_and_thaw(), 0) << "EBUSY (16): a task refused to freeze";
+	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "the suspend ended the wait";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(first.result(), 0);
+	EXPECT_EQ(second.result(), 0);
+}
+
 /*
  * Two objects whose inode numbers share the 6-bit hash of the lock that
  * once serialised every first lookup of both: one's DEBUT waiting for its
