@@ -121,6 +121,30 @@ protected:
 		return reinterpret_cast<dm_eventmsg_t *>(buf.data());
 	}
 
+	/*
+	 * Send count asynchronous messages of text: 0, or 3 when one fails
+	 * ENOMEM, 2 when one fails otherwise (a child's exit status).
+	 */
+	int send_async(int count, std::string &text)
+	{
+		for (int i = 0; i < count; i++)
+			if (dm_send_msg(sid_, DM_MSGTYPE_ASYNC, text.size(), text.data()))
+				return errno == ENOMEM ? 3 : 2;
+		return 0;
+	}
+
+	/* Take every message queued, and count them. */
+	int deliver_all()
+	{
+		std::vector<char> buf(1 << 20);
+		int delivered = 0;
+		size_t rlen = 0;
+		while (dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen) == 0)
+			delivered += messages(buf, rlen).size();
+		EXPECT_EQ(errno, EAGAIN);
+		return delivered;
+	}
+
 	std::vector<dm_token_t> tokens()
 	{
 		std::vector<dm_token_t> t(1024);
@@ -398,22 +422,15 @@ TEST_F(Events, AsyncMessagesAreChargedToTheSendersMemoryCgroup)
 		if (!cgroup.join())
 			return 1;
 		std::string text(kSize, 'm');
-		for (int i = 0; i < kMessages; i++)
-			if (dm_send_msg(sid_, DM_MSGTYPE_ASYNC, text.size(), text.data()))
-				return 2;
-		return 0;
+		return send_async(kMessages, text);
 	});
-	ASSERT_EQ(rc, 0) << "1: joining the cgroup failed, 2: sending failed";
+	ASSERT_EQ(rc, 0) << "1: joining the cgroup failed, 2: sending failed, "
+			 << "3: sending failed ENOMEM";
 	long long queued = cgroup.current();
 	EXPECT_GE(queued, sent) << "bytes charged with " << kMessages
 				<< " messages of " << kSize << " bytes queued";
 
-	std::vector<char> buf(1 << 20);
-	int delivered = 0;
-	size_t rlen = 0;
-	while (dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen) == 0)
-		delivered += messages(buf, rlen).size();
-	EXPECT_EQ(errno, EAGAIN);
+	int delivered = deliver_all();
 	EXPECT_EQ(delivered, kMessages);
 	long long left = cgroup.current();
 	for (int i = 0; i < 50 && left >= sent / 4; i++) {
@@ -441,21 +458,13 @@ TEST_F(Events, AsyncMessagesStopAtTheSendersMemoryLimit)
 		if (!cgroup.join())
 			return 1;
 		std::string text(1000, 'm');
-		for (int i = 0; i < kMessages; i++)
-			if (dm_send_msg(sid_, DM_MSGTYPE_ASYNC, text.size(), text.data()))
-				return errno == ENOMEM ? 3 : 2;
-		return 0;
+		return send_async(kMessages, text);
 	});
 	EXPECT_TRUE(rc == 3 || rc == 128 + SIGKILL)
 		<< "the sender ended with " << rc << " (0: all sent, 1: joining "
 		<< "the cgroup failed, 2: another error than ENOMEM)";
 
-	std::vector<char> buf(1 << 20);
-	int delivered = 0;
-	size_t rlen = 0;
-	while (dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen) == 0)
-		delivered += messages(buf, rlen).size();
-	EXPECT_EQ(errno, EAGAIN);
+	int delivered = deliver_all();
 	EXPECT_GT(delivered, 0);
 	EXPECT_LT(delivered, kLimit / 1000);
 }
@@ -488,10 +497,7 @@ TEST_F(Events, AsyncMessagesBeyondALimitNoOneCanEnforceAreNotLost)
 		if (mlockall(MCL_CURRENT) != 0 || !cgroup.join())
 			return 1;
 		close(fd);
-		for (int i = 0; i < kMessages; i++)
-			if (dm_send_msg(sid_, DM_MSGTYPE_ASYNC, text.size(), text.data()))
-				return errno == ENOMEM ? 3 : 2;
-		return 0;
+		return send_async(kMessages, text);
 	});
 	/* Should it fault all the same, lifting the limit frees it. */
 	bool stuck = true;
@@ -506,12 +512,7 @@ TEST_F(Events, AsyncMessagesBeyondALimitNoOneCanEnforceAreNotLost)
 	EXPECT_EQ(rc, 0) << "1: joining the cgroup failed, 2: sending failed, "
 			 << "3: sending failed ENOMEM";
 
-	std::vector<char> buf(1 << 20);
-	int delivered = 0;
-	size_t rlen = 0;
-	while (dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen) == 0)
-		delivered += messages(buf, rlen).size();
-	EXPECT_EQ(errno, EAGAIN);
+	int delivered = deliver_all();
 	EXPECT_EQ(delivered, kMessages);
 }
 

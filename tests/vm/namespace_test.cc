@@ -23,6 +23,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <string_view>
 
 using namespace dmtest;
@@ -62,6 +64,13 @@ protected:
 		ASSERT_NO_FATAL_FAILURE(handle_of("dir", dir_));
 		ASSERT_NO_FATAL_FAILURE(handle_of("dir/file", file_));
 		ASSERT_NO_FATAL_FAILURE(handle_of("", root_));
+	}
+
+	/* An accessor's work: looking up rel through the mount. */
+	std::function<int()> lookup_of(const std::string &rel)
+	{
+		std::string p = path(rel);
+		return changing([p] { struct stat st; return lstat(p.c_str(), &st); });
 	}
 
 	/* Take these events and enable them on the whole filesystem. */
@@ -636,71 +645,70 @@ TEST_F(Namespace, DebutAnsweredAbortFailsTheAccessAndAsksAgain)
 }
 
 /*
- * Lookups of one name wait for each other in the VFS itself (the second
- * in d_alloc_parallel()); two names of one file meet in DEBUT.
+ * Two names of one file, "keep" and "keep-too", with DEBUT wanted: lookups
+ * of one name wait for each other in the VFS itself (the second in
+ * d_alloc_parallel()); two names of one file meet in DEBUT.  The first
+ * lookup of "keep" waits for its DEBUT, the message of which is first_.
  */
-TEST_F(Namespace, ConcurrentFirstLookupsOfAnObjectShareOneDebut)
+class DebutOfTwoNames : public Namespace {
+protected:
+	void SetUp() override
+	{
+		Namespace::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		ASSERT_EQ(link(lower("keep").c_str(), lower("keep-too").c_str()), 0)
+			<< strerror(errno);
+		ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
+		first_lookup_.emplace(lookup_of("keep"));
+		first_ = expect_next(DM_EVENT_DEBUT, true);
+	}
+
+	void TearDown() override
+	{
+		first_lookup_.reset();
+		Namespace::TearDown();
+	}
+
+	std::optional<Accessor> first_lookup_;
+	Message first_;
+};
+
+TEST_F(DebutOfTwoNames, ConcurrentFirstLookupsOfAnObjectShareOneDebut)
 {
-	ASSERT_EQ(link(lower("keep").c_str(), lower("keep-too").c_str()), 0)
-		<< strerror(errno);
-	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
-	auto look = [this](const std::string &rel) {
-		std::string p = path(rel);
-		return changing([p] { struct stat st; return lstat(p.c_str(), &st); });
-	};
-	Accessor first(look("keep"));
-	Message m = expect_next(DM_EVENT_DEBUT, true);
-	Accessor second(look("keep-too"));
+	Accessor second(lookup_of("keep-too"));
 	EXPECT_TRUE(waits_in(second.pid(), "dmfs_debut"));
 	EXPECT_TRUE(queue_empty()) << "a second DEBUT for the object";
-	respond(m.token(), DM_RESP_CONTINUE);
-	EXPECT_EQ(first.result(), 0);
+	respond(first_.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(first_lookup_->result(), 0);
 	EXPECT_EQ(second.result(), 0);
 	EXPECT_TRUE(queue_empty());
 }
 
-TEST_F(Namespace, AWaiterForAKilledLookupsDebutSendsItsOwn)
+TEST_F(DebutOfTwoNames, AWaiterForAKilledLookupsDebutSendsItsOwn)
 {
-	ASSERT_EQ(link(lower("keep").c_str(), lower("keep-too").c_str()), 0)
-		<< strerror(errno);
-	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
-	auto look = [this](const std::string &rel) {
-		std::string p = path(rel);
-		return changing([p] { struct stat st; return lstat(p.c_str(), &st); });
-	};
-	Accessor first(look("keep"));
-	Message abandoned = expect_next(DM_EVENT_DEBUT, true);
-	Accessor second(look("keep-too"));
+	Accessor second(lookup_of("keep-too"));
 	EXPECT_TRUE(waits_in(second.pid(), "dmfs_debut"));
-	first.kill_now();
-	EXPECT_EQ(first.result(), 128 + SIGKILL);
+	first_lookup_->kill_now();
+	EXPECT_EQ(first_lookup_->result(), 128 + SIGKILL);
 	Message own = expect_next(DM_EVENT_DEBUT, true);
-	EXPECT_NE(own.token(), abandoned.token());
+	EXPECT_NE(own.token(), first_.token());
 	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "looked up before the answer";
 	respond(own.token(), DM_RESP_CONTINUE);
 	EXPECT_EQ(second.result(), 0);
-	respond(abandoned.token(), DM_RESP_CONTINUE);
+	respond(first_.token(), DM_RESP_CONTINUE);
 }
 
-TEST_F(Namespace, ASystemSuspendFreezesALookupWaitingForAnotherLookupsDebut)
+TEST_F(DebutOfTwoNames, ASystemSuspendFreezesALookupWaitingForAnotherLookupsDebut)
 {
 	if (!can_test_suspend())
 		GTEST_SKIP() << "no /sys/power/pm_test (CONFIG_PM_DEBUG)";
-	ASSERT_EQ(link(lower("keep").c_str(), lower("keep-too").c_str()), 0)
-		<< strerror(errno);
-	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
-	auto look = [this](const std::string &rel) {
-		std::string p = path(rel);
-		return changing([p] { struct stat st; return lstat(p.c_str(), &st); });
-	};
-	Accessor first(look("keep"));
-	Message m = expect_next(DM_EVENT_DEBUT, true);
-	Accessor second(look("keep-too"));
+	Accessor second(lookup_of("keep-too"));
 	ASSERT_TRUE(waits_in(second.pid(), "dmfs_debut"));
 	EXPECT_EQ(freeze_and_thaw(), 0) << "EBUSY (16): a task refused to freeze";
 	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "the suspend ended the wait";
-	respond(m.token(), DM_RESP_CONTINUE);
-	EXPECT_EQ(first.result(), 0);
+	respond(first_.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(first_lookup_->result(), 0);
 	EXPECT_EQ(second.result(), 0);
 }
 
@@ -728,13 +736,9 @@ TEST_F(Namespace, ADebutWaitingForItsAnswerHoldsUpNoOtherObject)
 	ASSERT_FALSE(twin.empty()) << "no inode number of 1000 shares the hash";
 	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
 
-	auto look = [this](const std::string &rel) {
-		std::string p = path(rel);
-		return changing([p] { struct stat st; return lstat(p.c_str(), &st); });
-	};
-	Accessor first(look("keep"));
+	Accessor first(lookup_of("keep"));
 	Message waiting = expect_next(DM_EVENT_DEBUT, true);
-	Accessor second(look(twin));
+	Accessor second(lookup_of(twin));
 	Message other = expect_next(DM_EVENT_DEBUT, true);
 	EXPECT_NE(other.token(), waiting.token());
 	respond(other.token(), DM_RESP_CONTINUE);
