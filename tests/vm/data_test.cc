@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -443,6 +444,28 @@ TEST_F(WriteInvis, OfAnAppendOnlyFileOnlyAtItsEnd)
 	EXPECT_EQ(contents("text"), kText);
 	ASSERT_EQ(write_invis(h, 0, kTextSize, "more"), 4) << strerror(errno);
 	EXPECT_EQ(contents("text"), std::string(kText) + "more");
+}
+
+/*
+ * A read-only mount stops its users' writes, not the DM application's,
+ * which go to the lower filesystem: a file migrated before the mount went
+ * read-only must still be recalled for its readers to read it.
+ */
+TEST_F(WriteInvis, ThroughAReadOnlyMountStillWrites)
+{
+	ASSERT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
+	mounted_ = false;
+	ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", MS_RDONLY, nullptr), 0)
+		<< strerror(errno);
+	mounted_ = true;
+	EXPECT_EQ(open(path("text").c_str(), O_WRONLY), -1);
+	EXPECT_EQ(errno, EROFS) << "the mount is not read-only: the test proves nothing";
+	Handle h;
+	handle_of("text", h);
+	ASSERT_EQ(write_invis(h, 0, 0, "XYZ"), 3) << strerror(errno);
+	std::string want = kText;
+	want.replace(0, 3, "XYZ");
+	EXPECT_EQ(contents("text"), want);
 }
 
 TEST_F(WriteInvis, DirectoryHandleEINVAL)
