@@ -16,9 +16,11 @@
 //                                       dm_get_bulkattr over N files against
 //                                       a walk that stats every file; with
 //                                       --keep, the files stay
-//   dmapi-bench scale N                 sessions created and destroyed,
-//                                       asynchronous messages queued and
-//                                       received, and the slab memory they take
+//   dmapi-bench scale N                 sessions created and destroyed, and
+//                                       the slab memory they take
+//   dmapi-bench messages N [SUFFIX]     N asynchronous messages queued and
+//                                       received, and the slab memory they
+//                                       take; SUFFIX ends the cases' names
 //
 // Each result is a line "RESULT <benchmark> <case> <value> <unit>", for
 // bench/run to tabulate; times are never asserted.  The DM application and
@@ -445,21 +447,28 @@ void scale(unsigned int n)
 	for (auto &s : sessions)
 		s.destroy();
 	result("scale", "session-destroy", n / seconds_since(t), "ops/s");
+}
 
-	/* Asynchronous messages: queued, then received. */
-	unsigned int msgs = n * 25;
+/*
+ * Asynchronous messages: msgs queued, then received.  suffix names the
+ * run in its cases: guest-bench runs it again in a memory cgroup, which
+ * each message is charged to.
+ */
+void messages(unsigned int msgs, const std::string &suffix)
+{
 	auto s = xdsm::Session::create("dmapi-bench messages");
-	before = slab_kib();
-	t = Clock::now();
+	long before = slab_kib();
+	auto t = Clock::now();
 	for (unsigned int i = 0; i < msgs; i++)
 		s.send_msg(s.id(), "a queued message");
-	result("scale", "message-send", msgs / seconds_since(t), "msgs/s");
-	result("scale", "message-memory", (slab_kib() - before) * 1024.0 / msgs, "bytes");
+	result("scale", "message-send" + suffix, msgs / seconds_since(t), "msgs/s");
+	result("scale", "message-memory" + suffix,
+	       (slab_kib() - before) * 1024.0 / msgs, "bytes");
 	t = Clock::now();
 	std::uint64_t got = 0;
 	while (got < msgs)
 		got += s.get_events(1024, false).size();
-	result("scale", "message-receive", msgs / seconds_since(t), "msgs/s");
+	result("scale", "message-receive" + suffix, msgs / seconds_since(t), "msgs/s");
 	s.destroy();
 }
 
@@ -480,9 +489,12 @@ int main(int argc, char **argv)
 			scan(argv[2], argv[3], std::stoul(argv[4]), argc == 6);
 		else if (cmd == "scale" && argc == 3)
 			scale(std::stoul(argv[2]));
+		else if (cmd == "messages" && (argc == 3 || argc == 4))
+			messages(std::stoul(argv[2]), argc == 4 ? argv[3] : "");
 		else {
 			std::fprintf(stderr, "usage: dmapi-bench roundtrip|invis|meta|scan LOWER MNT N\n"
-					     "       dmapi-bench scale N\n");
+					     "       dmapi-bench scale N\n"
+					     "       dmapi-bench messages N [SUFFIX]\n");
 			return 2;
 		}
 	} catch (const std::exception &e) {
