@@ -22,10 +22,18 @@ Fd::~Fd()
 		::close(fd_);
 }
 
+// Never destroyed: DM applications call the library from atexit()
+// handlers and static destructors, which may run after a static Device's
+// destructor would have closed the descriptor, or after another file took
+// its number.  The kernel closes it when the process ends.
 Device &Device::instance() noexcept
 {
-	static Device device;
-	return device;
+	static union Immortal {
+		Immortal() : device() {}
+		~Immortal() {}
+		Device device;
+	} immortal;
+	return immortal.device;
 }
 
 const char *device_path() noexcept

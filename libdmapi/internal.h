@@ -83,8 +83,7 @@ public:
 
 private:
 	Device() = default;
-	// Calls racing with exit() find no descriptor instead of a closed one.
-	~Device() { fd_.store(-1, std::memory_order_release); }
+	~Device() = default;	// never runs: see instance()
 	int open_locked() noexcept;
 
 	std::mutex mutex_;

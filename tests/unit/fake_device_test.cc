@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <functional>
 #include <gtest/gtest.h>
 #include <string>
@@ -57,6 +58,11 @@ extern "C" int ioctl(int fd, unsigned long request, ...) noexcept
 		using Ioctl = int (*)(int, unsigned long, ...);
 		static auto real = reinterpret_cast<Ioctl>(::dlsym(RTLD_NEXT, "ioctl"));
 		return real(fd, request, arg);
+	}
+	/* As the kernel does: the library must call on an open descriptor. */
+	if (::fcntl(fd, F_GETFD) < 0) {
+		errno = EBADF;
+		return -1;
 	}
 	if (request == DMAPI_IOC_VERSION) {
 		auto *version = static_cast<dmapi_version_arg *>(arg);
@@ -111,6 +117,26 @@ TEST_F(FakeDevice, OtherMajorVersionIsEPROTO)
 		char info[] = "x";
 		int create = dm_create_session(DM_NO_SESSION, info, &sid);
 		std::exit(ret == -1 && init_errno == EPROTO && create == -1 && errno == EPROTO ? 0 : 1);
+	}, ::testing::ExitedWithCode(0), "");
+}
+
+// A DM application's cleanup at exit, registered before its first call
+// made the library's state, still reaches the module: the device is not
+// closed before it runs.
+TEST_F(FakeDevice, CallsFromAtexitHandlersReachTheModule)
+{
+	GTEST_FLAG_SET(death_test_style, "threadsafe");
+	EXPECT_EXIT({
+		std::atexit([] {
+			fake.answer = [](unsigned long request, void *) {
+				return request == DMAPI_IOC_DESTROY_SESSION ? 0 : ENOTTY;
+			};
+			int ret = dm_destroy_session(3);
+			std::_Exit(ret == 0 ? 0 : errno);
+		});
+		char *version;
+		int ret = dm_init_service(&version);
+		std::exit(ret == 0 ? 0 : 100);
 	}, ::testing::ExitedWithCode(0), "");
 }
 
