@@ -9,12 +9,14 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 
 namespace dmtest {
 
@@ -252,6 +254,17 @@ void DmapiMountTest::remount()
 	ASSERT_EQ(mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
 		<< strerror(errno);
 	mounted_ = true;
+}
+
+int drop_capability(int cap)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2] = {};
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[cap / 32].effective &= ~(1u << (cap % 32));
+	data[cap / 32].permitted &= ~(1u << (cap % 32));
+	return syscall(SYS_capset, &hdr, data);
 }
 
 InodeFlag::InodeFlag(const std::string &path, int flag) : path_(path), flag_(flag)

@@ -193,6 +193,13 @@ private:
 	int error_;
 };
 
+/*
+ * Drop capability cap (CAP_SYS_ADMIN, ...) from the calling thread's
+ * effective and permitted sets, for good: 0, or -1 with errno set.  For
+ * children (in_child()), whose caller keeps its own.
+ */
+int drop_capability(int cap);
+
 /* Whether freeze_and_thaw() can run: the kernel has CONFIG_PM_DEBUG. */
 bool can_test_suspend();
 

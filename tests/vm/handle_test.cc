@@ -8,6 +8,8 @@
 #include "dmtest.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/fs.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -17,6 +19,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <string>
+#include <vector>
 #include <thread>
 
 using namespace dmtest;
@@ -113,6 +117,74 @@ TEST_F(Handles, ObjectsOutsideADmapiMountHaveNoHandleEINVAL)
 	int fd = open("/proc/self/status", O_RDONLY);
 	EXPECT_DM_ERRNO(dm_fd_to_handle(fd, &h.hanp, &h.hlen), EINVAL);
 	close(fd);
+}
+
+/* What open(2) refuses, by the kind of the object. */
+TEST_F(Handles, OpenByHandleRefusesWhatOpenRefuses)
+{
+	ASSERT_EQ(symlink("dir/file", path("link").c_str()), 0) << strerror(errno);
+	Handle link, dir, file;
+	handle_of("link", link);
+	handle_of("dir", dir);
+	handle_of("dir/file", file);
+	EXPECT_DM_ERRNO(dm_open_by_handle(link.hanp, link.hlen, O_RDONLY), ELOOP);
+	EXPECT_DM_ERRNO(dm_open_by_handle(dir.hanp, dir.hlen, O_RDWR), EISDIR);
+	EXPECT_DM_ERRNO(dm_open_by_handle(dir.hanp, dir.hlen, O_WRONLY), EISDIR);
+	EXPECT_DM_ERRNO(dm_open_by_handle(file.hanp, file.hlen, O_RDONLY | O_DIRECTORY),
+			ENOTDIR);
+	int fd = dm_open_by_handle(dir.hanp, dir.hlen, O_RDONLY | O_DIRECTORY);
+	EXPECT_GE(fd, 0) << strerror(errno);
+	close(fd);
+}
+
+/* A DM application is held to the permission of the object, as by open(2). */
+TEST_F(Handles, OpenByHandleWithoutPermissionEACCES)
+{
+	ASSERT_EQ(chmod(path("dir/file").c_str(), 0), 0) << strerror(errno);
+	Handle file;
+	handle_of("dir/file", file);
+	int rc = in_child([&] {
+		if (drop_capability(CAP_DAC_OVERRIDE) || drop_capability(CAP_DAC_READ_SEARCH))
+			return 100;
+		int fd = dm_open_by_handle(file.hanp, file.hlen, O_RDONLY);
+		if (fd >= 0)
+			return 101;
+		return errno;
+	});
+	EXPECT_EQ(rc, EACCES) << "100: dropping the capabilities failed, 101: it opened";
+}
+
+/* Nobody writes an immutable file, by handle either. */
+TEST_F(Handles, OpenByHandleForWritingOfAnImmutableFileEPERM)
+{
+	Handle h;
+	handle_of("dir/file", h);
+	InodeFlag immutable(lower_ + "/dir/file", FS_IMMUTABLE_FL);
+	ASSERT_EQ(immutable.error(), 0) << strerror(immutable.error());
+	EXPECT_DM_ERRNO(dm_open_by_handle(h.hanp, h.hlen, O_RDWR), EPERM);
+	EXPECT_DM_ERRNO(dm_open_by_handle(h.hanp, h.hlen, O_WRONLY | O_APPEND), EPERM);
+	int fd = dm_open_by_handle(h.hanp, h.hlen, O_RDONLY);
+	EXPECT_GE(fd, 0) << strerror(errno);
+	close(fd);
+}
+
+/* An append-only file opens for writing only to append. */
+TEST_F(Handles, OpenByHandleOfAnAppendOnlyFileOnlyAppends)
+{
+	Handle h;
+	handle_of("dir/file", h);
+	InodeFlag append_only(lower_ + "/dir/file", FS_APPEND_FL);
+	ASSERT_EQ(append_only.error(), 0) << strerror(append_only.error());
+	EXPECT_DM_ERRNO(dm_open_by_handle(h.hanp, h.hlen, O_RDWR), EPERM);
+	EXPECT_DM_ERRNO(dm_open_by_handle(h.hanp, h.hlen, O_WRONLY), EPERM);
+	int fd = dm_open_by_handle(h.hanp, h.hlen, O_WRONLY | O_APPEND);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	EXPECT_EQ(pwrite(fd, "+", 1, 0), 1) << strerror(errno);
+	close(fd);
+	std::ifstream in(lower_ + "/dir/file");
+	std::string s;
+	in >> s;
+	EXPECT_EQ(s, "contents+");
 }
 
 TEST_F(Handles, PathErrors)
@@ -291,6 +363,47 @@ TEST_F(Handles, HandleToPathErrors)
 					  sizeof(buf), buf, &rlen), EINVAL);
 	EXPECT_DM_ERRNO(dm_handle_to_path(dir.hanp, dir.hlen, file.hanp, file.hlen,
 					  sizeof(buf), buf, nullptr), EFAULT);
+}
+
+/*
+ * The longest paths the module gives: a directory's path of nearly a
+ * page, then the name.  Made and opened a level at a time, since their
+ * paths in the mount are longer than PATH_MAX.
+ */
+TEST_F(Handles, HandleToPathOfAPathLongerThanAPage)
+{
+	const std::string level(250, 'd'), name(100, 'f');
+	int fd = open(mnt_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	std::string rel;
+	for (int i = 0; i < 16; i++) {
+		ASSERT_EQ(mkdirat(fd, level.c_str(), 0755), 0) << strerror(errno);
+		int next = openat(fd, level.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		ASSERT_GE(next, 0) << strerror(errno);
+		fd = next;
+		rel += "/" + level;
+	}
+	int file = openat(fd, name.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	ASSERT_GE(file, 0) << strerror(errno);
+	Handle dir, target;
+	EXPECT_DM_OK(dm_fd_to_handle(fd, &dir.hanp, &dir.hlen));
+	EXPECT_DM_OK(dm_fd_to_handle(file, &target.hanp, &target.hlen));
+	close(file);
+	close(fd);
+	ASSERT_GT(rel.size() + 1 + name.size() + 1, 4096u) << "not longer than a page";
+
+	std::string want = mnt_ + rel + "/" + name;
+	std::vector<char> buf(want.size() + 1);
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_handle_to_path(dir.hanp, dir.hlen, target.hanp, target.hlen,
+				       buf.size(), buf.data(), &rlen));
+	EXPECT_EQ(std::string(buf.data()), want);
+	EXPECT_EQ(rlen, want.size() + 1);
+	rlen = 0;
+	EXPECT_DM_ERRNO(dm_handle_to_path(dir.hanp, dir.hlen, target.hanp, target.hlen,
+					  buf.size() - 1, buf.data(), &rlen), E2BIG);
+	EXPECT_EQ(rlen, want.size() + 1);
 }
 
 TEST_F(Handles, HandleToPathOfAStaleHandleWhoseInodeNumberANewFileTookFailsEBADF)

@@ -115,17 +115,6 @@ int every_call_fails_eperm(dm_sessid_t sid, dm_token_t token)
 	return 0;
 }
 
-int drop_cap_sys_admin()
-{
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct data[2] = {};
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
-	data[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
-	return syscall(SYS_capset, &hdr, data);
-}
-
 class Privilege : public SessionTest {
 protected:
 	void SetUp() override
@@ -159,7 +148,7 @@ TEST_F(Privilege, RootWithoutCapSysAdminGetsEPERMEvenWithTheDeviceOpen)
 {
 	int rc = in_child([this] {
 		/* The library holds the device open from the parent's calls. */
-		if (drop_cap_sys_admin())
+		if (drop_capability(CAP_SYS_ADMIN))
 			return 100;
 		return every_call_fails_eperm(sid_, token_);
 	});
