@@ -4,10 +4,10 @@
 // mounts, back to paths, and opening an object by its handle.
 #include "internal.h"
 
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -59,10 +59,26 @@ std::string unescape_mountinfo(const std::string &field)
 	return out;
 }
 
+// The whole of a file of /proc; empty if it cannot be read.  Opened
+// close-on-exec, as every descriptor of the library: a DM application's
+// other threads may fork and exec meanwhile.
+std::string slurp(const char *path)
+{
+	std::string text;
+	Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
+	if (!fd)
+		return text;
+	char chunk[4096];
+	ssize_t n;
+	while ((n = ::read(fd.get(), chunk, sizeof(chunk))) > 0)
+		text.append(chunk, static_cast<std::size_t>(n));
+	return text;
+}
+
 // Where the dmapi filesystem @fsid is mounted whole, if it is.
 std::optional<std::string> mount_point_of(__u64 fsid)
 {
-	std::ifstream mountinfo("/proc/self/mountinfo");
+	std::istringstream mountinfo(slurp("/proc/self/mountinfo"));
 	std::string line;
 	while (std::getline(mountinfo, line)) {
 		std::istringstream fields(line);
@@ -85,6 +101,40 @@ std::optional<std::string> mount_point_of(__u64 fsid)
 			return path;
 	}
 	return std::nullopt;
+}
+
+// dm_handle_to_path() but for its exceptions: std::bad_alloc.
+int handle_to_path(void *dirhanp, std::size_t dirhlen, void *targhanp, std::size_t targhlen,
+		   std::size_t buflen, char *pathbufp, std::size_t *rlenp)
+{
+	dmapi_handle_to_path_arg arg{};
+	// The kernel's path of the directory is at most a page; then "/", the
+	// name and its NUL.
+	std::string rel(4096 + 1 + NAME_MAX + 1, '\0');
+	arg.dirhanp = user_ptr(dirhanp);
+	arg.dirhlen = dirhlen;
+	arg.targhanp = user_ptr(targhanp);
+	arg.targhlen = targhlen;
+	arg.buf.ptr = user_ptr(rel.data());
+	arg.buf.len = rel.size();
+	if (call<DMAPI_IOC_HANDLE_TO_PATH>(arg) < 0)
+		return -1;
+	rel.resize(arg.buf.rlen - 1);
+
+	dmapi_handle target{};
+	std::memcpy(&target, targhanp, DMAPI_FSHANDLE_LEN);
+	auto mount_point = mount_point_of(target.fsid);
+	if (!mount_point)
+		return fail(EBADF);	// not mounted where this process can see it
+
+	std::string path = *mount_point + (mount_point->back() == '/' ? "" : "/") + rel;
+	*rlenp = path.size() + 1;
+	if (buflen < path.size() + 1)
+		return fail(E2BIG);
+	if (!pathbufp)
+		return fail(EFAULT);
+	std::memcpy(pathbufp, path.c_str(), path.size() + 1);
+	return 0;
 }
 
 } // namespace
@@ -130,33 +180,12 @@ int dm_handle_to_path(void *dirhanp, size_t dirhlen, void *targhanp, size_t targ
 {
 	if (!rlenp)
 		return fail(EFAULT);
-
-	dmapi_handle_to_path_arg arg{};
-	std::string rel(4096, '\0');
-	arg.dirhanp = user_ptr(dirhanp);
-	arg.dirhlen = dirhlen;
-	arg.targhanp = user_ptr(targhanp);
-	arg.targhlen = targhlen;
-	arg.buf.ptr = user_ptr(rel.data());
-	arg.buf.len = rel.size();
-	if (call<DMAPI_IOC_HANDLE_TO_PATH>(arg) < 0)
-		return -1;
-	rel.resize(arg.buf.rlen - 1);
-
-	dmapi_handle target{};
-	std::memcpy(&target, targhanp, DMAPI_FSHANDLE_LEN);
-	auto mount_point = mount_point_of(target.fsid);
-	if (!mount_point)
-		return fail(EBADF);	// not mounted where this process can see it
-
-	std::string path = *mount_point + (mount_point->back() == '/' ? "" : "/") + rel;
-	*rlenp = path.size() + 1;
-	if (buflen < path.size() + 1)
-		return fail(E2BIG);
-	if (!pathbufp)
-		return fail(EFAULT);
-	std::memcpy(pathbufp, path.c_str(), path.size() + 1);
-	return 0;
+	try {
+		return handle_to_path(dirhanp, dirhlen, targhanp, targhlen, buflen, pathbufp,
+				      rlenp);
+	} catch (const std::bad_alloc &) {
+		return fail(ENOMEM);
+	}
 }
 
 } // extern "C"
