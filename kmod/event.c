@@ -87,33 +87,48 @@ static unsigned long dm_event_deadline(unsigned long from)
 	return timeout ? from + (unsigned long)timeout * HZ : 0;
 }
 
+/*
+ * Whether an event is charged to the memory cgroup of the task creating
+ * it.  Asynchronous messages queue without bound while their DM
+ * application does not read them: whoever causes them, unprivileged users
+ * included, pays for them, and its cgroup's limit bounds them.  So does a
+ * DM application for its own messages (dm_create_userevent()'s wait for
+ * nobody).  An event sent from reclaim (DESTROY, when reclaim evicts an
+ * inode) is not the reclaiming task's doing.  A synchronous event of the
+ * filesystem is bounded by the task that waits for it, and is created
+ * with locks held (data events, under the table of pending ones) that a
+ * cgroup's reclaim and OOM killer must not hold up.
+ */
+static bool dm_event_charged(int type, bool sync)
+{
+	return (!sync || type == DMAPI_EVENT_USER) &&
+	       !(current->flags & PF_MEMALLOC);
+}
+
 /**
  * dm_event_create - allocate an event
  * @type: enum dmapi_event_type
  * @len: bytes of message data, zeroed, for the caller to fill
  * @sync: whether it is synchronous and so gets a token
  *
- * The memory is charged to the memory cgroup of the calling task; an
- * asynchronous event that the cgroup refuses is allocated uncharged.
+ * Asynchronous events and a DM application's own messages are charged to
+ * the memory cgroup of the calling task, unless it is reclaiming memory.
+ * An asynchronous event has nobody to tell of a failure: one that the
+ * cgroup refuses (its OOM killer has ended the sender, or could find
+ * nothing to end) is allocated uncharged rather than lost.
  *
  * Return: the event with one reference and a sequence number, or
  * ERR_PTR(-ENOMEM).
  */
 struct dm_event *dm_event_create(int type, u32 len, bool sync)
 {
+	size_t size = struct_size_t(struct dm_event, data, len);
+	bool charged = dm_event_charged(type, sync);
 	struct dm_event *ev;
 
-	/*
-	 * Charged to the sender's memory cgroup: asynchronous messages queue
-	 * without bound while their DM application does not read them, and
-	 * whoever causes them, unprivileged users included, pays for them.
-	 * An asynchronous one has nobody to tell of a failure: one that its
-	 * cgroup refuses (its OOM killer has ended the sender, or could find
-	 * nothing to end) is queued uncharged rather than lost.
-	 */
-	ev = kvzalloc(struct_size(ev, data, len), GFP_KERNEL_ACCOUNT);
-	if (!ev && !sync)
-		ev = kvzalloc(struct_size(ev, data, len), GFP_KERNEL);
+	ev = kvzalloc(size, charged ? GFP_KERNEL_ACCOUNT : GFP_KERNEL);
+	if (!ev && charged && !sync)
+		ev = kvzalloc(size, GFP_KERNEL);
 	if (!ev)
 		return ERR_PTR(-ENOMEM);
 	dm_live_inc(DM_LIVE_EVENTS);
