@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -237,6 +238,57 @@ TEST_F(DmapiMount, ChangesBehindTheMountAreSeen)
 	EXPECT_EQ(stat((mnt_ + "/g").c_str(), &st), -1);
 	spit(lower_ + "/g", "2");
 	EXPECT_EQ(slurp(mnt_ + "/g"), "2");
+}
+
+/* An access ACL in the xattr format of <linux/posix_acl_xattr.h>. */
+std::string access_acl(unsigned int named_user)
+{
+	struct Entry {
+		std::uint16_t tag, perm;
+		std::uint32_t id;
+	};
+	const Entry entries[] = {
+		{0x01, 6, ~0u},		/* user:: rw- */
+		{0x02, 4, named_user},	/* user:ID: r-- */
+		{0x04, 4, ~0u},		/* group:: r-- */
+		{0x10, 4, ~0u},		/* mask:: r-- */
+		{0x20, 0, ~0u},		/* other:: --- */
+	};
+	std::uint32_t version = 2;
+	std::string acl(reinterpret_cast<const char *>(&version), sizeof(version));
+	acl.append(reinterpret_cast<const char *>(entries), sizeof(entries));
+	return acl;
+}
+
+std::string access_acl_of(const std::string &path)
+{
+	char buf[256];
+	ssize_t n = getxattr(path.c_str(), "system.posix_acl_access", buf, sizeof(buf));
+	return n < 0 ? "errno " + std::to_string(errno) : std::string(buf, n);
+}
+
+/*
+ * ACLs are the lower object's: the mount shows each change, made through
+ * it or by a chmod, and never one it read before.
+ */
+TEST_F(DmapiMount, AclsReadThroughTheMountFollowEveryChange)
+{
+	const std::string mf = mnt_ + "/acl", lf = lower_ + "/acl";
+	spit(mf, "x");
+	std::string first = access_acl(1001), second = access_acl(1002);
+	ASSERT_EQ(setxattr(mf.c_str(), "system.posix_acl_access", first.data(), first.size(), 0),
+		  0) << strerror(errno);
+	EXPECT_EQ(access_acl_of(mf), first);
+	ASSERT_EQ(setxattr(mf.c_str(), "system.posix_acl_access", second.data(),
+			   second.size(), 0), 0) << strerror(errno);
+	EXPECT_EQ(access_acl_of(lf), second);
+	EXPECT_EQ(access_acl_of(mf), second) << "the first ACL, read before, came back";
+	/* A chmod sets the ACL's mask, below. */
+	ASSERT_EQ(chmod(mf.c_str(), 0660), 0) << strerror(errno);
+	EXPECT_NE(access_acl_of(lf), second);
+	EXPECT_EQ(access_acl_of(mf), access_acl_of(lf));
+	ASSERT_EQ(removexattr(mf.c_str(), "system.posix_acl_access"), 0) << strerror(errno);
+	EXPECT_EQ(access_acl_of(mf), "errno " + std::to_string(ENODATA));
 }
 
 TEST_F(DmapiMount, ReservedXattrsAreInvisibleAndUntouchable)
