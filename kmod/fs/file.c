@@ -33,6 +33,12 @@ int dmfs_open_lower(struct file *file)
 		return PTR_ERR(lower);
 	file->private_data = lower;
 	atomic_inc(&DMFS_I(file_inode(file))->opens);
+	/*
+	 * What the opener reads of our inode (exec its set-ID bits and
+	 * owner) is the lower object's now, however it was changed since:
+	 * by dm_set_fileattr(), or below the mount.
+	 */
+	dmfs_copyattr(file_inode(file));
 	if (lower->f_mode & FMODE_CAN_ODIRECT)
 		file->f_mode |= FMODE_CAN_ODIRECT;
 	return 0;

@@ -229,6 +229,56 @@ TEST_F(FileAttr, SetCtimeAndDtimeSetTheCtime)
 	EXPECT_EQ(stat_of("file").st_ctime, 444444);
 }
 
+/*
+ * A mode set by handle holds for the next exec through the mount, though
+ * nothing looked at the file in between: a set-user-ID bit taken away
+ * stays away.
+ */
+TEST_F(FileAttr, SetModeHoldsForTheNextExecThroughTheMount)
+{
+	fs::copy_file("/usr/bin/id", lower("id"));
+	ASSERT_EQ(chmod(lower("id").c_str(), 04755), 0) << strerror(errno);
+	EXPECT_EQ(stat_of("id").st_mode & 07777, 04755u);
+	Handle id;
+	ASSERT_NO_FATAL_FAILURE(handle_of("id", id));
+	dm_fileattr_t fa = {};
+	fa.fa_mode = 0755;
+	ASSERT_DM_OK(set(id, DM_AT_MODE, fa));
+
+	int out[2];
+	ASSERT_EQ(pipe(out), 0) << strerror(errno);
+	std::string exe = path("id");
+	int rc = in_child([&] {
+		if (dup2(out[1], STDOUT_FILENO) < 0 || setgid(65534) || setuid(65534))
+			return 100;
+		execl(exe.c_str(), "id", "-u", static_cast<char *>(nullptr));
+		return 101;
+	});
+	close(out[1]);
+	char buf[32] = {};
+	ssize_t n = read(out[0], buf, sizeof(buf) - 1);
+	close(out[0]);
+	EXPECT_EQ(rc, 0) << "100: becoming nobody failed, 101: exec failed";
+	EXPECT_GT(n, 0);
+	EXPECT_STREQ(buf, "65534\n") << "the set-user-ID bit taken away held";
+}
+
+/* A ctime set by handle is what the filesystem can store, as for an mtime. */
+TEST_F(FileAttr, SetCtimeBeyondWhatTheFilesystemStoresIsClamped)
+{
+	constexpr time_t kFar = time_t{1} << 40;
+	spit(lower("ref"), "");
+	struct timespec times[2] = {{kFar, 0}, {kFar, 0}};
+	ASSERT_EQ(utimensat(AT_FDCWD, lower("ref").c_str(), times, 0), 0) << strerror(errno);
+	time_t most = stat_of("ref").st_mtime;
+	ASSERT_LT(most, kFar) << "the kernel clamped no mtime: the test proves nothing";
+	dm_fileattr_t fa = {};
+	fa.fa_ctime = kFar;
+	ASSERT_DM_OK(set(file_, DM_AT_CTIME, fa));
+	EXPECT_EQ(stat_of("file").st_ctime, most);
+	EXPECT_EQ(get(file_, DM_AT_STAT).dt_ctime, most);
+}
+
 TEST_F(FileAttr, SetOfAnImmutableOrAppendOnlyObjectEPERM)
 {
 	struct stat before = stat_of("file");
