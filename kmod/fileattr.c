@@ -233,9 +233,11 @@ static int dm_setattr_raw(const struct path *path, struct iattr *ia)
 
 static int dm_fileattr_ctime(const struct path *path, s64 ctime)
 {
+	struct timespec64 ts = { .tv_sec = ctime };
 	struct iattr ia = {
 		.ia_valid = ATTR_CTIME,
-		.ia_ctime = { .tv_sec = ctime },
+		/* What the filesystem can store, as notify_change() does. */
+		.ia_ctime = timestamp_truncate(ts, d_inode(path->dentry)),
 	};
 
 	return dm_setattr_raw(path, &ia);
