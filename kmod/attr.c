@@ -216,13 +216,10 @@ static int dm_attr_records(const struct path *path, u8 *buf, u64 room,
 	ssize_t len;
 	int err = 0;
 
-	names = kvmalloc(XATTR_LIST_MAX, GFP_KERNEL);
 	value = kvmalloc(XATTR_SIZE_MAX, GFP_KERNEL);
-	if (!names || !value) {
-		err = -ENOMEM;
-		goto out;
-	}
-	len = vfs_listxattr(path->dentry, names, XATTR_LIST_MAX);
+	if (!value)
+		return -ENOMEM;
+	len = dm_xattr_list(path->dentry, &names);
 	if (len < 0) {
 		err = len;
 		goto out;

@@ -424,6 +424,45 @@ ssize_t dm_xattr_load(const struct path *path, const char *name, void *value,
 }
 
 /**
+ * dm_xattr_list - the names of an object's xattrs, whatever their size
+ * @dentry: the lower object
+ * @listp: set to the list, kvmalloc()ed, for the caller to kvfree(); NULL
+ *	when there is none
+ *
+ * XFS has no bound on the list, and it may grow between asking for its
+ * size and reading it.  Its owner, any user, chooses its size: the memory
+ * is charged to the caller's memory cgroup.
+ *
+ * Return: the bytes of the list, or a negative errno.
+ */
+ssize_t dm_xattr_list(struct dentry *dentry, char **listp)
+{
+	ssize_t len;
+	char *list;
+
+	*listp = NULL;
+	for (;;) {
+		len = vfs_listxattr(dentry, NULL, 0);
+		if (len <= 0)
+			return len;
+		list = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!list)
+			return -ENOMEM;
+		len = vfs_listxattr(dentry, list, len);
+		if (len != -ERANGE)
+			break;
+		kvfree(list);	/* it grew meanwhile */
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	if (len <= 0)
+		kvfree(list);
+	else
+		*listp = list;
+	return len;
+}
+
+/**
  * dm_obj_events - the persistent event list of an object
  * @path: the object's lower path
  * @events: filled in

@@ -23,21 +23,17 @@
 /* Whether the object has any DM attribute: one of its xattrs says so. */
 static int dm_stat_pers(const struct path *path)
 {
-	ssize_t len = vfs_listxattr(path->dentry, NULL, 0);
 	char *list, *name;
+	ssize_t len = dm_xattr_list(path->dentry, &list);
 	int pers = 0;
 
-	if (len <= 0)
-		return len == -EOPNOTSUPP ? 0 : len;
-	list = kvmalloc(len, GFP_KERNEL);
-	if (!list)
-		return -ENOMEM;
-	len = vfs_listxattr(path->dentry, list, len);
 	for (name = list; len > 0 && name < list + len; name += strlen(name) + 1)
 		if (!strncmp(name, DM_XATTR_ATTR, DM_XATTR_ATTR_LEN))
 			pers = 1;
 	kvfree(list);
-	return len < 0 ? len : pers;
+	if (len < 0)
+		return len == -EOPNOTSUPP ? 0 : len;
+	return pers;
 }
 
 /* Whether the file has managed regions. */

@@ -94,23 +94,11 @@ static ssize_t dmfs_filter_list(char *list, ssize_t len)
  */
 ssize_t dmfs_listxattr(struct dentry *dentry, char *list, size_t size)
 {
-	struct dentry *lower = dmfs_lower_dentry(dentry);
 	ssize_t len;
 	char *buf;
 
 	/* The hidden names count in the lower size: fetch, filter, copy. */
-	for (;;) {
-		len = vfs_listxattr(lower, NULL, 0);
-		if (len <= 0)
-			return len;
-		buf = kvmalloc(len, GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
-		len = vfs_listxattr(lower, buf, len);
-		if (len != -ERANGE)
-			break;
-		kvfree(buf);	/* grew meanwhile */
-	}
+	len = dm_xattr_list(dmfs_lower_dentry(dentry), &buf);
 	if (len > 0) {
 		len = dmfs_filter_list(buf, len);
 		if (size && len > size)

@@ -376,6 +376,32 @@ TEST_F(DmAttrs, ZeroLengthValueIsAnAttribute)
 	EXPECT_EQ(value_of(file_, state_), std::nullopt);
 }
 
+/*
+ * Among more xattr names than listxattr(2) gives (64 KiB: XFS has no
+ * bound), the object's DM attributes are all still found.
+ */
+TEST_F(DmAttrs, GetallFindsThemAmongMoreThan64KiBOfOtherXattrNames)
+{
+	ASSERT_DM_OK(set(file_, state_, "v"));
+	const std::string stem = "user." + std::string(240, 'n');
+	size_t names = 0;
+	for (int i = 0; names <= 65536; i++) {
+		std::string name = stem + std::to_string(i);
+		if (setxattr(lower("file").c_str(), name.c_str(), "", 0, 0) != 0) {
+			if (errno == ENOSPC)
+				GTEST_SKIP() << "the filesystem holds no 64 KiB of xattr names "
+					     << "(ext4: a block); stopped at " << names;
+			FAIL() << "setxattr: " << strerror(errno);
+		}
+		names += name.size() + 1;
+	}
+	EXPECT_EQ(all_of(file_), (Attrs{{state_, "v"}}));
+	dm_stat_t st = {};
+	ASSERT_DM_OK(dm_get_fileattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_AT_PATTR,
+				     &st));
+	EXPECT_TRUE(st.dt_pers);
+}
+
 TEST_F(DmAttrs, AbsentAttributeENOENT)
 {
 	size_t rlen = 7;
