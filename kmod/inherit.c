@@ -81,15 +81,18 @@ static int dm_inherit_one(const struct path *dir, struct dentry *obj,
 	err = dm_attr_xattr(name, xattr);
 	if (err)
 		return err;
+	/* An empty value is an attribute too: only ENODATA means none. */
 	n = dm_xattr_load(dir, xattr, NULL, 0);
-	if (n <= 0)
+	if (n < 0 || (!n && !dm_xattr_exists(dir, xattr)))
 		return n;
-	value = kvmalloc(n, GFP_KERNEL);
+	/* Never NULL, even for 0 bytes: a NULL value removes the xattr. */
+	value = kvmalloc(max_t(ssize_t, n, 1), GFP_KERNEL);
 	if (!value)
 		return -ENOMEM;
-	n = dm_xattr_load(dir, xattr, value, n);
+	if (n)
+		n = dm_xattr_load(dir, xattr, value, n);
 	/* No permission check: the creator gets what the DM application set. */
-	if (n > 0)
+	if (n >= 0)
 		err = __vfs_setxattr(dm_mnt_idmap(dir->mnt), obj, d_inode(obj),
 				     xattr, value, n, 0);
 	kvfree(value);

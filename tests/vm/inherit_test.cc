@@ -114,6 +114,23 @@ TEST_F(Inherit, AValueLongerThanALoweredLimitIsStillCopied)
 	EXPECT_EQ(inherited("dir/new"), value);
 }
 
+/* An empty value is an attribute, and is inherited as one. */
+TEST_F(Inherit, AnEmptyValueIsCopiedToo)
+{
+	char empty = 0;
+	ASSERT_DM_OK(dm_set_dmattr(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, &name_, 0, 0, &empty));
+	ASSERT_DM_OK(inherit("policy", S_IFREG));
+	spit(path("dir/new"), "x");
+	Handle h;
+	std::string p = path("dir/new");
+	ASSERT_DM_OK(dm_path_to_handle(p.data(), &h.hanp, &h.hlen));
+	char buf[8];
+	size_t rlen = 99;
+	EXPECT_DM_OK(dm_get_dmattr(sid_, h.hanp, h.hlen, DM_NO_TOKEN, &name_, sizeof(buf), buf,
+				   &rlen));
+	EXPECT_EQ(rlen, 0u);
+}
+
 TEST_F(Inherit, UnprivilegedCreatorsGetItToo)
 {
 	ASSERT_DM_OK(inherit("policy", S_IFREG));
