@@ -36,9 +36,8 @@
  */
 #define DM_TASK_FS_WAIT		(TASK_KILLABLE | TASK_FREEZABLE_UNSAFE)
 
-/* The largest max_msg_data may be set to, and the most one delivery copies. */
+/* The largest max_msg_data may be set to. */
 #define DMAPI_MAX_MSG_DATA_LIMIT	(16U << 20)
-#define DMAPI_MAX_BATCH			(32U << 20)
 /* The most max_regions may be set to: their xattr stays within 3 KiB. */
 #define DMAPI_MAX_REGIONS_LIMIT		128
 

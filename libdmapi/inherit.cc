@@ -4,6 +4,7 @@
 // copy from the directory they are created in.
 #include "internal.h"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -11,6 +12,9 @@
 using namespace dmapi;
 
 namespace {
+
+// Entries asked for first: more than a filesystem usually has.
+constexpr unsigned int kInheritGuess = 16;
 
 int inherit_arg(dm_sessid_t sid, void *hanp, std::size_t hlen, dm_token_t token,
 		const dm_attrname_t *attrnamep, dmapi_inherit_arg &arg) noexcept
@@ -49,16 +53,27 @@ int dm_getall_inherit(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token
 {
 	if (!nelemp || (nelem && !inheritbufp))
 		return fail(EFAULT);
+	// Room for what the caller has room for, but a filesystem has few
+	// entries: first for a few, then for as many as the module says,
+	// rather than zero a caller's huge nelem.
 	std::vector<dmapi_inherit> entries;
-	try {
-		entries.resize(nelem);
-	} catch (const std::bad_alloc &) {
-		return fail(ENOMEM);
-	}
 	auto arg = handle_call_arg<dmapi_inherit_arg>(sid, hanp, hlen, token);
-	arg.nelem = nelem;
-	arg.buf = user_ptr(entries.data());
-	int ret = call<DMAPI_IOC_GETALL_INHERIT>(arg);
+	unsigned int room = std::min(nelem, kInheritGuess);
+	int ret;
+	for (;;) {
+		try {
+			entries.resize(room);
+		} catch (const std::bad_alloc &) {
+			return fail(ENOMEM);
+		}
+		arg.nelem = room;
+		arg.buf = user_ptr(entries.data());
+		ret = call<DMAPI_IOC_GETALL_INHERIT>(arg);
+		if (ret == 0 || errno != E2BIG || arg.nelem_out <= room ||
+		    arg.nelem_out > nelem)
+			break;
+		room = arg.nelem_out;
+	}
 	if (!size_reported(ret))
 		return ret;
 	*nelemp = arg.nelem_out;

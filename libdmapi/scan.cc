@@ -10,6 +10,8 @@
 // kernel sent.
 #include "internal.h"
 
+#include <algorithm>
+
 #include <cstring>
 #include <new>
 #include <vector>
@@ -153,9 +155,11 @@ int scan(Kind kind, dmapi_scan_arg &arg, dm_attrloc_t *locp, std::size_t buflen,
 {
 	if (!rlenp || (buflen && !bufp))
 		return fail(EFAULT);
+	// The module fills no more than DMAPI_MAX_BATCH whatever the buffer:
+	// a larger one would only be zeroed, or (on 32 bits) not be made.
 	std::vector<unsigned char> kernel;
 	try {
-		kernel.resize(buflen + kKernelRoom);
+		kernel.resize(std::min<std::size_t>(buflen, DMAPI_MAX_BATCH) + kKernelRoom);
 	} catch (const std::bad_alloc &) {
 		return fail(ENOMEM);
 	}

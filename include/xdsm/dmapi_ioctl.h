@@ -274,6 +274,12 @@ struct dmapi_buffer {
 	__u64	rlen;		/* out: bytes used, or needed on E2BIG */
 };
 
+/*
+ * The most bytes one call fills of a dmapi_buffer of records (events, DM
+ * attributes, scans): a larger buffer is used as this size.
+ */
+#define DMAPI_MAX_BATCH			(32U << 20)
+
 /* DMAPI_IOC_VERSION: both sides check the major number. */
 struct dmapi_version_arg {
 	__u32	major;		/* out */

@@ -9,6 +9,7 @@
 #include <xdsm/dmapi_ioctl.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <string>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <vector>
 
 namespace {
@@ -1293,6 +1295,76 @@ TEST_F(FakeDevice, DestroySessionPassesTheId)
 	EXPECT_EQ(dm_destroy_session(3), 0);
 	EXPECT_EQ(dm_destroy_session(4), -1);
 	EXPECT_EQ(errno, EINVAL);
+}
+
+// A buffer larger than the module ever fills is not made that large: the
+// module is asked to fill what it can, and a 32-bit caller's buffer of
+// 2 GiB or more does not end the program.
+TEST_F(FakeDevice, ScansWithAHugeBufferAskForTheMostTheModuleFills)
+{
+	std::vector<std::uint64_t> asked;
+	on<DMAPI_IOC_GET_BULKATTR, dmapi_scan_arg>([&](auto &arg) {
+		asked.push_back(arg.buf.len);
+		arg.buf.rlen = 0;
+		arg.more = 0;
+		return 0;
+	});
+	unsigned char fshandle[DMAPI_FSHANDLE_LEN] = {};
+	alignas(8) char buf[64];
+	dm_attrloc_t loc = 0;
+	size_t rlen = 1;
+	for (size_t buflen : {SIZE_MAX, SIZE_MAX / 2 + 1, size_t{DMAPI_MAX_BATCH} + 1}) {
+		EXPECT_EQ(dm_get_bulkattr(3, fshandle, sizeof(fshandle), DM_NO_TOKEN, 0, &loc,
+					  buflen, buf, &rlen), 0) << strerror(errno);
+		EXPECT_EQ(rlen, 0u);
+	}
+	ASSERT_EQ(asked.size(), 3u);
+	for (std::uint64_t len : asked)
+		EXPECT_EQ(len, std::uint64_t{DMAPI_MAX_BATCH} + 4096);
+}
+
+// A caller's room for more entries than any filesystem has is not zeroed
+// whole: the library asks for a few, then for what the module says.
+TEST_F(FakeDevice, GetallInheritAsksForWhatTheModuleHas)
+{
+	unsigned int entries = 1;
+	std::vector<std::uint32_t> asked;
+	on<DMAPI_IOC_GETALL_INHERIT, dmapi_inherit_arg>([&](auto &arg) {
+		asked.push_back(arg.nelem);
+		arg.nelem_out = entries;
+		if (arg.nelem < entries)
+			return E2BIG;
+		auto *out = reinterpret_cast<dmapi_inherit *>(static_cast<std::uintptr_t>(arg.buf));
+		for (unsigned int i = 0; i < entries; i++) {
+			std::memset(out[i].ih_name, 'a' + i % 26, sizeof(out[i].ih_name));
+			out[i].ih_filetype = S_IFREG;
+		}
+		return 0;
+	});
+	unsigned char fshandle[DMAPI_FSHANDLE_LEN] = {};
+	std::vector<dm_inherit_t> buf(40);
+	unsigned int n = 0;
+	/* As much room as a caller may claim: far more than it has. */
+	EXPECT_EQ(dm_getall_inherit(3, fshandle, sizeof(fshandle), DM_NO_TOKEN, UINT_MAX,
+				    buf.data(), &n), 0) << strerror(errno);
+	EXPECT_EQ(n, 1u);
+	ASSERT_EQ(asked.size(), 1u);
+	EXPECT_LE(asked[0], 64u);
+
+	entries = 40;
+	asked.clear();
+	EXPECT_EQ(dm_getall_inherit(3, fshandle, sizeof(fshandle), DM_NO_TOKEN, buf.size(),
+				    buf.data(), &n), 0) << strerror(errno);
+	EXPECT_EQ(n, 40u);
+	EXPECT_EQ(buf[39].ih_name.an_chars[0], 'a' + 39 % 26);
+	EXPECT_EQ(buf[39].ih_filetype, mode_t{S_IFREG});
+	EXPECT_EQ(asked.back(), 40u);
+
+	/* More than the caller has room for: E2BIG with the count. */
+	EXPECT_EQ(dm_getall_inherit(3, fshandle, sizeof(fshandle), DM_NO_TOKEN, 39, buf.data(),
+				    &n), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(n, 40u);
 }
 
 } // namespace
