@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -1044,10 +1045,13 @@ public:
 		      "dm_request_right");
 		right_ = right;
 	}
+	/* errno is left as it was: a failure here (ESRCH, the token answered) has nobody to tell. */
 	~Right()
 	{
+		int saved = errno;
 		if (right_ != DM_RIGHT_NULL)
 			(void)dm_release_right(sid_, handle_.hanp(), handle_.hlen(), token_);
+		errno = saved;
 	}
 	Right(const Right &) = delete;
 	Right &operator=(const Right &) = delete;
@@ -1091,7 +1095,13 @@ public:
 	{
 		check(dm_obj_ref_hold(sid_, token_, handle_.hanp(), handle_.hlen()), "dm_obj_ref_hold");
 	}
-	~ObjRef() { (void)dm_obj_ref_rele(sid_, token_, handle_.hanp(), handle_.hlen()); }
+	/* errno is left as it was, as by ~Right(). */
+	~ObjRef()
+	{
+		int saved = errno;
+		(void)dm_obj_ref_rele(sid_, token_, handle_.hanp(), handle_.hlen());
+		errno = saved;
+	}
 	ObjRef(const ObjRef &) = delete;
 	ObjRef &operator=(const ObjRef &) = delete;
 
@@ -1105,8 +1115,10 @@ private:
  * An event loop: handlers by event type, each answering from its return
  * value.  A synchronous message without a handler is answered CONTINUE;
  * a handler that throws answers ABORT with the errno of a
- * std::system_error, EIO otherwise; nothing a handler does ends the loop
- * but stop().
+ * std::system_error, EIO otherwise (or when the code is no errno an
+ * ABORT can carry, 1 to 511); an answer the module refuses (DONTCARE to
+ * an event other than a mount) is answered ABORT EIO instead.  Nothing a
+ * handler does ends the loop but stop().
  */
 class EventLoop {
 public:
@@ -1129,7 +1141,7 @@ public:
 		try {
 			return it->second(msg);
 		} catch (const std::system_error &e) {
-			return Reply::abort(e.code().value() ? e.code().value() : EIO);
+			return Reply::abort(abort_errno(e.code()));
 		} catch (...) {
 			return Reply::abort(EIO);
 		}
@@ -1138,21 +1150,26 @@ public:
 	/**
 	 * Take the messages there are (waiting for one), handle and answer
 	 * them.  A token answered meanwhile by someone else (ESRCH: moved,
-	 * or its session taken over) is no failure of the loop.
+	 * or its session taken over) is no failure of the loop.  Every
+	 * message taken is answered before a failure to answer one is
+	 * thrown: their senders must not wait for ever.
 	 */
 	void run_once(bool wait = true)
 	{
+		std::exception_ptr failure;
 		for (const Message &msg : session_.get_events(64, wait)) {
 			Reply reply = dispatch(msg);
 			if (!msg.synchronous())
 				continue;
 			try {
-				session_.respond(msg.token(), reply);
-			} catch (const std::system_error &e) {
-				if (e.code().value() != ESRCH)
-					throw;
+				answer(msg.token(), reply);
+			} catch (const std::system_error &) {
+				if (!failure)
+					failure = std::current_exception();
 			}
 		}
+		if (failure)
+			std::rethrow_exception(failure);
 	}
 
 	/**
@@ -1175,6 +1192,30 @@ public:
 	void stop() { stopped_.store(true); }
 
 private:
+	/* The errno of @code, if an ABORT can carry it (1 to 511), else EIO. */
+	static int abort_errno(const std::error_code &code)
+	{
+		bool is_errno = code.category() == std::generic_category() ||
+				code.category() == std::system_category();
+		int value = code.value();
+		return is_errno && value > 0 && value < 512 ? value : EIO;
+	}
+
+	/* Answer @token; ABORT EIO if the module refuses @reply (EINVAL). */
+	void answer(dm_token_t token, Reply reply)
+	{
+		try {
+			session_.respond(token, reply);
+		} catch (const std::system_error &e) {
+			if (e.code().value() == ESRCH)
+				return;
+			if (e.code().value() != EINVAL ||
+			    (reply.response == DM_RESP_ABORT && reply.error == EIO))
+				throw;
+			answer(token, Reply::abort(EIO));
+		}
+	}
+
 	Session &session_;
 	std::map<dm_eventtype_t, Handler> handlers_;
 	std::atomic<bool> stopped_{false};

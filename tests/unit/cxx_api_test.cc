@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <ios>
 #include <unordered_set>
 
 namespace {
@@ -177,6 +178,31 @@ TEST(CxxEventLoop, HandlersAnswerAndFailuresAbortWithTheirErrno)
 	EXPECT_EQ(trunc.error, EIO);
 	auto none = loop.dispatch(as_message(message(DM_EVENT_NOSPACE, 1, de)));
 	EXPECT_EQ(none.response, DM_RESP_CONTINUE) << "no handler: CONTINUE";
+}
+
+/* Codes an ABORT cannot carry, or that are no errno, abort EIO. */
+TEST(CxxEventLoop, FailuresWithoutAnErrnoAnAbortCarriesAbortEIO)
+{
+	xdsm::Session session(1);	/* never reaches the kernel here */
+	xdsm::EventLoop loop(session);
+	std::error_code code;
+	loop.on(DM_EVENT_READ, [&](const xdsm::Message &) -> xdsm::Reply {
+		throw std::system_error(code);
+	});
+	dm_data_event_t de{};
+	auto answer = [&](std::error_code c) {
+		code = c;
+		return loop.dispatch(as_message(message(DM_EVENT_READ, 1, de)));
+	};
+	for (int bad : {-EIO, 0, 512, 4095}) {
+		auto reply = answer(std::error_code(bad, std::generic_category()));
+		EXPECT_EQ(reply.response, DM_RESP_ABORT) << bad;
+		EXPECT_EQ(reply.error, EIO) << bad;
+	}
+	EXPECT_EQ(answer(std::make_error_code(std::io_errc::stream)).error, EIO)
+		<< "another category's code is no errno";
+	EXPECT_EQ(answer(std::error_code(ENOSPC, std::system_category())).error, ENOSPC);
+	EXPECT_EQ(answer(std::error_code(511, std::generic_category())).error, 511);
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 // /dev/null, which opens for anyone.  What the real module does with the
 // requests is tested in the VM (tests/vm).
 #include <xdsm/dmapi.h>
+#include <xdsm/dmapi.hpp>
 #include <xdsm/dmapi_ioctl.h>
 
 #include <cerrno>
@@ -1365,6 +1366,88 @@ TEST_F(FakeDevice, GetallInheritAsksForWhatTheModuleHas)
 				    &n), -1);
 	EXPECT_EQ(errno, E2BIG);
 	EXPECT_EQ(n, 40u);
+}
+
+// A batch of READ events, as the module delivers them: tokens 1 to n.
+void deliver_reads(dmapi_get_events_arg &arg, unsigned int n)
+{
+	auto *out = reinterpret_cast<char *>(static_cast<std::uintptr_t>(arg.buf.ptr));
+	std::size_t size = sizeof(dm_eventmsg_t) + sizeof(dm_data_event_t);
+	for (unsigned int i = 0; i < n; i++) {
+		dm_eventmsg_t msg{};
+		msg._link = i + 1 < n ? static_cast<int>(size) : 0;
+		msg.ev_type = DM_EVENT_READ;
+		msg.ev_token = i + 1;
+		msg.ev_data.vd_offset = sizeof(dm_eventmsg_t);
+		msg.ev_data.vd_length = sizeof(dm_data_event_t);
+		std::memset(out + i * size, 0, size);
+		std::memcpy(out + i * size, &msg, sizeof(msg));
+	}
+	arg.buf.rlen = n * size;
+}
+
+// A handler's answer that the module refuses (DONTCARE to a READ) is
+// answered ABORT EIO, and the rest of the batch is answered all the same:
+// nobody is left waiting.
+TEST_F(FakeDevice, AnEventLoopAnswersEveryMessageOfABatch)
+{
+	struct Answer {
+		dm_token_t token;
+		std::uint32_t response;
+		std::int32_t error;
+		bool operator==(const Answer &o) const
+		{
+			return token == o.token && response == o.response && error == o.error;
+		}
+	};
+	std::vector<Answer> answers;
+	fake.answer = [&](unsigned long request, void *p) {
+		if (request == DMAPI_IOC_GET_EVENTS) {
+			deliver_reads(*static_cast<dmapi_get_events_arg *>(p), 3);
+			return 0;
+		}
+		if (request != DMAPI_IOC_RESPOND_EVENT)
+			return ENOTTY;
+		auto &arg = *static_cast<dmapi_respond_arg *>(p);
+		if (arg.response == DMAPI_RESP_DONTCARE)
+			return EINVAL;
+		answers.push_back({arg.token, arg.response, arg.reterror});
+		return 0;
+	};
+	xdsm::Session session(2);
+	xdsm::EventLoop loop(session);
+	loop.on(DM_EVENT_READ, [](const xdsm::Message &msg) {
+		return msg.token() == 1 ? xdsm::Reply::dontcare() : xdsm::Reply::cont();
+	});
+	EXPECT_NO_THROW(loop.run_once(false));
+	EXPECT_EQ(answers, (std::vector<Answer>{{1, DMAPI_RESP_ABORT, EIO},
+						 {2, DMAPI_RESP_CONTINUE, 0},
+						 {3, DMAPI_RESP_CONTINUE, 0}}));
+}
+
+// Releasing a right or a reference as the guard goes tells nobody of a
+// failure, and leaves the caller's errno alone.
+TEST_F(FakeDevice, RightAndObjRefGuardsLeaveErrnoAlone)
+{
+	fake.answer = [](unsigned long request, void *) {
+		switch (request) {
+		case DMAPI_IOC_REQUEST_RIGHT:
+		case DMAPI_IOC_OBJ_REF_HOLD:
+			return 0;
+		default:
+			return ESRCH;	/* the token was answered meanwhile */
+		}
+	};
+	xdsm::Session session(2);
+	unsigned char bytes[DMAPI_HANDLE_LEN] = {};
+	xdsm::Handle handle(bytes, sizeof(bytes));
+	{
+		xdsm::Right right(session, handle, 5, DM_RIGHT_EXCL);
+		xdsm::ObjRef ref(session, handle, 5);
+		errno = ENOSPC;
+	}
+	EXPECT_EQ(errno, ENOSPC);
+	EXPECT_EQ(fake.requests.size(), 4u) << "both released";
 }
 
 } // namespace
