@@ -19,6 +19,7 @@
 
 #include <linux/fs.h>
 #include <linux/printk.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -219,7 +220,14 @@ long dm_ioc_get_mountinfo(void __user *uarg)
 		arg.buf.rlen = dm_mountinfo_size(fs);
 		err = -E2BIG;
 		if (arg.buf.len >= arg.buf.rlen) {
+			/*
+			 * No reclaim into the filesystems under the list's
+			 * mutex, which every handle call takes.
+			 */
+			unsigned int nofs = memalloc_nofs_save();
+
 			buf = kvzalloc(arg.buf.rlen, GFP_KERNEL);
+			memalloc_nofs_restore(nofs);
 			err = buf ? 0 : -ENOMEM;
 			if (buf)
 				dm_mountinfo_fill(fs, buf);
