@@ -336,6 +336,57 @@ bool live_events_reach(long n)
 }
 
 
+/*
+ * A reader whose memory cgroup is at its limit, and whose OOM killer may
+ * end nobody, still gets its READ event and its data: the filesystem's
+ * synchronous events are not charged to the reader (a charge would run
+ * the cgroup's reclaim under the table of pending events, and fail).
+ */
+TEST_F(Access, AReaderAtItsMemoryCgroupsLimitGetsItsEvent)
+{
+	MemoryCgroup cgroup;
+	if (!cgroup.why().empty())
+		GTEST_SKIP() << cgroup.why();
+	constexpr long long kLimit = 4 << 20;
+	ASSERT_TRUE(cgroup.limit(kLimit)) << strerror(errno);
+	dm_sessid_t sink = DM_NO_SESSION;
+	char info[] = "dmapi-vm-test sink";
+	ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &sink));
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	const std::string want = data(0, 100), file = path("file");
+	Accessor reader([&] {
+		std::string buf(want.size(), '\0'), text(16000, 'm');
+		int fd = open(file.c_str(), O_RDONLY);
+		int adj = open("/proc/self/oom_score_adj", O_WRONLY);
+		if (fd < 0 || adj < 0 || write(adj, "-1000", 5) != 5)
+			return 1;
+		/* A fault at a limit nobody can enforce would wait for good. */
+		if (mlockall(MCL_CURRENT) != 0 || !cgroup.join())
+			return 1;
+		/* Messages fill the cgroup; past its limit they go uncharged. */
+		for (int i = 0; i < 400; i++)
+			if (dm_send_msg(sink, DM_MSGTYPE_ASYNC, text.size(), text.data()))
+				return 2;
+		ssize_t n = pread(fd, buf.data(), buf.size(), 0);
+		if (n < 0)
+			return errno;
+		return buf == want ? 0 : kWrongData;
+	});
+	Message m = next();
+	EXPECT_GE(cgroup.current(), kLimit - (256 << 10))
+		<< "the cgroup is not at its limit: the test proves nothing";
+	if (m.type() == DM_EVENT_READ)
+		respond(m.token(), DM_RESP_CONTINUE);
+	bool stuck = !reader.ends_within(kPatienceMs);
+	if (stuck) {
+		ASSERT_TRUE(cgroup.limit(-1)) << strerror(errno);
+	}
+	EXPECT_FALSE(stuck) << "the reader was stuck at its cgroup's limit";
+	EXPECT_EQ(reader.result(), 0) << "1: joining the cgroup failed, 2: sending failed";
+	EXPECT_DM_OK(SessionTest::cleanup_session(sink));
+}
+
 class AccessQueueFull : public Access {
 protected:
 	void SetUp() override

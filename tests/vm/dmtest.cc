@@ -256,6 +256,60 @@ void DmapiMountTest::remount()
 	mounted_ = true;
 }
 
+namespace {
+
+bool write_text(const std::string &path, const std::string &text)
+{
+	int fd = open(path.c_str(), O_WRONLY);
+	if (fd < 0)
+		return false;
+	bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+	close(fd);
+	return ok;
+}
+
+} // namespace
+
+MemoryCgroup::MemoryCgroup()
+{
+	const std::string root = "/sys/fs/cgroup";
+	if (slurp(root + "/cgroup.controllers").find("memory") == std::string::npos) {
+		why_ = "no memory controller in " + root;
+		return;
+	}
+	if (!write_text(root + "/cgroup.subtree_control", "+memory")) {
+		why_ = "cannot enable the memory controller: " + std::string(strerror(errno));
+		return;
+	}
+	dir_ = root + "/dmapi-test-" + std::to_string(getpid());
+	if (mkdir(dir_.c_str(), 0755) != 0) {
+		why_ = "mkdir " + dir_ + ": " + strerror(errno);
+		dir_.clear();
+	}
+}
+
+MemoryCgroup::~MemoryCgroup()
+{
+	if (!dir_.empty() && rmdir(dir_.c_str()) != 0)
+		ADD_FAILURE() << "rmdir " << dir_ << ": " << strerror(errno);
+}
+
+bool MemoryCgroup::join() const
+{
+	return write_text(dir_ + "/cgroup.procs", "0");
+}
+
+bool MemoryCgroup::limit(long long bytes) const
+{
+	return write_text(dir_ + "/memory.max", bytes < 0 ? "max" : std::to_string(bytes));
+}
+
+long long MemoryCgroup::current() const
+{
+	std::string text = slurp(dir_ + "/memory.current");
+	return text.empty() ? -1 : std::stoll(text);
+}
+
 int drop_capability(int cap)
 {
 	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};

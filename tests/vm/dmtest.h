@@ -177,6 +177,33 @@ std::string slurp(const std::string &path);
  * guard's life: such a file cannot be removed, so the fixture's tree
  * could not be either.  error() is 0, or the errno of setting it.
  */
+/*
+ * A memory cgroup of the test's own under the guest's cgroup2 root,
+ * removed when it goes; why() says why there is none (no memory
+ * controller, as in kernels without CONFIG_MEMCG).
+ */
+class MemoryCgroup {
+public:
+	MemoryCgroup();
+	~MemoryCgroup();
+	MemoryCgroup(const MemoryCgroup &) = delete;
+	MemoryCgroup &operator=(const MemoryCgroup &) = delete;
+
+	const std::string &why() const { return why_; }
+
+	/* Move the calling process in. */
+	bool join() const;
+
+	/* Limit it to bytes of memory; -1 lifts the limit. */
+	bool limit(long long bytes) const;
+
+	/* The bytes charged to it: memory.current, or -1. */
+	long long current() const;
+
+private:
+	std::string dir_, why_;
+};
+
 class InodeFlag {
 public:
 	InodeFlag(const std::string &path, int flag);
