@@ -146,6 +146,30 @@ TEST(Record, RoundTrips)
 	EXPECT_TRUE(Record::decode(r.encode() + std::string(1, '\0')));
 }
 
+/* A store whose path has blanks, %, or control characters still decodes. */
+TEST(Record, RoundTripsAStorePathOfAnyCharacters)
+{
+	Record r;
+	r.state = State::offline;
+	r.size = 10;
+	r.stub = 0;
+	r.object = {std::string(64, 'c'), r.size, "0123abcd"};
+	for (std::string store : {"dir:/mnt/Backup Disk/hsm", "dir:/a%20b/100%", "dir:/tab\there",
+				  "dir:/new\nline", "dir:/x=y"}) {
+		r.store = store;
+		std::string encoded = r.encode();
+		auto back = Record::decode(encoded);
+		ASSERT_TRUE(back) << encoded;
+		EXPECT_EQ(back->store, store) << encoded;
+		EXPECT_EQ(back->object.owner, r.object.owner);
+	}
+	/* Records written before escaping decode as they did. */
+	auto old = Record::decode("v1 state=dual size=1 stub=0 store=dir:/srv/hsm digest=" +
+				  std::string(64, 'd') + " owner=x");
+	ASSERT_TRUE(old);
+	EXPECT_EQ(old->store, "dir:/srv/hsm");
+}
+
 TEST(Record, RejectsWhatIsNotOne)
 {
 	std::string digest(64, 'b');
@@ -157,6 +181,8 @@ TEST(Record, RejectsWhatIsNotOne)
 				    " owner=x"));
 	EXPECT_FALSE(Record::decode("v1 state=dual size=1 stub=0 store=/s digest=xyz owner=x"));
 	EXPECT_FALSE(Record::decode("v1 state=dual size=1 stub=0 digest=" + digest + " owner=x"));
+	EXPECT_FALSE(Record::decode("v1 state=dual size=1 stub=0 store=/s%2 digest=" + digest +
+				    " owner=x"));
 	EXPECT_TRUE(Record::decode("v1 state=dual size=1 stub=0 store=/s digest=" + digest +
 				   " owner=x"));
 }

@@ -18,6 +18,56 @@ std::optional<std::uint64_t> number(const std::string &s)
 	return v;
 }
 
+/*
+ * A field's value with what would end it or the record escaped as %XX: a
+ * blank, a control character, and % itself (a store's path may hold
+ * blanks: "dir:/mnt/Backup Disk/hsm").
+ */
+std::string escape(const std::string &value)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	std::string out;
+	for (unsigned char c : value) {
+		if (c <= ' ' || c == '%' || c == 0x7f) {
+			out += '%';
+			out += digits[c >> 4];
+			out += digits[c & 15];
+		} else {
+			out += static_cast<char>(c);
+		}
+	}
+	return out;
+}
+
+int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* escape() undone; std::nullopt for a % not followed by two hex digits. */
+std::optional<std::string> unescape(std::string_view value)
+{
+	std::string out;
+	for (std::size_t i = 0; i < value.size(); i++) {
+		if (value[i] != '%') {
+			out += value[i];
+			continue;
+		}
+		if (i + 2 >= value.size() || hex_digit(value[i + 1]) < 0 ||
+		    hex_digit(value[i + 2]) < 0)
+			return std::nullopt;
+		out += static_cast<char>(hex_digit(value[i + 1]) * 16 + hex_digit(value[i + 2]));
+		i += 2;
+	}
+	return out;
+}
+
 } // namespace
 
 const char *state_name(State state)
@@ -35,7 +85,7 @@ const char *state_name(State state)
 std::string Record::encode() const
 {
 	return std::string("v1 state=") + state_name(state) + " size=" + std::to_string(size) +
-	       " stub=" + std::to_string(stub) + " store=" + store + " digest=" + object.digest +
+	       " stub=" + std::to_string(stub) + " store=" + escape(store) + " digest=" + object.digest +
 	       " owner=" + object.owner;
 }
 
@@ -55,7 +105,10 @@ std::optional<Record> Record::decode(std::string_view value)
 		std::size_t eq = field.find('=');
 		if (eq == field.npos)
 			return std::nullopt;
-		fields[std::string(field.substr(0, eq))] = std::string(field.substr(eq + 1));
+		auto v = unescape(field.substr(eq + 1));
+		if (!v)
+			return std::nullopt;
+		fields[std::string(field.substr(0, eq))] = std::move(*v);
 		pos = end + 1;
 	}
 	Record r;
