@@ -297,6 +297,11 @@ int Cli::status(const std::vector<std::string> &paths)
 			dm_stat_t st = session_.get().fileattr(h, DM_AT_STAT);
 			std::optional<Record> rec;
 			State s = S_ISREG(st.dt_mode) ? state_of(h, &rec) : State::online;
+			/* Truncated within its stub: the copy goes at the next event. */
+			if (s == State::offline && static_cast<std::uint64_t>(st.dt_size) <= rec->stub) {
+				s = State::online;
+				rec.reset();
+			}
 			std::uint64_t disk = static_cast<std::uint64_t>(st.dt_blocks) * 512;
 			if (opts_.json) {
 				json_item(first_, "\"path\": " + json_string(path) + ", \"size\": " +
@@ -477,12 +482,10 @@ int Cli::gc(const std::string &mountpoint, bool dry_run)
 		refs++;
 		try {
 			UserToken token(session_.get(), "dmhsm gc");
-			if (!manager_.orphaned(ref, token.get()))
+			if (!manager_.collect_orphan(ref, token.get(), store, !dry_run))
 				continue;
 			orphans++;
 			bytes += ref.size;
-			if (!dry_run)
-				store.remove(ref);
 		} catch (const std::exception &e) {
 			std::fprintf(stderr, "dmhsm: %s.%s: %s\n", ref.owner.c_str(), ref.digest.c_str(),
 				     e.what());

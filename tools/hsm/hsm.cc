@@ -176,6 +176,8 @@ Outcome Manager::migrate(const xdsm::Handle &h, dm_token_t token, const std::str
 {
 	xdsm::Right right(session_, h, token, DM_RIGHT_EXCL, wait);
 	auto rec = record(h, token);
+	if (rec && cut_within_stub(h, token, *rec))
+		rec.reset();
 	if (rec && rec->state == State::offline)
 		return {"already offline", 0, rec};
 	if (rec)
@@ -222,6 +224,8 @@ Outcome Manager::release(const xdsm::Handle &h, dm_token_t token, std::uint64_t 
 {
 	xdsm::Right right(session_, h, token, DM_RIGHT_EXCL);
 	auto rec = record(h, token);
+	if (rec && cut_within_stub(h, token, *rec))
+		rec.reset();
 	if (!rec)
 		fail("no copy in a store: migrate it first", ENODATA);
 	if (rec->state == State::offline)
@@ -331,6 +335,8 @@ Outcome Manager::recall(const xdsm::Handle &h, dm_token_t token)
 {
 	xdsm::Right right(session_, h, token, DM_RIGHT_EXCL);
 	auto rec = record(h, token);
+	if (rec && cut_within_stub(h, token, *rec))
+		rec.reset();
 	if (!rec)
 		return {"already online", 0, rec};
 	if (rec->state != State::offline)
@@ -342,11 +348,16 @@ Outcome Manager::recall(const xdsm::Handle &h, dm_token_t token)
 	return {"recalled", bytes, rec};
 }
 
-void Manager::go_online(const xdsm::Handle &h, dm_token_t token, const Record &rec)
+void Manager::forget(const xdsm::Handle &h, dm_token_t token)
 {
 	/* The record goes first: regions without one are harmless. */
 	session_.remove_dmattr(h, kAttribute, token);
 	session_.set_regions(h, {}, token);
+}
+
+void Manager::go_online(const xdsm::Handle &h, dm_token_t token, const Record &rec)
+{
+	forget(h, token);
 	drop_copy(rec);
 }
 
@@ -361,6 +372,17 @@ void Manager::drop_copy(const Record &rec)
 	}
 }
 
+bool Manager::cut_within_stub(const xdsm::Handle &h, dm_token_t token, const Record &rec)
+{
+	if (rec.state != State::offline)
+		return false;
+	dm_stat_t st = session_.fileattr(h, DM_AT_STAT, token);
+	if (static_cast<std::uint64_t>(st.dt_size) > rec.stub)
+		return false;
+	go_online(h, token, rec);
+	return true;
+}
+
 xdsm::Reply Manager::on_data_event(const xdsm::Message &m)
 {
 	xdsm::DataEvent ev = m.data_event();
@@ -373,10 +395,18 @@ xdsm::Reply Manager::on_data_event(const xdsm::Message &m)
 			session_.set_regions(ev.object, {}, token);
 		return xdsm::Reply::cont();
 	}
+	if (cut_within_stub(ev.object, token, *rec))
+		return xdsm::Reply::cont();
 	bool changes = m.type() != DM_EVENT_READ;
-	bool cut_to_stub = m.type() == DM_EVENT_TRUNCATE &&
-			   static_cast<std::uint64_t>(ev.offset) <= rec->stub;
-	if (rec->state == State::offline && !cut_to_stub) {
+	/*
+	 * A truncation within the stub recalls nothing, and drops nothing:
+	 * it has not happened yet, and may never (its process may give up
+	 * waiting).  The copy goes at the next event once it has.
+	 */
+	if (m.type() == DM_EVENT_TRUNCATE && rec->state == State::offline &&
+	    static_cast<std::uint64_t>(ev.offset) <= rec->stub)
+		return xdsm::Reply::cont();
+	if (rec->state == State::offline) {
 		std::uint64_t bytes = restore_or_make_space(ev.object, token, *rec);
 		log(Level::debug, "recalled %llu bytes of %s", static_cast<unsigned long long>(bytes),
 		    rec->object.owner.c_str());
@@ -405,20 +435,35 @@ void Manager::on_destroy(const xdsm::Message &m)
 	log(Level::debug, "removed the copy of %s", rec->object.owner.c_str());
 }
 
-bool Manager::orphaned(const ObjectRef &ref, dm_token_t token)
+bool Manager::collect_orphan(const ObjectRef &ref, dm_token_t token, Store &store, bool remove)
 {
 	xdsm::Handle h = handle_from_hex(ref.owner);
 	if (h.empty())
 		return false;	/* not a file's: not ours to judge */
+	/* Held until the copy is gone: no migration of the file meanwhile. */
 	std::optional<xdsm::Right> right;
 	try {
 		right.emplace(session_, h, token, DM_RIGHT_EXCL);
 	} catch (const std::system_error &e) {
 		/* The file is gone (EBADF), or on no mounted filesystem (EINVAL). */
-		return e.code().value() == EBADF;
+		if (e.code().value() != EBADF)
+			return false;
 	}
-	auto rec = record(h, token);
-	return !rec || rec->object.digest != ref.digest;
+	if (right) {
+		auto rec = record(h, token);
+		if (rec && rec->object.digest == ref.digest) {
+			/* The file's copy, unless the file was cut within its stub. */
+			dm_stat_t st = session_.fileattr(h, DM_AT_STAT, token);
+			if (rec->state != State::offline ||
+			    static_cast<std::uint64_t>(st.dt_size) > rec->stub)
+				return false;
+			if (remove)
+				forget(h, token);
+		}
+	}
+	if (remove)
+		store.remove(ref);
+	return true;
 }
 
 } // namespace hsm

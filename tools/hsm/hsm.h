@@ -87,11 +87,13 @@ public:
 
 	/**
 	 * Whether @ref is a copy no file's record names (its file is gone,
-	 * or now online, or copied again): what a crash or a lost DESTROY
-	 * left behind.  Checked under the file's exclusive right, so that a
-	 * migration in progress is never taken for garbage.
+	 * or now online, or copied again, or truncated within its stub):
+	 * what a crash or a lost DESTROY left behind; with @remove, it is
+	 * removed from @store.  Judged and removed under the file's
+	 * exclusive right, so that a migration in progress is never taken
+	 * for garbage, nor one that starts meanwhile.
 	 */
-	bool orphaned(const ObjectRef &ref, dm_token_t token);
+	bool collect_orphan(const ObjectRef &ref, dm_token_t token, Store &store, bool remove);
 
 	Counters counters;
 
@@ -102,7 +104,15 @@ private:
 	std::uint64_t restore_or_make_space(const xdsm::Handle &h, dm_token_t token,
 					    const Record &rec);
 	void set_record(const xdsm::Handle &h, dm_token_t token, const Record &rec);
+	/* Remove the record and the regions of a file: online now. */
+	void forget(const xdsm::Handle &h, dm_token_t token);
 	void go_online(const xdsm::Handle &h, dm_token_t token, const Record &rec);
+	/*
+	 * Whether an offline file was truncated within its stub (after a
+	 * TRUNCATE that was answered): then it is made online, its copy
+	 * dropped.  The file's right is held.
+	 */
+	bool cut_within_stub(const xdsm::Handle &h, dm_token_t token, const Record &rec);
 	void drop_copy(const Record &rec);
 	std::size_t write_all(const xdsm::Handle &h, dm_token_t token, std::uint64_t off,
 			      std::span<const std::byte> data);
