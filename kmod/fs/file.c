@@ -203,6 +203,16 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 				       pos, iov_iter_count(from));
 		if (ret)
 			break;
+		/*
+		 * The DM application may have made room by moving this very
+		 * file: its events and rights decide the write again.
+		 */
+		if (iocb->ki_flags & IOCB_APPEND)
+			pos = i_size_read(file_inode(lower));
+		ret = dmfs_access(inode, &lower->f_path, DMAPI_EVENT_WRITE, pos,
+				  iov_iter_count(from));
+		if (ret)
+			break;
 	}
 	dmfs_copyattr(inode);
 	if (ret > 0)
@@ -273,6 +283,11 @@ static ssize_t dmfs_splice_write(struct pipe_inode_info *pipe,
 		ret = dm_nospace_event(&DMFS_SB(inode->i_sb)->dm_fs,
 				       &lower->f_path, &DMFS_I(inode)->interest,
 				       pos, len);
+		if (ret)
+			break;
+		/* As in dmfs_write_iter(): decided again. */
+		ret = dmfs_access(inode, &lower->f_path, DMAPI_EVENT_WRITE,
+				  pos, len);
 		if (ret)
 			break;
 	}

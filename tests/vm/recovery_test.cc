@@ -181,16 +181,23 @@ protected:
 	 */
 	using Put = ssize_t (*)(int fd, const char *data, size_t len, off_t off);
 
-	void expect_room_made_for(Put put)
+	/*
+	 * With manage_meanwhile, the DM application makes the file managed
+	 * (a WRITE region) while the writer waits on NOSPACE, as an HSM
+	 * moving it to make room would: the retried write must then send
+	 * WRITE before it writes.
+	 */
+	void expect_room_made_for(Put put, bool manage_meanwhile = false)
 	{
 		Handle fsh;
 		ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fsh.hanp, &fsh.hlen));
 		dm_eventset_t set = 0;
 		DMEV_SET(DM_EVENT_NOSPACE, set);
-		ASSERT_DM_OK(dm_set_disp(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, &set,
-					 DM_EVENT_MAX));
 		ASSERT_DM_OK(dm_set_eventlist(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN,
 					      &set, DM_EVENT_MAX));
+		DMEV_SET(DM_EVENT_WRITE, set);
+		ASSERT_DM_OK(dm_set_disp(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, &set,
+					 DM_EVENT_MAX));
 
 		/* The file first: a full filesystem may have no room for an inode. */
 		std::string path = mnt_ + "/grow";
@@ -228,8 +235,27 @@ protected:
 
 		/* Make room; space may come back a little later than the unlink. */
 		ASSERT_TRUE(unfill_filesystem(filler));
+		if (manage_meanwhile) {
+			Handle grow;
+			ASSERT_DM_OK(dm_path_to_handle(path.data(), &grow.hanp, &grow.hlen));
+			dm_region_t region = {};
+			region.rg_flags = DM_REGION_WRITE;
+			dm_boolean_t exact;
+			ASSERT_DM_OK(dm_set_region(sid_, grow.hanp, grow.hlen, DM_NO_TOKEN, 1,
+						   &region, &exact));
+		}
 		EXPECT_DM_OK(dm_respond_event(sid_, msg->ev_token, DM_RESP_CONTINUE, 0,
 					      0, nullptr));
+		if (manage_meanwhile) {
+			tries = 0;
+			while (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) != 0 &&
+			       ++tries < 500)
+				std::this_thread::sleep_for(std::chrono::milliseconds(10));
+			ASSERT_LT(tries, 500) << "the retried write sent no WRITE event";
+			EXPECT_EQ(msg->ev_type, DM_EVENT_WRITE);
+			EXPECT_TRUE(writer.still_running_after(100))
+				<< "the retried write waits for its WRITE event";
+		}
 		for (int i = 0; i < 50 && writer.still_running_after(100); i++)
 			for (auto t : tokens())
 				dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, 0, nullptr);
@@ -264,6 +290,17 @@ ssize_t splice_through_a_pipe(int fd, const char *data, size_t len, off_t off)
 TEST_F(Nospace, AFullFilesystemSendsNospaceAndASpliceGoesOnAfterRoomIsMade)
 {
 	expect_room_made_for(splice_through_a_pipe);
+}
+
+/*
+ * The DM application may make room by moving the very file written to:
+ * the retried write is decided again on the file's events and rights.
+ */
+TEST_F(Nospace, AWriteRetriedAfterNospaceSendsTheWriteEventOfARegionSetMeanwhile)
+{
+	expect_room_made_for([](int fd, const char *data, size_t len, off_t off) {
+		return pwrite(fd, data, len, off);
+	}, true);
 }
 
 } // namespace
