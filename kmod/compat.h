@@ -107,4 +107,11 @@ typedef const struct xattr_handler *dm_xattr_handler_t;
 #define RWF_NOAPPEND	((__force __kernel_rwf_t)0)
 #endif
 
+/* 6.3 made a VMA's flags settable only through vm_flags_set(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define dm_vm_flags_set(vma, flags)	vm_flags_set(vma, flags)
+#else
+#define dm_vm_flags_set(vma, flags)	((vma)->vm_flags |= (flags))
+#endif
+
 #endif /* _DMAPI_COMPAT_H */

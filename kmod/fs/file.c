@@ -307,14 +307,25 @@ static int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!lower->f_op->mmap)
 		return -ENODEV;
-	/* The AIX rule: the events of the whole mapping, before it is made. */
+	/*
+	 * The AIX rule: the events of the whole mapping, before it is made.
+	 * A shared mapping of a writable file may be made writable later
+	 * (mprotect) without calling us: it sends WRITE.
+	 */
 	err = dmfs_access(file_inode(file), &lower->f_path,
-			  (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_WRITE) ?
+			  (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE) ?
 			  DMAPI_EVENT_WRITE : DMAPI_EVENT_READ,
 			  (loff_t)vma->vm_pgoff << PAGE_SHIFT,
 			  vma->vm_end - vma->vm_start);
 	if (err)
 		return err;
+	/*
+	 * Nor does growing it (mremap): where a DM application takes data
+	 * events, a mapping stays within the range its event covered.
+	 */
+	if (READ_ONCE(dmfs_dm_fs(file_inode(file)->i_sb)->disp[DMAPI_EVENT_READ]) ||
+	    READ_ONCE(dmfs_dm_fs(file_inode(file)->i_sb)->disp[DMAPI_EVENT_WRITE]))
+		dm_vm_flags_set(vma, VM_DONTEXPAND);
 	vma_set_file(vma, lower);
 	err = call_mmap(lower, vma);
 	file_accessed(file);

@@ -931,6 +931,56 @@ TEST_F(Access, SharedWritableMappingSendsWrite)
 	EXPECT_TRUE(queue_empty()) << "no READ for a writable mapping";
 }
 
+/*
+ * A shared mapping of a file open for writing can be made writable later,
+ * with mprotect, which calls no filesystem: it sends WRITE when made.
+ */
+TEST_F(Access, SharedReadOnlyMappingOfAWritableFileSendsWrite)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
+	std::string p = path("file");
+	Accessor mapper([p] {
+		int fd = open(p.c_str(), O_RDWR);
+		if (fd < 0)
+			return errno;
+		void *m = mmap(nullptr, 100, PROT_READ, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			return errno;
+		if (mprotect(m, 100, PROT_READ | PROT_WRITE) != 0)
+			return errno;
+		static_cast<char *>(m)[0] = 'P';
+		return msync(m, 100, MS_SYNC) ? errno : 0;
+	});
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 0, page_size()));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(mapper.result(), 0);
+	EXPECT_EQ(slurp(lower("file")), "P" + data(1, kFileSize - 1));
+}
+
+/*
+ * Where a DM application takes data events, a mapping cannot grow past
+ * the range its event covered: mremap fails as for a mapping that may
+ * not expand.
+ */
+TEST_F(Access, AMappingCannotGrowPastTheRangeItsEventCovered)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	long page = page_size();
+	ASSERT_DM_OK(manage(file_, {region(page, 0, DM_REGION_READ)}));
+	int fd = open(path("file").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	void *m = mmap(nullptr, page, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(m, MAP_FAILED) << strerror(errno);
+	close(fd);
+	EXPECT_TRUE(queue_empty()) << "the mapping is outside the region";
+	void *grown = mremap(m, page, 2 * page, MREMAP_MAYMOVE);
+	EXPECT_EQ(grown, MAP_FAILED) << "grown past the region without a READ";
+	EXPECT_EQ(errno, EFAULT);
+	munmap(grown == MAP_FAILED ? m : grown, grown == MAP_FAILED ? page : 2 * page);
+}
+
 /* Reads by the kernel on the reader's behalf */
 
 TEST_F(Access, SendfileToAPipeSendsRead)
