@@ -95,6 +95,24 @@ static int dmfs_show_options(struct seq_file *m, struct dentry *root)
 	return 0;
 }
 
+/*
+ * syncfs(2) through the mount syncs the lower filesystem: ours has no
+ * data of its own to write.  sync(2) reaches the lower one by itself
+ * (SB_I_SKIP_SYNC), and the call with @wait set is enough.
+ */
+static int dmfs_sync_fs(struct super_block *sb, int wait)
+{
+	struct super_block *lower_sb = dmfs_lower_mnt(sb)->mnt_sb;
+	int err;
+
+	if (!wait)
+		return 0;
+	down_read(&lower_sb->s_umount);
+	err = sync_filesystem(lower_sb);
+	up_read(&lower_sb->s_umount);
+	return err;
+}
+
 /* umount -f: the PREUNMOUNT and UNMOUNT events say so. */
 static void dmfs_umount_begin(struct super_block *sb)
 {
@@ -106,6 +124,7 @@ static const struct super_operations dmfs_super_ops = {
 	.free_inode	= dmfs_free_inode,
 	.evict_inode	= dmfs_evict_inode,
 	.drop_inode	= generic_delete_inode,
+	.sync_fs	= dmfs_sync_fs,
 	.statfs		= dmfs_statfs,
 	.show_options	= dmfs_show_options,
 	.umount_begin	= dmfs_umount_begin,
@@ -161,6 +180,7 @@ static int dmfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	 * it, which applies it only where no default ACL says otherwise.
 	 */
 	sb->s_flags |= lower_sb->s_flags & (SB_RDONLY | SB_POSIXACL);
+	sb->s_iflags |= SB_I_SKIP_SYNC;
 
 	root_inode = dmfs_iget(sb, d_inode(sbi->lower.dentry));
 	if (IS_ERR(root_inode))

@@ -9,6 +9,9 @@
 #include "dmtest.h"
 
 #include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -238,6 +241,39 @@ TEST_F(DmapiMount, ChangesBehindTheMountAreSeen)
 	EXPECT_EQ(stat((mnt_ + "/g").c_str(), &st), -1);
 	spit(lower_ + "/g", "2");
 	EXPECT_EQ(slurp(mnt_ + "/g"), "2");
+}
+
+/* Whether any extent of the file at path is still delayed allocation. */
+bool has_delalloc_extents(const std::string &path)
+{
+	int fd = open(path.c_str(), O_RDONLY);
+	if (fd < 0)
+		return false;
+	std::vector<char> buf(sizeof(struct fiemap) + 32 * sizeof(struct fiemap_extent));
+	auto *fm = reinterpret_cast<struct fiemap *>(buf.data());
+	fm->fm_length = FIEMAP_MAX_OFFSET;
+	fm->fm_extent_count = 32;
+	bool delalloc = false;
+	if (ioctl(fd, FS_IOC_FIEMAP, fm) == 0)
+		for (unsigned int i = 0; i < fm->fm_mapped_extents; i++)
+			delalloc |= fm->fm_extents[i].fe_flags & FIEMAP_EXTENT_DELALLOC;
+	close(fd);
+	return delalloc;
+}
+
+/* syncfs(2) of a descriptor of the mount writes the lower filesystem out. */
+TEST_F(DmapiMount, SyncfsWritesTheLowerFilesystem)
+{
+	const std::string mf = mnt_ + "/synced";
+	int fd = open(mf.c_str(), O_CREAT | O_WRONLY, 0644);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	std::string data(1 << 20, 's');
+	ASSERT_EQ(write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+	ASSERT_TRUE(has_delalloc_extents(lower_ + "/synced"))
+		<< "written out already: the test proves nothing";
+	EXPECT_EQ(syncfs(fd), 0) << strerror(errno);
+	EXPECT_FALSE(has_delalloc_extents(lower_ + "/synced")) << "syncfs wrote nothing out";
+	close(fd);
 }
 
 /* An access ACL in the xattr format of <linux/posix_acl_xattr.h>. */
