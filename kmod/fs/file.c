@@ -6,6 +6,7 @@
  */
 #include <linux/file.h>
 #include <linux/fs_stack.h>
+#include <linux/falloc.h>	/* after fs.h, on which 6.1's depends */
 #include <linux/fsnotify.h>
 #include <linux/mm.h>
 #include <linux/uio.h>
@@ -341,8 +342,10 @@ static int dmfs_fsync(struct file *file, loff_t start, loff_t end,
 static long dmfs_fallocate(struct file *file, int mode, loff_t offset,
 			   loff_t len)
 {
+	/* Collapsing or inserting a range moves every byte after it too. */
+	bool shifts = mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE);
 	long err = dmfs_access(file_inode(file), &dmfs_lower_file(file)->f_path,
-			       DMAPI_EVENT_WRITE, offset, len);
+			       DMAPI_EVENT_WRITE, offset, shifts ? 0 : len);
 
 	if (err)
 		return err;

@@ -932,6 +932,28 @@ TEST_F(Access, SharedWritableMappingSendsWrite)
 }
 
 /*
+ * Collapsing a range moves every byte after it: a WRITE region past the
+ * range gets its event too.
+ */
+TEST_F(Access, CollapsingARangeSendsWriteForWhatItMoves)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(4096, 0, DM_REGION_WRITE)}));
+	std::string p = path("file");
+	Accessor collapser([p] {
+		int fd = open(p.c_str(), O_RDWR);
+		if (fd < 0)
+			return errno;
+		return fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, 4096) ? errno : 0;
+	});
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 0, 0));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(collapser.result(), 0);
+	EXPECT_EQ(slurp(lower("file")), data(4096, kFileSize - 4096));
+}
+
+/*
  * A shared mapping of a file open for writing can be made writable later,
  * with mprotect, which calls no filesystem: it sends WRITE when made.
  */
