@@ -243,6 +243,10 @@ static ssize_t dmfs_splice_read(struct file *in, loff_t *ppos,
 	ret = dmfs_sync_flags(in);
 	if (ret)
 		return ret;
+	/* What read(2) of the lower file would check: LSMs, fanotify. */
+	ret = rw_verify_area(READ, lower, ppos, len);
+	if (ret)
+		return ret;
 	ret = lower->f_op->splice_read(lower, ppos, pipe, len, flags);
 	fsstack_copy_attr_atime(file_inode(in), file_inode(lower));
 	dmfs_count_io(in, pos, ret, false);
@@ -273,6 +277,10 @@ static ssize_t dmfs_splice_write(struct pipe_inode_info *pipe,
 	if (ret)
 		return ret;
 	ret = dmfs_sync_flags(out);
+	if (ret)
+		return ret;
+	/* What write(2) of the lower file would check: LSMs, fanotify. */
+	ret = rw_verify_area(WRITE, lower, ppos, len);
 	if (ret)
 		return ret;
 	for (;;) {

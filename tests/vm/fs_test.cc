@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
+#include <poll.h>
+#include <sys/fanotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -241,6 +243,37 @@ TEST_F(DmapiMount, ChangesBehindTheMountAreSeen)
 	EXPECT_EQ(stat((mnt_ + "/g").c_str(), &st), -1);
 	spit(lower_ + "/g", "2");
 	EXPECT_EQ(slurp(mnt_ + "/g"), "2");
+}
+
+/*
+ * A splice through the mount passes the lower file's permission hooks, as
+ * read(2) through it does: a fanotify listener of the lower file is
+ * asked first.
+ */
+TEST_F(DmapiMount, SpliceReadAsksTheLowerFilesPermissionListeners)
+{
+	spit(mnt_ + "/watched", "splice me");
+	int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE);
+	ASSERT_GE(fan, 0) << strerror(errno);
+	ASSERT_EQ(fanotify_mark(fan, FAN_MARK_ADD, FAN_ACCESS_PERM, AT_FDCWD,
+				(lower_ + "/watched").c_str()), 0) << strerror(errno);
+	std::string file = mnt_ + "/watched";
+	Child splicer([file] {
+		int fd = open(file.c_str(), O_RDONLY), p[2];
+		if (fd < 0 || pipe(p) != 0)
+			return 1;
+		return splice(fd, nullptr, p[1], nullptr, 9, 0) == 9 ? 0 : 2;
+	});
+	struct pollfd pfd = {fan, POLLIN, 0};
+	ASSERT_EQ(poll(&pfd, 1, 5000), 1) << "the lower file's listener was not asked";
+	struct fanotify_event_metadata ev;
+	ASSERT_EQ(read(fan, &ev, sizeof(ev)), static_cast<ssize_t>(sizeof(ev)));
+	EXPECT_TRUE(ev.mask & FAN_ACCESS_PERM);
+	struct fanotify_response allow = {ev.fd, FAN_ALLOW};
+	EXPECT_EQ(write(fan, &allow, sizeof(allow)), static_cast<ssize_t>(sizeof(allow)));
+	close(ev.fd);
+	EXPECT_EQ(splicer.wait(), 0);
+	close(fan);
 }
 
 /* Whether any extent of the file at path is still delayed allocation. */
