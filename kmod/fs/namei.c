@@ -16,12 +16,45 @@
 #include "dmapifs.h"
 
 /*
- * Whether @dentry still stands for what @lower now is: not changed below
- * us (renamed away, or created or removed directly).  Safe in RCU walk:
- * dentries and our inodes are freed after a grace period, and only
- * pointers are compared.
+ * Whether @lower still has @dentry's name: a rename within one directory
+ * below us keeps the lower dentry and changes its name.  Compared as the
+ * lower directory compares names (case-folding ones too).  In RCU walk
+ * the name is read under the lower dentry's d_seq, and a rename caught
+ * in between counts as a mismatch, which ref-walk decides again.
  */
-static bool dmfs_lower_matches(struct dentry *dentry, struct dentry *lower)
+static bool dmfs_lower_name_matches(struct dentry *dentry,
+				    struct dentry *lower, bool rcu)
+{
+	const struct dentry *dir = READ_ONCE(lower->d_parent);
+	unsigned int len, seq = 0;
+	const char *name;
+	bool same;
+
+	if (rcu)
+		seq = raw_seqcount_begin(&lower->d_seq);
+	else
+		spin_lock(&lower->d_lock);
+	len = READ_ONCE(lower->d_name.len);
+	name = READ_ONCE(lower->d_name.name);
+	if (dir->d_flags & DCACHE_OP_COMPARE)
+		same = !dir->d_op->d_compare(lower, len, name, &dentry->d_name);
+	else
+		same = len == dentry->d_name.len &&
+		       !memcmp(name, dentry->d_name.name, len);
+	if (rcu)
+		return same && !read_seqcount_retry(&lower->d_seq, seq);
+	spin_unlock(&lower->d_lock);
+	return same;
+}
+
+/*
+ * Whether @dentry still stands for what @lower now is: not changed below
+ * us (renamed away or within its directory, or created or removed
+ * directly).  Safe in RCU walk: dentries and our inodes are freed after a
+ * grace period.
+ */
+static bool dmfs_lower_matches(struct dentry *dentry, struct dentry *lower,
+			       bool rcu)
 {
 	struct dentry *parent = READ_ONCE(dentry->d_parent);
 	struct inode *inode = d_inode_rcu(dentry);
@@ -29,7 +62,8 @@ static bool dmfs_lower_matches(struct dentry *dentry, struct dentry *lower)
 	if (d_unhashed(lower))
 		return false;
 	if (!IS_ROOT(dentry) &&
-	    READ_ONCE(parent->d_fsdata) != READ_ONCE(lower->d_parent))
+	    (READ_ONCE(parent->d_fsdata) != READ_ONCE(lower->d_parent) ||
+	     !dmfs_lower_name_matches(dentry, lower, rcu)))
 		return false;
 	if (!inode != d_is_negative(lower))
 		return false;
@@ -57,7 +91,7 @@ static int dmfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 		if (ret <= 0)
 			return ret;
 	}
-	if (dmfs_lower_matches(dentry, lower))
+	if (dmfs_lower_matches(dentry, lower, rcu))
 		return 1;
 	return rcu ? -ECHILD : 0;
 }

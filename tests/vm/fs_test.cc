@@ -360,6 +360,22 @@ TEST_F(DmapiMount, AclsReadThroughTheMountFollowEveryChange)
 	EXPECT_EQ(access_acl_of(mf), "errno " + std::to_string(ENODATA));
 }
 
+/* A rename within one directory below the mount is seen through it. */
+TEST_F(DmapiMount, ARenameWithinADirectoryBehindTheMountIsSeen)
+{
+	spit(mnt_ + "/a", "1");
+	struct stat st;
+	ASSERT_EQ(stat((mnt_ + "/a").c_str(), &st), 0);
+	ASSERT_EQ(rename((lower_ + "/a").c_str(), (lower_ + "/c").c_str()), 0) << strerror(errno);
+	EXPECT_EQ(stat((mnt_ + "/a").c_str(), &st), -1) << "the old name still stands";
+	EXPECT_EQ(errno, ENOENT);
+	EXPECT_EQ(slurp(mnt_ + "/c"), "1");
+	spit(lower_ + "/a", "2");
+	EXPECT_EQ(slurp(mnt_ + "/a"), "2") << "the old name opens the renamed file";
+	EXPECT_EQ(unlink((mnt_ + "/a").c_str()), 0) << strerror(errno);
+	EXPECT_EQ(slurp(mnt_ + "/c"), "1");
+}
+
 TEST_F(DmapiMount, ReservedXattrsAreInvisibleAndUntouchable)
 {
 	spit(lower_ + "/f", "x");
