@@ -80,12 +80,15 @@ loff_t dmfs_llseek(struct file *file, loff_t offset, int whence)
 	struct file *lower = dmfs_lower_file(file);
 	loff_t ret;
 
-	/* Our position is the truth between calls; the lower file follows. */
-	inode_lock(file_inode(file));
+	/*
+	 * Our position is the truth between calls; the lower file follows.
+	 * The lower file is this open file's own, and the VFS serialises
+	 * the uses of a shared file's position (f_pos_lock): no inode lock,
+	 * which a change of the directory waiting for its event may hold.
+	 */
 	lower->f_pos = file->f_pos;
 	ret = vfs_llseek(lower, offset, whence);
 	file->f_pos = lower->f_pos;
-	inode_unlock(file_inode(file));
 	return ret;
 }
 

@@ -206,6 +206,28 @@ TEST_F(Namespace, CreateAnsweredAbortFailsWithTheErrnoAndCreatesNothing)
 	EXPECT_TRUE(queue_empty()) << "a vetoed change has no POSTCREATE";
 }
 
+/*
+ * A change of a directory waits for its event with the directory locked;
+ * a seek in the directory (rewinddir) does not wait behind it.
+ */
+TEST_F(Namespace, SeekingInADirectoryDoesNotWaitForAChangeOfIt)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE}));
+	std::string p = path("dir/new"), dir = path("dir");
+	Accessor creator(changing([p] { return mkdir(p.c_str(), 0755); }));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	Accessor seeker([dir] {
+		int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			return errno;
+		return lseek(fd, 0, SEEK_SET) == 0 && lseek(fd, 0, SEEK_END) >= 0 ? 0 : errno;
+	});
+	EXPECT_TRUE(seeker.ends_within(5000)) << "the seek waited for the CREATE";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(seeker.result(), 0);
+	EXPECT_EQ(creator.result(), 0);
+}
+
 TEST_F(Namespace, PostCreateCarriesTheNewObjectsHandleAndRetcodeZero)
 {
 	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_POSTCREATE}));
