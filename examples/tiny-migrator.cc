@@ -9,15 +9,21 @@
 //                                     it is accessed, until SIGTERM
 //
 // Invisible I/O leaves the file's times alone; a managed region makes any
-// access wait for the recall.  One file, no checksums, no crash safety:
-// the reference HSM (dmhsmd) does it properly.
+// access wait for the recall.  The copy is on disk before the data goes;
+// but one file at a time, no checksums, no crash safety: the reference
+// HSM (dmhsmd) does it properly.
 #include <xdsm/dmapi.hpp>
 
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 #include <string>
+#include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace {
 
@@ -25,21 +31,64 @@ constexpr const char *kWhere = "tinymig";	/* the DM attribute */
 
 xdsm::EventLoop *loop;
 
-void migrate(const std::string &file, const std::string &store)
+/* The whole of a file's data, by as many invisible reads as it takes. */
+std::string read_all(xdsm::Session &session, const xdsm::Handle &h, std::size_t size)
 {
-	auto session = xdsm::Session::create("tiny-migrator migrate");
+	std::string data(size, '\0');
+	for (std::size_t got = 0; got < size;) {
+		std::size_t n = session.read_invis(h, static_cast<dm_off_t>(got), data.data() + got,
+						   size - got);
+		if (n == 0)
+			throw std::runtime_error("the file shrank while it was copied");
+		got += n;
+	}
+	return data;
+}
+
+/* The copy, on disk before the file's data may go: written and synced. */
+void store_copy(const std::string &copy, const std::string &data)
+{
+	int fd = open(copy.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		throw std::system_error(errno, std::generic_category(), copy);
+	for (std::size_t done = 0; done < data.size();) {
+		ssize_t n = write(fd, data.data() + done, data.size() - done);
+		if (n < 0) {
+			int err = errno;
+			close(fd);
+			throw std::system_error(err, std::generic_category(), copy);
+		}
+		done += static_cast<std::size_t>(n);
+	}
+	if (fsync(fd) != 0 || close(fd) != 0)
+		throw std::system_error(errno, std::generic_category(), copy);
+}
+
+void migrate_with(xdsm::Session &session, const std::string &file, const std::string &store)
+{
 	auto h = xdsm::Handle::of_path(file);
 	dm_stat_t st = session.fileattr(h, DM_AT_STAT);
-	std::string data(static_cast<std::size_t>(st.dt_size), '\0');
-	session.read_invis(h, 0, data.data(), data.size());
+	std::string data = read_all(session, h, static_cast<std::size_t>(st.dt_size));
 	std::string copy = store + "/" + std::to_string(h.ino());
-	std::ofstream(copy, std::ios::binary) << data;
+	store_copy(copy, data);
 	session.set_dmattr(h, kWhere, copy);
 	session.set_regions(h, {dm_region_t{0, 0, DM_REGION_READ | DM_REGION_WRITE |
 					       DM_REGION_TRUNCATE, 0}});
 	session.punch_hole(h, 0, 0);
-	session.destroy();
 	std::printf("migrated %s to %s\n", file.c_str(), copy.c_str());
+}
+
+/* Sessions outlive their process: this one goes on every path. */
+void migrate(const std::string &file, const std::string &store)
+{
+	auto session = xdsm::Session::create("tiny-migrator migrate");
+	try {
+		migrate_with(session, file, store);
+	} catch (...) {
+		session.destroy();
+		throw;
+	}
+	session.destroy();
 }
 
 xdsm::Reply recall(xdsm::Session &session, const xdsm::Message &m)

@@ -138,6 +138,7 @@ private:
 	void work();
 	void stop_workers();
 	void handle(const xdsm::Message &m);
+	void abort_eio(dm_token_t token);
 	xdsm::Reply answer(const xdsm::Message &m);
 	std::optional<std::string> mountpoint(const xdsm::Handle &fs);
 	bool make_space(const xdsm::Handle &fs, std::uint64_t need, const xdsm::Handle &exclude,
@@ -278,9 +279,25 @@ void Daemon::handle(const xdsm::Message &m)
 		session_.respond(m.token(), reply);
 	} catch (const std::system_error &e) {
 		/* Answered meanwhile: the sender was killed, or a takeover. */
+		if (e.code().value() == ESRCH)
+			return;
+		log(Level::error, "answering token %llu: %s",
+		    static_cast<unsigned long long>(m.token()), e.what());
+		/* Its sender must not wait until the daemon's next start. */
+		if (reply.response != DM_RESP_ABORT || reply.error != EIO)
+			abort_eio(m.token());
+	}
+}
+
+void Daemon::abort_eio(dm_token_t token)
+{
+	try {
+		session_.respond(token, xdsm::Reply::abort(EIO));
+		aborted_++;
+	} catch (const std::system_error &e) {
 		if (e.code().value() != ESRCH)
-			log(Level::error, "answering token %llu: %s",
-			    static_cast<unsigned long long>(m.token()), e.what());
+			log(Level::error, "answering token %llu ABORT: %s",
+			    static_cast<unsigned long long>(token), e.what());
 	}
 }
 

@@ -289,11 +289,15 @@ std::uint64_t Manager::restore(const xdsm::Handle &h, dm_token_t token, const Re
 			break;
 		std::span<const std::byte> data(buf.data(), n);
 		digest.update(data);
-		/* The stub is on disk already. */
-		if (off + n > rec.stub) {
-			std::size_t skip = off < rec.stub ? static_cast<std::size_t>(rec.stub - off) : 0;
-			written += write_all(h, token, off + skip, data.subspan(skip));
-		}
+		/*
+		 * The stub is on disk already; and nothing past the size is
+		 * written, so that a longer object cannot grow the file.
+		 */
+		std::uint64_t begin = std::max(off, rec.stub), end = std::min(off + n, rec.size);
+		if (begin < end)
+			written += write_all(h, token, begin,
+					     data.subspan(static_cast<std::size_t>(begin - off),
+							  static_cast<std::size_t>(end - begin)));
 		off += n;
 	}
 	if (off != rec.size || digest.hex() != rec.object.digest) {
