@@ -233,11 +233,40 @@ Outcome Manager::release(const xdsm::Handle &h, dm_token_t token, std::uint64_t 
 	return release_locked(h, token, *rec, stub);
 }
 
+bool Manager::recalls_served(const xdsm::Handle &h)
+{
+	xdsm::Handle fs = h.filesystem();
+	dm_eventset_t taken = 0;
+	std::vector<char> buf(4096);
+	for (const auto &session : xdsm::Session::all()) {
+		std::size_t rlen = 0;
+		while (dm_getall_disp(session.first, buf.size(), buf.data(), &rlen) != 0) {
+			if (errno != E2BIG) {
+				rlen = 0;	/* destroyed meanwhile */
+				break;
+			}
+			buf.resize(rlen);
+		}
+		for (auto *d = reinterpret_cast<dm_dispinfo_t *>(buf.data()); rlen && d;
+		     d = DM_STEP_TO_NEXT(d, dm_dispinfo_t *))
+			if (xdsm::Handle(DM_GET_VALUE(d, di_fshandle, void *),
+					 DM_GET_LEN(d, di_fshandle)) == fs)
+				taken |= d->di_eventset;
+	}
+	for (dm_eventtype_t type : {DM_EVENT_READ, DM_EVENT_WRITE, DM_EVENT_TRUNCATE})
+		if (!DMEV_ISSET(type, taken))
+			return false;
+	return true;
+}
+
 Outcome Manager::release_locked(const xdsm::Handle &h, dm_token_t token, Record rec,
 				std::uint64_t stub)
 {
 	if (stub >= rec.size)
 		return {"copied, nothing beyond the stub", 0, rec};
+	if (!recalls_served(h))
+		fail("no session takes the READ, WRITE and TRUNCATE events of its filesystem "
+		     "(is dmhsmd running?): copied, but its data stays on disk", ESRCH);
 	/* EINVAL: the stub rounded up to a block reaches the end. */
 	dm_off_t roff = static_cast<dm_off_t>(rec.size);
 	dm_size_t rlen = 0;

@@ -104,6 +104,13 @@ private:
 	std::uint64_t restore_or_make_space(const xdsm::Handle &h, dm_token_t token,
 					    const Record &rec);
 	void set_record(const xdsm::Handle &h, dm_token_t token, const Record &rec);
+	/*
+	 * Whether sessions take the READ, WRITE and TRUNCATE events of @h's
+	 * filesystem: without them an offline file would read as its holes,
+	 * zeros, and take writes a recall would then overwrite.  A session
+	 * whose daemon is down counts: accesses wait for its next start.
+	 */
+	bool recalls_served(const xdsm::Handle &h);
 	/* Remove the record and the regions of a file: online now. */
 	void forget(const xdsm::Handle &h, dm_token_t token);
 	void go_online(const xdsm::Handle &h, dm_token_t token, const Record &rec);
