@@ -271,6 +271,9 @@ TEST_F(TempDir, StoreRefusesBadNamesAndSchemes)
 TEST(Output, JsonStringsAndSizes)
 {
 	EXPECT_EQ(json_string("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+	/* A path is any bytes: one that is no UTF-8 keeps the document valid. */
+	EXPECT_EQ(json_string("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+	EXPECT_EQ(json_string("bad\xff\xc3"), "\"bad\\u00ff\\u00c3\"");
 	EXPECT_EQ(human_size(1023), "1023 B");
 	EXPECT_EQ(human_size(1536), "1.5 KiB");
 	EXPECT_EQ(human_size(1 << 20), "1.0 MiB");

@@ -61,29 +61,6 @@ size_t utf8_sequence_length(std::string_view s)
 	return 0;
 }
 
-// A JSON string.  Session info is whatever bytes its creator chose; a
-// byte that is not part of valid UTF-8 is written as the code point of
-// the same value, which keeps it visible and the document valid.
-std::string json_string(std::string_view text)
-{
-	std::string out = "\"";
-	while (!text.empty()) {
-		unsigned char c = static_cast<unsigned char>(text.front());
-		size_t len = utf8_sequence_length(text);
-		if (c == '"' || c == '\\') {
-			out += '\\';
-			out += static_cast<char>(c);
-		} else if (c < 0x20 || c == 0x7f || len == 0) {
-			out += hex_escape(c, "\\u00");
-		} else {
-			out.append(text.substr(0, len));
-			text.remove_prefix(len - 1);
-		}
-		text.remove_prefix(1);
-	}
-	return out + "\"";
-}
-
 template <typename List, typename Format>
 std::string joined(const List &list, std::string_view separator, Format format)
 {
@@ -129,6 +106,29 @@ std::string json_value(const Value &value)
 }
 
 } // namespace
+
+// A JSON string.  Session info is whatever bytes its creator chose; a
+// byte that is not part of valid UTF-8 is written as the code point of
+// the same value, which keeps it visible and the document valid.
+std::string json_string(std::string_view text)
+{
+	std::string out = "\"";
+	while (!text.empty()) {
+		unsigned char c = static_cast<unsigned char>(text.front());
+		size_t len = utf8_sequence_length(text);
+		if (c == '"' || c == '\\') {
+			out += '\\';
+			out += static_cast<char>(c);
+		} else if (c < 0x20 || c == 0x7f || len == 0) {
+			out += hex_escape(c, "\\u00");
+		} else {
+			out.append(text.substr(0, len));
+			text.remove_prefix(len - 1);
+		}
+		text.remove_prefix(1);
+	}
+	return out + "\"";
+}
 
 void Printer::value(const Field &field)
 {

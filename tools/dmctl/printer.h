@@ -33,6 +33,10 @@ struct Field {
 
 using Record = std::vector<Field>;
 
+// A JSON string of any bytes: each byte that is not part of valid UTF-8
+// becomes the code point of the same value, so the document stays valid.
+std::string json_string(std::string_view text);
+
 class Printer {
 public:
 	enum class Format { plain, json };

@@ -6,24 +6,6 @@
 
 namespace hsm {
 
-std::string json_string(std::string_view s)
-{
-	std::string out = "\"";
-	for (unsigned char c : s) {
-		if (c == '"' || c == '\\') {
-			out += '\\';
-			out += static_cast<char>(c);
-		} else if (c < 0x20) {
-			char esc[8];
-			std::snprintf(esc, sizeof(esc), "\\u%04x", c);
-			out += esc;
-		} else {
-			out += static_cast<char>(c);
-		}
-	}
-	return out + "\"";
-}
-
 std::string human_size(std::uint64_t bytes)
 {
 	static constexpr const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};

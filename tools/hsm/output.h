@@ -9,10 +9,12 @@
 #include <string>
 #include <string_view>
 
+#include "printer.h"
+
 namespace hsm {
 
-/** @s as a JSON string, quotes included. */
-std::string json_string(std::string_view s);
+/* A path or a name as a JSON string, as dmctl prints them (any bytes). */
+using dmctl::json_string;
 
 /** 1536 -> "1.5 KiB". */
 std::string human_size(std::uint64_t bytes);
