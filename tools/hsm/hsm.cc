@@ -306,6 +306,34 @@ std::size_t Manager::write_all(const xdsm::Handle &h, dm_token_t token, std::uin
 	return total;
 }
 
+/*
+ * Write @data at @off but for its whole blocks of zeros: beyond the stub
+ * an offline file is a hole, which reads as zeros already, so a sparse
+ * file comes back as sparse as it went, and needs no room for its holes.
+ */
+std::uint64_t Manager::write_sparse(const xdsm::Handle &h, dm_token_t token, std::uint64_t off,
+				    std::span<const std::byte> data)
+{
+	constexpr std::uint64_t kBlock = 4096;
+	std::uint64_t written = 0;
+	std::size_t run = 0, pos = 0;	/* the data not written yet: [run, pos) */
+	while (pos < data.size()) {
+		std::size_t len = std::min<std::size_t>(data.size() - pos,
+							 kBlock - (off + pos) % kBlock);
+		auto block = data.subspan(pos, len);
+		bool hole = len == kBlock && std::all_of(block.begin(), block.end(),
+							 [](std::byte b) { return b == std::byte{0}; });
+		if (hole && run < pos)
+			written += write_all(h, token, off + run, data.subspan(run, pos - run));
+		pos += len;
+		if (hole)
+			run = pos;
+	}
+	if (run < pos)
+		written += write_all(h, token, off + run, data.subspan(run, pos - run));
+	return written;
+}
+
 std::uint64_t Manager::restore(const xdsm::Handle &h, dm_token_t token, const Record &rec)
 {
 	auto reader = store(rec.store).read(rec.object);
@@ -324,9 +352,9 @@ std::uint64_t Manager::restore(const xdsm::Handle &h, dm_token_t token, const Re
 		 */
 		std::uint64_t begin = std::max(off, rec.stub), end = std::min(off + n, rec.size);
 		if (begin < end)
-			written += write_all(h, token, begin,
-					     data.subspan(static_cast<std::size_t>(begin - off),
-							  static_cast<std::size_t>(end - begin)));
+			written += write_sparse(h, token, begin,
+						data.subspan(static_cast<std::size_t>(begin - off),
+							     static_cast<std::size_t>(end - begin)));
 		off += n;
 	}
 	if (off != rec.size || digest.hex() != rec.object.digest) {

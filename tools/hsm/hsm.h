@@ -123,6 +123,8 @@ private:
 	void drop_copy(const Record &rec);
 	std::size_t write_all(const xdsm::Handle &h, dm_token_t token, std::uint64_t off,
 			      std::span<const std::byte> data);
+	std::uint64_t write_sparse(const xdsm::Handle &h, dm_token_t token, std::uint64_t off,
+				   std::span<const std::byte> data);
 
 	xdsm::Session &session_;
 	SpaceMaker make_space_;
