@@ -94,6 +94,17 @@ auto reading(const std::string &path, off_t off, const std::string &want)
 	};
 }
 
+/* fallocate of mode over [off, off + len). */
+auto fallocating(const std::string &path, int mode, off_t off, off_t len)
+{
+	return [=] {
+		int fd = open(path.c_str(), O_WRONLY);
+		if (fd < 0)
+			return errno;
+		return fallocate(fd, mode, off, len) ? errno : 0;
+	};
+}
+
 /* pwrite of bytes at off. */
 auto writing(const std::string &path, off_t off, const std::string &bytes)
 {
@@ -807,13 +818,7 @@ TEST_F(Access, FallocateSendsWrite)
 {
 	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
 	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
-	std::string p = path("file");
-	Accessor allocator([p] {
-		int fd = open(p.c_str(), O_WRONLY);
-		if (fd < 0)
-			return errno;
-		return fallocate(fd, 0, 4096, 16384) ? errno : 0;
-	});
+	Accessor allocator(fallocating(path("file"), 0, 4096, 16384));
 	Message m = next();
 	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 4096, 16384));
 	EXPECT_FALSE(allocator.ends_within(kBlockedMs)) << "allocated before the answer";
@@ -939,13 +944,7 @@ TEST_F(Access, CollapsingARangeSendsWriteForWhatItMoves)
 {
 	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
 	ASSERT_DM_OK(manage(file_, {region(4096, 0, DM_REGION_WRITE)}));
-	std::string p = path("file");
-	Accessor collapser([p] {
-		int fd = open(p.c_str(), O_RDWR);
-		if (fd < 0)
-			return errno;
-		return fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, 4096) ? errno : 0;
-	});
+	Accessor collapser(fallocating(path("file"), FALLOC_FL_COLLAPSE_RANGE, 0, 4096));
 	Message m = next();
 	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 0, 0));
 	respond(m.token(), DM_RESP_CONTINUE);
