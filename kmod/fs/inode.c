@@ -46,7 +46,8 @@ static void dmfs_init_inode(struct inode *inode, struct inode *lower)
 	inode->i_flags |= S_NOATIME | S_NOCMTIME;
 #ifdef CONFIG_FS_POSIX_ACL
 	/* The lower inode has the ACLs: a copy here would go stale. */
-	inode->i_acl = inode->i_default_acl = ACL_DONT_CACHE;
+	inode->i_acl = ACL_DONT_CACHE;
+	inode->i_default_acl = ACL_DONT_CACHE;
 #endif
 	switch (mode & S_IFMT) {
 	case S_IFREG:
