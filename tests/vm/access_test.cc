@@ -94,6 +94,26 @@ auto reading(const std::string &path, off_t off, const std::string &want)
 	};
 }
 
+/*
+ * A shared mapping of the file open for writing, made with prot and then
+ * made writable (mprotect) if it is not: byte stored at 0, and synced.
+ */
+auto storing_through_a_mapping(const std::string &path, int prot, char byte)
+{
+	return [=] {
+		int fd = open(path.c_str(), O_RDWR);
+		if (fd < 0)
+			return errno;
+		void *m = mmap(nullptr, 100, prot, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			return errno;
+		if (!(prot & PROT_WRITE) && mprotect(m, 100, PROT_READ | PROT_WRITE) != 0)
+			return errno;
+		static_cast<char *>(m)[0] = byte;
+		return msync(m, 100, MS_SYNC) ? errno : 0;
+	};
+}
+
 /* fallocate of mode over [off, off + len). */
 auto fallocating(const std::string &path, int mode, off_t off, off_t len)
 {
@@ -917,17 +937,7 @@ TEST_F(Access, SharedWritableMappingSendsWrite)
 {
 	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_WRITE}));
 	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
-	std::string p = path("file");
-	Accessor mapper([p] {
-		int fd = open(p.c_str(), O_RDWR);
-		if (fd < 0)
-			return errno;
-		void *m = mmap(nullptr, 100, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (m == MAP_FAILED)
-			return errno;
-		static_cast<char *>(m)[0] = 'M';
-		return msync(m, 100, MS_SYNC) ? errno : 0;
-	});
+	Accessor mapper(storing_through_a_mapping(path("file"), PROT_READ | PROT_WRITE, 'M'));
 	Message m = next();
 	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 0, page_size()));
 	respond(m.token(), DM_RESP_CONTINUE);
@@ -960,19 +970,7 @@ TEST_F(Access, SharedReadOnlyMappingOfAWritableFileSendsWrite)
 {
 	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_WRITE}));
 	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
-	std::string p = path("file");
-	Accessor mapper([p] {
-		int fd = open(p.c_str(), O_RDWR);
-		if (fd < 0)
-			return errno;
-		void *m = mmap(nullptr, 100, PROT_READ, MAP_SHARED, fd, 0);
-		if (m == MAP_FAILED)
-			return errno;
-		if (mprotect(m, 100, PROT_READ | PROT_WRITE) != 0)
-			return errno;
-		static_cast<char *>(m)[0] = 'P';
-		return msync(m, 100, MS_SYNC) ? errno : 0;
-	});
+	Accessor mapper(storing_through_a_mapping(path("file"), PROT_READ, 'P'));
 	Message m = next();
 	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 0, page_size()));
 	respond(m.token(), DM_RESP_CONTINUE);
