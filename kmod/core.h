@@ -460,7 +460,6 @@ int dm_handle_call_path(struct dm_handle_call *c, struct path *path);
 int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, struct path *path);
 ssize_t dm_xattr_load(const struct path *path, const char *name, void *value,
 		      size_t size);
-bool dm_xattr_exists(const struct path *path, const char *name);
 ssize_t dm_xattr_list(struct dentry *dentry, char **listp);
 int dm_xattr_store(const struct path *path, const char *name,
 		   const void *value, size_t len);

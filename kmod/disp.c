@@ -424,21 +424,6 @@ ssize_t dm_xattr_load(const struct path *path, const char *name, void *value,
 }
 
 /**
- * dm_xattr_exists - whether a lower xattr of DMAPI's own exists
- * @path: the lower object
- * @name: the xattr
- *
- * For the callers of dm_xattr_load() to tell an empty value from none.
- *
- * Return: true when it exists, of any length.
- */
-bool dm_xattr_exists(const struct path *path, const char *name)
-{
-	return __vfs_getxattr(path->dentry, d_inode(path->dentry), name,
-			      NULL, 0) >= 0;
-}
-
-/**
  * dm_xattr_list - the names of an object's xattrs, whatever their size
  * @dentry: the lower object
  * @listp: set to the list, kvmalloc()ed, for the caller to kvfree(); NULL

@@ -81,9 +81,11 @@ static int dm_inherit_one(const struct path *dir, struct dentry *obj,
 	err = dm_attr_xattr(name, xattr);
 	if (err)
 		return err;
-	/* An empty value is an attribute too: only ENODATA means none. */
-	n = dm_xattr_load(dir, xattr, NULL, 0);
-	if (n < 0 || (!n && !dm_xattr_exists(dir, xattr)))
+	/* Its length: an empty value is an attribute too, ENODATA none. */
+	n = __vfs_getxattr(dir->dentry, d_inode(dir->dentry), xattr, NULL, 0);
+	if (n == -ENODATA)
+		return 0;
+	if (n < 0)
 		return n;
 	/* Never NULL, even for 0 bytes: a NULL value removes the xattr. */
 	value = kvmalloc(max_t(ssize_t, n, 1), GFP_KERNEL);
