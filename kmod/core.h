@@ -105,6 +105,7 @@ enum dm_event_state {
 /**
  * struct dm_event - one message and, if synchronous, its token
  * @link: on the owning session's newq or token list
+ * @token_link: in the table of tokens, by token (event.c)
  * @ref: the owning list holds one reference, a waiting sender another
  * @session: the owning session (changed by dm_move_event(), under both
  *	sessions' locks); NULL once answered or delivered asynchronous
@@ -225,6 +226,10 @@ long dm_ioc_pending(void __user *uarg);
 long dm_ioc_get_config(void __user *uarg);
 long dm_ioc_get_config_events(void __user *uarg);
 
+struct dm_fs;
+struct dm_scan;
+struct inode;
+
 /**
  * struct dm_fs_ops - what a filesystem provider does for the core
  * @resolve: find the object @ino/@gen of @fs; on success fill @path (the
@@ -235,9 +240,17 @@ long dm_ioc_get_config_events(void __user *uarg);
  *	start of the string in @buf or an ERR_PTR.
  * @scan: the objects of @fs in ascending inode number from @s->pos
  *	(struct dm_scan); may use @s->scratch, user memory of the caller.
+ * @drain_io: wait, interruptibly, until no access of the object @lower
+ *	admitted through @fs is left of those that change data, and of
+ *	reads too if @reads; return 0 or -ERESTARTSYS.
  */
-struct dm_fs;
-struct inode;
+struct dm_fs_ops {
+	int (*resolve)(struct dm_fs *fs, u64 ino, u32 gen, struct path *path);
+	char *(*relpath)(struct dm_fs *fs, struct dentry *dentry, char *buf,
+			 int len);
+	int (*scan)(struct dm_fs *fs, struct dm_scan *s);
+	int (*drain_io)(struct dm_fs *fs, struct inode *lower, bool reads);
+};
 
 /**
  * struct dm_scan - one step of a scan of a whole filesystem
@@ -248,6 +261,7 @@ struct inode;
  * @n: out: paths stored
  * @scratch: user memory the step may use (XFS's bulkstat writes there)
  * @scratch_len: its size
+ * @scratch_need: out, with -E2BIG: the least @scratch_len that would do
  */
 struct dm_scan {
 	u64		pos;
@@ -257,14 +271,7 @@ struct dm_scan {
 	int		n;
 	void __user	*scratch;
 	size_t		scratch_len;
-	size_t		scratch_need;	/* with -E2BIG: the least that would do */
-};
-
-struct dm_fs_ops {
-	int (*resolve)(struct dm_fs *fs, u64 ino, u32 gen, struct path *path);
-	char *(*relpath)(struct dm_fs *fs, struct dentry *dentry, char *buf,
-			 int len);
-	int (*scan)(struct dm_fs *fs, struct dm_scan *s);
+	size_t		scratch_need;
 };
 
 /*
@@ -590,8 +597,22 @@ static inline bool dm_rights_held(void)
 	return atomic_read(&dm_nr_rights);
 }
 
+extern atomic_t dm_nr_draining;
+
+/**
+ * dm_rights_draining - whether a right granted waits for admitted I/O
+ *
+ * Return: true while some rights request waits for the accesses admitted
+ * before its right to end: an access ending must wake it.
+ */
+static inline bool dm_rights_draining(void)
+{
+	return atomic_read(&dm_nr_draining);
+}
+
 void dm_rights_drop(struct dm_event *ev);
 unsigned int dm_rights_count(struct dm_event *ev);
+bool dm_rights_allow(u64 fsid, u64 ino, bool change);
 int dm_rights_io_wait(u64 fsid, u64 ino, bool change);
 long dm_ioc_request_right(void __user *uarg);
 long dm_ioc_release_right(void __user *uarg);

@@ -9,7 +9,11 @@
  * dmapi mount respects them: reads wait while a token holds the object
  * exclusively, changes while any token holds a right on it (the
  * overview's "no other application can access it until it is released").
- * The DM application's own I/O is by handle and never waits.
+ * The DM application's own I/O is by handle and never waits.  A right
+ * granted also waits for the reads and writes it excludes that were
+ * admitted before it and are still in the lower filesystem: those never
+ * wait for a DM application, so the wait ends; a signal ends it sooner,
+ * and the request fails EINTR holding nothing new.
  *
  * Where the standard's conformance tests (LTP) and SGI disagree, the
  * tests win: releasing a right not held is EACCES, upgrading or
@@ -51,6 +55,8 @@ static DEFINE_HASHTABLE(dm_rights, 8);
 static DECLARE_WAIT_QUEUE_HEAD(dm_rights_wait);
 /* Records with a right: I/O skips the table while there are none. */
 atomic_t dm_nr_rights = ATOMIC_INIT(0);
+/* Requests waiting for admitted I/O: I/O ending wakes them while any. */
+atomic_t dm_nr_draining = ATOMIC_INIT(0);
 
 static u32 dm_right_hash(u64 fsid, u64 ino)
 {
@@ -183,6 +189,19 @@ static bool dm_rights_block(u64 fsid, u64 ino, bool change)
 }
 
 /**
+ * dm_rights_allow - whether the DM applications' rights allow I/O now
+ * @fsid: the object's filesystem
+ * @ino: the object's inode number
+ * @change: the I/O changes the object (a write, a truncation)
+ *
+ * Return: true if no token holds a right the I/O must wait for.
+ */
+bool dm_rights_allow(u64 fsid, u64 ino, bool change)
+{
+	return !dm_rights_held() || !dm_rights_block(fsid, ino, change);
+}
+
+/**
  * dm_rights_io_wait - wait until the DM applications' rights allow I/O
  * @fsid: the object's filesystem
  * @ino: the object's inode number
@@ -253,11 +272,96 @@ static int dm_right_begin(struct dm_right_call *rc, const struct dmapi_right_arg
 	return -ESRCH;
 }
 
+/* Release what dm_right_begin() took but the session's lock. */
+static void dm_right_put(struct dm_right_call *rc)
+{
+	path_put(&rc->path);
+	dm_session_put(rc->s);
+}
+
 static void dm_right_end(struct dm_right_call *rc)
 {
 	mutex_unlock(&rc->s->lock);
-	path_put(&rc->path);
-	dm_session_put(rc->s);
+	dm_right_put(rc);
+}
+
+/*
+ * Wait for the I/O on the object of @rc that @right excludes and that
+ * was admitted before it: the reads and writes that passed their rights
+ * check before the right was there.
+ */
+static int dm_right_drain(struct dm_right_call *rc, int right)
+{
+	struct dm_fs *fs;
+	int err = 0;
+
+	atomic_inc(&dm_nr_draining);
+	/*
+	 * The right is in the table: I/O counted from now on finds it, and
+	 * I/O counted before is seen here.  Pairs with dmfs_io_begin().
+	 */
+	smp_mb__after_atomic();
+	/*
+	 * Kept across the wait: the I/O waited for holds a file of the
+	 * mount open, so its unmount cannot be waiting for us.
+	 */
+	fs = dm_fs_get(rc->fsid);
+	if (fs) {
+		if (fs->ops->drain_io)
+			err = fs->ops->drain_io(fs, d_inode(rc->path.dentry),
+						right == DMAPI_RIGHT_EXCL);
+		dm_fs_put(fs);
+	}
+	atomic_dec(&dm_nr_draining);
+	return err ? -EINTR : 0;
+}
+
+/*
+ * Put the token's right on the object of @rc back from @now to @old,
+ * unless the token was answered or the right changed meanwhile.
+ */
+static void dm_right_undo(struct dm_right_call *rc, int old, int now)
+{
+	struct dm_right *r, *gone = NULL;
+
+	mutex_lock(&rc->s->lock);
+	spin_lock(&dm_rights_lock);
+	r = dm_right_of(rc->ev, rc->fsid, rc->ino);
+	if (r && r->right == now && !dm_event_answered(rc->ev)) {
+		dm_right_set(r, old);
+		if (dm_right_unlink_if_empty(r))
+			gone = r;
+	}
+	spin_unlock(&dm_rights_lock);
+	mutex_unlock(&rc->s->lock);
+	dm_right_free(gone);
+}
+
+/*
+ * End a rights call that took the token's right on its object from @old
+ * to @now (maybe the same): a stronger right waits for the I/O admitted
+ * before it, outside the session's lock, so that the session's other
+ * calls go on meanwhile.  Interrupted, it is undone.
+ *
+ * Return: 0, or -EINTR.
+ */
+static int dm_right_end_granted(struct dm_right_call *rc, int old, int now)
+{
+	struct dm_event *ev = rc->ev;
+	int err;
+
+	if (now <= old) {
+		dm_right_end(rc);
+		return 0;
+	}
+	kref_get(&ev->ref);
+	mutex_unlock(&rc->s->lock);
+	err = dm_right_drain(rc, now);
+	if (err)
+		dm_right_undo(rc, old, now);
+	dm_event_put(ev);
+	dm_right_put(rc);
+	return err;
 }
 
 /* Make *@fresh the token's record on the object of @rc; consumes it. */
@@ -277,12 +381,12 @@ static struct dm_right *dm_right_add(struct dm_right_call *rc,
 
 /*
  * Try to give @want to the token of @rc, with @fresh as its record if it
- * has none (consumed then: *fresh becomes NULL).  Return 0, -EAGAIN when
- * other tokens' rights stand in the way, or -EACCES (an upgrade asked to
- * wait).
+ * has none (consumed then: *fresh becomes NULL); *@old is set to the
+ * right it held.  Return 0, -EAGAIN when other tokens' rights stand in
+ * the way, or -EACCES (an upgrade asked to wait).
  */
 static int dm_right_try(struct dm_right_call *rc, int want, bool wait,
-			struct dm_right **fresh)
+			struct dm_right **fresh, int *old)
 {
 	struct dm_right *r;
 	bool excl;
@@ -290,6 +394,7 @@ static int dm_right_try(struct dm_right_call *rc, int want, bool wait,
 
 	spin_lock(&dm_rights_lock);
 	r = dm_right_of(rc->ev, rc->fsid, rc->ino);
+	*old = r ? r->right : DMAPI_RIGHT_NULL;
 	dm_rights_others(rc->fsid, rc->ino, r, &shared, &excl);
 	if (r && r->right >= want)
 		goto out;
@@ -326,7 +431,9 @@ static bool dm_right_grantable(u64 fsid, u64 ino, int want)
  *
  * A right at least as strong as one held is already there.  With
  * DMAPI_RR_WAIT the caller waits, interruptibly, until the other tokens'
- * rights allow it, or until the token is answered.
+ * rights allow it, or until the token is answered.  Granted, it waits,
+ * interruptibly and with or without DMAPI_RR_WAIT, for the I/O it
+ * excludes that was admitted before it.
  *
  * Return: 0, or -EAGAIN (other tokens' rights stand in the way, no
  * DMAPI_RR_WAIT), -EACCES (an upgrade from shared with DMAPI_RR_WAIT),
@@ -353,14 +460,18 @@ long dm_ioc_request_right(void __user *uarg)
 		return -ENOMEM;
 	for (;;) {
 		struct dm_event *ev;
+		int old;
 
 		err = dm_right_begin(&rc, &arg);
 		if (err)
 			break;
-		err = dm_right_try(&rc, arg.right, wait, &fresh);
+		err = dm_right_try(&rc, arg.right, wait, &fresh, &old);
 		ev = rc.ev;
 		kref_get(&ev->ref);
-		dm_right_end(&rc);
+		if (err)
+			dm_right_end(&rc);
+		else
+			err = dm_right_end_granted(&rc, old, arg.right);
 		if (err == -EAGAIN && wait &&
 		    wait_event_interruptible(dm_rights_wait,
 				dm_right_grantable(rc.fsid, rc.ino, arg.right) ||
@@ -388,7 +499,7 @@ static int dm_right_apply(void __user *uarg,
 	struct dm_right_call rc;
 	struct dm_right *r, *gone = NULL;
 	struct path unpin = {};
-	int err;
+	int old, now, err;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
@@ -397,11 +508,16 @@ static int dm_right_apply(void __user *uarg,
 		return err;
 	spin_lock(&dm_rights_lock);
 	r = dm_right_of(rc.ev, rc.fsid, rc.ino);
+	old = r ? r->right : DMAPI_RIGHT_NULL;
 	err = op(r, &arg, &unpin);
+	now = r ? r->right : DMAPI_RIGHT_NULL;
 	if (r && dm_right_unlink_if_empty(r))
 		gone = r;
 	spin_unlock(&dm_rights_lock);
-	dm_right_end(&rc);
+	if (err)
+		dm_right_end(&rc);
+	else
+		err = dm_right_end_granted(&rc, old, now);
 	dm_right_free(gone);
 	if (unpin.dentry)
 		path_put(&unpin);
@@ -480,9 +596,12 @@ long dm_ioc_query_right(void __user *uarg)
  * dm_ioc_upgrade_right - DMAPI_IOC_UPGRADE_RIGHT
  * @uarg: struct dmapi_right_arg
  *
+ * An upgrade waits, interruptibly, for the reads admitted before it, as
+ * dm_ioc_request_right() does.
+ *
  * Return: 0 (exclusive now, or already), or -EPERM (no right held),
- * -EAGAIN (other tokens hold the object shared), the errors of the
- * checks.
+ * -EAGAIN (other tokens hold the object shared), -EINTR (a signal ended
+ * the wait for admitted reads; still shared), the errors of the checks.
  */
 long dm_ioc_upgrade_right(void __user *uarg)
 {

@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/path.h>
+#include <linux/wait_bit.h>
 #include <linux/xarray.h>
 
 #include "../compat.h"
@@ -48,18 +49,29 @@ struct dmfs_sb_info {
 	struct xarray	seen;
 };
 
+/* The accesses a right can exclude: reads, and what changes data. */
+enum dmfs_io_kind {
+	DMFS_IO_READ,
+	DMFS_IO_CHANGE,
+	DMFS_IO_KINDS
+};
+
 /**
  * struct dmfs_inode - the dmapi inode of one lower inode
  * @lower: the lower inode, referenced
  * @opens: files open on it through the mount; the last close of a
  *	regular file sends CLOSE
  * @interest: which data events its accesses want, cached (access.c)
+ * @admitted: the accesses of each &enum dmfs_io_kind past their rights
+ *	and events and not ended yet (dmfs_io_begin()); a right granted
+ *	waits for those it excludes
  * @vfs_inode: the VFS inode
  */
 struct dmfs_inode {
 	struct inode	*lower;
 	atomic_t	opens;
 	struct dm_interest __rcu *interest;
+	atomic_t	admitted[DMFS_IO_KINDS];
 	struct inode	vfs_inode;
 };
 
@@ -124,16 +136,6 @@ static inline int dmfs_inherit(const struct super_block *sb,
 }
 
 /*
- * Wait, interruptibly, until no DM application's access right on the
- * object stands in the way of this access (right.c).
- */
-static inline int dmfs_rights_wait(struct inode *inode, bool change)
-{
-	return dm_rights_io_wait(dmfs_dm_fs(inode->i_sb)->fsid,
-				 dmfs_lower_inode(inode)->i_ino, change);
-}
-
-/*
  * Send the data event @type of an access to the lower file @lower, if the
  * DM application wants it, and wait for the answer (access.c).
  */
@@ -144,29 +146,58 @@ static inline int dmfs_data_event(struct inode *inode, const struct path *lower,
 			     &DMFS_I(inode)->interest, type, off, len);
 }
 
-/*
- * What an access must pass before it reaches the lower file: the DM
- * applications' access rights, the data event, then the rights again.
- * Waiting for the rights first means the event is decided on the regions
- * a DM application holding the file left behind (a migration sets them
- * under an exclusive right), not on those from before it.
- */
-static inline int dmfs_access(struct inode *inode, const struct path *lower,
-			      int type, loff_t off, u64 len)
+static inline enum dmfs_io_kind dmfs_io_kind(int type)
 {
-	bool change = type != DMAPI_EVENT_READ;
-	int err;
+	return type == DMAPI_EVENT_READ ? DMFS_IO_READ : DMFS_IO_CHANGE;
+}
 
+/* file.c */
+int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
+		       int type, loff_t off, u64 len);
+
+/**
+ * dmfs_io_begin - admit an access to the lower file
+ * @inode: the dmapi inode
+ * @lower: the lower file's path
+ * @type: DMAPI_EVENT_READ, _WRITE or _TRUNCATE
+ * @off: where the access starts
+ * @len: its length; 0 to the end of the file
+ *
+ * What an access must pass before it reaches the lower file: the DM
+ * applications' access rights, its data event, then the rights again.
+ * Admitted, it counts among the inode's admitted accesses until
+ * dmfs_io_end(), and a right granted meanwhile waits for it: without
+ * that, a write that passed its event just before a migration took its
+ * right could land after the migration had copied the file and punched
+ * it, and be lost.
+ *
+ * Return: 0, admitted; or a negative errno, not admitted.
+ */
+static inline int dmfs_io_begin(struct inode *inode, const struct path *lower,
+				int type, loff_t off, u64 len)
+{
+	atomic_inc(&DMFS_I(inode)->admitted[dmfs_io_kind(type)]);
+	/* Counted before looking for rights: pairs with dm_right_drain(). */
+	smp_mb__after_atomic();
 	/* Every read and write passes here: with nobody in its way, two loads. */
 	if (!READ_ONCE(dmfs_dm_fs(inode->i_sb)->disp[type]) && !dm_rights_held())
 		return 0;
-	err = dmfs_rights_wait(inode, change);
-	if (err)
-		return err;
-	err = dmfs_data_event(inode, lower, type, off, len);
-	if (err)
-		return err;
-	return dmfs_rights_wait(inode, change);
+	return dmfs_io_begin_slow(inode, lower, type, off, len);
+}
+
+/**
+ * dmfs_io_end - end an access dmfs_io_begin() admitted
+ * @inode: the dmapi inode
+ * @type: as given to dmfs_io_begin()
+ */
+static inline void dmfs_io_end(struct inode *inode, int type)
+{
+	struct dmfs_inode *di = DMFS_I(inode);
+
+	/* The full barrier of the decrement orders it before the load. */
+	if (atomic_dec_and_test(&di->admitted[dmfs_io_kind(type)]) &&
+	    dm_rights_draining())
+		wake_up_var(di->lower);
 }
 
 /* The lower file behind an open dmapi file. */
@@ -182,6 +213,7 @@ void dmfs_exit(void);
 /* inode.c */
 struct inode *dmfs_iget(struct super_block *sb, struct inode *lower);
 void dmfs_copyattr(struct inode *inode);
+int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads);
 extern const struct inode_operations dmfs_file_iops;
 extern const struct inode_operations dmfs_symlink_iops;
 extern const struct inode_operations dmfs_special_iops;
@@ -207,6 +239,9 @@ extern const struct file_operations dmfs_dir_fops;
 extern const struct file_operations dmfs_file_fops;
 extern const struct address_space_operations dmfs_aops;
 int dmfs_open_lower(struct file *file);
+int dmfs_io_begin2(struct file *in, loff_t pos_in, struct file *out,
+		   loff_t pos_out, u64 len);
+void dmfs_io_end2(struct file *in, struct file *out);
 int dmfs_release(struct inode *inode, struct file *file);
 loff_t dmfs_llseek(struct file *file, loff_t offset, int whence);
 

@@ -162,6 +162,7 @@ static const struct dm_fs_ops dmfs_dm_fs_ops = {
 	.resolve	= dmfs_resolve,
 	.relpath	= dmfs_relpath,
 	.scan		= dmfs_scan,
+	.drain_io	= dmfs_drain_io,
 };
 
 /**

@@ -45,6 +45,127 @@ int dmfs_open_lower(struct file *file)
 	return 0;
 }
 
+/*
+ * Wait, killably, until no DM application's access right on the object
+ * stands in the way of an access (right.c).
+ */
+static int dmfs_rights_wait(struct inode *inode, int type)
+{
+	return dm_rights_io_wait(dmfs_dm_fs(inode->i_sb)->fsid,
+				 dmfs_lower_inode(inode)->i_ino,
+				 type != DMAPI_EVENT_READ);
+}
+
+/*
+ * Wait for the rights, then for the data event, of an access not
+ * admitted.  Waiting for the rights first means the event is decided on
+ * the regions a DM application holding the file left behind (a
+ * migration sets them under an exclusive right), not on those from
+ * before it.
+ */
+static int dmfs_io_pass(struct inode *inode, const struct path *lower,
+			int type, loff_t off, u64 len)
+{
+	int err = dmfs_rights_wait(inode, type);
+
+	if (!err)
+		err = dmfs_data_event(inode, lower, type, off, len);
+	return err;
+}
+
+/*
+ * Count an access as admitted if no right stands in its way now; else
+ * leave it uncounted.  Counting before looking is what a right granted
+ * meanwhile relies on (dm_right_drain()).
+ */
+static bool dmfs_io_enter(struct inode *inode, int type)
+{
+	atomic_inc(&DMFS_I(inode)->admitted[dmfs_io_kind(type)]);
+	/* Pairs with the barrier in dm_right_drain(). */
+	smp_mb__after_atomic();
+	if (dm_rights_allow(dmfs_dm_fs(inode->i_sb)->fsid,
+			    dmfs_lower_inode(inode)->i_ino,
+			    type != DMAPI_EVENT_READ))
+		return true;
+	dmfs_io_end(inode, type);
+	return false;
+}
+
+/**
+ * dmfs_io_begin_slow - dmfs_io_begin() where an event or a right may wait
+ * @inode: the dmapi inode, its access counted by dmfs_io_begin()
+ * @lower: the lower file's path
+ * @type: DMAPI_EVENT_READ, _WRITE or _TRUNCATE
+ * @off: where the access starts
+ * @len: its length; 0 to the end of the file
+ *
+ * The access is not counted while it waits: the DM application it waits
+ * for may take a right on the file, and that right would wait for it.
+ *
+ * Return: 0, admitted; or a negative errno, not admitted.
+ */
+int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
+		       int type, loff_t off, u64 len)
+{
+	int err;
+
+	dmfs_io_end(inode, type);
+	err = dmfs_io_pass(inode, lower, type, off, len);
+	while (!err && !dmfs_io_enter(inode, type))
+		err = dmfs_rights_wait(inode, type);
+	return err;
+}
+
+/**
+ * dmfs_io_begin2 - admit a read of one file and a write of another
+ * @in: the dmapi file read
+ * @pos_in: where the read starts
+ * @out: the dmapi file written, maybe @in
+ * @pos_out: where the write starts
+ * @len: the length of both
+ *
+ * Neither access is admitted while the other waits, as dmfs_io_begin()
+ * waits uncounted: a DM application answering the event of one may take
+ * a right on the other.
+ *
+ * Return: 0, both admitted (end them with dmfs_io_end2()); or a negative
+ * errno, neither.
+ */
+int dmfs_io_begin2(struct file *in, loff_t pos_in, struct file *out,
+		   loff_t pos_out, u64 len)
+{
+	struct inode *inode_in = file_inode(in), *inode_out = file_inode(out);
+	int err;
+
+	err = dmfs_io_pass(inode_in, &dmfs_lower_file(in)->f_path,
+			   DMAPI_EVENT_READ, pos_in, len);
+	if (!err)
+		err = dmfs_io_pass(inode_out, &dmfs_lower_file(out)->f_path,
+				   DMAPI_EVENT_WRITE, pos_out, len);
+	while (!err) {
+		if (!dmfs_io_enter(inode_in, DMAPI_EVENT_READ)) {
+			err = dmfs_rights_wait(inode_in, DMAPI_EVENT_READ);
+			continue;
+		}
+		if (dmfs_io_enter(inode_out, DMAPI_EVENT_WRITE))
+			return 0;
+		dmfs_io_end(inode_in, DMAPI_EVENT_READ);
+		err = dmfs_rights_wait(inode_out, DMAPI_EVENT_WRITE);
+	}
+	return err;
+}
+
+/**
+ * dmfs_io_end2 - end the accesses dmfs_io_begin2() admitted
+ * @in: the dmapi file read
+ * @out: the dmapi file written
+ */
+void dmfs_io_end2(struct file *in, struct file *out)
+{
+	dmfs_io_end(file_inode(out), DMAPI_EVENT_WRITE);
+	dmfs_io_end(file_inode(in), DMAPI_EVENT_READ);
+}
+
 /**
  * dmfs_release - close the lower file
  * @inode: the dmapi inode
@@ -148,15 +269,15 @@ static ssize_t dmfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (!iov_iter_count(to))
 		return 0;
-	ret = dmfs_access(file_inode(file), &lower->f_path, DMAPI_EVENT_READ,
-			  iocb->ki_pos, iov_iter_count(to));
+	ret = dmfs_io_begin(file_inode(file), &lower->f_path, DMAPI_EVENT_READ,
+			    iocb->ki_pos, iov_iter_count(to));
 	if (ret)
 		return ret;
 	ret = dmfs_sync_flags(file);
-	if (ret)
-		return ret;
-	ret = vfs_iter_read(lower, to, &iocb->ki_pos,
-			    dmfs_iocb_to_rwf(iocb->ki_flags));
+	if (!ret)
+		ret = vfs_iter_read(lower, to, &iocb->ki_pos,
+				    dmfs_iocb_to_rwf(iocb->ki_flags));
+	dmfs_io_end(file_inode(file), DMAPI_EVENT_READ);
 	fsstack_copy_attr_atime(file_inode(file), file_inode(lower));
 	dmfs_count_io(file, pos, ret, false);
 	return ret;
@@ -184,21 +305,21 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	} else if (lower->f_iocb_flags & IOCB_APPEND) {
 		flags |= RWF_NOAPPEND;
 	}
-	ret = dmfs_access(inode, &lower->f_path, DMAPI_EVENT_WRITE, pos,
-			  iov_iter_count(from));
-	if (ret)
-		return ret;
-	ret = dmfs_sync_flags(file);
+	ret = dmfs_io_begin(inode, &lower->f_path, DMAPI_EVENT_WRITE, pos,
+			    iov_iter_count(from));
 	if (ret)
 		return ret;
 	/*
-	 * A full filesystem: the DM application may make room (NOSPACE).
-	 * A direct write may fail having consumed some of @from: the retry
-	 * starts from the same bytes again.
+	 * A full filesystem: the DM application may make room (NOSPACE),
+	 * the write not admitted meanwhile.  A direct write may fail having
+	 * consumed some of @from: the retry starts from the same bytes again.
 	 */
 	saved = *from;
 	for (;;) {
-		ret = dm_vfs_iter_write(lower, from, &iocb->ki_pos, flags);
+		ret = dmfs_sync_flags(file);
+		if (!ret)
+			ret = dm_vfs_iter_write(lower, from, &iocb->ki_pos, flags);
+		dmfs_io_end(inode, DMAPI_EVENT_WRITE);
 		if (ret != -ENOSPC)
 			break;
 		*from = saved;
@@ -213,8 +334,8 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		 */
 		if (iocb->ki_flags & IOCB_APPEND)
 			pos = i_size_read(file_inode(lower));
-		ret = dmfs_access(inode, &lower->f_path, DMAPI_EVENT_WRITE, pos,
-				  iov_iter_count(from));
+		ret = dmfs_io_begin(inode, &lower->f_path, DMAPI_EVENT_WRITE,
+				    pos, iov_iter_count(from));
 		if (ret)
 			break;
 	}
@@ -239,18 +360,17 @@ static ssize_t dmfs_splice_read(struct file *in, loff_t *ppos,
 
 	if (!lower->f_op->splice_read)
 		return -EINVAL;
-	ret = dmfs_access(file_inode(in), &lower->f_path, DMAPI_EVENT_READ,
-			  *ppos, len);
+	ret = dmfs_io_begin(file_inode(in), &lower->f_path, DMAPI_EVENT_READ,
+			    *ppos, len);
 	if (ret)
 		return ret;
 	ret = dmfs_sync_flags(in);
-	if (ret)
-		return ret;
 	/* What read(2) of the lower file would check: LSMs, fanotify. */
-	ret = rw_verify_area(READ, lower, ppos, len);
-	if (ret)
-		return ret;
-	ret = lower->f_op->splice_read(lower, ppos, pipe, len, flags);
+	if (!ret)
+		ret = rw_verify_area(READ, lower, ppos, len);
+	if (!ret)
+		ret = lower->f_op->splice_read(lower, ppos, pipe, len, flags);
+	dmfs_io_end(file_inode(in), DMAPI_EVENT_READ);
 	fsstack_copy_attr_atime(file_inode(in), file_inode(lower));
 	dmfs_count_io(in, pos, ret, false);
 	return ret;
@@ -276,20 +396,21 @@ static ssize_t dmfs_splice_write(struct pipe_inode_info *pipe,
 
 	if (!lower->f_op->splice_write)
 		return -EINVAL;
-	ret = dmfs_access(inode, &lower->f_path, DMAPI_EVENT_WRITE, pos, len);
-	if (ret)
-		return ret;
-	ret = dmfs_sync_flags(out);
-	if (ret)
-		return ret;
-	/* What write(2) of the lower file would check: LSMs, fanotify. */
-	ret = rw_verify_area(WRITE, lower, ppos, len);
+	ret = dmfs_io_begin(inode, &lower->f_path, DMAPI_EVENT_WRITE, pos, len);
 	if (ret)
 		return ret;
 	for (;;) {
-		file_start_write(lower);
-		ret = lower->f_op->splice_write(pipe, lower, ppos, len, flags);
-		file_end_write(lower);
+		ret = dmfs_sync_flags(out);
+		/* What write(2) of the lower file would check: LSMs, fanotify. */
+		if (!ret)
+			ret = rw_verify_area(WRITE, lower, ppos, len);
+		if (!ret) {
+			file_start_write(lower);
+			ret = lower->f_op->splice_write(pipe, lower, ppos, len,
+							flags);
+			file_end_write(lower);
+		}
+		dmfs_io_end(inode, DMAPI_EVENT_WRITE);
 		if (ret != -ENOSPC)
 			break;
 		ret = dm_nospace_event(&DMFS_SB(inode->i_sb)->dm_fs,
@@ -298,8 +419,8 @@ static ssize_t dmfs_splice_write(struct pipe_inode_info *pipe,
 		if (ret)
 			break;
 		/* As in dmfs_write_iter(): decided again. */
-		ret = dmfs_access(inode, &lower->f_path, DMAPI_EVENT_WRITE,
-				  pos, len);
+		ret = dmfs_io_begin(inode, &lower->f_path, DMAPI_EVENT_WRITE,
+				    pos, len);
 		if (ret)
 			break;
 	}
@@ -315,7 +436,7 @@ static ssize_t dmfs_splice_write(struct pipe_inode_info *pipe,
 static int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct file *lower = dmfs_lower_file(file);
-	int err;
+	int type, err;
 
 	if (!lower->f_op->mmap)
 		return -ENODEV;
@@ -324,11 +445,11 @@ static int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	 * A shared mapping of a writable file may be made writable later
 	 * (mprotect) without calling us: it sends WRITE.
 	 */
-	err = dmfs_access(file_inode(file), &lower->f_path,
-			  (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE) ?
-			  DMAPI_EVENT_WRITE : DMAPI_EVENT_READ,
-			  (loff_t)vma->vm_pgoff << PAGE_SHIFT,
-			  vma->vm_end - vma->vm_start);
+	type = (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE) ?
+	       DMAPI_EVENT_WRITE : DMAPI_EVENT_READ;
+	err = dmfs_io_begin(file_inode(file), &lower->f_path, type,
+			    (loff_t)vma->vm_pgoff << PAGE_SHIFT,
+			    vma->vm_end - vma->vm_start);
 	if (err)
 		return err;
 	/*
@@ -340,6 +461,7 @@ static int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 		dm_vm_flags_set(vma, VM_DONTEXPAND);
 	vma_set_file(vma, lower);
 	err = call_mmap(lower, vma);
+	dmfs_io_end(file_inode(file), type);
 	file_accessed(file);
 	return err;
 }
@@ -355,12 +477,13 @@ static long dmfs_fallocate(struct file *file, int mode, loff_t offset,
 {
 	/* Collapsing or inserting a range moves every byte after it too. */
 	bool shifts = mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE);
-	long err = dmfs_access(file_inode(file), &dmfs_lower_file(file)->f_path,
-			       DMAPI_EVENT_WRITE, offset, shifts ? 0 : len);
+	long err = dmfs_io_begin(file_inode(file), &dmfs_lower_file(file)->f_path,
+				 DMAPI_EVENT_WRITE, offset, shifts ? 0 : len);
 
 	if (err)
 		return err;
 	err = vfs_fallocate(dmfs_lower_file(file), mode, offset, len);
+	dmfs_io_end(file_inode(file), DMAPI_EVENT_WRITE);
 	dmfs_copyattr(file_inode(file));
 	return err;
 }
@@ -387,15 +510,12 @@ static ssize_t dmfs_copy_file_range(struct file *in, loff_t pos_in,
 
 	if (in->f_op != &dmfs_file_fops || out->f_op != &dmfs_file_fops)
 		return -EXDEV;
-	ret = dmfs_access(file_inode(in), &dmfs_lower_file(in)->f_path,
-			  DMAPI_EVENT_READ, pos_in, len);
-	if (!ret)
-		ret = dmfs_access(file_inode(out), &dmfs_lower_file(out)->f_path,
-				  DMAPI_EVENT_WRITE, pos_out, len);
+	ret = dmfs_io_begin2(in, pos_in, out, pos_out, len);
 	if (ret)
 		return ret;
 	ret = vfs_copy_file_range(dmfs_lower_file(in), pos_in,
 				  dmfs_lower_file(out), pos_out, len, flags);
+	dmfs_io_end2(in, out);
 	dmfs_copyattr(file_inode(out));
 	dmfs_count_io(in, pos_in, ret, false);
 	dmfs_count_io(out, pos_out, ret, true);
@@ -412,11 +532,7 @@ static loff_t dmfs_remap_file_range(struct file *in, loff_t pos_in,
 
 	if (in->f_op != &dmfs_file_fops || out->f_op != &dmfs_file_fops)
 		return -EXDEV;
-	ret = dmfs_access(file_inode(in), &lower_in->f_path, DMAPI_EVENT_READ,
-			  pos_in, len);
-	if (!ret)
-		ret = dmfs_access(file_inode(out), &lower_out->f_path,
-				  DMAPI_EVENT_WRITE, pos_out, len);
+	ret = dmfs_io_begin2(in, pos_in, out, pos_out, len);
 	if (ret)
 		return ret;
 	if (flags & REMAP_FILE_DEDUP)
@@ -425,6 +541,7 @@ static loff_t dmfs_remap_file_range(struct file *in, loff_t pos_in,
 	else
 		ret = vfs_clone_file_range(lower_in, pos_in, lower_out,
 					   pos_out, len, flags);
+	dmfs_io_end2(in, out);
 	dmfs_copyattr(file_inode(out));
 	return ret;
 }

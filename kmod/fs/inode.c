@@ -92,6 +92,52 @@ struct inode *dmfs_iget(struct super_block *sb, struct inode *lower)
 	return inode;
 }
 
+/*
+ * Whether the changes admitted through @sb to @lower, and the reads too
+ * if @reads, have all ended.
+ */
+static bool dmfs_io_drained(struct super_block *sb, struct inode *lower,
+			    bool reads)
+{
+	struct dmfs_inode *di;
+	struct inode *inode;
+	bool drained = true;
+
+	/* No reference: a lookup must not wait for an inode being set up. */
+	rcu_read_lock();
+	inode = find_inode_rcu(sb, (unsigned long)lower, dmfs_inode_test, lower);
+	if (inode) {
+		di = DMFS_I(inode);
+		drained = !atomic_read(&di->admitted[DMFS_IO_CHANGE]) &&
+			  (!reads || !atomic_read(&di->admitted[DMFS_IO_READ]));
+	}
+	rcu_read_unlock();
+	return drained;
+}
+
+/**
+ * dmfs_drain_io - wait for the accesses admitted to an object to end
+ * @fs: the mount
+ * @lower: the object's lower inode, pinned by the caller
+ * @reads: wait for reads as well as for changes
+ *
+ * An object with no inode in the mount has no access in flight through
+ * it, and one that comes now finds the caller's right (dmfs_io_begin()).
+ * dmfs_io_end() wakes the waiter with @lower as the key: our inode may
+ * come and go meanwhile, @lower stays.
+ *
+ * Return: 0, or -ERESTARTSYS when a signal ended the wait.
+ */
+int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads)
+{
+	struct super_block *sb = READ_ONCE(fs->sb);
+
+	if (!sb)
+		return 0;
+	return wait_var_event_interruptible(lower,
+					    dmfs_io_drained(sb, lower, reads));
+}
+
 /**
  * dmfs_permission - check access against the lower inode
  * @idmap: the idmapping of our mount (unused: the lower mount's counts)
@@ -168,18 +214,20 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 		struct path lower_path;
 
 		dmfs_lower_path(dentry, &lower_path);
-		err = dmfs_access(d_inode(dentry), &lower_path,
-				  DMAPI_EVENT_TRUNCATE, attr->ia_size, 0);
+		err = dmfs_io_begin(d_inode(dentry), &lower_path,
+				    DMAPI_EVENT_TRUNCATE, attr->ia_size, 0);
 		if (err)
 			return err;
 	}
 	err = mnt_want_write(mnt);
-	if (err)
-		return err;
-	inode_lock(d_inode(lower));
-	err = notify_change(dm_mnt_idmap(mnt), lower, &lower_attr, NULL);
-	inode_unlock(d_inode(lower));
-	mnt_drop_write(mnt);
+	if (!err) {
+		inode_lock(d_inode(lower));
+		err = notify_change(dm_mnt_idmap(mnt), lower, &lower_attr, NULL);
+		inode_unlock(d_inode(lower));
+		mnt_drop_write(mnt);
+	}
+	if (attr->ia_valid & ATTR_SIZE)
+		dmfs_io_end(d_inode(dentry), DMAPI_EVENT_TRUNCATE);
 	dmfs_copyattr(d_inode(dentry));
 	if (!err)
 		dmfs_attr_changed(dentry);

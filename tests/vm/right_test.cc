@@ -3,28 +3,91 @@
  * Access rights and object references bound to tokens: dm_request_right,
  * dm_release_right, dm_query_right, dm_upgrade_right, dm_downgrade_right,
  * dm_obj_ref_hold, dm_obj_ref_rele, dm_obj_ref_query; how they exclude
- * each other, that answering the token drops them, and that ordinary I/O
- * through the mount waits for them, killably.  Tokens come from
- * dm_create_userevent.  Needs the scratch filesystem at /mnt/scratch.
+ * each other, that answering the token drops them, that ordinary I/O
+ * through the mount waits for them, killably, and that they wait for the
+ * I/O admitted before them.  Tokens come from dm_create_userevent.
+ * Needs the scratch filesystem at /mnt/scratch.
  */
 #include "dmtest.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstring>
 #include <fstream>
+#include <future>
 #include <thread>
 
 using namespace dmtest;
 
 namespace {
 
+/*
+ * The filesystem of a directory frozen (FIFREEZE) until thaw() or the
+ * guard's end.  A process waiting for the freeze to end cannot be
+ * killed: a test declares the children and threads that may wait so
+ * before the guard, which then thaws before they are reaped.
+ */
+class FrozenFilesystem {
+public:
+	explicit FrozenFilesystem(const std::string &dir)
+		: fd_(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+	{
+		error_ = fd_ < 0 || ioctl(fd_, FIFREEZE, 0) ? errno : 0;
+	}
+	~FrozenFilesystem()
+	{
+		thaw();
+		if (fd_ >= 0)
+			close(fd_);
+	}
+	FrozenFilesystem(const FrozenFilesystem &) = delete;
+	FrozenFilesystem &operator=(const FrozenFilesystem &) = delete;
+
+	int error() const { return error_; }
+	void thaw()
+	{
+		if (!error_ && !thawed_)
+			thawed_ = ioctl(fd_, FITHAW, 0) == 0;
+	}
+
+private:
+	int fd_;
+	int error_ = 0;
+	bool thawed_ = false;
+};
+
+/* Where a process waits for a frozen filesystem to thaw. */
+constexpr const char *kFreezeWait = "percpu_rwsem_wait";
+
+/* A call running in a thread of ours, for calls that may wait. */
+using Pending = std::future<int>;
+
+template <typename Fn> Pending in_thread(Fn fn)
+{
+	return std::async(std::launch::async, [fn] { return fn() ? errno : 0; });
+}
+
+bool still_pending_after(Pending &call, int ms)
+{
+	return call.wait_for(std::chrono::milliseconds(ms)) == std::future_status::timeout;
+}
+
 class Rights : public DmapiMountTest {
 protected:
-	void populate() override { spit(lower_ + "/file", "contents"); }
+	void populate() override
+	{
+		spit(lower_ + "/file", "contents");
+		spit(lower_ + "/sink", std::string(4096, 's'));
+	}
 
 	void SetUp() override
 	{
@@ -79,6 +142,27 @@ protected:
 			int fd = open(path.c_str(), O_RDONLY);
 			return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == 8 &&
 					       std::string(buf) == "contents"
+				       ? 0
+				       : 1;
+		});
+	}
+
+	/*
+	 * In a child: read the file through the mount into a shared mapping
+	 * of another file of the lower filesystem.  While that filesystem is
+	 * frozen, the read, admitted, waits in it to write into the mapping.
+	 */
+	std::unique_ptr<Child> read_into_mapping_in_child()
+	{
+		std::string path = mnt_ + "/file", sink = lower_ + "/sink";
+		return std::make_unique<Child>([path, sink] {
+			int fd = open(path.c_str(), O_RDONLY);
+			int sink_fd = open(sink.c_str(), O_RDWR);
+			void *map = mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+					 MAP_SHARED, sink_fd, 0);
+			if (fd < 0 || map == MAP_FAILED)
+				return 2;
+			return pread(fd, map, 8, 0) == 8 && !memcmp(map, "contents", 8)
 				       ? 0
 				       : 1;
 		});
@@ -309,6 +393,105 @@ TEST_F(Rights, ASignalTheBlockedReaderCatchesDoesNotFailItsRead)
 	EXPECT_TRUE(reader.still_running_after(300)) << "the caught signal ended the wait";
 	ASSERT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, a));
 	EXPECT_EQ(reader.wait(), 0) << "the read failed (EINTR is 4)";
+}
+
+TEST_F(Rights, ExclusiveRightWaitsForAWriteAdmittedBeforeIt)
+{
+	dm_token_t a = token();
+	std::unique_ptr<Child> writer;
+	Pending granted;
+	FrozenFilesystem frozen(lower_);
+	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
+	writer = write_in_child();
+	ASSERT_TRUE(waits_in(writer->pid(), kFreezeWait)) << "the write was not admitted";
+	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
+	EXPECT_TRUE(still_pending_after(granted, 300))
+		<< "granted while a write admitted before it was running";
+	frozen.thaw();
+	EXPECT_EQ(granted.get(), 0);
+	EXPECT_EQ(slurp(lower_ + "/file"), "Contents") << "granted before the write ended";
+	EXPECT_EQ(writer->wait(), 0);
+}
+
+TEST_F(Rights, ExclusiveRightWaitsForAReadAdmittedBeforeIt)
+{
+	dm_token_t a = token();
+	std::unique_ptr<Child> reader;
+	Pending granted;
+	FrozenFilesystem frozen(lower_);
+	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
+	reader = read_into_mapping_in_child();
+	ASSERT_TRUE(waits_in(reader->pid(), kFreezeWait)) << "the read was not admitted";
+	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
+	EXPECT_TRUE(still_pending_after(granted, 300))
+		<< "granted while a read admitted before it was running";
+	frozen.thaw();
+	EXPECT_EQ(granted.get(), 0);
+	EXPECT_EQ(reader->wait(), 0);
+}
+
+TEST_F(Rights, SharedRightDoesNotWaitForAReadAdmittedBeforeIt)
+{
+	dm_token_t a = token();
+	std::unique_ptr<Child> reader;
+	Pending granted;
+	FrozenFilesystem frozen(lower_);
+	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
+	reader = read_into_mapping_in_child();
+	ASSERT_TRUE(waits_in(reader->pid(), kFreezeWait)) << "the read was not admitted";
+	granted = in_thread([&] { return request(a, DM_RIGHT_SHARED); });
+	EXPECT_FALSE(still_pending_after(granted, 20000)) << "a shared right waited for a read";
+	EXPECT_TRUE(reader->still_running_after(0));
+	frozen.thaw();
+	EXPECT_EQ(granted.get(), 0);
+	EXPECT_EQ(reader->wait(), 0);
+}
+
+TEST_F(Rights, UpgradeWaitsForAReadAdmittedBeforeIt)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	std::unique_ptr<Child> reader;
+	Pending upgraded;
+	FrozenFilesystem frozen(lower_);
+	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
+	reader = read_into_mapping_in_child();
+	ASSERT_TRUE(waits_in(reader->pid(), kFreezeWait)) << "the read was not admitted";
+	upgraded = in_thread([&] { return dm_upgrade_right(sid_, file_.hanp, file_.hlen, a); });
+	EXPECT_TRUE(still_pending_after(upgraded, 300))
+		<< "upgraded while a read admitted before it was running";
+	frozen.thaw();
+	EXPECT_EQ(upgraded.get(), 0);
+	EXPECT_EQ(query(a), DM_RIGHT_EXCL);
+	EXPECT_EQ(reader->wait(), 0);
+}
+
+TEST_F(Rights, ASignalEndsTheWaitForAdmittedIOEINTRHoldingNothing)
+{
+	dm_token_t a = token();
+	struct sigaction caught = {}, saved = {};
+	caught.sa_handler = [](int) {};	/* no SA_RESTART */
+	ASSERT_EQ(sigaction(SIGUSR1, &caught, &saved), 0);
+	std::atomic<pid_t> requester{0};
+	std::unique_ptr<Child> writer;
+	Pending granted;
+	FrozenFilesystem frozen(lower_);
+	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
+	writer = write_in_child();
+	ASSERT_TRUE(waits_in(writer->pid(), kFreezeWait)) << "the write was not admitted";
+	granted = in_thread([&] {
+		requester = gettid();
+		return request(a, DM_RIGHT_EXCL);
+	});
+	while (!requester)
+		std::this_thread::yield();
+	ASSERT_TRUE(waits_in(requester, "dmfs_drain_io")) << "the request did not wait";
+	ASSERT_EQ(syscall(SYS_tgkill, getpid(), requester.load(), SIGUSR1), 0);
+	EXPECT_EQ(granted.get(), EINTR);
+	EXPECT_EQ(query(a), DM_RIGHT_NULL);
+	frozen.thaw();
+	EXPECT_EQ(writer->wait(), 0);
+	sigaction(SIGUSR1, &saved, nullptr);
 }
 
 TEST_F(Rights, InvisibleIOOfTheHolderDoesNotWait)
