@@ -472,19 +472,47 @@ static int dmfs_fsync(struct file *file, loff_t start, loff_t end,
 	return vfs_fsync_range(dmfs_lower_file(file), start, end, datasync);
 }
 
+/*
+ * An access that found the lower filesystem full asks the DM application
+ * for room (NOSPACE), not admitted meanwhile.
+ *
+ * Return: 0 when it answered CONTINUE, and the access is to be admitted
+ * and tried again; else the errno to fail with.
+ */
+static int dmfs_nospace(struct file *file, loff_t pos, u64 len)
+{
+	struct inode *inode = file_inode(file);
+
+	return dm_nospace_event(dmfs_dm_fs(inode->i_sb),
+				&dmfs_lower_file(file)->f_path,
+				&DMFS_I(inode)->interest, pos, len);
+}
+
 static long dmfs_fallocate(struct file *file, int mode, loff_t offset,
 			   loff_t len)
 {
+	struct inode *inode = file_inode(file);
+	struct file *lower = dmfs_lower_file(file);
 	/* Collapsing or inserting a range moves every byte after it too. */
 	bool shifts = mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE);
-	long err = dmfs_io_begin(file_inode(file), &dmfs_lower_file(file)->f_path,
-				 DMAPI_EVENT_WRITE, offset, shifts ? 0 : len);
+	u64 changed = shifts ? 0 : len;
+	long err;
 
-	if (err)
-		return err;
-	err = vfs_fallocate(dmfs_lower_file(file), mode, offset, len);
-	dmfs_io_end(file_inode(file), DMAPI_EVENT_WRITE);
-	dmfs_copyattr(file_inode(file));
+	for (;;) {
+		/* After NOSPACE, decided again: the file may have moved. */
+		err = dmfs_io_begin(inode, &lower->f_path, DMAPI_EVENT_WRITE,
+				    offset, changed);
+		if (err)
+			break;
+		err = vfs_fallocate(lower, mode, offset, len);
+		dmfs_io_end(inode, DMAPI_EVENT_WRITE);
+		if (err != -ENOSPC)
+			break;
+		err = dmfs_nospace(file, offset, changed);
+		if (err)
+			break;
+	}
+	dmfs_copyattr(inode);
 	return err;
 }
 
@@ -510,12 +538,20 @@ static ssize_t dmfs_copy_file_range(struct file *in, loff_t pos_in,
 
 	if (in->f_op != &dmfs_file_fops || out->f_op != &dmfs_file_fops)
 		return -EXDEV;
-	ret = dmfs_io_begin2(in, pos_in, out, pos_out, len);
-	if (ret)
-		return ret;
-	ret = vfs_copy_file_range(dmfs_lower_file(in), pos_in,
-				  dmfs_lower_file(out), pos_out, len, flags);
-	dmfs_io_end2(in, out);
+	for (;;) {
+		ret = dmfs_io_begin2(in, pos_in, out, pos_out, len);
+		if (ret)
+			return ret;
+		ret = vfs_copy_file_range(dmfs_lower_file(in), pos_in,
+					  dmfs_lower_file(out), pos_out, len,
+					  flags);
+		dmfs_io_end2(in, out);
+		if (ret != -ENOSPC)
+			break;
+		ret = dmfs_nospace(out, pos_out, len);
+		if (ret)
+			break;
+	}
 	dmfs_copyattr(file_inode(out));
 	dmfs_count_io(in, pos_in, ret, false);
 	dmfs_count_io(out, pos_out, ret, true);

@@ -9,13 +9,16 @@
 #include "dmtest.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 using namespace dmtest;
@@ -179,7 +182,7 @@ protected:
 	 * Puts up to len bytes of data at off of fd, as put() does; returns
 	 * how many it put, or -1 with errno set.
 	 */
-	using Put = ssize_t (*)(int fd, const char *data, size_t len, off_t off);
+	using Put = std::function<ssize_t(int fd, const char *data, size_t len, off_t off)>;
 
 	/*
 	 * With manage_meanwhile, the DM application makes the file managed
@@ -187,7 +190,7 @@ protected:
 	 * moving it to make room would: the retried write must then send
 	 * WRITE before it writes.
 	 */
-	void expect_room_made_for(Put put, bool manage_meanwhile = false)
+	void expect_room_made_for(const Put &put, bool manage_meanwhile = false)
 	{
 		Handle fsh;
 		ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fsh.hanp, &fsh.hlen));
@@ -290,6 +293,46 @@ ssize_t splice_through_a_pipe(int fd, const char *data, size_t len, off_t off)
 TEST_F(Nospace, AFullFilesystemSendsNospaceAndASpliceGoesOnAfterRoomIsMade)
 {
 	expect_room_made_for(splice_through_a_pipe);
+}
+
+TEST_F(Nospace, AFullFilesystemSendsNospaceAndAnFallocateGoesOnAfterRoomIsMade)
+{
+	expect_room_made_for([](int fd, const char *, size_t len, off_t off) {
+		return fallocate(fd, 0, off, len) ? -1 : static_cast<ssize_t>(len);
+	});
+}
+
+/* Whether the lower filesystem clones ranges: XFS with reflink does. */
+bool clones_ranges(const std::string &dir)
+{
+	std::string from = dir + "/clone-from", to = dir + "/clone-to";
+	spit(from, std::string(4096, 'c'));
+	spit(to, "");
+	int in = open(from.c_str(), O_RDONLY), out = open(to.c_str(), O_WRONLY);
+	bool clones = in >= 0 && out >= 0 && ioctl(out, FICLONE, in) == 0;
+	close(in);
+	close(out);
+	unlink(from.c_str());
+	unlink(to.c_str());
+	return clones;
+}
+
+TEST_F(Nospace, AFullFilesystemSendsNospaceAndACopyFileRangeGoesOnAfterRoomIsMade)
+{
+	if (clones_ranges(lower_))
+		GTEST_SKIP() << "the lower filesystem clones the range copied: "
+				"the copy takes no room for data";
+	std::string source = mnt_ + "/source";
+	spit(source, std::string(1 << 20, 's'));
+	expect_room_made_for([source](int fd, const char *, size_t len, off_t off) {
+		int in = open(source.c_str(), O_RDONLY);
+		loff_t pos_in = off, pos_out = off;
+		ssize_t n = in < 0 ? -1 : copy_file_range(in, &pos_in, fd, &pos_out, len, 0);
+		int err = errno;
+		close(in);
+		errno = err;
+		return n;
+	});
 }
 
 /*
