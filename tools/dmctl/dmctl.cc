@@ -90,7 +90,9 @@ Commands:
                               then print each message and answer it
                               CONTINUE (MOUNT: ABORT ERRNO or DONTCARE if
                               asked), until N messages or SIGTERM/SIGINT;
-                              then destroy the session.  With --events,
+                              then give up its dispositions, answer the
+                              messages queued already, and destroy the
+                              session.  With --events,
                               take those events of each filesystem that
                               mounts and enable them in its event list,
                               before answering its MOUNT
@@ -780,6 +782,33 @@ void serve_messages(Printer &out, dm_sessid_t sid, const ServeOptions &options)
 	}
 }
 
+// Give up every disposition of the session, the global MOUNT one and
+// those taken on filesystems: no new message comes to it.
+void release_dispositions(dm_sessid_t sid)
+{
+	set_disp(sid, Handle::global(), 0);
+	for (const Disposition &disposition : all_dispositions(sid))
+		set_disp(sid, Handle(disposition.fshandle), 0);
+}
+
+// Serve stops taking messages: those queued to it already are answered,
+// and printed, as the others were, a MOUNT without taking the new
+// filesystem's events.  Left queued, they would keep the session from
+// going, and with it its dispositions: a later mount would wait for a
+// MOUNT answer from nobody.
+void stop_serving(Printer &out, dm_sessid_t sid, ServeOptions options)
+{
+	release_dispositions(sid);
+	options.events = 0;
+	for (;;) {
+		auto messages = get_events(sid, 64, false);
+		if (messages.empty())
+			return;
+		for (const Message &msg : messages)
+			serve_message(out, sid, msg, options);
+	}
+}
+
 void end_session(dm_sessid_t sid)
 {
 	try {
@@ -803,8 +832,13 @@ void serve(Printer &out, const ServeOptions &options)
 		out.tagged("ready", {{"sid", std::int64_t{sid}}});
 		out.flush();
 		serve_messages(out, sid, options);
+		stop_serving(out, sid, options);
 	} catch (...) {
 		// The first error is the one to report; this only tidies up.
+		try {
+			release_dispositions(sid);
+		} catch (...) {
+		}
 		(void)dm_destroy_session(sid);
 		throw;
 	}
