@@ -229,6 +229,26 @@ TEST_F(Events, WaitIsEndedBySignalWithEINTR)
 	EXPECT_EQ(rc, 0);
 }
 
+/*
+ * Even a handler that asks for its calls to be restarted ends the wait:
+ * the tools' nudges after a stop signal (tools/dmctl/nudge.h) rely on it.
+ */
+TEST_F(Events, WaitIsEndedEINTRByASignalWhoseHandlerAsksForRestarts)
+{
+	int rc = in_child([this] {
+		struct sigaction sa = {};
+		sa.sa_handler = [](int) {};
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGALRM, &sa, nullptr);
+		alarm(1);
+		char buf[64];
+		size_t rlen;
+		int r = dm_get_events(sid_, 0, DM_EV_WAIT, sizeof(buf), buf, &rlen);
+		return r == -1 && errno == EINTR ? 0 : 1;
+	});
+	EXPECT_EQ(rc, 0);
+}
+
 TEST_F(Events, SyncMessageBlocksSenderUntilContinue)
 {
 	auto sender = send_sync("recall /a");

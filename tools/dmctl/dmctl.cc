@@ -6,6 +6,7 @@
 // play DM applications and applications with it.
 #include "dm.h"
 #include "names.h"
+#include "nudge.h"
 #include "printer.h"
 
 #include <algorithm>
@@ -633,11 +634,14 @@ volatile std::sig_atomic_t stop_signal = 0;
 void on_stop_signal(int signo)
 {
 	stop_signal = signo;
+	dmtool::start_nudging();
 }
 
-// Without SA_RESTART: a dm_get_events() blocked in the kernel returns EINTR.
+// Without SA_RESTART: a dm_get_events() blocked in the kernel returns
+// EINTR; the nudges end one that began just after the signal.
 void catch_stop_signals()
 {
+	dmtool::catch_nudges();
 	struct sigaction action {};
 	action.sa_handler = on_stop_signal;
 	sigemptyset(&action.sa_mask);
@@ -798,6 +802,7 @@ void release_dispositions(dm_sessid_t sid)
 // MOUNT answer from nobody.
 void stop_serving(Printer &out, dm_sessid_t sid, ServeOptions options)
 {
+	dmtool::stop_nudging();
 	release_dispositions(sid);
 	options.events = 0;
 	for (;;) {

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "hsm.h"
 #include "log.h"
+#include "nudge.h"
 
 #include <xdsm/dmapi.hpp>
 
@@ -249,6 +250,7 @@ void Daemon::run()
 			throw;
 		}
 	}
+	dmtool::stop_nudging();
 	stop_workers();
 }
 
@@ -447,18 +449,27 @@ void on_signal(int sig)
 		stats_requested = 1;
 	else if (sig == SIGALRM)
 		reap_requested = 1;
-	else
+	else {
 		stop_requested = 1;
+		dmtool::start_nudging();
+	}
 }
 
-/* No SA_RESTART: the signal ends the wait for events. */
+/*
+ * Each signal ends the main thread's wait for events (EINTR, whatever
+ * SA_RESTART says).  SIGALRM comes for the reaping and, after a stop, as
+ * the nudges that end a wait begun just after the stop signal: with
+ * SA_RESTART, it interrupts nothing else.
+ */
 void install_signals()
 {
 	struct sigaction sa = {};
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	for (int sig : {SIGTERM, SIGINT, SIGUSR1, SIGALRM})
+	for (int sig : {SIGTERM, SIGINT, SIGUSR1})
 		sigaction(sig, &sa, nullptr);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, nullptr);
 	signal(SIGPIPE, SIG_IGN);
 }
 
