@@ -625,6 +625,7 @@ long dm_ioc_obj_ref_query(void __user *uarg);
 
 /* inherit.c */
 void dm_inherit_init(struct dm_fs *fs);
+int dm_inherit_unnamed(struct dm_fs *fs, struct dentry *dir, struct dentry *obj);
 int dm_inherit_or_remove(struct dm_fs *fs, struct dentry *dir,
 			 struct dentry *obj);
 long dm_ioc_set_inherit(void __user *uarg);

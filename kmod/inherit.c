@@ -157,6 +157,30 @@ int dm_inherit_or_remove(struct dm_fs *fs, struct dentry *dir,
 	return err;
 }
 
+/**
+ * dm_inherit_unnamed - give an unnamed new file what it inherits
+ * @fs: the filesystem
+ * @dir: the lower directory it was made in (O_TMPFILE), not locked
+ * @obj: the new lower file, with no link
+ *
+ * As dm_inherit_or_remove(), but a failed copy leaves nothing to remove:
+ * the caller drops the file, which goes with its last reference.
+ *
+ * Return: 0, or the errno of reading the list or of a copy.
+ */
+int dm_inherit_unnamed(struct dm_fs *fs, struct dentry *dir, struct dentry *obj)
+{
+	int err;
+
+	if (!READ_ONCE(fs->ninherit))
+		return 0;
+	/* What dm_inherit_one() reads of @dir must hold still meanwhile. */
+	inode_lock_nested(d_inode(dir), I_MUTEX_PARENT);
+	err = dm_inherit_apply(fs, dir, obj);
+	inode_unlock(d_inode(dir));
+	return err;
+}
+
 /* Store @n entries and publish the count. */
 static int dm_inherit_store(struct dm_fs *fs, struct dmapi_inherit *ih, int n)
 {

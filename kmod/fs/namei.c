@@ -542,9 +542,16 @@ static int dmfs_tmpfile(dm_idmap_t *idmap, struct inode *dir,
 		return err;
 	lower = dm_tmpfile_open(dm_mnt_idmap(mnt), &lower_parent, mode,
 				O_RDWR | O_LARGEFILE, current_cred());
-	mnt_drop_write(mnt);
-	if (IS_ERR(lower))
+	if (IS_ERR(lower)) {
+		mnt_drop_write(mnt);
 		return PTR_ERR(lower);
+	}
+	/* Named later (linkat), it has what a file created there has. */
+	err = dm_inherit_unnamed(dmfs_dm_fs(dir->i_sb), lower_parent.dentry,
+				 lower->f_path.dentry);
+	mnt_drop_write(mnt);
+	if (err)
+		goto out;
 	inode = dmfs_iget(dir->i_sb, file_inode(lower));
 	if (IS_ERR(inode)) {
 		err = PTR_ERR(inode);

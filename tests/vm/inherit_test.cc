@@ -79,6 +79,21 @@ TEST_F(Inherit, NewFilesOfTheTypeCopyTheDirectorysAttribute)
 	EXPECT_EQ(inherited("dir/new"), "gold");
 }
 
+/* An O_TMPFILE file made there, then named, has what a created file has. */
+TEST_F(Inherit, AnUnnamedFileMadeThereCopiesItToo)
+{
+	ASSERT_DM_OK(inherit("policy", S_IFREG));
+	int fd = open(path("dir").c_str(), O_TMPFILE | O_RDWR, 0600);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	std::string proc = "/proc/self/fd/" + std::to_string(fd);
+	int linked = linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path("dir/named").c_str(),
+			    AT_SYMLINK_FOLLOW);
+	int err = errno;
+	close(fd);
+	ASSERT_EQ(linked, 0) << strerror(err);
+	EXPECT_EQ(inherited("dir/named"), "gold");
+}
+
 TEST_F(Inherit, OtherTypesDoNotCopyIt)
 {
 	ASSERT_DM_OK(inherit("policy", S_IFREG));
