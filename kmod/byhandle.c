@@ -57,7 +57,7 @@ static int dm_byhandle_make(struct dm_fs *fs, const struct path *dir,
 	if (err)
 		return err;
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	dentry = lookup_one_len(name, dir->dentry, strlen(name));
+	dentry = lookup_one(idmap, name, dir->dentry, strlen(name));
 	err = PTR_ERR_OR_ZERO(dentry);
 	if (err)
 		goto out_unlock;

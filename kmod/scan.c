@@ -140,7 +140,8 @@ static ssize_t dm_dir_record(u64 fsid, const struct path *dir,
 	size_t size = dm_record_size(d->namelen);
 	int err;
 
-	child.dentry = lookup_one_len_unlocked(d->name, dir->dentry, d->namelen);
+	child.dentry = lookup_one_unlocked(dm_mnt_idmap(dir->mnt), d->name,
+					   dir->dentry, d->namelen);
 	if (IS_ERR(child.dentry))
 		return PTR_ERR(child.dentry);
 	if (d_is_negative(child.dentry)) {

@@ -136,8 +136,9 @@ static struct dentry *dmfs_lookup(struct inode *dir, struct dentry *dentry,
 	struct inode *inode = NULL;
 	struct dentry *lower;
 
-	lower = lookup_one_len_unlocked(dentry->d_name.name, lower_parent,
-					dentry->d_name.len);
+	lower = lookup_one_unlocked(dmfs_lower_idmap(dir->i_sb),
+				    dentry->d_name.name, lower_parent,
+				    dentry->d_name.len);
 	if (IS_ERR(lower))
 		return ERR_CAST(lower);
 	if (d_is_positive(lower)) {
@@ -169,8 +170,8 @@ static struct dentry *dmfs_lock_lower(struct dentry *dentry)
 	if (err)
 		return ERR_PTR(err);
 	inode_lock_nested(d_inode(lower_parent), I_MUTEX_PARENT);
-	lower = lookup_one_len(dentry->d_name.name, lower_parent,
-			       dentry->d_name.len);
+	lower = lookup_one(dmfs_lower_idmap(dentry->d_sb), dentry->d_name.name,
+			   lower_parent, dentry->d_name.len);
 	if (IS_ERR(lower)) {
 		inode_unlock(d_inode(lower_parent));
 		mnt_drop_write(mnt);
@@ -425,6 +426,7 @@ static int dmfs_rename_lower(struct inode *olddir, struct dentry *old,
 	struct dentry *lower_olddir = dmfs_lower_dentry(old->d_parent);
 	struct dentry *lower_newdir = dmfs_lower_dentry(new->d_parent);
 	struct vfsmount *mnt = dmfs_lower_mnt(old->d_sb);
+	dm_idmap_t *idmap = dm_mnt_idmap(mnt);
 	struct renamedata rd = {};
 	struct dentry *lower_old, *lower_new, *trap;
 	int err;
@@ -437,16 +439,16 @@ static int dmfs_rename_lower(struct inode *olddir, struct dentry *old,
 		err = PTR_ERR(trap);
 		goto out_drop_write;
 	}
-	lower_old = lookup_one_len(old->d_name.name, lower_olddir,
-				   old->d_name.len);
+	lower_old = lookup_one(idmap, old->d_name.name, lower_olddir,
+			       old->d_name.len);
 	err = PTR_ERR(lower_old);
 	if (IS_ERR(lower_old))
 		goto out_unlock;
 	err = dmfs_check_same(old, lower_old);
 	if (err)
 		goto out_put_old;
-	lower_new = lookup_one_len(new->d_name.name, lower_newdir,
-				   new->d_name.len);
+	lower_new = lookup_one(idmap, new->d_name.name, lower_newdir,
+			       new->d_name.len);
 	err = PTR_ERR(lower_new);
 	if (IS_ERR(lower_new))
 		goto out_put_old;
@@ -466,7 +468,7 @@ static int dmfs_rename_lower(struct inode *olddir, struct dentry *old,
 	rd.new_dir = d_inode(lower_newdir);
 	rd.new_dentry = lower_new;
 	rd.flags = flags;
-	dm_rename_idmaps(&rd, dm_mnt_idmap(mnt));
+	dm_rename_idmaps(&rd, idmap);
 	err = vfs_rename(&rd);
 	if (!err) {
 		/*

@@ -12,6 +12,7 @@
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/fanotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -19,11 +20,13 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -334,6 +337,110 @@ std::string access_acl_of(const std::string &path)
 	char buf[256];
 	ssize_t n = getxattr(path.c_str(), "system.posix_acl_access", buf, sizeof(buf));
 	return n < 0 ? "errno " + std::to_string(errno) : std::string(buf, n);
+}
+
+/*
+ * A user namespace whose ids map `inside` to `outside`, uids and gids
+ * alike, held by its file descriptor; -1 if it cannot be made.
+ */
+int user_namespace_mapping(unsigned int inside, unsigned int outside)
+{
+	int ready[2];
+	if (pipe(ready) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+		(void)!write(ready[1], &c, 1);
+		pause();
+		_exit(0);
+	}
+	char c = 'n';
+	(void)!read(ready[0], &c, 1);
+	close(ready[0]);
+	close(ready[1]);
+	std::string proc = "/proc/" + std::to_string(pid) + "/";
+	std::string map = std::to_string(inside) + " " + std::to_string(outside) + " 1\n";
+	int fd = -1;
+	if (c == 'y' && (std::ofstream(proc + "uid_map") << map).good() &&
+	    (std::ofstream(proc + "gid_map") << map).good())
+		fd = open((proc + "ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+	kill(pid, SIGKILL);
+	waitpid(pid, nullptr, 0);
+	return fd;
+}
+
+/*
+ * The lower tree seen through an idmapped mount of it at `at`, with ids
+ * `from` shown as `to`; detached when the guard goes (a dmapi mount over
+ * it keeps it until its own unmount).  error() is 0 or the errno.
+ */
+class IdmappedMount {
+public:
+	IdmappedMount(const std::string &tree, const std::string &at, unsigned int from,
+		      unsigned int to)
+		: at_(at)
+	{
+		std::filesystem::create_directories(at);
+		int userns = user_namespace_mapping(from, to);
+		int clone = open_tree(AT_FDCWD, tree.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		struct mount_attr attr = {};
+		attr.attr_set = MOUNT_ATTR_IDMAP;
+		attr.userns_fd = userns;
+		if (userns < 0 || clone < 0 ||
+		    mount_setattr(clone, "", AT_EMPTY_PATH, &attr, sizeof(attr)) != 0 ||
+		    move_mount(clone, "", AT_FDCWD, at.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+			error_ = errno ? errno : EINVAL;
+		else
+			mounted_ = true;
+		if (clone >= 0)
+			close(clone);
+		if (userns >= 0)
+			close(userns);
+	}
+	~IdmappedMount()
+	{
+		if (mounted_)
+			umount2(at_.c_str(), MNT_DETACH);
+	}
+	IdmappedMount(const IdmappedMount &) = delete;
+	IdmappedMount &operator=(const IdmappedMount &) = delete;
+
+	int error() const { return error_; }
+
+private:
+	std::string at_;
+	int error_ = 0;
+	bool mounted_ = false;
+};
+
+/*
+ * Over an idmapped lower mount, a lookup checks the caller's right to
+ * search a directory as that mount shows its owner, as the permission
+ * check of the walk does: a directory of 1000's, 0700, shown as 2000's,
+ * is searched by 2000.
+ */
+TEST_F(DmapiMount, LookupsThroughAnIdmappedLowerMountUseItsIdmapping)
+{
+	std::string dir = lower_ + "/private";
+	ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+	spit(dir + "/file", "x");
+	ASSERT_EQ(chown(dir.c_str(), 1000, 1000), 0);
+	ASSERT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
+	mounted_ = false;
+	IdmappedMount idmapped(lower_, base_ + "/idmapped", 1000, 2000);
+	ASSERT_EQ(idmapped.error(), 0) << strerror(idmapped.error());
+	ASSERT_EQ(mount((base_ + "/idmapped").c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
+		<< strerror(errno);
+	mounted_ = true;
+	std::string file = mnt_ + "/private/file";
+	Child owner([file] {
+		struct stat st;
+		if (setgid(2000) != 0 || setuid(2000) != 0)
+			return 100;
+		return stat(file.c_str(), &st) == 0 ? 0 : errno;
+	});
+	EXPECT_EQ(owner.wait(), 0) << "the lookup failed with this errno (EACCES is 13)";
 }
 
 /*
