@@ -7,8 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <chrono>
 #include <csignal>
+#include <cstring>
 #include <ctime>
+#include <pthread.h>
+#include <sys/time.h>
 #include <thread>
 #include <unistd.h>
 
@@ -27,7 +32,7 @@ public:
 	~AlarmBlocked()
 	{
 		dmtool::stop_nudging();
-		while (wait(0) == SIGALRM)
+		while (next_signal(0) == SIGALRM)
 			;
 		pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
 	}
@@ -35,7 +40,7 @@ public:
 	AlarmBlocked &operator=(const AlarmBlocked &) = delete;
 
 	// The signal that came within ms milliseconds, or -1.
-	int wait(long ms) const
+	int next_signal(long ms) const
 	{
 		timespec timeout{ms / 1000, (ms % 1000) * 1000000};
 		return sigtimedwait(&set_, nullptr, &timeout);
@@ -51,11 +56,11 @@ TEST(Nudges, ComeAgainAndAgainUntilStopped)
 	AlarmBlocked alarms;
 	dmtool::start_nudging();
 	for (int i = 0; i < 3; i++)
-		EXPECT_EQ(alarms.wait(5000), SIGALRM) << "nudge " << i;
+		EXPECT_EQ(alarms.next_signal(5000), SIGALRM) << "nudge " << i;
 	dmtool::stop_nudging();
-	while (alarms.wait(0) == SIGALRM)
+	while (alarms.next_signal(0) == SIGALRM)
 		;
-	EXPECT_EQ(alarms.wait(500), -1) << "a nudge came after they were stopped";
+	EXPECT_EQ(alarms.next_signal(500), -1) << "a nudge came after they were stopped";
 }
 
 TEST(Nudges, RestartTheCallsTheyInterrupt)
@@ -74,10 +79,13 @@ TEST(Nudges, RestartTheCallsTheyInterrupt)
 	char c = 0;
 	ssize_t n = read(fds[0], &c, 1);
 	int err = errno;
+	itimerval during{};
+	getitimer(ITIMER_REAL, &during);
 	dmtool::stop_nudging();
 	writer.join();
 	close(fds[0]);
 	close(fds[1]);
+	EXPECT_NE(during.it_interval.tv_usec, 0) << "no nudges came during the read";
 	EXPECT_EQ(n, 1) << "the read failed: " << strerror(err);
 	EXPECT_EQ(c, 'x');
 }

@@ -233,7 +233,7 @@ TEST_F(Events, WaitIsEndedBySignalWithEINTR)
  * Even a handler that asks for its calls to be restarted ends the wait:
  * the tools' nudges after a stop signal (tools/dmctl/nudge.h) rely on it.
  */
-TEST_F(Events, WaitIsEndedEINTRByASignalWhoseHandlerAsksForRestarts)
+TEST_F(Events, WaitIsEndedWithEINTREvenUnderSaRestart)
 {
 	int rc = in_child([this] {
 		struct sigaction sa = {};

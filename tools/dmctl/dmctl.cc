@@ -92,8 +92,8 @@ Commands:
                               CONTINUE (MOUNT: ABORT ERRNO or DONTCARE if
                               asked), until N messages or SIGTERM/SIGINT;
                               then give up its dispositions, answer the
-                              messages queued already, and destroy the
-                              session.  With --events,
+                              messages queued already (a MOUNT DONTCARE),
+                              and destroy the session.  With --events,
                               take those events of each filesystem that
                               mounts and enable them in its event list,
                               before answering its MOUNT
@@ -633,8 +633,9 @@ volatile std::sig_atomic_t stop_signal = 0;
 
 void on_stop_signal(int signo)
 {
+	if (!stop_signal)
+		dmtool::start_nudging();
 	stop_signal = signo;
-	dmtool::start_nudging();
 }
 
 // Without SA_RESTART: a dm_get_events() blocked in the kernel returns
@@ -787,42 +788,64 @@ void serve_messages(Printer &out, dm_sessid_t sid, const ServeOptions &options)
 }
 
 // Give up every disposition of the session, the global MOUNT one and
-// those taken on filesystems: no new message comes to it.
+// those taken on filesystems: no new event comes to it (user messages
+// still may).  A filesystem unmounted meanwhile has none to give up.
 void release_dispositions(dm_sessid_t sid)
 {
 	set_disp(sid, Handle::global(), 0);
-	for (const Disposition &disposition : all_dispositions(sid))
-		set_disp(sid, Handle(disposition.fshandle), 0);
-}
-
-// Serve stops taking messages: those queued to it already are answered,
-// and printed, as the others were, a MOUNT without taking the new
-// filesystem's events.  Left queued, they would keep the session from
-// going, and with it its dispositions: a later mount would wait for a
-// MOUNT answer from nobody.
-void stop_serving(Printer &out, dm_sessid_t sid, ServeOptions options)
-{
-	dmtool::stop_nudging();
-	release_dispositions(sid);
-	options.events = 0;
-	for (;;) {
-		auto messages = get_events(sid, 64, false);
-		if (messages.empty())
-			return;
-		for (const Message &msg : messages)
-			serve_message(out, sid, msg, options);
+	for (const Disposition &disposition : all_dispositions(sid)) {
+		try {
+			set_disp(sid, Handle(disposition.fshandle), 0);
+		} catch (const CallError &e) {
+			if (e.error() != EBADF)
+				throw;
+		}
 	}
 }
 
-void end_session(dm_sessid_t sid)
+// The messages serve answers after it stopped taking them, at most: a
+// sender that never stops could otherwise keep it for ever.
+constexpr unsigned int max_drained = 1000;
+
+// Answer, and print, the messages queued to the session, one at a time,
+// with what is left of @budget.
+void drain_messages(Printer &out, dm_sessid_t sid, const ServeOptions &options,
+		    unsigned int &budget)
 {
-	try {
-		destroy_session(sid);
-	} catch (const CallError &e) {
-		if (e.error() != EBUSY)
-			throw;
-		throw Failure("warning: session " + std::to_string(sid) +
-			      " not destroyed: it has undelivered messages or outstanding tokens");
+	for (; budget > 0; budget--) {
+		auto messages = get_events(sid, 1, false);
+		if (messages.empty())
+			return;
+		serve_message(out, sid, messages.front(), options);
+	}
+}
+
+// Serve stops taking messages: it gives up its dispositions, answers
+// those queued to it already as it answered the others (a MOUNT with
+// DONTCARE, unless it refuses mounts, so that another DM application
+// may take the filesystem; its events are not taken), and destroys its
+// session.  Left queued, they would keep the session, and with it its
+// dispositions: a later mount would wait for a MOUNT answer from nobody.
+// An event that passed the dispositions just before they went may come
+// after the queue was found empty: destroying then fails EBUSY, and the
+// queue is drained again.
+void stop_serving(Printer &out, dm_sessid_t sid, const ServeOptions &options)
+{
+	dmtool::stop_nudging();
+	release_dispositions(sid);
+	ServeOptions draining = options;
+	draining.events = 0;
+	if (draining.mount_response != DM_RESP_ABORT)
+		draining.mount_response = DM_RESP_DONTCARE;
+	for (unsigned int budget = max_drained;;) {
+		drain_messages(out, sid, draining, budget);
+		if (dm_destroy_session(sid) == 0)
+			return;
+		if (errno != EBUSY)
+			check(-1, "dm_destroy_session");
+		if (budget == 0)
+			throw Failure("warning: session " + std::to_string(sid) +
+				      " not destroyed: it has undelivered messages or outstanding tokens");
 	}
 }
 
@@ -838,6 +861,8 @@ void serve(Printer &out, const ServeOptions &options)
 		out.flush();
 		serve_messages(out, sid, options);
 		stop_serving(out, sid, options);
+	} catch (const Failure &) {
+		throw;
 	} catch (...) {
 		// The first error is the one to report; this only tidies up.
 		try {
@@ -847,7 +872,6 @@ void serve(Printer &out, const ServeOptions &options)
 		(void)dm_destroy_session(sid);
 		throw;
 	}
-	end_session(sid);
 }
 
 // How serve answers MOUNT events.

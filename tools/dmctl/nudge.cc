@@ -14,7 +14,7 @@ namespace dmtool {
 
 namespace {
 
-constexpr suseconds_t kNudgeMicroseconds = 100000;
+constexpr suseconds_t nudge_period_us = 100000;
 
 void set_timer(suseconds_t usec) noexcept
 {
@@ -33,7 +33,7 @@ void on_nudge(int)
 
 void start_nudging() noexcept
 {
-	set_timer(kNudgeMicroseconds);
+	set_timer(nudge_period_us);
 }
 
 void stop_nudging() noexcept

@@ -237,7 +237,9 @@ void Daemon::run()
 		if (reap_requested) {
 			reap_requested = 0;
 			reap_command_sessions();
+			/* It replaces the nudges of a stop signal that came meanwhile. */
 			alarm(kReapSeconds);
+			continue;
 		}
 		try {
 			for (xdsm::Message &m : session_.get_events(64, true))
@@ -450,8 +452,9 @@ void on_signal(int sig)
 	else if (sig == SIGALRM)
 		reap_requested = 1;
 	else {
+		if (!stop_requested)
+			dmtool::start_nudging();
 		stop_requested = 1;
-		dmtool::start_nudging();
 	}
 }
 
@@ -459,17 +462,18 @@ void on_signal(int sig)
  * Each signal ends the main thread's wait for events (EINTR, whatever
  * SA_RESTART says).  SIGALRM comes for the reaping and, after a stop, as
  * the nudges that end a wait begun just after the stop signal: with
- * SA_RESTART, it interrupts nothing else.
+ * SA_RESTART, the calls it interrupts that can be restarted are.
  */
 void install_signals()
 {
 	struct sigaction sa = {};
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	for (int sig : {SIGTERM, SIGINT, SIGUSR1})
-		sigaction(sig, &sa, nullptr);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGALRM, &sa, nullptr);
+	sa.sa_flags = 0;
+	for (int sig : {SIGTERM, SIGINT, SIGUSR1})
+		sigaction(sig, &sa, nullptr);
 	signal(SIGPIPE, SIG_IGN);
 }
 
