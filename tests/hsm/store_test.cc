@@ -297,6 +297,37 @@ TEST_P(StoreTest, ACorruptChunkFailsTheReadEIO)
 	store_->remove(ref);
 }
 
+/*
+ * A digest's lock stays its holder's for as long as it holds it: a RADOS
+ * lock lapses (here after 1 s), so that one whose holder died is freed,
+ * unless its living holder renews it.
+ */
+TEST_P(StoreTest, ADigestLockHeldLongerThanItsLapseStaysTheHolders)
+{
+	if (!is_object_store(GetParam()) || hsm::StoreUrl::parse(GetParam()).scheme != "rados")
+		GTEST_SKIP() << "only a RADOS store's lock lapses";
+	auto url = hsm::StoreUrl::parse(GetParam());
+	url.params["lock"] = "1";
+	auto holder = hsm::open_bucket(url), other = hsm::open_bucket(url);
+	std::string digest = digest_of(random_bytes(64, static_cast<unsigned>(getpid())));
+	auto held = holder->lock(digest);
+	std::atomic<bool> released{false}, taken_while_held{false};
+	std::atomic<int> error{0};
+	std::thread waiter([&] {
+		error = error_of([&] {
+			auto taken = other->lock(digest);
+			taken_while_held = !released;
+		});
+	});
+	std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+	released = true;
+	held.reset();
+	waiter.join();
+	EXPECT_EQ(error, 0) << strerror(error);
+	EXPECT_FALSE(taken_while_held) << "another client took the lock while it was held";
+	holder->tidy_refs(digest);
+}
+
 TEST_P(StoreTest, UnknownUrlParametersFailEINVAL)
 {
 	if (!is_object_store(GetParam()))

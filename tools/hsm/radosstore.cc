@@ -9,18 +9,23 @@
 //   timeout=SECONDS  how long one operation may wait for an OSD or a
 //                    monitor (30); librados would wait forever
 //   retries=N        attempts of an operation that timed out (6)
+//   lock=SECONDS     how long a digest's lock outlives a holder that
+//                    died (60)
 //
 // References are omap keys of refs/DIGEST, so adding or dropping one is
 // one atomic operation on one object; the digest's lock is a RADOS
-// exclusive lock on it, which lapses after a minute if its holder dies.
+// exclusive lock on it, which lapses if its holder dies and is renewed
+// while it lives.
 #include "objstore.h"
 #include "plugin.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <fcntl.h>
+#include <mutex>
 #include <rados/librados.h>
 #include <system_error>
 #include <thread>
@@ -42,21 +47,72 @@ int check(int rc, const std::string &what)
 using Cluster = std::unique_ptr<void, decltype(&rados_shutdown)>;
 using Pool = std::unique_ptr<void, decltype(&rados_ioctx_destroy)>;
 
+/*
+ * A digest's lock, renewed every third of its lapse while it is held: the
+ * work under it may wait for a stalled OSD longer than the lapse (timeout
+ * times retries), and a lock that lapsed meanwhile would let another
+ * client change the references under us.  The lapse frees it only when
+ * its holder died.
+ */
 class RadosLock : public BucketLock {
 public:
-	RadosLock(rados_ioctx_t io, std::string oid, std::string cookie)
-		: io_(io), oid_(std::move(oid)), cookie_(std::move(cookie))
+	RadosLock(rados_ioctx_t io, std::string oid, std::string cookie,
+		  std::chrono::seconds lapse)
+		: io_(io), oid_(std::move(oid)), cookie_(std::move(cookie)), lapse_(lapse),
+		  renewer_([this] { renew(); })
 	{
 	}
-	~RadosLock() override { rados_unlock(io_, oid_.c_str(), kName, cookie_.c_str()); }
+	~RadosLock() override
+	{
+		{
+			std::lock_guard<std::mutex> g(lock_);
+			released_ = true;
+		}
+		wake_.notify_one();
+		renewer_.join();
+		rados_unlock(io_, oid_.c_str(), kName, cookie_.c_str());
+	}
 	RadosLock(const RadosLock &) = delete;
 	RadosLock &operator=(const RadosLock &) = delete;
 
 	static constexpr const char *kName = "dmhsm";
+	static constexpr const char *kWhy = "dmhsm: references changing";
+
+	/* Take it, or renew it (renewing: only while we hold it). */
+	static int take(rados_ioctx_t io, const std::string &oid, const std::string &cookie,
+			std::chrono::seconds lapse, bool renewing)
+	{
+		struct timeval duration = {static_cast<time_t>(lapse.count()), 0};
+		return rados_lock_exclusive(io, oid.c_str(), kName, cookie.c_str(), kWhy,
+					    &duration,
+					    renewing ? LIBRADOS_LOCK_FLAG_MUST_RENEW : 0);
+	}
 
 private:
+	/*
+	 * Renewal stops at the first failure: the lock went with its object
+	 * (Bucket::tidy_refs), or it lapsed, and then it is not ours to take
+	 * again.
+	 */
+	void renew()
+	{
+		std::unique_lock<std::mutex> g(lock_);
+		while (!wake_.wait_for(g, lapse_ / 3, [this] { return released_; })) {
+			g.unlock();
+			int rc = take(io_, oid_, cookie_, lapse_, true);
+			g.lock();
+			if (rc < 0)
+				return;
+		}
+	}
+
 	rados_ioctx_t io_;
 	std::string oid_, cookie_;
+	std::chrono::seconds lapse_;
+	std::mutex lock_;
+	std::condition_variable wake_;
+	bool released_ = false;
+	std::thread renewer_;	/* last: it starts once the rest is there */
 };
 
 class RadosBucket : public Bucket {
@@ -122,6 +178,7 @@ private:
 	std::string where(const std::string &name) const { return url_ + ": " + name; }
 
 	std::string url_;
+	std::chrono::seconds lock_lapse_{60};
 	Cluster cluster_{nullptr, rados_shutdown};
 	Pool pool_{nullptr, rados_ioctx_destroy};
 	rados_ioctx_t io_ = nullptr;
@@ -130,7 +187,7 @@ private:
 RadosBucket::RadosBucket(const StoreUrl &url) : url_(url.str())
 {
 	static const char *const known[] = {"conf", "client", "keyring", "namespace", "timeout",
-					    "retries"};
+					    "retries", "lock"};
 	for (const auto &[k, v] : url.params)
 		if (std::none_of(std::begin(known), std::end(known), [&](const char *n) { return k == n; }))
 			throw std::system_error(EINVAL, std::generic_category(),
@@ -152,6 +209,7 @@ RadosBucket::RadosBucket(const StoreUrl &url) : url_(url.str())
 	for (const char *opt : {"rados_osd_op_timeout", "rados_mon_op_timeout", "client_mount_timeout"})
 		check(rados_conf_set(cluster, opt, timeout.c_str()), url_ + ": " + opt);
 	retry_.attempts = std::max(1u, url.number("retries", retry_.attempts));
+	lock_lapse_ = std::chrono::seconds(std::max(1u, url.number("lock", 60)));
 	with_retries(retry_, [this](int e) { return transient(e); },
 		     [&] { check(rados_connect(cluster), url_ + ": connecting to the cluster"); });
 	check(rados_ioctx_create(cluster, url.name.c_str(), &io_), url_ + ": pool " + url.name);
@@ -260,13 +318,11 @@ std::unique_ptr<BucketLock> RadosBucket::lock(const std::string &digest)
 	for (std::size_t i = 0; i < sizeof(r); i++)
 		std::snprintf(cookie + 2 * i, 3, "%02x", r[i]);
 	std::string oid = "refs/" + digest;
-	struct timeval lapse = {60, 0};
 	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
 	for (;;) {
-		int rc = rados_lock_exclusive(io_, oid.c_str(), RadosLock::kName, cookie,
-					      "dmhsm: references changing", &lapse, 0);
+		int rc = RadosLock::take(io_, oid, cookie, lock_lapse_, false);
 		if (rc == 0)
-			return std::make_unique<RadosLock>(io_, oid, cookie);
+			return std::make_unique<RadosLock>(io_, oid, cookie, lock_lapse_);
 		if (rc != -EBUSY || std::chrono::steady_clock::now() > deadline)
 			check(rc == -EBUSY ? -ETIMEDOUT : rc, where(oid) + ": lock");
 		std::this_thread::sleep_for(std::chrono::milliseconds(20));
