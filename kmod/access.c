@@ -322,7 +322,8 @@ out:
 
 /*
  * Send the event of this access to session @sid, or join the identical
- * one outstanding, and wait for the answer.
+ * one outstanding, and wait for the answer: 1 for CONTINUE, 0 when the
+ * event could not be sent (its session went), or a negative errno.
  */
 static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
 			  int type, s64 off, u64 len)
@@ -360,8 +361,11 @@ again:
 	 * An answered event left the table with its answer; one abandoned
 	 * because it could not be queued leaves now.
 	 */
-	if (dm_event_answered(ev))
+	if (dm_event_answered(ev)) {
 		dm_access_forget(ev);
+		if (!err)
+			err = 1;
+	}
 	/*
 	 * Joined an event whose poster was killed, or timed out, while it
 	 * waited for room: that end was not ours, so post the event again.
@@ -385,10 +389,10 @@ out:
  * @off: where the access starts (TRUNCATE: the new size)
  * @len: its length; 0 reaches the end of any file
  *
- * Return: 0 to go on (no event wanted, or the answer was CONTINUE), the
- * errno of an ABORT answer, -EINTR (a signal ended the wait),
- * -ETIMEDOUT (event_timeout), or the errno of reading the file's DMAPI
- * state.
+ * Return: 0 to go on, no event sent; 1 to go on, the DM application
+ * having answered CONTINUE; the errno of an ABORT answer, -EINTR (a
+ * signal ended the wait), -ETIMEDOUT (event_timeout), or the errno of
+ * reading the file's DMAPI state.
  */
 int dm_data_event(struct dm_fs *fs, const struct path *lower,
 		  struct dm_interest __rcu **cache, int type, s64 off, u64 len)
@@ -422,7 +426,7 @@ int dm_nospace_event(struct dm_fs *fs, const struct path *lower,
 		     struct dm_interest __rcu **cache, s64 off, u64 len)
 {
 	int sid = READ_ONCE(fs->disp[DMAPI_EVENT_NOSPACE]);
-	int wanted;
+	int wanted, err;
 
 	if (!sid)
 		return -ENOSPC;
@@ -430,7 +434,8 @@ int dm_nospace_event(struct dm_fs *fs, const struct path *lower,
 				  len);
 	if (wanted <= 0)
 		return wanted ? wanted : -ENOSPC;
-	return dm_access_wait(fs, lower, sid, DMAPI_EVENT_NOSPACE, off, len);
+	err = dm_access_wait(fs, lower, sid, DMAPI_EVENT_NOSPACE, off, len);
+	return err < 0 ? err : 0;
 }
 
 /**

@@ -240,16 +240,18 @@ struct inode;
  *	start of the string in @buf or an ERR_PTR.
  * @scan: the objects of @fs in ascending inode number from @s->pos
  *	(struct dm_scan); may use @s->scratch, user memory of the caller.
- * @drain_io: wait, interruptibly, until no access of the object @lower
- *	admitted through @fs is left of those that change data, and of
- *	reads too if @reads; return 0 or -ERESTARTSYS.
+ * @drain_io: wait, interruptibly and for @timeout jiffies at most, until
+ *	no access of the object @lower admitted through @fs is left of
+ *	those that change data, and of reads too if @reads; return 0,
+ *	-ERESTARTSYS or -ETIMEDOUT.
  */
 struct dm_fs_ops {
 	int (*resolve)(struct dm_fs *fs, u64 ino, u32 gen, struct path *path);
 	char *(*relpath)(struct dm_fs *fs, struct dentry *dentry, char *buf,
 			 int len);
 	int (*scan)(struct dm_fs *fs, struct dm_scan *s);
-	int (*drain_io)(struct dm_fs *fs, struct inode *lower, bool reads);
+	int (*drain_io)(struct dm_fs *fs, struct inode *lower, bool reads,
+			unsigned long timeout);
 };
 
 /**
@@ -610,9 +612,13 @@ static inline bool dm_rights_draining(void)
 	return atomic_read(&dm_nr_draining);
 }
 
+extern unsigned int dm_drain_timeout;
+
+void dm_rights_init(void);
 void dm_rights_drop(struct dm_event *ev);
 unsigned int dm_rights_count(struct dm_event *ev);
 bool dm_rights_allow(u64 fsid, u64 ino, bool change);
+int dm_rights_grants(u64 fsid, u64 ino);
 int dm_rights_io_wait(u64 fsid, u64 ino, bool change);
 long dm_ioc_request_right(void __user *uarg);
 long dm_ioc_release_right(void __user *uarg);

@@ -74,6 +74,9 @@ unsigned int dm_max_stats_regions = 65536;
 DM_BOUNDED_PARAM(max_stats_regions, dm_max_stats_regions, 1, 1000000,
 		 "I/O statistics regions, and groups of them, that may exist at once, 1..1000000 (default 65536)");
 
+DM_BOUNDED_PARAM(drain_timeout, dm_drain_timeout, 1, 86400,
+		 "Seconds a DMAPI access right granted waits for the reads and writes admitted before it, before the request fails EAGAIN, 1..86400 (default 30)");
+
 unsigned int dm_event_timeout;
 DM_BOUNDED_PARAM(event_timeout, dm_event_timeout, 0, 86400 * 365,
 		 "Seconds a process waits for the answer to a synchronous event before it fails with ETIMEDOUT; dm_pending() extends it; 0 waits forever, 0..31536000 (default 0)");
@@ -234,6 +237,7 @@ static int __init dm_init(void)
 {
 	int err;
 
+	dm_rights_init();
 	err = dm_session_init();
 	if (err)
 		return err;

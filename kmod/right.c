@@ -11,9 +11,14 @@
  * overview's "no other application can access it until it is released").
  * The DM application's own I/O is by handle and never waits.  A right
  * granted also waits for the reads and writes it excludes that were
- * admitted before it and are still in the lower filesystem: those never
- * wait for a DM application, so the wait ends; a signal ends it sooner,
- * and the request fails EINTR holding nothing new.
+ * admitted before it and are still in the lower filesystem.  Those wait
+ * for no DM application, but may wait for what their caller controls (a
+ * splice from an empty pipe, a fault on a user buffer): drain_timeout
+ * bounds the wait, after which the request fails EAGAIN; a signal ends it
+ * sooner.  Either way the right goes back to what it was.  The rights
+ * calls of one token that may wait so take their turns (a lock by
+ * token): a second request must not find the right there before its
+ * wait has ended.
  *
  * Where the standard's conformance tests (LTP) and SGI disagree, the
  * tests win: releasing a right not held is EACCES, upgrading or
@@ -57,6 +62,13 @@ static DECLARE_WAIT_QUEUE_HEAD(dm_rights_wait);
 atomic_t dm_nr_rights = ATOMIC_INIT(0);
 /* Requests waiting for admitted I/O: I/O ending wakes them while any. */
 atomic_t dm_nr_draining = ATOMIC_INIT(0);
+/* Bumped, by hash of the object, whenever a right is granted or upgraded. */
+static atomic_t dm_rights_granted[64];
+/* The rights calls of one token that may wait, by hash of the token. */
+static struct mutex dm_right_token_locks[16];
+
+/* Seconds a right granted waits for the I/O admitted before it. */
+unsigned int dm_drain_timeout = 30;
 
 static u32 dm_right_hash(u64 fsid, u64 ino)
 {
@@ -92,6 +104,12 @@ static struct dm_right *dm_right_of(struct dm_event *ev, u64 fsid, u64 ino)
 	return NULL;
 }
 
+static atomic_t *dm_rights_granted_of(u64 fsid, u64 ino)
+{
+	return &dm_rights_granted[hash_64(fsid ^ ino,
+					  ilog2(ARRAY_SIZE(dm_rights_granted)))];
+}
+
 static void dm_right_set(struct dm_right *r, int right)
 {
 	if (!r->right && right)
@@ -100,7 +118,27 @@ static void dm_right_set(struct dm_right *r, int right)
 		atomic_dec(&dm_nr_rights);
 	if (right < r->right)
 		wake_up_all(&dm_rights_wait);
+	else if (right > r->right)
+		atomic_inc(dm_rights_granted_of(r->fsid, r->ino));
 	r->right = right;
+}
+
+/**
+ * dm_rights_grants - a count of the rights granted on an object
+ * @fsid: the object's filesystem
+ * @ino: the object's inode number
+ *
+ * An access that decided its event, then counted itself admitted, reads
+ * it before and after: a change means a right came in between, which did
+ * not wait for it, so that its decision may be stale.  The count is
+ * shared by the objects of one hash; a change for another only costs a
+ * second look.
+ *
+ * Return: the count, read before the reads that follow it.
+ */
+int dm_rights_grants(u64 fsid, u64 ino)
+{
+	return atomic_read_acquire(dm_rights_granted_of(fsid, ino));
 }
 
 /* Unlink @r if it holds nothing any more; the caller frees it then. */
@@ -130,6 +168,17 @@ static void dm_right_free(struct dm_right *r)
 		dm_live_dec(DM_LIVE_RIGHTS);
 		kfree(r);
 	}
+}
+
+/**
+ * dm_rights_init - set up the locks of the rights calls
+ */
+void dm_rights_init(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dm_right_token_locks); i++)
+		mutex_init(&dm_right_token_locks[i]);
 }
 
 /**
@@ -272,8 +321,8 @@ static int dm_right_begin(struct dm_right_call *rc, const struct dmapi_right_arg
 	return -ESRCH;
 }
 
-/* Release what dm_right_begin() took but the session's lock. */
-static void dm_right_put(struct dm_right_call *rc)
+/* Release the session and the path dm_right_begin() took. */
+static void dm_right_call_put(struct dm_right_call *rc)
 {
 	path_put(&rc->path);
 	dm_session_put(rc->s);
@@ -282,38 +331,49 @@ static void dm_right_put(struct dm_right_call *rc)
 static void dm_right_end(struct dm_right_call *rc)
 {
 	mutex_unlock(&rc->s->lock);
-	dm_right_put(rc);
+	dm_right_call_put(rc);
+}
+
+static struct mutex *dm_right_token_lock(s32 token)
+{
+	return &dm_right_token_locks[hash_32(token,
+					     ilog2(ARRAY_SIZE(dm_right_token_locks)))];
 }
 
 /*
  * Wait for the I/O on the object of @rc that @right excludes and that
  * was admitted before it: the reads and writes that passed their rights
- * check before the right was there.
+ * check before the right was there.  Returns 0, -ERESTARTSYS or
+ * -ETIMEDOUT.
  */
 static int dm_right_drain(struct dm_right_call *rc, int right)
 {
+	unsigned long timeout = READ_ONCE(dm_drain_timeout) * HZ;
 	struct dm_fs *fs;
 	int err = 0;
 
 	atomic_inc(&dm_nr_draining);
 	/*
-	 * The right is in the table: I/O counted from now on finds it, and
-	 * I/O counted before is seen here.  Pairs with dmfs_io_begin().
+	 * The right is in the table and counted granted: I/O counted from
+	 * now on finds it, and I/O counted before is seen here.  Pairs
+	 * with the barriers of dmfs_io_begin() and dmfs_io_enter().
 	 */
 	smp_mb__after_atomic();
 	/*
-	 * Kept across the wait: the I/O waited for holds a file of the
-	 * mount open, so its unmount cannot be waiting for us.
+	 * Kept across the wait: the I/O waited for keeps the mount busy
+	 * (an open file, or the path of a truncation), so its unmount
+	 * cannot be waiting for us.
 	 */
 	fs = dm_fs_get(rc->fsid);
 	if (fs) {
 		if (fs->ops->drain_io)
 			err = fs->ops->drain_io(fs, d_inode(rc->path.dentry),
-						right == DMAPI_RIGHT_EXCL);
+						right == DMAPI_RIGHT_EXCL,
+						timeout);
 		dm_fs_put(fs);
 	}
 	atomic_dec(&dm_nr_draining);
-	return err ? -EINTR : 0;
+	return err;
 }
 
 /*
@@ -339,28 +399,26 @@ static void dm_right_undo(struct dm_right_call *rc, int old, int now)
 
 /*
  * End a rights call that took the token's right on its object from @old
- * to @now (maybe the same): a stronger right waits for the I/O admitted
- * before it, outside the session's lock, so that the session's other
- * calls go on meanwhile.  Interrupted, it is undone.
+ * to @now (maybe the same), its token's lock held: a stronger right
+ * waits for the I/O admitted before it, outside the session's lock, so
+ * that the session's other calls go on meanwhile.  Interrupted or timed
+ * out, it is undone.  The caller holds a reference to the event.
  *
- * Return: 0, or -EINTR.
+ * Return: 0, -ERESTARTSYS, or -ETIMEDOUT (the I/O did not end in time).
  */
-static int dm_right_end_granted(struct dm_right_call *rc, int old, int now)
+static int dm_right_end_settled(struct dm_right_call *rc, int old, int now)
 {
-	struct dm_event *ev = rc->ev;
 	int err;
 
 	if (now <= old) {
 		dm_right_end(rc);
 		return 0;
 	}
-	kref_get(&ev->ref);
 	mutex_unlock(&rc->s->lock);
 	err = dm_right_drain(rc, now);
 	if (err)
 		dm_right_undo(rc, old, now);
-	dm_event_put(ev);
-	dm_right_put(rc);
+	dm_right_call_put(rc);
 	return err;
 }
 
@@ -459,19 +517,27 @@ long dm_ioc_request_right(void __user *uarg)
 	if (!fresh)
 		return -ENOMEM;
 	for (;;) {
+		struct mutex *turn = dm_right_token_lock(arg.token);
 		struct dm_event *ev;
 		int old;
 
-		err = dm_right_begin(&rc, &arg);
-		if (err)
+		if (mutex_lock_interruptible(turn)) {
+			err = -ERESTARTSYS;
 			break;
+		}
+		err = dm_right_begin(&rc, &arg);
+		if (err) {
+			mutex_unlock(turn);
+			break;
+		}
 		err = dm_right_try(&rc, arg.right, wait, &fresh, &old);
 		ev = rc.ev;
 		kref_get(&ev->ref);
 		if (err)
 			dm_right_end(&rc);
 		else
-			err = dm_right_end_granted(&rc, old, arg.right);
+			err = dm_right_end_settled(&rc, old, arg.right);
+		mutex_unlock(turn);
 		if (err == -EAGAIN && wait &&
 		    wait_event_interruptible(dm_rights_wait,
 				dm_right_grantable(rc.fsid, rc.ino, arg.right) ||
@@ -483,7 +549,8 @@ long dm_ioc_request_right(void __user *uarg)
 			break;
 	}
 	dm_right_free(fresh);
-	return err;
+	/* The admitted I/O did not end: not for DMAPI_RR_WAIT to wait out. */
+	return err == -ETIMEDOUT ? -EAGAIN : err;
 }
 
 /*
@@ -499,13 +566,18 @@ static int dm_right_apply(void __user *uarg,
 	struct dm_right_call rc;
 	struct dm_right *r, *gone = NULL;
 	struct path unpin = {};
+	struct dm_event *ev;
+	struct mutex *turn;
 	int old, now, err;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	turn = dm_right_token_lock(arg.token);
+	if (mutex_lock_interruptible(turn))
+		return -ERESTARTSYS;
 	err = dm_right_begin(&rc, &arg);
 	if (err)
-		return err;
+		goto out_turn;
 	spin_lock(&dm_rights_lock);
 	r = dm_right_of(rc.ev, rc.fsid, rc.ino);
 	old = r ? r->right : DMAPI_RIGHT_NULL;
@@ -514,10 +586,17 @@ static int dm_right_apply(void __user *uarg,
 	if (r && dm_right_unlink_if_empty(r))
 		gone = r;
 	spin_unlock(&dm_rights_lock);
+	ev = rc.ev;
+	kref_get(&ev->ref);
 	if (err)
 		dm_right_end(&rc);
 	else
-		err = dm_right_end_granted(&rc, old, now);
+		err = dm_right_end_settled(&rc, old, now);
+	dm_event_put(ev);
+	if (err == -ETIMEDOUT)
+		err = -EAGAIN;
+out_turn:
+	mutex_unlock(turn);
 	dm_right_free(gone);
 	if (unpin.dentry)
 		path_put(&unpin);

@@ -53,7 +53,7 @@ struct dmfs_sb_info {
 enum dmfs_io_kind {
 	DMFS_IO_READ,
 	DMFS_IO_CHANGE,
-	DMFS_IO_KINDS
+	DMFS_IO_NR
 };
 
 /**
@@ -71,7 +71,7 @@ struct dmfs_inode {
 	struct inode	*lower;
 	atomic_t	opens;
 	struct dm_interest __rcu *interest;
-	atomic_t	admitted[DMFS_IO_KINDS];
+	atomic_t	admitted[DMFS_IO_NR];
 	struct inode	vfs_inode;
 };
 
@@ -194,7 +194,13 @@ static inline void dmfs_io_end(struct inode *inode, int type)
 {
 	struct dmfs_inode *di = DMFS_I(inode);
 
-	/* The full barrier of the decrement orders it before the load. */
+	/*
+	 * The decrement is a full barrier before the load, as the count of
+	 * drainers and its barrier are before their look at our count, in
+	 * dm_right_drain(): one of the two sees the other.  The key is the
+	 * lower inode, which outlives ours; a wakeup of no waiter is lost
+	 * harmlessly.
+	 */
 	if (atomic_dec_and_test(&di->admitted[dmfs_io_kind(type)]) &&
 	    dm_rights_draining())
 		wake_up_var(di->lower);
@@ -213,7 +219,8 @@ void dmfs_exit(void);
 /* inode.c */
 struct inode *dmfs_iget(struct super_block *sb, struct inode *lower);
 void dmfs_copyattr(struct inode *inode);
-int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads);
+int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads,
+		  unsigned long timeout);
 extern const struct inode_operations dmfs_file_iops;
 extern const struct inode_operations dmfs_symlink_iops;
 extern const struct inode_operations dmfs_special_iops;

@@ -61,7 +61,8 @@ static int dmfs_rights_wait(struct inode *inode, int type)
  * admitted.  Waiting for the rights first means the event is decided on
  * the regions a DM application holding the file left behind (a
  * migration sets them under an exclusive right), not on those from
- * before it.
+ * before it.  Returns 1 when the DM application answered an event, 0
+ * when none was sent, or a negative errno.
  */
 static int dmfs_io_pass(struct inode *inode, const struct path *lower,
 			int type, loff_t off, u64 len)
@@ -73,19 +74,33 @@ static int dmfs_io_pass(struct inode *inode, const struct path *lower,
 	return err;
 }
 
+/* The count of rights granted on the object, for dmfs_io_enter(). */
+static int dmfs_io_grants(struct inode *inode)
+{
+	return dm_rights_grants(dmfs_dm_fs(inode->i_sb)->fsid,
+				dmfs_lower_inode(inode)->i_ino);
+}
+
 /*
- * Count an access as admitted if no right stands in its way now; else
- * leave it uncounted.  Counting before looking is what a right granted
- * meanwhile relies on (dm_right_drain()).
+ * Count an access admitted if what dmfs_io_pass() decided still holds:
+ * no right stands in its way now, and, when the pass decided on the
+ * file's regions alone (@grants given, read before the pass), none was
+ * granted since.  Else leave it uncounted: a right granted meanwhile did
+ * not wait for it, and may have changed the regions (a migration sets
+ * them under its right).  A DM application's answer is not decided
+ * again: one that takes a right to handle each event would be asked for
+ * ever.  Counting before looking is what a right granted later relies
+ * on (dm_right_drain()).
  */
-static bool dmfs_io_enter(struct inode *inode, int type)
+static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
 {
 	atomic_inc(&DMFS_I(inode)->admitted[dmfs_io_kind(type)]);
 	/* Pairs with the barrier in dm_right_drain(). */
 	smp_mb__after_atomic();
 	if (dm_rights_allow(dmfs_dm_fs(inode->i_sb)->fsid,
 			    dmfs_lower_inode(inode)->i_ino,
-			    type != DMAPI_EVENT_READ))
+			    type != DMAPI_EVENT_READ) &&
+	    (!grants || dmfs_io_grants(inode) == *grants))
 		return true;
 	dmfs_io_end(inode, type);
 	return false;
@@ -101,19 +116,35 @@ static bool dmfs_io_enter(struct inode *inode, int type)
  *
  * The access is not counted while it waits: the DM application it waits
  * for may take a right on the file, and that right would wait for it.
+ * Decided on the file's regions alone, it decides again if a right came
+ * in before it was counted (dmfs_io_enter()).
  *
  * Return: 0, admitted; or a negative errno, not admitted.
  */
 int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
 		       int type, loff_t off, u64 len)
 {
-	int err;
+	int grants, ret;
 
 	dmfs_io_end(inode, type);
-	err = dmfs_io_pass(inode, lower, type, off, len);
-	while (!err && !dmfs_io_enter(inode, type))
-		err = dmfs_rights_wait(inode, type);
-	return err;
+	for (;;) {
+		grants = dmfs_io_grants(inode);
+		ret = dmfs_io_pass(inode, lower, type, off, len);
+		if (ret < 0)
+			return ret;
+		if (!ret) {
+			if (dmfs_io_enter(inode, type, &grants))
+				return 0;
+			continue;
+		}
+		/* Answered: only the rights are waited for again. */
+		while (!dmfs_io_enter(inode, type, NULL)) {
+			ret = dmfs_rights_wait(inode, type);
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
 }
 
 /**
@@ -135,24 +166,27 @@ int dmfs_io_begin2(struct file *in, loff_t pos_in, struct file *out,
 		   loff_t pos_out, u64 len)
 {
 	struct inode *inode_in = file_inode(in), *inode_out = file_inode(out);
-	int err;
+	int grants_in, grants_out, ret_in, ret_out;
 
-	err = dmfs_io_pass(inode_in, &dmfs_lower_file(in)->f_path,
-			   DMAPI_EVENT_READ, pos_in, len);
-	if (!err)
-		err = dmfs_io_pass(inode_out, &dmfs_lower_file(out)->f_path,
-				   DMAPI_EVENT_WRITE, pos_out, len);
-	while (!err) {
-		if (!dmfs_io_enter(inode_in, DMAPI_EVENT_READ)) {
-			err = dmfs_rights_wait(inode_in, DMAPI_EVENT_READ);
+	for (;;) {
+		grants_in = dmfs_io_grants(inode_in);
+		grants_out = dmfs_io_grants(inode_out);
+		ret_in = dmfs_io_pass(inode_in, &dmfs_lower_file(in)->f_path,
+				      DMAPI_EVENT_READ, pos_in, len);
+		if (ret_in < 0)
+			return ret_in;
+		ret_out = dmfs_io_pass(inode_out, &dmfs_lower_file(out)->f_path,
+				       DMAPI_EVENT_WRITE, pos_out, len);
+		if (ret_out < 0)
+			return ret_out;
+		if (!dmfs_io_enter(inode_in, DMAPI_EVENT_READ,
+				   ret_in ? NULL : &grants_in))
 			continue;
-		}
-		if (dmfs_io_enter(inode_out, DMAPI_EVENT_WRITE))
+		if (dmfs_io_enter(inode_out, DMAPI_EVENT_WRITE,
+				  ret_out ? NULL : &grants_out))
 			return 0;
 		dmfs_io_end(inode_in, DMAPI_EVENT_READ);
-		err = dmfs_rights_wait(inode_out, DMAPI_EVENT_WRITE);
 	}
-	return err;
 }
 
 /**

@@ -25,9 +25,10 @@ void dmfs_copyattr(struct inode *inode)
 	fsstack_copy_inode_size(inode, lower);
 }
 
+/* Also called under RCU alone (dmfs_io_drained()), racing with eviction. */
 static int dmfs_inode_test(struct inode *inode, void *lower)
 {
-	return DMFS_I(inode)->lower == lower;
+	return READ_ONCE(DMFS_I(inode)->lower) == lower;
 }
 
 static int dmfs_inode_set(struct inode *inode, void *lower)
@@ -115,27 +116,46 @@ static bool dmfs_io_drained(struct super_block *sb, struct inode *lower,
 	return drained;
 }
 
+/* wait_var_event_interruptible() for @timeout jiffies at most. */
+#define dmfs_wait_var_event_interruptible_timeout(var, condition, timeout) \
+({									\
+	long __ret = timeout;						\
+	might_sleep();							\
+	if (!___wait_cond_timeout(condition))				\
+		__ret = ___wait_var_event(var, ___wait_cond_timeout(condition), \
+					  TASK_INTERRUPTIBLE, 0, timeout,	\
+					  __ret = schedule_timeout(__ret)); \
+	__ret;								\
+})
+
 /**
  * dmfs_drain_io - wait for the accesses admitted to an object to end
  * @fs: the mount
  * @lower: the object's lower inode, pinned by the caller
  * @reads: wait for reads as well as for changes
+ * @timeout: jiffies to wait at most
  *
  * An object with no inode in the mount has no access in flight through
  * it, and one that comes now finds the caller's right (dmfs_io_begin()).
  * dmfs_io_end() wakes the waiter with @lower as the key: our inode may
  * come and go meanwhile, @lower stays.
  *
- * Return: 0, or -ERESTARTSYS when a signal ended the wait.
+ * Return: 0, -ERESTARTSYS when a signal ended the wait, or -ETIMEDOUT.
  */
-int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads)
+int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads,
+		  unsigned long timeout)
 {
 	struct super_block *sb = READ_ONCE(fs->sb);
+	long left;
 
 	if (!sb)
 		return 0;
-	return wait_var_event_interruptible(lower,
-					    dmfs_io_drained(sb, lower, reads));
+	left = dmfs_wait_var_event_interruptible_timeout(lower,
+							 dmfs_io_drained(sb, lower, reads),
+							 timeout);
+	if (left < 0)
+		return left;
+	return left ? 0 : -ETIMEDOUT;
 }
 
 /**

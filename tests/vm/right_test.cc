@@ -81,6 +81,30 @@ bool still_pending_after(Pending &call, int ms)
 	return call.wait_for(std::chrono::milliseconds(ms)) == std::future_status::timeout;
 }
 
+/* The call's errno (0 for success), or -1 if it has not ended in 60 s. */
+int result_of(Pending &call)
+{
+	return still_pending_after(call, 60000) ? -1 : call.get();
+}
+
+/* A handler for a signal, without SA_RESTART, for the guard's life. */
+class CaughtSignal {
+public:
+	explicit CaughtSignal(int signo) : signo_(signo)
+	{
+		struct sigaction caught = {};
+		caught.sa_handler = [](int) {};
+		sigaction(signo_, &caught, &saved_);
+	}
+	~CaughtSignal() { sigaction(signo_, &saved_, nullptr); }
+	CaughtSignal(const CaughtSignal &) = delete;
+	CaughtSignal &operator=(const CaughtSignal &) = delete;
+
+private:
+	int signo_;
+	struct sigaction saved_ = {};
+};
+
 class Rights : public DmapiMountTest {
 protected:
 	void populate() override
@@ -408,7 +432,7 @@ TEST_F(Rights, ExclusiveRightWaitsForAWriteAdmittedBeforeIt)
 	EXPECT_TRUE(still_pending_after(granted, 300))
 		<< "granted while a write admitted before it was running";
 	frozen.thaw();
-	EXPECT_EQ(granted.get(), 0);
+	EXPECT_EQ(result_of(granted), 0);
 	EXPECT_EQ(slurp(lower_ + "/file"), "Contents") << "granted before the write ended";
 	EXPECT_EQ(writer->wait(), 0);
 }
@@ -426,7 +450,7 @@ TEST_F(Rights, ExclusiveRightWaitsForAReadAdmittedBeforeIt)
 	EXPECT_TRUE(still_pending_after(granted, 300))
 		<< "granted while a read admitted before it was running";
 	frozen.thaw();
-	EXPECT_EQ(granted.get(), 0);
+	EXPECT_EQ(result_of(granted), 0);
 	EXPECT_EQ(reader->wait(), 0);
 }
 
@@ -443,7 +467,7 @@ TEST_F(Rights, SharedRightDoesNotWaitForAReadAdmittedBeforeIt)
 	EXPECT_FALSE(still_pending_after(granted, 20000)) << "a shared right waited for a read";
 	EXPECT_TRUE(reader->still_running_after(0));
 	frozen.thaw();
-	EXPECT_EQ(granted.get(), 0);
+	EXPECT_EQ(result_of(granted), 0);
 	EXPECT_EQ(reader->wait(), 0);
 }
 
@@ -461,7 +485,7 @@ TEST_F(Rights, UpgradeWaitsForAReadAdmittedBeforeIt)
 	EXPECT_TRUE(still_pending_after(upgraded, 300))
 		<< "upgraded while a read admitted before it was running";
 	frozen.thaw();
-	EXPECT_EQ(upgraded.get(), 0);
+	EXPECT_EQ(result_of(upgraded), 0);
 	EXPECT_EQ(query(a), DM_RIGHT_EXCL);
 	EXPECT_EQ(reader->wait(), 0);
 }
@@ -469,9 +493,7 @@ TEST_F(Rights, UpgradeWaitsForAReadAdmittedBeforeIt)
 TEST_F(Rights, ASignalEndsTheWaitForAdmittedIOEINTRHoldingNothing)
 {
 	dm_token_t a = token();
-	struct sigaction caught = {}, saved = {};
-	caught.sa_handler = [](int) {};	/* no SA_RESTART */
-	ASSERT_EQ(sigaction(SIGUSR1, &caught, &saved), 0);
+	CaughtSignal usr1(SIGUSR1);
 	std::atomic<pid_t> requester{0};
 	std::unique_ptr<Child> writer;
 	Pending granted;
@@ -487,11 +509,88 @@ TEST_F(Rights, ASignalEndsTheWaitForAdmittedIOEINTRHoldingNothing)
 		std::this_thread::yield();
 	ASSERT_TRUE(waits_in(requester, "dmfs_drain_io")) << "the request did not wait";
 	ASSERT_EQ(syscall(SYS_tgkill, getpid(), requester.load(), SIGUSR1), 0);
-	EXPECT_EQ(granted.get(), EINTR);
+	EXPECT_EQ(result_of(granted), EINTR);
 	EXPECT_EQ(query(a), DM_RIGHT_NULL);
 	frozen.thaw();
 	EXPECT_EQ(writer->wait(), 0);
-	sigaction(SIGUSR1, &saved, nullptr);
+}
+
+/*
+ * With a data event's disposition taken, an access decides its event
+ * before it counts itself admitted; a right still waits for it.
+ */
+TEST_F(Rights, ExclusiveRightWaitsForAWriteAdmittedPastItsDisposition)
+{
+	Handle fsh;
+	ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fsh.hanp, &fsh.hlen));
+	dm_eventset_t set = 0;
+	DMEV_SET(DM_EVENT_WRITE, set);
+	ASSERT_DM_OK(dm_set_disp(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, &set, DM_EVENT_MAX));
+	dm_token_t a = token();
+	std::unique_ptr<Child> writer;
+	Pending granted;
+	FrozenFilesystem frozen(lower_);
+	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
+	writer = write_in_child();
+	ASSERT_TRUE(waits_in(writer->pid(), kFreezeWait)) << "the write was not admitted";
+	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
+	EXPECT_TRUE(still_pending_after(granted, 300))
+		<< "granted while a write admitted before it was running";
+	frozen.thaw();
+	EXPECT_EQ(result_of(granted), 0);
+	EXPECT_EQ(slurp(lower_ + "/file"), "Contents") << "granted before the write ended";
+	EXPECT_EQ(writer->wait(), 0);
+}
+
+/*
+ * Admitted I/O may wait for what its caller controls (here a frozen
+ * filesystem): after drain_timeout the request fails EAGAIN, with or
+ * without DM_RR_WAIT, and holds nothing.
+ */
+TEST_F(Rights, ARightWhoseAdmittedIODoesNotEndFailsEAGAINAfterDrainTimeout)
+{
+	ModuleParam patience("drain_timeout", "1");
+	dm_token_t a = token();
+	std::unique_ptr<Child> writer;
+	Pending granted, waited;
+	FrozenFilesystem frozen(lower_);
+	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
+	writer = write_in_child();
+	ASSERT_TRUE(waits_in(writer->pid(), kFreezeWait)) << "the write was not admitted";
+	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
+	EXPECT_EQ(result_of(granted), EAGAIN);
+	EXPECT_EQ(query(a), DM_RIGHT_NULL);
+	waited = in_thread([&] { return request(a, DM_RIGHT_SHARED, DM_RR_WAIT); });
+	EXPECT_EQ(result_of(waited), EAGAIN);
+	EXPECT_EQ(query(a), DM_RIGHT_NULL);
+	frozen.thaw();
+	EXPECT_EQ(writer->wait(), 0);
+	EXPECT_DM_OK(request(a, DM_RIGHT_EXCL));
+}
+
+/*
+ * A second request of the same token, while the first waits for the
+ * I/O admitted before it, waits its turn: the right it finds there is
+ * not settled yet.
+ */
+TEST_F(Rights, ASecondRequestOfTheTokenWaitsForTheFirstOnesAdmittedIO)
+{
+	dm_token_t a = token();
+	std::unique_ptr<Child> writer;
+	Pending first, second;
+	FrozenFilesystem frozen(lower_);
+	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
+	writer = write_in_child();
+	ASSERT_TRUE(waits_in(writer->pid(), kFreezeWait)) << "the write was not admitted";
+	first = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
+	ASSERT_TRUE(still_pending_after(first, 200));
+	second = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
+	EXPECT_TRUE(still_pending_after(second, 300))
+		<< "the second request found the right before the write ended";
+	frozen.thaw();
+	EXPECT_EQ(result_of(first), 0);
+	EXPECT_EQ(result_of(second), 0);
+	EXPECT_EQ(writer->wait(), 0);
 }
 
 TEST_F(Rights, InvisibleIOOfTheHolderDoesNotWait)
