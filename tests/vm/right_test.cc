@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -67,6 +68,42 @@ private:
 
 /* Where a process waits for a frozen filesystem to thaw. */
 constexpr const char *kFreezeWait = "percpu_rwsem_wait";
+
+/*
+ * An access through the mount, admitted and held in the lower
+ * filesystem, frozen, until release(): a child started by `start` once
+ * the filesystem is frozen.  The filesystem thaws before the child is
+ * reaped; calls that may wait for the access are declared before the
+ * guard, so that they end before it goes.
+ */
+class HeldAccess {
+public:
+	HeldAccess(const std::string &lower, const std::function<std::unique_ptr<Child>()> &start)
+		: frozen_(lower)
+	{
+		if (frozen_.error()) {
+			error_ = std::string("FIFREEZE: ") + strerror(frozen_.error());
+			return;
+		}
+		child_ = start();
+		if (!waits_in(child_->pid(), kFreezeWait))
+			error_ = "the access was not admitted";
+	}
+	HeldAccess(const HeldAccess &) = delete;
+	HeldAccess &operator=(const HeldAccess &) = delete;
+
+	/* Empty once the access is held; else why it is not. */
+	const std::string &error() const { return error_; }
+	bool still_held() { return child_->still_running_after(0); }
+	void release() { frozen_.thaw(); }
+	/* The child's exit status, once released. */
+	int wait() { return child_->wait(); }
+
+private:
+	std::unique_ptr<Child> child_;	/* reaped after the thaw */
+	FrozenFilesystem frozen_;
+	std::string error_;
+};
 
 /* A call running in a thread of ours, for calls that may wait. */
 using Pending = std::future<int>;
@@ -422,72 +459,60 @@ TEST_F(Rights, ASignalTheBlockedReaderCatchesDoesNotFailItsRead)
 TEST_F(Rights, ExclusiveRightWaitsForAWriteAdmittedBeforeIt)
 {
 	dm_token_t a = token();
-	std::unique_ptr<Child> writer;
 	Pending granted;
-	FrozenFilesystem frozen(lower_);
-	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
-	writer = write_in_child();
-	ASSERT_TRUE(waits_in(writer->pid(), kFreezeWait)) << "the write was not admitted";
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
 	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
 	EXPECT_TRUE(still_pending_after(granted, 300))
 		<< "granted while a write admitted before it was running";
-	frozen.thaw();
+	write.release();
 	EXPECT_EQ(result_of(granted), 0);
 	EXPECT_EQ(slurp(lower_ + "/file"), "Contents") << "granted before the write ended";
-	EXPECT_EQ(writer->wait(), 0);
+	EXPECT_EQ(write.wait(), 0);
 }
 
 TEST_F(Rights, ExclusiveRightWaitsForAReadAdmittedBeforeIt)
 {
 	dm_token_t a = token();
-	std::unique_ptr<Child> reader;
 	Pending granted;
-	FrozenFilesystem frozen(lower_);
-	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
-	reader = read_into_mapping_in_child();
-	ASSERT_TRUE(waits_in(reader->pid(), kFreezeWait)) << "the read was not admitted";
+	HeldAccess read(lower_, [this] { return read_into_mapping_in_child(); });
+	ASSERT_EQ(read.error(), "");
 	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
 	EXPECT_TRUE(still_pending_after(granted, 300))
 		<< "granted while a read admitted before it was running";
-	frozen.thaw();
+	read.release();
 	EXPECT_EQ(result_of(granted), 0);
-	EXPECT_EQ(reader->wait(), 0);
+	EXPECT_EQ(read.wait(), 0);
 }
 
 TEST_F(Rights, SharedRightDoesNotWaitForAReadAdmittedBeforeIt)
 {
 	dm_token_t a = token();
-	std::unique_ptr<Child> reader;
 	Pending granted;
-	FrozenFilesystem frozen(lower_);
-	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
-	reader = read_into_mapping_in_child();
-	ASSERT_TRUE(waits_in(reader->pid(), kFreezeWait)) << "the read was not admitted";
+	HeldAccess read(lower_, [this] { return read_into_mapping_in_child(); });
+	ASSERT_EQ(read.error(), "");
 	granted = in_thread([&] { return request(a, DM_RIGHT_SHARED); });
 	EXPECT_FALSE(still_pending_after(granted, 20000)) << "a shared right waited for a read";
-	EXPECT_TRUE(reader->still_running_after(0));
-	frozen.thaw();
+	EXPECT_TRUE(read.still_held());
+	read.release();
 	EXPECT_EQ(result_of(granted), 0);
-	EXPECT_EQ(reader->wait(), 0);
+	EXPECT_EQ(read.wait(), 0);
 }
 
 TEST_F(Rights, UpgradeWaitsForAReadAdmittedBeforeIt)
 {
 	dm_token_t a = token();
 	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
-	std::unique_ptr<Child> reader;
 	Pending upgraded;
-	FrozenFilesystem frozen(lower_);
-	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
-	reader = read_into_mapping_in_child();
-	ASSERT_TRUE(waits_in(reader->pid(), kFreezeWait)) << "the read was not admitted";
+	HeldAccess read(lower_, [this] { return read_into_mapping_in_child(); });
+	ASSERT_EQ(read.error(), "");
 	upgraded = in_thread([&] { return dm_upgrade_right(sid_, file_.hanp, file_.hlen, a); });
 	EXPECT_TRUE(still_pending_after(upgraded, 300))
 		<< "upgraded while a read admitted before it was running";
-	frozen.thaw();
+	read.release();
 	EXPECT_EQ(result_of(upgraded), 0);
 	EXPECT_EQ(query(a), DM_RIGHT_EXCL);
-	EXPECT_EQ(reader->wait(), 0);
+	EXPECT_EQ(read.wait(), 0);
 }
 
 TEST_F(Rights, ASignalEndsTheWaitForAdmittedIOEINTRHoldingNothing)
@@ -495,12 +520,9 @@ TEST_F(Rights, ASignalEndsTheWaitForAdmittedIOEINTRHoldingNothing)
 	dm_token_t a = token();
 	CaughtSignal usr1(SIGUSR1);
 	std::atomic<pid_t> requester{0};
-	std::unique_ptr<Child> writer;
 	Pending granted;
-	FrozenFilesystem frozen(lower_);
-	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
-	writer = write_in_child();
-	ASSERT_TRUE(waits_in(writer->pid(), kFreezeWait)) << "the write was not admitted";
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
 	granted = in_thread([&] {
 		requester = gettid();
 		return request(a, DM_RIGHT_EXCL);
@@ -511,8 +533,8 @@ TEST_F(Rights, ASignalEndsTheWaitForAdmittedIOEINTRHoldingNothing)
 	ASSERT_EQ(syscall(SYS_tgkill, getpid(), requester.load(), SIGUSR1), 0);
 	EXPECT_EQ(result_of(granted), EINTR);
 	EXPECT_EQ(query(a), DM_RIGHT_NULL);
-	frozen.thaw();
-	EXPECT_EQ(writer->wait(), 0);
+	write.release();
+	EXPECT_EQ(write.wait(), 0);
 }
 
 /*
@@ -527,19 +549,16 @@ TEST_F(Rights, ExclusiveRightWaitsForAWriteAdmittedPastItsDisposition)
 	DMEV_SET(DM_EVENT_WRITE, set);
 	ASSERT_DM_OK(dm_set_disp(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, &set, DM_EVENT_MAX));
 	dm_token_t a = token();
-	std::unique_ptr<Child> writer;
 	Pending granted;
-	FrozenFilesystem frozen(lower_);
-	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
-	writer = write_in_child();
-	ASSERT_TRUE(waits_in(writer->pid(), kFreezeWait)) << "the write was not admitted";
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
 	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
 	EXPECT_TRUE(still_pending_after(granted, 300))
 		<< "granted while a write admitted before it was running";
-	frozen.thaw();
+	write.release();
 	EXPECT_EQ(result_of(granted), 0);
 	EXPECT_EQ(slurp(lower_ + "/file"), "Contents") << "granted before the write ended";
-	EXPECT_EQ(writer->wait(), 0);
+	EXPECT_EQ(write.wait(), 0);
 }
 
 /*
@@ -551,20 +570,17 @@ TEST_F(Rights, ARightWhoseAdmittedIODoesNotEndFailsEAGAINAfterDrainTimeout)
 {
 	ModuleParam patience("drain_timeout", "1");
 	dm_token_t a = token();
-	std::unique_ptr<Child> writer;
 	Pending granted, waited;
-	FrozenFilesystem frozen(lower_);
-	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
-	writer = write_in_child();
-	ASSERT_TRUE(waits_in(writer->pid(), kFreezeWait)) << "the write was not admitted";
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
 	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
 	EXPECT_EQ(result_of(granted), EAGAIN);
 	EXPECT_EQ(query(a), DM_RIGHT_NULL);
 	waited = in_thread([&] { return request(a, DM_RIGHT_SHARED, DM_RR_WAIT); });
 	EXPECT_EQ(result_of(waited), EAGAIN);
 	EXPECT_EQ(query(a), DM_RIGHT_NULL);
-	frozen.thaw();
-	EXPECT_EQ(writer->wait(), 0);
+	write.release();
+	EXPECT_EQ(write.wait(), 0);
 	EXPECT_DM_OK(request(a, DM_RIGHT_EXCL));
 }
 
@@ -576,21 +592,18 @@ TEST_F(Rights, ARightWhoseAdmittedIODoesNotEndFailsEAGAINAfterDrainTimeout)
 TEST_F(Rights, ASecondRequestOfTheTokenWaitsForTheFirstOnesAdmittedIO)
 {
 	dm_token_t a = token();
-	std::unique_ptr<Child> writer;
 	Pending first, second;
-	FrozenFilesystem frozen(lower_);
-	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
-	writer = write_in_child();
-	ASSERT_TRUE(waits_in(writer->pid(), kFreezeWait)) << "the write was not admitted";
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
 	first = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
 	ASSERT_TRUE(still_pending_after(first, 200));
 	second = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
 	EXPECT_TRUE(still_pending_after(second, 300))
 		<< "the second request found the right before the write ended";
-	frozen.thaw();
+	write.release();
 	EXPECT_EQ(result_of(first), 0);
 	EXPECT_EQ(result_of(second), 0);
-	EXPECT_EQ(writer->wait(), 0);
+	EXPECT_EQ(write.wait(), 0);
 }
 
 TEST_F(Rights, InvisibleIOOfTheHolderDoesNotWait)
