@@ -238,6 +238,25 @@ protected:
 		});
 	}
 
+	/*
+	 * A write through the mount held admitted; an exclusive right asked
+	 * for then is granted only once the write has ended.
+	 */
+	void expect_an_exclusive_right_to_wait_for_a_held_write()
+	{
+		dm_token_t a = token();
+		Pending granted;
+		HeldAccess write(lower_, [this] { return write_in_child(); });
+		ASSERT_EQ(write.error(), "");
+		granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
+		EXPECT_TRUE(still_pending_after(granted, 300))
+			<< "granted while a write admitted before it was running";
+		write.release();
+		EXPECT_EQ(result_of(granted), 0);
+		EXPECT_EQ(slurp(lower_ + "/file"), "Contents") << "granted before the write ended";
+		EXPECT_EQ(write.wait(), 0);
+	}
+
 	dm_sessid_t sid_ = DM_NO_SESSION;
 	Handle file_;
 };
@@ -458,17 +477,7 @@ TEST_F(Rights, ASignalTheBlockedReaderCatchesDoesNotFailItsRead)
 
 TEST_F(Rights, ExclusiveRightWaitsForAWriteAdmittedBeforeIt)
 {
-	dm_token_t a = token();
-	Pending granted;
-	HeldAccess write(lower_, [this] { return write_in_child(); });
-	ASSERT_EQ(write.error(), "");
-	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
-	EXPECT_TRUE(still_pending_after(granted, 300))
-		<< "granted while a write admitted before it was running";
-	write.release();
-	EXPECT_EQ(result_of(granted), 0);
-	EXPECT_EQ(slurp(lower_ + "/file"), "Contents") << "granted before the write ended";
-	EXPECT_EQ(write.wait(), 0);
+	expect_an_exclusive_right_to_wait_for_a_held_write();
 }
 
 TEST_F(Rights, ExclusiveRightWaitsForAReadAdmittedBeforeIt)
@@ -548,17 +557,7 @@ TEST_F(Rights, ExclusiveRightWaitsForAWriteAdmittedPastItsDisposition)
 	dm_eventset_t set = 0;
 	DMEV_SET(DM_EVENT_WRITE, set);
 	ASSERT_DM_OK(dm_set_disp(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, &set, DM_EVENT_MAX));
-	dm_token_t a = token();
-	Pending granted;
-	HeldAccess write(lower_, [this] { return write_in_child(); });
-	ASSERT_EQ(write.error(), "");
-	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
-	EXPECT_TRUE(still_pending_after(granted, 300))
-		<< "granted while a write admitted before it was running";
-	write.release();
-	EXPECT_EQ(result_of(granted), 0);
-	EXPECT_EQ(slurp(lower_ + "/file"), "Contents") << "granted before the write ended";
-	EXPECT_EQ(write.wait(), 0);
+	expect_an_exclusive_right_to_wait_for_a_held_write();
 }
 
 /*
