@@ -270,6 +270,7 @@ static struct dm_event *dm_data_event_new(struct dm_fs *fs,
 	if (IS_ERR(ev))
 		return ev;
 	ev->cancel = dm_fs_wants_cancel(fs);
+	ev->grants = dm_rights_grants_of(fs->fsid, d_inode(lower->dentry)->i_ino);
 	de = (struct dmapi_data_msg *)ev->data;
 	dm_inode_handle(fs, d_inode(lower->dentry), &h);
 	dm_vardata_put(ev->data, 0, &pos, &de->de_handle, &h, DMAPI_HANDLE_LEN);
@@ -322,11 +323,12 @@ out:
 
 /*
  * Send the event of this access to session @sid, or join the identical
- * one outstanding, and wait for the answer: 1 for CONTINUE, 0 when the
- * event could not be sent (its session went), or a negative errno.
+ * one outstanding, and wait for the answer: 1 for CONTINUE, with what the
+ * count of rights granted on the file was then in *@grants; 0 when the
+ * event could not be sent (its session went); or a negative errno.
  */
 static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
-			  int type, s64 off, u64 len)
+			  int type, s64 off, u64 len, int *grants)
 {
 	struct dm_session *s;
 	struct dm_event *ev;
@@ -363,8 +365,10 @@ again:
 	 */
 	if (dm_event_answered(ev)) {
 		dm_access_forget(ev);
-		if (!err)
+		if (!err) {
+			*grants = ev->grants_answered;
 			err = 1;
+		}
 	}
 	/*
 	 * Joined an event whose poster was killed, or timed out, while it
@@ -384,6 +388,8 @@ out:
  * dm_data_event - let the DM application see an access before it happens
  * @fs: the file's filesystem
  * @lower: the file's lower path
+ * @grants: set, when the DM application answered, to what the count of
+ *	rights granted on the file (dm_rights_grants_of()) was then
  * @cache: where the file's interest is cached (struct dm_interest), or NULL
  * @type: DMAPI_EVENT_READ, _WRITE or _TRUNCATE
  * @off: where the access starts (TRUNCATE: the new size)
@@ -394,7 +400,7 @@ out:
  * signal ended the wait), -ETIMEDOUT (event_timeout), or the errno of
  * reading the file's DMAPI state.
  */
-int dm_data_event(struct dm_fs *fs, const struct path *lower,
+int dm_data_event(struct dm_fs *fs, const struct path *lower, int *grants,
 		  struct dm_interest __rcu **cache, int type, s64 off, u64 len)
 {
 	int sid = READ_ONCE(fs->disp[type]);
@@ -405,7 +411,7 @@ int dm_data_event(struct dm_fs *fs, const struct path *lower,
 	wanted = dm_access_wanted(fs, lower, cache, type, off, len);
 	if (wanted <= 0)
 		return wanted;
-	return dm_access_wait(fs, lower, sid, type, off, len);
+	return dm_access_wait(fs, lower, sid, type, off, len, grants);
 }
 
 /**
@@ -426,7 +432,7 @@ int dm_nospace_event(struct dm_fs *fs, const struct path *lower,
 		     struct dm_interest __rcu **cache, s64 off, u64 len)
 {
 	int sid = READ_ONCE(fs->disp[DMAPI_EVENT_NOSPACE]);
-	int wanted, err;
+	int wanted, grants, err;
 
 	if (!sid)
 		return -ENOSPC;
@@ -434,7 +440,8 @@ int dm_nospace_event(struct dm_fs *fs, const struct path *lower,
 				  len);
 	if (wanted <= 0)
 		return wanted ? wanted : -ENOSPC;
-	err = dm_access_wait(fs, lower, sid, DMAPI_EVENT_NOSPACE, off, len);
+	err = dm_access_wait(fs, lower, sid, DMAPI_EVENT_NOSPACE, off, len,
+			     &grants);
 	return err < 0 ? err : 0;
 }
 

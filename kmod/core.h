@@ -134,6 +134,10 @@ enum dm_event_state {
  *	(right.c), under its lock
  * @pending: a data event's entry in the table of pending accesses
  *	(access.c), under that table's lock; NULL once out of it
+ * @grants: a data event's count of the rights granted on its object
+ *	(dm_rights_grants_of()), or NULL
+ * @grants_answered: what @grants counted when the event was answered,
+ *	its handler's own rights included (read once @state is answered)
  * @pid: the thread group that caused it
  * @created: when it was made, for the monitor's latency
  * @data: the message's ev_data payload
@@ -160,6 +164,8 @@ struct dm_event {
 	u32			datalen;
 	struct list_head	rights;
 	void			*pending;
+	atomic_t		*grants;
+	int			grants_answered;
 	pid_t			pid;
 	ktime_t			created;
 	u8			data[];
@@ -544,7 +550,7 @@ struct dm_interest {
 void dm_interest_changed(void);
 void dm_interest_free(struct dm_interest __rcu **cache);
 void dm_access_forget(struct dm_event *ev);
-int dm_data_event(struct dm_fs *fs, const struct path *lower,
+int dm_data_event(struct dm_fs *fs, const struct path *lower, int *grants,
 		  struct dm_interest __rcu **cache, int type, s64 off, u64 len);
 int dm_nospace_event(struct dm_fs *fs, const struct path *lower,
 		     struct dm_interest __rcu **cache, s64 off, u64 len);
@@ -618,7 +624,8 @@ void dm_rights_init(void);
 void dm_rights_drop(struct dm_event *ev);
 unsigned int dm_rights_count(struct dm_event *ev);
 bool dm_rights_allow(u64 fsid, u64 ino, bool change);
-int dm_rights_grants(u64 fsid, u64 ino);
+atomic_t *dm_rights_grants_of(u64 fsid, u64 ino);
+int dm_rights_grants(const atomic_t *grants);
 int dm_rights_io_wait(u64 fsid, u64 ino, bool change);
 long dm_ioc_request_right(void __user *uarg);
 long dm_ioc_release_right(void __user *uarg);

@@ -212,6 +212,12 @@ static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
 	ev->reply = reply;
 	WRITE_ONCE(ev->session, NULL);
 	/*
+	 * The rights its handler took are counted, and held still: no other
+	 * token's exclusive right on the object can have come meanwhile.
+	 */
+	if (ev->grants)
+		ev->grants_answered = dm_rights_grants(ev->grants);
+	/*
 	 * Answered before its rights go: a rights request waiting with this
 	 * token wakes from their release and must find its token answered.
 	 * Pairs with the sender's smp_load_acquire().

@@ -16,8 +16,8 @@
  * splice from an empty pipe, a fault on a user buffer): drain_timeout
  * bounds the wait, after which the request fails EAGAIN; a signal ends it
  * sooner.  Either way the right goes back to what it was.  The rights
- * calls of one token that may wait so take their turns (a lock by
- * token): a second request must not find the right there before its
+ * calls of one token on one object take their turns (a lock hashed by
+ * the two): a second request must not find the right there before its
  * wait has ended.
  *
  * Where the standard's conformance tests (LTP) and SGI disagree, the
@@ -63,9 +63,9 @@ atomic_t dm_nr_rights = ATOMIC_INIT(0);
 /* Requests waiting for admitted I/O: I/O ending wakes them while any. */
 atomic_t dm_nr_draining = ATOMIC_INIT(0);
 /* Bumped, by hash of the object, whenever a right is granted or upgraded. */
-static atomic_t dm_rights_granted[64];
-/* The rights calls of one token that may wait, by hash of the token. */
-static struct mutex dm_right_token_locks[16];
+static atomic_t dm_rights_granted[256];
+/* The rights calls of a token on an object, by hash of the two. */
+static struct mutex dm_right_turns[64];
 
 /* Seconds a right granted waits for the I/O admitted before it. */
 unsigned int dm_drain_timeout = 30;
@@ -104,10 +104,35 @@ static struct dm_right *dm_right_of(struct dm_event *ev, u64 fsid, u64 ino)
 	return NULL;
 }
 
-static atomic_t *dm_rights_granted_of(u64 fsid, u64 ino)
+/**
+ * dm_rights_grants_of - the count of the rights granted on an object
+ * @fsid: the object's filesystem
+ * @ino: the object's inode number
+ *
+ * An access reads it before it decides its event, or takes the value it
+ * had when the DM application answered the event, and compares once it
+ * counted itself admitted: a change means a right came in between, which
+ * did not wait for it, so that the decision may be stale.  The count is
+ * shared by the objects of one hash; a change for another only costs a
+ * second look.
+ *
+ * Return: the counter.
+ */
+atomic_t *dm_rights_grants_of(u64 fsid, u64 ino)
 {
 	return &dm_rights_granted[hash_64(fsid ^ ino,
 					  ilog2(ARRAY_SIZE(dm_rights_granted)))];
+}
+
+/**
+ * dm_rights_grants - read a count of dm_rights_grants_of()
+ * @grants: the counter
+ *
+ * Return: its value, read before the reads that follow.
+ */
+int dm_rights_grants(const atomic_t *grants)
+{
+	return atomic_read_acquire(grants);
 }
 
 static void dm_right_set(struct dm_right *r, int right)
@@ -116,29 +141,14 @@ static void dm_right_set(struct dm_right *r, int right)
 		atomic_inc(&dm_nr_rights);
 	else if (r->right && !right)
 		atomic_dec(&dm_nr_rights);
-	if (right < r->right)
+	if (right < r->right) {
 		wake_up_all(&dm_rights_wait);
-	else if (right > r->right)
-		atomic_inc(dm_rights_granted_of(r->fsid, r->ino));
+	} else if (right > r->right) {
+		/* Who sees the grant counted sees the right in the table. */
+		smp_mb__before_atomic();
+		atomic_inc(dm_rights_grants_of(r->fsid, r->ino));
+	}
 	r->right = right;
-}
-
-/**
- * dm_rights_grants - a count of the rights granted on an object
- * @fsid: the object's filesystem
- * @ino: the object's inode number
- *
- * An access that decided its event, then counted itself admitted, reads
- * it before and after: a change means a right came in between, which did
- * not wait for it, so that its decision may be stale.  The count is
- * shared by the objects of one hash; a change for another only costs a
- * second look.
- *
- * Return: the count, read before the reads that follow it.
- */
-int dm_rights_grants(u64 fsid, u64 ino)
-{
-	return atomic_read_acquire(dm_rights_granted_of(fsid, ino));
 }
 
 /* Unlink @r if it holds nothing any more; the caller frees it then. */
@@ -177,8 +187,8 @@ void dm_rights_init(void)
 {
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(dm_right_token_locks); i++)
-		mutex_init(&dm_right_token_locks[i]);
+	for (i = 0; i < ARRAY_SIZE(dm_right_turns); i++)
+		mutex_init(&dm_right_turns[i]);
 }
 
 /**
@@ -334,10 +344,19 @@ static void dm_right_end(struct dm_right_call *rc)
 	dm_right_call_put(rc);
 }
 
-static struct mutex *dm_right_token_lock(s32 token)
+/*
+ * The lock the rights calls of @arg's token on its object take turns on,
+ * found from the handle as given (a malformed one fails later, on the
+ * token's lock alone).
+ */
+static struct mutex *dm_right_turn(const struct dmapi_right_arg *arg)
 {
-	return &dm_right_token_locks[hash_32(token,
-					     ilog2(ARRAY_SIZE(dm_right_token_locks)))];
+	struct dm_user_handle uh;
+	u64 key = (u32)arg->token;
+
+	if (!dm_handle_get(arg->hanp, arg->hlen, &uh))
+		key ^= uh.h.fsid ^ uh.h.fid.fid_ino;
+	return &dm_right_turns[hash_64(key, ilog2(ARRAY_SIZE(dm_right_turns)))];
 }
 
 /*
@@ -489,15 +508,18 @@ static bool dm_right_grantable(u64 fsid, u64 ino, int want)
  *
  * A right at least as strong as one held is already there.  With
  * DMAPI_RR_WAIT the caller waits, interruptibly, until the other tokens'
- * rights allow it, or until the token is answered.  Granted, it waits,
- * interruptibly and with or without DMAPI_RR_WAIT, for the I/O it
- * excludes that was admitted before it.
+ * rights allow it, or until the token is answered (-EINTR on a signal,
+ * as the standard's tests expect).  Granted, it waits, interruptibly and
+ * with or without DMAPI_RR_WAIT, for drain_timeout at most, for the I/O
+ * it excludes that was admitted before it (-ERESTARTSYS on a signal, the
+ * right undone).
  *
  * Return: 0, or -EAGAIN (other tokens' rights stand in the way, no
- * DMAPI_RR_WAIT), -EACCES (an upgrade from shared with DMAPI_RR_WAIT),
- * -EINVAL (no such session, DM_NO_TOKEN, not an object handle, an
- * unknown right or flag), -ESRCH (the token is not outstanding), -EBADF,
- * -EINTR, -ENOMEM, -EFAULT.
+ * DMAPI_RR_WAIT; or the admitted I/O did not end in time), -EACCES (an
+ * upgrade from shared with DMAPI_RR_WAIT), -EINVAL (no such session,
+ * DM_NO_TOKEN, not an object handle, an unknown right or flag), -ESRCH
+ * (the token is not outstanding), -EBADF, -EINTR, -ERESTARTSYS, -ENOMEM,
+ * -EFAULT.
  */
 long dm_ioc_request_right(void __user *uarg)
 {
@@ -517,7 +539,7 @@ long dm_ioc_request_right(void __user *uarg)
 	if (!fresh)
 		return -ENOMEM;
 	for (;;) {
-		struct mutex *turn = dm_right_token_lock(arg.token);
+		struct mutex *turn = dm_right_turn(&arg);
 		struct dm_event *ev;
 		int old;
 
@@ -572,7 +594,7 @@ static int dm_right_apply(void __user *uarg,
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	turn = dm_right_token_lock(arg.token);
+	turn = dm_right_turn(&arg);
 	if (mutex_lock_interruptible(turn))
 		return -ERESTARTSYS;
 	err = dm_right_begin(&rc, &arg);
@@ -679,8 +701,9 @@ long dm_ioc_query_right(void __user *uarg)
  * dm_ioc_request_right() does.
  *
  * Return: 0 (exclusive now, or already), or -EPERM (no right held),
- * -EAGAIN (other tokens hold the object shared), -EINTR (a signal ended
- * the wait for admitted reads; still shared), the errors of the checks.
+ * -EAGAIN (other tokens hold the object shared, or the admitted reads
+ * did not end in time; still shared), -ERESTARTSYS (a signal ended the
+ * wait for them; still shared), the errors of the checks.
  */
 long dm_ioc_upgrade_right(void __user *uarg)
 {

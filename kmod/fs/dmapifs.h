@@ -140,9 +140,9 @@ static inline int dmfs_inherit(const struct super_block *sb,
  * DM application wants it, and wait for the answer (access.c).
  */
 static inline int dmfs_data_event(struct inode *inode, const struct path *lower,
-				  int type, loff_t off, u64 len)
+				  int *grants, int type, loff_t off, u64 len)
 {
-	return dm_data_event(dmfs_dm_fs(inode->i_sb), lower,
+	return dm_data_event(dmfs_dm_fs(inode->i_sb), lower, grants,
 			     &DMFS_I(inode)->interest, type, off, len);
 }
 

@@ -56,41 +56,45 @@ static int dmfs_rights_wait(struct inode *inode, int type)
 				 type != DMAPI_EVENT_READ);
 }
 
+/* Rounds of dmfs_io_begin2() that look for rights granted meanwhile. */
+#define DMFS_IO_EXACT_ROUNDS	3
+
+/* The count of rights granted on the object (dm_rights_grants_of()). */
+static atomic_t *dmfs_io_grants_of(struct inode *inode)
+{
+	return dm_rights_grants_of(dmfs_dm_fs(inode->i_sb)->fsid,
+				   dmfs_lower_inode(inode)->i_ino);
+}
+
 /*
  * Wait for the rights, then for the data event, of an access not
  * admitted.  Waiting for the rights first means the event is decided on
  * the regions a DM application holding the file left behind (a
  * migration sets them under an exclusive right), not on those from
- * before it.  Returns 1 when the DM application answered an event, 0
- * when none was sent, or a negative errno.
+ * before it.  *@grants is what the count of rights granted on the file
+ * was when the decision was made: read before the regions were, or, if
+ * the DM application answered an event, when it answered, the rights of
+ * its handling counted.  Returns 0 or a negative errno.
  */
 static int dmfs_io_pass(struct inode *inode, const struct path *lower,
-			int type, loff_t off, u64 len)
+			int type, loff_t off, u64 len, int *grants)
 {
-	int err = dmfs_rights_wait(inode, type);
+	int err;
 
+	*grants = dm_rights_grants(dmfs_io_grants_of(inode));
+	err = dmfs_rights_wait(inode, type);
 	if (!err)
-		err = dmfs_data_event(inode, lower, type, off, len);
-	return err;
-}
-
-/* The count of rights granted on the object, for dmfs_io_enter(). */
-static int dmfs_io_grants(struct inode *inode)
-{
-	return dm_rights_grants(dmfs_dm_fs(inode->i_sb)->fsid,
-				dmfs_lower_inode(inode)->i_ino);
+		err = dmfs_data_event(inode, lower, grants, type, off, len);
+	return err < 0 ? err : 0;
 }
 
 /*
  * Count an access admitted if what dmfs_io_pass() decided still holds:
- * no right stands in its way now, and, when the pass decided on the
- * file's regions alone (@grants given, read before the pass), none was
- * granted since.  Else leave it uncounted: a right granted meanwhile did
- * not wait for it, and may have changed the regions (a migration sets
- * them under its right).  A DM application's answer is not decided
- * again: one that takes a right to handle each event would be asked for
- * ever.  Counting before looking is what a right granted later relies
- * on (dm_right_drain()).
+ * no right stands in its way now, and none was granted since the count
+ * of *@grants (NULL: not looked at).  Else leave it uncounted: a right
+ * granted meanwhile did not wait for it, and may have changed the
+ * regions (a migration sets them under its right).  Counting before
+ * looking is what a right granted later relies on (dm_right_drain()).
  */
 static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
 {
@@ -100,7 +104,7 @@ static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
 	if (dm_rights_allow(dmfs_dm_fs(inode->i_sb)->fsid,
 			    dmfs_lower_inode(inode)->i_ino,
 			    type != DMAPI_EVENT_READ) &&
-	    (!grants || dmfs_io_grants(inode) == *grants))
+	    (!grants || dm_rights_grants(dmfs_io_grants_of(inode)) == *grants))
 		return true;
 	dmfs_io_end(inode, type);
 	return false;
@@ -116,35 +120,25 @@ static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
  *
  * The access is not counted while it waits: the DM application it waits
  * for may take a right on the file, and that right would wait for it.
- * Decided on the file's regions alone, it decides again if a right came
- * in before it was counted (dmfs_io_enter()).
+ * It decides again if a right came in after its decision and before it
+ * was counted (dmfs_io_enter()); the rights a DM application took to
+ * answer its event came before, so that one that takes a right for each
+ * event is not asked for ever.
  *
  * Return: 0, admitted; or a negative errno, not admitted.
  */
 int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
 		       int type, loff_t off, u64 len)
 {
-	int grants, ret;
+	int grants, err;
 
 	dmfs_io_end(inode, type);
-	for (;;) {
-		grants = dmfs_io_grants(inode);
-		ret = dmfs_io_pass(inode, lower, type, off, len);
-		if (ret < 0)
-			return ret;
-		if (!ret) {
-			if (dmfs_io_enter(inode, type, &grants))
-				return 0;
-			continue;
-		}
-		/* Answered: only the rights are waited for again. */
-		while (!dmfs_io_enter(inode, type, NULL)) {
-			ret = dmfs_rights_wait(inode, type);
-			if (ret)
-				return ret;
-		}
-		return 0;
-	}
+	do {
+		err = dmfs_io_pass(inode, lower, type, off, len, &grants);
+		if (err)
+			return err;
+	} while (!dmfs_io_enter(inode, type, &grants));
+	return 0;
 }
 
 /**
@@ -157,7 +151,12 @@ int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
  *
  * Neither access is admitted while the other waits, as dmfs_io_begin()
  * waits uncounted: a DM application answering the event of one may take
- * a right on the other.
+ * a right on the other.  Each decides again when a right came in after
+ * its decision, for a few rounds: where both count their rights on one
+ * counter (one file, or one hash), the rights taken to answer one's
+ * event make the other decide again, and a DM application that takes a
+ * right for each event would be asked for ever.  Past those rounds only
+ * the rights present are looked at.
  *
  * Return: 0, both admitted (end them with dmfs_io_end2()); or a negative
  * errno, neither.
@@ -166,24 +165,24 @@ int dmfs_io_begin2(struct file *in, loff_t pos_in, struct file *out,
 		   loff_t pos_out, u64 len)
 {
 	struct inode *inode_in = file_inode(in), *inode_out = file_inode(out);
-	int grants_in, grants_out, ret_in, ret_out;
+	int grants_in, grants_out, round, err;
 
-	for (;;) {
-		grants_in = dmfs_io_grants(inode_in);
-		grants_out = dmfs_io_grants(inode_out);
-		ret_in = dmfs_io_pass(inode_in, &dmfs_lower_file(in)->f_path,
-				      DMAPI_EVENT_READ, pos_in, len);
-		if (ret_in < 0)
-			return ret_in;
-		ret_out = dmfs_io_pass(inode_out, &dmfs_lower_file(out)->f_path,
-				       DMAPI_EVENT_WRITE, pos_out, len);
-		if (ret_out < 0)
-			return ret_out;
+	for (round = 0;; round++) {
+		bool exact = round < DMFS_IO_EXACT_ROUNDS;
+
+		err = dmfs_io_pass(inode_in, &dmfs_lower_file(in)->f_path,
+				   DMAPI_EVENT_READ, pos_in, len, &grants_in);
+		if (err)
+			return err;
+		err = dmfs_io_pass(inode_out, &dmfs_lower_file(out)->f_path,
+				   DMAPI_EVENT_WRITE, pos_out, len, &grants_out);
+		if (err)
+			return err;
 		if (!dmfs_io_enter(inode_in, DMAPI_EVENT_READ,
-				   ret_in ? NULL : &grants_in))
+				   exact ? &grants_in : NULL))
 			continue;
 		if (dmfs_io_enter(inode_out, DMAPI_EVENT_WRITE,
-				  ret_out ? NULL : &grants_out))
+				  exact ? &grants_out : NULL))
 			return 0;
 		dmfs_io_end(inode_in, DMAPI_EVENT_READ);
 	}

@@ -1142,6 +1142,63 @@ TEST_F(Access, CopyFileRangeSendsReadForTheSource)
 	EXPECT_EQ(slurp(lower("copy")), data(200, 100));
 }
 
+/*
+ * A DM application that takes a right on the file to handle each event,
+ * and keeps its regions, is asked once: the right of its handling does
+ * not make the access decide again, and ask again, for ever.
+ */
+TEST_F(Access, ADMApplicationTakingARightForEachEventIsAskedOnce)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	Accessor reader(reading(path("file"), 0, data(0, 10)));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, 10));
+	ASSERT_DM_OK(dm_request_right(sid_, file_.hanp, file_.hlen, m.token(), 0, DM_RIGHT_EXCL));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0);
+	EXPECT_TRUE(queue_empty()) << "the read was asked for again";
+}
+
+/*
+ * The same for a copy within one file whose source and destination are
+ * both managed: each side's answer may make the other decide again, a
+ * few times, not for ever.
+ */
+TEST_F(Access, ACopyWithinAFileManagedOnBothSidesEndsThoughEachEventTakesARight)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ),
+				    region(200, 100, DM_REGION_WRITE)}));
+	std::string p = path("file");
+	Accessor copier([p] {
+		int fd = open(p.c_str(), O_RDWR);
+		if (fd < 0)
+			return errno;
+		loff_t off_in = 0, off_out = 200;
+		ssize_t n = copy_file_range(fd, &off_in, fd, &off_out, 100, 0);
+		if (n < 0)
+			return errno;
+		return n == 100 ? 0 : kWrongData;
+	});
+	int answered = 0;
+	while (!copier.ends_within(0) && answered < 50) {
+		std::vector<char> buf(4096);
+		size_t rlen = 0;
+		if (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) != 0) {
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+			continue;
+		}
+		auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+		EXPECT_DM_OK(dm_request_right(sid_, file_.hanp, file_.hlen, msg->ev_token, 0,
+					      DM_RIGHT_EXCL));
+		respond(msg->ev_token, DM_RESP_CONTINUE);
+		answered++;
+	}
+	EXPECT_LT(answered, 50) << "the copy was asked for again and again";
+	EXPECT_EQ(copier.result(), 0);
+}
+
 /* The DM application at work while the accessor waits */
 
 TEST_F(Access, RecallByHandleWhileTheReaderWaits)
