@@ -385,6 +385,29 @@ out:
 }
 
 /**
+ * dm_data_event_wanted - whether an access must send its data event
+ * @fs: the file's filesystem
+ * @lower: the file's lower path
+ * @cache: as for dm_data_event()
+ * @type: DMAPI_EVENT_READ, _WRITE or _TRUNCATE
+ * @off: where the access starts
+ * @len: its length
+ *
+ * Waits for no DM application.
+ *
+ * Return: 1 if it must, 0 if not, or the errno of reading the file's
+ * DMAPI state.
+ */
+int dm_data_event_wanted(struct dm_fs *fs, const struct path *lower,
+			 struct dm_interest __rcu **cache, int type, s64 off,
+			 u64 len)
+{
+	if (!READ_ONCE(fs->disp[type]))
+		return 0;
+	return dm_access_wanted(fs, lower, cache, type, off, len);
+}
+
+/**
  * dm_data_event - let the DM application see an access before it happens
  * @fs: the file's filesystem
  * @lower: the file's lower path

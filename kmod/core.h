@@ -550,6 +550,9 @@ struct dm_interest {
 void dm_interest_changed(void);
 void dm_interest_free(struct dm_interest __rcu **cache);
 void dm_access_forget(struct dm_event *ev);
+int dm_data_event_wanted(struct dm_fs *fs, const struct path *lower,
+			 struct dm_interest __rcu **cache, int type, s64 off,
+			 u64 len);
 int dm_data_event(struct dm_fs *fs, const struct path *lower, int *grants,
 		  struct dm_interest __rcu **cache, int type, s64 off, u64 len);
 int dm_nospace_event(struct dm_fs *fs, const struct path *lower,

@@ -118,7 +118,8 @@ static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
  * @off: where the access starts
  * @len: its length; 0 to the end of the file
  *
- * The access is not counted while it waits: the DM application it waits
+ * An access that sends no event and meets no right is decided counted.
+ * Else it is not counted while it waits: the DM application it waits
  * for may take a right on the file, and that right would wait for it.
  * It decides again if a right came in after its decision and before it
  * was counted (dmfs_io_enter()); the rights a DM application took to
@@ -130,8 +131,23 @@ static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
 int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
 		       int type, loff_t off, u64 len)
 {
+	struct dm_fs *fs = dmfs_dm_fs(inode->i_sb);
 	int grants, err;
 
+	/*
+	 * Counted, with no right in its way: a decision that sends no event
+	 * waits for nobody, and a right granted meanwhile waits for it.
+	 */
+	if (dm_rights_allow(fs->fsid, dmfs_lower_inode(inode)->i_ino,
+			    type != DMAPI_EVENT_READ)) {
+		err = dm_data_event_wanted(fs, lower, &DMFS_I(inode)->interest,
+					   type, off, len);
+		if (err <= 0) {
+			if (err)
+				dmfs_io_end(inode, type);
+			return err;
+		}
+	}
 	dmfs_io_end(inode, type);
 	do {
 		err = dmfs_io_pass(inode, lower, type, off, len, &grants);
