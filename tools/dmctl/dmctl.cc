@@ -861,8 +861,6 @@ void serve(Printer &out, const ServeOptions &options)
 		out.flush();
 		serve_messages(out, sid, options);
 		stop_serving(out, sid, options);
-	} catch (const Failure &) {
-		throw;
 	} catch (...) {
 		// The first error is the one to report; this only tidies up.
 		try {
