@@ -589,7 +589,7 @@ static int dm_right_apply(void __user *uarg,
 	struct dm_right *r, *gone = NULL;
 	struct path unpin = {};
 	struct dm_event *ev;
-	struct mutex *turn;
+	struct mutex *turn;	/* this call's turn (dm_right_turn()) */
 	int old, now, err;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
