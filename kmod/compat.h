@@ -53,6 +53,26 @@ static inline ssize_t dm_vfs_iter_write(struct file *file, struct iov_iter *iter
 }
 
 /*
+ * Since 6.7 vfs_iocb_iter_write() takes the lower filesystem's freeze
+ * protection itself; before, its caller had to.
+ */
+static inline ssize_t dm_vfs_iocb_iter_write(struct file *file,
+					     struct kiocb *iocb,
+					     struct iov_iter *iter)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	return vfs_iocb_iter_write(file, iocb, iter);
+#else
+	ssize_t ret;
+
+	file_start_write(file);
+	ret = vfs_iocb_iter_write(file, iocb, iter);
+	file_end_write(file);
+	return ret;
+#endif
+}
+
+/*
  * Since 6.7 a getattr reached through vfs_getattr_nosec() carries
  * AT_GETATTR_NOSEC, and a stacking filesystem must not pass it on to
  * vfs_getattr(), which refuses it.

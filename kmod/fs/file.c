@@ -284,19 +284,30 @@ static int dmfs_sync_flags(struct file *file)
 	return 0;
 }
 
-static rwf_t dmfs_iocb_to_rwf(int ki_flags)
-{
-	rwf_t flags = 0;
+/*
+ * What a call asked for beyond its file's flags (preadv2() and pwritev2()
+ * flags): the lower file's own flags, kept in step with ours by
+ * dmfs_sync_flags(), give the rest.
+ */
+#define DMFS_IOCB_CALL_FLAGS	(IOCB_NOWAIT | IOCB_HIPRI | IOCB_DSYNC | IOCB_SYNC)
 
-	if (ki_flags & IOCB_NOWAIT)
-		flags |= RWF_NOWAIT;
-	if (ki_flags & IOCB_HIPRI)
-		flags |= RWF_HIPRI;
-	if (ki_flags & IOCB_DSYNC)
-		flags |= RWF_DSYNC;
-	if (ki_flags & IOCB_SYNC)
-		flags |= RWF_SYNC;
-	return flags;
+/*
+ * A synchronous kiocb of the lower file for the I/O @iocb asks of ours.
+ * Passed to vfs_iocb_iter_read() or vfs_iocb_iter_write(), it gets the
+ * checks and notifications of a read(2) or write(2) of the lower file,
+ * without vfs_iter_read()'s building of a kiocb from scratch again.
+ * Of @iocb's flags, @call_flags are passed on; the others are the lower
+ * file's.
+ */
+static int dmfs_lower_kiocb(struct kiocb *lower_iocb, struct kiocb *iocb,
+			    struct file *lower, int call_flags)
+{
+	if ((iocb->ki_flags & IOCB_NOWAIT) && !(lower->f_mode & FMODE_NOWAIT))
+		return -EOPNOTSUPP;
+	kiocb_clone(lower_iocb, iocb, lower);
+	lower_iocb->ki_flags = (lower->f_iocb_flags & ~call_flags) |
+			       (iocb->ki_flags & call_flags);
+	return 0;
 }
 
 /* I/O that moved bytes counts in the file's statistics regions. */
@@ -314,6 +325,7 @@ static ssize_t dmfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	struct file *file = iocb->ki_filp;
 	struct file *lower = dmfs_lower_file(file);
 	loff_t pos = iocb->ki_pos;
+	struct kiocb lower_iocb;
 	ssize_t ret;
 
 	if (!iov_iter_count(to))
@@ -324,8 +336,12 @@ static ssize_t dmfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		return ret;
 	ret = dmfs_sync_flags(file);
 	if (!ret)
-		ret = vfs_iter_read(lower, to, &iocb->ki_pos,
-				    dmfs_iocb_to_rwf(iocb->ki_flags));
+		ret = dmfs_lower_kiocb(&lower_iocb, iocb, lower,
+				       DMFS_IOCB_CALL_FLAGS);
+	if (!ret) {
+		ret = vfs_iocb_iter_read(lower, &lower_iocb, to);
+		iocb->ki_pos = lower_iocb.ki_pos;
+	}
 	dmfs_io_end(file_inode(file), DMAPI_EVENT_READ);
 	fsstack_copy_attr_atime(file_inode(file), file_inode(lower));
 	dmfs_count_io(file, pos, ret, false);
@@ -337,7 +353,7 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct file *file = iocb->ki_filp;
 	struct file *lower = dmfs_lower_file(file);
 	struct inode *inode = file_inode(file);
-	rwf_t flags = dmfs_iocb_to_rwf(iocb->ki_flags);
+	struct kiocb lower_iocb;
 	struct iov_iter saved;
 	loff_t pos = iocb->ki_pos;
 	ssize_t ret;
@@ -348,12 +364,8 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	 * O_APPEND places the write at the lower file's end; a write that
 	 * turned it off (RWF_NOAPPEND) turns it off below too.
 	 */
-	if (iocb->ki_flags & IOCB_APPEND) {
-		flags |= RWF_APPEND;
+	if (iocb->ki_flags & IOCB_APPEND)
 		pos = i_size_read(file_inode(lower));
-	} else if (lower->f_iocb_flags & IOCB_APPEND) {
-		flags |= RWF_NOAPPEND;
-	}
 	ret = dmfs_io_begin(inode, &lower->f_path, DMAPI_EVENT_WRITE, pos,
 			    iov_iter_count(from));
 	if (ret)
@@ -367,7 +379,12 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	for (;;) {
 		ret = dmfs_sync_flags(file);
 		if (!ret)
-			ret = dm_vfs_iter_write(lower, from, &iocb->ki_pos, flags);
+			ret = dmfs_lower_kiocb(&lower_iocb, iocb, lower,
+					       DMFS_IOCB_CALL_FLAGS | IOCB_APPEND);
+		if (!ret) {
+			ret = dm_vfs_iocb_iter_write(lower, &lower_iocb, from);
+			iocb->ki_pos = lower_iocb.ki_pos;
+		}
 		dmfs_io_end(inode, DMAPI_EVENT_WRITE);
 		if (ret != -ENOSPC)
 			break;

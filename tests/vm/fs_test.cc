@@ -279,6 +279,83 @@ TEST_F(DmapiMount, SpliceReadAsksTheLowerFilesPermissionListeners)
 	close(fan);
 }
 
+/*
+ * A read(2) through the mount is the lower file's read too: its fanotify
+ * permission listener is asked, and a denial fails the read with EPERM.
+ */
+TEST_F(DmapiMount, ReadAsksTheLowerFilesPermissionListeners)
+{
+	spit(mnt_ + "/watched", "read me");
+	int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE);
+	ASSERT_GE(fan, 0) << strerror(errno);
+	ASSERT_EQ(fanotify_mark(fan, FAN_MARK_ADD, FAN_ACCESS_PERM, AT_FDCWD,
+				(lower_ + "/watched").c_str()), 0) << strerror(errno);
+	std::string file = mnt_ + "/watched";
+	Child reader([file] {
+		char buf[7];
+		int fd = open(file.c_str(), O_RDONLY);
+		if (fd < 0)
+			return 1;
+		return read(fd, buf, sizeof(buf)) < 0 && errno == EPERM ? 0 : 2;
+	});
+	struct pollfd pfd = {fan, POLLIN, 0};
+	ASSERT_EQ(poll(&pfd, 1, 5000), 1) << "the lower file's listener was not asked";
+	struct fanotify_event_metadata ev;
+	ASSERT_EQ(read(fan, &ev, sizeof(ev)), static_cast<ssize_t>(sizeof(ev)));
+	EXPECT_TRUE(ev.mask & FAN_ACCESS_PERM);
+	struct fanotify_response deny = {ev.fd, FAN_DENY};
+	EXPECT_EQ(write(fan, &deny, sizeof(deny)), static_cast<ssize_t>(sizeof(deny)));
+	close(ev.fd);
+	EXPECT_EQ(reader.wait(), 0) << "the denied read did not fail EPERM";
+	close(fan);
+}
+
+/* Reads and writes through the mount are seen by the lower file's watchers. */
+TEST_F(DmapiMount, ReadsAndWritesNotifyTheLowerFilesWatchers)
+{
+	spit(mnt_ + "/watched", "old");
+	int fan = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK,
+				O_RDONLY | O_LARGEFILE);
+	ASSERT_GE(fan, 0) << strerror(errno);
+	ASSERT_EQ(fanotify_mark(fan, FAN_MARK_ADD, FAN_ACCESS | FAN_MODIFY, AT_FDCWD,
+				(lower_ + "/watched").c_str()), 0) << strerror(errno);
+	int fd = open((mnt_ + "/watched").c_str(), O_RDWR);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	char buf[3];
+	ASSERT_EQ(pwrite(fd, "new", 3, 0), 3);
+	ASSERT_EQ(pread(fd, buf, sizeof(buf), 0), 3);
+	close(fd);
+	uint64_t seen = 0;
+	struct fanotify_event_metadata ev;
+	while (read(fan, &ev, sizeof(ev)) == static_cast<ssize_t>(sizeof(ev))) {
+		seen |= ev.mask;
+		if (ev.fd >= 0)
+			close(ev.fd);
+	}
+	close(fan);
+	EXPECT_TRUE(seen & FAN_MODIFY) << "the write was not seen below";
+	EXPECT_TRUE(seen & FAN_ACCESS) << "the read was not seen below";
+}
+
+/*
+ * O_DIRECT turned on with fcntl() reaches the lower file's I/O: a read
+ * into a buffer the lower filesystem cannot do direct I/O to fails
+ * EINVAL, as it would below, and an aligned one reads the bytes.
+ */
+TEST_F(DmapiMount, ODirectTurnedOnWithFcntlReachesTheLowerFile)
+{
+	spit(mnt_ + "/f", std::string(8192, 'd'));
+	int fd = open((mnt_ + "/f").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	ASSERT_EQ(fcntl(fd, F_SETFL, O_DIRECT), 0) << strerror(errno);
+	alignas(4096) static char buf[4096 + 1];
+	EXPECT_EQ(pread(fd, buf + 1, 4096, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(pread(fd, buf, 4096, 0), 4096) << strerror(errno);
+	EXPECT_EQ(buf[0], 'd');
+	close(fd);
+}
+
 /* Whether any extent of the file at path is still delayed allocation. */
 bool has_delalloc_extents(const std::string &path)
 {
