@@ -34,25 +34,6 @@ typedef struct user_namespace dm_idmap_t;
 #endif
 
 /*
- * Since 6.7 vfs_iter_write() takes the lower filesystem's freeze
- * protection itself; before, its caller had to.
- */
-static inline ssize_t dm_vfs_iter_write(struct file *file, struct iov_iter *iter,
-					loff_t *ppos, rwf_t flags)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
-	return vfs_iter_write(file, iter, ppos, flags);
-#else
-	ssize_t ret;
-
-	file_start_write(file);
-	ret = vfs_iter_write(file, iter, ppos, flags);
-	file_end_write(file);
-	return ret;
-#endif
-}
-
-/*
  * Since 6.7 vfs_iocb_iter_write() takes the lower filesystem's freeze
  * protection itself; before, its caller had to.
  */

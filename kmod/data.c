@@ -80,21 +80,20 @@ static unsigned int dm_hole_unit(const struct file *file)
 /*
  * The rules open(2) applies to every other writer, which opening by
  * handle skips: nobody writes an immutable file, and an append-only one
- * only at its end.  -EPERM, or 0 with the write's flags in *@flags: an
+ * only at its end.  -EPERM, or 0 with the write's flags set in @iocb: an
  * append goes as one, so that a racing append moves it rather than
  * having it overwrite.
  */
-static int dm_invis_may_write(struct file *file, loff_t pos, rwf_t *flags)
+static int dm_invis_may_write(struct kiocb *iocb)
 {
-	struct inode *inode = file_inode(file);
+	struct inode *inode = file_inode(iocb->ki_filp);
 
-	*flags = 0;
 	if (IS_IMMUTABLE(inode))
 		return -EPERM;
 	if (IS_APPEND(inode)) {
-		if (pos != i_size_read(inode))
+		if (iocb->ki_pos != i_size_read(inode))
 			return -EPERM;
-		*flags = RWF_APPEND;
+		iocb->ki_flags |= IOCB_APPEND;
 	}
 	return 0;
 }
@@ -104,18 +103,23 @@ static ssize_t dm_invis_io(struct file *file, void __user *buf, size_t len,
 			   loff_t *pos, bool write)
 {
 	struct iov_iter iter;
-	rwf_t flags;
-	int err;
+	struct kiocb iocb;
+	ssize_t ret;
 
 	if (!access_ok(buf, len))
 		return -EFAULT;
 	iov_iter_ubuf(&iter, write ? ITER_SOURCE : ITER_DEST, buf, len);
-	if (!write)
-		return vfs_iter_read(file, &iter, pos, 0);
-	err = dm_invis_may_write(file, *pos, &flags);
-	if (err)
-		return err;
-	return dm_vfs_iter_write(file, &iter, pos, flags);
+	init_sync_kiocb(&iocb, file);
+	iocb.ki_pos = *pos;
+	if (!write) {
+		ret = vfs_iocb_iter_read(file, &iocb, &iter);
+	} else {
+		ret = dm_invis_may_write(&iocb);
+		if (!ret)
+			ret = dm_vfs_iocb_iter_write(file, &iocb, &iter);
+	}
+	*pos = iocb.ki_pos;
+	return ret;
 }
 
 static long dm_invis(void __user *uarg, bool write)
