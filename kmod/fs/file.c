@@ -285,28 +285,29 @@ static int dmfs_sync_flags(struct file *file)
 }
 
 /*
- * What a call asked for beyond its file's flags (preadv2() and pwritev2()
- * flags): the lower file's own flags, kept in step with ours by
- * dmfs_sync_flags(), give the rest.
+ * What a call may ask for beyond its file's flags (preadv2() and
+ * pwritev2() flags), and its O_APPEND, which ours decides: RWF_NOAPPEND
+ * turns it off for one write.
  */
-#define DMFS_IOCB_CALL_FLAGS	(IOCB_NOWAIT | IOCB_HIPRI | IOCB_DSYNC | IOCB_SYNC)
+#define DMFS_IOCB_CALL_FLAGS	(IOCB_NOWAIT | IOCB_HIPRI | IOCB_DSYNC | \
+				 IOCB_SYNC | IOCB_APPEND)
 
 /*
  * A synchronous kiocb of the lower file for the I/O @iocb asks of ours.
  * Passed to vfs_iocb_iter_read() or vfs_iocb_iter_write(), it gets the
  * checks and notifications of a read(2) or write(2) of the lower file,
- * without vfs_iter_read()'s building of a kiocb from scratch again.
- * Of @iocb's flags, @call_flags are passed on; the others are the lower
- * file's.
+ * without vfs_iter_read()'s building of a kiocb from scratch again.  Its
+ * flags are the lower file's (O_DIRECT kept in step with ours by
+ * dmfs_sync_flags(), a synchronous inode's IOCB_DSYNC) and the call's.
  */
 static int dmfs_lower_kiocb(struct kiocb *lower_iocb, struct kiocb *iocb,
-			    struct file *lower, int call_flags)
+			    struct file *lower)
 {
 	if ((iocb->ki_flags & IOCB_NOWAIT) && !(lower->f_mode & FMODE_NOWAIT))
 		return -EOPNOTSUPP;
 	kiocb_clone(lower_iocb, iocb, lower);
-	lower_iocb->ki_flags = (lower->f_iocb_flags & ~call_flags) |
-			       (iocb->ki_flags & call_flags);
+	lower_iocb->ki_flags = (lower->f_iocb_flags & ~IOCB_APPEND) |
+			       (iocb->ki_flags & DMFS_IOCB_CALL_FLAGS);
 	return 0;
 }
 
@@ -336,8 +337,7 @@ static ssize_t dmfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		return ret;
 	ret = dmfs_sync_flags(file);
 	if (!ret)
-		ret = dmfs_lower_kiocb(&lower_iocb, iocb, lower,
-				       DMFS_IOCB_CALL_FLAGS);
+		ret = dmfs_lower_kiocb(&lower_iocb, iocb, lower);
 	if (!ret) {
 		ret = vfs_iocb_iter_read(lower, &lower_iocb, to);
 		iocb->ki_pos = lower_iocb.ki_pos;
@@ -379,8 +379,7 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	for (;;) {
 		ret = dmfs_sync_flags(file);
 		if (!ret)
-			ret = dmfs_lower_kiocb(&lower_iocb, iocb, lower,
-					       DMFS_IOCB_CALL_FLAGS | IOCB_APPEND);
+			ret = dmfs_lower_kiocb(&lower_iocb, iocb, lower);
 		if (!ret) {
 			ret = dm_vfs_iocb_iter_write(lower, &lower_iocb, from);
 			iocb->ki_pos = lower_iocb.ki_pos;
