@@ -42,6 +42,7 @@
  * @right: DMAPI_RIGHT_*
  * @held: an object reference is held: @path pins the object
  * @path: the object's lower path while @held
+ * @rcu: frees the record after the I/O that may be looking at it
  */
 struct dm_right {
 	struct list_head	tlink;
@@ -51,9 +52,14 @@ struct dm_right {
 	int			right;
 	bool			held;
 	struct path		path;
+	struct rcu_head		rcu;
 };
 
-/* Protects the table and every token's list of rights. */
+/*
+ * Protects the table and every token's list of rights.  I/O only reads
+ * the table, under RCU: every read and write of a managed file looks at
+ * it while any right is held, and would otherwise share this lock.
+ */
 static DEFINE_SPINLOCK(dm_rights_lock);
 static DEFINE_HASHTABLE(dm_rights, 8);
 /* Woken whenever a right is given up or weakened. */
@@ -75,21 +81,26 @@ static u32 dm_right_hash(u64 fsid, u64 ino)
 	return hash_64(fsid ^ ino, HASH_BITS(dm_rights));
 }
 
-/* The rights other tokens than @mine hold on an object. */
+/*
+ * The rights other tokens than @mine hold on an object; under the lock,
+ * or under RCU for a look that the next change may make stale.
+ */
 static void dm_rights_others(u64 fsid, u64 ino, const struct dm_right *mine,
 			     int *shared, bool *excl)
 {
 	struct dm_right *r;
+	int right;
 
-	lockdep_assert_held(&dm_rights_lock);
 	*shared = 0;
 	*excl = false;
-	hash_for_each_possible(dm_rights, r, hlink, dm_right_hash(fsid, ino)) {
+	hash_for_each_possible_rcu(dm_rights, r, hlink, dm_right_hash(fsid, ino),
+				   lockdep_is_held(&dm_rights_lock)) {
 		if (r == mine || r->fsid != fsid || r->ino != ino)
 			continue;
-		if (r->right == DMAPI_RIGHT_EXCL)
+		right = READ_ONCE(r->right);
+		if (right == DMAPI_RIGHT_EXCL)
 			*excl = true;
-		else if (r->right == DMAPI_RIGHT_SHARED)
+		else if (right == DMAPI_RIGHT_SHARED)
 			(*shared)++;
 	}
 }
@@ -137,18 +148,23 @@ int dm_rights_grants(const atomic_t *grants)
 
 static void dm_right_set(struct dm_right *r, int right)
 {
-	if (!r->right && right)
+	int old = r->right;
+
+	if (!old && right)
 		atomic_inc(&dm_nr_rights);
-	else if (r->right && !right)
+	else if (old && !right)
 		atomic_dec(&dm_nr_rights);
-	if (right < r->right) {
+	/*
+	 * Stored first: I/O looks at the table without the lock, so a waiter
+	 * woken, or one that sees the grant counted, must find it there.
+	 */
+	WRITE_ONCE(r->right, right);
+	if (right < old) {
 		wake_up_all(&dm_rights_wait);
-	} else if (right > r->right) {
-		/* Who sees the grant counted sees the right in the table. */
+	} else if (right > old) {
 		smp_mb__before_atomic();
 		atomic_inc(dm_rights_grants_of(r->fsid, r->ino));
 	}
-	r->right = right;
 }
 
 /* Unlink @r if it holds nothing any more; the caller frees it then. */
@@ -156,7 +172,7 @@ static bool dm_right_unlink_if_empty(struct dm_right *r)
 {
 	if (r->right || r->held)
 		return false;
-	hash_del(&r->hlink);
+	hash_del_rcu(&r->hlink);
 	list_del(&r->tlink);
 	return true;
 }
@@ -171,12 +187,12 @@ static struct dm_right *dm_right_new(void)
 	return r;
 }
 
-/* Free a record of dm_right_new(), or nothing. */
+/* Free a record of dm_right_new(), or nothing, once no I/O looks at it. */
 static void dm_right_free(struct dm_right *r)
 {
 	if (r) {
 		dm_live_dec(DM_LIVE_RIGHTS);
-		kfree(r);
+		kfree_rcu(r, rcu);
 	}
 }
 
@@ -204,7 +220,7 @@ void dm_rights_drop(struct dm_event *ev)
 	spin_lock(&dm_rights_lock);
 	list_for_each_entry_safe(r, next, &ev->rights, tlink) {
 		dm_right_set(r, DMAPI_RIGHT_NULL);
-		hash_del(&r->hlink);
+		hash_del_rcu(&r->hlink);
 		list_move(&r->tlink, &gone);
 	}
 	spin_unlock(&dm_rights_lock);
@@ -241,9 +257,9 @@ static bool dm_rights_block(u64 fsid, u64 ino, bool change)
 	bool excl;
 	int shared;
 
-	spin_lock(&dm_rights_lock);
+	rcu_read_lock();
 	dm_rights_others(fsid, ino, NULL, &shared, &excl);
-	spin_unlock(&dm_rights_lock);
+	rcu_read_unlock();
 	return excl || (change && shared);
 }
 
@@ -452,7 +468,7 @@ static struct dm_right *dm_right_add(struct dm_right_call *rc,
 	r->fsid = rc->fsid;
 	r->ino = rc->ino;
 	list_add_tail(&r->tlink, &rc->ev->rights);
-	hash_add(dm_rights, &r->hlink, dm_right_hash(r->fsid, r->ino));
+	hash_add_rcu(dm_rights, &r->hlink, dm_right_hash(r->fsid, r->ino));
 	return r;
 }
 
