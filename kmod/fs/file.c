@@ -269,6 +269,12 @@ static int dmfs_sync_flags(struct file *file)
 	unsigned int flags = file->f_flags & DMFS_RUNTIME_FLAGS;
 	int err;
 
+	/*
+	 * fcntl() refuses to turn O_APPEND off on an append-only file; our
+	 * inode may not have learnt yet that the lower one became one.
+	 */
+	if ((lower->f_flags & O_APPEND) && IS_APPEND(file_inode(lower)))
+		flags |= O_APPEND;
 	if ((lower->f_flags & DMFS_RUNTIME_FLAGS) == flags)
 		return 0;
 	if (lower->f_op->check_flags) {
@@ -297,8 +303,8 @@ static int dmfs_sync_flags(struct file *file)
  * Passed to vfs_iocb_iter_read() or vfs_iocb_iter_write(), it gets the
  * checks and notifications of a read(2) or write(2) of the lower file,
  * without vfs_iter_read()'s building of a kiocb from scratch again.  Its
- * flags are the lower file's (O_DIRECT kept in step with ours by
- * dmfs_sync_flags(), a synchronous inode's IOCB_DSYNC) and the call's.
+ * flags are the lower file's (O_DIRECT, kept in step with ours by
+ * dmfs_sync_flags()) and the call's.
  */
 static int dmfs_lower_kiocb(struct kiocb *lower_iocb, struct kiocb *iocb,
 			    struct file *lower)
@@ -380,6 +386,10 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		ret = dmfs_sync_flags(file);
 		if (!ret)
 			ret = dmfs_lower_kiocb(&lower_iocb, iocb, lower);
+		/* Nor does RWF_NOAPPEND (6.9) turn it off for one write. */
+		if (!ret && !(lower_iocb.ki_flags & IOCB_APPEND) &&
+		    (lower->f_flags & O_APPEND) && IS_APPEND(file_inode(lower)))
+			ret = -EPERM;
 		if (!ret) {
 			ret = dm_vfs_iocb_iter_write(lower, &lower_iocb, from);
 			iocb->ki_pos = lower_iocb.ki_pos;

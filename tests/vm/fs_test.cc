@@ -110,6 +110,82 @@ TEST_F(DmapiMount, AWriteWithRwfNoappendWritesWhereAsked)
 	EXPECT_EQ(slurp(lower_ + "/f"), "X123456789");
 }
 
+/* The lower file at path made append-only (chattr +a) for a scope. */
+class AppendOnly {
+public:
+	explicit AppendOnly(std::string path) : path_(std::move(path)) { set(true); }
+	~AppendOnly() { set(false); }
+	AppendOnly(const AppendOnly &) = delete;
+	AppendOnly &operator=(const AppendOnly &) = delete;
+
+private:
+	void set(bool on)
+	{
+		int fd = open(path_.c_str(), O_RDONLY);
+		int flags = 0;
+		if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0)
+			ADD_FAILURE() << path_ << ": " << strerror(errno);
+		flags = on ? flags | FS_APPEND_FL : flags & ~FS_APPEND_FL;
+		if (fd >= 0 && ioctl(fd, FS_IOC_SETFLAGS, &flags) != 0)
+			ADD_FAILURE() << "FS_IOC_SETFLAGS: " << strerror(errno);
+		if (fd >= 0)
+			close(fd);
+	}
+
+	std::string path_;
+};
+
+/*
+ * fcntl() turns O_APPEND off only where the file is not append-only.
+ * Made so below the mount after it was opened, our inode may not know
+ * it yet when fcntl() asks: then the write must not land in place.
+ */
+TEST_F(DmapiMount, AFileMadeAppendOnlyBelowTakesOnlyAppendsThroughTheMount)
+{
+	spit(lower_ + "/f", "0123456789");
+	int fd = open((mnt_ + "/f").c_str(), O_WRONLY | O_APPEND);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	ssize_t n;
+	int err;
+	{
+		AppendOnly below(lower_ + "/f");
+		int set = fcntl(fd, F_SETFL, 0);
+		EXPECT_TRUE(set == 0 || errno == EPERM) << strerror(errno);
+		n = pwrite(fd, "X", 1, 0);
+		err = errno;
+	}
+	close(fd);
+	std::string now = slurp(lower_ + "/f");
+	EXPECT_EQ(now.substr(0, 10), "0123456789") << "a write landed in place";
+	if (n == 1)
+		EXPECT_EQ(now, "0123456789X");
+	else
+		EXPECT_EQ(err, EPERM) << strerror(err);
+}
+
+/* Nor does RWF_NOAPPEND (Linux 6.9) turn it off for one write. */
+TEST_F(DmapiMount, RwfNoappendOnAFileMadeAppendOnlyBelowFailsEPERM)
+{
+	spit(lower_ + "/f", "0123456789");
+	int fd = open((mnt_ + "/f").c_str(), O_WRONLY | O_APPEND);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	char x = 'X';
+	struct iovec iov = {&x, 1};
+	ssize_t n;
+	int err;
+	{
+		AppendOnly below(lower_ + "/f");
+		n = pwritev2(fd, &iov, 1, 0, RWF_NOAPPEND);
+		err = errno;
+	}
+	close(fd);
+	if (n < 0 && err == EOPNOTSUPP)
+		GTEST_SKIP() << "this kernel has no RWF_NOAPPEND (Linux 6.9)";
+	EXPECT_EQ(n, -1);
+	EXPECT_EQ(err, EPERM) << strerror(err);
+	EXPECT_EQ(slurp(lower_ + "/f"), "0123456789");
+}
+
 /*
  * A path walk in RCU mode checks a directory's permission holding no
  * reference to its inode, which an rmdir meanwhile may evict: the check
