@@ -153,7 +153,7 @@ static inline enum dmfs_io_kind dmfs_io_kind(int type)
 
 /* file.c */
 int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
-		       int type, loff_t off, u64 len);
+		       int type, loff_t off, u64 len, bool nowait);
 
 /**
  * dmfs_io_begin - admit an access to the lower file
@@ -173,8 +173,9 @@ int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
  *
  * Return: 0, admitted; or a negative errno, not admitted.
  */
-static inline int dmfs_io_begin(struct inode *inode, const struct path *lower,
-				int type, loff_t off, u64 len)
+static inline int __dmfs_io_begin(struct inode *inode,
+				  const struct path *lower, int type,
+				  loff_t off, u64 len, bool nowait)
 {
 	atomic_inc(&DMFS_I(inode)->admitted[dmfs_io_kind(type)]);
 	/* Counted before looking for rights: pairs with dm_right_drain(). */
@@ -182,7 +183,36 @@ static inline int dmfs_io_begin(struct inode *inode, const struct path *lower,
 	/* Every read and write passes here: with nobody in its way, two loads. */
 	if (!READ_ONCE(dmfs_dm_fs(inode->i_sb)->disp[type]) && !dm_rights_held())
 		return 0;
-	return dmfs_io_begin_slow(inode, lower, type, off, len);
+	return dmfs_io_begin_slow(inode, lower, type, off, len, nowait);
+}
+
+static inline int dmfs_io_begin(struct inode *inode, const struct path *lower,
+				int type, loff_t off, u64 len)
+{
+	return __dmfs_io_begin(inode, lower, type, off, len, false);
+}
+
+/**
+ * dmfs_io_begin_kiocb - dmfs_io_begin() for the I/O of a kiocb
+ * @iocb: the read or write of the dmapi file
+ * @lower: the lower file's path
+ * @type: DMAPI_EVENT_READ or _WRITE
+ * @off: where the access starts
+ * @len: its length
+ *
+ * An IOCB_NOWAIT access (io_uring's first try) that would wait for a DM
+ * application or a right fails EAGAIN instead: io_uring then issues it
+ * again from a worker, which may wait, rather than holding up the
+ * submitter and the ring's other users.
+ *
+ * Return: as for dmfs_io_begin(), or -EAGAIN.
+ */
+static inline int dmfs_io_begin_kiocb(struct kiocb *iocb,
+				      const struct path *lower, int type,
+				      loff_t off, u64 len)
+{
+	return __dmfs_io_begin(file_inode(iocb->ki_filp), lower, type, off,
+			       len, iocb->ki_flags & IOCB_NOWAIT);
 }
 
 /**

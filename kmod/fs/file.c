@@ -117,6 +117,7 @@ static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
  * @type: DMAPI_EVENT_READ, _WRITE or _TRUNCATE
  * @off: where the access starts
  * @len: its length; 0 to the end of the file
+ * @nowait: fail with -EAGAIN rather than wait (dmfs_io_begin_kiocb())
  *
  * An access that sends no event and meets no right is decided counted.
  * Else it is not counted while it waits: the DM application it waits
@@ -129,7 +130,7 @@ static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
  * Return: 0, admitted; or a negative errno, not admitted.
  */
 int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
-		       int type, loff_t off, u64 len)
+		       int type, loff_t off, u64 len, bool nowait)
 {
 	struct dm_fs *fs = dmfs_dm_fs(inode->i_sb);
 	int grants, err;
@@ -149,6 +150,8 @@ int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
 		}
 	}
 	dmfs_io_end(inode, type);
+	if (nowait)
+		return -EAGAIN;
 	do {
 		err = dmfs_io_pass(inode, lower, type, off, len, &grants);
 		if (err)
@@ -337,8 +340,8 @@ static ssize_t dmfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (!iov_iter_count(to))
 		return 0;
-	ret = dmfs_io_begin(file_inode(file), &lower->f_path, DMAPI_EVENT_READ,
-			    iocb->ki_pos, iov_iter_count(to));
+	ret = dmfs_io_begin_kiocb(iocb, &lower->f_path, DMAPI_EVENT_READ,
+				  iocb->ki_pos, iov_iter_count(to));
 	if (ret)
 		return ret;
 	ret = dmfs_sync_flags(file);
@@ -372,8 +375,8 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	 */
 	if (iocb->ki_flags & IOCB_APPEND)
 		pos = i_size_read(file_inode(lower));
-	ret = dmfs_io_begin(inode, &lower->f_path, DMAPI_EVENT_WRITE, pos,
-			    iov_iter_count(from));
+	ret = dmfs_io_begin_kiocb(iocb, &lower->f_path, DMAPI_EVENT_WRITE, pos,
+				  iov_iter_count(from));
 	if (ret)
 		return ret;
 	/*
@@ -398,6 +401,11 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		if (ret != -ENOSPC)
 			break;
 		*from = saved;
+		/* A NOSPACE event waits: io_uring's worker may send it. */
+		if (iocb->ki_flags & IOCB_NOWAIT) {
+			ret = -EAGAIN;
+			break;
+		}
 		ret = dm_nospace_event(&DMFS_SB(inode->i_sb)->dm_fs,
 				       &lower->f_path, &DMFS_I(inode)->interest,
 				       pos, iov_iter_count(from));

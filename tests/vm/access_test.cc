@@ -5,7 +5,8 @@
  * file whose event list (or whose filesystem's) holds them, to the
  * session holding their disposition.  Every source of an access is
  * covered: read, write, O_APPEND, truncate, ftruncate, O_TRUNC, fallocate,
- * mmap, sendfile, splice (from the file and into it) and copy_file_range.  The accessor waits for the
+ * mmap, sendfile, splice (from the file and into it), copy_file_range and
+ * io_uring (whose submission does not wait).  The accessor waits for the
  * answer: CONTINUE lets it go on, ABORT fails it with the errno given,
  * SIGKILL ends its wait but a stop or a caught signal does not, a system
  * suspend freezes it where it waits, event_timeout gives up; identical accesses share one event; with the
@@ -22,10 +23,12 @@
 #include "event_mount.h"
 
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -166,6 +169,63 @@ auto splicing_in(const std::string &path, off_t off, const std::string &bytes)
 	};
 }
 
+/*
+ * io_uring's read of want.size() bytes at off of path, opened O_NONBLOCK
+ * (6.12's io_uring tries such a file's I/O with IOCB_NOWAIT first; 6.1's
+ * any regular file's): a byte is written to submitted once the submission
+ * has returned, then the completion must bring want.  Raw system calls,
+ * so as to need no liburing.
+ */
+auto reading_with_io_uring(const std::string &path, off_t off,
+			   const std::string &want, int submitted)
+{
+	return [=] {
+		struct io_uring_params p = {};
+		int ring = static_cast<int>(syscall(__NR_io_uring_setup, 4, &p));
+		int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK);
+		if (ring < 0 || fd < 0)
+			return errno;
+		size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(__u32);
+		size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+		auto *sq = static_cast<char *>(mmap(nullptr, sq_len, PROT_READ | PROT_WRITE,
+						    MAP_SHARED, ring, IORING_OFF_SQ_RING));
+		auto *cq = static_cast<char *>(mmap(nullptr, cq_len, PROT_READ | PROT_WRITE,
+						    MAP_SHARED, ring, IORING_OFF_CQ_RING));
+		auto *sqes = static_cast<struct io_uring_sqe *>(
+			mmap(nullptr, p.sq_entries * sizeof(struct io_uring_sqe),
+			     PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_SQES));
+		if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
+			return errno;
+		std::string buf(want.size(), '\0');
+		struct io_uring_sqe *sqe = &sqes[0];
+		*sqe = {};
+		sqe->opcode = IORING_OP_READ;
+		sqe->fd = fd;
+		sqe->addr = reinterpret_cast<__u64>(buf.data());
+		sqe->len = static_cast<__u32>(buf.size());
+		sqe->off = static_cast<__u64>(off);
+		auto *tail = reinterpret_cast<__u32 *>(sq + p.sq_off.tail);
+		reinterpret_cast<__u32 *>(sq + p.sq_off.array)[*tail & (p.sq_entries - 1)] = 0;
+		__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+		if (syscall(__NR_io_uring_enter, ring, 1, 0, 0, nullptr, 0) != 1)
+			return errno;
+		if (write(submitted, "s", 1) != 1)
+			return errno;
+		if (syscall(__NR_io_uring_enter, ring, 0, 1, IORING_ENTER_GETEVENTS,
+			    nullptr, 0) < 0)
+			return errno;
+		auto *head = reinterpret_cast<__u32 *>(cq + p.cq_off.head);
+		auto *cqes = reinterpret_cast<struct io_uring_cqe *>(cq + p.cq_off.cqes);
+		int res = cqes[__atomic_load_n(head, __ATOMIC_ACQUIRE) & (p.cq_entries - 1)].res;
+		/* io_uring's workers share the file table and outlive us a while. */
+		close(fd);
+		close(ring);
+		if (res < 0)
+			return -res;
+		return res == static_cast<int>(want.size()) && buf == want ? 0 : kWrongData;
+	};
+}
+
 /* After n bytes went into a pipe: 0 if they are want, else kWrongData. */
 int pipe_holds(int fd, ssize_t n, const std::string &want)
 {
@@ -246,6 +306,28 @@ TEST_F(Access, ReaderWaitsForContinueThenGetsTheData)
 	EXPECT_FALSE(reader.ends_within(kBlockedMs)) << "read before the answer";
 	respond(m.token(), DM_RESP_CONTINUE);
 	EXPECT_EQ(reader.result(), 0);
+}
+
+/*
+ * An io_uring read waits for its event in io_uring's worker, not in the
+ * submission, which would hold up the ring's other users meanwhile.
+ */
+TEST_F(Access, AnIoUringReadWaitsForItsEventAfterItsSubmissionReturned)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	int submitted[2];
+	ASSERT_EQ(pipe(submitted), 0);
+	Accessor reader(reading_with_io_uring(path("file"), 10, data(10, 50), submitted[1]));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 10, 50));
+	struct pollfd pfd = {submitted[0], POLLIN, 0};
+	EXPECT_EQ(poll(&pfd, 1, 5000), 1) << "the submission waited for the event";
+	EXPECT_FALSE(reader.ends_within(kBlockedMs)) << "read before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0);
+	close(submitted[0]);
+	close(submitted[1]);
 }
 
 TEST_F(Access, AbortFailsTheReadWithTheErrnoGiven)
