@@ -155,6 +155,20 @@ static inline enum dmfs_io_kind dmfs_io_kind(int type)
 int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
 		       int type, loff_t off, u64 len, bool nowait);
 
+/* dmfs_io_begin(), or with @nowait, dmfs_io_begin_kiocb()'s. */
+static inline int __dmfs_io_begin(struct inode *inode,
+				  const struct path *lower, int type,
+				  loff_t off, u64 len, bool nowait)
+{
+	atomic_inc(&DMFS_I(inode)->admitted[dmfs_io_kind(type)]);
+	/* Counted before looking for rights: pairs with dm_right_drain(). */
+	smp_mb__after_atomic();
+	/* Every read and write passes here: with nobody in its way, two loads. */
+	if (!READ_ONCE(dmfs_dm_fs(inode->i_sb)->disp[type]) && !dm_rights_held())
+		return 0;
+	return dmfs_io_begin_slow(inode, lower, type, off, len, nowait);
+}
+
 /**
  * dmfs_io_begin - admit an access to the lower file
  * @inode: the dmapi inode
@@ -173,19 +187,6 @@ int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
  *
  * Return: 0, admitted; or a negative errno, not admitted.
  */
-static inline int __dmfs_io_begin(struct inode *inode,
-				  const struct path *lower, int type,
-				  loff_t off, u64 len, bool nowait)
-{
-	atomic_inc(&DMFS_I(inode)->admitted[dmfs_io_kind(type)]);
-	/* Counted before looking for rights: pairs with dm_right_drain(). */
-	smp_mb__after_atomic();
-	/* Every read and write passes here: with nobody in its way, two loads. */
-	if (!READ_ONCE(dmfs_dm_fs(inode->i_sb)->disp[type]) && !dm_rights_held())
-		return 0;
-	return dmfs_io_begin_slow(inode, lower, type, off, len, nowait);
-}
-
 static inline int dmfs_io_begin(struct inode *inode, const struct path *lower,
 				int type, loff_t off, u64 len)
 {
