@@ -31,6 +31,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #ifndef RWF_NOAPPEND
@@ -94,14 +95,20 @@ TEST_F(DmapiMount, TurningOAppendOffWithFcntlWritesWhereAsked)
 	EXPECT_EQ(slurp(lower_ + "/f"), "X123456789A");
 }
 
+/* pwritev2() of "X" at 0 with RWF_NOAPPEND, errno left as it set it. */
+ssize_t write_x_at_0_noappend(int fd)
+{
+	char x = 'X';
+	struct iovec iov = {&x, 1};
+	return pwritev2(fd, &iov, 1, 0, RWF_NOAPPEND);
+}
+
 TEST_F(DmapiMount, AWriteWithRwfNoappendWritesWhereAsked)
 {
 	spit(lower_ + "/f", "0123456789");
 	int fd = open((mnt_ + "/f").c_str(), O_WRONLY | O_APPEND);
 	ASSERT_GE(fd, 0) << strerror(errno);
-	char x = 'X';
-	struct iovec iov = {&x, 1};
-	ssize_t n = pwritev2(fd, &iov, 1, 0, RWF_NOAPPEND);
+	ssize_t n = write_x_at_0_noappend(fd);
 	int err = errno;
 	close(fd);
 	if (n < 0 && err == EOPNOTSUPP)
@@ -136,25 +143,39 @@ private:
 };
 
 /*
+ * What write(fd) returned, and its errno, for "0123456789" at lower
+ * opened through the mount at mnt with O_APPEND and then made
+ * append-only below.
+ */
+template <typename Fn>
+std::pair<ssize_t, int> write_when_made_append_only(const std::string &lower,
+						    const std::string &mnt, Fn write)
+{
+	spit(lower, "0123456789");
+	int fd = open(mnt.c_str(), O_WRONLY | O_APPEND);
+	if (fd < 0) {
+		ADD_FAILURE() << mnt << ": " << strerror(errno);
+		return {-1, errno};
+	}
+	AppendOnly below(lower);
+	ssize_t n = write(fd);
+	int err = errno;
+	close(fd);
+	return {n, err};
+}
+
+/*
  * fcntl() turns O_APPEND off only where the file is not append-only.
  * Made so below the mount after it was opened, our inode may not know
  * it yet when fcntl() asks: then the write must not land in place.
  */
 TEST_F(DmapiMount, AFileMadeAppendOnlyBelowTakesOnlyAppendsThroughTheMount)
 {
-	spit(lower_ + "/f", "0123456789");
-	int fd = open((mnt_ + "/f").c_str(), O_WRONLY | O_APPEND);
-	ASSERT_GE(fd, 0) << strerror(errno);
-	ssize_t n;
-	int err;
-	{
-		AppendOnly below(lower_ + "/f");
+	auto [n, err] = write_when_made_append_only(lower_ + "/f", mnt_ + "/f", [](int fd) {
 		int set = fcntl(fd, F_SETFL, 0);
 		EXPECT_TRUE(set == 0 || errno == EPERM) << strerror(errno);
-		n = pwrite(fd, "X", 1, 0);
-		err = errno;
-	}
-	close(fd);
+		return pwrite(fd, "X", 1, 0);
+	});
 	std::string now = slurp(lower_ + "/f");
 	EXPECT_EQ(now.substr(0, 10), "0123456789") << "a write landed in place";
 	if (n == 1)
@@ -166,19 +187,8 @@ TEST_F(DmapiMount, AFileMadeAppendOnlyBelowTakesOnlyAppendsThroughTheMount)
 /* Nor does RWF_NOAPPEND (Linux 6.9) turn it off for one write. */
 TEST_F(DmapiMount, RwfNoappendOnAFileMadeAppendOnlyBelowFailsEPERM)
 {
-	spit(lower_ + "/f", "0123456789");
-	int fd = open((mnt_ + "/f").c_str(), O_WRONLY | O_APPEND);
-	ASSERT_GE(fd, 0) << strerror(errno);
-	char x = 'X';
-	struct iovec iov = {&x, 1};
-	ssize_t n;
-	int err;
-	{
-		AppendOnly below(lower_ + "/f");
-		n = pwritev2(fd, &iov, 1, 0, RWF_NOAPPEND);
-		err = errno;
-	}
-	close(fd);
+	auto [n, err] = write_when_made_append_only(lower_ + "/f", mnt_ + "/f",
+						    write_x_at_0_noappend);
 	if (n < 0 && err == EOPNOTSUPP)
 		GTEST_SKIP() << "this kernel has no RWF_NOAPPEND (Linux 6.9)";
 	EXPECT_EQ(n, -1);
@@ -325,6 +335,45 @@ TEST_F(DmapiMount, ChangesBehindTheMountAreSeen)
 }
 
 /*
+ * fanotify's FAN_ACCESS_PERM listener of a lower file: answer() waits for
+ * its one question and gives the response.
+ */
+class LowerPermListener {
+public:
+	explicit LowerPermListener(const std::string &lower_file)
+		: fan_(fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE))
+	{
+		if (fan_ < 0)
+			ADD_FAILURE() << "fanotify_init: " << strerror(errno);
+		else if (fanotify_mark(fan_, FAN_MARK_ADD, FAN_ACCESS_PERM, AT_FDCWD,
+				       lower_file.c_str()) != 0)
+			ADD_FAILURE() << "fanotify_mark: " << strerror(errno);
+	}
+	~LowerPermListener()
+	{
+		if (fan_ >= 0)
+			close(fan_);
+	}
+	LowerPermListener(const LowerPermListener &) = delete;
+	LowerPermListener &operator=(const LowerPermListener &) = delete;
+
+	void answer(__u32 response)
+	{
+		struct pollfd pfd = {fan_, POLLIN, 0};
+		ASSERT_EQ(poll(&pfd, 1, 5000), 1) << "the lower file's listener was not asked";
+		struct fanotify_event_metadata ev;
+		ASSERT_EQ(read(fan_, &ev, sizeof(ev)), static_cast<ssize_t>(sizeof(ev)));
+		EXPECT_TRUE(ev.mask & FAN_ACCESS_PERM);
+		struct fanotify_response r = {ev.fd, response};
+		EXPECT_EQ(write(fan_, &r, sizeof(r)), static_cast<ssize_t>(sizeof(r)));
+		close(ev.fd);
+	}
+
+private:
+	int fan_;
+};
+
+/*
  * A splice through the mount passes the lower file's permission hooks, as
  * read(2) through it does: a fanotify listener of the lower file is
  * asked first.
@@ -332,10 +381,7 @@ TEST_F(DmapiMount, ChangesBehindTheMountAreSeen)
 TEST_F(DmapiMount, SpliceReadAsksTheLowerFilesPermissionListeners)
 {
 	spit(mnt_ + "/watched", "splice me");
-	int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE);
-	ASSERT_GE(fan, 0) << strerror(errno);
-	ASSERT_EQ(fanotify_mark(fan, FAN_MARK_ADD, FAN_ACCESS_PERM, AT_FDCWD,
-				(lower_ + "/watched").c_str()), 0) << strerror(errno);
+	LowerPermListener listener(lower_ + "/watched");
 	std::string file = mnt_ + "/watched";
 	Child splicer([file] {
 		int fd = open(file.c_str(), O_RDONLY), p[2];
@@ -343,16 +389,8 @@ TEST_F(DmapiMount, SpliceReadAsksTheLowerFilesPermissionListeners)
 			return 1;
 		return splice(fd, nullptr, p[1], nullptr, 9, 0) == 9 ? 0 : 2;
 	});
-	struct pollfd pfd = {fan, POLLIN, 0};
-	ASSERT_EQ(poll(&pfd, 1, 5000), 1) << "the lower file's listener was not asked";
-	struct fanotify_event_metadata ev;
-	ASSERT_EQ(read(fan, &ev, sizeof(ev)), static_cast<ssize_t>(sizeof(ev)));
-	EXPECT_TRUE(ev.mask & FAN_ACCESS_PERM);
-	struct fanotify_response allow = {ev.fd, FAN_ALLOW};
-	EXPECT_EQ(write(fan, &allow, sizeof(allow)), static_cast<ssize_t>(sizeof(allow)));
-	close(ev.fd);
+	ASSERT_NO_FATAL_FAILURE(listener.answer(FAN_ALLOW));
 	EXPECT_EQ(splicer.wait(), 0);
-	close(fan);
 }
 
 /*
@@ -362,10 +400,7 @@ TEST_F(DmapiMount, SpliceReadAsksTheLowerFilesPermissionListeners)
 TEST_F(DmapiMount, ReadAsksTheLowerFilesPermissionListeners)
 {
 	spit(mnt_ + "/watched", "read me");
-	int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE);
-	ASSERT_GE(fan, 0) << strerror(errno);
-	ASSERT_EQ(fanotify_mark(fan, FAN_MARK_ADD, FAN_ACCESS_PERM, AT_FDCWD,
-				(lower_ + "/watched").c_str()), 0) << strerror(errno);
+	LowerPermListener listener(lower_ + "/watched");
 	std::string file = mnt_ + "/watched";
 	Child reader([file] {
 		char buf[7];
@@ -374,16 +409,8 @@ TEST_F(DmapiMount, ReadAsksTheLowerFilesPermissionListeners)
 			return 1;
 		return read(fd, buf, sizeof(buf)) < 0 && errno == EPERM ? 0 : 2;
 	});
-	struct pollfd pfd = {fan, POLLIN, 0};
-	ASSERT_EQ(poll(&pfd, 1, 5000), 1) << "the lower file's listener was not asked";
-	struct fanotify_event_metadata ev;
-	ASSERT_EQ(read(fan, &ev, sizeof(ev)), static_cast<ssize_t>(sizeof(ev)));
-	EXPECT_TRUE(ev.mask & FAN_ACCESS_PERM);
-	struct fanotify_response deny = {ev.fd, FAN_DENY};
-	EXPECT_EQ(write(fan, &deny, sizeof(deny)), static_cast<ssize_t>(sizeof(deny)));
-	close(ev.fd);
+	ASSERT_NO_FATAL_FAILURE(listener.answer(FAN_DENY));
 	EXPECT_EQ(reader.wait(), 0) << "the denied read did not fail EPERM";
-	close(fan);
 }
 
 /* Reads and writes through the mount are seen by the lower file's watchers. */
