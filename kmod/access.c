@@ -147,7 +147,7 @@ static bool dm_regions_ask(const struct dmapi_region *r, int n, int type,
  * any file's cache holds is then stale.  Such changes are rare next to
  * accesses, so one counter for all does.
  */
-static atomic64_t dm_interest_seq = ATOMIC64_INIT(0);
+atomic64_t dm_interest_seq = ATOMIC64_INIT(0);
 
 /**
  * dm_interest_changed - an object's event list or regions were just stored
@@ -162,9 +162,9 @@ void dm_interest_changed(void)
  * dm_interest_free - release a file's cache of its interest
  * @cache: the cache, no longer reachable by readers
  */
-void dm_interest_free(struct dm_interest __rcu **cache)
+void dm_interest_free(struct dm_interest_cache *cache)
 {
-	struct dm_interest *in = rcu_dereference_protected(*cache, true);
+	struct dm_interest *in = rcu_dereference_protected(cache->in, true);
 
 	if (in) {
 		dm_live_dec(DM_LIVE_INTERESTS);
@@ -222,15 +222,16 @@ static bool dm_interest_wants(struct dm_fs *fs, const struct dm_interest *in,
  * the xattrs every time.
  */
 static int dm_access_wanted(struct dm_fs *fs, const struct path *lower,
-			    struct dm_interest __rcu **cache, int type,
+			    struct dm_interest_cache *cache, int type,
 			    s64 off, u64 len)
 {
 	struct dm_interest *in, *old;
 	bool wanted;
+	u64 quiet;
 
 	if (cache) {
 		rcu_read_lock();
-		in = rcu_dereference(*cache);
+		in = rcu_dereference(cache->in);
 		if (in && in->seq == atomic64_read(&dm_interest_seq)) {
 			wanted = dm_interest_wants(fs, in, type, off, len);
 			rcu_read_unlock();
@@ -247,7 +248,14 @@ static int dm_access_wanted(struct dm_fs *fs, const struct path *lower,
 		kfree(in);
 		return wanted;
 	}
-	old = unrcu_pointer(xchg(cache, RCU_INITIALIZER(in)));
+	/*
+	 * Stale as soon as any change is stored: a racing load of another
+	 * sequence leaves a value that no current sequence matches.  Taken
+	 * before @in is published, after which another load may free it.
+	 */
+	quiet = !in->events && !in->nregions ? in->seq + 1 : 0;
+	old = unrcu_pointer(xchg(&cache->in, RCU_INITIALIZER(in)));
+	WRITE_ONCE(cache->quiet, quiet);
 	if (old) {
 		dm_live_dec(DM_LIVE_INTERESTS);
 		kfree_rcu(old, rcu);
@@ -399,7 +407,7 @@ out:
  * DMAPI state.
  */
 int dm_data_event_wanted(struct dm_fs *fs, const struct path *lower,
-			 struct dm_interest __rcu **cache, int type, s64 off,
+			 struct dm_interest_cache *cache, int type, s64 off,
 			 u64 len)
 {
 	if (!READ_ONCE(fs->disp[type]))
@@ -413,7 +421,7 @@ int dm_data_event_wanted(struct dm_fs *fs, const struct path *lower,
  * @lower: the file's lower path
  * @grants: set, when the DM application answered, to what the count of
  *	rights granted on the file (dm_rights_grants_of()) was then
- * @cache: where the file's interest is cached (struct dm_interest), or NULL
+ * @cache: where the file's interest is cached, or NULL
  * @type: DMAPI_EVENT_READ, _WRITE or _TRUNCATE
  * @off: where the access starts (TRUNCATE: the new size)
  * @len: its length; 0 reaches the end of any file
@@ -424,7 +432,7 @@ int dm_data_event_wanted(struct dm_fs *fs, const struct path *lower,
  * reading the file's DMAPI state.
  */
 int dm_data_event(struct dm_fs *fs, const struct path *lower, int *grants,
-		  struct dm_interest __rcu **cache, int type, s64 off, u64 len)
+		  struct dm_interest_cache *cache, int type, s64 off, u64 len)
 {
 	int sid = READ_ONCE(fs->disp[type]);
 	int wanted;
@@ -452,7 +460,7 @@ int dm_data_event(struct dm_fs *fs, const struct path *lower, int *grants,
  * dm_data_event().
  */
 int dm_nospace_event(struct dm_fs *fs, const struct path *lower,
-		     struct dm_interest __rcu **cache, s64 off, u64 len)
+		     struct dm_interest_cache *cache, s64 off, u64 len)
 {
 	int sid = READ_ONCE(fs->disp[DMAPI_EVENT_NOSPACE]);
 	int wanted, grants, err;

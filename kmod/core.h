@@ -546,17 +546,52 @@ struct dm_interest {
 	struct dmapi_region	regions[];
 };
 
+/**
+ * struct dm_interest_cache - a file's interest, cached with its inode
+ * @in: the interest last loaded, or NULL
+ * @quiet: dm_interest_seq + 1 when @in was loaded, if it had no event
+ *	list and no regions; else 0
+ */
+struct dm_interest_cache {
+	struct dm_interest __rcu *in;
+	u64			quiet;
+};
+
 /* access.c */
+extern atomic64_t dm_interest_seq;
+
+/**
+ * dm_interest_quiet - whether an access of @type to a file sends no data
+ *	event, for sure and on loads alone
+ * @fs: the file's filesystem
+ * @cache: the file's cache
+ * @type: DMAPI_EVENT_READ, _WRITE or _TRUNCATE
+ *
+ * The file had no event list and no regions when its cache was loaded,
+ * no change was stored anywhere since, and its filesystem's event list
+ * leaves @type out.  The common file of a filesystem an HSM manages:
+ * not migrated, nothing asked of it.
+ *
+ * Return: true if it sends none; false if it may.
+ */
+static inline bool dm_interest_quiet(struct dm_fs *fs,
+				     const struct dm_interest_cache *cache,
+				     int type)
+{
+	return READ_ONCE(cache->quiet) == atomic64_read(&dm_interest_seq) + 1 &&
+	       !(READ_ONCE(fs->events) & BIT_ULL(type));
+}
+
 void dm_interest_changed(void);
-void dm_interest_free(struct dm_interest __rcu **cache);
+void dm_interest_free(struct dm_interest_cache *cache);
 void dm_access_forget(struct dm_event *ev);
 int dm_data_event_wanted(struct dm_fs *fs, const struct path *lower,
-			 struct dm_interest __rcu **cache, int type, s64 off,
+			 struct dm_interest_cache *cache, int type, s64 off,
 			 u64 len);
 int dm_data_event(struct dm_fs *fs, const struct path *lower, int *grants,
-		  struct dm_interest __rcu **cache, int type, s64 off, u64 len);
+		  struct dm_interest_cache *cache, int type, s64 off, u64 len);
 int dm_nospace_event(struct dm_fs *fs, const struct path *lower,
-		     struct dm_interest __rcu **cache, s64 off, u64 len);
+		     struct dm_interest_cache *cache, s64 off, u64 len);
 void dm_access_exit(void);
 
 /* monitor.c */

@@ -70,7 +70,7 @@ enum dmfs_io_kind {
 struct dmfs_inode {
 	struct inode	*lower;
 	atomic_t	opens;
-	struct dm_interest __rcu *interest;
+	struct dm_interest_cache interest;
 	atomic_t	admitted[DMFS_IO_NR];
 	struct inode	vfs_inode;
 };
@@ -160,11 +160,19 @@ static inline int __dmfs_io_begin(struct inode *inode,
 				  const struct path *lower, int type,
 				  loff_t off, u64 len, bool nowait)
 {
+	struct dm_fs *fs = dmfs_dm_fs(inode->i_sb);
+
 	atomic_inc(&DMFS_I(inode)->admitted[dmfs_io_kind(type)]);
 	/* Counted before looking for rights: pairs with dm_right_drain(). */
 	smp_mb__after_atomic();
-	/* Every read and write passes here: with nobody in its way, two loads. */
-	if (!READ_ONCE(dmfs_dm_fs(inode->i_sb)->disp[type]) && !dm_rights_held())
+	/*
+	 * Every read and write passes here: with nobody in its way, two
+	 * loads; with an HSM on the filesystem and a file it left alone, a
+	 * few more.
+	 */
+	if (!dm_rights_held() &&
+	    (!READ_ONCE(fs->disp[type]) ||
+	     dm_interest_quiet(fs, &DMFS_I(inode)->interest, type)))
 		return 0;
 	return dmfs_io_begin_slow(inode, lower, type, off, len, nowait);
 }

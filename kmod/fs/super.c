@@ -39,7 +39,8 @@ static struct inode *dmfs_alloc_inode(struct super_block *sb)
 	atomic_set(&di->opens, 0);
 	atomic_set(&di->admitted[DMFS_IO_READ], 0);
 	atomic_set(&di->admitted[DMFS_IO_CHANGE], 0);
-	RCU_INIT_POINTER(di->interest, NULL);
+	RCU_INIT_POINTER(di->interest.in, NULL);
+	di->interest.quiet = 0;
 	dm_live_inc(DM_LIVE_INODES);
 	return &di->vfs_inode;
 }

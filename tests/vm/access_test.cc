@@ -869,6 +869,29 @@ TEST_F(Access, FileEventListChangedAfterAnAccessAppliesToTheNextOne)
 	EXPECT_TRUE(queue_empty()) << "READ after the event list was cleared";
 }
 
+/*
+ * A file that asked for nothing when it was last read is decided on a
+ * cached word: the filesystem's event list changed since still counts.
+ */
+TEST_F(Access, FilesystemEventListChangedAfterAnAccessAppliesToTheNextOne)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	Accessor before(reading(path("file"), 0, data(0, 100)));
+	EXPECT_EQ(before.result(), 0);
+	EXPECT_TRUE(queue_empty()) << "READ of a file that asks for nothing";
+	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_READ}));
+	Accessor reader(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, 100));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0);
+
+	ASSERT_DM_OK(enable(fsh_, {}));
+	Accessor after(reading(path("file"), 0, data(0, 100)));
+	EXPECT_EQ(after.result(), 0);
+	EXPECT_TRUE(queue_empty()) << "READ after the event list was cleared";
+}
+
 /* Writes */
 
 TEST_F(Access, WriteOfAWriteRegionSendsWriteThenWrites)
