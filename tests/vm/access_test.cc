@@ -280,6 +280,30 @@ protected:
 		EXPECT_EQ(de->de_length, len);
 	}
 
+	/*
+	 * Reads of "file" with READ's disposition taken: none sends an
+	 * event; with ask(true) done, the next one does; with ask(false),
+	 * none again.  ask returns as the library call it makes.
+	 */
+	template <typename Ask> void expect_reads_follow(Ask ask)
+	{
+		ASSERT_DM_OK(take({DM_EVENT_READ}));
+		Accessor before(reading(path("file"), 0, data(0, 100)));
+		EXPECT_EQ(before.result(), 0);
+		EXPECT_TRUE(queue_empty()) << "READ of a file that asks for nothing";
+		ASSERT_DM_OK(ask(true));
+		Accessor reader(reading(path("file"), 0, data(0, 100)));
+		Message m = next();
+		ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, 100));
+		respond(m.token(), DM_RESP_CONTINUE);
+		EXPECT_EQ(reader.result(), 0);
+
+		ASSERT_DM_OK(ask(false));
+		Accessor after(reading(path("file"), 0, data(0, 100)));
+		EXPECT_EQ(after.result(), 0);
+		EXPECT_TRUE(queue_empty()) << "READ after it stopped asking";
+	}
+
 	Handle file_, other_, offline_;
 };
 
@@ -821,20 +845,9 @@ TEST_F(Access, FileEventListCoversThatWholeFileOnly)
 
 TEST_F(Access, RegionsSetAfterAnAccessApplyToTheNextOne)
 {
-	ASSERT_DM_OK(take({DM_EVENT_READ}));
-	Accessor before(reading(path("file"), 0, data(0, 100)));
-	EXPECT_EQ(before.result(), 0);
-	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
-	Accessor reader(reading(path("file"), 0, data(0, 100)));
-	Message m = next();
-	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, 100));
-	respond(m.token(), DM_RESP_CONTINUE);
-	EXPECT_EQ(reader.result(), 0);
-
-	ASSERT_DM_OK(manage(file_, {}));
-	Accessor after(reading(path("file"), 0, data(0, 100)));
-	EXPECT_EQ(after.result(), 0);
-	EXPECT_TRUE(queue_empty()) << "READ after the regions were cleared";
+	expect_reads_follow([this](bool on) {
+		return on ? manage(file_, {region(0, 0, DM_REGION_READ)}) : manage(file_, {});
+	});
 }
 
 TEST_F(Access, ChangingAnotherFilesRegionsKeepsThisOnesEvents)
@@ -853,20 +866,9 @@ TEST_F(Access, ChangingAnotherFilesRegionsKeepsThisOnesEvents)
 
 TEST_F(Access, FileEventListChangedAfterAnAccessAppliesToTheNextOne)
 {
-	ASSERT_DM_OK(take({DM_EVENT_READ}));
-	Accessor before(reading(path("file"), 0, data(0, 100)));
-	EXPECT_EQ(before.result(), 0);
-	ASSERT_DM_OK(enable(file_, {DM_EVENT_READ}));
-	Accessor reader(reading(path("file"), 0, data(0, 100)));
-	Message m = next();
-	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, 100));
-	respond(m.token(), DM_RESP_CONTINUE);
-	EXPECT_EQ(reader.result(), 0);
-
-	ASSERT_DM_OK(enable(file_, {}));
-	Accessor after(reading(path("file"), 0, data(0, 100)));
-	EXPECT_EQ(after.result(), 0);
-	EXPECT_TRUE(queue_empty()) << "READ after the event list was cleared";
+	expect_reads_follow([this](bool on) {
+		return on ? enable(file_, {DM_EVENT_READ}) : enable(file_, {});
+	});
 }
 
 /*
@@ -875,21 +877,9 @@ TEST_F(Access, FileEventListChangedAfterAnAccessAppliesToTheNextOne)
  */
 TEST_F(Access, FilesystemEventListChangedAfterAnAccessAppliesToTheNextOne)
 {
-	ASSERT_DM_OK(take({DM_EVENT_READ}));
-	Accessor before(reading(path("file"), 0, data(0, 100)));
-	EXPECT_EQ(before.result(), 0);
-	EXPECT_TRUE(queue_empty()) << "READ of a file that asks for nothing";
-	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_READ}));
-	Accessor reader(reading(path("file"), 0, data(0, 100)));
-	Message m = next();
-	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, 100));
-	respond(m.token(), DM_RESP_CONTINUE);
-	EXPECT_EQ(reader.result(), 0);
-
-	ASSERT_DM_OK(enable(fsh_, {}));
-	Accessor after(reading(path("file"), 0, data(0, 100)));
-	EXPECT_EQ(after.result(), 0);
-	EXPECT_TRUE(queue_empty()) << "READ after the event list was cleared";
+	expect_reads_follow([this](bool on) {
+		return on ? enable(fsh_, {DM_EVENT_READ}) : enable(fsh_, {});
+	});
 }
 
 /* Writes */
