@@ -38,6 +38,9 @@
  *	a handle with a larger one names nothing (inodes.c)
  * @ext4_bitmaps: the lower filesystem is ext4 and its inode bitmaps may
  *	guide the scans (ext4scan.c)
+ * @vm_ops_lock: protects @vm_ops
+ * @vm_ops: the operations of the mappings made through the mount, one
+ *	for each set of the lower filesystem's (mmap.c)
  */
 struct dmfs_sb_info {
 	struct path	lower;
@@ -47,6 +50,8 @@ struct dmfs_sb_info {
 	struct dm_fs	dm_fs;
 	bool		mtpt_given;
 	struct xarray	seen;
+	struct mutex	vm_ops_lock;
+	struct list_head vm_ops;
 };
 
 /* The accesses a right can exclude: reads, and what changes data. */
@@ -290,6 +295,11 @@ int dmfs_io_begin2(struct file *in, loff_t pos_in, struct file *out,
 void dmfs_io_end2(struct file *in, struct file *out);
 int dmfs_release(struct inode *inode, struct file *file);
 loff_t dmfs_llseek(struct file *file, loff_t offset, int whence);
+
+/* mmap.c */
+int dmfs_mmap(struct file *file, struct vm_area_struct *vma);
+void dmfs_mmap_init(struct dmfs_sb_info *sbi);
+void dmfs_mmap_exit(struct dmfs_sb_info *sbi);
 
 /* acl.c: the ACL inode operations, where the VFS wants them */
 #ifdef DM_HAVE_ACL_IOPS

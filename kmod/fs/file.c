@@ -2,7 +2,7 @@
 /*
  * Files: an open dmapi file is a lower file.  Data goes straight to it,
  * with no page cache of our own and no copy; a mapping is handed to the
- * lower file, as overlayfs does.
+ * lower file, as overlayfs does (mmap.c).
  */
 #include <linux/file.h>
 #include <linux/fs_stack.h>
@@ -514,39 +514,6 @@ static ssize_t dmfs_splice_write(struct pipe_inode_info *pipe,
 		dmfs_count_io(out, pos, ret, true);
 	}
 	return ret;
-}
-
-static int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct file *lower = dmfs_lower_file(file);
-	int type, err;
-
-	if (!lower->f_op->mmap)
-		return -ENODEV;
-	/*
-	 * The AIX rule: the events of the whole mapping, before it is made.
-	 * A shared mapping of a writable file may be made writable later
-	 * (mprotect) without calling us: it sends WRITE.
-	 */
-	type = (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE) ?
-	       DMAPI_EVENT_WRITE : DMAPI_EVENT_READ;
-	err = dmfs_io_begin(file_inode(file), &lower->f_path, type,
-			    (loff_t)vma->vm_pgoff << PAGE_SHIFT,
-			    vma->vm_end - vma->vm_start);
-	if (err)
-		return err;
-	/*
-	 * Nor does growing it (mremap): where a DM application takes data
-	 * events, a mapping stays within the range its event covered.
-	 */
-	if (READ_ONCE(dmfs_dm_fs(file_inode(file)->i_sb)->disp[DMAPI_EVENT_READ]) ||
-	    READ_ONCE(dmfs_dm_fs(file_inode(file)->i_sb)->disp[DMAPI_EVENT_WRITE]))
-		dm_vm_flags_set(vma, VM_DONTEXPAND);
-	vma_set_file(vma, lower);
-	err = call_mmap(lower, vma);
-	dmfs_io_end(file_inode(file), type);
-	file_accessed(file);
-	return err;
 }
 
 static int dmfs_fsync(struct file *file, loff_t start, loff_t end,

@@ -7,6 +7,7 @@
 #include <linux/fileattr.h>
 #include <linux/fs_stack.h>
 #include <linux/namei.h>
+#include <linux/pagemap.h>
 
 #include "dmapifs.h"
 
@@ -128,6 +129,20 @@ static bool dmfs_io_drained(struct super_block *sb, struct inode *lower,
 	__ret;								\
 })
 
+/*
+ * A write through a mapping waits for rights only when it faults, and it
+ * faults only on a clean page (mmap.c): clean the dirty pages of a file
+ * mapped writably, which write-protects them wherever they are mapped.
+ * Starting their writeback does it; its errors are left for the
+ * application's fsync() to find.
+ */
+static int dmfs_write_protect_mappings(struct inode *lower)
+{
+	if (!mapping_writably_mapped(lower->i_mapping))
+		return 0;
+	return filemap_fdatawrite(lower->i_mapping);
+}
+
 /**
  * dmfs_drain_io - wait for the accesses admitted to an object to end
  * @fs: the mount
@@ -138,9 +153,11 @@ static bool dmfs_io_drained(struct super_block *sb, struct inode *lower,
  * An object with no inode in the mount has no access in flight through
  * it, and one that comes now finds the caller's right (dmfs_io_begin()).
  * dmfs_io_end() wakes the waiter with @lower as the key: our inode may
- * come and go meanwhile, @lower stays.
+ * come and go meanwhile, @lower stays.  Then the writes through mappings
+ * made earlier are made to fault again, and so to wait.
  *
- * Return: 0, -ERESTARTSYS when a signal ended the wait, or -ETIMEDOUT.
+ * Return: 0, -ERESTARTSYS when a signal ended the wait, -ETIMEDOUT, or
+ * the errno of starting the writeback of a mapped file's dirty pages.
  */
 int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads,
 		  unsigned long timeout)
@@ -155,7 +172,9 @@ int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads,
 							 timeout);
 	if (left < 0)
 		return left;
-	return left ? 0 : -ETIMEDOUT;
+	if (!left)
+		return -ETIMEDOUT;
+	return dmfs_write_protect_mappings(lower);
 }
 
 /**

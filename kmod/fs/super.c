@@ -299,6 +299,7 @@ static void dmfs_free_sbi(struct dmfs_sb_info *sbi)
 	dmfs_unregister_handles(sbi);
 	dmfs_debut_exit(sbi);
 	dmfs_scan_exit(sbi);
+	dmfs_mmap_exit(sbi);
 	path_put(&sbi->lower);
 	kfree(sbi->dm_fs.mountpoint);
 	kfree(sbi->dm_fs.lower_name);
@@ -350,6 +351,7 @@ static int dmfs_init_fs_context(struct fs_context *fc)
 	if (!fc->s_fs_info)
 		return -ENOMEM;
 	dmfs_debut_init(fc->s_fs_info);
+	dmfs_mmap_init(fc->s_fs_info);
 	fc->ops = &dmfs_context_ops;
 	return 0;
 }

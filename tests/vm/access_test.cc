@@ -117,6 +117,28 @@ auto storing_through_a_mapping(const std::string &path, int prot, char byte)
 	};
 }
 
+/*
+ * A shared mapping of the whole file, made at once and writable; once
+ * told to go on, byte stored at off, and synced.
+ */
+auto storing_later_through_a_mapping(const std::string &path, Handshake &hs,
+				     off_t off, char byte)
+{
+	return [=, &hs] {
+		int fd = open(path.c_str(), O_RDWR);
+		if (fd < 0)
+			return errno;
+		void *m = mmap(nullptr, kFileSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			return errno;
+		hs.ready();
+		if (!hs.wait_go())
+			return EPIPE;
+		static_cast<char *>(m)[off] = byte;
+		return msync(m, kFileSize, MS_SYNC) ? errno : 0;
+	};
+}
+
 /* fallocate of mode over [off, off + len). */
 auto fallocating(const std::string &path, int mode, off_t off, off_t len)
 {
@@ -302,6 +324,14 @@ protected:
 		Accessor after(reading(path("file"), 0, data(0, 100)));
 		EXPECT_EQ(after.result(), 0);
 		EXPECT_TRUE(queue_empty()) << "READ after it stopped asking";
+	}
+
+	/* The WRITE of a store to the first page of "file", answered. */
+	void expect_a_store_to_the_first_page_to_send_write()
+	{
+		Message m = next();
+		ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 0, page_size()));
+		respond(m.token(), DM_RESP_CONTINUE);
 	}
 
 	Handle file_, other_, offline_;
@@ -1028,6 +1058,10 @@ TEST_F(Access, SharedReadMappingSendsReadOfTheMappingBeforeMmapReturns)
 	EXPECT_EQ(mapper.result(), 0);
 }
 
+/*
+ * Then the store through it dirties a clean page: WRITE for that page, as
+ * a write(2) of the page would send.
+ */
 TEST_F(Access, SharedWritableMappingSendsWrite)
 {
 	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_WRITE}));
@@ -1036,6 +1070,7 @@ TEST_F(Access, SharedWritableMappingSendsWrite)
 	Message m = next();
 	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 0, page_size()));
 	respond(m.token(), DM_RESP_CONTINUE);
+	ASSERT_NO_FATAL_FAILURE(expect_a_store_to_the_first_page_to_send_write());
 	EXPECT_EQ(mapper.result(), 0);
 	EXPECT_EQ(slurp(lower("file")), "M" + data(1, kFileSize - 1));
 	EXPECT_TRUE(queue_empty()) << "no READ for a writable mapping";
@@ -1069,8 +1104,65 @@ TEST_F(Access, SharedReadOnlyMappingOfAWritableFileSendsWrite)
 	Message m = next();
 	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, 0, page_size()));
 	respond(m.token(), DM_RESP_CONTINUE);
+	ASSERT_NO_FATAL_FAILURE(expect_a_store_to_the_first_page_to_send_write());
 	EXPECT_EQ(mapper.result(), 0);
 	EXPECT_EQ(slurp(lower("file")), "P" + data(1, kFileSize - 1));
+}
+
+/*
+ * A store through a mapping made before the region was set sends WRITE
+ * for the page it dirties: else the file could change under a DM
+ * application that has copied it, and be punched without the change.
+ */
+TEST_F(Access, AStoreThroughAMappingMadeBeforeItsRegionSendsWriteForItsPage)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	long page = page_size();
+	Handshake hs;
+	Accessor storer(storing_later_through_a_mapping(path("file"), hs, page + 5, 'S'));
+	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
+	EXPECT_TRUE(queue_empty()) << "an event for a mapping outside any region";
+	ASSERT_DM_OK(manage(file_, {region(page, 0, DM_REGION_WRITE)}));
+	hs.go();
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_WRITE, file_, page, page));
+	EXPECT_FALSE(storer.ends_within(kBlockedMs)) << "stored before the answer";
+	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize)) << "stored before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(storer.result(), 0);
+	EXPECT_EQ(slurp(lower("file"))[page + 5], 'S');
+}
+
+/* As a failed write(2) of a mapped file's page would have it: SIGBUS. */
+TEST_F(Access, AbortingTheWriteOfAStoreThroughAMappingRaisesSIGBUS)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	Handshake hs;
+	Accessor storer(storing_later_through_a_mapping(path("file"), hs, 5, 'S'));
+	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
+	hs.go();
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_WRITE);
+	respond(m.token(), DM_RESP_ABORT, EIO);
+	EXPECT_EQ(storer.result(), 128 + SIGBUS);
+	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize));
+}
+
+TEST_F(Access, KillingAStoreWaitingForItsWriteEndsIt)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	Handshake hs;
+	Accessor storer(storing_later_through_a_mapping(path("file"), hs, 5, 'S'));
+	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
+	hs.go();
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_WRITE);
+	storer.kill_now();
+	EXPECT_EQ(storer.result(), 128 + SIGKILL);
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize));
 }
 
 /*

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -83,6 +84,46 @@ void Child::kill_now()
 {
 	if (pid_ > 0)
 		kill(pid_, SIGKILL);
+}
+
+Handshake::Handshake()
+{
+	if (pipe(ready_) != 0 || pipe(go_) != 0)
+		ADD_FAILURE() << "pipe: " << strerror(errno);
+}
+
+Handshake::~Handshake()
+{
+	for (int fd : {ready_[0], ready_[1], go_[0], go_[1]})
+		if (fd >= 0)
+			close(fd);
+}
+
+void Handshake::ready()
+{
+	char c = 'r';
+	if (write(ready_[1], &c, 1) != 1)
+		_exit(3);
+}
+
+bool Handshake::wait_go()
+{
+	char c;
+	return read(go_[0], &c, 1) == 1;
+}
+
+bool Handshake::ready_within(int ms)
+{
+	struct pollfd p = {ready_[0], POLLIN, 0};
+	char c;
+	return poll(&p, 1, ms) == 1 && read(ready_[0], &c, 1) == 1;
+}
+
+void Handshake::go()
+{
+	char c = 'g';
+	if (write(go_[1], &c, 1) != 1)
+		ADD_FAILURE() << "write: " << strerror(errno);
 }
 
 void SessionTest::SetUp()

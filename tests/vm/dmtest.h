@@ -78,6 +78,30 @@ private:
 	int status_ = 0;
 };
 
+/*
+ * Two pipes by which a test steps a child it forks after making them:
+ * the child says it is ready (ready()), then waits to be told to go on
+ * (wait_go()).
+ */
+class Handshake {
+public:
+	Handshake();
+	~Handshake();
+	Handshake(const Handshake &) = delete;
+	Handshake &operator=(const Handshake &) = delete;
+
+	/* In the child. */
+	void ready();
+	bool wait_go();
+	/* In the test: whether the child said it is ready within ms. */
+	bool ready_within(int ms);
+	void go();
+
+private:
+	int ready_[2] = {-1, -1};
+	int go_[2] = {-1, -1};
+};
+
 /* Whether pid's kernel stack shows it in the function fn within ms. */
 bool waits_in(pid_t pid, const std::string &fn, int ms = 20000);
 

@@ -83,6 +83,24 @@ TEST_F(DmapiMount, DataGoesStraightToTheLowerFile)
 	EXPECT_EQ(slurp(mnt_ + "/f"), "behind the mount");
 }
 
+/*
+ * A mapping holds the file it was made through, and so the mount, as a
+ * mapping of a lower file holds the lower filesystem.
+ */
+TEST_F(DmapiMount, AMappingKeepsTheMountBusyAfterItsFileIsClosed)
+{
+	spit(lower_ + "/f", "mapped");
+	int fd = open((mnt_ + "/f").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	void *m = mmap(nullptr, 6, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	ASSERT_NE(m, MAP_FAILED) << strerror(errno);
+	EXPECT_EQ(umount(mnt_.c_str()), -1) << "unmounted under a mapping";
+	EXPECT_EQ(errno, EBUSY);
+	EXPECT_EQ(std::string(static_cast<char *>(m), 6), "mapped");
+	EXPECT_EQ(munmap(m, 6), 0);
+}
+
 TEST_F(DmapiMount, TurningOAppendOffWithFcntlWritesWhereAsked)
 {
 	spit(lower_ + "/f", "0123456789");

@@ -229,6 +229,45 @@ protected:
 		});
 	}
 
+	/*
+	 * In a child: a shared writable mapping of the file made through the
+	 * mount, 'M' stored at 0 at once (its page dirty and writable), then,
+	 * once told to go on, 'N' stored there, and synced.
+	 */
+	std::unique_ptr<Child> storing_twice_through_a_mapping_in_child(Handshake &hs)
+	{
+		std::string path = mnt_ + "/file";
+		return std::make_unique<Child>([path, &hs] {
+			int fd = open(path.c_str(), O_RDWR);
+			void *map = fd < 0 ? MAP_FAILED
+					   : mmap(nullptr, 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			if (map == MAP_FAILED)
+				return 2;
+			auto *c = static_cast<char *>(map);
+			c[0] = 'M';
+			hs.ready();
+			if (!hs.wait_go())
+				return 3;
+			c[0] = 'N';
+			return msync(map, 8, MS_SYNC) ? 1 : 0;
+		});
+	}
+
+	/* In a child: 'S' stored at 0 through a mapping made through the mount. */
+	std::unique_ptr<Child> store_in_child()
+	{
+		std::string path = mnt_ + "/file";
+		return std::make_unique<Child>([path] {
+			int fd = open(path.c_str(), O_RDWR);
+			void *map = fd < 0 ? MAP_FAILED
+					   : mmap(nullptr, 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			if (map == MAP_FAILED)
+				return 2;
+			static_cast<char *>(map)[0] = 'S';
+			return msync(map, 8, MS_SYNC) ? 1 : 0;
+		});
+	}
+
 	std::unique_ptr<Child> write_in_child()
 	{
 		std::string path = mnt_ + "/file";
@@ -444,6 +483,38 @@ TEST_F(Rights, TruncationWaitsForARight)
 	EXPECT_EQ(truncater.wait(), 0);
 }
 
+/*
+ * A right makes the pages of a file mapped writably before it clean, so
+ * that a store to a page already dirty faults again, and waits.
+ */
+TEST_F(Rights, AStoreThroughAMappingMadeBeforeARightWaitsForIt)
+{
+	dm_token_t a = token();
+	Handshake hs;
+	auto storer = storing_twice_through_a_mapping_in_child(hs);
+	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	hs.go();
+	EXPECT_TRUE(waits_in(storer->pid(), "dm_rights_io_wait")) << "the store did not wait";
+	EXPECT_EQ(slurp(lower_ + "/file"), "Montents") << "stored under the right";
+	ASSERT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, a));
+	EXPECT_EQ(storer->wait(), 0);
+	EXPECT_EQ(slurp(lower_ + "/file"), "Nontents");
+}
+
+TEST_F(Rights, AStoreWaitingForARightCanBeKilled)
+{
+	dm_token_t a = token();
+	Handshake hs;
+	auto storer = storing_twice_through_a_mapping_in_child(hs);
+	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	hs.go();
+	ASSERT_TRUE(waits_in(storer->pid(), "dm_rights_io_wait")) << "the store did not wait";
+	storer->kill_now();
+	EXPECT_EQ(storer->wait(), 128 + SIGKILL);
+}
+
 TEST_F(Rights, BlockedReaderCanBeKilled)
 {
 	dm_token_t a = token();
@@ -478,6 +549,21 @@ TEST_F(Rights, ASignalTheBlockedReaderCatchesDoesNotFailItsRead)
 TEST_F(Rights, ExclusiveRightWaitsForAWriteAdmittedBeforeIt)
 {
 	expect_an_exclusive_right_to_wait_for_a_held_write();
+}
+
+TEST_F(Rights, ExclusiveRightWaitsForAStoreThroughAMappingAdmittedBeforeIt)
+{
+	dm_token_t a = token();
+	Pending granted;
+	HeldAccess store(lower_, [this] { return store_in_child(); });
+	ASSERT_EQ(store.error(), "");
+	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
+	EXPECT_TRUE(still_pending_after(granted, 300))
+		<< "granted while a store admitted before it was running";
+	store.release();
+	EXPECT_EQ(result_of(granted), 0);
+	EXPECT_EQ(slurp(lower_ + "/file"), "Sontents") << "granted before the store ended";
+	EXPECT_EQ(store.wait(), 0);
 }
 
 TEST_F(Rights, ExclusiveRightWaitsForAReadAdmittedBeforeIt)

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mappings.  A mapping made through the mount is handed to the lower
+ * file, as overlayfs does, so that its faults go straight to the lower
+ * filesystem.  Two things are kept of ours, where the lower filesystem
+ * leaves the mapping's private data free:
+ *
+ * - the dmapi file, as the mapping's private data: a mapping keeps the
+ *   mount busy and the file open, as a mapping of a lower file keeps
+ *   its filesystem busy, and CLOSE comes when the last mapping goes;
+ * - the write-notify calls (page_mkwrite, pfn_mkwrite): a write through
+ *   the mapping that dirties a clean page waits for the DM applications'
+ *   rights and sends its WRITE event, as write(2) does.  Without them a
+ *   mapping made before a migration took its right, or before a region
+ *   was set, would change the file with no right in its way and no
+ *   event, and the migration would punch out data it never copied.
+ *
+ * The operations of such a mapping are a copy of the lower ones, one
+ * per lower set, kept by the superblock: every mapping holding one holds
+ * the mount.  A right granted cleans the dirty pages of a writably mapped
+ * file (dmfs_drain_io()), so that every write through a mapping faults
+ * again and waits.  Reads through a mapping made earlier are not waited
+ * for: their pages stay mapped.
+ */
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "dmapifs.h"
+
+/**
+ * struct dmfs_vm_ops - the operations of mappings made through a mount
+ * @ops: the lower filesystem's, with ours in place of some
+ * @lower: the lower filesystem's, which ours call
+ * @link: in the superblock's list (dmfs_sb_info.vm_ops)
+ */
+struct dmfs_vm_ops {
+	struct vm_operations_struct		ops;
+	const struct vm_operations_struct	*lower;
+	struct list_head			link;
+};
+
+static const struct vm_operations_struct *
+dmfs_lower_vm_ops(const struct vm_area_struct *vma)
+{
+	return container_of(vma->vm_ops, struct dmfs_vm_ops, ops)->lower;
+}
+
+/* The dmapi file the mapping was made through. */
+static struct file *dmfs_vma_file(const struct vm_area_struct *vma)
+{
+	return vma->vm_private_data;
+}
+
+/*
+ * A write through the mapping is about to dirty the page at vmf->pgoff:
+ * admitted as a write(2) of that page would be, it goes on below.
+ */
+static vm_fault_t dmfs_mkwrite(struct vm_fault *vmf,
+			       vm_fault_t (*lower_mkwrite)(struct vm_fault *))
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct inode *inode = file_inode(dmfs_vma_file(vma));
+	vm_fault_t ret;
+	int err;
+
+	err = dmfs_io_begin(inode, &vma->vm_file->f_path, DMAPI_EVENT_WRITE,
+			    (loff_t)vmf->pgoff << PAGE_SHIFT, PAGE_SIZE);
+	if (err)
+		return vmf_error(err);
+	ret = lower_mkwrite(vmf);
+	dmfs_io_end(inode, DMAPI_EVENT_WRITE);
+	return ret;
+}
+
+static vm_fault_t dmfs_page_mkwrite(struct vm_fault *vmf)
+{
+	return dmfs_mkwrite(vmf, dmfs_lower_vm_ops(vmf->vma)->page_mkwrite);
+}
+
+static vm_fault_t dmfs_pfn_mkwrite(struct vm_fault *vmf)
+{
+	return dmfs_mkwrite(vmf, dmfs_lower_vm_ops(vmf->vma)->pfn_mkwrite);
+}
+
+/* A copy of the mapping (fork, a split, mremap): it holds the file too. */
+static void dmfs_vm_open(struct vm_area_struct *vma)
+{
+	const struct vm_operations_struct *lower = dmfs_lower_vm_ops(vma);
+
+	get_file(dmfs_vma_file(vma));
+	if (lower->open)
+		lower->open(vma);
+}
+
+/*
+ * The last reference to the file may go here; fput() releases it later,
+ * outside this module's code, so the module cannot go under us.
+ */
+static void dmfs_vm_close(struct vm_area_struct *vma)
+{
+	const struct vm_operations_struct *lower = dmfs_lower_vm_ops(vma);
+
+	if (lower->close)
+		lower->close(vma);
+	fput(dmfs_vma_file(vma));
+}
+
+/* Our operations over @lower, made the first time the mount meets it. */
+static const struct vm_operations_struct *
+dmfs_vm_ops_get(struct dmfs_sb_info *sbi,
+		const struct vm_operations_struct *lower)
+{
+	struct dmfs_vm_ops *o;
+
+	mutex_lock(&sbi->vm_ops_lock);
+	list_for_each_entry(o, &sbi->vm_ops, link) {
+		if (o->lower == lower)
+			goto out;
+	}
+	o = kmalloc(sizeof(*o), GFP_KERNEL);
+	if (!o)
+		goto out;
+	o->ops = *lower;
+	o->lower = lower;
+	o->ops.open = dmfs_vm_open;
+	o->ops.close = dmfs_vm_close;
+	if (lower->page_mkwrite)
+		o->ops.page_mkwrite = dmfs_page_mkwrite;
+	if (lower->pfn_mkwrite)
+		o->ops.pfn_mkwrite = dmfs_pfn_mkwrite;
+	list_add(&o->link, &sbi->vm_ops);
+out:
+	mutex_unlock(&sbi->vm_ops_lock);
+	return o ? &o->ops : NULL;
+}
+
+/*
+ * Make the mapping @vma, which the lower file's mmap has just set up,
+ * ours.  @flags are its flags before that.  A lower filesystem that
+ * keeps data of its own in the mapping, or that changed its flags, keeps
+ * its mapping as it made it: the VFS may merge a mapping whose flags
+ * changed into its neighbour without closing it, and the file it holds
+ * would never be put.  Ours cannot merge: it is VM_DONTEXPAND (special)
+ * whenever it adds that flag.
+ */
+static int dmfs_mmap_keep(struct file *file, struct vm_area_struct *vma,
+			  unsigned long flags)
+{
+	const struct vm_operations_struct *ops;
+
+	if (!vma->vm_ops || vma->vm_private_data ||
+	    (vma->vm_flags != flags && !(vma->vm_flags & VM_SPECIAL)))
+		return 0;
+	ops = dmfs_vm_ops_get(DMFS_SB(file_inode(file)->i_sb), vma->vm_ops);
+	if (!ops)
+		return -ENOMEM;
+	vma->vm_private_data = get_file(file);
+	vma->vm_ops = ops;
+	return 0;
+}
+
+/**
+ * dmfs_mmap - map a dmapi file
+ * @file: the dmapi file
+ * @vma: the mapping being made
+ *
+ * Return: 0 or a negative errno.
+ */
+int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct file *lower = dmfs_lower_file(file);
+	struct inode *inode = file_inode(file);
+	struct dm_fs *fs = dmfs_dm_fs(inode->i_sb);
+	unsigned long flags = vma->vm_flags;
+	int type, err;
+
+	if (!lower->f_op->mmap)
+		return -ENODEV;
+	/*
+	 * The AIX rule: the events of the whole mapping, before it is made.
+	 * A shared mapping of a writable file may be made writable later
+	 * (mprotect) without calling us: it sends WRITE.
+	 */
+	type = (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE) ?
+	       DMAPI_EVENT_WRITE : DMAPI_EVENT_READ;
+	err = dmfs_io_begin(inode, &lower->f_path, type,
+			    (loff_t)vma->vm_pgoff << PAGE_SHIFT,
+			    vma->vm_end - vma->vm_start);
+	if (err)
+		return err;
+	/*
+	 * Nor does growing it (mremap): where a DM application takes data
+	 * events, a mapping stays within the range its event covered.
+	 */
+	if (READ_ONCE(fs->disp[DMAPI_EVENT_READ]) ||
+	    READ_ONCE(fs->disp[DMAPI_EVENT_WRITE]))
+		dm_vm_flags_set(vma, VM_DONTEXPAND);
+	vma_set_file(vma, lower);
+	err = call_mmap(lower, vma);
+	if (!err)
+		err = dmfs_mmap_keep(file, vma, flags);
+	dmfs_io_end(inode, type);
+	file_accessed(file);
+	return err;
+}
+
+/**
+ * dmfs_mmap_init - set up a new mount's mapping operations
+ * @sbi: the mount
+ */
+void dmfs_mmap_init(struct dmfs_sb_info *sbi)
+{
+	mutex_init(&sbi->vm_ops_lock);
+	INIT_LIST_HEAD(&sbi->vm_ops);
+}
+
+/**
+ * dmfs_mmap_exit - free a mount's mapping operations
+ * @sbi: the mount, which no mapping holds any more
+ */
+void dmfs_mmap_exit(struct dmfs_sb_info *sbi)
+{
+	struct dmfs_vm_ops *o, *next;
+
+	list_for_each_entry_safe(o, next, &sbi->vm_ops, link)
+		kfree(o);
+}
