@@ -50,7 +50,7 @@ struct dmfs_sb_info {
 	struct dm_fs	dm_fs;
 	bool		mtpt_given;
 	struct xarray	seen;
-	struct mutex	vm_ops_lock;
+	struct mutex	vm_ops_lock;	/* protects vm_ops */
 	struct list_head vm_ops;
 };
 
