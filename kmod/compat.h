@@ -115,4 +115,16 @@ typedef const struct xattr_handler *dm_xattr_handler_t;
 #define dm_vm_flags_set(vma, flags)	((vma)->vm_flags |= (flags))
 #endif
 
+/*
+ * Before 6.12, vma_merge() could merge a mapping with a ->close into a
+ * neighbour without one and free it, never calling its ->close; it never
+ * merges a mapping that may not expand.  6.12 refuses to remove a
+ * mapping with a ->close (can_merge_remove_vma()).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+#define DM_VM_NOMERGE	VM_DONTEXPAND
+#else
+#define DM_VM_NOMERGE	0
+#endif
+
 #endif /* _DMAPI_COMPAT_H */

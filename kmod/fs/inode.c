@@ -134,13 +134,13 @@ static bool dmfs_io_drained(struct super_block *sb, struct inode *lower,
  * faults only on a clean page (mmap.c): clean the dirty pages of a file
  * mapped writably, which write-protects them wherever they are mapped.
  * Starting their writeback does it; its errors are left for the
- * application's fsync() to find.
+ * application's fsync() to find, and a page whose writeback could not
+ * start (a filesystem shut down) stays writable.
  */
-static int dmfs_write_protect_mappings(struct inode *lower)
+static void dmfs_write_protect_mappings(struct inode *lower)
 {
-	if (!mapping_writably_mapped(lower->i_mapping))
-		return 0;
-	return filemap_fdatawrite(lower->i_mapping);
+	if (mapping_writably_mapped(lower->i_mapping))
+		filemap_fdatawrite(lower->i_mapping);
 }
 
 /**
@@ -156,8 +156,7 @@ static int dmfs_write_protect_mappings(struct inode *lower)
  * come and go meanwhile, @lower stays.  Then the writes through mappings
  * made earlier are made to fault again, and so to wait.
  *
- * Return: 0, -ERESTARTSYS when a signal ended the wait, -ETIMEDOUT, or
- * the errno of starting the writeback of a mapped file's dirty pages.
+ * Return: 0, -ERESTARTSYS when a signal ended the wait, or -ETIMEDOUT.
  */
 int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads,
 		  unsigned long timeout)
@@ -174,7 +173,8 @@ int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads,
 		return left;
 	if (!left)
 		return -ETIMEDOUT;
-	return dmfs_write_protect_mappings(lower);
+	dmfs_write_protect_mappings(lower);
+	return 0;
 }
 
 /**

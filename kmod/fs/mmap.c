@@ -62,13 +62,24 @@ static vm_fault_t dmfs_mkwrite(struct vm_fault *vmf,
 	struct vm_area_struct *vma = vmf->vma;
 	struct inode *inode = file_inode(dmfs_vma_file(vma));
 	vm_fault_t ret;
-	int err;
 
-	err = dmfs_io_begin(inode, &vma->vm_file->f_path, DMAPI_EVENT_WRITE,
-			    (loff_t)vmf->pgoff << PAGE_SHIFT, PAGE_SIZE);
-	if (err)
-		return vmf_error(err);
+	/*
+	 * Whatever the errno (an ABORT's may be ENOMEM, which a fault
+	 * would retry for ever), the store fails as an I/O error would.
+	 */
+	if (dmfs_io_begin(inode, &vma->vm_file->f_path, DMAPI_EVENT_WRITE,
+			  (loff_t)vmf->pgoff << PAGE_SHIFT, PAGE_SIZE))
+		return VM_FAULT_SIGBUS;
 	ret = lower_mkwrite(vmf);
+	/*
+	 * The page must be dirty before the store stops counting as
+	 * admitted: a right's drain then finds it, waits for its lock and
+	 * write-protects it (dmfs_drain_io()).  ext4 leaves a page whose
+	 * blocks are allocated clean (nodelalloc) for the fault to dirty
+	 * after we return.
+	 */
+	if ((ret & VM_FAULT_LOCKED) && vmf->page)
+		folio_mark_dirty(page_folio(vmf->page));
 	dmfs_io_end(inode, DMAPI_EVENT_WRITE);
 	return ret;
 }
@@ -141,8 +152,10 @@ out:
  * keeps data of its own in the mapping, or that changed its flags, keeps
  * its mapping as it made it: the VFS may merge a mapping whose flags
  * changed into its neighbour without closing it, and the file it holds
- * would never be put.  Ours cannot merge: it is VM_DONTEXPAND (special)
- * whenever it adds that flag.
+ * would never be put.  Ours adds VM_DONTEXPAND only where the VFS then
+ * never merges it (special).  Where the VFS would merge a mapping with
+ * a ->close away, later, into a neighbour of the lower file's own (which
+ * remap_file_pages() makes), ours may not expand (DM_VM_NOMERGE).
  */
 static int dmfs_mmap_keep(struct file *file, struct vm_area_struct *vma,
 			  unsigned long flags)
@@ -155,6 +168,8 @@ static int dmfs_mmap_keep(struct file *file, struct vm_area_struct *vma,
 	ops = dmfs_vm_ops_get(DMFS_SB(file_inode(file)->i_sb), vma->vm_ops);
 	if (!ops)
 		return -ENOMEM;
+	if (DM_VM_NOMERGE)
+		dm_vm_flags_set(vma, DM_VM_NOMERGE);
 	vma->vm_private_data = get_file(file);
 	vma->vm_ops = ops;
 	return 0;

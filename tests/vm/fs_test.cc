@@ -101,6 +101,29 @@ TEST_F(DmapiMount, AMappingKeepsTheMountBusyAfterItsFileIsClosed)
 	EXPECT_EQ(munmap(m, 6), 0);
 }
 
+/*
+ * remap_file_pages() maps the lower file itself beside a mapping made
+ * through the mount; no later change of the two merges ours away with
+ * the file it holds (6.1 would have, without calling its close).
+ */
+TEST_F(DmapiMount, AMappingBesideOneOfTheLowerFileLetsTheMountGoOnceUnmapped)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	spit(lower_ + "/f", std::string(2 * page, 'f'));
+	int fd = open((mnt_ + "/f").c_str(), O_RDWR);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	auto *m = static_cast<char *>(mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE,
+					   MAP_SHARED, fd, 0));
+	close(fd);
+	ASSERT_NE(m, MAP_FAILED) << strerror(errno);
+	ASSERT_EQ(remap_file_pages(m + page, page, 0, 1, 0), 0) << strerror(errno);
+	ASSERT_EQ(mprotect(m, page, PROT_READ), 0) << strerror(errno);
+	ASSERT_EQ(mprotect(m, page, PROT_READ | PROT_WRITE), 0) << strerror(errno);
+	EXPECT_EQ(m[page], 'f');
+	ASSERT_EQ(munmap(m, 2 * page), 0) << strerror(errno);
+	ASSERT_NO_FATAL_FAILURE(remount()) << "a mapping gone still holds the mount";
+}
+
 TEST_F(DmapiMount, TurningOAppendOffWithFcntlWritesWhereAsked)
 {
 	spit(lower_ + "/f", "0123456789");
