@@ -326,6 +326,23 @@ protected:
 		EXPECT_TRUE(queue_empty()) << "READ after it stopped asking";
 	}
 
+	/*
+	 * storer: a store of 'S' at 5 through a mapping made first, then a
+	 * WRITE region over the whole file; m, the store's WRITE, unanswered.
+	 */
+	void start_a_store_waiting_for_write(Handshake &hs, std::unique_ptr<Accessor> &storer,
+					     Message &m)
+	{
+		ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+		storer = std::make_unique<Accessor>(
+			storing_later_through_a_mapping(path("file"), hs, 5, 'S'));
+		ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
+		ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
+		hs.go();
+		m = next();
+		ASSERT_EQ(m.type(), DM_EVENT_WRITE);
+	}
+
 	/* The WRITE of a store to the first page of "file", answered. */
 	void expect_a_store_to_the_first_page_to_send_write()
 	{
@@ -1136,31 +1153,23 @@ TEST_F(Access, AStoreThroughAMappingMadeBeforeItsRegionSendsWriteForItsPage)
 /* As a failed write(2) of a mapped file's page would have it: SIGBUS. */
 TEST_F(Access, AbortingTheWriteOfAStoreThroughAMappingRaisesSIGBUS)
 {
-	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
 	Handshake hs;
-	Accessor storer(storing_later_through_a_mapping(path("file"), hs, 5, 'S'));
-	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
-	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
-	hs.go();
-	Message m = next();
-	ASSERT_EQ(m.type(), DM_EVENT_WRITE);
+	std::unique_ptr<Accessor> storer;
+	Message m;
+	ASSERT_NO_FATAL_FAILURE(start_a_store_waiting_for_write(hs, storer, m));
 	respond(m.token(), DM_RESP_ABORT, EIO);
-	EXPECT_EQ(storer.result(), 128 + SIGBUS);
+	EXPECT_EQ(storer->result(), 128 + SIGBUS);
 	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize));
 }
 
 TEST_F(Access, KillingAStoreWaitingForItsWriteEndsIt)
 {
-	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
 	Handshake hs;
-	Accessor storer(storing_later_through_a_mapping(path("file"), hs, 5, 'S'));
-	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
-	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
-	hs.go();
-	Message m = next();
-	ASSERT_EQ(m.type(), DM_EVENT_WRITE);
-	storer.kill_now();
-	EXPECT_EQ(storer.result(), 128 + SIGKILL);
+	std::unique_ptr<Accessor> storer;
+	Message m;
+	ASSERT_NO_FATAL_FAILURE(start_a_store_waiting_for_write(hs, storer, m));
+	storer->kill_now();
+	EXPECT_EQ(storer->result(), 128 + SIGKILL);
 	respond(m.token(), DM_RESP_CONTINUE);
 	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize));
 }

@@ -253,6 +253,20 @@ protected:
 		});
 	}
 
+	/*
+	 * storer: a child whose store through a mapping made before token a
+	 * took a shared right waits for the right.
+	 */
+	void start_a_store_waiting_for_a_right(Handshake &hs, dm_token_t a,
+					       std::unique_ptr<Child> &storer)
+	{
+		storer = storing_twice_through_a_mapping_in_child(hs);
+		ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
+		ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+		hs.go();
+		ASSERT_TRUE(waits_in(storer->pid(), "dm_rights_io_wait")) << "the store did not wait";
+	}
+
 	/* In a child: 'S' stored at 0 through a mapping made through the mount. */
 	std::unique_ptr<Child> store_in_child()
 	{
@@ -278,22 +292,35 @@ protected:
 	}
 
 	/*
-	 * A write through the mount held admitted; an exclusive right asked
-	 * for then is granted only once the write has ended.
+	 * An access through the mount (`what`, started by `start`) held
+	 * admitted; an exclusive right asked for then is granted only once
+	 * the access has ended, and finds the file holding `after` (unless
+	 * empty).
 	 */
-	void expect_an_exclusive_right_to_wait_for_a_held_write()
+	void expect_an_exclusive_right_to_wait_for(
+		const std::function<std::unique_ptr<Child>()> &start, const std::string &what,
+		const std::string &after)
 	{
 		dm_token_t a = token();
 		Pending granted;
-		HeldAccess write(lower_, [this] { return write_in_child(); });
-		ASSERT_EQ(write.error(), "");
+		HeldAccess access(lower_, start);
+		ASSERT_EQ(access.error(), "");
 		granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
 		EXPECT_TRUE(still_pending_after(granted, 300))
-			<< "granted while a write admitted before it was running";
-		write.release();
+			<< "granted while a " << what << " admitted before it was running";
+		access.release();
 		EXPECT_EQ(result_of(granted), 0);
-		EXPECT_EQ(slurp(lower_ + "/file"), "Contents") << "granted before the write ended";
-		EXPECT_EQ(write.wait(), 0);
+		if (!after.empty()) {
+			EXPECT_EQ(slurp(lower_ + "/file"), after)
+				<< "granted before the " << what << " ended";
+		}
+		EXPECT_EQ(access.wait(), 0);
+	}
+
+	void expect_an_exclusive_right_to_wait_for_a_held_write()
+	{
+		expect_an_exclusive_right_to_wait_for([this] { return write_in_child(); }, "write",
+						      "Contents");
 	}
 
 	dm_sessid_t sid_ = DM_NO_SESSION;
@@ -491,11 +518,8 @@ TEST_F(Rights, AStoreThroughAMappingMadeBeforeARightWaitsForIt)
 {
 	dm_token_t a = token();
 	Handshake hs;
-	auto storer = storing_twice_through_a_mapping_in_child(hs);
-	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
-	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
-	hs.go();
-	EXPECT_TRUE(waits_in(storer->pid(), "dm_rights_io_wait")) << "the store did not wait";
+	std::unique_ptr<Child> storer;
+	ASSERT_NO_FATAL_FAILURE(start_a_store_waiting_for_a_right(hs, a, storer));
 	EXPECT_EQ(slurp(lower_ + "/file"), "Montents") << "stored under the right";
 	ASSERT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, a));
 	EXPECT_EQ(storer->wait(), 0);
@@ -506,11 +530,8 @@ TEST_F(Rights, AStoreWaitingForARightCanBeKilled)
 {
 	dm_token_t a = token();
 	Handshake hs;
-	auto storer = storing_twice_through_a_mapping_in_child(hs);
-	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
-	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
-	hs.go();
-	ASSERT_TRUE(waits_in(storer->pid(), "dm_rights_io_wait")) << "the store did not wait";
+	std::unique_ptr<Child> storer;
+	ASSERT_NO_FATAL_FAILURE(start_a_store_waiting_for_a_right(hs, a, storer));
 	storer->kill_now();
 	EXPECT_EQ(storer->wait(), 128 + SIGKILL);
 }
@@ -553,31 +574,14 @@ TEST_F(Rights, ExclusiveRightWaitsForAWriteAdmittedBeforeIt)
 
 TEST_F(Rights, ExclusiveRightWaitsForAStoreThroughAMappingAdmittedBeforeIt)
 {
-	dm_token_t a = token();
-	Pending granted;
-	HeldAccess store(lower_, [this] { return store_in_child(); });
-	ASSERT_EQ(store.error(), "");
-	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
-	EXPECT_TRUE(still_pending_after(granted, 300))
-		<< "granted while a store admitted before it was running";
-	store.release();
-	EXPECT_EQ(result_of(granted), 0);
-	EXPECT_EQ(slurp(lower_ + "/file"), "Sontents") << "granted before the store ended";
-	EXPECT_EQ(store.wait(), 0);
+	expect_an_exclusive_right_to_wait_for([this] { return store_in_child(); }, "store",
+					      "Sontents");
 }
 
 TEST_F(Rights, ExclusiveRightWaitsForAReadAdmittedBeforeIt)
 {
-	dm_token_t a = token();
-	Pending granted;
-	HeldAccess read(lower_, [this] { return read_into_mapping_in_child(); });
-	ASSERT_EQ(read.error(), "");
-	granted = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
-	EXPECT_TRUE(still_pending_after(granted, 300))
-		<< "granted while a read admitted before it was running";
-	read.release();
-	EXPECT_EQ(result_of(granted), 0);
-	EXPECT_EQ(read.wait(), 0);
+	expect_an_exclusive_right_to_wait_for([this] { return read_into_mapping_in_child(); },
+					      "read", "");
 }
 
 TEST_F(Rights, SharedRightDoesNotWaitForAReadAdmittedBeforeIt)
