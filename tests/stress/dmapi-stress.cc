@@ -31,6 +31,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <csetjmp>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -59,8 +60,8 @@ constexpr int kFileSize = 64 * 1024;
 
 /* What the workers did, in memory shared across fork(). */
 struct WorkerCounts {
-	std::atomic<std::uint64_t> reads, writes, truncates, creates, renames,
-		unlinks, mkdirs, stats, failures;
+	std::atomic<std::uint64_t> reads, writes, stores, truncates, creates,
+		renames, unlinks, mkdirs, stats, failures;
 };
 
 /* What the applications did. */
@@ -165,18 +166,48 @@ void take_dispositions(const Options &o, dm_sessid_t sid, dm_sessid_t mortal)
 		die("dm_set_eventlist");
 }
 
+/* Where a store through a mapping goes on when it raises SIGBUS. */
+sigjmp_buf store_failed;
+
+/*
+ * A byte stored at off through a shared mapping of the file: it waits for
+ * rights and WRITE as a write does, and an ABORT, or a truncation below
+ * it by another worker, raises SIGBUS.
+ */
+bool store_through_a_mapping(const std::string &path, off_t off)
+{
+	int fd = open(path.c_str(), O_RDWR);
+	if (fd < 0)
+		return false;
+	void *m = mmap(nullptr, kFileSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return false;
+	volatile bool ok = true;
+	if (sigsetjmp(store_failed, 1) == 0)
+		static_cast<volatile char *>(m)[off] = 's';
+	else
+		ok = false;
+	munmap(m, kFileSize);
+	return ok;
+}
+
 /* One worker process: random operations on the mount until @end. */
 void worker(const Options &o, int index, Clock::time_point end, WorkerCounts &c)
 {
 	std::mt19937_64 rng(o.seed * 7919 + index);
 	std::vector<char> buf(kFileSize);
 	std::string mine = o.mnt + "/stress/scratch/w" + std::to_string(index);
+	struct sigaction bus = {};
+
+	bus.sa_handler = [](int) { siglongjmp(store_failed, 1); };
+	sigaction(SIGBUS, &bus, nullptr);
 
 	while (Clock::now() < end) {
 		std::string managed = file_name(o, static_cast<int>(rng() % o.files));
 		std::string scratch = mine + "-" + std::to_string(rng() % 4);
 		bool ok = true;
-		switch (rng() % 8) {
+		switch (rng() % 9) {
 		case 0: {
 			int fd = open(managed.c_str(), O_RDONLY);
 			ok = fd >= 0 && pread(fd, buf.data(), 4096, rng() % kFileSize) >= 0;
@@ -193,6 +224,10 @@ void worker(const Options &o, int index, Clock::time_point end, WorkerCounts &c)
 			c.writes++;
 			break;
 		}
+		case 8:
+			ok = store_through_a_mapping(managed, rng() % (kFileSize - 4096));
+			c.stores++;
+			break;
 		case 2:
 			ok = truncate(managed.c_str(), kFileSize - rng() % 4096) == 0;
 			c.truncates++;
@@ -621,11 +656,11 @@ int main(int argc, char **argv)
 
 	std::printf("dmapi-stress: seed %llu, %.0f s, %d workers, %d applications, %d managed files\n",
 		    static_cast<unsigned long long>(o.seed), o.seconds, o.workers, o.apps, o.files);
-	std::printf("dmapi-stress: operations: %llu reads, %llu writes, %llu truncates, "
-		    "%llu creates, %llu renames, %llu unlinks, %llu mkdir/rmdir, %llu stats; "
-		    "%llu failed\n",
+	std::printf("dmapi-stress: operations: %llu reads, %llu writes, %llu stores through "
+		    "mappings, %llu truncates, %llu creates, %llu renames, %llu unlinks, "
+		    "%llu mkdir/rmdir, %llu stats; %llu failed\n",
 		    (unsigned long long)wc->reads, (unsigned long long)wc->writes,
-		    (unsigned long long)wc->truncates, (unsigned long long)wc->creates,
+		    (unsigned long long)wc->stores, (unsigned long long)wc->truncates, (unsigned long long)wc->creates,
 		    (unsigned long long)wc->renames, (unsigned long long)wc->unlinks,
 		    (unsigned long long)wc->mkdirs, (unsigned long long)wc->stats,
 		    (unsigned long long)wc->failures);
