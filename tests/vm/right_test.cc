@@ -267,16 +267,24 @@ protected:
 		ASSERT_TRUE(waits_in(storer->pid(), "dm_rights_io_wait")) << "the store did not wait";
 	}
 
-	/* In a child: 'S' stored at 0 through a mapping made through the mount. */
-	std::unique_ptr<Child> store_in_child()
+	/*
+	 * In a child: a shared writable mapping of the file made through the
+	 * mount, then, once told to go on, 'S' stored at 0, and synced.  Made
+	 * before the test freezes the lower filesystem, the mapping does not
+	 * wait there itself (for its atime).
+	 */
+	std::unique_ptr<Child> store_later_in_child(Handshake &hs)
 	{
 		std::string path = mnt_ + "/file";
-		return std::make_unique<Child>([path] {
+		return std::make_unique<Child>([path, &hs] {
 			int fd = open(path.c_str(), O_RDWR);
 			void *map = fd < 0 ? MAP_FAILED
 					   : mmap(nullptr, 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 			if (map == MAP_FAILED)
 				return 2;
+			hs.ready();
+			if (!hs.wait_go())
+				return 3;
 			static_cast<char *>(map)[0] = 'S';
 			return msync(map, 8, MS_SYNC) ? 1 : 0;
 		});
@@ -309,10 +317,15 @@ protected:
 		EXPECT_TRUE(still_pending_after(granted, 300))
 			<< "granted while a " << what << " admitted before it was running";
 		access.release();
-		EXPECT_EQ(result_of(granted), 0);
+		int err = result_of(granted);
+		EXPECT_EQ(err, 0);
 		if (!after.empty()) {
 			EXPECT_EQ(slurp(lower_ + "/file"), after)
 				<< "granted before the " << what << " ended";
+		}
+		/* An access that came after the right waits for it. */
+		if (!err) {
+			EXPECT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, a));
 		}
 		EXPECT_EQ(access.wait(), 0);
 	}
@@ -574,8 +587,15 @@ TEST_F(Rights, ExclusiveRightWaitsForAWriteAdmittedBeforeIt)
 
 TEST_F(Rights, ExclusiveRightWaitsForAStoreThroughAMappingAdmittedBeforeIt)
 {
-	expect_an_exclusive_right_to_wait_for([this] { return store_in_child(); }, "store",
-					      "Sontents");
+	Handshake hs;
+	auto storer = store_later_in_child(hs);
+	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
+	expect_an_exclusive_right_to_wait_for(
+		[&] {
+			hs.go();
+			return std::move(storer);
+		},
+		"store", "Sontents");
 }
 
 TEST_F(Rights, ExclusiveRightWaitsForAReadAdmittedBeforeIt)
