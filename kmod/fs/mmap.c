@@ -20,7 +20,9 @@
  * the mount.  A right granted cleans the dirty pages of a writably mapped
  * file (dmfs_drain_io()), so that every write through a mapping faults
  * again and waits.  Reads through a mapping made earlier are not waited
- * for: their pages stay mapped.
+ * for: their pages stay mapped.  Nor are stores through a mapping that
+ * remap_file_pages() makes (the lower file's own), nor DAX write faults,
+ * which do not pass page_mkwrite.
  */
 #include <linux/file.h>
 #include <linux/mm.h>
