@@ -231,24 +231,28 @@ protected:
 
 	/*
 	 * In a child: a shared writable mapping of the file made through the
-	 * mount, 'M' stored at 0 at once (its page dirty and writable), then,
-	 * once told to go on, 'N' stored there, and synced.
+	 * mount, `first` stored at 0 at once unless 0 (its page then dirty
+	 * and writable), then, once told to go on, `then` stored there, and
+	 * synced.  Made before a test freezes the lower filesystem, the
+	 * mapping does not wait there itself (for its atime).
 	 */
-	std::unique_ptr<Child> storing_twice_through_a_mapping_in_child(Handshake &hs)
+	std::unique_ptr<Child> storing_through_a_mapping_in_child(Handshake &hs, char first,
+								  char then)
 	{
 		std::string path = mnt_ + "/file";
-		return std::make_unique<Child>([path, &hs] {
+		return std::make_unique<Child>([path, &hs, first, then] {
 			int fd = open(path.c_str(), O_RDWR);
 			void *map = fd < 0 ? MAP_FAILED
 					   : mmap(nullptr, 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 			if (map == MAP_FAILED)
 				return 2;
 			auto *c = static_cast<char *>(map);
-			c[0] = 'M';
+			if (first)
+				c[0] = first;
 			hs.ready();
 			if (!hs.wait_go())
 				return 3;
-			c[0] = 'N';
+			c[0] = then;
 			return msync(map, 8, MS_SYNC) ? 1 : 0;
 		});
 	}
@@ -260,34 +264,11 @@ protected:
 	void start_a_store_waiting_for_a_right(Handshake &hs, dm_token_t a,
 					       std::unique_ptr<Child> &storer)
 	{
-		storer = storing_twice_through_a_mapping_in_child(hs);
+		storer = storing_through_a_mapping_in_child(hs, 'M', 'N');
 		ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
 		ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
 		hs.go();
 		ASSERT_TRUE(waits_in(storer->pid(), "dm_rights_io_wait")) << "the store did not wait";
-	}
-
-	/*
-	 * In a child: a shared writable mapping of the file made through the
-	 * mount, then, once told to go on, 'S' stored at 0, and synced.  Made
-	 * before the test freezes the lower filesystem, the mapping does not
-	 * wait there itself (for its atime).
-	 */
-	std::unique_ptr<Child> store_later_in_child(Handshake &hs)
-	{
-		std::string path = mnt_ + "/file";
-		return std::make_unique<Child>([path, &hs] {
-			int fd = open(path.c_str(), O_RDWR);
-			void *map = fd < 0 ? MAP_FAILED
-					   : mmap(nullptr, 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-			if (map == MAP_FAILED)
-				return 2;
-			hs.ready();
-			if (!hs.wait_go())
-				return 3;
-			static_cast<char *>(map)[0] = 'S';
-			return msync(map, 8, MS_SYNC) ? 1 : 0;
-		});
 	}
 
 	std::unique_ptr<Child> write_in_child()
@@ -588,7 +569,7 @@ TEST_F(Rights, ExclusiveRightWaitsForAWriteAdmittedBeforeIt)
 TEST_F(Rights, ExclusiveRightWaitsForAStoreThroughAMappingAdmittedBeforeIt)
 {
 	Handshake hs;
-	auto storer = store_later_in_child(hs);
+	auto storer = storing_through_a_mapping_in_child(hs, 0, 'S');
 	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
 	/*
 	 * Once the store's fault ended, the drain's writeback may make the
