@@ -248,7 +248,8 @@ struct inode;
  *	(struct dm_scan); may use @s->scratch, user memory of the caller.
  * @drain_io: wait, interruptibly and for @timeout jiffies at most, until
  *	no access of the object @lower admitted through @fs is left of
- *	those that change data, and of reads too if @reads; return 0,
+ *	those that change data, and of reads too if @reads, then make the
+ *	next store through any mapping of it fault; return 0,
  *	-ERESTARTSYS or -ETIMEDOUT.
  */
 struct dm_fs_ops {
