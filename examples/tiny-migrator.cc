@@ -94,6 +94,8 @@ void migrate(const std::string &file, const std::string &store)
 xdsm::Reply recall(xdsm::Session &session, const xdsm::Message &m)
 {
 	auto h = m.data_event().object;
+	/* The event's token must hold the right its calls need. */
+	xdsm::Right right(session, h, m.token(), DM_RIGHT_EXCL);
 	auto where = session.dmattr(h, kWhere, m.token());
 	if (!where)
 		return xdsm::Reply::cont();	/* not ours: online */

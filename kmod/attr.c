@@ -56,10 +56,11 @@ ssize_t dm_attr_load(const struct path *path, const u8 *name, void *value,
 
 /*
  * Copy in a call on DM attribute: its arguments, the xattr of the name,
- * and the lower path of the object, referenced.
+ * the lower path of the object, referenced, and the right @need on it.
  */
 static int dm_attr_begin(void __user *uarg, struct dmapi_dmattr_arg *arg,
-			 char *xattr, struct path *path)
+			 char *xattr, int need, struct path *path,
+			 struct dm_call_right *cr)
 {
 	int err;
 
@@ -69,7 +70,7 @@ static int dm_attr_begin(void __user *uarg, struct dmapi_dmattr_arg *arg,
 	if (err)
 		return err;
 	return dm_handle_object(arg->sid, arg->token, arg->hanp, arg->hlen,
-				path);
+				need, path, cr);
 }
 
 /**
@@ -87,11 +88,12 @@ long dm_ioc_set_dmattr(void __user *uarg)
 {
 	char xattr[DM_XATTR_ATTR_NAME];
 	struct dmapi_dmattr_arg arg;
+	struct dm_call_right cr;
 	struct path path;
 	void *value;
 	int err;
 
-	err = dm_attr_begin(uarg, &arg, xattr, &path);
+	err = dm_attr_begin(uarg, &arg, xattr, DMAPI_RIGHT_EXCL, &path, &cr);
 	if (err)
 		return err;
 	if (arg.buf.len > READ_ONCE(dm_max_attr_size)) {
@@ -106,6 +108,7 @@ long dm_ioc_set_dmattr(void __user *uarg)
 	err = dm_xattr_set(&path, xattr, value, arg.buf.len);
 	kfree(value);
 out:
+	dm_call_right_end(&cr);
 	path_put(&path);
 	return err;
 }
@@ -122,17 +125,19 @@ long dm_ioc_get_dmattr(void __user *uarg)
 {
 	char xattr[DM_XATTR_ATTR_NAME];
 	struct dmapi_dmattr_arg arg;
+	struct dm_call_right cr;
 	struct path path;
 	void *value;
 	ssize_t n;
 	int err;
 
-	err = dm_attr_begin(uarg, &arg, xattr, &path);
+	err = dm_attr_begin(uarg, &arg, xattr, DMAPI_RIGHT_SHARED, &path, &cr);
 	if (err)
 		return err;
 	value = kvmalloc(XATTR_SIZE_MAX, GFP_KERNEL);
 	n = value ? __vfs_getxattr(path.dentry, d_inode(path.dentry), xattr,
 				   value, XATTR_SIZE_MAX) : -ENOMEM;
+	dm_call_right_end(&cr);
 	path_put(&path);
 	err = n == -ENODATA ? -ENOENT : n < 0 ? n : 0;
 	if (err)
@@ -160,13 +165,15 @@ long dm_ioc_remove_dmattr(void __user *uarg)
 {
 	char xattr[DM_XATTR_ATTR_NAME];
 	struct dmapi_dmattr_arg arg;
+	struct dm_call_right cr;
 	struct path path;
 	int err;
 
-	err = dm_attr_begin(uarg, &arg, xattr, &path);
+	err = dm_attr_begin(uarg, &arg, xattr, DMAPI_RIGHT_EXCL, &path, &cr);
 	if (err)
 		return err;
 	err = dm_xattr_remove(&path, xattr);
+	dm_call_right_end(&cr);
 	path_put(&path);
 	return err == -ENODATA ? -ENOENT : err;
 }
@@ -250,6 +257,7 @@ out:
 long dm_ioc_getall_dmattr(void __user *uarg)
 {
 	struct dmapi_dmattr_arg arg;
+	struct dm_call_right cr;
 	struct path path;
 	u64 need = 0, room;
 	u8 *buf;
@@ -257,12 +265,14 @@ long dm_ioc_getall_dmattr(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen, &path);
+	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
+			       DMAPI_RIGHT_SHARED, &path, &cr);
 	if (err)
 		return err;
 	room = min_t(u64, arg.buf.len, DMAPI_MAX_BATCH);
 	buf = kvzalloc(room ? room : 1, GFP_KERNEL);
 	err = buf ? dm_attr_records(&path, buf, room, &need) : -ENOMEM;
+	dm_call_right_end(&cr);
 	path_put(&path);
 	if (err)
 		goto out;

@@ -96,6 +96,7 @@ static int dm_byhandle(const struct dmapi_create_by_handle_arg *arg,
 		       const char *name, const char *target)
 {
 	struct dm_handle_call c;
+	struct dm_call_right cr;
 	struct dm_fs *fs;
 	struct path dir;
 	int err;
@@ -109,6 +110,8 @@ static int dm_byhandle(const struct dmapi_create_by_handle_arg *arg,
 		goto out;
 	err = d_is_dir(dir.dentry) ? dm_byhandle_check(arg, c.uh.h.fsid) :
 				     -ENOTDIR;
+	if (!err)
+		err = dm_call_right_begin(&c, &dir, DMAPI_RIGHT_EXCL, &cr);
 	if (!err) {
 		/* Keeps the mount, whose inheritance list the object reads. */
 		fs = dm_fs_get(c.uh.h.fsid);
@@ -116,6 +119,7 @@ static int dm_byhandle(const struct dmapi_create_by_handle_arg *arg,
 			   -EBADF;
 		if (fs)
 			dm_fs_put(fs);
+		dm_call_right_end(&cr);
 	}
 	path_put(&dir);
 out:

@@ -464,6 +464,16 @@ struct dm_handle_call {
 	int			token;
 };
 
+struct dm_right;
+
+/**
+ * struct dm_call_right - the right a call on an object works under
+ * @implicit: the right a DM_NO_TOKEN call took for its duration, or NULL
+ */
+struct dm_call_right {
+	struct dm_right		*implicit;
+};
+
 int dm_handle_call_begin(struct dm_handle_call *c, s32 sid, s32 token,
 			 u64 hanp, u64 hlen);
 void dm_handle_call_end(struct dm_handle_call *c);
@@ -473,7 +483,8 @@ int dm_fs_rod_name(struct dm_fs *fs, u8 *name);
 void dm_disp_release_session(int sid);
 int dm_obj_events(const struct path *path, u64 *events);
 int dm_handle_call_path(struct dm_handle_call *c, struct path *path);
-int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, struct path *path);
+int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, int need,
+		     struct path *path, struct dm_call_right *cr);
 ssize_t dm_xattr_load(const struct path *path, const char *name, void *value,
 		      size_t size);
 ssize_t dm_xattr_list(struct dentry *dentry, char **listp);
@@ -666,6 +677,9 @@ bool dm_rights_allow(u64 fsid, u64 ino, bool change);
 atomic_t *dm_rights_grants_of(u64 fsid, u64 ino);
 int dm_rights_grants(const atomic_t *grants);
 int dm_rights_io_wait(u64 fsid, u64 ino, bool change);
+int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
+			int need, struct dm_call_right *cr);
+void dm_call_right_end(struct dm_call_right *cr);
 long dm_ioc_request_right(void __user *uarg);
 long dm_ioc_release_right(void __user *uarg);
 long dm_ioc_query_right(void __user *uarg);

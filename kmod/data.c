@@ -20,25 +20,45 @@
 #include "core.h"
 
 /*
- * Open the lower file of the regular file named by a call's handle:
- * -EINVAL for any other kind of object.
+ * Open the lower file of the regular file named by a call's handle, with
+ * the right @need on it (dm_call_right_begin()): -EINVAL for any other
+ * kind of object.  Close it with dm_close_data().
  */
 static struct file *dm_open_data(s32 sid, s32 token, u64 hanp, u64 hlen,
-				 int flags)
+				 int flags, int need, struct dm_call_right *cr)
 {
+	struct dm_handle_call c;
 	struct file *file;
 	struct path path;
 	int err;
 
-	err = dm_handle_object(sid, token, hanp, hlen, &path);
+	err = dm_handle_call_begin(&c, sid, token, hanp, hlen);
 	if (err)
 		return ERR_PTR(err);
+	err = dm_handle_call_path(&c, &path);
+	if (err)
+		goto out;
+	err = -EINVAL;
 	if (d_is_reg(path.dentry))
+		err = dm_call_right_begin(&c, &path, need, cr);
+	if (!err) {
 		file = dentry_open(&path, flags | O_LARGEFILE, current_cred());
-	else
-		file = ERR_PTR(-EINVAL);
+		if (IS_ERR(file)) {
+			err = PTR_ERR(file);
+			dm_call_right_end(cr);
+		}
+	}
 	path_put(&path);
-	return file;
+out:
+	dm_handle_call_end(&c);
+	return err ? ERR_PTR(err) : file;
+}
+
+/* Close a file of dm_open_data() and give up its call's right. */
+static void dm_close_data(struct file *file, struct dm_call_right *cr)
+{
+	fput(file);
+	dm_call_right_end(cr);
 }
 
 /*
@@ -125,6 +145,7 @@ static ssize_t dm_invis_io(struct file *file, void __user *buf, size_t len,
 static long dm_invis(void __user *uarg, bool write)
 {
 	struct dmapi_invis_arg arg;
+	struct dm_call_right cr;
 	struct file *file;
 	loff_t pos;
 	ssize_t n;
@@ -135,7 +156,8 @@ static long dm_invis(void __user *uarg, bool write)
 	if (arg.off < 0 || arg.flags & ~(write ? DMAPI_WRITE_SYNC : 0))
 		return -EINVAL;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen,
-			    write ? O_WRONLY : O_RDONLY | O_NOATIME);
+			    write ? O_WRONLY : O_RDONLY | O_NOATIME,
+			    write ? DMAPI_RIGHT_EXCL : DMAPI_RIGHT_SHARED, &cr);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	/* A DM application's I/O leaves no trace in the timestamps. */
@@ -157,7 +179,7 @@ static long dm_invis(void __user *uarg, bool write)
 	if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
 		err = -EFAULT;
 out:
-	fput(file);
+	dm_close_data(file, &cr);
 	return err;
 }
 
@@ -226,6 +248,7 @@ static int dm_round_hole(loff_t size, unsigned int unit, s64 off, u64 len,
 static long dm_hole(void __user *uarg, bool punch)
 {
 	struct dmapi_hole_arg arg;
+	struct dm_call_right cr;
 	struct file *file;
 	loff_t size;
 	int err;
@@ -233,7 +256,8 @@ static long dm_hole(void __user *uarg, bool punch)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen,
-			    punch ? O_WRONLY : O_RDONLY);
+			    punch ? O_WRONLY : O_RDONLY,
+			    punch ? DMAPI_RIGHT_EXCL : DMAPI_RIGHT_SHARED, &cr);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	size = i_size_read(file_inode(file));
@@ -260,7 +284,7 @@ static long dm_hole(void __user *uarg, bool punch)
 		arg.rlen = round_up(size, dm_hole_unit(file)) - arg.roff;
 	err = dm_punch_quietly(file, arg.roff, arg.rlen);
 out:
-	fput(file);
+	dm_close_data(file, &cr);
 	return err;
 }
 
@@ -338,6 +362,7 @@ long dm_ioc_get_allocinfo(void __user *uarg)
 	struct dmapi_allocinfo_arg arg;
 	struct dmapi_extent ext;
 	struct dmapi_extent __user *out;
+	struct dm_call_right cr;
 	struct file *file;
 	loff_t pos, size;
 	int err = 0;
@@ -346,7 +371,8 @@ long dm_ioc_get_allocinfo(void __user *uarg)
 		return -EFAULT;
 	if (!arg.nelem || arg.off < 0)
 		return -EINVAL;
-	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY);
+	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY,
+			    DMAPI_RIGHT_SHARED, &cr);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	size = i_size_read(file_inode(file));
@@ -370,7 +396,7 @@ long dm_ioc_get_allocinfo(void __user *uarg)
 	if (copy_to_user(uarg, &arg, sizeof(arg)))
 		err = -EFAULT;
 out:
-	fput(file);
+	dm_close_data(file, &cr);
 	return err;
 }
 
@@ -385,16 +411,18 @@ out:
 long dm_ioc_sync_by_handle(void __user *uarg)
 {
 	struct dmapi_object_arg arg;
+	struct dm_call_right cr;
 	struct file *file;
 	int err;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY);
+	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY,
+			    DMAPI_RIGHT_SHARED, &cr);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	err = vfs_fsync(file, 0);
-	fput(file);
+	dm_close_data(file, &cr);
 	return err;
 }
 
@@ -420,16 +448,18 @@ static u32 dm_dio_align(struct file *file)
 long dm_ioc_get_dioinfo(void __user *uarg)
 {
 	struct dmapi_object_arg arg;
+	struct dm_call_right cr;
 	struct file *file;
 	u32 align;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY);
+	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY,
+			    DMAPI_RIGHT_SHARED, &cr);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	align = dm_dio_align(file);
-	fput(file);
+	dm_close_data(file, &cr);
 	arg.dio.d_mem = align;
 	arg.dio.d_miniosz = align;
 	arg.dio.d_maxiosz = MAX_RW_COUNT & ~(align - 1);

@@ -379,12 +379,17 @@ int dm_handle_call_path(struct dm_handle_call *c, struct path *path)
  * @token: DM_NO_TOKEN, or a token outstanding in the session
  * @hanp: user address of the handle
  * @hlen: its length
+ * @need: the right the call needs on the object (dm_call_right_begin())
  * @path: filled in with the object's lower path, referenced
+ * @cr: filled in with the right the call holds
  *
- * Return: 0, or the errors of dm_handle_call_begin() and
- * dm_handle_call_path().
+ * On success, end the call with path_put() and dm_call_right_end().
+ *
+ * Return: 0, or the errors of dm_handle_call_begin(),
+ * dm_handle_call_path() and dm_call_right_begin().
  */
-int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, struct path *path)
+int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, int need,
+		     struct path *path, struct dm_call_right *cr)
 {
 	struct dm_handle_call c;
 	int err;
@@ -393,6 +398,11 @@ int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, struct path *path)
 	if (err)
 		return err;
 	err = dm_handle_call_path(&c, path);
+	if (!err) {
+		err = dm_call_right_begin(&c, path, need, cr);
+		if (err)
+			path_put(path);
+	}
 	dm_handle_call_end(&c);
 	return err;
 }
@@ -559,24 +569,27 @@ static int dm_obj_set_events(const struct path *path, u64 events)
 	return err;
 }
 
-static int dm_obj_update_events(const struct dmapi_handle *h, u64 set, u64 mask)
+static int dm_obj_update_events(struct dm_handle_call *c, u64 set, u64 mask)
 {
+	struct dm_call_right cr;
 	struct path path;
 	u64 events;
 	int err;
 
-	err = dm_handle_resolve(h, &path);
+	err = dm_handle_call_path(c, &path);
 	if (err)
 		return err;
-	if (set & ~dm_obj_valid_events(d_inode(path.dentry))) {
-		err = -EINVAL;
+	err = -EINVAL;
+	if (!(set & ~dm_obj_valid_events(d_inode(path.dentry))))
+		err = dm_call_right_begin(c, &path, DMAPI_RIGHT_EXCL, &cr);
+	if (err)
 		goto out;
-	}
 	mutex_lock(&dm_eventlist_mutex);
 	err = dm_obj_events(&path, &events);
 	if (!err)
 		err = dm_obj_set_events(&path, (events & ~mask) | set);
 	mutex_unlock(&dm_eventlist_mutex);
+	dm_call_right_end(&cr);
 out:
 	path_put(&path);
 	return err;
@@ -632,7 +645,7 @@ long dm_ioc_set_eventlist(void __user *uarg)
 	if (c.uh.kind == DM_HANDLE_FS)
 		err = dm_fs_update_events(c.uh.h.fsid, arg.eventset & mask, mask);
 	else if (c.uh.kind == DM_HANDLE_OBJECT)
-		err = dm_obj_update_events(&c.uh.h, arg.eventset & mask, mask);
+		err = dm_obj_update_events(&c, arg.eventset & mask, mask);
 	else
 		err = -EINVAL;
 	dm_handle_call_end(&c);
@@ -656,15 +669,20 @@ static int dm_fs_events_of(u64 fsid, u64 *events)
 	return err;
 }
 
-static int dm_obj_events_of(const struct dmapi_handle *h, u64 *events)
+static int dm_obj_events_of(struct dm_handle_call *c, u64 *events)
 {
+	struct dm_call_right cr;
 	struct path path;
 	int err;
 
-	err = dm_handle_resolve(h, &path);
+	err = dm_handle_call_path(c, &path);
 	if (err)
 		return err;
-	err = dm_obj_events(&path, events);
+	err = dm_call_right_begin(c, &path, DMAPI_RIGHT_SHARED, &cr);
+	if (!err) {
+		err = dm_obj_events(&path, events);
+		dm_call_right_end(&cr);
+	}
 	path_put(&path);
 	return err;
 }
@@ -695,7 +713,7 @@ long dm_ioc_get_eventlist(void __user *uarg)
 	if (c.uh.kind == DM_HANDLE_FS)
 		err = dm_fs_events_of(c.uh.h.fsid, &events);
 	else if (c.uh.kind == DM_HANDLE_OBJECT)
-		err = dm_obj_events_of(&c.uh.h, &events);
+		err = dm_obj_events_of(&c, &events);
 	else
 		err = -EINVAL;
 	dm_handle_call_end(&c);

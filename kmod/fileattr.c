@@ -142,6 +142,7 @@ long dm_ioc_get_fileattr(void __user *uarg)
 {
 	struct dmapi_get_fileattr_arg arg;
 	struct dm_handle_call c;
+	struct dm_call_right cr;
 	struct path path;
 	int err;
 
@@ -155,8 +156,14 @@ long dm_ioc_get_fileattr(void __user *uarg)
 	err = dm_handle_call_path(&c, &path);
 	if (err)
 		goto out;
+	err = dm_call_right_begin(&c, &path, DMAPI_RIGHT_SHARED, &cr);
+	if (err) {
+		path_put(&path);
+		goto out;
+	}
 	memset(&arg.st, 0, sizeof(arg.st));
 	err = dm_stat_fill(c.uh.h.fsid, &path, arg.mask, &arg.st);
+	dm_call_right_end(&cr);
 	path_put(&path);
 	if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
 		err = -EFAULT;
@@ -314,6 +321,7 @@ out:
 long dm_ioc_set_fileattr(void __user *uarg)
 {
 	struct dmapi_set_fileattr_arg arg;
+	struct dm_call_right cr;
 	struct path path;
 	int err;
 
@@ -321,10 +329,12 @@ long dm_ioc_set_fileattr(void __user *uarg)
 		return -EFAULT;
 	if (arg.mask & ~DM_SETTABLE)
 		return -EINVAL;
-	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen, &path);
+	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
+			       DMAPI_RIGHT_EXCL, &path, &cr);
 	if (err)
 		return err;
 	err = dm_fileattr_set(&path, arg.mask, &arg.attr);
+	dm_call_right_end(&cr);
 	path_put(&path);
 	return err;
 }

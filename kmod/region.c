@@ -57,19 +57,31 @@ static int dm_regions_check(struct dmapi_region *r, u32 n)
 	return 0;
 }
 
-/* The lower path of the regular file of a region call. */
-static int dm_region_file(struct dmapi_region_arg *arg, struct path *path)
+/*
+ * The lower path of the regular file of a region call, and the right
+ * @need on it.
+ */
+static int dm_region_file(struct dmapi_region_arg *arg, int need,
+			  struct path *path, struct dm_call_right *cr)
 {
+	struct dm_handle_call c;
 	int err;
 
-	err = dm_handle_object(arg->sid, arg->token, arg->hanp, arg->hlen, path);
+	err = dm_handle_call_begin(&c, arg->sid, arg->token, arg->hanp,
+				   arg->hlen);
 	if (err)
 		return err;
-	if (!d_is_reg(path->dentry)) {
+	err = dm_handle_call_path(&c, path);
+	if (err)
+		goto out;
+	err = -EINVAL;
+	if (d_is_reg(path->dentry))
+		err = dm_call_right_begin(&c, path, need, cr);
+	if (err)
 		path_put(path);
-		return -EINVAL;
-	}
-	return 0;
+out:
+	dm_handle_call_end(&c);
+	return err;
 }
 
 /**
@@ -88,6 +100,7 @@ long dm_ioc_set_region(void __user *uarg)
 	struct dm_region_disk *disk = NULL;
 	struct dmapi_region *r = NULL;
 	struct dmapi_region_arg arg;
+	struct dm_call_right cr;
 	struct path path;
 	u32 i;
 	int err;
@@ -114,12 +127,13 @@ long dm_ioc_set_region(void __user *uarg)
 		disk[i].size = cpu_to_le64(r[i].rg_size);
 		disk[i].flags = cpu_to_le32(r[i].rg_flags);
 	}
-	err = dm_region_file(&arg, &path);
+	err = dm_region_file(&arg, DMAPI_RIGHT_EXCL, &path, &cr);
 	if (err)
 		goto out_free;
 	err = dm_xattr_store(&path, DM_XATTR_REGIONS, disk,
 			     arg.nelem * sizeof(*disk));
 	dm_interest_changed();
+	dm_call_right_end(&cr);
 	path_put(&path);
 	if (err)
 		goto out_free;
@@ -176,17 +190,19 @@ int dm_regions_load(const struct path *path, struct dmapi_region *r)
 long dm_ioc_get_region(void __user *uarg)
 {
 	struct dmapi_region_arg arg;
+	struct dm_call_right cr;
 	struct dmapi_region *r;
 	struct path path;
 	int n, err;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	err = dm_region_file(&arg, &path);
+	err = dm_region_file(&arg, DMAPI_RIGHT_SHARED, &path, &cr);
 	if (err)
 		return err;
 	r = kcalloc(DMAPI_MAX_REGIONS_LIMIT, sizeof(*r), GFP_KERNEL);
 	n = r ? dm_regions_load(&path, r) : -ENOMEM;
+	dm_call_right_end(&cr);
 	path_put(&path);
 	err = n < 0 ? n : 0;
 	if (err)

@@ -146,7 +146,11 @@ int dm_rights_grants(const atomic_t *grants)
 	return atomic_read_acquire(grants);
 }
 
-static void dm_right_set(struct dm_right *r, int right)
+/*
+ * Give @r @right.  A grant is counted (dm_rights_grants_of()) when
+ * @counted: the holder may change what I/O decides on.
+ */
+static void dm_right_change(struct dm_right *r, int right, bool counted)
 {
 	int old = r->right;
 
@@ -161,10 +165,15 @@ static void dm_right_set(struct dm_right *r, int right)
 	WRITE_ONCE(r->right, right);
 	if (right < old) {
 		wake_up_all(&dm_rights_wait);
-	} else if (right > old) {
+	} else if (right > old && counted) {
 		smp_mb__before_atomic();
 		atomic_inc(dm_rights_grants_of(r->fsid, r->ino));
 	}
+}
+
+static void dm_right_set(struct dm_right *r, int right)
+{
+	dm_right_change(r, right, true);
 }
 
 /* Unlink @r if it holds nothing any more; the caller frees it then. */
@@ -376,12 +385,12 @@ static struct mutex *dm_right_turn(const struct dmapi_right_arg *arg)
 }
 
 /*
- * Wait for the I/O on the object of @rc that @right excludes and that
- * was admitted before it: the reads and writes that passed their rights
- * check before the right was there.  Returns 0, -ERESTARTSYS or
- * -ETIMEDOUT.
+ * Wait for the I/O on the object (@lower, of filesystem @fsid) that
+ * @right excludes and that was admitted before it: the reads and writes
+ * that passed their rights check before the right was there.  Returns 0,
+ * -ERESTARTSYS or -ETIMEDOUT.
  */
-static int dm_right_drain(struct dm_right_call *rc, int right)
+static int dm_rights_drain(u64 fsid, struct inode *lower, int right)
 {
 	unsigned long timeout = READ_ONCE(dm_drain_timeout) * HZ;
 	struct dm_fs *fs;
@@ -399,10 +408,10 @@ static int dm_right_drain(struct dm_right_call *rc, int right)
 	 * (an open file, or the path of a truncation), so its unmount
 	 * cannot be waiting for us.
 	 */
-	fs = dm_fs_get(rc->fsid);
+	fs = dm_fs_get(fsid);
 	if (fs) {
 		if (fs->ops->drain_io)
-			err = fs->ops->drain_io(fs, d_inode(rc->path.dentry),
+			err = fs->ops->drain_io(fs, lower,
 						right == DMAPI_RIGHT_EXCL,
 						timeout);
 		dm_fs_put(fs);
@@ -450,7 +459,7 @@ static int dm_right_end_settled(struct dm_right_call *rc, int old, int now)
 		return 0;
 	}
 	mutex_unlock(&rc->s->lock);
-	err = dm_right_drain(rc, now);
+	err = dm_rights_drain(rc->fsid, d_inode(rc->path.dentry), now);
 	if (err)
 		dm_right_undo(rc, old, now);
 	dm_right_call_put(rc);
@@ -507,15 +516,24 @@ out:
 	return err;
 }
 
-static bool dm_right_grantable(u64 fsid, u64 ino, int want)
+static bool dm_right_grantable_locked(u64 fsid, u64 ino, int want)
 {
 	bool excl;
 	int shared;
 
-	spin_lock(&dm_rights_lock);
+	lockdep_assert_held(&dm_rights_lock);
 	dm_rights_others(fsid, ino, NULL, &shared, &excl);
-	spin_unlock(&dm_rights_lock);
 	return !excl && !(want == DMAPI_RIGHT_EXCL && shared);
+}
+
+static bool dm_right_grantable(u64 fsid, u64 ino, int want)
+{
+	bool grantable;
+
+	spin_lock(&dm_rights_lock);
+	grantable = dm_right_grantable_locked(fsid, ino, want);
+	spin_unlock(&dm_rights_lock);
+	return grantable;
 }
 
 /**
@@ -589,6 +607,119 @@ long dm_ioc_request_right(void __user *uarg)
 	dm_right_free(fresh);
 	/* The admitted I/O did not end: not for DMAPI_RR_WAIT to wait out. */
 	return err == -ETIMEDOUT ? -EAGAIN : err;
+}
+
+/* Whether the token of call @c holds at least @need on its object. */
+static int dm_call_right_check(struct dm_handle_call *c, int need)
+{
+	struct dm_event *ev;
+	struct dm_right *r;
+	int err = 0;
+
+	mutex_lock(&c->s->lock);
+	ev = dm_session_token_locked(c->s, c->token);
+	if (ev) {
+		spin_lock(&dm_rights_lock);
+		r = dm_right_of(ev, c->uh.h.fsid, c->uh.h.fid.fid_ino);
+		if (!r || r->right < need)
+			err = -EACCES;
+		spin_unlock(&dm_rights_lock);
+	} else {
+		err = -ESRCH;
+	}
+	mutex_unlock(&c->s->lock);
+	return err;
+}
+
+/*
+ * Put @r, a right of no token, in the table with @need if the tokens'
+ * rights allow it.  Only an exclusive one counts as granted: a shared
+ * one changes nothing an access decides on.
+ */
+static bool dm_call_right_try(struct dm_right *r, int need)
+{
+	bool granted;
+
+	spin_lock(&dm_rights_lock);
+	granted = dm_right_grantable_locked(r->fsid, r->ino, need);
+	if (granted) {
+		hash_add_rcu(dm_rights, &r->hlink,
+			     dm_right_hash(r->fsid, r->ino));
+		dm_right_change(r, need, need == DMAPI_RIGHT_EXCL);
+	}
+	spin_unlock(&dm_rights_lock);
+	return granted;
+}
+
+/**
+ * dm_call_right_begin - the right a call on an object works under
+ * @c: the call, begun, on an object handle
+ * @lower: the object's lower path
+ * @need: DMAPI_RIGHT_SHARED for a call that reads or queries the object,
+ *	DMAPI_RIGHT_EXCL for one that changes it
+ * @cr: filled in; end with dm_call_right_end() on success
+ *
+ * A token must hold @need, or more, on the object.  With DM_NO_TOKEN the
+ * call takes @need itself for its duration, as the standard asks: it
+ * waits, interruptibly, until the tokens' rights allow it, holds off
+ * their requests and the I/O it excludes meanwhile, and first waits for
+ * the I/O it excludes that was admitted before it, as a right granted
+ * does.  That right belongs to no token: a DM application that holds a
+ * conflicting right on the object with a token of its own waits for
+ * itself, and must pass that token.
+ *
+ * Return: 0, or -EACCES (the token holds less than @need), -ESRCH (it is
+ * no longer outstanding), -EINTR (a signal ended the wait for the
+ * tokens' rights), -ERESTARTSYS (a signal ended the wait for admitted
+ * I/O), -EAGAIN (that I/O did not end within drain_timeout), -ENOMEM.
+ */
+int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
+			int need, struct dm_call_right *cr)
+{
+	struct dm_right *r;
+	int err;
+
+	cr->implicit = NULL;
+	if (c->token != DM_NO_TOKEN)
+		return dm_call_right_check(c, need);
+	r = dm_right_new();
+	if (!r)
+		return -ENOMEM;
+	r->fsid = c->uh.h.fsid;
+	r->ino = c->uh.h.fid.fid_ino;
+	INIT_LIST_HEAD(&r->tlink);
+	while (!dm_call_right_try(r, need)) {
+		if (wait_event_interruptible(dm_rights_wait,
+				dm_right_grantable(r->fsid, r->ino, need))) {
+			dm_right_free(r);
+			return -EINTR;
+		}
+	}
+	cr->implicit = r;
+	err = dm_rights_drain(r->fsid, d_inode(lower->dentry), need);
+	if (err) {
+		dm_call_right_end(cr);
+		return err == -ETIMEDOUT ? -EAGAIN : err;
+	}
+	return 0;
+}
+
+/**
+ * dm_call_right_end - give up the right dm_call_right_begin() took
+ * @cr: the call's right
+ */
+void dm_call_right_end(struct dm_call_right *cr)
+{
+	struct dm_right *r = cr->implicit;
+
+	if (!r)
+		return;
+	cr->implicit = NULL;
+	spin_lock(&dm_rights_lock);
+	dm_right_set(r, DMAPI_RIGHT_NULL);
+	hash_del_rcu(&r->hlink);
+	spin_unlock(&dm_rights_lock);
+	dm_right_free(r);
 }
 
 /*

@@ -179,15 +179,22 @@ static ssize_t dm_dir_records(u64 fsid, const struct path *dir,
 	return off;
 }
 
-/* The directory of a scan: an object handle of a directory. */
-static int dm_scan_dir(struct dm_handle_call *c, struct path *dir)
+/*
+ * The directory of a scan, an object handle of a directory, and the
+ * shared right on it the scan works under.
+ */
+static int dm_scan_dir(struct dm_handle_call *c, struct path *dir,
+		       struct dm_call_right *cr)
 {
 	int err = dm_handle_call_path(c, dir);
 
-	if (!err && !d_is_dir(dir->dentry)) {
+	if (err)
+		return err;
+	err = -ENOTDIR;
+	if (d_is_dir(dir->dentry))
+		err = dm_call_right_begin(c, dir, DMAPI_RIGHT_SHARED, cr);
+	if (err)
 		path_put(dir);
-		err = -ENOTDIR;
-	}
 	return err;
 }
 
@@ -244,6 +251,7 @@ long dm_ioc_get_dirattrs(void __user *uarg)
 {
 	struct dmapi_scan_arg arg;
 	struct dm_handle_call c;
+	struct dm_call_right cr;
 	struct path dir;
 	u8 *out = NULL;
 	int err;
@@ -256,11 +264,12 @@ long dm_ioc_get_dirattrs(void __user *uarg)
 	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
 	if (err)
 		return err;
-	err = dm_scan_dir(&c, &dir);
+	err = dm_scan_dir(&c, &dir, &cr);
 	if (err)
 		goto out;
 	out = kvmalloc(max_t(u64, arg.buf.len, 1), GFP_KERNEL);
 	err = out ? dm_dirattrs(c.uh.h.fsid, &dir, &arg, out) : -ENOMEM;
+	dm_call_right_end(&cr);
 	path_put(&dir);
 	err = dm_copy_filled(err, uarg, &arg, sizeof(arg), &arg.buf, out);
 	kvfree(out);
@@ -462,6 +471,7 @@ long dm_ioc_init_attrloc(void __user *uarg)
 {
 	struct dmapi_scan_arg arg;
 	struct dm_handle_call c;
+	struct dm_call_right cr;
 	struct path dir;
 	int err;
 
@@ -475,9 +485,11 @@ long dm_ioc_init_attrloc(void __user *uarg)
 		err = dm_fs_find_locked(c.uh.h.fsid) ? 0 : -EBADF;
 		dm_fs_unlock();
 	} else {
-		err = dm_scan_dir(&c, &dir);
-		if (!err)
+		err = dm_scan_dir(&c, &dir, &cr);
+		if (!err) {
+			dm_call_right_end(&cr);
 			path_put(&dir);
+		}
 	}
 	dm_handle_call_end(&c);
 	if (err)

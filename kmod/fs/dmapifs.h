@@ -168,7 +168,7 @@ static inline int __dmfs_io_begin(struct inode *inode,
 	struct dm_fs *fs = dmfs_dm_fs(inode->i_sb);
 
 	atomic_inc(&DMFS_I(inode)->admitted[dmfs_io_kind(type)]);
-	/* Counted before looking for rights: pairs with dm_right_drain(). */
+	/* Counted before looking for rights: pairs with dm_rights_drain(). */
 	smp_mb__after_atomic();
 	/*
 	 * Every read and write passes here: with nobody in its way, two
@@ -241,7 +241,7 @@ static inline void dmfs_io_end(struct inode *inode, int type)
 	/*
 	 * The decrement is a full barrier before the load, as the count of
 	 * drainers and its barrier are before their look at our count, in
-	 * dm_right_drain(): one of the two sees the other.  The key is the
+	 * dm_rights_drain(): one of the two sees the other.  The key is the
 	 * lower inode, which outlives ours; a wakeup of no waiter is lost
 	 * harmlessly.
 	 */

@@ -94,12 +94,12 @@ static int dmfs_io_pass(struct inode *inode, const struct path *lower,
  * of *@grants (NULL: not looked at).  Else leave it uncounted: a right
  * granted meanwhile did not wait for it, and may have changed the
  * regions (a migration sets them under its right).  Counting before
- * looking is what a right granted later relies on (dm_right_drain()).
+ * looking is what a right granted later relies on (dm_rights_drain()).
  */
 static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
 {
 	atomic_inc(&DMFS_I(inode)->admitted[dmfs_io_kind(type)]);
-	/* Pairs with the barrier in dm_right_drain(). */
+	/* Pairs with the barrier in dm_rights_drain(). */
 	smp_mb__after_atomic();
 	if (dm_rights_allow(dmfs_dm_fs(inode->i_sb)->fsid,
 			    dmfs_lower_inode(inode)->i_ino,

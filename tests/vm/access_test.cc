@@ -1407,6 +1407,8 @@ TEST_F(Access, RecallByHandleWhileTheReaderWaits)
 	ASSERT_NO_FATAL_FAILURE(
 		expect_data_event(m, DM_EVENT_READ, offline_, 0, kOfflineSize));
 	dm_token_t t = m.token();
+	ASSERT_DM_OK(dm_request_right(sid_, offline_.hanp, offline_.hlen, t, DM_RR_WAIT,
+				      DM_RIGHT_EXCL));
 
 	std::string held(kOfflineSize, 'x');
 	EXPECT_EQ(dm_read_invis(sid_, offline_.hanp, offline_.hlen, t, 0, held.size(),

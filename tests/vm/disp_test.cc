@@ -633,11 +633,12 @@ TEST_F(EventLists, RemovedObjectEBADF)
 	EXPECT_DM_ERRNO(get_list(file), EBADF);
 }
 
-TEST_F(EventLists, OutstandingTokenOnObjectHandleIsAccepted)
+TEST_F(EventLists, OutstandingTokenHoldingAnExclusiveRightOnAnObjectIsAccepted)
 {
 	Handle file;
 	handle_of("file", file);
 	dm_token_t token = user_token();
+	ASSERT_DM_OK(dm_request_right(sid_, file.hanp, file.hlen, token, 0, DM_RIGHT_EXCL));
 	dm_eventset_t set = events({DM_EVENT_TRUNCATE});
 	EXPECT_DM_OK(set_list(file, set, DM_EVENT_MAX, token));
 	dm_eventset_t got = 0;

@@ -767,9 +767,10 @@ TEST_F(DmAttrs, SetdtimeIsAcceptedAndTheCtimeChanges)
 	EXPECT_EQ(value_of(link_, state_), "v");
 }
 
-TEST_F(DmAttrs, OutstandingTokenIsAccepted)
+TEST_F(DmAttrs, OutstandingTokenHoldingAnExclusiveRightIsAccepted)
 {
 	dm_token_t token = user_token();
+	ASSERT_DM_OK(dm_request_right(sid_, file_.hanp, file_.hlen, token, 0, DM_RIGHT_EXCL));
 	ASSERT_DM_OK(set(file_, state_, "with a token", token));
 	std::string value;
 	size_t rlen = 0;
@@ -779,6 +780,8 @@ TEST_F(DmAttrs, OutstandingTokenIsAccepted)
 	ASSERT_DM_OK(getall(file_, 4096, &buf, &rlen, token));
 	EXPECT_EQ(records(buf, rlen), (Attrs{{state_, "with a token"}}));
 	EXPECT_DM_OK(remove(file_, state_, token));
+	/* Else the look without a token would wait for the right. */
+	EXPECT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, token));
 	EXPECT_EQ(value_of(file_, state_), std::nullopt);
 }
 

@@ -460,9 +460,10 @@ TEST_F(Regions, TokenNotOutstandingESRCH)
 	EXPECT_TRUE(regions_of(file_).empty());
 }
 
-TEST_F(Regions, OutstandingTokenIsAccepted)
+TEST_F(Regions, OutstandingTokenHoldingAnExclusiveRightIsAccepted)
 {
 	dm_token_t token = user_token();
+	ASSERT_DM_OK(dm_request_right(sid_, file_.hanp, file_.hlen, token, 0, DM_RIGHT_EXCL));
 	ASSERT_DM_OK(set(file_, {region(0, 10, DM_REGION_READ)}, token));
 	std::vector<dm_region_t> got;
 	unsigned int n = 0;

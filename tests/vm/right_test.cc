@@ -5,16 +5,20 @@
  * dm_obj_ref_hold, dm_obj_ref_rele, dm_obj_ref_query; how they exclude
  * each other, that answering the token drops them, that ordinary I/O
  * through the mount waits for them, killably, and that they wait for the
- * I/O admitted before them.  Tokens come from dm_create_userevent.
+ * I/O admitted before them; and the rights the other calls on an object
+ * need of a token, or take with DM_NO_TOKEN.  Tokens come from
+ * dm_create_userevent.
  * Needs the scratch filesystem at /mnt/scratch.
  */
 #include "dmtest.h"
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -733,6 +737,329 @@ TEST_F(Rights, AnsweringTheEventDropsItsReferences)
 	answer(a);
 	EXPECT_DM_ERRNO(dm_obj_ref_query(sid_, a, file_.hanp, file_.hlen), ESRCH);
 	/* The lower filesystem can still be unmounted at the end: no pin left. */
+}
+
+/*
+ * The rights of the DM calls themselves: a call on an object presenting
+ * a token needs that token to hold a right on the object, shared for a
+ * call that reads or queries it, exclusive for one that changes it
+ * (EACCES otherwise); with DM_NO_TOKEN it takes that right itself for its
+ * duration, waiting for the rights of tokens in its way.
+ */
+
+/* A call on an object, presenting a token, and the right it needs. */
+struct ObjectCall {
+	const char *name;
+	dm_right_t need;
+	bool on_directory;
+	/* 0, or -1 with errno set. */
+	std::function<int(dm_sessid_t, const Handle &obj, const Handle &fs, dm_token_t)> call;
+};
+
+void PrintTo(const ObjectCall &c, std::ostream *os)
+{
+	*os << c.name;
+}
+
+dm_attrname_t attr_name(const char *name)
+{
+	dm_attrname_t an = {};
+	memcpy(an.an_chars, name, strnlen(name, sizeof(an.an_chars)));
+	return an;
+}
+
+/* A name no earlier call of the run created. */
+std::string fresh_name()
+{
+	static std::atomic<int> next{0};
+	return "new" + std::to_string(next++);
+}
+
+int ok_if_nonnegative(dm_ssize_t n)
+{
+	return n < 0 ? -1 : 0;
+}
+
+const ObjectCall kObjectCalls[] = {
+	{"dm_get_dmattr", DM_RIGHT_SHARED, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_attrname_t an = attr_name("kept");
+		 char buf[64];
+		 size_t rlen;
+		 return dm_get_dmattr(sid, h.hanp, h.hlen, t, &an, sizeof(buf), buf, &rlen);
+	 }},
+	{"dm_getall_dmattr", DM_RIGHT_SHARED, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 std::vector<char> buf(4096);
+		 size_t rlen;
+		 return dm_getall_dmattr(sid, h.hanp, h.hlen, t, buf.size(), buf.data(), &rlen);
+	 }},
+	{"dm_set_dmattr", DM_RIGHT_EXCL, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_attrname_t an = attr_name("set");
+		 char value[] = "v";
+		 return dm_set_dmattr(sid, h.hanp, h.hlen, t, &an, 0, 1, value);
+	 }},
+	{"dm_remove_dmattr", DM_RIGHT_EXCL, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_attrname_t an = attr_name("kept");
+		 return dm_remove_dmattr(sid, h.hanp, h.hlen, t, 0, &an);
+	 }},
+	{"dm_get_region", DM_RIGHT_SHARED, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_region_t r[4];
+		 unsigned int n;
+		 return dm_get_region(sid, h.hanp, h.hlen, t, 4, r, &n);
+	 }},
+	{"dm_set_region", DM_RIGHT_EXCL, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_region_t r = {0, 10, DM_REGION_NOEVENT, 0};
+		 dm_boolean_t exact;
+		 return dm_set_region(sid, h.hanp, h.hlen, t, 1, &r, &exact);
+	 }},
+	{"dm_get_fileattr", DM_RIGHT_SHARED, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_stat_t st;
+		 return dm_get_fileattr(sid, h.hanp, h.hlen, t, DM_AT_STAT, &st);
+	 }},
+	{"dm_set_fileattr", DM_RIGHT_EXCL, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_fileattr_t attr = {};
+		 attr.fa_mode = 0640;
+		 return dm_set_fileattr(sid, h.hanp, h.hlen, t, DM_AT_MODE, &attr);
+	 }},
+	{"dm_get_eventlist", DM_RIGHT_SHARED, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_eventset_t set;
+		 unsigned int n;
+		 return dm_get_eventlist(sid, h.hanp, h.hlen, t, DM_EVENT_MAX, &set, &n);
+	 }},
+	{"dm_set_eventlist", DM_RIGHT_EXCL, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_eventset_t set = 0;
+		 return dm_set_eventlist(sid, h.hanp, h.hlen, t, &set, DM_EVENT_MAX);
+	 }},
+	{"dm_read_invis", DM_RIGHT_SHARED, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 char buf[16];
+		 return ok_if_nonnegative(
+			 dm_read_invis(sid, h.hanp, h.hlen, t, 0, sizeof(buf), buf));
+	 }},
+	{"dm_write_invis", DM_RIGHT_EXCL, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 char buf[] = "w";
+		 return ok_if_nonnegative(dm_write_invis(sid, h.hanp, h.hlen, t, 0, 0, 1, buf));
+	 }},
+	{"dm_probe_hole", DM_RIGHT_SHARED, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_off_t roff;
+		 dm_size_t rlen;
+		 return dm_probe_hole(sid, h.hanp, h.hlen, t, 0, 0, &roff, &rlen);
+	 }},
+	{"dm_punch_hole", DM_RIGHT_EXCL, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 return dm_punch_hole(sid, h.hanp, h.hlen, t, 0, 0);
+	 }},
+	{"dm_get_allocinfo", DM_RIGHT_SHARED, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_off_t off = 0;
+		 dm_extent_t ext[4];
+		 unsigned int n;
+		 return dm_get_allocinfo(sid, h.hanp, h.hlen, t, &off, 4, ext, &n);
+	 }},
+	{"dm_sync_by_handle", DM_RIGHT_SHARED, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 return dm_sync_by_handle(sid, h.hanp, h.hlen, t);
+	 }},
+	{"dm_get_dioinfo", DM_RIGHT_SHARED, false,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_dioinfo_t dio;
+		 return dm_get_dioinfo(sid, h.hanp, h.hlen, t, &dio);
+	 }},
+	{"dm_init_attrloc", DM_RIGHT_SHARED, true,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_attrloc_t loc;
+		 return dm_init_attrloc(sid, h.hanp, h.hlen, t, &loc);
+	 }},
+	{"dm_get_dirattrs", DM_RIGHT_SHARED, true,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &, dm_token_t t) {
+		 dm_attrloc_t loc = 0;
+		 std::vector<char> buf(4096);
+		 size_t rlen;
+		 return dm_get_dirattrs(sid, h.hanp, h.hlen, t, DM_AT_STAT, &loc, buf.size(),
+					buf.data(), &rlen);
+	 }},
+	{"dm_create_by_handle", DM_RIGHT_EXCL, true,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &fs, dm_token_t t) {
+		 std::string name = fresh_name();
+		 return dm_create_by_handle(sid, h.hanp, h.hlen, t, fs.hanp, fs.hlen, name.data());
+	 }},
+	{"dm_mkdir_by_handle", DM_RIGHT_EXCL, true,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &fs, dm_token_t t) {
+		 std::string name = fresh_name();
+		 return dm_mkdir_by_handle(sid, h.hanp, h.hlen, t, fs.hanp, fs.hlen, name.data());
+	 }},
+	{"dm_symlink_by_handle", DM_RIGHT_EXCL, true,
+	 [](dm_sessid_t sid, const Handle &h, const Handle &fs, dm_token_t t) {
+		 std::string name = fresh_name();
+		 char target[] = "data";
+		 return dm_symlink_by_handle(sid, h.hanp, h.hlen, t, fs.hanp, fs.hlen,
+					     name.data(), target);
+	 }},
+};
+
+class CallRights : public Rights, public ::testing::WithParamInterface<ObjectCall> {
+protected:
+	void populate() override
+	{
+		Rights::populate();
+		spit(lower_ + "/data", std::string(8192, 'd'));
+		ASSERT_EQ(mkdir((lower_ + "/dir").c_str(), 0755), 0) << strerror(errno);
+	}
+
+	void SetUp() override
+	{
+		Rights::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		std::string obj = mnt_ + (GetParam().on_directory ? "/dir" : "/data");
+		ASSERT_DM_OK(dm_path_to_handle(obj.data(), &obj_.hanp, &obj_.hlen));
+		ASSERT_DM_OK(dm_path_to_fshandle(obj.data(), &fs_.hanp, &fs_.hlen));
+		if (!GetParam().on_directory) {
+			dm_attrname_t an = attr_name("kept");
+			char value[] = "k";
+			ASSERT_DM_OK(dm_set_dmattr(sid_, obj_.hanp, obj_.hlen, DM_NO_TOKEN, &an, 0,
+						   1, value));
+		}
+	}
+
+	int call(dm_token_t t) { return GetParam().call(sid_, obj_, fs_, t); }
+
+	int request_on_object(dm_token_t t, dm_right_t right)
+	{
+		return dm_request_right(sid_, obj_.hanp, obj_.hlen, t, 0, right);
+	}
+
+	/* The call with DM_NO_TOKEN waits while token b holds `right`. */
+	void expect_to_wait_for(dm_right_t right)
+	{
+		dm_token_t b = token();
+		ASSERT_DM_OK(request_on_object(b, right));
+		Pending called = in_thread([this] { return call(DM_NO_TOKEN); });
+		EXPECT_TRUE(still_pending_after(called, 300))
+			<< "it did not wait for the right of another token";
+		EXPECT_DM_OK(dm_release_right(sid_, obj_.hanp, obj_.hlen, b));
+		EXPECT_EQ(result_of(called), 0) << "once the right was released";
+	}
+
+	Handle obj_, fs_;
+};
+
+TEST_P(CallRights, ATokenHoldingNoRightFailsEACCES)
+{
+	dm_token_t t = token();
+	EXPECT_DM_ERRNO(call(t), EACCES);
+}
+
+TEST_P(CallRights, ATokenHoldingTheRightItNeedsSucceeds)
+{
+	dm_token_t t = token();
+	ASSERT_DM_OK(request_on_object(t, GetParam().need));
+	EXPECT_DM_OK(call(t));
+}
+
+TEST_P(CallRights, ASharedRightSufficesOnlyForACallThatDoesNotChangeTheObject)
+{
+	dm_token_t t = token();
+	ASSERT_DM_OK(request_on_object(t, DM_RIGHT_SHARED));
+	if (GetParam().need == DM_RIGHT_EXCL) {
+		EXPECT_DM_ERRNO(call(t), EACCES);
+	} else {
+		EXPECT_DM_OK(call(t));
+	}
+}
+
+TEST_P(CallRights, WithNoTokenItWaitsForAnExclusiveRightOfAToken)
+{
+	expect_to_wait_for(DM_RIGHT_EXCL);
+}
+
+TEST_P(CallRights, WithNoTokenOnlyACallThatChangesTheObjectWaitsForASharedRight)
+{
+	if (GetParam().need == DM_RIGHT_EXCL) {
+		expect_to_wait_for(DM_RIGHT_SHARED);
+		return;
+	}
+	dm_token_t b = token();
+	ASSERT_DM_OK(request_on_object(b, DM_RIGHT_SHARED));
+	Pending called = in_thread([this] { return call(DM_NO_TOKEN); });
+	EXPECT_EQ(result_of(called), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(, CallRights, ::testing::ValuesIn(kObjectCalls),
+			 [](const ::testing::TestParamInfo<ObjectCall> &info) {
+				 return std::string(info.param.name);
+			 });
+
+/* dm_get_dmattr with DM_NO_TOKEN, on the fixture's file. */
+int get_kept_attr(dm_sessid_t sid, const Handle &file)
+{
+	dm_attrname_t an = attr_name("kept");
+	char buf[64];
+	size_t rlen;
+	return dm_get_dmattr(sid, file.hanp, file.hlen, DM_NO_TOKEN, &an, sizeof(buf), buf,
+			     &rlen);
+}
+
+TEST_F(Rights, ACallWaitingWithNoTokenForARightEndsEINTROnASignal)
+{
+	dm_token_t b = token();
+	ASSERT_DM_OK(request(b, DM_RIGHT_EXCL));
+	CaughtSignal caught(SIGUSR1);
+	std::promise<pthread_t> caller;
+	Pending called = in_thread([&] {
+		caller.set_value(pthread_self());
+		return get_kept_attr(sid_, file_);
+	});
+	pthread_t thread = caller.get_future().get();
+	ASSERT_TRUE(still_pending_after(called, 300)) << "it did not wait";
+	pthread_kill(thread, SIGUSR1);
+	EXPECT_EQ(result_of(called), EINTR);
+}
+
+TEST_F(Rights, ACallWithNoTokenWaitsForAWriteAdmittedBeforeIt)
+{
+	dm_attrname_t an = attr_name("kept");
+	char value[] = "k";
+	ASSERT_DM_OK(dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &an, 0, 1, value));
+	Pending called;
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
+	called = in_thread([this] { return get_kept_attr(sid_, file_); });
+	EXPECT_TRUE(still_pending_after(called, 300))
+		<< "it ran while a write admitted before it was running";
+	write.release();
+	EXPECT_EQ(result_of(called), 0);
+	EXPECT_EQ(write.wait(), 0);
+}
+
+TEST_F(Rights, ARightACallWithNoTokenHoldsExcludesTheRightsOfTokens)
+{
+	dm_attrname_t an = attr_name("kept");
+	char value[] = "k";
+	ASSERT_DM_OK(dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &an, 0, 1, value));
+	dm_token_t b = token();
+	Pending called;
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
+	/* Holding its shared right, the call waits for the write. */
+	called = in_thread([this] { return get_kept_attr(sid_, file_); });
+	ASSERT_TRUE(still_pending_after(called, 300));
+	EXPECT_DM_ERRNO(request(b, DM_RIGHT_EXCL), EAGAIN);
+	write.release();
+	EXPECT_EQ(result_of(called), 0);
+	EXPECT_DM_OK(request(b, DM_RIGHT_EXCL)) << "once the call ended";
+	EXPECT_EQ(write.wait(), 0);
 }
 
 } // namespace
