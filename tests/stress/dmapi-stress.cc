@@ -67,7 +67,7 @@ struct WorkerCounts {
 /* What the applications did. */
 struct AppCounts {
 	std::atomic<std::uint64_t> events, continued, aborted, moved,
-		event_rights, user_tokens, user_rights;
+		event_rights, user_tokens, user_rights, calls, refused;
 };
 
 /* What befell the mortal application, and what its successors inherited. */
@@ -302,6 +302,29 @@ void answer(App &app, dm_token_t token, dm_eventmsg_t *msg, std::mt19937_64 &rng
 	}
 }
 
+/*
+ * A DM call on @h that needs @right: with a token holding it, or with
+ * DM_NO_TOKEN, the call then taking it itself.  A refusal (EACCES) is a
+ * right lost.
+ */
+void call_needing(App &app, const Handle &h, dm_token_t token, dm_right_t right,
+		  AppCounts &c)
+{
+	int rc;
+	if (right == DM_RIGHT_EXCL) {
+		dm_attrname_t an = {{'s', 't', 'r', 'e', 's', 's'}};
+		char value[] = "v";
+		rc = dm_set_dmattr(app.sid, h.hanp(), h.hlen(), token, &an, 0, 1, value);
+	} else {
+		dm_region_t r[8];
+		unsigned int n;
+		rc = dm_get_region(app.sid, h.hanp(), h.hlen(), token, 8, r, &n);
+	}
+	c.calls++;
+	if (rc && errno == EACCES)
+		c.refused++;
+}
+
 /* Hold a right on a random managed file with a token of our own. */
 void user_right(App &app, const std::vector<Handle> &files, std::mt19937_64 &rng,
 		AppCounts &c)
@@ -315,6 +338,7 @@ void user_right(App &app, const std::vector<Handle> &files, std::mt19937_64 &rng
 	dm_right_t right = rng() % 2 ? DM_RIGHT_EXCL : DM_RIGHT_SHARED;
 	if (dm_request_right(app.sid, h.hanp(), h.hlen(), token, DM_RR_WAIT, right) == 0) {
 		c.user_rights++;
+		call_needing(app, h, token, right, c);
 		std::this_thread::sleep_for(std::chrono::microseconds(rng() % 5000));
 		dm_release_right(app.sid, h.hanp(), h.hlen(), token);
 	}
@@ -381,6 +405,9 @@ void app_loop(std::vector<App> &apps, dm_sessid_t mortal, int index,
 		}
 		if (rng() % 50 == 0)
 			user_right(app, files, rng, c);
+		if (rng() % 50 == 0)
+			call_needing(app, files[rng() % files.size()], DM_NO_TOKEN,
+				     rng() % 2 ? DM_RIGHT_EXCL : DM_RIGHT_SHARED, c);
 		if (idle)
 			std::this_thread::sleep_for(std::chrono::microseconds(200));
 	}
@@ -665,11 +692,13 @@ int main(int argc, char **argv)
 		    (unsigned long long)wc->mkdirs, (unsigned long long)wc->stats,
 		    (unsigned long long)wc->failures);
 	std::printf("dmapi-stress: events: %llu received, %llu continued, %llu aborted, "
-		    "%llu moved; rights: %llu with event tokens, %llu with %llu user tokens\n",
+		    "%llu moved; rights: %llu with event tokens, %llu with %llu user tokens; "
+		    "%llu calls needing a right, %llu refused\n",
 		    (unsigned long long)ac.events, (unsigned long long)ac.continued,
 		    (unsigned long long)ac.aborted, (unsigned long long)ac.moved,
 		    (unsigned long long)ac.event_rights, (unsigned long long)ac.user_rights,
-		    (unsigned long long)ac.user_tokens);
+		    (unsigned long long)ac.user_tokens, (unsigned long long)ac.calls,
+		    (unsigned long long)ac.refused);
 	const AppCounts &mc = sh->mortal;
 	if (mortal != DM_NO_SESSION)
 		std::printf("dmapi-stress: the mortal application: %llu kills, %llu takeovers, "
@@ -684,5 +713,9 @@ int main(int argc, char **argv)
 		std::printf("dmapi-stress: FAILED: %d workers did not end\n", stuck);
 	if (!ac.events || !wc->reads)
 		std::printf("dmapi-stress: FAILED: no event flowed\n");
-	return stuck || left || !ac.events || !wc->reads ? 1 : 0;
+	std::uint64_t refused = ac.refused + mc.refused;
+	if (refused)
+		std::printf("dmapi-stress: FAILED: %llu calls refused a right their token held\n",
+			    (unsigned long long)refused);
+	return stuck || left || refused || !ac.events || !wc->reads ? 1 : 0;
 }
