@@ -54,23 +54,31 @@ ssize_t dm_attr_load(const struct path *path, const u8 *name, void *value,
 	return dm_xattr_load(path, xattr, value, size);
 }
 
-/*
- * Copy in a call on DM attribute: its arguments, the xattr of the name,
- * the lower path of the object, referenced, and the right @need on it.
- */
+/* Copy in a call on DM attribute: its arguments and the xattr of the name. */
+static int dm_attr_args(void __user *uarg, struct dmapi_dmattr_arg *arg,
+			char *xattr)
+{
+	if (copy_from_user(arg, uarg, sizeof(*arg)))
+		return -EFAULT;
+	return dm_attr_xattr(arg->attrname, xattr);
+}
+
+/* The lower path of the object of @arg, referenced, and the right @need on it. */
+static int dm_attr_object(const struct dmapi_dmattr_arg *arg, int need,
+			  struct path *path, struct dm_call_right *cr)
+{
+	return dm_handle_object(arg->sid, arg->token, arg->hanp, arg->hlen,
+				need, 0, path, cr);
+}
+
+/* dm_attr_args(), then dm_attr_object(). */
 static int dm_attr_begin(void __user *uarg, struct dmapi_dmattr_arg *arg,
 			 char *xattr, int need, struct path *path,
 			 struct dm_call_right *cr)
 {
-	int err;
+	int err = dm_attr_args(uarg, arg, xattr);
 
-	if (copy_from_user(arg, uarg, sizeof(*arg)))
-		return -EFAULT;
-	err = dm_attr_xattr(arg->attrname, xattr);
-	if (err)
-		return err;
-	return dm_handle_object(arg->sid, arg->token, arg->hanp, arg->hlen,
-				need, path, cr);
+	return err ? err : dm_attr_object(arg, need, path, cr);
 }
 
 /**
@@ -93,23 +101,22 @@ long dm_ioc_set_dmattr(void __user *uarg)
 	void *value;
 	int err;
 
-	err = dm_attr_begin(uarg, &arg, xattr, DMAPI_RIGHT_EXCL, &path, &cr);
+	err = dm_attr_args(uarg, &arg, xattr);
 	if (err)
 		return err;
-	if (arg.buf.len > READ_ONCE(dm_max_attr_size)) {
-		err = -E2BIG;
-		goto out;
-	}
+	if (arg.buf.len > READ_ONCE(dm_max_attr_size))
+		return -E2BIG;
+	/* Copied before the right: a slow fault would hold the file's I/O off. */
 	value = memdup_user(u64_to_user_ptr(arg.buf.ptr), arg.buf.len);
-	if (IS_ERR(value)) {
-		err = PTR_ERR(value);
-		goto out;
+	if (IS_ERR(value))
+		return PTR_ERR(value);
+	err = dm_attr_object(&arg, DMAPI_RIGHT_EXCL, &path, &cr);
+	if (!err) {
+		err = dm_xattr_set(&path, xattr, value, arg.buf.len);
+		dm_call_right_end(&cr);
+		path_put(&path);
 	}
-	err = dm_xattr_set(&path, xattr, value, arg.buf.len);
 	kfree(value);
-out:
-	dm_call_right_end(&cr);
-	path_put(&path);
 	return err;
 }
 
@@ -266,7 +273,7 @@ long dm_ioc_getall_dmattr(void __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
-			       DMAPI_RIGHT_SHARED, &path, &cr);
+			       DMAPI_RIGHT_SHARED, 0, &path, &cr);
 	if (err)
 		return err;
 	room = min_t(u64, arg.buf.len, DMAPI_MAX_BATCH);

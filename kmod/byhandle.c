@@ -111,7 +111,7 @@ static int dm_byhandle(const struct dmapi_create_by_handle_arg *arg,
 	err = d_is_dir(dir.dentry) ? dm_byhandle_check(arg, c.uh.h.fsid) :
 				     -ENOTDIR;
 	if (!err)
-		err = dm_call_right_begin(&c, &dir, DMAPI_RIGHT_EXCL, &cr);
+		err = dm_call_right_begin(&c, &dir, DMAPI_RIGHT_EXCL, 0, &cr);
 	if (!err) {
 		/* Keeps the mount, whose inheritance list the object reads. */
 		fs = dm_fs_get(c.uh.h.fsid);

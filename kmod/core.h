@@ -469,10 +469,17 @@ struct dm_right;
 /**
  * struct dm_call_right - the right a call on an object works under
  * @implicit: the right a DM_NO_TOKEN call took for its duration, or NULL
+ * @turn: the turn of its token's rights calls on the object that a call
+ *	with a token holds, or NULL
  */
 struct dm_call_right {
 	struct dm_right		*implicit;
+	struct mutex		*turn;
 };
+
+/* What a call does under its right (dm_call_right_begin()). */
+#define DM_CALL_DATA		0x1	/* reads or changes the data, or size */
+#define DM_CALL_DECIDES		0x2	/* changes regions or event lists */
 
 int dm_handle_call_begin(struct dm_handle_call *c, s32 sid, s32 token,
 			 u64 hanp, u64 hlen);
@@ -484,7 +491,8 @@ void dm_disp_release_session(int sid);
 int dm_obj_events(const struct path *path, u64 *events);
 int dm_handle_call_path(struct dm_handle_call *c, struct path *path);
 int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, int need,
-		     struct path *path, struct dm_call_right *cr);
+		     unsigned int how, struct path *path,
+		     struct dm_call_right *cr);
 ssize_t dm_xattr_load(const struct path *path, const char *name, void *value,
 		      size_t size);
 ssize_t dm_xattr_list(struct dentry *dentry, char **listp);
@@ -674,11 +682,12 @@ void dm_rights_init(void);
 void dm_rights_drop(struct dm_event *ev);
 unsigned int dm_rights_count(struct dm_event *ev);
 bool dm_rights_allow(u64 fsid, u64 ino, bool change);
+bool dm_rights_decisive(u64 fsid, u64 ino, bool change);
 atomic_t *dm_rights_grants_of(u64 fsid, u64 ino);
 int dm_rights_grants(const atomic_t *grants);
 int dm_rights_io_wait(u64 fsid, u64 ino, bool change);
 int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
-			int need, struct dm_call_right *cr);
+			int need, unsigned int how, struct dm_call_right *cr);
 void dm_call_right_end(struct dm_call_right *cr);
 long dm_ioc_request_right(void __user *uarg);
 long dm_ioc_release_right(void __user *uarg);

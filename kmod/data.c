@@ -21,11 +21,12 @@
 
 /*
  * Open the lower file of the regular file named by a call's handle, with
- * the right @need on it (dm_call_right_begin()): -EINVAL for any other
- * kind of object.  Close it with dm_close_data().
+ * the right @need on it, taken as @how says (dm_call_right_begin()):
+ * -EINVAL for any other kind of object.  Close it with dm_close_data().
  */
 static struct file *dm_open_data(s32 sid, s32 token, u64 hanp, u64 hlen,
-				 int flags, int need, struct dm_call_right *cr)
+				 int flags, int need, unsigned int how,
+				 struct dm_call_right *cr)
 {
 	struct dm_handle_call c;
 	struct file *file;
@@ -40,7 +41,7 @@ static struct file *dm_open_data(s32 sid, s32 token, u64 hanp, u64 hlen,
 		goto out;
 	err = -EINVAL;
 	if (d_is_reg(path.dentry))
-		err = dm_call_right_begin(&c, &path, need, cr);
+		err = dm_call_right_begin(&c, &path, need, how, cr);
 	if (!err) {
 		file = dentry_open(&path, flags | O_LARGEFILE, current_cred());
 		if (IS_ERR(file)) {
@@ -157,7 +158,8 @@ static long dm_invis(void __user *uarg, bool write)
 		return -EINVAL;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen,
 			    write ? O_WRONLY : O_RDONLY | O_NOATIME,
-			    write ? DMAPI_RIGHT_EXCL : DMAPI_RIGHT_SHARED, &cr);
+			    write ? DMAPI_RIGHT_EXCL : DMAPI_RIGHT_SHARED,
+			    DM_CALL_DATA, &cr);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	/* A DM application's I/O leaves no trace in the timestamps. */
@@ -257,7 +259,8 @@ static long dm_hole(void __user *uarg, bool punch)
 		return -EFAULT;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen,
 			    punch ? O_WRONLY : O_RDONLY,
-			    punch ? DMAPI_RIGHT_EXCL : DMAPI_RIGHT_SHARED, &cr);
+			    punch ? DMAPI_RIGHT_EXCL : DMAPI_RIGHT_SHARED,
+			    DM_CALL_DATA, &cr);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	size = i_size_read(file_inode(file));
@@ -372,7 +375,7 @@ long dm_ioc_get_allocinfo(void __user *uarg)
 	if (!arg.nelem || arg.off < 0)
 		return -EINVAL;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY,
-			    DMAPI_RIGHT_SHARED, &cr);
+			    DMAPI_RIGHT_SHARED, DM_CALL_DATA, &cr);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	size = i_size_read(file_inode(file));
@@ -418,7 +421,7 @@ long dm_ioc_sync_by_handle(void __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY,
-			    DMAPI_RIGHT_SHARED, &cr);
+			    DMAPI_RIGHT_SHARED, DM_CALL_DATA, &cr);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	err = vfs_fsync(file, 0);
@@ -455,7 +458,7 @@ long dm_ioc_get_dioinfo(void __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY,
-			    DMAPI_RIGHT_SHARED, &cr);
+			    DMAPI_RIGHT_SHARED, 0, &cr);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	align = dm_dio_align(file);

@@ -380,6 +380,7 @@ int dm_handle_call_path(struct dm_handle_call *c, struct path *path)
  * @hanp: user address of the handle
  * @hlen: its length
  * @need: the right the call needs on the object (dm_call_right_begin())
+ * @how: what the call does under it (dm_call_right_begin())
  * @path: filled in with the object's lower path, referenced
  * @cr: filled in with the right the call holds
  *
@@ -389,7 +390,8 @@ int dm_handle_call_path(struct dm_handle_call *c, struct path *path)
  * dm_handle_call_path() and dm_call_right_begin().
  */
 int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, int need,
-		     struct path *path, struct dm_call_right *cr)
+		     unsigned int how, struct path *path,
+		     struct dm_call_right *cr)
 {
 	struct dm_handle_call c;
 	int err;
@@ -399,7 +401,7 @@ int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, int need,
 		return err;
 	err = dm_handle_call_path(&c, path);
 	if (!err) {
-		err = dm_call_right_begin(&c, path, need, cr);
+		err = dm_call_right_begin(&c, path, need, how, cr);
 		if (err)
 			path_put(path);
 	}
@@ -581,7 +583,8 @@ static int dm_obj_update_events(struct dm_handle_call *c, u64 set, u64 mask)
 		return err;
 	err = -EINVAL;
 	if (!(set & ~dm_obj_valid_events(d_inode(path.dentry))))
-		err = dm_call_right_begin(c, &path, DMAPI_RIGHT_EXCL, &cr);
+		err = dm_call_right_begin(c, &path, DMAPI_RIGHT_EXCL,
+					  DM_CALL_DECIDES, &cr);
 	if (err)
 		goto out;
 	mutex_lock(&dm_eventlist_mutex);
@@ -678,7 +681,7 @@ static int dm_obj_events_of(struct dm_handle_call *c, u64 *events)
 	err = dm_handle_call_path(c, &path);
 	if (err)
 		return err;
-	err = dm_call_right_begin(c, &path, DMAPI_RIGHT_SHARED, &cr);
+	err = dm_call_right_begin(c, &path, DMAPI_RIGHT_SHARED, 0, &cr);
 	if (!err) {
 		err = dm_obj_events(&path, events);
 		dm_call_right_end(&cr);

@@ -156,7 +156,7 @@ long dm_ioc_get_fileattr(void __user *uarg)
 	err = dm_handle_call_path(&c, &path);
 	if (err)
 		goto out;
-	err = dm_call_right_begin(&c, &path, DMAPI_RIGHT_SHARED, &cr);
+	err = dm_call_right_begin(&c, &path, DMAPI_RIGHT_SHARED, 0, &cr);
 	if (err) {
 		path_put(&path);
 		goto out;
@@ -330,7 +330,7 @@ long dm_ioc_set_fileattr(void __user *uarg)
 	if (arg.mask & ~DM_SETTABLE)
 		return -EINVAL;
 	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
-			       DMAPI_RIGHT_EXCL, &path, &cr);
+			       DMAPI_RIGHT_EXCL, DM_CALL_DATA, &path, &cr);
 	if (err)
 		return err;
 	err = dm_fileattr_set(&path, arg.mask, &arg.attr);

@@ -59,10 +59,11 @@ static int dm_regions_check(struct dmapi_region *r, u32 n)
 
 /*
  * The lower path of the regular file of a region call, and the right
- * @need on it.
+ * @need on it, taken as @how says (dm_call_right_begin()).
  */
 static int dm_region_file(struct dmapi_region_arg *arg, int need,
-			  struct path *path, struct dm_call_right *cr)
+			  unsigned int how, struct path *path,
+			  struct dm_call_right *cr)
 {
 	struct dm_handle_call c;
 	int err;
@@ -76,7 +77,7 @@ static int dm_region_file(struct dmapi_region_arg *arg, int need,
 		goto out;
 	err = -EINVAL;
 	if (d_is_reg(path->dentry))
-		err = dm_call_right_begin(&c, path, need, cr);
+		err = dm_call_right_begin(&c, path, need, how, cr);
 	if (err)
 		path_put(path);
 out:
@@ -127,7 +128,8 @@ long dm_ioc_set_region(void __user *uarg)
 		disk[i].size = cpu_to_le64(r[i].rg_size);
 		disk[i].flags = cpu_to_le32(r[i].rg_flags);
 	}
-	err = dm_region_file(&arg, DMAPI_RIGHT_EXCL, &path, &cr);
+	err = dm_region_file(&arg, DMAPI_RIGHT_EXCL, DM_CALL_DECIDES, &path,
+			     &cr);
 	if (err)
 		goto out_free;
 	err = dm_xattr_store(&path, DM_XATTR_REGIONS, disk,
@@ -197,7 +199,7 @@ long dm_ioc_get_region(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	err = dm_region_file(&arg, DMAPI_RIGHT_SHARED, &path, &cr);
+	err = dm_region_file(&arg, DMAPI_RIGHT_SHARED, 0, &path, &cr);
 	if (err)
 		return err;
 	r = kcalloc(DMAPI_MAX_REGIONS_LIMIT, sizeof(*r), GFP_KERNEL);

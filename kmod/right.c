@@ -41,6 +41,8 @@
  * @ino: the object's inode number
  * @right: DMAPI_RIGHT_*
  * @held: an object reference is held: @path pins the object
+ * @counted: granting it counts among the grants (dm_rights_grants_of()):
+ *	its holder may change what an access decides on
  * @path: the object's lower path while @held
  * @rcu: frees the record after the I/O that may be looking at it
  */
@@ -51,6 +53,7 @@ struct dm_right {
 	u64			ino;
 	int			right;
 	bool			held;
+	bool			counted;
 	struct path		path;
 	struct rcu_head		rcu;
 };
@@ -146,11 +149,7 @@ int dm_rights_grants(const atomic_t *grants)
 	return atomic_read_acquire(grants);
 }
 
-/*
- * Give @r @right.  A grant is counted (dm_rights_grants_of()) when
- * @counted: the holder may change what I/O decides on.
- */
-static void dm_right_change(struct dm_right *r, int right, bool counted)
+static void dm_right_set(struct dm_right *r, int right)
 {
 	int old = r->right;
 
@@ -165,15 +164,10 @@ static void dm_right_change(struct dm_right *r, int right, bool counted)
 	WRITE_ONCE(r->right, right);
 	if (right < old) {
 		wake_up_all(&dm_rights_wait);
-	} else if (right > old && counted) {
+	} else if (right > old && r->counted) {
 		smp_mb__before_atomic();
 		atomic_inc(dm_rights_grants_of(r->fsid, r->ino));
 	}
-}
-
-static void dm_right_set(struct dm_right *r, int right)
-{
-	dm_right_change(r, right, true);
 }
 
 /* Unlink @r if it holds nothing any more; the caller frees it then. */
@@ -286,6 +280,38 @@ bool dm_rights_allow(u64 fsid, u64 ino, bool change)
 }
 
 /**
+ * dm_rights_decisive - whether a right in the way of I/O may have changed
+ *	what it decided on
+ * @fsid: the object's filesystem
+ * @ino: the object's inode number
+ * @change: the I/O changes the object (a write, a truncation)
+ *
+ * Return: true if a right counted among the grants stands in the way of
+ * the I/O: its holder may change the object's regions or event list
+ * before letting the I/O go on, which must then decide again.
+ */
+bool dm_rights_decisive(u64 fsid, u64 ino, bool change)
+{
+	struct dm_right *r;
+	bool decisive = false;
+	int right;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(dm_rights, r, hlink, dm_right_hash(fsid, ino)) {
+		if (r->fsid != fsid || r->ino != ino || !r->counted)
+			continue;
+		right = READ_ONCE(r->right);
+		if (right == DMAPI_RIGHT_EXCL ||
+		    (change && right == DMAPI_RIGHT_SHARED)) {
+			decisive = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return decisive;
+}
+
+/**
  * dm_rights_io_wait - wait until the DM applications' rights allow I/O
  * @fsid: the object's filesystem
  * @ino: the object's inode number
@@ -374,14 +400,19 @@ static void dm_right_end(struct dm_right_call *rc)
  * found from the handle as given (a malformed one fails later, on the
  * token's lock alone).
  */
+static struct mutex *dm_right_turn_of(s32 token, u64 key)
+{
+	key ^= (u32)token;
+	return &dm_right_turns[hash_64(key, ilog2(ARRAY_SIZE(dm_right_turns)))];
+}
+
 static struct mutex *dm_right_turn(const struct dmapi_right_arg *arg)
 {
 	struct dm_user_handle uh;
-	u64 key = (u32)arg->token;
 
-	if (!dm_handle_get(arg->hanp, arg->hlen, &uh))
-		key ^= uh.h.fsid ^ uh.h.fid.fid_ino;
-	return &dm_right_turns[hash_64(key, ilog2(ARRAY_SIZE(dm_right_turns)))];
+	if (dm_handle_get(arg->hanp, arg->hlen, &uh))
+		return dm_right_turn_of(arg->token, 0);
+	return dm_right_turn_of(arg->token, uh.h.fsid ^ uh.h.fid.fid_ino);
 }
 
 /*
@@ -476,6 +507,7 @@ static struct dm_right *dm_right_add(struct dm_right_call *rc,
 	*fresh = NULL;
 	r->fsid = rc->fsid;
 	r->ino = rc->ino;
+	r->counted = true;
 	list_add_tail(&r->tlink, &rc->ev->rights);
 	hash_add_rcu(dm_rights, &r->hlink, dm_right_hash(r->fsid, r->ino));
 	return r;
@@ -609,13 +641,25 @@ long dm_ioc_request_right(void __user *uarg)
 	return err == -ETIMEDOUT ? -EAGAIN : err;
 }
 
-/* Whether the token of call @c holds at least @need on its object. */
-static int dm_call_right_check(struct dm_handle_call *c, int need)
+/*
+ * Whether the token of call @c holds at least @need on its object.  The
+ * check takes the turn of the token's rights calls on the object, and
+ * keeps it for the call (@cr->turn): a request still waiting for the
+ * I/O admitted before its right may yet undo it.
+ */
+static int dm_call_right_check(struct dm_handle_call *c, int need,
+			       struct dm_call_right *cr)
 {
 	struct dm_event *ev;
 	struct dm_right *r;
 	int err = 0;
 
+	cr->turn = dm_right_turn_of(c->token,
+				    c->uh.h.fsid ^ c->uh.h.fid.fid_ino);
+	if (mutex_lock_interruptible(cr->turn)) {
+		cr->turn = NULL;
+		return -EINTR;
+	}
 	mutex_lock(&c->s->lock);
 	ev = dm_session_token_locked(c->s, c->token);
 	if (ev) {
@@ -628,6 +672,10 @@ static int dm_call_right_check(struct dm_handle_call *c, int need)
 		err = -ESRCH;
 	}
 	mutex_unlock(&c->s->lock);
+	if (err) {
+		mutex_unlock(cr->turn);
+		cr->turn = NULL;
+	}
 	return err;
 }
 
@@ -645,7 +693,7 @@ static bool dm_call_right_try(struct dm_right *r, int need)
 	if (granted) {
 		hash_add_rcu(dm_rights, &r->hlink,
 			     dm_right_hash(r->fsid, r->ino));
-		dm_right_change(r, need, need == DMAPI_RIGHT_EXCL);
+		dm_right_set(r, need);
 	}
 	spin_unlock(&dm_rights_lock);
 	return granted;
@@ -657,36 +705,42 @@ static bool dm_call_right_try(struct dm_right *r, int need)
  * @lower: the object's lower path
  * @need: DMAPI_RIGHT_SHARED for a call that reads or queries the object,
  *	DMAPI_RIGHT_EXCL for one that changes it
+ * @how: DM_CALL_DATA for a call on the file's data or size,
+ *	DM_CALL_DECIDES for one that changes what a data event is decided on
+ *	(regions, event lists)
  * @cr: filled in; end with dm_call_right_end() on success
  *
- * A token must hold @need, or more, on the object.  With DM_NO_TOKEN the
+ * A token must hold @need, or more, on the object; the token's rights
+ * calls on the object wait for the call to end.  With DM_NO_TOKEN the
  * call takes @need itself for its duration, as the standard asks: it
- * waits, interruptibly, until the tokens' rights allow it, holds off
- * their requests and the I/O it excludes meanwhile, and first waits for
- * the I/O it excludes that was admitted before it, as a right granted
- * does.  That right belongs to no token: a DM application that holds a
- * conflicting right on the object with a token of its own waits for
- * itself, and must pass that token.
+ * waits, interruptibly, until the tokens' rights allow it, and holds off
+ * their requests and the I/O it excludes meanwhile.  A call on the data
+ * first waits for the I/O it excludes that was admitted before it, as a
+ * right granted does.  That right belongs to no token: a DM application
+ * that holds a conflicting right on the object with a token of its own
+ * waits for itself, and must pass that token.
  *
  * Return: 0, or -EACCES (the token holds less than @need), -ESRCH (it is
- * no longer outstanding), -EINTR (a signal ended the wait for the
- * tokens' rights), -ERESTARTSYS (a signal ended the wait for admitted
+ * no longer outstanding), -EINTR (a signal ended a wait for the tokens'
+ * rights or calls), -ERESTARTSYS (a signal ended the wait for admitted
  * I/O), -EAGAIN (that I/O did not end within drain_timeout), -ENOMEM.
  */
 int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
-			int need, struct dm_call_right *cr)
+			int need, unsigned int how, struct dm_call_right *cr)
 {
 	struct dm_right *r;
 	int err;
 
 	cr->implicit = NULL;
+	cr->turn = NULL;
 	if (c->token != DM_NO_TOKEN)
-		return dm_call_right_check(c, need);
+		return dm_call_right_check(c, need, cr);
 	r = dm_right_new();
 	if (!r)
 		return -ENOMEM;
 	r->fsid = c->uh.h.fsid;
 	r->ino = c->uh.h.fid.fid_ino;
+	r->counted = how & DM_CALL_DECIDES;
 	INIT_LIST_HEAD(&r->tlink);
 	while (!dm_call_right_try(r, need)) {
 		if (wait_event_interruptible(dm_rights_wait,
@@ -696,6 +750,8 @@ int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
 		}
 	}
 	cr->implicit = r;
+	if (!(how & DM_CALL_DATA))
+		return 0;
 	err = dm_rights_drain(r->fsid, d_inode(lower->dentry), need);
 	if (err) {
 		dm_call_right_end(cr);
@@ -712,6 +768,10 @@ void dm_call_right_end(struct dm_call_right *cr)
 {
 	struct dm_right *r = cr->implicit;
 
+	if (cr->turn) {
+		mutex_unlock(cr->turn);
+		cr->turn = NULL;
+	}
 	if (!r)
 		return;
 	cr->implicit = NULL;

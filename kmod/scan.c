@@ -192,7 +192,7 @@ static int dm_scan_dir(struct dm_handle_call *c, struct path *dir,
 		return err;
 	err = -ENOTDIR;
 	if (d_is_dir(dir->dentry))
-		err = dm_call_right_begin(c, dir, DMAPI_RIGHT_SHARED, cr);
+		err = dm_call_right_begin(c, dir, DMAPI_RIGHT_SHARED, 0, cr);
 	if (err)
 		path_put(dir);
 	return err;

@@ -110,6 +110,31 @@ static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
 	return false;
 }
 
+/*
+ * Count an access admitted on what dmfs_io_pass() decided, waiting for
+ * the rights in its way as long as none was granted since *@grants and
+ * none of them is counted among the grants: those (a DM call's right
+ * for its duration, right.c) change nothing the decision rests on, so
+ * that the access need not decide, and send its event, again.  Returns
+ * 0 once counted, 1 to decide again, or the errno of the wait.
+ */
+static int dmfs_io_admit(struct inode *inode, int type, const int *grants)
+{
+	int err;
+
+	while (!dmfs_io_enter(inode, type, grants)) {
+		if (dm_rights_grants(dmfs_io_grants_of(inode)) != *grants ||
+		    dm_rights_decisive(dmfs_dm_fs(inode->i_sb)->fsid,
+				       dmfs_lower_inode(inode)->i_ino,
+				       type != DMAPI_EVENT_READ))
+			return 1;
+		err = dmfs_rights_wait(inode, type);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /**
  * dmfs_io_begin_slow - dmfs_io_begin() where an event or a right may wait
  * @inode: the dmapi inode, its access counted by dmfs_io_begin()
@@ -125,7 +150,8 @@ static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
  * It decides again if a right came in after its decision and before it
  * was counted (dmfs_io_enter()); the rights a DM application took to
  * answer its event came before, so that one that takes a right for each
- * event is not asked for ever.
+ * event is not asked for ever.  A right that cannot have changed the
+ * decision only makes it wait (dmfs_io_admit()).
  *
  * Return: 0, admitted; or a negative errno, not admitted.
  */
@@ -156,8 +182,9 @@ int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
 		err = dmfs_io_pass(inode, lower, type, off, len, &grants);
 		if (err)
 			return err;
-	} while (!dmfs_io_enter(inode, type, &grants));
-	return 0;
+		err = dmfs_io_admit(inode, type, &grants);
+	} while (err > 0);
+	return err;
 }
 
 /**

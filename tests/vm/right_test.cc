@@ -146,6 +146,22 @@ private:
 	struct sigaction saved_ = {};
 };
 
+/*
+ * Answers a token at scope end, giving up its rights: declared after the
+ * calls that wait for them, so that those end before they are waited for.
+ */
+class Answered {
+public:
+	Answered(dm_sessid_t sid, dm_token_t token) : sid_(sid), token_(token) {}
+	~Answered() { dm_respond_event(sid_, token_, DM_RESP_CONTINUE, 0, 0, nullptr); }
+	Answered(const Answered &) = delete;
+	Answered &operator=(const Answered &) = delete;
+
+private:
+	dm_sessid_t sid_;
+	dm_token_t token_;
+};
+
 class Rights : public DmapiMountTest {
 protected:
 	void populate() override
@@ -319,6 +335,16 @@ protected:
 	{
 		expect_an_exclusive_right_to_wait_for([this] { return write_in_child(); }, "write",
 						      "Contents");
+	}
+
+	/* dm_read_invis of the file with DM_NO_TOKEN: 0, or -1 with errno. */
+	int read_invis_of_file()
+	{
+		char buf[8];
+		return dm_read_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, sizeof(buf),
+				     buf) < 0
+			       ? -1
+			       : 0;
 	}
 
 	dm_sessid_t sid_ = DM_NO_SESSION;
@@ -935,6 +961,11 @@ protected:
 
 	int call(dm_token_t t) { return GetParam().call(sid_, obj_, fs_, t); }
 
+	int release_on_object(dm_token_t t)
+	{
+		return dm_release_right(sid_, obj_.hanp, obj_.hlen, t);
+	}
+
 	int request_on_object(dm_token_t t, dm_right_t right)
 	{
 		return dm_request_right(sid_, obj_.hanp, obj_.hlen, t, 0, right);
@@ -945,10 +976,12 @@ protected:
 	{
 		dm_token_t b = token();
 		ASSERT_DM_OK(request_on_object(b, right));
-		Pending called = in_thread([this] { return call(DM_NO_TOKEN); });
+		Pending called;
+		Answered unblock(sid_, b);
+		called = in_thread([this] { return call(DM_NO_TOKEN); });
 		EXPECT_TRUE(still_pending_after(called, 300))
 			<< "it did not wait for the right of another token";
-		EXPECT_DM_OK(dm_release_right(sid_, obj_.hanp, obj_.hlen, b));
+		EXPECT_DM_OK(release_on_object(b));
 		EXPECT_EQ(result_of(called), 0) << "once the right was released";
 	}
 
@@ -992,8 +1025,10 @@ TEST_P(CallRights, WithNoTokenOnlyACallThatChangesTheObjectWaitsForASharedRight)
 	}
 	dm_token_t b = token();
 	ASSERT_DM_OK(request_on_object(b, DM_RIGHT_SHARED));
-	Pending called = in_thread([this] { return call(DM_NO_TOKEN); });
-	EXPECT_EQ(result_of(called), 0);
+	Pending called;
+	Answered unblock(sid_, b);
+	called = in_thread([this] { return call(DM_NO_TOKEN); });
+	EXPECT_FALSE(still_pending_after(called, 10000)) << "it waited for a shared right";
 }
 
 INSTANTIATE_TEST_SUITE_P(, CallRights, ::testing::ValuesIn(kObjectCalls),
@@ -1016,26 +1051,25 @@ TEST_F(Rights, ACallWaitingWithNoTokenForARightEndsEINTROnASignal)
 	dm_token_t b = token();
 	ASSERT_DM_OK(request(b, DM_RIGHT_EXCL));
 	CaughtSignal caught(SIGUSR1);
-	std::promise<pthread_t> caller;
-	Pending called = in_thread([&] {
-		caller.set_value(pthread_self());
+	std::promise<pid_t> caller;
+	Pending called;
+	Answered unblock(sid_, b);
+	called = in_thread([&] {
+		caller.set_value(static_cast<pid_t>(syscall(SYS_gettid)));
 		return get_kept_attr(sid_, file_);
 	});
-	pthread_t thread = caller.get_future().get();
-	ASSERT_TRUE(still_pending_after(called, 300)) << "it did not wait";
-	pthread_kill(thread, SIGUSR1);
+	pid_t tid = caller.get_future().get();
+	ASSERT_TRUE(waits_in(tid, "dm_call_right_begin")) << "it did not wait";
+	syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
 	EXPECT_EQ(result_of(called), EINTR);
 }
 
-TEST_F(Rights, ACallWithNoTokenWaitsForAWriteAdmittedBeforeIt)
+TEST_F(Rights, ACallOnTheDataWithNoTokenWaitsForAWriteAdmittedBeforeIt)
 {
-	dm_attrname_t an = attr_name("kept");
-	char value[] = "k";
-	ASSERT_DM_OK(dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &an, 0, 1, value));
 	Pending called;
 	HeldAccess write(lower_, [this] { return write_in_child(); });
 	ASSERT_EQ(write.error(), "");
-	called = in_thread([this] { return get_kept_attr(sid_, file_); });
+	called = in_thread([this] { return read_invis_of_file(); });
 	EXPECT_TRUE(still_pending_after(called, 300))
 		<< "it ran while a write admitted before it was running";
 	write.release();
@@ -1043,21 +1077,37 @@ TEST_F(Rights, ACallWithNoTokenWaitsForAWriteAdmittedBeforeIt)
 	EXPECT_EQ(write.wait(), 0);
 }
 
-TEST_F(Rights, ARightACallWithNoTokenHoldsExcludesTheRightsOfTokens)
+TEST_F(Rights, AQueryWithNoTokenDoesNotWaitForAWriteAdmittedBeforeIt)
 {
 	dm_attrname_t an = attr_name("kept");
 	char value[] = "k";
 	ASSERT_DM_OK(dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &an, 0, 1, value));
-	dm_token_t b = token();
 	Pending called;
 	HeldAccess write(lower_, [this] { return write_in_child(); });
 	ASSERT_EQ(write.error(), "");
-	/* Holding its shared right, the call waits for the write. */
 	called = in_thread([this] { return get_kept_attr(sid_, file_); });
-	ASSERT_TRUE(still_pending_after(called, 300));
-	EXPECT_DM_ERRNO(request(b, DM_RIGHT_EXCL), EAGAIN);
+	EXPECT_FALSE(still_pending_after(called, 10000)) << "it waited for the write";
 	write.release();
 	EXPECT_EQ(result_of(called), 0);
+	EXPECT_EQ(write.wait(), 0);
+}
+
+TEST_F(Rights, ARightACallWithNoTokenHoldsExcludesTheRightsOfTokens)
+{
+	/* A request granted would wait for the held write, not fail. */
+	ModuleParam drain("drain_timeout", "3600");
+	dm_token_t b = token();
+	Pending called, requested;
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
+	/* Holding its shared right, the call waits for the write. */
+	called = in_thread([this] { return read_invis_of_file(); });
+	ASSERT_TRUE(still_pending_after(called, 300));
+	requested = in_thread([&] { return request(b, DM_RIGHT_EXCL); });
+	EXPECT_FALSE(still_pending_after(requested, 10000)) << "the request was granted";
+	write.release();
+	EXPECT_EQ(result_of(called), 0);
+	EXPECT_EQ(result_of(requested), EAGAIN);
 	EXPECT_DM_OK(request(b, DM_RIGHT_EXCL)) << "once the call ended";
 	EXPECT_EQ(write.wait(), 0);
 }
