@@ -337,14 +337,27 @@ protected:
 						      "Contents");
 	}
 
-	/* dm_read_invis of the file with DM_NO_TOKEN: 0, or -1 with errno. */
-	int read_invis_of_file()
+	/* dm_read_invis of the file: 0, or -1 with errno. */
+	int read_invis_of_file(dm_token_t t = DM_NO_TOKEN)
 	{
 		char buf[8];
-		return dm_read_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, sizeof(buf),
-				     buf) < 0
-			       ? -1
-			       : 0;
+		return dm_read_invis(sid_, file_.hanp, file_.hlen, t, 0, sizeof(buf), buf) < 0 ? -1
+											       : 0;
+	}
+
+	/* The token of a READ event that came within ms, or DM_INVALID_TOKEN. */
+	dm_token_t read_event_within(int ms)
+	{
+		std::vector<char> buf(4096);
+		size_t rlen;
+		for (int waited = 0; waited <= ms; waited += 10) {
+			if (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) == 0) {
+				auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+				return m->ev_type == DM_EVENT_READ ? m->ev_token : DM_INVALID_TOKEN;
+			}
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+		}
+		return DM_INVALID_TOKEN;
 	}
 
 	dm_sessid_t sid_ = DM_NO_SESSION;
@@ -1074,6 +1087,70 @@ TEST_F(Rights, ACallOnTheDataWithNoTokenWaitsForAWriteAdmittedBeforeIt)
 		<< "it ran while a write admitted before it was running";
 	write.release();
 	EXPECT_EQ(result_of(called), 0);
+	EXPECT_EQ(write.wait(), 0);
+}
+
+TEST_F(Rights, ACallWithATokenWaitsForTheTokensRequestStillWaitingForIO)
+{
+	ModuleParam drain("drain_timeout", "2");
+	dm_token_t t = token();
+	std::promise<pid_t> requester;
+	Pending requested, called;
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
+	requested = in_thread([&] {
+		requester.set_value(static_cast<pid_t>(syscall(SYS_gettid)));
+		return request(t, DM_RIGHT_EXCL);
+	});
+	ASSERT_TRUE(waits_in(requester.get_future().get(), "dmfs_drain_io"))
+		<< "the request did not wait for the write";
+	called = in_thread([&] { return read_invis_of_file(t); });
+	EXPECT_EQ(result_of(requested), EAGAIN) << "the write ended";
+	EXPECT_EQ(result_of(called), EACCES) << "the call ran under the right the request undid";
+	write.release();
+	EXPECT_EQ(write.wait(), 0);
+}
+
+TEST_F(Rights, AnAccessHeldOffByACallsRightGoesOnWithoutAskingAgain)
+{
+	Handle fs;
+	std::string mnt = mnt_;
+	ASSERT_DM_OK(dm_path_to_fshandle(mnt.data(), &fs.hanp, &fs.hlen));
+	dm_eventset_t read = 0;
+	DMEV_SET(DM_EVENT_READ, read);
+	ASSERT_DM_OK(dm_set_disp(sid_, fs.hanp, fs.hlen, DM_NO_TOKEN, &read, DM_EVENT_MAX));
+	ASSERT_DM_OK(dm_set_eventlist(sid_, fs.hanp, fs.hlen, DM_NO_TOKEN, &read, DM_EVENT_MAX));
+	dm_region_t region = {0, 0, DM_REGION_READ, 0};
+	dm_boolean_t exact;
+	ASSERT_DM_OK(dm_set_region(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 1, &region, &exact));
+	std::string path = mnt_ + "/file";
+	Child reader([path] {
+		char buf[8];
+		int fd = open(path.c_str(), O_RDONLY);
+		return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == 8 ? 0 : 1;
+	});
+	dm_token_t event = read_event_within(10000);
+	ASSERT_NE(event, DM_INVALID_TOKEN) << "no READ";
+	Pending called;
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
+	/* Its exclusive right taken, the invisible write waits for the write. */
+	called = in_thread([this] {
+		char byte = 'c';
+		return dm_write_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, 0, 1, &byte) < 0
+			       ? -1
+			       : 0;
+	});
+	ASSERT_TRUE(still_pending_after(called, 300));
+	answer(event);
+	EXPECT_TRUE(reader.still_running_after(300)) << "read under the call's right";
+	write.release();
+	EXPECT_EQ(result_of(called), 0);
+	dm_token_t again = read_event_within(3000);
+	EXPECT_EQ(again, DM_INVALID_TOKEN) << "the reader was asked again";
+	if (again != DM_INVALID_TOKEN)
+		answer(again);
+	EXPECT_EQ(reader.wait(), 0);
 	EXPECT_EQ(write.wait(), 0);
 }
 
