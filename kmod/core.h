@@ -469,17 +469,15 @@ struct dm_right;
 /**
  * struct dm_call_right - the right a call on an object works under
  * @implicit: the right a DM_NO_TOKEN call took for its duration, or NULL
- * @turn: the turn of its token's rights calls on the object that a call
- *	with a token holds, or NULL
  */
 struct dm_call_right {
 	struct dm_right		*implicit;
-	struct mutex		*turn;
 };
 
 /* What a call does under its right (dm_call_right_begin()). */
 #define DM_CALL_DATA		0x1	/* reads or changes the data, or size */
-#define DM_CALL_DECIDES		0x2	/* changes regions or event lists */
+#define DM_CALL_DECIDES		0x2	/* changes regions or event lists;
+					 * drains as DM_CALL_DATA does */
 
 int dm_handle_call_begin(struct dm_handle_call *c, s32 sid, s32 token,
 			 u64 hanp, u64 hlen);

@@ -330,7 +330,9 @@ long dm_ioc_set_fileattr(void __user *uarg)
 	if (arg.mask & ~DM_SETTABLE)
 		return -EINVAL;
 	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
-			       DMAPI_RIGHT_EXCL, DM_CALL_DATA, &path, &cr);
+			       DMAPI_RIGHT_EXCL,
+			       arg.mask & DMAPI_AT_SIZE ? DM_CALL_DATA : 0,
+			       &path, &cr);
 	if (err)
 		return err;
 	err = dm_fileattr_set(&path, arg.mask, &arg.attr);

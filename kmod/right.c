@@ -71,7 +71,11 @@ static DECLARE_WAIT_QUEUE_HEAD(dm_rights_wait);
 atomic_t dm_nr_rights = ATOMIC_INIT(0);
 /* Requests waiting for admitted I/O: I/O ending wakes them while any. */
 atomic_t dm_nr_draining = ATOMIC_INIT(0);
-/* Bumped, by hash of the object, whenever a right is granted or upgraded. */
+/*
+ * Bumped, by hash of the object, whenever a right that may change what an
+ * access decides on (a token's, a call's setting regions or an event
+ * list) is granted or upgraded.
+ */
 static atomic_t dm_rights_granted[256];
 /* The rights calls of a token on an object, by hash of the two. */
 static struct mutex dm_right_turns[64];
@@ -149,6 +153,7 @@ int dm_rights_grants(const atomic_t *grants)
 	return atomic_read_acquire(grants);
 }
 
+/* Give @r @right, waking the waiters of a weaker one, counting a grant. */
 static void dm_right_set(struct dm_right *r, int right)
 {
 	int old = r->right;
@@ -396,16 +401,20 @@ static void dm_right_end(struct dm_right_call *rc)
 }
 
 /*
- * The lock the rights calls of @arg's token on its object take turns on,
- * found from the handle as given (a malformed one fails later, on the
- * token's lock alone).
+ * The lock the rights calls of @token on the object of @key (its fsid
+ * and inode number, mixed) take turns on.  The token goes in the high
+ * half: tokens and inode numbers both count up.
  */
 static struct mutex *dm_right_turn_of(s32 token, u64 key)
 {
-	key ^= (u32)token;
+	key ^= (u64)(u32)token << 32;
 	return &dm_right_turns[hash_64(key, ilog2(ARRAY_SIZE(dm_right_turns)))];
 }
 
+/*
+ * The turn of the rights call of @arg, found from the handle as given (a
+ * malformed one fails later, on the token's lock alone).
+ */
 static struct mutex *dm_right_turn(const struct dmapi_right_arg *arg)
 {
 	struct dm_user_handle uh;
@@ -643,23 +652,21 @@ long dm_ioc_request_right(void __user *uarg)
 
 /*
  * Whether the token of call @c holds at least @need on its object.  The
- * check takes the turn of the token's rights calls on the object, and
- * keeps it for the call (@cr->turn): a request still waiting for the
- * I/O admitted before its right may yet undo it.
+ * check takes its turn among the token's rights calls on the object: a
+ * request still waiting for the I/O admitted before its right may yet
+ * undo it.  The turn is not kept for the call, which may fault on user
+ * memory that waits for another token's rights call.
  */
-static int dm_call_right_check(struct dm_handle_call *c, int need,
-			       struct dm_call_right *cr)
+static int dm_call_right_check(struct dm_handle_call *c, int need)
 {
+	struct mutex *turn;
 	struct dm_event *ev;
 	struct dm_right *r;
 	int err = 0;
 
-	cr->turn = dm_right_turn_of(c->token,
-				    c->uh.h.fsid ^ c->uh.h.fid.fid_ino);
-	if (mutex_lock_interruptible(cr->turn)) {
-		cr->turn = NULL;
-		return -EINTR;
-	}
+	turn = dm_right_turn_of(c->token, c->uh.h.fsid ^ c->uh.h.fid.fid_ino);
+	if (mutex_lock_interruptible(turn))
+		return -ERESTARTSYS;
 	mutex_lock(&c->s->lock);
 	ev = dm_session_token_locked(c->s, c->token);
 	if (ev) {
@@ -672,17 +679,13 @@ static int dm_call_right_check(struct dm_handle_call *c, int need,
 		err = -ESRCH;
 	}
 	mutex_unlock(&c->s->lock);
-	if (err) {
-		mutex_unlock(cr->turn);
-		cr->turn = NULL;
-	}
+	mutex_unlock(turn);
 	return err;
 }
 
 /*
  * Put @r, a right of no token, in the table with @need if the tokens'
- * rights allow it.  Only an exclusive one counts as granted: a shared
- * one changes nothing an access decides on.
+ * rights allow it; it counts among the grants if @r->counted.
  */
 static bool dm_call_right_try(struct dm_right *r, int need)
 {
@@ -710,20 +713,22 @@ static bool dm_call_right_try(struct dm_right *r, int need)
  *	(regions, event lists)
  * @cr: filled in; end with dm_call_right_end() on success
  *
- * A token must hold @need, or more, on the object; the token's rights
- * calls on the object wait for the call to end.  With DM_NO_TOKEN the
- * call takes @need itself for its duration, as the standard asks: it
- * waits, interruptibly, until the tokens' rights allow it, and holds off
- * their requests and the I/O it excludes meanwhile.  A call on the data
- * first waits for the I/O it excludes that was admitted before it, as a
- * right granted does.  That right belongs to no token: a DM application
+ * A token must hold @need, or more, on the object once its rights calls
+ * on the object are settled; the call runs on what it found, as a token
+ * answered meanwhile loses its rights.  With DM_NO_TOKEN the call takes
+ * @need itself for its duration, as the standard asks: it waits,
+ * interruptibly, until the tokens' rights allow it, and holds off their
+ * requests and the I/O it excludes meanwhile.  A call on the data, or
+ * one that decides events, first waits for the I/O it excludes that was
+ * admitted before it, as a right granted does.  That right belongs to no token: a DM application
  * that holds a conflicting right on the object with a token of its own
  * waits for itself, and must pass that token.
  *
  * Return: 0, or -EACCES (the token holds less than @need), -ESRCH (it is
- * no longer outstanding), -EINTR (a signal ended a wait for the tokens'
- * rights or calls), -ERESTARTSYS (a signal ended the wait for admitted
- * I/O), -EAGAIN (that I/O did not end within drain_timeout), -ENOMEM.
+ * no longer outstanding), -EINTR (a signal ended the wait for the
+ * tokens' rights), -ERESTARTSYS (a signal ended the wait for the token's
+ * rights call or for admitted I/O), -EAGAIN (that I/O did not end within
+ * drain_timeout), -ENOMEM.
  */
 int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
 			int need, unsigned int how, struct dm_call_right *cr)
@@ -732,9 +737,8 @@ int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
 	int err;
 
 	cr->implicit = NULL;
-	cr->turn = NULL;
 	if (c->token != DM_NO_TOKEN)
-		return dm_call_right_check(c, need, cr);
+		return dm_call_right_check(c, need);
 	r = dm_right_new();
 	if (!r)
 		return -ENOMEM;
@@ -750,7 +754,7 @@ int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
 		}
 	}
 	cr->implicit = r;
-	if (!(how & DM_CALL_DATA))
+	if (!(how & (DM_CALL_DATA | DM_CALL_DECIDES)))
 		return 0;
 	err = dm_rights_drain(r->fsid, d_inode(lower->dentry), need);
 	if (err) {
@@ -768,10 +772,6 @@ void dm_call_right_end(struct dm_call_right *cr)
 {
 	struct dm_right *r = cr->implicit;
 
-	if (cr->turn) {
-		mutex_unlock(cr->turn);
-		cr->turn = NULL;
-	}
 	if (!r)
 		return;
 	cr->implicit = NULL;

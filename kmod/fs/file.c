@@ -111,28 +111,63 @@ static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
 }
 
 /*
+ * Whether an access that dmfs_io_enter() turned away must decide again:
+ * a right was granted since *@grants (NULL: not looked at), or one in
+ * its way is counted among the grants, whose holder may change what the
+ * access decides on before letting it go.  A right that is not (a DM
+ * call's, right.c) only makes it wait: it need not send its event again.
+ */
+static bool dmfs_io_stale(struct inode *inode, int type, const int *grants)
+{
+	return (grants && dm_rights_grants(dmfs_io_grants_of(inode)) != *grants) ||
+	       dm_rights_decisive(dmfs_dm_fs(inode->i_sb)->fsid,
+				  dmfs_lower_inode(inode)->i_ino,
+				  type != DMAPI_EVENT_READ);
+}
+
+/*
  * Count an access admitted on what dmfs_io_pass() decided, waiting for
- * the rights in its way as long as none was granted since *@grants and
- * none of them is counted among the grants: those (a DM call's right
- * for its duration, right.c) change nothing the decision rests on, so
- * that the access need not decide, and send its event, again.  Returns
- * 0 once counted, 1 to decide again, or the errno of the wait.
+ * the rights in its way while the decision holds (dmfs_io_stale()).
+ * Returns 0 once counted, 1 to decide again, or the errno of the wait.
  */
 static int dmfs_io_admit(struct inode *inode, int type, const int *grants)
 {
 	int err;
 
 	while (!dmfs_io_enter(inode, type, grants)) {
-		if (dm_rights_grants(dmfs_io_grants_of(inode)) != *grants ||
-		    dm_rights_decisive(dmfs_dm_fs(inode->i_sb)->fsid,
-				       dmfs_lower_inode(inode)->i_ino,
-				       type != DMAPI_EVENT_READ))
+		if (dmfs_io_stale(inode, type, grants))
 			return 1;
 		err = dmfs_rights_wait(inode, type);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * dmfs_io_admit() for the read of @in and the write of @out of
+ * dmfs_io_begin2(): neither stays counted while the other waits.
+ */
+static int dmfs_io_admit2(struct inode *in, struct inode *out,
+			  const int *grants_in, const int *grants_out)
+{
+	int err;
+
+	for (;;) {
+		if (dmfs_io_enter(in, DMAPI_EVENT_READ, grants_in)) {
+			if (dmfs_io_enter(out, DMAPI_EVENT_WRITE, grants_out))
+				return 0;
+			dmfs_io_end(in, DMAPI_EVENT_READ);
+		}
+		if (dmfs_io_stale(in, DMAPI_EVENT_READ, grants_in) ||
+		    dmfs_io_stale(out, DMAPI_EVENT_WRITE, grants_out))
+			return 1;
+		err = dmfs_rights_wait(in, DMAPI_EVENT_READ);
+		if (!err)
+			err = dmfs_rights_wait(out, DMAPI_EVENT_WRITE);
+		if (err)
+			return err;
+	}
 }
 
 /**
@@ -224,13 +259,11 @@ int dmfs_io_begin2(struct file *in, loff_t pos_in, struct file *out,
 				   DMAPI_EVENT_WRITE, pos_out, len, &grants_out);
 		if (err)
 			return err;
-		if (!dmfs_io_enter(inode_in, DMAPI_EVENT_READ,
-				   exact ? &grants_in : NULL))
-			continue;
-		if (dmfs_io_enter(inode_out, DMAPI_EVENT_WRITE,
-				  exact ? &grants_out : NULL))
-			return 0;
-		dmfs_io_end(inode_in, DMAPI_EVENT_READ);
+		err = dmfs_io_admit2(inode_in, inode_out,
+				     exact ? &grants_in : NULL,
+				     exact ? &grants_out : NULL);
+		if (err <= 0)
+			return err;
 	}
 }
 
