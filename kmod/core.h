@@ -474,10 +474,13 @@ struct dm_call_right {
 	struct dm_right		*implicit;
 };
 
-/* What a call does under its right (dm_call_right_begin()). */
-#define DM_CALL_DATA		0x1	/* reads or changes the data, or size */
-#define DM_CALL_DECIDES		0x2	/* changes regions or event lists;
-					 * drains as DM_CALL_DATA does */
+/*
+ * What a call does under its right (dm_call_right_begin()): it reads or
+ * changes the data or the size; it changes regions or event lists.  The
+ * right of either waits for the I/O admitted before it.
+ */
+#define DM_CALL_DATA		0x1
+#define DM_CALL_DECIDES		0x2
 
 int dm_handle_call_begin(struct dm_handle_call *c, s32 sid, s32 token,
 			 u64 hanp, u64 hlen);

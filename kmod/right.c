@@ -659,7 +659,7 @@ long dm_ioc_request_right(void __user *uarg)
  */
 static int dm_call_right_check(struct dm_handle_call *c, int need)
 {
-	struct mutex *turn;
+	struct mutex *turn;	/* of the token's rights calls on the object */
 	struct dm_event *ev;
 	struct dm_right *r;
 	int err = 0;
@@ -747,8 +747,10 @@ int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
 	r->counted = how & DM_CALL_DECIDES;
 	INIT_LIST_HEAD(&r->tlink);
 	while (!dm_call_right_try(r, need)) {
-		if (wait_event_interruptible(dm_rights_wait,
-				dm_right_grantable(r->fsid, r->ino, need))) {
+		err = wait_event_interruptible(dm_rights_wait,
+					       dm_right_grantable(r->fsid, r->ino,
+								  need));
+		if (err) {
 			dm_right_free(r);
 			return -EINTR;
 		}
