@@ -345,6 +345,25 @@ protected:
 											       : 0;
 	}
 
+	/*
+	 * Whether `call`, made while a write admitted before it is held,
+	 * still waits after ms; it must end, with 0, once the write ends.
+	 */
+	bool waits_for_a_held_write(const std::function<int()> &call, int ms)
+	{
+		Pending called;
+		HeldAccess write(lower_, [this] { return write_in_child(); });
+		EXPECT_EQ(write.error(), "");
+		if (!write.error().empty())
+			return false;
+		called = in_thread(call);
+		bool waited = still_pending_after(called, ms);
+		write.release();
+		EXPECT_EQ(result_of(called), 0);
+		EXPECT_EQ(write.wait(), 0);
+		return waited;
+	}
+
 	/* The token of a READ event that came within ms, or DM_INVALID_TOKEN. */
 	dm_token_t read_event_within(int ms)
 	{
@@ -1079,15 +1098,8 @@ TEST_F(Rights, ACallWaitingWithNoTokenForARightEndsEINTROnASignal)
 
 TEST_F(Rights, ACallOnTheDataWithNoTokenWaitsForAWriteAdmittedBeforeIt)
 {
-	Pending called;
-	HeldAccess write(lower_, [this] { return write_in_child(); });
-	ASSERT_EQ(write.error(), "");
-	called = in_thread([this] { return read_invis_of_file(); });
-	EXPECT_TRUE(still_pending_after(called, 300))
+	EXPECT_TRUE(waits_for_a_held_write([this] { return read_invis_of_file(); }, 300))
 		<< "it ran while a write admitted before it was running";
-	write.release();
-	EXPECT_EQ(result_of(called), 0);
-	EXPECT_EQ(write.wait(), 0);
 }
 
 TEST_F(Rights, ACallWithATokenWaitsForTheTokensRequestStillWaitingForIO)
@@ -1159,14 +1171,8 @@ TEST_F(Rights, AQueryWithNoTokenDoesNotWaitForAWriteAdmittedBeforeIt)
 	dm_attrname_t an = attr_name("kept");
 	char value[] = "k";
 	ASSERT_DM_OK(dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &an, 0, 1, value));
-	Pending called;
-	HeldAccess write(lower_, [this] { return write_in_child(); });
-	ASSERT_EQ(write.error(), "");
-	called = in_thread([this] { return get_kept_attr(sid_, file_); });
-	EXPECT_FALSE(still_pending_after(called, 10000)) << "it waited for the write";
-	write.release();
-	EXPECT_EQ(result_of(called), 0);
-	EXPECT_EQ(write.wait(), 0);
+	EXPECT_FALSE(waits_for_a_held_write([this] { return get_kept_attr(sid_, file_); }, 10000))
+		<< "it waited for the write";
 }
 
 TEST_F(Rights, ARightACallWithNoTokenHoldsExcludesTheRightsOfTokens)
