@@ -89,8 +89,9 @@ static int dm_attr_begin(void __user *uarg, struct dmapi_dmattr_arg *arg,
  * of an object's xattrs changes its ctime, which stands for the dtime.
  *
  * Return: 0, or -E2BIG (a value larger than max_attr_size), -EINVAL (no
- * such session, an empty name, not an object handle), -ESRCH, -EBADF,
- * -ENOSPC (the lower filesystem has no room for it), -ENOMEM, -EFAULT.
+ * such session, an empty name, not an object handle), -ESRCH, the errors
+ * of dm_call_right_begin(), -EBADF, -ENOSPC (the lower filesystem has no
+ * room for it), -ENOMEM, -EFAULT.
  */
 long dm_ioc_set_dmattr(void __user *uarg)
 {
@@ -124,9 +125,9 @@ long dm_ioc_set_dmattr(void __user *uarg)
  * dm_ioc_get_dmattr - DMAPI_IOC_GET_DMATTR
  * @uarg: struct dmapi_dmattr_arg
  *
- * Return: 0 with the value and its length in buf.rlen, or -ENOENT (no
- * such attribute), -E2BIG with the length in buf.rlen, -EINVAL, -ESRCH,
- * -EBADF, -ENOMEM, -EFAULT.
+ * Return: 0 with the value and its length in buf.rlen, or -ENOENT (no such
+ * attribute), -E2BIG with the length in buf.rlen, -EINVAL, -ESRCH, the
+ * errors of dm_call_right_begin(), -EBADF, -ENOMEM, -EFAULT.
  */
 long dm_ioc_get_dmattr(void __user *uarg)
 {
@@ -165,8 +166,8 @@ out:
  * dm_ioc_remove_dmattr - DMAPI_IOC_REMOVE_DMATTR
  * @uarg: struct dmapi_dmattr_arg
  *
- * Return: 0, or -ENOENT (no such attribute), -EINVAL, -ESRCH, -EBADF,
- * -EFAULT.
+ * Return: 0, or -ENOENT (no such attribute), -EINVAL, -ESRCH, the errors
+ * of dm_call_right_begin(), -EBADF, -EFAULT.
  */
 long dm_ioc_remove_dmattr(void __user *uarg)
 {
@@ -259,7 +260,7 @@ out:
  *
  * Return: 0 with a dmapi_attrlist record per DM attribute, each followed
  * by its value, or -E2BIG with the size needed in buf.rlen, -EINVAL,
- * -ESRCH, -EBADF, -ENOMEM, -EFAULT.
+ * -ESRCH, the errors of dm_call_right_begin(), -EBADF, -ENOMEM, -EFAULT.
  */
 long dm_ioc_getall_dmattr(void __user *uarg)
 {

@@ -134,8 +134,9 @@ out:
  * Return: 0, or -EINVAL (no such session, a bad type, a name that is not
  * one component, a handle asked for that is not the directory's
  * filesystem's), -ENOENT (a symbolic link to an empty path), -ENOTDIR,
- * -EEXIST, -ENAMETOOLONG, -ESRCH, -EBADF,
- * -ENOMEM, -EFAULT, or the errno of the lower filesystem's creation.
+ * -EEXIST, -ENAMETOOLONG, -ESRCH, the errors of dm_call_right_begin(),
+ * -EBADF, -ENOMEM, -EFAULT, or the errno of the lower filesystem's
+ * creation.
  */
 long dm_ioc_create_by_handle(void __user *uarg)
 {

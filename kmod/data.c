@@ -193,8 +193,9 @@ out:
  * events; a read across the end of file is short.
  *
  * Return: 0 with the bytes read in done, or -EINVAL (no such session, not
- * a regular file's handle, a negative offset or one past the end of
- * file), -ESRCH, -EBADF, the read's errno, -EFAULT.
+ * a regular file's handle, a negative offset or one past the end of file),
+ * -ESRCH, the errors of dm_call_right_begin(), -EBADF, the read's errno,
+ * -EFAULT.
  */
 long dm_ioc_read_invis(void __user *uarg)
 {
@@ -211,8 +212,8 @@ long dm_ioc_read_invis(void __user *uarg)
  *
  * Return: 0 with the bytes written in done, or -EINVAL (as for reads, or
  * unknown flags), -EPERM (an immutable file, or an append-only one
- * anywhere but at its end), -ESRCH, -EBADF, the write's errno (-EFBIG,
- * -ENOSPC), -EFAULT.
+ * anywhere but at its end), -ESRCH, the errors of dm_call_right_begin(),
+ * -EBADF, the write's errno (-EFBIG, -ENOSPC), -EFAULT.
  */
 long dm_ioc_write_invis(void __user *uarg)
 {
@@ -300,8 +301,9 @@ out:
  *
  * Return: 0, or -EAGAIN (not the hole dm_probe_hole() gives), -E2BIG
  * (beyond the end of file), -EBUSY (the file is memory-mapped), -EINVAL
- * (no such session, not a regular file's handle, no whole block),
- * -ESRCH, -EBADF, the lower filesystem's errno, -EFAULT.
+ * (no such session, not a regular file's handle, no whole block), -ESRCH,
+ * the errors of dm_call_right_begin(), -EBADF, the lower filesystem's
+ * errno, -EFAULT.
  */
 long dm_ioc_punch_hole(void __user *uarg)
 {
@@ -312,10 +314,11 @@ long dm_ioc_punch_hole(void __user *uarg)
  * dm_ioc_probe_hole - DMAPI_IOC_PROBE_HOLE
  * @uarg: struct dmapi_hole_arg
  *
- * Return: 0 with the largest block-aligned hole inside [off, off + len)
- * in roff and rlen (rlen 0: to the end of file), or -E2BIG (beyond the
- * end of file), -EINVAL (no such session, not a regular file's handle,
- * no whole block inside), -ESRCH, -EBADF, -EFAULT.
+ * Return: 0 with the largest block-aligned hole inside [off, off + len) in
+ * roff and rlen (rlen 0: to the end of file), or -E2BIG (beyond the end of
+ * file), -EINVAL (no such session, not a regular file's handle, no whole
+ * block inside), -ESRCH, the errors of dm_call_right_begin(), -EBADF,
+ * -EFAULT.
  */
 long dm_ioc_probe_hole(void __user *uarg)
 {
@@ -357,8 +360,8 @@ static int dm_extent_at(struct file *file, loff_t pos, loff_t size,
  * the next call goes on, or 0 when the map is complete.
  *
  * Return: 0 with nelem_out extents, or -EINVAL (no such session, not a
- * regular file's handle, nelem 0, off not block-aligned or past the end
- * of file), -ESRCH, -EBADF, -EFAULT.
+ * regular file's handle, nelem 0, off not block-aligned or past the end of
+ * file), -ESRCH, the errors of dm_call_right_begin(), -EBADF, -EFAULT.
  */
 long dm_ioc_get_allocinfo(void __user *uarg)
 {
@@ -408,8 +411,9 @@ out:
  * @uarg: struct dmapi_object_arg
  *
  * Return: 0 once the file's data and metadata are on stable storage, or
- * -EINVAL (no such session, not a regular file's handle), -ESRCH,
- * -EBADF, the lower filesystem's errno, -EFAULT.
+ * -EINVAL (no such session, not a regular file's handle), -ESRCH, the
+ * errors of dm_call_right_begin(), -EBADF, the lower filesystem's errno,
+ * -EFAULT.
  */
 long dm_ioc_sync_by_handle(void __user *uarg)
 {
@@ -446,7 +450,8 @@ static u32 dm_dio_align(struct file *file)
  * @uarg: struct dmapi_object_arg
  *
  * Return: 0 with the file's direct I/O limits, or -EINVAL (no such
- * session, not a regular file's handle), -ESRCH, -EBADF, -EFAULT.
+ * session, not a regular file's handle), -ESRCH, the errors of
+ * dm_call_right_begin(), -EBADF, -EFAULT.
  */
 long dm_ioc_get_dioinfo(void __user *uarg)
 {

@@ -627,8 +627,9 @@ static int dm_fs_update_events(u64 fsid, u64 set, u64 mask)
  * with the object.
  *
  * Return: 0, or -EINVAL (no such session, the global handle, an event the
- * object does not take, maxevent above DM_EVENT_MAX), -ESRCH, -EBADF, the
- * errno of storing the list, -EFAULT.
+ * object does not take, maxevent above DM_EVENT_MAX), -ESRCH, the errors
+ * of dm_call_right_begin(), -EBADF, the errno of storing the list,
+ * -EFAULT.
  */
 long dm_ioc_set_eventlist(void __user *uarg)
 {
@@ -699,7 +700,7 @@ static int dm_obj_events_of(struct dm_handle_call *c, u64 *events)
  *
  * Return: 0 with the list, or -E2BIG when nelem is below nelem_out,
  * -EINVAL (no such session, the global handle, a token on a filesystem
- * handle), -ESRCH, -EBADF, -EFAULT.
+ * handle), -ESRCH, the errors of dm_call_right_begin(), -EBADF, -EFAULT.
  */
 long dm_ioc_get_eventlist(void __user *uarg)
 {

@@ -135,8 +135,9 @@ int dm_stat_fill(u64 fsid, const struct path *path, u32 mask,
  * @uarg: struct dmapi_get_fileattr_arg
  *
  * Return: 0 with the attributes, or -EINVAL (no such session, not an
- * object handle, an unknown mask bit), -ESRCH, -EBADF, -EFAULT, or the
- * errno of reading the object.
+ * object handle, an unknown mask bit), -ESRCH, the errors of
+ * dm_call_right_begin(), -EBADF, -EFAULT, or the errno of reading the
+ * object.
  */
 long dm_ioc_get_fileattr(void __user *uarg)
 {
@@ -312,11 +313,11 @@ out:
  * Changes what the mask selects, the size included (truncating or
  * extending the file, as SGI allowed), without events.
  *
- * Return: 0, or -EINVAL (no such session, not an object handle, a mask
- * bit that cannot be set, an id with no mapping, a size of a
- * non-regular file or below 0), -EPERM (an immutable or append-only
- * object), -ESRCH, -EBADF, -EFAULT, or the errno of the lower
- * filesystem's change (-EROFS, -EFBIG...).
+ * Return: 0, or -EINVAL (no such session, not an object handle, a mask bit
+ * that cannot be set, an id with no mapping, a size of a non-regular file
+ * or below 0), -EPERM (an immutable or append-only object), -ESRCH, the
+ * errors of dm_call_right_begin(), -EBADF, -EFAULT, or the errno of the
+ * lower filesystem's change (-EROFS, -EFBIG...).
  */
 long dm_ioc_set_fileattr(void __user *uarg)
 {

@@ -91,10 +91,10 @@ out:
  *
  * Replaces the file's regions with the ones given; none clears them.
  *
- * Return: 0 with exact set, or -E2BIG (more than max_regions), -EINVAL
- * (no such session, not a regular file's handle, overlapping regions,
- * unknown flags, negative offsets), -ESRCH, -EBADF, the errno of storing
- * them, -ENOMEM, -EFAULT.
+ * Return: 0 with exact set, or -E2BIG (more than max_regions), -EINVAL (no
+ * such session, not a regular file's handle, overlapping regions, unknown
+ * flags, negative offsets), -ESRCH, the errors of dm_call_right_begin(),
+ * -EBADF, the errno of storing them, -ENOMEM, -EFAULT.
  */
 long dm_ioc_set_region(void __user *uarg)
 {
@@ -186,8 +186,9 @@ int dm_regions_load(const struct path *path, struct dmapi_region *r)
  *
  * Return: 0 with the file's regions in ascending offset order and their
  * number in nelem_out, or -E2BIG with that number when nelem is smaller,
- * -EINVAL (no such session, not a regular file's handle), -ESRCH,
- * -EBADF, -EIO (what is stored is not regions), -ENOMEM, -EFAULT.
+ * -EINVAL (no such session, not a regular file's handle), -ESRCH, the
+ * errors of dm_call_right_begin(), -EBADF, -EIO (what is stored is not
+ * regions), -ENOMEM, -EFAULT.
  */
 long dm_ioc_get_region(void __user *uarg)
 {

@@ -242,10 +242,11 @@ out:
  * @uarg: struct dmapi_scan_arg
  *
  * Return: 0 with the records of the directory's entries from loc, loc
- * after the last and more set when entries remain; -E2BIG with the size
- * of the first record in buf.rlen when not even it fits; -EINVAL (no
- * such session, not an object handle, a bad mask), -ENOTDIR, -ESRCH,
- * -EBADF, -ENOMEM, -EFAULT, or the errno of reading the directory.
+ * after the last and more set when entries remain; -E2BIG with the size of
+ * the first record in buf.rlen when not even it fits; -EINVAL (no such
+ * session, not an object handle, a bad mask), -ENOTDIR, -ESRCH, the errors
+ * of dm_call_right_begin(), -EBADF, -ENOMEM, -EFAULT, or the errno of
+ * reading the directory.
  */
 long dm_ioc_get_dirattrs(void __user *uarg)
 {
@@ -464,8 +465,9 @@ out:
  * @uarg: struct dmapi_scan_arg
  *
  * Return: 0 with loc at the start of a scan of the directory or the
- * filesystem, or -EINVAL (no such session, the global handle, a token on
- * a filesystem handle), -ENOTDIR, -ESRCH, -EBADF, -EFAULT.
+ * filesystem, or -EINVAL (no such session, the global handle, a token on a
+ * filesystem handle), -ENOTDIR, -ESRCH, the errors of
+ * dm_call_right_begin(), -EBADF, -EFAULT.
  */
 long dm_ioc_init_attrloc(void __user *uarg)
 {
