@@ -425,18 +425,6 @@ TEST_F(Access, KillingAWaitingReaderEndsItAndTheTokenCanStillBeAnswered)
 	respond(m.token(), DM_RESP_CONTINUE);
 }
 
-/* The module's live events, from debugfs, or -1 without it. */
-long live_events()
-{
-	std::ifstream in("/sys/kernel/debug/dmapi/objects");
-	std::string name;
-	long n;
-	while (in >> name >> n)
-		if (name == "events")
-			return n;
-	return -1;
-}
-
 TEST_F(Access, TheEventOfAKilledReaderIsFreedOnceAnswered)
 {
 	long before = live_events();

@@ -417,6 +417,17 @@ std::string slurp(const std::string &path)
 	return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+long live_events()
+{
+	std::ifstream in("/sys/kernel/debug/dmapi/objects");
+	std::string name;
+	long n;
+	while (in >> name >> n)
+		if (name == "events")
+			return n;
+	return -1;
+}
+
 bool waits_in(pid_t pid, const std::string &fn, int ms)
 {
 	for (int waited = 0; waited < ms; waited += 10) {

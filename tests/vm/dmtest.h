@@ -102,6 +102,9 @@ private:
 	int go_[2] = {-1, -1};
 };
 
+/* The module's live events and messages, from debugfs, or -1 without it. */
+long live_events();
+
 /* Whether pid's kernel stack shows it in the function fn within ms. */
 bool waits_in(pid_t pid, const std::string &fn, int ms = 20000);
 
