@@ -527,6 +527,7 @@ TEST_F(Access, AReaderAtItsMemoryCgroupsLimitGetsItsEvent)
 	ASSERT_DM_OK(take({DM_EVENT_READ}));
 	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
 	const std::string want = data(0, 100), file = path("file");
+	long before = live_events();
 	Accessor reader([&] {
 		std::string buf(want.size(), '\0'), text(16000, 'm');
 		int fd = open(file.c_str(), O_RDONLY);
@@ -545,6 +546,8 @@ TEST_F(Access, AReaderAtItsMemoryCgroupsLimitGetsItsEvent)
 			return errno;
 		return buf == want ? 0 : kWrongData;
 	});
+	/* Its messages, slow at the limit on a debug kernel, then its READ. */
+	EXPECT_TRUE(live_events_come_to(before + 401)) << "the reader stopped sending";
 	Message m = next();
 	EXPECT_GE(cgroup.current(), kLimit - (256 << 10))
 		<< "the cgroup is not at its limit: the test proves nothing";

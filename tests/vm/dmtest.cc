@@ -428,6 +428,21 @@ long live_events()
 	return -1;
 }
 
+bool live_events_come_to(long n, int quiet_ms)
+{
+	long last = live_events();
+	for (int quiet = 0; last >= 0 && last < n; quiet += 50) {
+		if (quiet >= quiet_ms)
+			return false;
+		std::this_thread::sleep_for(std::chrono::milliseconds(50));
+		long now = live_events();
+		if (now != last)
+			quiet = 0;
+		last = now;
+	}
+	return true;
+}
+
 bool waits_in(pid_t pid, const std::string &fn, int ms)
 {
 	for (int waited = 0; waited < ms; waited += 10) {

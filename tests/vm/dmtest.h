@@ -105,6 +105,14 @@ private:
 /* The module's live events and messages, from debugfs, or -1 without it. */
 long live_events();
 
+/*
+ * Whether live_events() comes to n or more, waiting as long as it moves
+ * (quiet_ms at most between changes): slow work, as at a memory cgroup's
+ * limit on a debug kernel, is not stuck work.  True at once without
+ * debugfs, which cannot tell.
+ */
+bool live_events_come_to(long n, int quiet_ms = 10000);
+
 /* Whether pid's kernel stack shows it in the function fn within ms. */
 bool waits_in(pid_t pid, const std::string &fn, int ms = 20000);
 

@@ -435,6 +435,7 @@ TEST_F(Events, AsyncMessagesBeyondALimitNoOneCanEnforceAreNotLost)
 	constexpr long long kLimit = 4 << 20;
 	constexpr int kMessages = 400;		/* 6.4 MB */
 	ASSERT_TRUE(cgroup.limit(kLimit)) << strerror(errno);
+	long before = live_events();
 	Child sender([&] {
 		std::string text(16000, 'm');
 		int fd = open("/proc/self/oom_score_adj", O_WRONLY);
@@ -451,20 +452,11 @@ TEST_F(Events, AsyncMessagesBeyondALimitNoOneCanEnforceAreNotLost)
 	});
 	/*
 	 * Stuck: no message queued for 10 s (a debug kernel is slow, not
-	 * stuck); 20 s in all without debugfs to count them.  Should it fault
-	 * all the same, lifting the limit frees it.
+	 * stuck).  Should it fault all the same, lifting the limit frees it.
 	 */
-	bool stuck = false;
-	long last = live_events();
-	for (int ms = 0, quiet = 0; sender.still_running_after(50); ms += 50) {
-		long now = live_events();
-		quiet = now == last ? quiet + 50 : 0;
-		last = now;
-		if (quiet >= 10000 || (now < 0 && ms >= 20000)) {
-			stuck = true;
-			break;
-		}
-	}
+	bool stuck = !live_events_come_to(before + kMessages);
+	for (int ms = 0; !stuck && ms < 20000; ms += 50)
+		stuck = sender.still_running_after(50);
 	EXPECT_LE(cgroup.current(), kLimit);
 	if (stuck) {
 		ASSERT_TRUE(cgroup.limit(-1)) << strerror(errno);
