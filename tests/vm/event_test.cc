@@ -455,8 +455,8 @@ TEST_F(Events, AsyncMessagesBeyondALimitNoOneCanEnforceAreNotLost)
 	 * stuck).  Should it fault all the same, lifting the limit frees it.
 	 */
 	bool stuck = !live_events_come_to(before + kMessages);
-	for (int ms = 0; !stuck && ms < 20000; ms += 50)
-		stuck = sender.still_running_after(50);
+	for (int ms = 0; !stuck && sender.still_running_after(50); ms += 50)
+		stuck = ms >= 20000;
 	EXPECT_LE(cgroup.current(), kLimit);
 	if (stuck) {
 		ASSERT_TRUE(cgroup.limit(-1)) << strerror(errno);
