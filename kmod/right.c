@@ -720,9 +720,9 @@ static bool dm_call_right_try(struct dm_right *r, int need)
  * interruptibly, until the tokens' rights allow it, and holds off their
  * requests and the I/O it excludes meanwhile.  A call on the data, or
  * one that decides events, first waits for the I/O it excludes that was
- * admitted before it, as a right granted does.  That right belongs to no token: a DM application
- * that holds a conflicting right on the object with a token of its own
- * waits for itself, and must pass that token.
+ * admitted before it, as a right granted does.  That right belongs to no
+ * token: a DM application that holds a conflicting right on the object
+ * with a token of its own waits for itself, and must pass that token.
  *
  * Return: 0, or -EACCES (the token holds less than @need), -ESRCH (it is
  * no longer outstanding), -EINTR (a signal ended the wait for the
