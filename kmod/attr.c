@@ -63,7 +63,7 @@ static int dm_attr_args(void __user *uarg, struct dmapi_dmattr_arg *arg,
 	return dm_attr_xattr(arg->attrname, xattr);
 }
 
-/* The lower path of the object of @arg, referenced, and the right @need on it. */
+/* The lower path of the object of @arg, referenced, and the right @need. */
 static int dm_attr_object(const struct dmapi_dmattr_arg *arg, int need,
 			  struct path *path, struct dm_call_right *cr)
 {
