@@ -364,6 +364,8 @@ protected:
 		return waited;
 	}
 
+	void expect_an_access_held_off_by_a_calls_right_to_go_on(const std::function<int()> &access);
+
 	/* The token of a READ event that came within ms, or DM_INVALID_TOKEN. */
 	dm_token_t read_event_within(int ms)
 	{
@@ -1123,7 +1125,15 @@ TEST_F(Rights, ACallWithATokenWaitsForTheTokensRequestStillWaitingForIO)
 	EXPECT_EQ(write.wait(), 0);
 }
 
-TEST_F(Rights, AnAccessHeldOffByACallsRightGoesOnWithoutAskingAgain)
+/*
+ * A READ of the file's first 8 bytes by `access`, run in a child, is
+ * answered while the exclusive right of an invisible write with no token
+ * holds the file (waiting for a write admitted before it): the access
+ * waits for that right, then goes on without a second READ, as the
+ * right changes nothing its event was decided on.
+ */
+void Rights::expect_an_access_held_off_by_a_calls_right_to_go_on(
+	const std::function<int()> &access)
 {
 	Handle fs;
 	std::string mnt = mnt_;
@@ -1135,12 +1145,7 @@ TEST_F(Rights, AnAccessHeldOffByACallsRightGoesOnWithoutAskingAgain)
 	dm_region_t region = {0, 0, DM_REGION_READ, 0};
 	dm_boolean_t exact;
 	ASSERT_DM_OK(dm_set_region(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 1, &region, &exact));
-	std::string path = mnt_ + "/file";
-	Child reader([path] {
-		char buf[8];
-		int fd = open(path.c_str(), O_RDONLY);
-		return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == 8 ? 0 : 1;
-	});
+	Child reader(access);
 	dm_token_t event = read_event_within(10000);
 	ASSERT_NE(event, DM_INVALID_TOKEN) << "no READ";
 	Pending called;
@@ -1149,9 +1154,8 @@ TEST_F(Rights, AnAccessHeldOffByACallsRightGoesOnWithoutAskingAgain)
 	/* Its exclusive right taken, the invisible write waits for the write. */
 	called = in_thread([this] {
 		char byte = 'c';
-		return dm_write_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, 0, 1, &byte) < 0
-			       ? -1
-			       : 0;
+		ssize_t n = dm_write_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, 0, 1, &byte);
+		return n < 0 ? -1 : 0;
 	});
 	ASSERT_TRUE(still_pending_after(called, 300));
 	answer(event);
@@ -1164,6 +1168,31 @@ TEST_F(Rights, AnAccessHeldOffByACallsRightGoesOnWithoutAskingAgain)
 		answer(again);
 	EXPECT_EQ(reader.wait(), 0);
 	EXPECT_EQ(write.wait(), 0);
+}
+
+TEST_F(Rights, AnAccessHeldOffByACallsRightGoesOnWithoutAskingAgain)
+{
+	std::string path = mnt_ + "/file";
+	expect_an_access_held_off_by_a_calls_right_to_go_on([path] {
+		char buf[8];
+		int fd = open(path.c_str(), O_RDONLY);
+		return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == 8 ? 0 : 1;
+	});
+}
+
+TEST_F(Rights, ACopyHeldOffByACallsRightGoesOnWithoutAskingAgain)
+{
+	std::string from = mnt_ + "/file", to = mnt_ + "/copy";
+	spit(lower_ + "/copy", "");
+	expect_an_access_held_off_by_a_calls_right_to_go_on([from, to] {
+		int in = open(from.c_str(), O_RDONLY);
+		int out = open(to.c_str(), O_WRONLY);
+		loff_t in_pos = 0, out_pos = 0;
+		if (in < 0 || out < 0)
+			return 2;
+		return copy_file_range(in, &in_pos, out, &out_pos, 8, 0) == 8 ? 0 : 1;
+	});
+	EXPECT_EQ(slurp(lower_ + "/copy"), "contents");
 }
 
 TEST_F(Rights, AQueryWithNoTokenDoesNotWaitForAWriteAdmittedBeforeIt)
