@@ -477,10 +477,13 @@ struct dm_call_right {
 /*
  * What a call does under its right (dm_call_right_begin()): it reads or
  * changes the data or the size; it changes regions or event lists.  The
- * right of either waits for the I/O admitted before it.
+ * right of either waits for the I/O admitted before it.  A call on a
+ * regular file's data or regions finds any other object EINVAL, before
+ * it waits for a right (dm_handle_object()).
  */
 #define DM_CALL_DATA		0x1
 #define DM_CALL_DECIDES		0x2
+#define DM_CALL_FILE		0x4
 
 int dm_handle_call_begin(struct dm_handle_call *c, s32 sid, s32 token,
 			 u64 hanp, u64 hlen);

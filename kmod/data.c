@@ -28,31 +28,19 @@ static struct file *dm_open_data(s32 sid, s32 token, u64 hanp, u64 hlen,
 				 int flags, int need, unsigned int how,
 				 struct dm_call_right *cr)
 {
-	struct dm_handle_call c;
 	struct file *file;
 	struct path path;
 	int err;
 
-	err = dm_handle_call_begin(&c, sid, token, hanp, hlen);
+	err = dm_handle_object(sid, token, hanp, hlen, need,
+			       how | DM_CALL_FILE, &path, cr);
 	if (err)
 		return ERR_PTR(err);
-	err = dm_handle_call_path(&c, &path);
-	if (err)
-		goto out;
-	err = -EINVAL;
-	if (d_is_reg(path.dentry))
-		err = dm_call_right_begin(&c, &path, need, how, cr);
-	if (!err) {
-		file = dentry_open(&path, flags | O_LARGEFILE, current_cred());
-		if (IS_ERR(file)) {
-			err = PTR_ERR(file);
-			dm_call_right_end(cr);
-		}
-	}
+	file = dentry_open(&path, flags | O_LARGEFILE, current_cred());
+	if (IS_ERR(file))
+		dm_call_right_end(cr);
 	path_put(&path);
-out:
-	dm_handle_call_end(&c);
-	return err ? ERR_PTR(err) : file;
+	return file;
 }
 
 /* Close a file of dm_open_data() and give up its call's right. */

@@ -380,14 +380,16 @@ int dm_handle_call_path(struct dm_handle_call *c, struct path *path)
  * @hanp: user address of the handle
  * @hlen: its length
  * @need: the right the call needs on the object (dm_call_right_begin())
- * @how: what the call does under it (dm_call_right_begin())
+ * @how: what the call does under it (dm_call_right_begin()); with
+ *	DM_CALL_FILE, the object must be a regular file
  * @path: filled in with the object's lower path, referenced
  * @cr: filled in with the right the call holds
  *
  * On success, end the call with path_put() and dm_call_right_end().
  *
- * Return: 0, or the errors of dm_handle_call_begin(),
- * dm_handle_call_path() and dm_call_right_begin().
+ * Return: 0, or -EINVAL (DM_CALL_FILE and not a regular file), or the
+ * errors of dm_handle_call_begin(), dm_handle_call_path() and
+ * dm_call_right_begin().
  */
 int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, int need,
 		     unsigned int how, struct path *path,
@@ -400,11 +402,14 @@ int dm_handle_object(s32 sid, s32 token, u64 hanp, u64 hlen, int need,
 	if (err)
 		return err;
 	err = dm_handle_call_path(&c, path);
-	if (!err) {
+	if (err)
+		goto out;
+	err = -EINVAL;
+	if (!(how & DM_CALL_FILE) || d_is_reg(path->dentry))
 		err = dm_call_right_begin(&c, path, need, how, cr);
-		if (err)
-			path_put(path);
-	}
+	if (err)
+		path_put(path);
+out:
 	dm_handle_call_end(&c);
 	return err;
 }

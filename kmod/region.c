@@ -57,34 +57,6 @@ static int dm_regions_check(struct dmapi_region *r, u32 n)
 	return 0;
 }
 
-/*
- * The lower path of the regular file of a region call, and the right
- * @need on it, taken as @how says (dm_call_right_begin()).
- */
-static int dm_region_file(struct dmapi_region_arg *arg, int need,
-			  unsigned int how, struct path *path,
-			  struct dm_call_right *cr)
-{
-	struct dm_handle_call c;
-	int err;
-
-	err = dm_handle_call_begin(&c, arg->sid, arg->token, arg->hanp,
-				   arg->hlen);
-	if (err)
-		return err;
-	err = dm_handle_call_path(&c, path);
-	if (err)
-		goto out;
-	err = -EINVAL;
-	if (d_is_reg(path->dentry))
-		err = dm_call_right_begin(&c, path, need, how, cr);
-	if (err)
-		path_put(path);
-out:
-	dm_handle_call_end(&c);
-	return err;
-}
-
 /**
  * dm_ioc_set_region - DMAPI_IOC_SET_REGION
  * @uarg: struct dmapi_region_arg
@@ -128,8 +100,9 @@ long dm_ioc_set_region(void __user *uarg)
 		disk[i].size = cpu_to_le64(r[i].rg_size);
 		disk[i].flags = cpu_to_le32(r[i].rg_flags);
 	}
-	err = dm_region_file(&arg, DMAPI_RIGHT_EXCL, DM_CALL_DECIDES, &path,
-			     &cr);
+	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
+			       DMAPI_RIGHT_EXCL, DM_CALL_DECIDES | DM_CALL_FILE,
+			       &path, &cr);
 	if (err)
 		goto out_free;
 	err = dm_xattr_store(&path, DM_XATTR_REGIONS, disk,
@@ -200,7 +173,8 @@ long dm_ioc_get_region(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	err = dm_region_file(&arg, DMAPI_RIGHT_SHARED, 0, &path, &cr);
+	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
+			       DMAPI_RIGHT_SHARED, DM_CALL_FILE, &path, &cr);
 	if (err)
 		return err;
 	r = kcalloc(DMAPI_MAX_REGIONS_LIMIT, sizeof(*r), GFP_KERNEL);
