@@ -469,9 +469,19 @@ struct dm_right;
 /**
  * struct dm_call_right - the right a call on an object works under
  * @implicit: the right a DM_NO_TOKEN call took for its duration, or NULL
+ * @tokenless: the call has no token: @implicit is its own right
+ * @fsid: the object's filesystem
+ * @ino: the object's inode number
+ * @need: the right the call needs (dm_call_right_begin())
+ * @how: what the call does under it (dm_call_right_begin())
  */
 struct dm_call_right {
 	struct dm_right		*implicit;
+	bool			tokenless;
+	u64			fsid;
+	u64			ino;
+	int			need;
+	unsigned int		how;
 };
 
 /*
@@ -683,7 +693,8 @@ static inline bool dm_rights_draining(void)
 extern unsigned int dm_drain_timeout;
 
 void dm_rights_init(void);
-void dm_rights_drop(struct dm_event *ev);
+void dm_rights_drop(struct dm_event *ev, struct list_head *gone);
+void dm_rights_put(struct list_head *gone);
 unsigned int dm_rights_count(struct dm_event *ev);
 bool dm_rights_allow(u64 fsid, u64 ino, bool change);
 bool dm_rights_decisive(u64 fsid, u64 ino, bool change);
@@ -693,6 +704,8 @@ int dm_rights_io_wait(u64 fsid, u64 ino, bool change);
 int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
 			int need, unsigned int how, struct dm_call_right *cr);
 void dm_call_right_end(struct dm_call_right *cr);
+int dm_call_right_fault_in(struct dm_call_right *cr, const struct path *lower,
+			   void __user *uaddr, size_t len, bool write);
 long dm_ioc_request_right(void __user *uarg);
 long dm_ioc_release_right(void __user *uarg);
 long dm_ioc_query_right(void __user *uarg);

@@ -131,6 +131,81 @@ static ssize_t dm_invis_io(struct file *file, void __user *buf, size_t len,
 	return ret;
 }
 
+/*
+ * Rounds of a move between a file and user memory under a call's right
+ * that may find the memory just faulted in gone again: a store into a
+ * mapping that the right itself write-protects never gets through.
+ */
+#define DM_FAULT_ROUNDS		3
+
+/*
+ * A move under the call's right @cr, with page faults disabled, stopped
+ * at @uaddr with @len bytes left, having @moved some or not: fault the
+ * rest in for another round (dm_call_right_fault_in()).  Returns 0, or
+ * -EDEADLK when the memory faulted in was gone again DM_FAULT_ROUNDS
+ * times with nothing moved, or the errno of faulting it in.
+ */
+static int dm_fault_in_round(struct dm_call_right *cr, struct file *file,
+			     void __user *uaddr, size_t len, bool write,
+			     bool moved, int *rounds)
+{
+	*rounds = moved ? 0 : *rounds + 1;
+	if (*rounds > DM_FAULT_ROUNDS)
+		return -EDEADLK;
+	return dm_call_right_fault_in(cr, &file->f_path, uaddr, len, write);
+}
+
+/* dm_invis_io() under the call's right @cr (dm_fault_in_round()). */
+static ssize_t dm_invis_move(struct file *file, struct dm_call_right *cr,
+			     char __user *buf, size_t len, loff_t *pos,
+			     bool write)
+{
+	size_t done = 0;
+	int rounds = 0;
+	ssize_t n;
+
+	for (;;) {
+		pagefault_disable();
+		n = dm_invis_io(file, buf + done, len - done, pos, write);
+		pagefault_enable();
+		if (n > 0)
+			done += n;
+		else if (n != -EFAULT)
+			break;		/* the end of file, or an error */
+		if (done == len ||
+		    (!write && *pos >= i_size_read(file_inode(file))))
+			break;
+		n = dm_fault_in_round(cr, file, buf + done, len - done, !write,
+				      n > 0, &rounds);
+		if (n)
+			break;
+	}
+	return done ?: n;
+}
+
+/* copy_to_user() under the call's right @cr (dm_fault_in_round()). */
+static int dm_copy_out(struct file *file, struct dm_call_right *cr,
+		       void __user *to, const void *from, size_t n)
+{
+	int rounds = 0, err;
+	size_t left, moved;
+
+	for (;;) {
+		pagefault_disable();
+		left = copy_to_user(to, from, n);
+		pagefault_enable();
+		if (!left)
+			return 0;
+		moved = n - left;
+		to += moved;
+		from += moved;
+		n = left;
+		err = dm_fault_in_round(cr, file, to, n, true, moved, &rounds);
+		if (err)
+			return err;
+	}
+}
+
 static long dm_invis(void __user *uarg, bool write)
 {
 	struct dmapi_invis_arg arg;
@@ -157,8 +232,8 @@ static long dm_invis(void __user *uarg, bool write)
 		err = -EINVAL;
 		goto out;
 	}
-	n = dm_invis_io(file, u64_to_user_ptr(arg.buf),
-			min_t(u64, arg.len, MAX_RW_COUNT), &pos, write);
+	n = dm_invis_move(file, &cr, u64_to_user_ptr(arg.buf),
+			  min_t(u64, arg.len, MAX_RW_COUNT), &pos, write);
 	if (n < 0) {
 		err = n;
 		goto out;
@@ -166,10 +241,11 @@ static long dm_invis(void __user *uarg, bool write)
 	if (n > 0 && (arg.flags & DMAPI_WRITE_SYNC))
 		err = vfs_fsync_range(file, arg.off, pos - 1, 1);
 	arg.done = n;
-	if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
-		err = -EFAULT;
 out:
 	dm_close_data(file, &cr);
+	/* Not under the right: the argument may be in a mapping it holds. */
+	if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
 	return err;
 }
 
@@ -255,11 +331,8 @@ static long dm_hole(void __user *uarg, bool punch)
 	size = i_size_read(file_inode(file));
 	err = dm_round_hole(size, dm_hole_unit(file), arg.off, arg.len,
 			    &arg.roff, &arg.rlen);
-	if (err || !punch) {
-		if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
-			err = -EFAULT;
+	if (err || !punch)
 		goto out;
-	}
 	/* Only the hole dm_probe_hole() gives may be punched. */
 	if (arg.roff != arg.off || (arg.len && arg.rlen != arg.len &&
 				    arg.off + arg.len != size)) {
@@ -277,6 +350,9 @@ static long dm_hole(void __user *uarg, bool punch)
 	err = dm_punch_quietly(file, arg.roff, arg.rlen);
 out:
 	dm_close_data(file, &cr);
+	/* Not under the right: the argument may be in a mapping it holds. */
+	if (!err && !punch && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
 	return err;
 }
 
@@ -381,16 +457,17 @@ long dm_ioc_get_allocinfo(void __user *uarg)
 		err = dm_extent_at(file, pos, size, &ext);
 		if (err)
 			goto out;
-		if (copy_to_user(&out[arg.nelem_out++], &ext, sizeof(ext))) {
-			err = -EFAULT;
+		err = dm_copy_out(file, &cr, &out[arg.nelem_out++], &ext,
+				  sizeof(ext));
+		if (err)
 			goto out;
-		}
 	}
 	arg.off = pos < size ? pos : 0;
-	if (copy_to_user(uarg, &arg, sizeof(arg)))
-		err = -EFAULT;
 out:
 	dm_close_data(file, &cr);
+	/* Not under the right: the argument may be in a mapping it holds. */
+	if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
+		err = -EFAULT;
 	return err;
 }
 

@@ -199,10 +199,11 @@ struct dm_event *dm_session_token_locked(struct dm_session *s, int token)
 
 /*
  * Retire an outstanding event: it leaves its session with @reply for its
- * sender.  Drops the list's reference.  @s->lock is held.
+ * sender.  Drops the list's reference.  @s->lock is held.  The records of
+ * its rights go to @gone, for dm_rights_put() once the lock is released.
  */
 static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
-			    int response, int reply)
+			    int response, int reply, struct list_head *gone)
 {
 	lockdep_assert_held(&s->lock);
 	list_del_init(&ev->link);
@@ -223,7 +224,7 @@ static void dm_event_answer(struct dm_session *s, struct dm_event *ev,
 	 * Pairs with the sender's smp_load_acquire().
 	 */
 	smp_store_release(&ev->state, DM_EVS_ANSWERED);
-	dm_rights_drop(ev);
+	dm_rights_drop(ev, gone);
 	dm_access_forget(ev);
 	wake_up_all(&ev->wait);
 	dm_event_put(ev);
@@ -816,6 +817,7 @@ long dm_ioc_respond_event(void __user *uarg)
 	struct dm_session *s;
 	struct dm_event *ev;
 	int reply, err = 0;
+	LIST_HEAD(gone);
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
@@ -854,8 +856,9 @@ long dm_ioc_respond_event(void __user *uarg)
 		 ev->type != DMAPI_EVENT_MOUNT)
 		err = -EINVAL;
 	else
-		dm_event_answer(s, ev, arg.response, reply);
+		dm_event_answer(s, ev, arg.response, reply, &gone);
 	mutex_unlock(&s->lock);
+	dm_rights_put(&gone);
 	dm_session_put(s);
 	return err;
 }
@@ -1085,8 +1088,11 @@ void dm_session_drain(struct dm_session *s)
 		dm_event_put(ev);
 	}
 	list_for_each_entry_safe(ev, next, &s->tokens, link) {
+		LIST_HEAD(gone);
+
 		list_del_init(&ev->link);
-		dm_rights_drop(ev);
+		dm_rights_drop(ev, &gone);
+		dm_rights_put(&gone);
 		dm_event_put(ev);
 	}
 	s->nr_new = 0;

@@ -27,6 +27,7 @@
  */
 #include <linux/hash.h>
 #include <linux/hashtable.h>
+#include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -219,22 +220,37 @@ void dm_rights_init(void)
  * dm_rights_drop - give up every right and reference of a token
  * @ev: the event, being answered or dropped; no process can add rights
  *	to it any more
+ * @gone: takes the token's records, for dm_rights_put()
+ *
+ * The rights end here.  The objects the references pinned are let go by
+ * dm_rights_put(), outside the session's lock: the last reference to an
+ * unlinked file ends with its eviction, which may wait for the disk.
  */
-void dm_rights_drop(struct dm_event *ev)
+void dm_rights_drop(struct dm_event *ev, struct list_head *gone)
 {
 	struct dm_right *r, *next;
-	LIST_HEAD(gone);
 
 	spin_lock(&dm_rights_lock);
 	list_for_each_entry_safe(r, next, &ev->rights, tlink) {
 		dm_right_set(r, DMAPI_RIGHT_NULL);
 		hash_del_rcu(&r->hlink);
-		list_move(&r->tlink, &gone);
+		list_move(&r->tlink, gone);
 	}
 	spin_unlock(&dm_rights_lock);
 	/* Requests waiting with this token end (ESRCH). */
 	wake_up_all(&dm_rights_wait);
-	list_for_each_entry_safe(r, next, &gone, tlink) {
+}
+
+/**
+ * dm_rights_put - free the records dm_rights_drop() took
+ * @gone: the records, with the objects their references pin
+ */
+void dm_rights_put(struct list_head *gone)
+{
+	struct dm_right *r, *next;
+
+	list_for_each_entry_safe(r, next, gone, tlink) {
+		list_del(&r->tlink);
 		if (r->held)
 			path_put(&r->path);
 		dm_right_free(r);
@@ -577,6 +593,27 @@ static bool dm_right_grantable(u64 fsid, u64 ino, int want)
 	return grantable;
 }
 
+/*
+ * Whether a request of the token of @ev for @want on an object, turned
+ * away by other tokens' rights, would now settle, granted or failed: the
+ * others' rights allow it, or another call of the token has meanwhile
+ * given it a right of its own (which then either suffices, or makes the
+ * request an upgrade: EACCES).
+ */
+static bool dm_right_retry_settles(struct dm_event *ev, u64 fsid, u64 ino,
+				   int want)
+{
+	struct dm_right *r;
+	bool settles;
+
+	spin_lock(&dm_rights_lock);
+	r = dm_right_of(ev, fsid, ino);
+	settles = (r && r->right != DMAPI_RIGHT_NULL) ||
+		  dm_right_grantable_locked(fsid, ino, want);
+	spin_unlock(&dm_rights_lock);
+	return settles;
+}
+
 /**
  * dm_ioc_request_right - DMAPI_IOC_REQUEST_RIGHT
  * @uarg: struct dmapi_right_arg
@@ -637,7 +674,8 @@ long dm_ioc_request_right(void __user *uarg)
 		mutex_unlock(turn);
 		if (err == -EAGAIN && wait &&
 		    wait_event_interruptible(dm_rights_wait,
-				dm_right_grantable(rc.fsid, rc.ino, arg.right) ||
+				dm_right_retry_settles(ev, rc.fsid, rc.ino,
+						       arg.right) ||
 				dm_event_answered(ev)))
 			err = -EINTR;
 		dm_event_put(ev);
@@ -702,6 +740,44 @@ static bool dm_call_right_try(struct dm_right *r, int need)
 	return granted;
 }
 
+/*
+ * Take the right of a call with no token (dm_call_right_begin()) into
+ * @cr->implicit, waiting for the tokens' rights and, for a call on the
+ * data or one that decides events, for the I/O admitted before it.
+ */
+static int dm_call_right_take(struct dm_call_right *cr,
+			      const struct path *lower)
+{
+	struct dm_right *r;
+	int err;
+
+	r = dm_right_new();
+	if (!r)
+		return -ENOMEM;
+	r->fsid = cr->fsid;
+	r->ino = cr->ino;
+	r->counted = cr->how & DM_CALL_DECIDES;
+	INIT_LIST_HEAD(&r->tlink);
+	while (!dm_call_right_try(r, cr->need)) {
+		err = wait_event_interruptible(dm_rights_wait,
+					       dm_right_grantable(r->fsid, r->ino,
+								  cr->need));
+		if (err) {
+			dm_right_free(r);
+			return -EINTR;
+		}
+	}
+	cr->implicit = r;
+	if (!(cr->how & (DM_CALL_DATA | DM_CALL_DECIDES)))
+		return 0;
+	err = dm_rights_drain(r->fsid, d_inode(lower->dentry), cr->need);
+	if (err) {
+		dm_call_right_end(cr);
+		return err == -ETIMEDOUT ? -EAGAIN : err;
+	}
+	return 0;
+}
+
 /**
  * dm_call_right_begin - the right a call on an object works under
  * @c: the call, begun, on an object handle
@@ -733,37 +809,52 @@ static bool dm_call_right_try(struct dm_right *r, int need)
 int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
 			int need, unsigned int how, struct dm_call_right *cr)
 {
-	struct dm_right *r;
-	int err;
-
 	cr->implicit = NULL;
-	if (c->token != DM_NO_TOKEN)
+	cr->tokenless = c->token == DM_NO_TOKEN;
+	cr->fsid = c->uh.h.fsid;
+	cr->ino = c->uh.h.fid.fid_ino;
+	cr->need = need;
+	cr->how = how;
+	if (!cr->tokenless)
 		return dm_call_right_check(c, need);
-	r = dm_right_new();
-	if (!r)
-		return -ENOMEM;
-	r->fsid = c->uh.h.fsid;
-	r->ino = c->uh.h.fid.fid_ino;
-	r->counted = how & DM_CALL_DECIDES;
-	INIT_LIST_HEAD(&r->tlink);
-	while (!dm_call_right_try(r, need)) {
-		err = wait_event_interruptible(dm_rights_wait,
-					       dm_right_grantable(r->fsid, r->ino,
-								  need));
-		if (err) {
-			dm_right_free(r);
-			return -EINTR;
-		}
-	}
-	cr->implicit = r;
-	if (!(how & (DM_CALL_DATA | DM_CALL_DECIDES)))
-		return 0;
-	err = dm_rights_drain(r->fsid, d_inode(lower->dentry), need);
-	if (err) {
-		dm_call_right_end(cr);
-		return err == -ETIMEDOUT ? -EAGAIN : err;
-	}
-	return 0;
+	return dm_call_right_take(cr, lower);
+}
+
+/**
+ * dm_call_right_fault_in - fault in user memory a call could not reach
+ *	under its right
+ * @cr: the call's right, from dm_call_right_begin()
+ * @lower: the object's lower path
+ * @uaddr: the memory
+ * @len: its length
+ * @write: the call stores into it
+ *
+ * A call that moves data between an object and user memory under its
+ * right does so with page faults disabled: a fault may wait for a right,
+ * such as a store into a mapping made through a mount waits for the
+ * right the call holds.  Where the memory is not there, the call lets go
+ * of a right it took itself (DM_NO_TOKEN) while it faults the memory in,
+ * so that neither it nor another DM application's request waits for it,
+ * and then takes the right again.  A token's right stays held: its
+ * holder waits for it as ordinary I/O would.
+ *
+ * Return: 0 with some of the memory faulted in and the right held again,
+ * or -EFAULT (none of it could be) or the errors of taking the right
+ * (dm_call_right_begin()), the right then not held.
+ */
+int dm_call_right_fault_in(struct dm_call_right *cr, const struct path *lower,
+			   void __user *uaddr, size_t len, bool write)
+{
+	size_t left;
+
+	dm_call_right_end(cr);
+	if (write)
+		left = fault_in_safe_writeable(uaddr, len);
+	else
+		left = fault_in_readable(uaddr, len);
+	if (left == len)
+		return -EFAULT;
+	return cr->tokenless ? dm_call_right_take(cr, lower) : 0;
 }
 
 /**
@@ -787,9 +878,9 @@ void dm_call_right_end(struct dm_call_right *cr)
 /*
  * Run @op on the record the token of a rights call has on its object
  * (NULL if none), under the rights lock; free the record if it ends up
- * empty, and put the path @op unpins.
+ * empty, and put the path @op unpins.  A @query's answer is copied back.
  */
-static int dm_right_apply(void __user *uarg,
+static int dm_right_apply(void __user *uarg, bool query,
 			  int (*op)(struct dm_right *r, struct dmapi_right_arg *arg,
 				    struct path *unpin))
 {
@@ -831,7 +922,8 @@ out_turn:
 	dm_right_free(gone);
 	if (unpin.dentry)
 		path_put(&unpin);
-	if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
+	/* A change is made: only a query has something to tell. */
+	if (!err && query && copy_to_user(uarg, &arg, sizeof(arg)))
 		err = -EFAULT;
 	return err;
 }
@@ -887,7 +979,7 @@ static int dm_right_downgrade_op(struct dm_right *r, struct dmapi_right_arg *arg
  */
 long dm_ioc_release_right(void __user *uarg)
 {
-	return dm_right_apply(uarg, dm_right_release_op);
+	return dm_right_apply(uarg, false, dm_right_release_op);
 }
 
 /**
@@ -899,7 +991,7 @@ long dm_ioc_release_right(void __user *uarg)
  */
 long dm_ioc_query_right(void __user *uarg)
 {
-	return dm_right_apply(uarg, dm_right_query_op);
+	return dm_right_apply(uarg, true, dm_right_query_op);
 }
 
 /**
@@ -916,7 +1008,7 @@ long dm_ioc_query_right(void __user *uarg)
  */
 long dm_ioc_upgrade_right(void __user *uarg)
 {
-	return dm_right_apply(uarg, dm_right_upgrade_op);
+	return dm_right_apply(uarg, false, dm_right_upgrade_op);
 }
 
 /**
@@ -928,7 +1020,7 @@ long dm_ioc_upgrade_right(void __user *uarg)
  */
 long dm_ioc_downgrade_right(void __user *uarg)
 {
-	return dm_right_apply(uarg, dm_right_downgrade_op);
+	return dm_right_apply(uarg, false, dm_right_downgrade_op);
 }
 
 static int dm_obj_ref_query_op(struct dm_right *r, struct dmapi_right_arg *arg,
@@ -1000,7 +1092,7 @@ out:
  */
 long dm_ioc_obj_ref_rele(void __user *uarg)
 {
-	return dm_right_apply(uarg, dm_obj_ref_rele_op);
+	return dm_right_apply(uarg, false, dm_obj_ref_rele_op);
 }
 
 /**
@@ -1012,5 +1104,5 @@ long dm_ioc_obj_ref_rele(void __user *uarg)
  */
 long dm_ioc_obj_ref_query(void __user *uarg)
 {
-	return dm_right_apply(uarg, dm_obj_ref_query_op);
+	return dm_right_apply(uarg, true, dm_obj_ref_query_op);
 }

@@ -12,6 +12,8 @@
  */
 #include "dmtest.h"
 
+#include <xdsm/dmapi_ioctl.h>
+
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <pthread.h>
@@ -366,6 +368,50 @@ protected:
 
 	void expect_an_access_held_off_by_a_calls_right_to_go_on(const std::function<int()> &access);
 
+	/*
+	 * In a child: a shared mapping of `into` made through the mount, and,
+	 * once told to go on, `call`, with no token, on a buffer there; it
+	 * exits 0 if the call returned 0, 3 if it failed EDEADLK, 1 if it
+	 * failed otherwise.
+	 */
+	std::unique_ptr<Child> call_into_a_mapping_in_child(Handshake &hs, const std::string &into,
+							     const std::function<int(void *)> &call)
+	{
+		std::string path = mnt_ + "/" + into;
+		return std::make_unique<Child>([path, call, &hs] {
+			int fd = open(path.c_str(), O_RDWR);
+			void *map = fd < 0 ? MAP_FAILED
+					   : mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+						  MAP_SHARED, fd, 0);
+			if (map == MAP_FAILED)
+				return 2;
+			hs.ready();
+			if (!hs.wait_go())
+				return 2;
+			if (call(map))
+				return errno == EDEADLK ? 3 : 1;
+			return 0;
+		});
+	}
+
+	/* call_into_a_mapping_in_child() of `into`, going on at once. */
+	std::unique_ptr<Child> call_into_a_mapping_now(Handshake &hs, const std::string &into,
+						       const std::function<int(void *)> &call)
+	{
+		auto child = call_into_a_mapping_in_child(hs, into, call);
+		EXPECT_TRUE(hs.ready_within(10000)) << "not mapped";
+		hs.go();
+		return child;
+	}
+
+	/* dm_read_invis of the file, with no token, into buf: 0 if it read it. */
+	int read_invis_into(void *buf)
+	{
+		if (dm_read_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, 8, buf) != 8)
+			return -1;
+		return memcmp(buf, "contents", 8) ? (errno = EIO, -1) : 0;
+	}
+
 	/* The token of a READ event that came within ms, or DM_INVALID_TOKEN. */
 	dm_token_t read_event_within(int ms)
 	{
@@ -476,6 +522,47 @@ TEST_F(Rights, UpgradingByRequestWithWaitFailsEACCES)
 	EXPECT_DM_ERRNO(request(a, DM_RIGHT_EXCL, DM_RR_WAIT), EACCES);
 	EXPECT_DM_OK(request(a, DM_RIGHT_EXCL)) << "the only holder upgrades";
 	EXPECT_EQ(query(a), DM_RIGHT_EXCL);
+}
+
+TEST_F(Rights, AWaitingRequestSettlesWhenItsTokenGetsARightMeanwhile)
+{
+	dm_token_t a = token(), b = token();
+	ASSERT_DM_OK(request(b, DM_RIGHT_SHARED));
+	Pending waiting;
+	Answered ends_the_wait(sid_, a);
+	waiting = in_thread([this, a] { return request(a, DM_RIGHT_EXCL, DM_RR_WAIT); });
+	ASSERT_TRUE(still_pending_after(waiting, 300));
+	/* Another call of the token takes a shared right meanwhile. */
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	ASSERT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, b));
+	/* The wait is now an upgrade asked to wait for. */
+	bool slept_on = still_pending_after(waiting, 10000);
+	EXPECT_FALSE(slept_on) << "the request slept on";
+	if (slept_on)
+		answer(a);
+	EXPECT_EQ(result_of(waiting), slept_on ? ESRCH : EACCES);
+}
+
+TEST_F(Rights, AChangeOfARightWhoseArgumentCannotBeWrittenBackSucceeds)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	void *page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(page, MAP_FAILED);
+	auto *arg = static_cast<dmapi_right_arg *>(page);
+	arg->sid = sid_;
+	arg->token = a;
+	arg->hanp = reinterpret_cast<std::uintptr_t>(file_.hanp);
+	arg->hlen = file_.hlen;
+	ASSERT_EQ(mprotect(page, 4096, PROT_READ), 0);
+	int dev = open("/dev/dmapi", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(dev, 0) << strerror(errno);
+	int rc = ioctl(dev, DMAPI_IOC_RELEASE_RIGHT, arg);
+	int err = errno;
+	close(dev);
+	munmap(page, 4096);
+	EXPECT_EQ(rc, 0) << "released, then failed: " << strerror(err);
+	EXPECT_EQ(query(a), DM_RIGHT_NULL);
 }
 
 TEST_F(Rights, UpgradeAndDowngrade)
@@ -1093,7 +1180,7 @@ TEST_F(Rights, ACallWaitingWithNoTokenForARightEndsEINTROnASignal)
 		return get_kept_attr(sid_, file_);
 	});
 	pid_t tid = caller.get_future().get();
-	ASSERT_TRUE(waits_in(tid, "dm_call_right_begin")) << "it did not wait";
+	ASSERT_TRUE(waits_in(tid, "dm_call_right_take")) << "it did not wait";
 	syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
 	EXPECT_EQ(result_of(called), EINTR);
 }
@@ -1193,6 +1280,60 @@ TEST_F(Rights, ACopyHeldOffByACallsRightGoesOnWithoutAskingAgain)
 		return copy_file_range(in, &in_pos, out, &out_pos, 8, 0) == 8 ? 0 : 1;
 	});
 	EXPECT_EQ(slurp(lower_ + "/copy"), "contents");
+}
+
+TEST_F(Rights, ACallWithNoTokenLetsGoOfItsRightWhileItsBufferWaitsForAnother)
+{
+	std::string sink = mnt_ + "/sink";
+	Handle b;
+	ASSERT_DM_OK(dm_path_to_handle(sink.data(), &b.hanp, &b.hlen));
+	dm_token_t x = token();
+	Handshake hs;
+	auto reader = call_into_a_mapping_in_child(hs, "sink",
+						    [this](void *buf) { return read_invis_into(buf); });
+	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
+	/* Granted after the mapping was made, the right write-protects it. */
+	ASSERT_DM_OK(dm_request_right(sid_, b.hanp, b.hlen, x, 0, DM_RIGHT_EXCL));
+	hs.go();
+	ASSERT_TRUE(waits_in(reader->pid(), "dm_rights_io_wait"))
+		<< "its store into the mapping did not wait for the right";
+	/* The file the call reads is free for another right meanwhile. */
+	int granted = request(x, DM_RIGHT_EXCL);
+	EXPECT_EQ(granted, 0) << "the call held its right while it waited: " << strerror(errno);
+	if (granted == 0) {
+		EXPECT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, x));
+	}
+	EXPECT_DM_OK(dm_release_right(sid_, b.hanp, b.hlen, x));
+	EXPECT_EQ(reader->wait(), 0);
+	EXPECT_EQ(slurp(lower_ + "/sink").substr(0, 8), "contents");
+}
+
+TEST_F(Rights, AnInvisibleReadWithNoTokenIntoAMappingOfItsOwnFileFailsEDEADLK)
+{
+	Handshake hs;
+	auto reader = call_into_a_mapping_now(hs, "file",
+					      [this](void *buf) { return read_invis_into(buf); });
+	for (int waited = 0; waited < 20000 && reader->still_running_after(100); waited += 100)
+		;
+	reader->kill_now();
+	EXPECT_EQ(reader->wait(), 3) << "not EDEADLK (128 + 9: it waited for its own right)";
+}
+
+TEST_F(Rights, AllocationInfoWithNoTokenIntoAMappingOfItsOwnFileFailsEDEADLK)
+{
+	Handshake hs;
+	auto caller = call_into_a_mapping_now(hs, "file", [this](void *buf) {
+		dm_off_t off = 0;
+		u_int n;
+		return dm_get_allocinfo(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &off, 1,
+					static_cast<dm_extent_t *>(buf), &n) < 0
+			       ? -1
+			       : 0;
+	});
+	for (int waited = 0; waited < 20000 && caller->still_running_after(100); waited += 100)
+		;
+	caller->kill_now();
+	EXPECT_EQ(caller->wait(), 3) << "not EDEADLK (128 + 9: it waited for its own right)";
 }
 
 TEST_F(Rights, AQueryWithNoTokenDoesNotWaitForAWriteAdmittedBeforeIt)
