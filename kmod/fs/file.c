@@ -9,6 +9,9 @@
 #include <linux/falloc.h>	/* after fs.h, on which 6.1's depends */
 #include <linux/fsnotify.h>
 #include <linux/mm.h>
+#include <linux/pipe_fs_i.h>
+#include <linux/sched/signal.h>
+#include <linux/splice.h>
 #include <linux/uio.h>
 
 #include "dmapifs.h"
@@ -488,6 +491,71 @@ static ssize_t dmfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	return ret;
 }
 
+/* Whether @pipe has room for a splice, or no reader left to wait for. */
+static bool dmfs_pipe_writable(const struct pipe_inode_info *pipe)
+{
+	return !pipe_full(READ_ONCE(pipe->head), READ_ONCE(pipe->tail),
+			  READ_ONCE(pipe->max_usage)) ||
+	       !READ_ONCE(pipe->readers);
+}
+
+/*
+ * Wait, the pipe's lock held, for room in @pipe again, as the splice did
+ * before it let go of the lock (fs/splice.c's wait_for_space(), which is
+ * not exported).  Returns 0, -EPIPE, -EAGAIN or -ERESTARTSYS.
+ */
+static int dmfs_pipe_wait_room(struct pipe_inode_info *pipe,
+			       unsigned int flags)
+{
+	for (;;) {
+		if (unlikely(!pipe->readers)) {
+			send_sig(SIGPIPE, current, 0);
+			return -EPIPE;
+		}
+		if (!pipe_full(pipe->head, pipe->tail, pipe->max_usage))
+			return 0;
+		if (flags & SPLICE_F_NONBLOCK)
+			return -EAGAIN;
+		if (signal_pending(current))
+			return -ERESTARTSYS;
+		pipe_unlock(pipe);
+		wait_event_interruptible(pipe->wr_wait, dmfs_pipe_writable(pipe));
+		pipe_lock(pipe);
+	}
+}
+
+/*
+ * Admit a splice of the lower file of @in into @pipe.  The VFS holds the
+ * pipe's lock, but for its own private pipe (sendfile(2) to a file, a
+ * copy between filesystems): a wait there for a DM application or a
+ * right would hold every other user of the pipe, even one killed, in an
+ * uninterruptible wait for the lock.  A splice that must wait lets go of
+ * the lock meanwhile, as a write into a full pipe does; admitted, it
+ * takes it again and waits for room, as it did before it let go.
+ */
+static int dmfs_splice_admit(struct file *in, struct pipe_inode_info *pipe,
+			     loff_t pos, size_t len, unsigned int flags)
+{
+	const struct path *lower = &dmfs_lower_file(in)->f_path;
+	struct inode *inode = file_inode(in);
+	int err;
+
+	if (pipe == current->splice_pipe || !mutex_is_locked(&pipe->mutex))
+		return dmfs_io_begin(inode, lower, DMAPI_EVENT_READ, pos, len);
+	err = __dmfs_io_begin(inode, lower, DMAPI_EVENT_READ, pos, len, true);
+	if (err != -EAGAIN)
+		return err;
+	pipe_unlock(pipe);
+	err = dmfs_io_begin(inode, lower, DMAPI_EVENT_READ, pos, len);
+	pipe_lock(pipe);
+	if (err)
+		return err;
+	err = dmfs_pipe_wait_room(pipe, flags);
+	if (err)
+		dmfs_io_end(inode, DMAPI_EVENT_READ);
+	return err;
+}
+
 /*
  * Splice straight from the lower file: it hands the pipe its page-cache
  * pages, as it would without us, so even a splice of a file onto itself
@@ -503,8 +571,7 @@ static ssize_t dmfs_splice_read(struct file *in, loff_t *ppos,
 
 	if (!lower->f_op->splice_read)
 		return -EINVAL;
-	ret = dmfs_io_begin(file_inode(in), &lower->f_path, DMAPI_EVENT_READ,
-			    *ppos, len);
+	ret = dmfs_splice_admit(in, pipe, *ppos, len, flags);
 	if (ret)
 		return ret;
 	ret = dmfs_sync_flags(in);

@@ -1231,6 +1231,80 @@ TEST_F(Access, SpliceToAPipeSendsRead)
 	EXPECT_EQ(splicer.result(), 0);
 }
 
+TEST_F(Access, ASpliceWaitingForItsEventLeavesItsPipeToOthers)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
+	int pipefd[2];
+	ASSERT_EQ(pipe(pipefd), 0);
+	std::string p = path("file"), want = "x" + data(300, 100);
+	Accessor splicer([p, want, pipefd] {
+		int fd = open(p.c_str(), O_RDONLY);
+		if (fd < 0)
+			return errno;
+		loff_t off = 300;
+		ssize_t n = splice(fd, &off, pipefd[1], nullptr, want.size() - 1, 0);
+		if (n < 0)
+			return errno;
+		return pipe_holds(pipefd[0], n + 1, want);
+	});
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	/* Another writer of the pipe is not held up by the splice's wait. */
+	Accessor writer([pipefd] { return write(pipefd[1], "x", 1) == 1 ? 0 : errno; });
+	EXPECT_TRUE(writer.ends_within(10000)) << "the pipe's writer waited for the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(writer.result(), 0);
+	EXPECT_EQ(splicer.result(), 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+TEST_F(Access, ASpliceWhosePipeFilledWhileItWaitedWaitsForRoom)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
+	int pipefd[2];
+	ASSERT_EQ(pipe(pipefd), 0);
+	int room = fcntl(pipefd[1], F_GETPIPE_SZ);
+	ASSERT_GT(room, 0) << strerror(errno);
+	std::string p = path("file"), want = data(300, 100);
+	Accessor splicer([p, want, pipefd] {
+		int fd = open(p.c_str(), O_RDONLY);
+		if (fd < 0)
+			return errno;
+		loff_t off = 300;
+		ssize_t n = splice(fd, &off, pipefd[1], nullptr, want.size(), 0);
+		if (n < 0)
+			return errno;
+		return pipe_holds(pipefd[0], n, want);
+	});
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	std::string filler(room, 'f');
+	Accessor writer([pipefd, filler] {
+		return write(pipefd[1], filler.data(), filler.size()) ==
+				       static_cast<ssize_t>(filler.size())
+			       ? 0
+			       : errno;
+	});
+	EXPECT_TRUE(writer.ends_within(10000)) << "the pipe's writer waited for the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_FALSE(splicer.ends_within(kBlockedMs)) << "it did not wait for room";
+	std::string got(room, '\0');
+	size_t have = 0;
+	while (have < got.size()) {
+		ssize_t n = read(pipefd[0], got.data() + have, got.size() - have);
+		ASSERT_GT(n, 0) << strerror(errno);
+		have += n;
+	}
+	EXPECT_EQ(got, filler);
+	EXPECT_EQ(writer.result(), 0);
+	EXPECT_EQ(splicer.result(), 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
 TEST_F(Access, SpliceFromAPipeSendsWriteThenWrites)
 {
 	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
