@@ -669,12 +669,15 @@ extern atomic_t dm_nr_rights;
 /**
  * dm_rights_held - whether any DM application holds an access right
  *
+ * The read is an acquire: an access that finds the last right gone then
+ * reads the regions and event lists its holder left, not older ones.
+ *
  * Return: false when no object has a right on it, so that I/O need not
  * look up its own.
  */
 static inline bool dm_rights_held(void)
 {
-	return atomic_read(&dm_nr_rights);
+	return atomic_read_acquire(&dm_nr_rights);
 }
 
 extern atomic_t dm_nr_draining;

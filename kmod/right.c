@@ -346,11 +346,19 @@ bool dm_rights_decisive(u64 fsid, u64 ino, bool change)
  */
 int dm_rights_io_wait(u64 fsid, u64 ino, bool change)
 {
+	int err;
+
 	if (!dm_rights_held())
 		return 0;
-	return wait_event_state(dm_rights_wait,
-				!dm_rights_block(fsid, ino, change),
-				DM_TASK_FS_WAIT);
+	err = wait_event_state(dm_rights_wait,
+			       !dm_rights_block(fsid, ino, change),
+			       DM_TASK_FS_WAIT);
+	/*
+	 * The rights found out of the way, what their holders left (the
+	 * regions a migration set) is read after: pairs with their release.
+	 */
+	smp_rmb();
+	return err;
 }
 
 /**

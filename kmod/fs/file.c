@@ -104,11 +104,18 @@ static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
 	atomic_inc(&DMFS_I(inode)->admitted[dmfs_io_kind(type)]);
 	/* Pairs with the barrier in dm_rights_drain(). */
 	smp_mb__after_atomic();
-	if (dm_rights_allow(dmfs_dm_fs(inode->i_sb)->fsid,
-			    dmfs_lower_inode(inode)->i_ino,
-			    type != DMAPI_EVENT_READ) &&
-	    (!grants || dm_rights_grants(dmfs_io_grants_of(inode)) == *grants))
+	if (!dm_rights_allow(dmfs_dm_fs(inode->i_sb)->fsid,
+			     dmfs_lower_inode(inode)->i_ino,
+			     type != DMAPI_EVENT_READ))
+		goto turned_away;
+	/*
+	 * A right found gone was counted granted before it went: the count
+	 * read after it cannot be older (the right's release orders the two).
+	 */
+	smp_rmb();
+	if (!grants || dm_rights_grants(dmfs_io_grants_of(inode)) == *grants)
 		return true;
+turned_away:
 	dmfs_io_end(inode, type);
 	return false;
 }
