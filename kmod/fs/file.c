@@ -59,7 +59,7 @@ static int dmfs_rights_wait(struct inode *inode, int type)
 				 type != DMAPI_EVENT_READ);
 }
 
-/* Rounds of dmfs_io_begin2() that look for rights granted meanwhile. */
+/* Rounds of dmfs_io_begin2() that look for every right granted since. */
 #define DMFS_IO_EXACT_ROUNDS	3
 
 /* The count of rights granted on the object (dm_rights_grants_of()). */
@@ -94,12 +94,12 @@ static int dmfs_io_pass(struct inode *inode, const struct path *lower,
 /*
  * Count an access admitted if what dmfs_io_pass() decided still holds:
  * no right stands in its way now, and none was granted since the count
- * of *@grants (NULL: not looked at).  Else leave it uncounted: a right
+ * of grants was @grants.  Else leave it uncounted: a right
  * granted meanwhile did not wait for it, and may have changed the
  * regions (a migration sets them under its right).  Counting before
  * looking is what a right granted later relies on (dm_rights_drain()).
  */
-static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
+static bool dmfs_io_enter(struct inode *inode, int type, int grants)
 {
 	atomic_inc(&DMFS_I(inode)->admitted[dmfs_io_kind(type)]);
 	/* Pairs with the barrier in dm_rights_drain(). */
@@ -113,7 +113,7 @@ static bool dmfs_io_enter(struct inode *inode, int type, const int *grants)
 	 * read after it cannot be older (the right's release orders the two).
 	 */
 	smp_rmb();
-	if (!grants || dm_rights_grants(dmfs_io_grants_of(inode)) == *grants)
+	if (dm_rights_grants(dmfs_io_grants_of(inode)) == grants)
 		return true;
 turned_away:
 	dmfs_io_end(inode, type);
@@ -122,14 +122,14 @@ turned_away:
 
 /*
  * Whether an access that dmfs_io_enter() turned away must decide again:
- * a right was granted since *@grants (NULL: not looked at), or one in
+ * a right was granted since the count of grants was @grants, or one in
  * its way is counted among the grants, whose holder may change what the
  * access decides on before letting it go.  A right that is not (a DM
  * call's, right.c) only makes it wait: it need not send its event again.
  */
-static bool dmfs_io_stale(struct inode *inode, int type, const int *grants)
+static bool dmfs_io_stale(struct inode *inode, int type, int grants)
 {
-	return (grants && dm_rights_grants(dmfs_io_grants_of(inode)) != *grants) ||
+	return dm_rights_grants(dmfs_io_grants_of(inode)) != grants ||
 	       dm_rights_decisive(dmfs_dm_fs(inode->i_sb)->fsid,
 				  dmfs_lower_inode(inode)->i_ino,
 				  type != DMAPI_EVENT_READ);
@@ -140,7 +140,7 @@ static bool dmfs_io_stale(struct inode *inode, int type, const int *grants)
  * the rights in its way while the decision holds (dmfs_io_stale()).
  * Returns 0 once counted, 1 to decide again, or the errno of the wait.
  */
-static int dmfs_io_admit(struct inode *inode, int type, const int *grants)
+static int dmfs_io_admit(struct inode *inode, int type, int grants)
 {
 	int err;
 
@@ -159,7 +159,7 @@ static int dmfs_io_admit(struct inode *inode, int type, const int *grants)
  * dmfs_io_begin2(): neither stays counted while the other waits.
  */
 static int dmfs_io_admit2(struct inode *in, struct inode *out,
-			  const int *grants_in, const int *grants_out)
+			  int grants_in, int grants_out)
 {
 	int err;
 
@@ -227,7 +227,7 @@ int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
 		err = dmfs_io_pass(inode, lower, type, off, len, &grants);
 		if (err)
 			return err;
-		err = dmfs_io_admit(inode, type, &grants);
+		err = dmfs_io_admit(inode, type, grants);
 	} while (err > 0);
 	return err;
 }
@@ -246,8 +246,9 @@ int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
  * its decision, for a few rounds: where both count their rights on one
  * counter (one file, or one hash), the rights taken to answer one's
  * event make the other decide again, and a DM application that takes a
- * right for each event would be asked for ever.  Past those rounds only
- * the rights present are looked at.
+ * right for each event would be asked for ever.  Past those rounds the
+ * read forgives the rights granted until the write's decision, but
+ * still decides again for one granted after it.
  *
  * Return: 0, both admitted (end them with dmfs_io_end2()); or a negative
  * errno, neither.
@@ -259,8 +260,6 @@ int dmfs_io_begin2(struct file *in, loff_t pos_in, struct file *out,
 	int grants_in, grants_out, round, err;
 
 	for (round = 0;; round++) {
-		bool exact = round < DMFS_IO_EXACT_ROUNDS;
-
 		err = dmfs_io_pass(inode_in, &dmfs_lower_file(in)->f_path,
 				   DMAPI_EVENT_READ, pos_in, len, &grants_in);
 		if (err)
@@ -269,9 +268,9 @@ int dmfs_io_begin2(struct file *in, loff_t pos_in, struct file *out,
 				   DMAPI_EVENT_WRITE, pos_out, len, &grants_out);
 		if (err)
 			return err;
-		err = dmfs_io_admit2(inode_in, inode_out,
-				     exact ? &grants_in : NULL,
-				     exact ? &grants_out : NULL);
+		if (round >= DMFS_IO_EXACT_ROUNDS)
+			grants_in = dm_rights_grants(dmfs_io_grants_of(inode_in));
+		err = dmfs_io_admit2(inode_in, inode_out, grants_in, grants_out);
 		if (err <= 0)
 			return err;
 	}
