@@ -33,6 +33,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
@@ -1231,23 +1232,35 @@ TEST_F(Access, SpliceToAPipeSendsRead)
 	EXPECT_EQ(splicer.result(), 0);
 }
 
+/*
+ * A splice of 100 bytes of file from 300 into the pipe pipefd; reading
+ * the pipe then, it finds `ahead`, which another wrote meanwhile, and
+ * the bytes spliced.
+ */
+std::function<int()> splicing_to(const std::string &file, const int pipefd[2],
+				 const std::string &ahead)
+{
+	std::string want = ahead + data(300, 100);
+	int rfd = pipefd[0], wfd = pipefd[1];
+	return [file, want, ahead, rfd, wfd] {
+		int fd = open(file.c_str(), O_RDONLY);
+		if (fd < 0)
+			return errno;
+		loff_t off = 300;
+		ssize_t n = splice(fd, &off, wfd, nullptr, want.size() - ahead.size(), 0);
+		if (n < 0)
+			return errno;
+		return pipe_holds(rfd, n + ahead.size(), want);
+	};
+}
+
 TEST_F(Access, ASpliceWaitingForItsEventLeavesItsPipeToOthers)
 {
 	ASSERT_DM_OK(take({DM_EVENT_READ}));
 	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
 	int pipefd[2];
 	ASSERT_EQ(pipe(pipefd), 0);
-	std::string p = path("file"), want = "x" + data(300, 100);
-	Accessor splicer([p, want, pipefd] {
-		int fd = open(p.c_str(), O_RDONLY);
-		if (fd < 0)
-			return errno;
-		loff_t off = 300;
-		ssize_t n = splice(fd, &off, pipefd[1], nullptr, want.size() - 1, 0);
-		if (n < 0)
-			return errno;
-		return pipe_holds(pipefd[0], n + 1, want);
-	});
+	Accessor splicer(splicing_to(path("file"), pipefd, "x"));
 	Message m = next();
 	ASSERT_EQ(m.type(), DM_EVENT_READ);
 	/* Another writer of the pipe is not held up by the splice's wait. */
@@ -1268,17 +1281,7 @@ TEST_F(Access, ASpliceWhosePipeFilledWhileItWaitedWaitsForRoom)
 	ASSERT_EQ(pipe(pipefd), 0);
 	int room = fcntl(pipefd[1], F_GETPIPE_SZ);
 	ASSERT_GT(room, 0) << strerror(errno);
-	std::string p = path("file"), want = data(300, 100);
-	Accessor splicer([p, want, pipefd] {
-		int fd = open(p.c_str(), O_RDONLY);
-		if (fd < 0)
-			return errno;
-		loff_t off = 300;
-		ssize_t n = splice(fd, &off, pipefd[1], nullptr, want.size(), 0);
-		if (n < 0)
-			return errno;
-		return pipe_holds(pipefd[0], n, want);
-	});
+	Accessor splicer(splicing_to(path("file"), pipefd, ""));
 	Message m = next();
 	ASSERT_EQ(m.type(), DM_EVENT_READ);
 	std::string filler(room, 'f');
