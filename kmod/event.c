@@ -17,6 +17,7 @@
 #include <linux/atomic.h>
 #include <linux/hashtable.h>
 #include <linux/jiffies.h>
+#include <linux/pagemap.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -259,14 +260,15 @@ static bool dm_session_has_room(struct dm_session *s)
  */
 static int dm_event_wait_room(struct dm_session *s, struct dm_event *ev)
 {
-	unsigned long deadline = ev->deadline;
+	unsigned long deadline = ev->deadline, now = jiffies;
 	long timeout = MAX_SCHEDULE_TIMEOUT;
 	long left;
 
+	/* One look at the clock: a second could pass the deadline. */
 	if (deadline) {
-		if (time_after_eq(jiffies, deadline))
+		if (time_after_eq(now, deadline))
 			return -ETIMEDOUT;
-		timeout = deadline - jiffies;
+		timeout = deadline - now;
 	}
 	if (ev->interruptible)
 		left = wait_event_interruptible_timeout(s->room_wait,
@@ -371,7 +373,7 @@ static bool dm_event_woken(struct dm_event *ev, unsigned long deadline)
 static int dm_event_wait_answer(struct dm_event *ev)
 {
 	unsigned long own = dm_event_deadline(jiffies);
-	unsigned long deadline, until;
+	unsigned long deadline, until, now;
 	long timeout, left;
 
 	for (;;) {
@@ -379,9 +381,10 @@ static int dm_event_wait_answer(struct dm_event *ev)
 		timeout = MAX_SCHEDULE_TIMEOUT;
 		if (deadline) {
 			until = own && time_after(own, deadline) ? own : deadline;
-			if (time_after_eq(jiffies, until))
+			now = jiffies;
+			if (time_after_eq(now, until))
 				return -ETIMEDOUT;
-			timeout = until - jiffies;
+			timeout = until - now;
 		}
 		if (ev->interruptible)
 			left = wait_event_interruptible_timeout(ev->wait,
@@ -690,9 +693,15 @@ static void dm_dequeue_batch(struct dm_session *s, u32 n)
  * and only then taken off the queue: a fault loses nothing.  Only delivery
  * removes messages from the new queue and @s->read_lock serialises it, so
  * the head of the queue cannot change meanwhile; senders only append.
+ * The bytes used go to @urlen before the messages leave the queue, with
+ * them.  Both copies are made with page faults disabled: a fault may send
+ * an event to this very session (a store into a mapping of a managed
+ * file), which only another reader could deliver.  Returns 1, with the
+ * batch's size in *@rlen, when the caller's memory must be faulted in
+ * without @s->read_lock (dm_events_fault_in()).
  */
 static int dm_deliver(struct dm_session *s, u8 __user *ubuf, u64 buflen,
-		      u32 maxmsgs, u64 *rlen)
+		      u32 maxmsgs, u64 __user *urlen, u64 *rlen)
 {
 	struct dm_event *ev;
 	u64 bytes, used = 0;
@@ -722,11 +731,13 @@ static int dm_deliver(struct dm_session *s, u8 __user *ubuf, u64 buflen,
 	}
 	mutex_unlock(&s->lock);
 
-	if (copy_to_user(ubuf, bounce, bytes)) {
-		err = -EFAULT;
-		goto out;
-	}
+	pagefault_disable();
+	if (copy_to_user(ubuf, bounce, bytes) || put_user(bytes, urlen))
+		err = 1;
+	pagefault_enable();
 	*rlen = bytes;
+	if (err)
+		goto out;
 	mutex_lock(&s->lock);
 	dm_dequeue_batch(s, n);
 	mutex_unlock(&s->lock);
@@ -734,6 +745,24 @@ static int dm_deliver(struct dm_session *s, u8 __user *ubuf, u64 buflen,
 out:
 	kvfree(bounce);
 	return err;
+}
+
+/*
+ * Times a delivery faults its memory in and tries again: the memory may
+ * be gone again by then (a right's drain write-protects a mapping).
+ */
+#define DM_DELIVER_ROUNDS	8
+
+/*
+ * Fault in the memory a delivery of @bytes to @ubuf, and of its size to
+ * @urlen, could not reach (dm_deliver()), without writing to it.
+ */
+static int dm_events_fault_in(u8 __user *ubuf, u64 bytes, u64 __user *urlen)
+{
+	if (fault_in_safe_writeable((char __user *)ubuf, bytes) ||
+	    fault_in_safe_writeable((char __user *)urlen, sizeof(*urlen)))
+		return -EFAULT;
+	return 0;
 }
 
 /**
@@ -746,10 +775,11 @@ out:
  */
 long dm_ioc_get_events(void __user *uarg)
 {
+	struct dmapi_get_events_arg __user *u = uarg;
 	struct dmapi_get_events_arg arg;
 	struct dm_session *s;
+	int err, rounds = 0;
 	u64 rlen = 0;
-	int err;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
@@ -769,8 +799,21 @@ long dm_ioc_get_events(void __user *uarg)
 		}
 		if (READ_ONCE(s->nr_new)) {
 			err = dm_deliver(s, u64_to_user_ptr(arg.buf.ptr),
-					 arg.buf.len, arg.maxmsgs, &rlen);
-			break;
+					 arg.buf.len, arg.maxmsgs, &u->buf.rlen,
+					 &rlen);
+			if (err != 1)
+				break;
+			mutex_unlock(&s->read_lock);
+			err = -EFAULT;
+			if (++rounds > DM_DELIVER_ROUNDS ||
+			    dm_events_fault_in(u64_to_user_ptr(arg.buf.ptr),
+					       rlen, &u->buf.rlen))
+				goto out;
+			if (mutex_lock_interruptible(&s->read_lock)) {
+				err = -EINTR;
+				goto out;
+			}
+			continue;
 		}
 		if (!(arg.flags & DMAPI_EV_WAIT)) {
 			err = -EAGAIN;
@@ -789,11 +832,9 @@ long dm_ioc_get_events(void __user *uarg)
 		}
 	}
 	mutex_unlock(&s->read_lock);
-	if (err == 0 || err == -E2BIG) {
-		arg.buf.rlen = rlen;
-		if (copy_to_user(uarg, &arg, sizeof(arg)))
-			err = -EFAULT;
-	}
+	/* Delivered, the size went with the messages (dm_deliver()). */
+	if (err == -E2BIG && put_user(rlen, &u->buf.rlen))
+		err = -EFAULT;
 out:
 	dm_session_put(s);
 	return err;

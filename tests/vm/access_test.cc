@@ -1142,6 +1142,54 @@ TEST_F(Access, AStoreThroughAMappingMadeBeforeItsRegionSendsWriteForItsPage)
 	EXPECT_EQ(slurp(lower("file"))[page + 5], 'S');
 }
 
+/*
+ * A DM application's delivery into a mapping of a managed file faults,
+ * and the store sends a WRITE to its own session: another reader of the
+ * session delivers it meanwhile.
+ */
+TEST_F(Access, ADeliveryThatFaultsLetsAnotherReaderDeliverWhatTheFaultSends)
+{
+	/* Bounds the wait on a module where the delivery kept its lock. */
+	ModuleParam timeout("event_timeout", "30");
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	long page = page_size();
+	std::string p = path("file");
+	dm_sessid_t sid = sid_;
+	Handshake hs;
+	Accessor reader([p, page, sid, &hs] {
+		int fd = open(p.c_str(), O_RDWR);
+		if (fd < 0)
+			return errno;
+		void *m = mmap(nullptr, kFileSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			return errno;
+		hs.ready();
+		if (!hs.wait_go())
+			return EPIPE;
+		size_t rlen;
+		char *buf = static_cast<char *>(m) + page;
+		/* Its message delivered by the other reader, it finds none. */
+		int rc = dm_get_events(sid, 0, 0, page, buf, &rlen);
+		return rc == 0 || errno == EAGAIN ? 0 : errno;
+	});
+	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
+	ASSERT_DM_OK(manage(file_, {region(page, 0, DM_REGION_WRITE)}));
+	char text[] = "queued";
+	ASSERT_DM_OK(dm_send_msg(sid_, DM_MSGTYPE_ASYNC, 6, text));
+	hs.go();
+	ASSERT_TRUE(waits_in(reader.pid(), "dm_event_wait")) << "its delivery did not fault";
+	auto start = std::chrono::steady_clock::now();
+	Message first = next();
+	Message write = next();
+	auto waited = std::chrono::steady_clock::now() - start;
+	EXPECT_EQ(first.type(), DM_EVENT_USER);
+	EXPECT_NO_FATAL_FAILURE(expect_data_event(write, DM_EVENT_WRITE, file_, page, page));
+	EXPECT_LT(waited, std::chrono::seconds(20)) << "delivered only once the WRITE timed out";
+	if (write.type() == DM_EVENT_WRITE)
+		respond(write.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(reader.result(), 0);
+}
+
 /* As a failed write(2) of a mapped file's page would have it: SIGBUS. */
 TEST_F(Access, AbortingTheWriteOfAStoreThroughAMappingRaisesSIGBUS)
 {

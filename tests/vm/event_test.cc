@@ -6,7 +6,10 @@
  */
 #include "dmtest.h"
 
+#include <xdsm/dmapi_ioctl.h>
+
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -121,6 +124,33 @@ TEST_F(Events, AsyncMessageIsDeliveredOnceWithoutToken)
 	EXPECT_TRUE(tokens().empty());
 	EXPECT_DM_ERRNO(dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen),
 			EAGAIN);
+}
+
+TEST_F(Events, ADeliveryWhoseSizeCannotBeWrittenBackLosesNothing)
+{
+	char text[] = "kept";
+	ASSERT_DM_OK(dm_send_msg(sid_, DM_MSGTYPE_ASYNC, 4, text));
+	std::vector<char> buf(256);
+	void *page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(page, MAP_FAILED);
+	auto *arg = static_cast<dmapi_get_events_arg *>(page);
+	arg->sid = sid_;
+	arg->buf.ptr = reinterpret_cast<std::uintptr_t>(buf.data());
+	arg->buf.len = buf.size();
+	ASSERT_EQ(mprotect(page, 4096, PROT_READ), 0);
+	int dev = open("/dev/dmapi", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(dev, 0) << strerror(errno);
+	int rc = ioctl(dev, DMAPI_IOC_GET_EVENTS, arg);
+	int err = errno;
+	close(dev);
+	munmap(page, 4096);
+	EXPECT_EQ(rc, -1);
+	EXPECT_EQ(err, EFAULT);
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen)) << ": the message is lost";
+	auto msgs = messages(buf, rlen);
+	ASSERT_EQ(msgs.size(), 1u);
+	EXPECT_EQ(payload(msgs[0]), "kept");
 }
 
 TEST_F(Events, MessagesComeInOrderWithRisingSequenceNumbers)
