@@ -17,12 +17,14 @@
  *
  * The lower inode is the truth; ours mirrors it for the VFS checks that
  * read the inode directly (type, size for llseek, times for the page).
+ * Ours keeps no times of its own: the lower filesystem dates its inode.
  */
 void dmfs_copyattr(struct inode *inode)
 {
 	struct inode *lower = dmfs_lower_inode(inode);
 
 	fsstack_copy_attr_all(inode, lower);
+	inode->i_flags |= S_NOATIME | S_NOCMTIME;
 	fsstack_copy_inode_size(inode, lower);
 }
 
@@ -45,7 +47,6 @@ static void dmfs_init_inode(struct inode *inode, struct inode *lower)
 	inode->i_ino = lower->i_ino;
 	inode->i_mode = mode;
 	inode->i_generation = lower->i_generation;
-	inode->i_flags |= S_NOATIME | S_NOCMTIME;
 #ifdef CONFIG_FS_POSIX_ACL
 	/* The lower inode has the ACLs: a copy here would go stale. */
 	inode->i_acl = ACL_DONT_CACHE;
@@ -195,6 +196,14 @@ int dmfs_permission(dm_idmap_t *idmap, struct inode *inode, int mask)
 	 */
 	if (unlikely(!lower))
 		return -ECHILD;
+	/*
+	 * The VFS checks append-only and immutable on our inode, after this
+	 * (open, truncate, unlink): a chattr below the mount counts at once.
+	 */
+	if (unlikely((READ_ONCE(inode->i_flags) ^ READ_ONCE(lower->i_flags)) &
+		     (S_APPEND | S_IMMUTABLE)))
+		inode_set_flags(inode, READ_ONCE(lower->i_flags) &
+				(S_APPEND | S_IMMUTABLE), S_APPEND | S_IMMUTABLE);
 	return inode_permission(dmfs_lower_idmap(inode->i_sb), lower, mask);
 }
 
@@ -248,6 +257,12 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 	lower_attr.ia_valid &= ~ATTR_FILE;
 	lower_attr.ia_file = NULL;
 
+	/*
+	 * ftruncate(2) checks append-only on our inode, which a chattr below
+	 * the mount may not have reached: the lower filesystems do not.
+	 */
+	if ((attr->ia_valid & ATTR_SIZE) && IS_APPEND(d_inode(lower)))
+		return -EPERM;
 	/* The VFS holds our inode lock here: a truncation waits with it. */
 	if (attr->ia_valid & ATTR_SIZE) {
 		struct path lower_path;

@@ -497,7 +497,10 @@ out_drop_write:
 
 /*
  * Rename, between the RENAME event that may veto it and the POSTRENAME
- * event.  An exchange is one rename; a replaced target has no REMOVE.
+ * event.  An exchange is one rename; a replaced target has no REMOVE.  A
+ * whiteout is refused, as by a filesystem without them: it would create
+ * an object with no CREATE event and nothing inherited (an overlayfs
+ * then makes it with mknod).
  */
 static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
 		       struct dentry *old, struct inode *newdir,
@@ -512,6 +515,8 @@ static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
 	};
 	int err;
 
+	if (flags & RENAME_WHITEOUT)
+		return -EINVAL;
 	err = dmfs_namesp(olddir->i_sb, DMAPI_EVENT_RENAME, &ns);
 	if (err)
 		return err;

@@ -238,6 +238,47 @@ TEST_F(DmapiMount, RwfNoappendOnAFileMadeAppendOnlyBelowFailsEPERM)
 }
 
 /*
+ * Made append-only below the mount after our inode was cached, the file
+ * may not be truncated or opened to write in place through the mount.
+ */
+TEST_F(DmapiMount, AFileMadeAppendOnlyBelowCannotBeTruncatedThroughTheMount)
+{
+	spit(lower_ + "/f", "0123456789");
+	std::string f = mnt_ + "/f";
+	struct stat st;
+	ASSERT_EQ(stat(f.c_str(), &st), 0) << strerror(errno);
+	int appending = open(f.c_str(), O_WRONLY | O_APPEND);
+	ASSERT_GE(appending, 0) << strerror(errno);
+	AppendOnly below(lower_ + "/f");
+	EXPECT_EQ(truncate(f.c_str(), 0), -1);
+	EXPECT_EQ(errno, EPERM) << strerror(errno);
+	EXPECT_EQ(ftruncate(appending, 0), -1);
+	EXPECT_EQ(errno, EPERM) << strerror(errno);
+	close(appending);
+	EXPECT_EQ(open(f.c_str(), O_WRONLY), -1);
+	EXPECT_EQ(errno, EPERM) << strerror(errno);
+	EXPECT_EQ(open(f.c_str(), O_WRONLY | O_APPEND | O_TRUNC), -1);
+	EXPECT_EQ(errno, EPERM) << strerror(errno);
+	EXPECT_EQ(slurp(lower_ + "/f"), "0123456789");
+}
+
+/*
+ * A whiteout is refused, as by a filesystem without them: it would make
+ * an object with no CREATE event and nothing inherited.
+ */
+TEST_F(DmapiMount, ARenameLeavingAWhiteoutFailsEINVAL)
+{
+	spit(lower_ + "/from", "x");
+	std::string from = mnt_ + "/from", to = mnt_ + "/to";
+	EXPECT_EQ(syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(),
+			  RENAME_WHITEOUT),
+		  -1);
+	EXPECT_EQ(errno, EINVAL) << strerror(errno);
+	EXPECT_EQ(slurp(lower_ + "/from"), "x");
+	EXPECT_FALSE(std::filesystem::exists(lower_ + "/to"));
+}
+
+/*
  * A path walk in RCU mode checks a directory's permission holding no
  * reference to its inode, which an rmdir meanwhile may evict: the check
  * must not follow the lower inode the eviction let go.  A race, run for
