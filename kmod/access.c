@@ -289,7 +289,8 @@ static struct dm_event *dm_data_event_new(struct dm_fs *fs,
 
 /*
  * The identical outstanding event, or a new one entered in the table, so
- * that processes coming meanwhile join it; referenced.  *@fresh tells
+ * that processes coming meanwhile join it; referenced, and the caller
+ * counted among its waiters (dm_event_wait_joined()).  *@fresh tells
  * which.
  */
 static struct dm_event *dm_access_event(struct dm_fs *fs,
@@ -325,6 +326,8 @@ static struct dm_event *dm_access_event(struct dm_fs *fs,
 	ev->pending = p;
 	hash_add(dm_pending_table, &p->link, dm_pending_hash(fs->fsid, ino, off));
 out:
+	if (!IS_ERR(ev))
+		atomic_inc(&ev->waiters);
 	mutex_unlock(&dm_pending_lock);
 	return ev;
 }
@@ -359,13 +362,14 @@ again:
 			 */
 			if (err == -EINVAL)
 				err = 0;
+			atomic_dec(&ev->waiters);
 			dm_event_abandon(ev, err);
 			dm_access_forget(ev);
 			goto out;
 		}
 		dm_mon_sent(fs, ev);
 	}
-	err = dm_event_wait(ev);
+	err = dm_event_wait_joined(ev, &dm_pending_lock);
 	dm_mon_done(fs, ev, err);
 	/*
 	 * An answered event left the table with its answer; one abandoned

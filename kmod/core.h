@@ -122,7 +122,8 @@ enum dm_event_state {
  *	event is queued, the end of its wait for room; a process that
  *	joins it later waits event_timeout of its own at least
  * @wait: the sender waits here for the answer
- * @waiters: processes waiting in dm_event_wait()
+ * @waiters: processes waiting in dm_event_wait(), or counted from when
+ *	they made or joined it (dm_event_wait_joined())
  * @cancel: when the last waiter gives up unanswered, its session gets a
  *	CANCEL message (set by the sender before it waits)
  * @cancelled: its CANCEL message was sent: a new access does not join it
@@ -214,6 +215,7 @@ void dm_event_put(struct dm_event *ev);
 int dm_event_send(struct dm_session *s, struct dm_event *ev);
 int dm_event_post(struct dm_session *s, struct dm_event *ev);
 int dm_event_wait(struct dm_event *ev);
+int dm_event_wait_joined(struct dm_event *ev, struct mutex *join_lock);
 bool dm_event_answered(const struct dm_event *ev);
 void dm_event_abandon(struct dm_event *ev, int reply);
 bool dm_event_abandoned(const struct dm_event *ev);

@@ -400,6 +400,16 @@ static int dm_event_wait_answer(struct dm_event *ev)
 	return READ_ONCE(ev->reply);
 }
 
+/*
+ * Whether the last waiter of @ev, giving up with @err, tells its session
+ * that nobody waits any more: once, for an unanswered event that asks.
+ */
+static bool dm_event_given_up(struct dm_event *ev, int err)
+{
+	return (err == -EINTR || err == -ETIMEDOUT) && READ_ONCE(ev->cancel) &&
+	       !dm_event_answered(ev) && !xchg(&ev->cancelled, true);
+}
+
 /**
  * dm_event_wait - wait for the answer to a synchronous event
  * @ev: the event, queued; the caller holds a reference
@@ -426,9 +436,36 @@ int dm_event_wait(struct dm_event *ev)
 
 	atomic_inc(&ev->waiters);
 	err = dm_event_wait_answer(ev);
-	if (atomic_dec_and_test(&ev->waiters) &&
-	    (err == -EINTR || err == -ETIMEDOUT) && READ_ONCE(ev->cancel) &&
-	    !dm_event_answered(ev) && !xchg(&ev->cancelled, true))
+	if (atomic_dec_and_test(&ev->waiters) && dm_event_given_up(ev, err))
+		dm_event_cancel(ev);
+	return err;
+}
+
+/**
+ * dm_event_wait_joined - dm_event_wait() for a waiter that others may join
+ * @ev: the event; the caller holds a reference, and counted itself among
+ *	its waiters when it made or found it, under @join_lock
+ * @join_lock: the lock under which processes find @ev and join it
+ *
+ * The last waiter to give up decides, under @join_lock, that nobody
+ * waits: a process joining meanwhile keeps the event alive, or finds it
+ * cancelled and makes an event of its own.  A process that
+ * made the event counts from then on, while it waits for room, so that
+ * the waiters who joined it cannot cancel it before it is even queued.
+ *
+ * Return: as for dm_event_wait().
+ */
+int dm_event_wait_joined(struct dm_event *ev, struct mutex *join_lock)
+{
+	bool cancel = false;
+	int err;
+
+	err = dm_event_wait_answer(ev);
+	if (atomic_dec_and_mutex_lock(&ev->waiters, join_lock)) {
+		cancel = dm_event_given_up(ev, err);
+		mutex_unlock(join_lock);
+	}
+	if (cancel)
 		dm_event_cancel(ev);
 	return err;
 }

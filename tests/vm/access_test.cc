@@ -624,12 +624,39 @@ TEST_F(AccessQueueFull, AReaderThatJoinedOneKilledWaitingForRoomPostsTheEventIts
 	Accessor first(reading(path("file"), 0, data(0, 100)));
 	ASSERT_TRUE(live_events_reach(before_ + 2)) << "the first reader made no event";
 	Accessor second(reading(path("file"), 0, data(0, 100)));
-	ASSERT_TRUE(waits_in(second.pid(), "dm_event_wait"))
+	ASSERT_TRUE(waits_in(second.pid(), "dm_event_wait*"))
 		<< "the second reader did not join the first's event";
 	first.kill_now();
 	EXPECT_EQ(first.result(), 128 + SIGKILL);
 	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "ended by the first reader's signal";
 	ASSERT_NO_FATAL_FAILURE(make_room_and_answer(second));
+}
+
+/*
+ * The reader that made an event still waits for it while it waits for
+ * room: one that joined it and was killed leaves it whole, neither
+ * cancelled nor left to a second event of a later reader.
+ */
+TEST_F(AccessQueueFull, AJoinerKilledWhileTheEventWaitsForRoomLeavesItWhole)
+{
+	ASSERT_NO_FATAL_FAILURE(manage_reads_with_cancel());
+	ASSERT_NO_FATAL_FAILURE(fill_queue());
+	Accessor first(reading(path("file"), 0, data(0, 100)));
+	ASSERT_TRUE(live_events_reach(before_ + 2)) << "the first reader made no event";
+	Accessor joiner(reading(path("file"), 0, data(0, 100)));
+	ASSERT_TRUE(waits_in(joiner.pid(), "dm_event_wait*"))
+		<< "the second reader did not join the first's event";
+	joiner.kill_now();
+	EXPECT_EQ(joiner.result(), 128 + SIGKILL);
+	ASSERT_EQ(next().type(), DM_EVENT_USER);
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	Accessor later(reading(path("file"), 0, data(0, 100)));
+	ASSERT_TRUE(waits_in(later.pid(), "dm_event_wait*")) << "the later reader did not wait";
+	EXPECT_TRUE(queue_empty()) << "a second event, or a CANCEL, while the first reader waits";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(first.result(), 0);
+	EXPECT_EQ(later.result(), 0) << "the later reader did not join the event";
 }
 
 TEST_F(AccessQueueFull, AReaderWaitingForRoomFailsETIMEDOUTWithEventTimeout)
@@ -653,7 +680,7 @@ TEST_F(AccessQueueFull, AReaderThatJoinedOneTimedOutWaitingForRoomPostsTheEventI
 	/* Later, so that its own event_timeout ends well after the first's. */
 	std::this_thread::sleep_for(std::chrono::seconds(1));
 	Accessor second(reading(path("file"), 0, data(0, 100)));
-	ASSERT_TRUE(waits_in(second.pid(), "dm_event_wait"))
+	ASSERT_TRUE(waits_in(second.pid(), "dm_event_wait*"))
 		<< "the second reader did not join the first's event";
 	ASSERT_TRUE(first.ends_within(kPatienceMs)) << "waited for room past event_timeout";
 	EXPECT_EQ(first.result(), ETIMEDOUT);
@@ -1177,7 +1204,7 @@ TEST_F(Access, ADeliveryThatFaultsLetsAnotherReaderDeliverWhatTheFaultSends)
 	char text[] = "queued";
 	ASSERT_DM_OK(dm_send_msg(sid_, DM_MSGTYPE_ASYNC, 6, text));
 	hs.go();
-	ASSERT_TRUE(waits_in(reader.pid(), "dm_event_wait")) << "its delivery did not fault";
+	ASSERT_TRUE(waits_in(reader.pid(), "dm_event_wait*")) << "its delivery did not fault";
 	auto start = std::chrono::steady_clock::now();
 	Message first = next();
 	Message write = next();

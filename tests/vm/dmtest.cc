@@ -445,11 +445,13 @@ bool live_events_come_to(long n, int quiet_ms)
 
 bool waits_in(pid_t pid, const std::string &fn, int ms)
 {
+	bool prefix = !fn.empty() && fn.back() == '*';
+	std::string want = "] " + (prefix ? fn.substr(0, fn.size() - 1) : fn + "+");
 	for (int waited = 0; waited < ms; waited += 10) {
 		std::ifstream in("/proc/" + std::to_string(pid) + "/stack");
 		std::string line;
 		while (std::getline(in, line))
-			if (line.find("] " + fn + "+") != std::string::npos)
+			if (line.find(want) != std::string::npos)
 				return true;
 		std::this_thread::sleep_for(std::chrono::milliseconds(10));
 	}

@@ -113,7 +113,10 @@ long live_events();
  */
 bool live_events_come_to(long n, int quiet_ms = 10000);
 
-/* Whether pid's kernel stack shows it in the function fn within ms. */
+/*
+ * Whether pid's kernel stack shows it in the function fn within ms; fn
+ * "name*" is any function whose name begins with name.
+ */
 bool waits_in(pid_t pid, const std::string &fn, int ms = 20000);
 
 /* Read or write a module parameter of dmapi.ko, restoring it at scope end. */
