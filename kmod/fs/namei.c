@@ -245,7 +245,10 @@ static int dmfs_make_lower(struct inode *dir, struct dentry *dentry,
 
 /*
  * Create, between the CREATE (or SYMLINK) event that may veto it and the
- * POSTCREATE (POSTSYMLINK) event that tells how it went.
+ * POSTCREATE (POSTSYMLINK) event that tells how it went.  A name made
+ * meanwhile, below the mount or by the DM application answering, fails
+ * EEXIST, but for an open(2) without O_EXCL, which opens what is there:
+ * its ESTALE (in POSTCREATE too) makes the VFS walk again and find it.
  */
 static int dmfs_create_object(struct inode *dir, struct dentry *dentry,
 			      umode_t mode, dev_t rdev, const char *link,
@@ -270,8 +273,11 @@ static int dmfs_create_object(struct inode *dir, struct dentry *dentry,
 		err = PTR_ERR(lower);
 		lower = NULL;
 	} else {
-		err = dmfs_make_lower(dir, dentry, lower, mode, rdev, link,
-				      excl);
+		if (S_ISREG(mode) && !excl && d_is_positive(lower))
+			err = -ESTALE;
+		else
+			err = dmfs_make_lower(dir, dentry, lower, mode, rdev,
+					      link, excl);
 		dmfs_dir_changed(dir);
 		dget(lower);
 		dmfs_unlock_lower(dentry, lower);

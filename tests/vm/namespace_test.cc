@@ -144,6 +144,28 @@ TEST_F(Namespace, CreateCarriesTheDirectoryTheNameAndTheMode)
 	EXPECT_TRUE(exists(lower("dir/new")));
 }
 
+/*
+ * An open(2) without O_EXCL opens what another made of its name while
+ * its CREATE event waited, as it would have found it had it come later.
+ */
+TEST_F(Namespace, AnOpenThatCreatesOpensTheFileMadeWhileItsCreateWaited)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE}));
+	std::string p = path("dir/new");
+	Accessor creator(changing([p] {
+		int fd = open(p.c_str(), O_CREAT | O_WRONLY, 0640);
+		if (fd < 0)
+			return -1;
+		close(fd);
+		return 0;
+	}));
+	Message m = expect_next(DM_EVENT_CREATE, true);
+	spit(lower("dir/new"), "made meanwhile");
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(creator.result(), 0) << "17 is EEXIST";
+	EXPECT_EQ(slurp(lower("dir/new")), "made meanwhile");
+}
+
 TEST_F(Namespace, ACreatorThatCatchesASignalKeepsWaiting)
 {
 	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE}));
