@@ -284,9 +284,12 @@ static int dm_event_wait_room(struct dm_session *s, struct dm_event *ev)
 /*
  * Queue @ev on @s.  Synchronous messages wait for room while the new queue
  * holds max_queued_msgs; asynchronous ones are limited only by memory.
- * The list takes over the caller's reference.
+ * The list takes over the caller's reference.  A CANCEL names the event
+ * it is @about (else NULL), and fails -EAGAIN if that one has moved from
+ * @s to another session.
  */
-static int dm_event_enqueue(struct dm_session *s, struct dm_event *ev)
+static int dm_event_enqueue(struct dm_session *s, struct dm_event *ev,
+			    const struct dm_event *about)
 {
 	bool sync = ev->token > 0;
 	int err;
@@ -295,6 +298,11 @@ static int dm_event_enqueue(struct dm_session *s, struct dm_event *ev)
 		mutex_lock(&s->lock);
 		if (s->dead) {
 			err = -EINVAL;
+			goto out_unlock;
+		}
+		/* Moved meanwhile (dm_ioc_move_event(), under this lock). */
+		if (about && READ_ONCE(about->session) != s) {
+			err = -EAGAIN;
 			goto out_unlock;
 		}
 		if (!sync || dm_session_has_room(s))
@@ -343,19 +351,26 @@ static void dm_event_cancel(struct dm_event *ev)
 	struct dmapi_cancel_msg *ce;
 	struct dm_session *s;
 	struct dm_event *cev;
+	int err;
 
-	s = dm_event_session(ev);
-	if (!s)
-		return;		/* answered meanwhile */
 	cev = dm_event_create(DMAPI_EVENT_CANCEL, sizeof(*ce), false);
-	if (!IS_ERR(cev)) {
-		ce = (struct dmapi_cancel_msg *)cev->data;
-		ce->ce_sequence = ev->sequence;
-		ce->ce_token = ev->token;
-		dm_event_post(s, cev);
-		dm_event_put(cev);
-	}
-	dm_session_put(s);
+	if (IS_ERR(cev))
+		return;
+	ce = (struct dmapi_cancel_msg *)cev->data;
+	ce->ce_sequence = ev->sequence;
+	ce->ce_token = ev->token;
+	/* To the session that holds the token, which a move may change. */
+	do {
+		s = dm_event_session(ev);
+		if (!s)
+			break;		/* answered meanwhile */
+		kref_get(&cev->ref);	/* the session's list's */
+		err = dm_event_enqueue(s, cev, ev);
+		if (err)
+			dm_event_put(cev);
+		dm_session_put(s);
+	} while (err == -EAGAIN);
+	dm_event_put(cev);
 }
 
 /* Whether @ev was answered, or its deadline moved on from @deadline. */
@@ -504,7 +519,7 @@ int dm_event_post(struct dm_session *s, struct dm_event *ev)
 	int err;
 
 	kref_get(&ev->ref);	/* the session's list's */
-	err = dm_event_enqueue(s, ev);
+	err = dm_event_enqueue(s, ev, NULL);
 	if (err)
 		dm_event_put(ev);
 	return err;
