@@ -258,6 +258,28 @@ int pipe_holds(int fd, ssize_t n, const std::string &want)
 	return got == want ? 0 : kWrongData;
 }
 
+/*
+ * A splice of 100 bytes of file from 300 into the pipe pipefd; reading
+ * the pipe then, it finds `ahead`, which another wrote meanwhile, and
+ * the bytes spliced.
+ */
+std::function<int()> splicing_to(const std::string &file, const int pipefd[2],
+				 const std::string &ahead)
+{
+	std::string want = ahead + data(300, 100);
+	int rfd = pipefd[0], wfd = pipefd[1];
+	return [file, want, ahead, rfd, wfd] {
+		int fd = open(file.c_str(), O_RDONLY);
+		if (fd < 0)
+			return errno;
+		loff_t off = 300;
+		ssize_t n = splice(fd, &off, wfd, nullptr, want.size() - ahead.size(), 0);
+		if (n < 0)
+			return errno;
+		return pipe_holds(rfd, n + ahead.size(), want);
+	};
+}
+
 class Access : public EventMountTest {
 protected:
 	Access() : EventMountTest("access") {}
@@ -287,6 +309,30 @@ protected:
 		ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_CANCEL}));
 		ASSERT_DM_OK(enable(fsh_, {DM_EVENT_CANCEL}));
 		ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	}
+
+	/*
+	 * A splice of the file into the pipe pipefd (splicing_to(), finding
+	 * `ahead` first) waits for its READ while another writes `bytes` into
+	 * the pipe, which must not wait for the answer; then the answer.
+	 */
+	void splice_while_another_writes(const int pipefd[2], const std::string &bytes,
+					 const std::string &ahead,
+					 std::unique_ptr<Accessor> &splicer)
+	{
+		ASSERT_DM_OK(take({DM_EVENT_READ}));
+		ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
+		splicer = std::make_unique<Accessor>(splicing_to(path("file"), pipefd, ahead));
+		Message m = next();
+		ASSERT_EQ(m.type(), DM_EVENT_READ);
+		int wfd = pipefd[1];
+		Accessor writer([wfd, bytes] {
+			ssize_t n = write(wfd, bytes.data(), bytes.size());
+			return n == static_cast<ssize_t>(bytes.size()) ? 0 : errno;
+		});
+		EXPECT_TRUE(writer.ends_within(10000)) << "the pipe's writer waited for the answer";
+		respond(m.token(), DM_RESP_CONTINUE);
+		EXPECT_EQ(writer.result(), 0);
 	}
 
 	/* m is a synchronous data event of type about h, at off for len bytes. */
@@ -1307,68 +1353,27 @@ TEST_F(Access, SpliceToAPipeSendsRead)
 	EXPECT_EQ(splicer.result(), 0);
 }
 
-/*
- * A splice of 100 bytes of file from 300 into the pipe pipefd; reading
- * the pipe then, it finds `ahead`, which another wrote meanwhile, and
- * the bytes spliced.
- */
-std::function<int()> splicing_to(const std::string &file, const int pipefd[2],
-				 const std::string &ahead)
-{
-	std::string want = ahead + data(300, 100);
-	int rfd = pipefd[0], wfd = pipefd[1];
-	return [file, want, ahead, rfd, wfd] {
-		int fd = open(file.c_str(), O_RDONLY);
-		if (fd < 0)
-			return errno;
-		loff_t off = 300;
-		ssize_t n = splice(fd, &off, wfd, nullptr, want.size() - ahead.size(), 0);
-		if (n < 0)
-			return errno;
-		return pipe_holds(rfd, n + ahead.size(), want);
-	};
-}
-
 TEST_F(Access, ASpliceWaitingForItsEventLeavesItsPipeToOthers)
 {
-	ASSERT_DM_OK(take({DM_EVENT_READ}));
-	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
 	int pipefd[2];
 	ASSERT_EQ(pipe(pipefd), 0);
-	Accessor splicer(splicing_to(path("file"), pipefd, "x"));
-	Message m = next();
-	ASSERT_EQ(m.type(), DM_EVENT_READ);
-	/* Another writer of the pipe is not held up by the splice's wait. */
-	Accessor writer([pipefd] { return write(pipefd[1], "x", 1) == 1 ? 0 : errno; });
-	EXPECT_TRUE(writer.ends_within(10000)) << "the pipe's writer waited for the answer";
-	respond(m.token(), DM_RESP_CONTINUE);
-	EXPECT_EQ(writer.result(), 0);
-	EXPECT_EQ(splicer.result(), 0);
+	std::unique_ptr<Accessor> splicer;
+	ASSERT_NO_FATAL_FAILURE(splice_while_another_writes(pipefd, "x", "x", splicer));
+	EXPECT_EQ(splicer->result(), 0);
 	close(pipefd[0]);
 	close(pipefd[1]);
 }
 
 TEST_F(Access, ASpliceWhosePipeFilledWhileItWaitedWaitsForRoom)
 {
-	ASSERT_DM_OK(take({DM_EVENT_READ}));
-	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
 	int pipefd[2];
 	ASSERT_EQ(pipe(pipefd), 0);
 	int room = fcntl(pipefd[1], F_GETPIPE_SZ);
 	ASSERT_GT(room, 0) << strerror(errno);
-	Accessor splicer(splicing_to(path("file"), pipefd, ""));
-	Message m = next();
-	ASSERT_EQ(m.type(), DM_EVENT_READ);
 	std::string filler(room, 'f');
-	Accessor writer([pipefd, filler] {
-		return write(pipefd[1], filler.data(), filler.size()) ==
-				       static_cast<ssize_t>(filler.size())
-			       ? 0
-			       : errno;
-	});
-	EXPECT_TRUE(writer.ends_within(10000)) << "the pipe's writer waited for the answer";
-	respond(m.token(), DM_RESP_CONTINUE);
-	EXPECT_FALSE(splicer.ends_within(kBlockedMs)) << "it did not wait for room";
+	std::unique_ptr<Accessor> splicer;
+	ASSERT_NO_FATAL_FAILURE(splice_while_another_writes(pipefd, filler, "", splicer));
+	EXPECT_FALSE(splicer->ends_within(kBlockedMs)) << "it did not wait for room";
 	std::string got(room, '\0');
 	size_t have = 0;
 	while (have < got.size()) {
@@ -1377,8 +1382,7 @@ TEST_F(Access, ASpliceWhosePipeFilledWhileItWaitedWaitsForRoom)
 		have += n;
 	}
 	EXPECT_EQ(got, filler);
-	EXPECT_EQ(writer.result(), 0);
-	EXPECT_EQ(splicer.result(), 0);
+	EXPECT_EQ(splicer->result(), 0);
 	close(pipefd[0]);
 	close(pipefd[1]);
 }
