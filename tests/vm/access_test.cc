@@ -120,10 +120,10 @@ auto storing_through_a_mapping(const std::string &path, int prot, char byte)
 
 /*
  * A shared mapping of the whole file, made at once and writable; once
- * told to go on, byte stored at off, and synced.
+ * told to go on, use(the mapping), whose result the child returns.
  */
-auto storing_later_through_a_mapping(const std::string &path, Handshake &hs,
-				     off_t off, char byte)
+template <typename Fn>
+auto later_through_a_mapping(const std::string &path, Handshake &hs, Fn use)
 {
 	return [=, &hs] {
 		int fd = open(path.c_str(), O_RDWR);
@@ -135,9 +135,18 @@ auto storing_later_through_a_mapping(const std::string &path, Handshake &hs,
 		hs.ready();
 		if (!hs.wait_go())
 			return EPIPE;
-		static_cast<char *>(m)[off] = byte;
-		return msync(m, kFileSize, MS_SYNC) ? errno : 0;
+		return use(static_cast<char *>(m));
 	};
+}
+
+/* later_through_a_mapping(): byte stored at off, and synced. */
+auto storing_later_through_a_mapping(const std::string &path, Handshake &hs,
+				     off_t off, char byte)
+{
+	return later_through_a_mapping(path, hs, [off, byte](char *m) {
+		m[off] = byte;
+		return msync(m, kFileSize, MS_SYNC) ? errno : 0;
+	});
 }
 
 /* fallocate of mode over [off, off + len). */
@@ -1229,22 +1238,12 @@ TEST_F(Access, ADeliveryThatFaultsLetsAnotherReaderDeliverWhatTheFaultSends)
 	std::string p = path("file");
 	dm_sessid_t sid = sid_;
 	Handshake hs;
-	Accessor reader([p, page, sid, &hs] {
-		int fd = open(p.c_str(), O_RDWR);
-		if (fd < 0)
-			return errno;
-		void *m = mmap(nullptr, kFileSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (m == MAP_FAILED)
-			return errno;
-		hs.ready();
-		if (!hs.wait_go())
-			return EPIPE;
+	Accessor reader(later_through_a_mapping(p, hs, [page, sid](char *m) {
 		size_t rlen;
-		char *buf = static_cast<char *>(m) + page;
 		/* Its message delivered by the other reader, it finds none. */
-		int rc = dm_get_events(sid, 0, 0, page, buf, &rlen);
+		int rc = dm_get_events(sid, 0, 0, page, m + page, &rlen);
 		return rc == 0 || errno == EAGAIN ? 0 : errno;
-	});
+	}));
 	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
 	ASSERT_DM_OK(manage(file_, {region(page, 0, DM_REGION_WRITE)}));
 	char text[] = "queued";
