@@ -493,16 +493,17 @@ void kill_at_random(const Options &o, dm_sessid_t sid, const std::vector<Handle>
 		    Shared &sh, std::atomic<bool> &stop)
 {
 	std::mt19937_64 rng(o.seed * 15485863 + 1);
-	pid_t pid = spawn_mortal(sid, files, rng(), sh);
-	while (!stop) {
+	for (;;) {
+		pid_t pid = spawn_mortal(sid, files, rng(), sh);
 		auto at = Clock::now() + std::chrono::milliseconds(rng() % (2 * o.kill_every_ms + 1));
 		while (!stop && Clock::now() < at)
 			std::this_thread::sleep_for(std::chrono::milliseconds(1));
 		kill(pid, SIGKILL);
 		waitpid(pid, nullptr, 0);
 		sh.fate.kills++;
-		if (!stop)
-			pid = spawn_mortal(sid, files, rng(), sh);
+		/* Only now: a successor started after the stop would outlive us. */
+		if (stop)
+			break;
 	}
 	answer_outstanding(sid);
 }
