@@ -311,6 +311,7 @@ public:
 		std::string data = random_bytes(size);
 		Operation op("create " + name);
 		std::ofstream(path(name), std::ios::binary) << data;
+		note(name, "created " + std::to_string(data.size()));
 		model_[name] = std::move(data);
 	}
 
@@ -343,9 +344,16 @@ public:
 			}
 			data = read_file(path(name));
 		}
+		note(name, "read " + std::to_string(data.size()));
 		if (data != model_[name])
-			fail(name + " differs from its model (" + std::to_string(data.size()) +
-			     " bytes, expected " + std::to_string(model_[name].size()) + ")");
+			differs(name, data);
+	}
+
+	/* What happened to @name this run, for a failure's report. */
+	void note(const std::string &name, const std::string &what)
+	{
+		auto &h = history_[name];
+		h += (h.empty() ? "" : "; ") + what;
 	}
 
 	void change(const std::string &name)
@@ -356,10 +364,13 @@ public:
 		switch (random_below(3)) {
 		case 0: {
 			int fd = open(path(name).c_str(), O_WRONLY | O_APPEND);
-			if (fd < 0 || write(fd, chunk.data(), chunk.size()) != ssize_t(chunk.size()))
+			if (fd < 0 || write(fd, chunk.data(), chunk.size()) != ssize_t(chunk.size())) {
 				fail("append to " + name + ": " + std::strerror(errno));
-			else
+			} else {
+				note(name, "append " + std::to_string(chunk.size()) + " at " +
+						   std::to_string(m.size()));
 				m += chunk;
+			}
 			close(fd);
 			break;
 		}
@@ -369,19 +380,26 @@ public:
 			if (fd < 0 || pwrite(fd, chunk.data(), chunk.size(), off) != ssize_t(chunk.size())) {
 				fail("overwrite of " + name + ": " + std::strerror(errno));
 			} else {
-				if (m.size() < off + chunk.size())
-					m.resize(off + chunk.size(), '\0');
-				m.replace(off, chunk.size(), chunk);
+				note(name, "write " + std::to_string(chunk.size()) + " at " +
+						   std::to_string(off) + " of " + std::to_string(m.size()));
+				/* A write of nothing leaves the size alone, past it too. */
+				if (!chunk.empty()) {
+					m.resize(std::max(m.size(), off + chunk.size()), '\0');
+					m.replace(off, chunk.size(), chunk);
+				}
 			}
 			close(fd);
 			break;
 		}
 		default: {
 			std::size_t size = random_below(m.size() + 4096);
-			if (truncate(path(name).c_str(), size) != 0)
+			if (truncate(path(name).c_str(), size) != 0) {
 				fail("truncate of " + name + ": " + std::strerror(errno));
-			else
+			} else {
+				note(name, "truncate " + std::to_string(m.size()) + " to " +
+						   std::to_string(size));
 				m.resize(size, '\0');
+			}
 		}
 		}
 	}
@@ -405,7 +423,20 @@ public:
 	std::size_t size() const { return model_.size(); }
 
 private:
+	/* Where @data first differs from the model, and the file's past. */
+	void differs(const std::string &name, const std::string &data)
+	{
+		const std::string &m = model_[name];
+		std::size_t at = 0;
+		while (at < data.size() && at < m.size() && data[at] == m[at])
+			at++;
+		fail(name + " differs from its model (" + std::to_string(data.size()) +
+		     " bytes, expected " + std::to_string(m.size()) + "; first difference at " +
+		     std::to_string(at) + "): " + history_[name]);
+	}
+
 	std::map<std::string, std::string> model_;
+	std::map<std::string, std::string> history_;
 	unsigned int next_ = 0;
 };
 
@@ -416,27 +447,38 @@ std::vector<std::string> dmhsm(const std::string &cmd, const std::vector<std::st
 	return argv;
 }
 
+/* @set goes through dmhsm @cmd; each file's history says so. */
+std::vector<std::string> command(Files &files, const std::string &cmd,
+				 const std::vector<std::string> &set, unsigned int c)
+{
+	for (const auto &name : set)
+		files.note(name, "cycle " + std::to_string(c) + " " + cmd);
+	return dmhsm(cmd, files.paths(set));
+}
+
 void cycle(Files &files, unsigned int c)
 {
 	std::string log = opt.base + "/dmhsm.log";
 	phase("cycle " + std::to_string(c) + ": migrate");
 	if (auto set = files.pick(60); !set.empty())
-		run(dmhsm("migrate", files.paths(set)), log);
+		run(command(files, "migrate", set, c), log);
 
 	/* A migration killed half way: its session is reaped, its files whole. */
 	if (auto set = files.pick(20); !set.empty()) {
-		auto argv = dmhsm("migrate", files.paths(set));
+		auto argv = command(files, "migrate", set, c);
 		argv.insert(argv.begin() + 2, "--keep");
 		pid_t pid = spawn(argv, log);
 		std::this_thread::sleep_for(std::chrono::milliseconds(random_below(400)));
 		kill(pid, SIGKILL);
 		wait_for(pid);
+		for (const auto &name : set)
+			files.note(name, "killed");
 	}
 	phase("cycle " + std::to_string(c) + ": release, recall");
 	if (auto set = files.pick(20); !set.empty())
-		run(dmhsm("release", files.paths(set)), log);
+		run(command(files, "release", set, c), log);
 	if (auto set = files.pick(10); !set.empty())
-		run(dmhsm("recall", files.paths(set)), log);
+		run(command(files, "recall", set, c), log);
 
 	phase("cycle " + std::to_string(c) + ": read, change, remove");
 	for (const auto &name : files.pick(30))
