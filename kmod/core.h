@@ -499,6 +499,8 @@ struct dm_call_right {
 
 int dm_handle_call_begin(struct dm_handle_call *c, s32 sid, s32 token,
 			 u64 hanp, u64 hlen);
+int dm_handle_call_begin_read(struct dm_handle_call *c, s32 sid, s32 token,
+			      const struct dm_user_handle *uh, int read_err);
 void dm_handle_call_end(struct dm_handle_call *c);
 int dm_fs_session_for(struct dm_fs *fs, int type, u64 obj_events);
 bool dm_fs_wants_cancel(struct dm_fs *fs);

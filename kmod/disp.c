@@ -67,15 +67,36 @@ static int dm_event_mask(u32 maxevent, u64 *mask)
 int dm_handle_call_begin(struct dm_handle_call *c, s32 sid, s32 token,
 			 u64 hanp, u64 hlen)
 {
-	int err;
+	struct dm_user_handle uh;
+
+	return dm_handle_call_begin_read(c, sid, token, &uh,
+					 dm_handle_get(hanp, hlen, &uh));
+}
+
+/**
+ * dm_handle_call_begin_read - dm_handle_call_begin() of a handle read
+ *	before, so that the call reads it once
+ * @c: filled in; release with dm_handle_call_end() on success
+ * @sid: the session
+ * @token: DM_NO_TOKEN, or a token outstanding in the session
+ * @uh: the handle, as dm_handle_get() read it
+ * @read_err: what dm_handle_get() returned
+ *
+ * Return: as dm_handle_call_begin(); -EINVAL for no such session before
+ * @read_err.
+ */
+int dm_handle_call_begin_read(struct dm_handle_call *c, s32 sid, s32 token,
+			      const struct dm_user_handle *uh, int read_err)
+{
+	int err = read_err;
 
 	c->s = dm_session_get(sid);
 	if (!c->s)
 		return -EINVAL;
 	c->token = token;
-	err = dm_handle_get(hanp, hlen, &c->uh);
 	if (err)
 		goto fail;
+	c->uh = *uh;
 	if (token == DM_NO_TOKEN)
 		return 0;
 	err = -EINVAL;

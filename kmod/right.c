@@ -377,20 +377,44 @@ struct dm_right_call {
 	struct path		path;
 };
 
+/**
+ * struct dm_right_args - a rights call's argument, its handle read once
+ * @arg: the argument
+ * @uh: the handle, read before the call takes its turn (dm_right_turn()):
+ *	a second read could find another handle, and fault under the turn
+ * @uh_err: what reading it returned
+ */
+struct dm_right_args {
+	struct dmapi_right_arg	arg;
+	struct dm_user_handle	uh;
+	int			uh_err;
+};
+
+/* Copy a rights call's argument, and its handle, in. */
+static int dm_right_args_get(struct dm_right_args *a, void __user *uarg)
+{
+	if (copy_from_user(&a->arg, uarg, sizeof(a->arg)))
+		return -EFAULT;
+	a->uh_err = dm_handle_get(a->arg.hanp, a->arg.hlen, &a->uh);
+	return 0;
+}
+
 /*
  * Check a rights call: a real token and an existing object (a filesystem
  * handle is EINVAL, GPFS).  On success the object's path is referenced
  * and the session's lock held, with the token found outstanding.
  */
-static int dm_right_begin(struct dm_right_call *rc, const struct dmapi_right_arg *arg)
+static int dm_right_begin(struct dm_right_call *rc,
+			  const struct dm_right_args *a)
 {
+	const struct dmapi_right_arg *arg = &a->arg;
 	struct dm_handle_call c;
 	int err;
 
 	if (arg->token <= 0)
 		return -EINVAL;
-	err = dm_handle_call_begin(&c, arg->sid, arg->token, arg->hanp,
-				   arg->hlen);
+	err = dm_handle_call_begin_read(&c, arg->sid, arg->token, &a->uh,
+					a->uh_err);
 	if (err)
 		return err;
 	err = dm_handle_call_path(&c, &rc->path);
@@ -436,16 +460,15 @@ static struct mutex *dm_right_turn_of(s32 token, u64 key)
 }
 
 /*
- * The turn of the rights call of @arg, found from the handle as given (a
+ * The turn of the rights call of @a, found from the handle as given (a
  * malformed one fails later, on the token's lock alone).
  */
-static struct mutex *dm_right_turn(const struct dmapi_right_arg *arg)
+static struct mutex *dm_right_turn(const struct dm_right_args *a)
 {
-	struct dm_user_handle uh;
-
-	if (dm_handle_get(arg->hanp, arg->hlen, &uh))
-		return dm_right_turn_of(arg->token, 0);
-	return dm_right_turn_of(arg->token, uh.h.fsid ^ uh.h.fid.fid_ino);
+	if (a->uh_err)
+		return dm_right_turn_of(a->arg.token, 0);
+	return dm_right_turn_of(a->arg.token,
+				a->uh.h.fsid ^ a->uh.h.fid.fid_ino);
 }
 
 /*
@@ -644,22 +667,23 @@ static bool dm_right_retry_settles(struct dm_event *ev, u64 fsid, u64 ino,
 long dm_ioc_request_right(void __user *uarg)
 {
 	struct dm_right *fresh;
-	struct dmapi_right_arg arg;
+	struct dm_right_args a;
+	struct dmapi_right_arg *arg = &a.arg;
 	struct dm_right_call rc;
 	bool wait;
 	int err;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
+	if (dm_right_args_get(&a, uarg))
 		return -EFAULT;
-	if (arg.flags & ~DMAPI_RR_WAIT || (arg.right != DMAPI_RIGHT_SHARED &&
-					   arg.right != DMAPI_RIGHT_EXCL))
+	if (arg->flags & ~DMAPI_RR_WAIT ||
+	    (arg->right != DMAPI_RIGHT_SHARED && arg->right != DMAPI_RIGHT_EXCL))
 		return -EINVAL;
-	wait = arg.flags & DMAPI_RR_WAIT;
+	wait = arg->flags & DMAPI_RR_WAIT;
 	fresh = dm_right_new();
 	if (!fresh)
 		return -ENOMEM;
 	for (;;) {
-		struct mutex *turn = dm_right_turn(&arg);
+		struct mutex *turn = dm_right_turn(&a);
 		struct dm_event *ev;
 		int old;
 
@@ -667,23 +691,23 @@ long dm_ioc_request_right(void __user *uarg)
 			err = -ERESTARTSYS;
 			break;
 		}
-		err = dm_right_begin(&rc, &arg);
+		err = dm_right_begin(&rc, &a);
 		if (err) {
 			mutex_unlock(turn);
 			break;
 		}
-		err = dm_right_try(&rc, arg.right, wait, &fresh, &old);
+		err = dm_right_try(&rc, arg->right, wait, &fresh, &old);
 		ev = rc.ev;
 		kref_get(&ev->ref);
 		if (err)
 			dm_right_end(&rc);
 		else
-			err = dm_right_end_settled(&rc, old, arg.right);
+			err = dm_right_end_settled(&rc, old, arg->right);
 		mutex_unlock(turn);
 		if (err == -EAGAIN && wait &&
 		    wait_event_interruptible(dm_rights_wait,
 				dm_right_retry_settles(ev, rc.fsid, rc.ino,
-						       arg.right) ||
+						       arg->right) ||
 				dm_event_answered(ev)))
 			err = -EINTR;
 		dm_event_put(ev);
@@ -892,7 +916,8 @@ static int dm_right_apply(void __user *uarg, bool query,
 			  int (*op)(struct dm_right *r, struct dmapi_right_arg *arg,
 				    struct path *unpin))
 {
-	struct dmapi_right_arg arg;
+	struct dm_right_args a;
+	struct dmapi_right_arg *arg = &a.arg;
 	struct dm_right_call rc;
 	struct dm_right *r, *gone = NULL;
 	struct path unpin = {};
@@ -900,18 +925,18 @@ static int dm_right_apply(void __user *uarg, bool query,
 	struct mutex *turn;	/* this call's turn (dm_right_turn()) */
 	int old, now, err;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
+	if (dm_right_args_get(&a, uarg))
 		return -EFAULT;
-	turn = dm_right_turn(&arg);
+	turn = dm_right_turn(&a);
 	if (mutex_lock_interruptible(turn))
 		return -ERESTARTSYS;
-	err = dm_right_begin(&rc, &arg);
+	err = dm_right_begin(&rc, &a);
 	if (err)
 		goto out_turn;
 	spin_lock(&dm_rights_lock);
 	r = dm_right_of(rc.ev, rc.fsid, rc.ino);
 	old = r ? r->right : DMAPI_RIGHT_NULL;
-	err = op(r, &arg, &unpin);
+	err = op(r, arg, &unpin);
 	now = r ? r->right : DMAPI_RIGHT_NULL;
 	if (r && dm_right_unlink_if_empty(r))
 		gone = r;
@@ -931,7 +956,7 @@ out_turn:
 	if (unpin.dentry)
 		path_put(&unpin);
 	/* A change is made: only a query has something to tell. */
-	if (!err && query && copy_to_user(uarg, &arg, sizeof(arg)))
+	if (!err && query && copy_to_user(uarg, arg, sizeof(*arg)))
 		err = -EFAULT;
 	return err;
 }
@@ -1060,17 +1085,17 @@ static int dm_obj_ref_rele_op(struct dm_right *r, struct dmapi_right_arg *arg,
  */
 long dm_ioc_obj_ref_hold(void __user *uarg)
 {
-	struct dmapi_right_arg arg;
+	struct dm_right_args a;
 	struct dm_right_call rc;
 	struct dm_right *r, *fresh;
 	int err = 0;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
+	if (dm_right_args_get(&a, uarg))
 		return -EFAULT;
 	fresh = dm_right_new();
 	if (!fresh)
 		return -ENOMEM;
-	err = dm_right_begin(&rc, &arg);
+	err = dm_right_begin(&rc, &a);
 	if (err)
 		goto out;
 	spin_lock(&dm_rights_lock);
