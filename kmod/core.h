@@ -699,7 +699,6 @@ static inline bool dm_rights_draining(void)
 
 extern unsigned int dm_drain_timeout;
 
-void dm_rights_init(void);
 void dm_rights_drop(struct dm_event *ev, struct list_head *gone);
 void dm_rights_put(struct list_head *gone);
 unsigned int dm_rights_count(struct dm_event *ev);

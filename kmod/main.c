@@ -237,7 +237,6 @@ static int __init dm_init(void)
 {
 	int err;
 
-	dm_rights_init();
 	err = dm_session_init();
 	if (err)
 		return err;

@@ -16,9 +16,8 @@
  * splice from an empty pipe, a fault on a user buffer): drain_timeout
  * bounds the wait, after which the request fails EAGAIN; a signal ends it
  * sooner.  Either way the right goes back to what it was.  The rights
- * calls of one token on one object take their turns (a lock hashed by
- * the two): a second request must not find the right there before its
- * wait has ended.
+ * calls of one token on one object take their turns: a second request
+ * must not find the right there before its wait has ended.
  *
  * Where the standard's conformance tests (LTP) and SGI disagree, the
  * tests win: releasing a right not held is EACCES, upgrading or
@@ -78,8 +77,20 @@ atomic_t dm_nr_draining = ATOMIC_INIT(0);
  * list) is granted or upgraded.
  */
 static atomic_t dm_rights_granted[256];
-/* The rights calls of a token on an object, by hash of the two. */
-static struct mutex dm_right_turns[64];
+/*
+ * The turns taken, each a rights call's on its token and object: exact,
+ * since a turn may be held across a drain, up to drain_timeout, and
+ * calls of other tokens or on other objects must not wait for it.
+ */
+static DEFINE_SPINLOCK(dm_right_turns_lock);
+static DEFINE_HASHTABLE(dm_right_turns, 6);
+static DECLARE_WAIT_QUEUE_HEAD(dm_right_turns_wait);
+#ifdef CONFIG_LOCKDEP
+/* Lockdep sees every turn as one lock, taken before the session's. */
+static struct lock_class_key dm_right_turn_key;
+static struct lockdep_map dm_right_turn_map =
+	STATIC_LOCKDEP_MAP_INIT("dm_right_turn", &dm_right_turn_key);
+#endif
 
 /* Seconds a right granted waits for the I/O admitted before it. */
 unsigned int dm_drain_timeout = 30;
@@ -203,17 +214,6 @@ static void dm_right_free(struct dm_right *r)
 		dm_live_dec(DM_LIVE_RIGHTS);
 		kfree_rcu(r, rcu);
 	}
-}
-
-/**
- * dm_rights_init - set up the locks of the rights calls
- */
-void dm_rights_init(void)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(dm_right_turns); i++)
-		mutex_init(&dm_right_turns[i]);
 }
 
 /**
@@ -380,7 +380,7 @@ struct dm_right_call {
 /**
  * struct dm_right_args - a rights call's argument, its handle read once
  * @arg: the argument
- * @uh: the handle, read before the call takes its turn (dm_right_turn()):
+ * @uh: the handle, read before the call takes its turn:
  *	a second read could find another handle, and fault under the turn
  * @uh_err: what reading it returned
  */
@@ -448,27 +448,86 @@ static void dm_right_end(struct dm_right_call *rc)
 	dm_right_call_put(rc);
 }
 
-/*
- * The lock the rights calls of @token on the object of @key (its fsid
- * and inode number, mixed) take turns on.  The token goes in the high
- * half: tokens and inode numbers both count up.
+/**
+ * struct dm_right_turn - a rights call's turn on its token and object
+ * @link: in dm_right_turns while taken
+ * @token: the call's token
+ * @fsid: the object's filesystem
+ * @ino: the object's inode number
  */
-static struct mutex *dm_right_turn_of(s32 token, u64 key)
+struct dm_right_turn {
+	struct hlist_node	link;
+	s32			token;
+	u64			fsid;
+	u64			ino;
+};
+
+static u32 dm_right_turn_hash(const struct dm_right_turn *t)
 {
-	key ^= (u64)(u32)token << 32;
-	return &dm_right_turns[hash_64(key, ilog2(ARRAY_SIZE(dm_right_turns)))];
+	/* The token in the high half: tokens and inode numbers both count up. */
+	return hash_64(t->fsid ^ t->ino ^ (u64)(u32)t->token << 32,
+		       HASH_BITS(dm_right_turns));
+}
+
+/* Take @t's turn if nobody holds it. */
+static bool dm_right_turn_try(struct dm_right_turn *t)
+{
+	struct dm_right_turn *other;
+	u32 hash = dm_right_turn_hash(t);
+	bool free = true;
+
+	spin_lock(&dm_right_turns_lock);
+	hash_for_each_possible(dm_right_turns, other, link, hash) {
+		if (other->token == t->token && other->fsid == t->fsid &&
+		    other->ino == t->ino) {
+			free = false;
+			break;
+		}
+	}
+	if (free)
+		hash_add(dm_right_turns, &t->link, hash);
+	spin_unlock(&dm_right_turns_lock);
+	return free;
+}
+
+/*
+ * Wait for, and take, the turn of the rights calls of @token on the
+ * object of @fsid and @ino.  Return 0 or -ERESTARTSYS.
+ */
+static int dm_right_turn_take(struct dm_right_turn *t, s32 token, u64 fsid,
+			      u64 ino)
+{
+	t->token = token;
+	t->fsid = fsid;
+	t->ino = ino;
+	if (wait_event_interruptible(dm_right_turns_wait, dm_right_turn_try(t)))
+		return -ERESTARTSYS;
+	lock_map_acquire(&dm_right_turn_map);
+	return 0;
 }
 
 /*
  * The turn of the rights call of @a, found from the handle as given (a
- * malformed one fails later, on the token's lock alone).
+ * malformed one fails later, on the token's turn alone).
  */
-static struct mutex *dm_right_turn(const struct dm_right_args *a)
+static int dm_right_turn_take_args(struct dm_right_turn *t,
+				   const struct dm_right_args *a)
 {
 	if (a->uh_err)
-		return dm_right_turn_of(a->arg.token, 0);
-	return dm_right_turn_of(a->arg.token,
-				a->uh.h.fsid ^ a->uh.h.fid.fid_ino);
+		return dm_right_turn_take(t, a->arg.token, 0, 0);
+	return dm_right_turn_take(t, a->arg.token, a->uh.h.fsid,
+				  a->uh.h.fid.fid_ino);
+}
+
+static void dm_right_turn_give(struct dm_right_turn *t)
+{
+	lock_map_release(&dm_right_turn_map);
+	spin_lock(&dm_right_turns_lock);
+	hash_del(&t->link);
+	spin_unlock(&dm_right_turns_lock);
+	/* Orders the removal before the check for sleepers. */
+	if (wq_has_sleeper(&dm_right_turns_wait))
+		wake_up_all(&dm_right_turns_wait);
 }
 
 /*
@@ -683,17 +742,16 @@ long dm_ioc_request_right(void __user *uarg)
 	if (!fresh)
 		return -ENOMEM;
 	for (;;) {
-		struct mutex *turn = dm_right_turn(&a);
+		struct dm_right_turn turn;
 		struct dm_event *ev;
 		int old;
 
-		if (mutex_lock_interruptible(turn)) {
-			err = -ERESTARTSYS;
+		err = dm_right_turn_take_args(&turn, &a);
+		if (err)
 			break;
-		}
 		err = dm_right_begin(&rc, &a);
 		if (err) {
-			mutex_unlock(turn);
+			dm_right_turn_give(&turn);
 			break;
 		}
 		err = dm_right_try(&rc, arg->right, wait, &fresh, &old);
@@ -703,7 +761,7 @@ long dm_ioc_request_right(void __user *uarg)
 			dm_right_end(&rc);
 		else
 			err = dm_right_end_settled(&rc, old, arg->right);
-		mutex_unlock(turn);
+		dm_right_turn_give(&turn);
 		if (err == -EAGAIN && wait &&
 		    wait_event_interruptible(dm_rights_wait,
 				dm_right_retry_settles(ev, rc.fsid, rc.ino,
@@ -729,14 +787,15 @@ long dm_ioc_request_right(void __user *uarg)
  */
 static int dm_call_right_check(struct dm_handle_call *c, int need)
 {
-	struct mutex *turn;	/* of the token's rights calls on the object */
+	struct dm_right_turn turn;	/* the token's rights calls' on the object */
 	struct dm_event *ev;
 	struct dm_right *r;
-	int err = 0;
+	int err;
 
-	turn = dm_right_turn_of(c->token, c->uh.h.fsid ^ c->uh.h.fid.fid_ino);
-	if (mutex_lock_interruptible(turn))
-		return -ERESTARTSYS;
+	err = dm_right_turn_take(&turn, c->token, c->uh.h.fsid,
+				 c->uh.h.fid.fid_ino);
+	if (err)
+		return err;
 	mutex_lock(&c->s->lock);
 	ev = dm_session_token_locked(c->s, c->token);
 	if (ev) {
@@ -749,7 +808,7 @@ static int dm_call_right_check(struct dm_handle_call *c, int need)
 		err = -ESRCH;
 	}
 	mutex_unlock(&c->s->lock);
-	mutex_unlock(turn);
+	dm_right_turn_give(&turn);
 	return err;
 }
 
@@ -922,14 +981,14 @@ static int dm_right_apply(void __user *uarg, bool query,
 	struct dm_right *r, *gone = NULL;
 	struct path unpin = {};
 	struct dm_event *ev;
-	struct mutex *turn;	/* this call's turn (dm_right_turn()) */
+	struct dm_right_turn turn;
 	int old, now, err;
 
 	if (dm_right_args_get(&a, uarg))
 		return -EFAULT;
-	turn = dm_right_turn(&a);
-	if (mutex_lock_interruptible(turn))
-		return -ERESTARTSYS;
+	err = dm_right_turn_take_args(&turn, &a);
+	if (err)
+		return err;
 	err = dm_right_begin(&rc, &a);
 	if (err)
 		goto out_turn;
@@ -951,7 +1010,7 @@ static int dm_right_apply(void __user *uarg, bool query,
 	if (err == -ETIMEDOUT)
 		err = -EAGAIN;
 out_turn:
-	mutex_unlock(turn);
+	dm_right_turn_give(&turn);
 	dm_right_free(gone);
 	if (unpin.dentry)
 		path_put(&unpin);

@@ -853,6 +853,43 @@ TEST_F(Rights, ASecondRequestOfTheTokenWaitsForTheFirstOnesAdmittedIO)
 	EXPECT_EQ(write.wait(), 0);
 }
 
+/*
+ * A request waiting for the I/O admitted before it holds up the rights
+ * calls of its own token on its own object, and no others: another
+ * token's requests on 400 other files are all granted meanwhile (turns
+ * shared by hash would hold up about one in 64 of them).
+ */
+TEST_F(Rights, ARequestWaitingForAdmittedIOHoldsUpNoOtherTokensCalls)
+{
+	ModuleParam drain("drain_timeout", "3600");
+	std::vector<Handle> others(400);
+	for (std::size_t i = 0; i < others.size(); i++) {
+		std::string name = "/other" + std::to_string(i);
+		spit(lower_ + name, "o");
+		std::string path = mnt_ + name;
+		ASSERT_DM_OK(dm_path_to_handle(path.data(), &others[i].hanp, &others[i].hlen));
+	}
+	dm_token_t a = token(), b = token();
+	Pending first, others_granted;
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
+	first = in_thread([&] { return request(a, DM_RIGHT_EXCL); });
+	ASSERT_TRUE(still_pending_after(first, 200));
+	others_granted = in_thread([&] {
+		for (auto &h : others)
+			if (dm_request_right(sid_, h.hanp, h.hlen, b, 0, DM_RIGHT_EXCL) != 0)
+				return -1;
+		return 0;
+	});
+	EXPECT_FALSE(still_pending_after(others_granted, 20000))
+		<< "another token's request waited for the first one's I/O";
+	EXPECT_TRUE(still_pending_after(first, 0));
+	write.release();
+	EXPECT_EQ(result_of(first), 0);
+	EXPECT_EQ(result_of(others_granted), 0);
+	EXPECT_EQ(write.wait(), 0);
+}
+
 TEST_F(Rights, InvisibleIOOfTheHolderDoesNotWait)
 {
 	dm_token_t a = token();
