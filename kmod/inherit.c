@@ -282,7 +282,9 @@ static long dm_inherit_call(void __user *uarg,
 	if (!err && copy_out &&
 	    copy_to_user(u64_to_user_ptr(arg.buf), ih, n * sizeof(*ih)))
 		err = -EFAULT;
-	if ((!err || err == -E2BIG) && copy_to_user(uarg, &arg, sizeof(arg)))
+	/* Only a listing has something to tell: a change is made already. */
+	if (copy_out && (!err || err == -E2BIG) &&
+	    copy_to_user(uarg, &arg, sizeof(arg)))
 		err = -EFAULT;
 	kfree(ih);
 	return err;

@@ -8,10 +8,15 @@
  */
 #include "event_mount.h"
 
+#include <xdsm/dmapi_ioctl.h>
+
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 using namespace dmtest;
@@ -257,3 +262,34 @@ TEST_F(Inherit, ConfigSaysPersistent)
 }
 
 } // namespace
+
+/*
+ * Setting and clearing have nothing to tell: an argument in memory the
+ * module cannot write back to is no failure once the list has changed.
+ */
+TEST_F(Inherit, AChangeWhoseArgumentCannotBeWrittenBackSucceeds)
+{
+	void *page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(page, MAP_FAILED);
+	auto *arg = static_cast<dmapi_inherit_arg *>(page);
+	arg->sid = sid_;
+	arg->token = DM_NO_TOKEN;
+	arg->hanp = reinterpret_cast<std::uintptr_t>(fsh_.hanp);
+	arg->hlen = fsh_.hlen;
+	std::memcpy(arg->attrname, name_.an_chars, sizeof(arg->attrname));
+	arg->filetype = S_IFREG;
+	ASSERT_EQ(mprotect(page, 4096, PROT_READ), 0);
+	int dev = open("/dev/dmapi", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(dev, 0) << strerror(errno);
+	int set = ioctl(dev, DMAPI_IOC_SET_INHERIT, arg);
+	int set_err = errno;
+	std::size_t listed = all().size();
+	int cleared = ioctl(dev, DMAPI_IOC_CLEAR_INHERIT, arg);
+	int clear_err = errno;
+	close(dev);
+	munmap(page, 4096);
+	EXPECT_EQ(set, 0) << "set, then failed: " << strerror(set_err);
+	EXPECT_EQ(listed, 1u);
+	EXPECT_EQ(cleared, 0) << "cleared, then failed: " << strerror(clear_err);
+	EXPECT_TRUE(all().empty());
+}
