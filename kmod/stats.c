@@ -164,6 +164,14 @@ static struct dm_fs *dm_stats_get_fs(const struct dmapi_handle *h)
 	return fs;
 }
 
+/* max_stats_regions counts the groups and their regions together. */
+static bool dm_stats_full_locked(void)
+{
+	lockdep_assert_held(&dm_stats_mutex);
+	return atomic_read(&dm_stats_ngroups) + dm_stats_nregions >=
+	       READ_ONCE(dm_max_stats_regions);
+}
+
 static struct dm_stats_group *dm_stats_find_locked(u32 id)
 {
 	lockdep_assert_held(&dm_stats_mutex);
@@ -210,7 +218,7 @@ int dm_stats_new_group(const struct dmapi_handle *h, const char *alias,
 	INIT_LIST_HEAD(&g->regions);
 	g->next_region = 1;
 	mutex_lock(&dm_stats_mutex);
-	if (atomic_read(&dm_stats_ngroups) >= READ_ONCE(dm_max_stats_regions)) {
+	if (dm_stats_full_locked()) {
 		err = -ENOSPC;
 		goto out_unlock;
 	}
@@ -298,10 +306,15 @@ int dm_stats_set_file(u32 id, const struct dmapi_handle *h)
 	if (!g) {
 		err = -ENOENT;
 	} else {
-		/* I/O of the old file may still count for a moment. */
+		/*
+		 * I/O of the old file may still count for a moment.  The
+		 * group now ends with the new file's mount, whose reference
+		 * keeps dm_stats_fs_gone() from passing it by meanwhile.
+		 */
 		hash_del_rcu(&g->hlink);
 		synchronize_rcu();
 		g->h = *h;
+		g->fs = fs;
 		dm_stats_hash_add(g);
 	}
 	mutex_unlock(&dm_stats_mutex);
@@ -337,7 +350,7 @@ int dm_stats_add_region(u32 id, s64 off, u64 len, u32 *region)
 	g = dm_stats_find_locked(id);
 	if (!g)
 		err = -ENOENT;
-	else if (dm_stats_nregions >= READ_ONCE(dm_max_stats_regions) ||
+	else if (dm_stats_full_locked() ||
 		 g->nregions >= DMAPI_STATS_MAX_GROUP_REGIONS ||
 		 g->next_region == U32_MAX)
 		err = -ENOSPC;

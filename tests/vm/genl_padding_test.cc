@@ -17,11 +17,13 @@
 #include <fcntl.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -129,6 +131,9 @@ public:
 	bool ok() const { return family_ && events_group_; }
 
 	void set_receive_size(size_t size) { receive_size_ = size; }
+
+	/* The errno the last request's ack carried, 0 for none. */
+	int error() const { return error_; }
 
 	using Attr = std::pair<unsigned short, std::vector<unsigned char>>;
 
@@ -246,6 +251,7 @@ private:
 		std::memcpy(msg.data(), &h, sizeof(h));
 		std::memcpy(msg.data() + NLMSG_HDRLEN, &g, sizeof(g));
 		std::vector<std::vector<unsigned char>> out;
+		error_ = 0;
 		if (send(fd_, msg.data(), msg.size(), 0) < 0)
 			return out;
 		for (;;) {
@@ -255,6 +261,12 @@ private:
 			for (auto &m : got) {
 				nlmsghdr r;
 				std::memcpy(&r, m.data(), sizeof(r));
+				if (r.nlmsg_type == NLMSG_ERROR &&
+				    m.size() >= NLMSG_HDRLEN + sizeof(nlmsgerr)) {
+					nlmsgerr e;
+					std::memcpy(&e, m.data() + NLMSG_HDRLEN, sizeof(e));
+					error_ = -e.error;
+				}
 				if (r.nlmsg_type == NLMSG_DONE || r.nlmsg_type == NLMSG_ERROR)
 					return out;
 				out.push_back(std::move(m));
@@ -267,6 +279,7 @@ private:
 	unsigned short family_ = 0;
 	unsigned int events_group_ = 0;
 	unsigned int seq_ = 0;
+	int error_ = 0;
 };
 
 /* The bytes of @msgs that should be zero, checked. */
@@ -421,6 +434,89 @@ TEST_F(GenlDump, AStatisticsGroupOfTheMostRegionsIsDumpedWhole)
 	EXPECT_TRUE(std::any_of(all.begin(), all.end(),
 				[&](const auto &m) { return group_of(m) == group; }))
 		<< "the dump left the group out";
+}
+
+/* The statistics groups' lives. */
+class GenlStats : public GenlPadding {};
+
+/*
+ * A group moved to a file of another mount ends with that mount, as a
+ * group made there would: its unmount deletes it.
+ */
+TEST_F(GenlStats, AGroupMovedToAFileOfAnotherMountEndsWithThatMount)
+{
+	Handle file;
+	handle_of("file", file);
+	auto made = genl_.ask(DMAPI_CMD_STATS_NEW, false,
+			      {{DMAPI_A_HANDLE, bytes(file.hanp, file.hlen)}});
+	ASSERT_EQ(made.size(), 1u) << "no reply to STATS_NEW";
+	std::uint32_t group = group_of(made[0]);
+	/* A second filesystem, of 16 MiB in a file. */
+	std::string lower2 = base_ + "/lower2", mnt2 = base_ + "/mnt2";
+	std::filesystem::create_directories(lower2);
+	std::filesystem::create_directories(mnt2);
+	std::string make = "modprobe loop 2>/dev/null; truncate -s 16M " + base_ + "/image && mkfs.ext4 -q -F " + base_ +
+			   "/image >/dev/null 2>&1 && mount -o loop " + base_ + "/image " + lower2;
+	if (std::system(make.c_str()) != 0) {
+		genl_.ask(DMAPI_CMD_STATS_DEL, false, {{DMAPI_A_GROUP, u32(group)}});
+		GTEST_SKIP() << "no second filesystem (mkfs.ext4, a loop device): " << make;
+	}
+	spit(lower2 + "/other", "o");
+	std::string opts = "mtpt=" + mnt2;
+	bool mounted = mount(lower2.c_str(), mnt2.c_str(), "dmapi", 0, opts.c_str()) == 0;
+	EXPECT_TRUE(mounted) << strerror(errno);
+	Handle other;
+	std::string path = mnt2 + "/other";
+	if (mounted) {
+		EXPECT_DM_OK(dm_path_to_handle(path.data(), &other.hanp, &other.hlen));
+	}
+	if (other.hanp) {
+		auto set = genl_.ask(DMAPI_CMD_STATS_SET, false,
+				     {{DMAPI_A_GROUP, u32(group)},
+				      {DMAPI_A_HANDLE, bytes(other.hanp, other.hlen)}});
+		EXPECT_TRUE(set.empty()) << "STATS_SET answered more than its ack";
+		EXPECT_EQ(genl_.error(), 0) << strerror(genl_.error());
+	}
+	if (mounted) {
+		EXPECT_EQ(umount(mnt2.c_str()), 0) << strerror(errno);
+	}
+	auto got = genl_.ask(DMAPI_CMD_STATS_GET, false, {{DMAPI_A_GROUP, u32(group)}});
+	EXPECT_TRUE(got.empty()) << "the group outlived the mount of its file";
+	EXPECT_EQ(genl_.error(), ENOENT) << strerror(genl_.error());
+	genl_.ask(DMAPI_CMD_STATS_DEL, false, {{DMAPI_A_GROUP, u32(group)}});
+	EXPECT_EQ(umount(lower2.c_str()), 0) << strerror(errno);
+}
+
+/* max_stats_regions bounds the groups and their regions together. */
+TEST_F(GenlStats, GroupsAndRegionsCountTogetherAgainstMaxStatsRegions)
+{
+	ModuleParam limit("max_stats_regions", "2");
+	Handle file;
+	handle_of("file", file);
+	auto made = genl_.ask(DMAPI_CMD_STATS_NEW, false,
+			      {{DMAPI_A_HANDLE, bytes(file.hanp, file.hlen)}});
+	ASSERT_EQ(made.size(), 1u) << "no reply to STATS_NEW: " << strerror(genl_.error());
+	std::uint32_t group = group_of(made[0]);
+	std::int64_t off = 0;
+	std::uint64_t len = 10;
+	genl_.ask(DMAPI_CMD_STATS_ADD, false,
+		  {{DMAPI_A_GROUP, u32(group)}, {DMAPI_A_OFFSET, bytes(&off, 8)},
+		   {DMAPI_A_LENGTH, bytes(&len, 8)}});
+	int added = genl_.error();
+	auto second = genl_.ask(DMAPI_CMD_STATS_NEW, false,
+				{{DMAPI_A_HANDLE, bytes(file.hanp, file.hlen)}});
+	int made_second = genl_.error();
+	off = 100;
+	genl_.ask(DMAPI_CMD_STATS_ADD, false,
+		  {{DMAPI_A_GROUP, u32(group)}, {DMAPI_A_OFFSET, bytes(&off, 8)},
+		   {DMAPI_A_LENGTH, bytes(&len, 8)}});
+	int added_second = genl_.error();
+	for (const auto &m : second)
+		genl_.ask(DMAPI_CMD_STATS_DEL, false, {{DMAPI_A_GROUP, u32(group_of(m))}});
+	genl_.ask(DMAPI_CMD_STATS_DEL, false, {{DMAPI_A_GROUP, u32(group)}});
+	EXPECT_EQ(added, 0) << strerror(added);
+	EXPECT_EQ(made_second, ENOSPC) << "a group past a group and a region";
+	EXPECT_EQ(added_second, ENOSPC) << "a region past a group and a region";
 }
 
 TEST_F(GenlPadding, EventRecordsAreZeroWhereNothingIs)
