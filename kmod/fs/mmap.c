@@ -195,6 +195,15 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!lower->f_op->mmap)
 		return -ENODEV;
 	/*
+	 * The VFS checked our inode, which a chattr or a swapon below the
+	 * mount since the file was opened has not reached.
+	 */
+	if ((vma->vm_flags & VM_SHARED) && IS_APPEND(file_inode(lower)))
+		return -EACCES;
+	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE) &&
+	    IS_SWAPFILE(file_inode(lower)))
+		return -ETXTBSY;
+	/*
 	 * The AIX rule: the events of the whole mapping, before it is made.
 	 * A shared mapping of a writable file may be made writable later
 	 * (mprotect) without calling us: it sends WRITE.

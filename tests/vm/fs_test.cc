@@ -263,6 +263,27 @@ TEST_F(DmapiMount, AFileMadeAppendOnlyBelowCannotBeTruncatedThroughTheMount)
 }
 
 /*
+ * Made append-only below the mount after it was opened to read and
+ * write through it, the file may not be mapped shared (EACCES, as on
+ * the lower filesystem): its stores would overwrite in place.
+ */
+TEST_F(DmapiMount, AFileMadeAppendOnlyBelowAfterItsOpenCannotBeMappedShared)
+{
+	spit(lower_ + "/f", std::string(4096, 'a'));
+	std::string f = mnt_ + "/f";
+	int fd = open(f.c_str(), O_RDWR);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	AppendOnly below(lower_ + "/f");
+	void *m = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int err = errno;
+	if (m != MAP_FAILED)
+		munmap(m, 4096);
+	close(fd);
+	EXPECT_EQ(m, MAP_FAILED) << "a writable shared mapping of an append-only file";
+	EXPECT_EQ(err, EACCES) << strerror(err);
+}
+
+/*
  * A whiteout is refused, as by a filesystem without them: it would make
  * an object with no CREATE event and nothing inherited.
  */
