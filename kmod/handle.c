@@ -541,16 +541,21 @@ static char *dm_relpath(u64 fsid, struct dentry *dentry, char *page)
  * The target handle is resolved, not only its inode number looked for:
  * a stale handle whose number a new object took names no object.
  *
+ * The directory itself, and its parent, are its entries "." and "..":
+ * their own paths, as SGI gave.
+ *
  * Return: 0 with the path of the target, an entry of the directory,
- * relative to its filesystem's root; or -EINVAL (malformed handles, the
- * directory is no directory), -EBADF (no such objects, or the target is
- * not in the directory), -E2BIG with the size needed in buf.rlen, -EFAULT.
+ * relative to its filesystem's root (the root's is ""); or -EINVAL
+ * (malformed handles, the directory is no directory), -EBADF (no such
+ * objects, or the target is not in the directory), -E2BIG with the size
+ * needed in buf.rlen, -EFAULT.
  */
 long dm_ioc_handle_to_path(void __user *uarg)
 {
 	struct dmapi_handle_to_path_arg arg;
 	struct dmapi_handle targ;
 	struct path dir, target;
+	struct dentry *named;	/* the directory whose path is asked */
 	char *page, *rel, *name;
 	size_t dlen, nlen;
 	int err;
@@ -577,32 +582,43 @@ long dm_ioc_handle_to_path(void __user *uarg)
 	err = dm_handle_resolve(&targ, &target);
 	if (err)
 		goto out_put;
+	named = dget(dir.dentry);
+	name[0] = '\0';
 	err = -EBADF;
-	if (target.mnt->mnt_sb == dir.mnt->mnt_sb)
+	if (target.mnt->mnt_sb != dir.mnt->mnt_sb) {
+		/* no entry of the directory */
+	} else if (target.dentry == dir.dentry ||
+		   target.dentry == READ_ONCE(dir.dentry->d_parent)) {
+		dput(named);
+		named = dget(target.dentry);
+		err = 0;
+	} else {
 		err = dm_find_name(&dir, targ.fid.fid_ino, name);
+	}
 	path_put(&target);
-	if (err)
-		goto out_put;
-
-	rel = dm_relpath(targ.fsid, dir.dentry, page);
-	err = PTR_ERR_OR_ZERO(rel);
+	if (!err) {
+		rel = dm_relpath(targ.fsid, named, page);
+		err = PTR_ERR_OR_ZERO(rel);
+	}
+	dput(named);
 	if (err)
 		goto out_put;
 
 	/* The root's path is "": the target's name alone. */
 	dlen = strlen(rel);
 	nlen = strlen(name);
-	arg.buf.rlen = (dlen ? dlen + 1 : 0) + nlen + 1;
+	arg.buf.rlen = (dlen && nlen ? dlen + 1 : dlen) + nlen + 1;
 	err = 0;
 	if (arg.buf.len < arg.buf.rlen) {
 		err = -E2BIG;
 	} else {
 		char __user *out = u64_to_user_ptr(arg.buf.ptr);
 
-		if (dlen && (copy_to_user(out, rel, dlen) ||
-			     copy_to_user(out + dlen, "/", 1)))
-			err = -EFAULT;
-		else if (copy_to_user(out + (dlen ? dlen + 1 : 0), name, nlen + 1))
+		size_t slash = dlen && nlen;
+
+		if (copy_to_user(out, rel, dlen) ||
+		    copy_to_user(out + dlen, "/", slash) ||
+		    copy_to_user(out + dlen + slash, name, nlen + 1))
 			err = -EFAULT;
 	}
 	if (err != -EFAULT && copy_to_user(uarg, &arg, sizeof(arg)))

@@ -27,15 +27,18 @@ int fd_to_handle(int fd, __u32 flags, void **hanpp, std::size_t *hlenp) noexcept
 	return give_handle(&arg.handle, arg.hlen, hanpp, hlenp);
 }
 
-// The handle of a path, not following a final symbolic link: a link is
-// an object of its own, with a handle of its own.
+// The handle of a path.  An object's does not follow a final symbolic
+// link: a link is an object of its own, with a handle of its own.  A
+// filesystem's follows it, as SGI's did: a configured path to the mount
+// point may be a link to it.
 int path_to_handle(const char *path, __u32 flags, void **hanpp, std::size_t *hlenp) noexcept
 {
 	if (!path || !hanpp || !hlenp)
 		return fail(EFAULT);
 	if (Device::instance().fd() < 0)
 		return -1;
-	Fd fd(::open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+	int follow = flags & DMAPI_HANDLE_FS ? 0 : O_NOFOLLOW;
+	Fd fd(::open(path, O_PATH | follow | O_CLOEXEC));
 	if (!fd)
 		return -1;
 	return fd_to_handle(fd.get(), flags, hanpp, hlenp);
@@ -127,7 +130,10 @@ int handle_to_path(void *dirhanp, std::size_t dirhlen, void *targhanp, std::size
 	if (!mount_point)
 		return fail(EBADF);	// not mounted where this process can see it
 
-	std::string path = *mount_point + (mount_point->back() == '/' ? "" : "/") + rel;
+	// The root's own path is "": the mount point's.
+	std::string path = *mount_point;
+	if (!rel.empty())
+		path += (path.back() == '/' ? "" : "/") + rel;
 	*rlenp = path.size() + 1;
 	if (buflen < path.size() + 1)
 		return fail(E2BIG);

@@ -342,6 +342,43 @@ TEST_F(Handles, HandleToPathGivesThePathInTheMount)
 	EXPECT_EQ(std::string(buf), mnt_ + "/dir");
 }
 
+/* The directory itself and its parent are its "." and "..", as on SGI's. */
+TEST_F(Handles, HandleToPathOfTheDirectoryItselfOrItsParentGivesTheirPaths)
+{
+	Handle dir, root;
+	handle_of("dir", dir);
+	std::string r = mnt_;
+	ASSERT_DM_OK(dm_path_to_handle(r.data(), &root.hanp, &root.hlen));
+	char buf[4096];
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_handle_to_path(dir.hanp, dir.hlen, dir.hanp, dir.hlen, sizeof(buf), buf,
+				       &rlen));
+	EXPECT_EQ(std::string(buf), mnt_ + "/dir");
+	EXPECT_EQ(rlen, mnt_.size() + strlen("/dir") + 1);
+	ASSERT_DM_OK(dm_handle_to_path(dir.hanp, dir.hlen, root.hanp, root.hlen, sizeof(buf), buf,
+				       &rlen));
+	EXPECT_EQ(std::string(buf), mnt_);
+	ASSERT_DM_OK(dm_handle_to_path(root.hanp, root.hlen, root.hanp, root.hlen, sizeof(buf),
+				       buf, &rlen));
+	EXPECT_EQ(std::string(buf), mnt_);
+	EXPECT_EQ(rlen, mnt_.size() + 1);
+}
+
+/* A filesystem's handle follows a final symbolic link, as SGI's did. */
+TEST_F(Handles, PathToFshandleFollowsAFinalSymlink)
+{
+	std::string link = base_ + "/link-to-mount";
+	ASSERT_EQ(symlink(mnt_.c_str(), link.c_str()), 0) << strerror(errno);
+	Handle by_link, by_mount;
+	std::string m = mnt_;
+	ASSERT_DM_OK(dm_path_to_fshandle(m.data(), &by_mount.hanp, &by_mount.hlen));
+	EXPECT_DM_OK(dm_path_to_fshandle(link.data(), &by_link.hanp, &by_link.hlen));
+	EXPECT_EQ(dm_handle_cmp(by_link.hanp, by_link.hlen, by_mount.hanp, by_mount.hlen), 0);
+	/* An object's handle does not: the link is outside the mount. */
+	Handle object;
+	EXPECT_DM_ERRNO(dm_path_to_handle(link.data(), &object.hanp, &object.hlen), EINVAL);
+}
+
 TEST_F(Handles, HandleToPathErrors)
 {
 	Handle dir, file, root;
