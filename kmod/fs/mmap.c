@@ -26,6 +26,7 @@
  */
 #include <linux/file.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 
 #include "dmapifs.h"
@@ -55,8 +56,28 @@ static struct file *dmfs_vma_file(const struct vm_area_struct *vma)
 }
 
 /*
+ * The range a store at vmf->pgoff may change before it faults again: its
+ * page, or all of a folio the fault may map whole, by a PMD, writable.
+ */
+static void dmfs_mkwrite_range(const struct vm_fault *vmf, loff_t *pos,
+			       size_t *len)
+{
+	struct folio *folio;
+
+	*pos = (loff_t)vmf->pgoff << PAGE_SHIFT;
+	*len = PAGE_SIZE;
+	if (!vmf->page)
+		return;
+	folio = page_folio(vmf->page);
+	if (folio_test_pmd_mappable(folio)) {
+		*pos = folio_pos(folio);
+		*len = folio_size(folio);
+	}
+}
+
+/*
  * A write through the mapping is about to dirty the page at vmf->pgoff:
- * admitted as a write(2) of that page would be, it goes on below.
+ * admitted as a write(2) of what it may change would be, it goes on below.
  */
 static vm_fault_t dmfs_mkwrite(struct vm_fault *vmf,
 			       vm_fault_t (*lower_mkwrite)(struct vm_fault *))
@@ -64,13 +85,16 @@ static vm_fault_t dmfs_mkwrite(struct vm_fault *vmf,
 	struct vm_area_struct *vma = vmf->vma;
 	struct inode *inode = file_inode(dmfs_vma_file(vma));
 	vm_fault_t ret;
+	loff_t pos;
+	size_t len;
 
 	/*
 	 * Whatever the errno (an ABORT's may be ENOMEM, which a fault
 	 * would retry for ever), the store fails as an I/O error would.
 	 */
+	dmfs_mkwrite_range(vmf, &pos, &len);
 	if (dmfs_io_begin(inode, &vma->vm_file->f_path, DMAPI_EVENT_WRITE,
-			  (loff_t)vmf->pgoff << PAGE_SHIFT, PAGE_SIZE))
+			  pos, len))
 		return VM_FAULT_SIGBUS;
 	ret = lower_mkwrite(vmf);
 	/*
