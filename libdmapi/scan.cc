@@ -31,6 +31,9 @@ constexpr std::size_t align8(std::size_t n)
 // bulkstat, which uses the buffer as scratch memory for a few inodes.
 constexpr std::size_t kKernelRoom = 4096;
 
+// How often a scan asks again for a first record that keeps growing.
+constexpr int kGrowingTries = 8;
+
 // The records the caller gets: dm_stat_t, or dm_xstat_t from
 // dm_get_bulkall(), which adds the value of a DM attribute.
 enum class Kind { stat, xstat };
@@ -168,8 +171,15 @@ int scan(Kind kind, dmapi_scan_arg &arg, dm_attrloc_t *locp, std::size_t buflen,
 	arg.buf.len = kernel.size();
 	int ret = call<Request>(arg);
 	// A first record larger than our room (a long DM attribute value):
-	// once more with room for it, so that E2BIG is decided below.
-	if (ret && errno == E2BIG && arg.buf.rlen > kernel.size()) {
+	// again with room for it, so that E2BIG is decided below; and again
+	// while another DM application makes that value longer meanwhile.
+	for (int tries = 0; ret && errno == E2BIG && arg.buf.rlen > kernel.size(); tries++) {
+		if (tries == kGrowingTries) {
+			// The caller's record is its kernel record's size but for
+			// the stat structure: within kKernelRoom of it.
+			*rlenp = static_cast<std::size_t>(arg.buf.rlen) + kKernelRoom;
+			return fail(E2BIG);
+		}
 		try {
 			kernel.resize(static_cast<std::size_t>(arg.buf.rlen));
 		} catch (const std::bad_alloc &) {

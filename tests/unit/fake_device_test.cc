@@ -1324,6 +1324,29 @@ TEST_F(FakeDevice, ScansWithAHugeBufferAskForTheMostTheModuleFills)
 		EXPECT_EQ(len, std::uint64_t{DMAPI_MAX_BATCH} + 4096);
 }
 
+// A first record that grows each time it is asked for (a DM attribute a
+// DM application lengthens meanwhile) ends in E2BIG with a size that
+// holds the last one, never with *rlenp left as it was.
+TEST_F(FakeDevice, AScanWhoseFirstRecordKeepsGrowingReportsASizeThatHoldsIt)
+{
+	std::uint64_t grown = 0;
+	on<DMAPI_IOC_GET_BULKATTR, dmapi_scan_arg>([&](auto &arg) {
+		grown = arg.buf.len + 1000;
+		arg.buf.rlen = grown;
+		return E2BIG;
+	});
+	unsigned char fshandle[DMAPI_FSHANDLE_LEN] = {};
+	dm_attrname_t name = {};
+	alignas(8) char buf[64];
+	dm_attrloc_t loc = 0;
+	size_t rlen = 0;
+	EXPECT_EQ(dm_get_bulkall(3, fshandle, sizeof(fshandle), DM_NO_TOKEN, 0, &name, &loc,
+				 sizeof(buf), buf, &rlen), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_GE(rlen, grown);
+	EXPECT_LT(fake.requests.size(), 20u) << "asked again without end";
+}
+
 // A caller's room for more entries than any filesystem has is not zeroed
 // whole: the library asks for a few, then for what the module says.
 TEST_F(FakeDevice, GetallInheritAsksForWhatTheModuleHas)
