@@ -130,7 +130,8 @@ int dm_send_msg(dm_sessid_t targetsid, dm_msgtype_t msgtype, size_t buflen, void
 	arg.msgtype = static_cast<__u32>(msgtype);
 	arg.msg = user_ptr(bufp);
 	arg.msglen = buflen;
-	return call<DMAPI_IOC_SEND_MSG>(arg);
+	/* Every module has it: an errno is the receiver's reply, ENOTTY too. */
+	return call_as_is<DMAPI_IOC_SEND_MSG>(arg);
 }
 
 } // extern "C"

@@ -103,11 +103,13 @@ inline int ioctl_errno(int error) noexcept
 	return error == ENOTTY ? ENOSYS : error;
 }
 
-// One call into the module: 0, or -1 with errno set.  The request number
-// encodes the size of its argument struct; the compiler checks that the
-// struct passed is the one the request was declared with.
+// One call into the module, its errno as the module gave it: for a call
+// every module has, whose errno may be a DM application's (the reply to a
+// synchronous message), where ENOTTY means no missing call.  The request
+// number encodes the size of its argument struct; the compiler checks
+// that the struct passed is the one the request was declared with.
 template <unsigned long Request, typename Arg>
-int call(Arg &arg) noexcept
+int call_as_is(Arg &arg) noexcept
 {
 	static_assert(std::is_trivially_copyable_v<Arg>);
 	static_assert(_IOC_SIZE(Request) == sizeof(Arg), "wrong argument struct for this request");
@@ -116,7 +118,15 @@ int call(Arg &arg) noexcept
 	int fd = Device::instance().fd();
 	if (fd < 0)
 		return -1;
-	if (::ioctl(fd, Request, &arg) < 0)
+	return ::ioctl(fd, Request, &arg) < 0 ? -1 : 0;
+}
+
+// One call into the module: 0, or -1 with errno set as the C ABI reports
+// it (ioctl_errno()).
+template <unsigned long Request, typename Arg>
+int call(Arg &arg) noexcept
+{
+	if (call_as_is<Request>(arg) < 0)
 		return fail(ioctl_errno(errno));
 	return 0;
 }

@@ -314,6 +314,17 @@ TEST_F(FakeDevice, SendMsgReturnsTheAbortErrno)
 	EXPECT_EQ(errno, EIO);
 }
 
+// ENOTTY from a module that has the call is the receiver's answer, not a
+// call the module lacks (ENOSYS).
+TEST_F(FakeDevice, SendMsgReturnsAnAbortErrnoOfENOTTYAsItIs)
+{
+	char msg[] = "recall";
+	on<DMAPI_IOC_SEND_MSG, dmapi_send_msg_arg>([](auto &) { return ENOTTY; });
+	errno = 0;
+	EXPECT_EQ(dm_send_msg(6, DM_MSGTYPE_SYNC, sizeof(msg), msg), -1);
+	EXPECT_EQ(errno, ENOTTY);
+}
+
 TEST_F(FakeDevice, CreateUsereventReturnsTheToken)
 {
 	char msg[] = "hold";
