@@ -9,6 +9,8 @@
  * tests win: a hole that dm_probe_hole() would not give is EAGAIN, an
  * allocation map stops at the end of file, a wrong object type is EINVAL.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/falloc.h>
 #include <linux/file.h>
@@ -16,6 +18,7 @@
 #include <linux/stat.h>
 #include <linux/uio.h>
 #include <linux/uaccess.h>
+#include <linux/xattr.h>
 
 #include "core.h"
 
@@ -50,14 +53,87 @@ static void dm_close_data(struct file *file, struct dm_call_right *cr)
 	dm_call_right_end(cr);
 }
 
+/**
+ * struct dm_privs - what a DM application's change of a file's data keeps
+ * @old_cred: the caller's credentials, overridden meanwhile
+ * @times: the file's mtime and ctime, when it has capabilities
+ * @caps_len: the size of its capabilities, or a negative errno (none)
+ * @caps: its capabilities (security.capability) as stored
+ *
+ * The lower filesystem's write and fallocate drop a file's privileges as
+ * file_modified() does for a process: the set-ID bits for a caller
+ * without CAP_FSETID, the capabilities for anybody.  A recall or a
+ * migration is no such change, and SGI's XFS kept them for DMAPI.
+ */
+struct dm_privs {
+	const struct cred	*old_cred;
+	struct kstat		times;
+	ssize_t			caps_len;
+	u8			caps[XATTR_CAPS_SZ];
+};
+
+/* Before a change of @file's data: see struct dm_privs. */
+static int dm_privs_keep(struct file *file, struct dm_privs *p)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct cred *cred;
+	int err;
+
+	p->caps_len = __vfs_getxattr(dentry, d_inode(dentry), XATTR_NAME_CAPS,
+				     p->caps, sizeof(p->caps));
+	if (p->caps_len > 0) {
+		err = dm_vfs_getattr(&file->f_path, &p->times,
+				     STATX_MTIME | STATX_CTIME,
+				     AT_STATX_SYNC_AS_STAT);
+		if (err)
+			return err;
+	}
+	cred = prepare_creds();
+	if (!cred)
+		return -ENOMEM;
+	cap_raise(cred->cap_effective, CAP_FSETID);
+	p->old_cred = override_creds(cred);
+	put_cred(cred);
+	return 0;
+}
+
+/* After it: the capabilities it removed come back, and the times. */
+static int dm_privs_put_back(struct file *file, struct dm_privs *p)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct inode *inode = d_inode(dentry);
+	int err;
+
+	revert_creds(p->old_cred);
+	if (p->caps_len <= 0)
+		return 0;
+	err = mnt_want_write_file(file);
+	if (err)
+		return err;
+	inode_lock(inode);
+	if (__vfs_getxattr(dentry, inode, XATTR_NAME_CAPS, NULL, 0) == -ENODATA) {
+		err = __vfs_setxattr(dm_mnt_idmap(file->f_path.mnt), dentry,
+				     inode, XATTR_NAME_CAPS, p->caps,
+				     p->caps_len, XATTR_CREATE);
+		if (!err)
+			err = dm_restore_times(&file->f_path, p->times.mtime,
+					       p->times.ctime);
+	}
+	inode_unlock(inode);
+	mnt_drop_write_file(file);
+	return err;
+}
+
 /*
  * Punch a hole as the DM application's own change: the file's mtime and
- * ctime stay as they were.  FMODE_NOCMTIME spares them on XFS; ext4 dates
- * a punched hole regardless, so they are put back.
+ * ctime stay as they were, and its privileges (struct dm_privs).
+ * FMODE_NOCMTIME spares the times on XFS; ext4 dates a punched hole
+ * regardless, so they are put back.
  */
 static int dm_punch_quietly(struct file *file, loff_t off, loff_t len)
 {
 	struct inode *inode = file_inode(file);
+	struct dm_privs privs;
 	struct kstat before;
 	int err;
 
@@ -66,8 +142,12 @@ static int dm_punch_quietly(struct file *file, loff_t off, loff_t len)
 	if (err)
 		return err;
 	file->f_mode |= FMODE_NOCMTIME;
+	err = dm_privs_keep(file, &privs);
+	if (err)
+		return err;
 	err = vfs_fallocate(file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			    off, len);
+	err = dm_privs_put_back(file, &privs) ?: err;
 	if (err)
 		return err;
 	err = mnt_want_write_file(file);
@@ -210,6 +290,7 @@ static long dm_invis(void __user *uarg, bool write)
 {
 	struct dmapi_invis_arg arg;
 	struct dm_call_right cr;
+	struct dm_privs privs;
 	struct file *file;
 	loff_t pos;
 	ssize_t n;
@@ -232,8 +313,19 @@ static long dm_invis(void __user *uarg, bool write)
 		err = -EINVAL;
 		goto out;
 	}
+	if (write) {
+		err = dm_privs_keep(file, &privs);
+		if (err)
+			goto out;
+	}
 	n = dm_invis_move(file, &cr, u64_to_user_ptr(arg.buf),
 			  min_t(u64, arg.len, MAX_RW_COUNT), &pos, write);
+	if (write) {
+		err = dm_privs_put_back(file, &privs);
+		if (err && n >= 0)
+			n = err;
+		err = 0;
+	}
 	if (n < 0) {
 		err = n;
 		goto out;

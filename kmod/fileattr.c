@@ -261,8 +261,12 @@ static int dm_fileattr_ctime(const struct path *path, s64 ctime)
 int dm_restore_times(const struct path *path, struct timespec64 mtime,
 		     struct timespec64 ctime)
 {
+	/*
+	 * Forced: the DM application's change is made, and needs neither
+	 * the file's ownership nor CAP_FOWNER to leave no trace.
+	 */
 	struct iattr ia = {
-		.ia_valid = ATTR_MTIME | ATTR_MTIME_SET | ATTR_CTIME,
+		.ia_valid = ATTR_MTIME | ATTR_MTIME_SET | ATTR_CTIME | ATTR_FORCE,
 		.ia_mtime = mtime,
 		.ia_ctime = ctime,
 	};

@@ -9,11 +9,13 @@
 #include "dmtest.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -483,6 +485,98 @@ TEST_F(WriteInvis, FilesystemHandleEINVAL)
 }
 
 /* dm_probe_hole and dm_punch_hole. */
+/*
+ * A DM application's change of a file's data keeps its privileges, as a
+ * process's write would not: its capabilities and its set-ID bits, whose
+ * loss would leave a recalled or migrated program unable to run as made.
+ */
+class KeptPrivileges : public DataTest {
+protected:
+	/* File capabilities as setcap cap_net_raw+ep makes them. */
+	static std::string net_raw_caps()
+	{
+		vfs_cap_data caps = {};
+		caps.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE;
+		caps.data[0].permitted = 1u << CAP_NET_RAW;
+		return std::string(reinterpret_cast<const char *>(&caps), XATTR_CAPS_SZ_2);
+	}
+
+	std::string caps_of(const std::string &rel)
+	{
+		char buf[64];
+		ssize_t n = getxattr(lower(rel).c_str(), "security.capability", buf, sizeof(buf));
+		return n < 0 ? std::string() : std::string(buf, n);
+	}
+
+	/* @change, by handle, keeps "data"'s capabilities and ctime. */
+	template <typename Change> void expect_capabilities_kept(Change change)
+	{
+		std::string caps = net_raw_caps();
+		ASSERT_EQ(setxattr(lower("data").c_str(), "security.capability", caps.data(),
+				   caps.size(), 0), 0) << strerror(errno);
+		struct stat before = stat_of(lower("data"));
+		Handle h;
+		handle_of("data", h);
+		ASSERT_DM_OK(change(h));
+		EXPECT_EQ(caps_of("data"), caps) << "the file's capabilities were dropped";
+		struct stat after = stat_of(lower("data"));
+		EXPECT_EQ(after.st_ctim.tv_sec, before.st_ctim.tv_sec);
+		EXPECT_EQ(after.st_ctim.tv_nsec, before.st_ctim.tv_nsec);
+	}
+
+	/* @change, by handle from a caller without CAP_FSETID, keeps 06755. */
+	template <typename Change> void expect_set_id_bits_kept(Change change)
+	{
+		ASSERT_EQ(chmod(lower("data").c_str(), 06755), 0) << strerror(errno);
+		Handle h;
+		handle_of("data", h);
+		int rc = in_child([&] {
+			if (drop_capability(CAP_FSETID))
+				return 100;
+			return change(h) == 0 ? 0 : errno;
+		});
+		EXPECT_EQ(rc, 0) << (rc == 100 ? "dropping CAP_FSETID failed" : strerror(rc));
+		EXPECT_EQ(stat_of(lower("data")).st_mode & 07777, 06755u);
+	}
+};
+
+TEST_F(KeptPrivileges, AnInvisibleWriteKeepsTheFilesCapabilities)
+{
+	expect_capabilities_kept([this](Handle &h) { return write_invis(h, 0, 0, "x") == 1 ? 0 : -1; });
+}
+
+TEST_F(KeptPrivileges, APunchKeepsTheFilesCapabilities)
+{
+	expect_capabilities_kept([this](Handle &h) { return punch(h, b_, b_); });
+}
+
+TEST_F(KeptPrivileges, AnInvisibleWriteWithoutCapFsetidKeepsTheSetIdBits)
+{
+	expect_set_id_bits_kept([this](Handle &h) { return write_invis(h, 0, 0, "x") == 1 ? 0 : -1; });
+}
+
+TEST_F(KeptPrivileges, APunchWithoutCapFsetidKeepsTheSetIdBits)
+{
+	expect_set_id_bits_kept([this](Handle &h) { return punch(h, b_, b_); });
+}
+
+/*
+ * Putting back the times a punch dated needs no ownership of the file:
+ * a DM application without CAP_FOWNER punches another user's file.
+ */
+TEST_F(KeptPrivileges, APunchOfAnotherUsersFileWithoutCapFownerSucceeds)
+{
+	ASSERT_EQ(chown(lower("data").c_str(), 1000, 1000), 0) << strerror(errno);
+	Handle h;
+	handle_of("data", h);
+	int rc = in_child([&] {
+		if (drop_capability(CAP_FOWNER))
+			return 100;
+		return punch(h, b_, b_) == 0 ? 0 : errno;
+	});
+	EXPECT_EQ(rc, 0) << (rc == 100 ? "dropping CAP_FOWNER failed" : strerror(rc));
+}
+
 using Holes = DataTest;
 
 TEST_F(Holes, ProbeOfTheWholeFileReachesEndOfFile)
