@@ -253,6 +253,9 @@ struct inode;
  *	those that change data, and of reads too if @reads, then make the
  *	next store through any mapping of it fault; return 0,
  *	-ERESTARTSYS or -ETIMEDOUT.
+ * @changed: a call by handle changed the attributes of the object
+ *	@lower (its size, mode, owner or times): what @fs keeps of them
+ *	takes them now.
  */
 struct dm_fs_ops {
 	int (*resolve)(struct dm_fs *fs, u64 ino, u32 gen, struct path *path);
@@ -261,6 +264,7 @@ struct dm_fs_ops {
 	int (*scan)(struct dm_fs *fs, struct dm_scan *s);
 	int (*drain_io)(struct dm_fs *fs, struct inode *lower, bool reads,
 			unsigned long timeout);
+	void (*changed)(struct dm_fs *fs, struct inode *lower);
 };
 
 /**
@@ -441,6 +445,7 @@ void dm_fs_unlock(void);
 struct dm_fs *dm_fs_find_locked(u64 fsid);
 struct dm_fs *dm_fs_get(u64 fsid);
 void dm_fs_put(struct dm_fs *fs);
+void dm_fs_changed(u64 fsid, struct inode *lower);
 struct dm_fs *dm_fs_next_locked(struct dm_fs *fs);
 #define dm_fs_for_each_locked(fs) \
 	for (fs = dm_fs_next_locked(NULL); fs; fs = dm_fs_next_locked(fs))

@@ -290,6 +290,7 @@ static long dm_invis(void __user *uarg, bool write)
 {
 	struct dmapi_invis_arg arg;
 	struct dm_call_right cr;
+	struct inode *changed = NULL;	/* written: its size may have grown */
 	struct dm_privs privs;
 	struct file *file;
 	loff_t pos;
@@ -332,9 +333,16 @@ static long dm_invis(void __user *uarg, bool write)
 	}
 	if (n > 0 && (arg.flags & DMAPI_WRITE_SYNC))
 		err = vfs_fsync_range(file, arg.off, pos - 1, 1);
+	if (n > 0 && write)
+		changed = igrab(file_inode(file));
 	arg.done = n;
 out:
 	dm_close_data(file, &cr);
+	/* Not under the right: the inode's eviction may wait for others. */
+	if (changed) {
+		dm_fs_changed(cr.fsid, changed);
+		iput(changed);
+	}
 	/* Not under the right: the argument may be in a mapping it holds. */
 	if (!err && copy_to_user(uarg, &arg, sizeof(arg)))
 		err = -EFAULT;

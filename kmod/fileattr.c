@@ -342,6 +342,7 @@ long dm_ioc_set_fileattr(void __user *uarg)
 		return err;
 	err = dm_fileattr_set(&path, arg.mask, &arg.attr);
 	dm_call_right_end(&cr);
+	dm_fs_changed(cr.fsid, d_inode(path.dentry));
 	path_put(&path);
 	return err;
 }

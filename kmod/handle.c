@@ -118,6 +118,24 @@ void dm_fs_put(struct dm_fs *fs)
 }
 
 /**
+ * dm_fs_changed - a call by handle changed an object's attributes
+ * @fsid: the object's filesystem
+ * @lower: the object's lower inode
+ *
+ * The filesystem's cache of them follows (&struct dm_fs_ops changed).
+ */
+void dm_fs_changed(u64 fsid, struct inode *lower)
+{
+	struct dm_fs *fs = dm_fs_get(fsid);
+
+	if (!fs)
+		return;
+	if (fs->ops->changed)
+		fs->ops->changed(fs, lower);
+	dm_fs_put(fs);
+}
+
+/**
  * dm_fs_lock - keep the managed filesystems in place
  *
  * While it is held no filesystem is registered or unregistered, so a

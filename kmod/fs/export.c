@@ -163,6 +163,7 @@ static const struct dm_fs_ops dmfs_dm_fs_ops = {
 	.relpath	= dmfs_relpath,
 	.scan		= dmfs_scan,
 	.drain_io	= dmfs_drain_io,
+	.changed	= dmfs_changed,
 };
 
 /**

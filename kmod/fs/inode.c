@@ -179,6 +179,28 @@ int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads,
 }
 
 /**
+ * dmfs_changed - a call by handle changed a lower object's attributes
+ * @fs: the managed filesystem
+ * @lower: the object's lower inode
+ *
+ * Our inode, if cached, takes them at once: the VFS reads its size
+ * itself (copy_file_range(), FIONREAD, dedupe) before calling us.
+ */
+void dmfs_changed(struct dm_fs *fs, struct inode *lower)
+{
+	struct super_block *sb = READ_ONCE(fs->sb);
+	struct inode *inode;
+
+	if (!sb)
+		return;
+	inode = ilookup5(sb, (unsigned long)lower, dmfs_inode_test, lower);
+	if (inode) {
+		dmfs_copyattr(inode);
+		iput(inode);
+	}
+}
+
+/**
  * dmfs_permission - check access against the lower inode
  * @idmap: the idmapping of our mount (unused: the lower mount's counts)
  * @inode: the dmapi inode

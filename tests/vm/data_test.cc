@@ -390,6 +390,26 @@ TEST_F(WriteInvis, AtEndOfFileExtendsIt)
 	EXPECT_EQ(contents("empty"), "first");
 }
 
+/*
+ * A file open through the mount sees at once the size an invisible write
+ * gave it: the VFS cuts a copy at the size it knows before calling us.
+ */
+TEST_F(WriteInvis, AnExtensionIsSeenByACopyFromAFileOpenBefore)
+{
+	int in = open(path("data").c_str(), O_RDONLY);
+	ASSERT_GE(in, 0) << strerror(errno);
+	int out = open(path("text").c_str(), O_WRONLY | O_TRUNC);
+	ASSERT_GE(out, 0) << strerror(errno);
+	Handle h;
+	handle_of("data", h);
+	EXPECT_EQ(write_invis(h, 0, 4 * b_, "more"), 4);
+	loff_t from = 4 * b_;
+	EXPECT_EQ(copy_file_range(in, &from, out, nullptr, 4, 0), 4) << strerror(errno);
+	close(in);
+	close(out);
+	EXPECT_EQ(slurp(lower("text")), "more");
+}
+
 TEST_F(WriteInvis, OffsetPastEndOfFileEINVAL)
 {
 	Handle h;
