@@ -19,6 +19,9 @@ static int dmfs_iterate(struct file *file, struct dir_context *ctx)
 	struct file *lower = dmfs_lower_file(file);
 	int err;
 
+	err = dmfs_sync_flags(file);
+	if (err)
+		return err;
 	lower->f_pos = ctx->pos;
 	err = iterate_dir(lower, ctx);
 	file->f_pos = lower->f_pos;

@@ -265,6 +265,7 @@ struct inode *dmfs_iget(struct super_block *sb, struct inode *lower);
 void dmfs_copyattr(struct inode *inode);
 int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads,
 		  unsigned long timeout);
+void dmfs_changed(struct dm_fs *fs, struct inode *lower);
 extern const struct inode_operations dmfs_file_iops;
 extern const struct inode_operations dmfs_symlink_iops;
 extern const struct inode_operations dmfs_special_iops;
@@ -290,6 +291,7 @@ extern const struct file_operations dmfs_dir_fops;
 extern const struct file_operations dmfs_file_fops;
 extern const struct address_space_operations dmfs_aops;
 int dmfs_open_lower(struct file *file);
+int dmfs_sync_flags(struct file *file);
 int dmfs_io_begin2(struct file *in, loff_t pos_in, struct file *out,
 		   loff_t pos_out, u64 len);
 void dmfs_io_end2(struct file *in, struct file *out);

@@ -43,8 +43,8 @@ int dmfs_open_lower(struct file *file)
 	 * by dm_set_fileattr(), or below the mount.
 	 */
 	dmfs_copyattr(file_inode(file));
-	if (lower->f_mode & FMODE_CAN_ODIRECT)
-		file->f_mode |= FMODE_CAN_ODIRECT;
+	/* RWF_NOWAIT, and io_uring's tries that do not block, as below. */
+	file->f_mode |= lower->f_mode & (FMODE_CAN_ODIRECT | FMODE_NOWAIT);
 	return 0;
 }
 
@@ -334,13 +334,37 @@ loff_t dmfs_llseek(struct file *file, loff_t offset, int whence)
 	return ret;
 }
 
-/* Let fcntl(F_SETFL) changes of our file reach the lower one. */
-static int dmfs_sync_flags(struct file *file)
+/*
+ * Whether accesses through @file's mount keep no access time (a read-only
+ * mount, noatime, nodiratime): then its lower file keeps none either,
+ * whatever the lower mount's options.
+ */
+static bool dmfs_no_atime(const struct file *file)
+{
+	const struct vfsmount *mnt = file->f_path.mnt;
+
+	return (mnt->mnt_flags & (MNT_READONLY | MNT_NOATIME)) ||
+	       sb_rdonly(mnt->mnt_sb) ||
+	       ((mnt->mnt_flags & MNT_NODIRATIME) &&
+		S_ISDIR(file_inode(file)->i_mode));
+}
+
+/**
+ * dmfs_sync_flags - let our file's flags reach its lower file
+ * @file: the dmapi file, about to be used below
+ *
+ * fcntl(F_SETFL) changes ours alone; our mount's atime options too.
+ *
+ * Return: 0, or the lower filesystem's refusal of the flags.
+ */
+int dmfs_sync_flags(struct file *file)
 {
 	struct file *lower = dmfs_lower_file(file);
 	unsigned int flags = file->f_flags & DMFS_RUNTIME_FLAGS;
 	int err;
 
+	if (dmfs_no_atime(file))
+		flags |= O_NOATIME;
 	/*
 	 * fcntl() refuses to turn O_APPEND off on an append-only file; our
 	 * inode may not have learnt yet that the lower one became one.
@@ -367,8 +391,8 @@ static int dmfs_sync_flags(struct file *file)
  * pwritev2() flags), and its O_APPEND, which ours decides: RWF_NOAPPEND
  * turns it off for one write.
  */
-#define DMFS_IOCB_CALL_FLAGS	(IOCB_NOWAIT | IOCB_HIPRI | IOCB_DSYNC | \
-				 IOCB_SYNC | IOCB_APPEND)
+#define DMFS_IOCB_CALL_FLAGS	(IOCB_NOWAIT | IOCB_NOIO | IOCB_HIPRI | \
+				 IOCB_DSYNC | IOCB_SYNC | IOCB_APPEND)
 
 /*
  * A synchronous kiocb of the lower file for the I/O @iocb asks of ours.
@@ -721,6 +745,9 @@ static ssize_t dmfs_copy_file_range(struct file *in, loff_t pos_in,
 
 	if (in->f_op != &dmfs_file_fops || out->f_op != &dmfs_file_fops)
 		return -EXDEV;
+	ret = dmfs_sync_flags(in) ?: dmfs_sync_flags(out);
+	if (ret)
+		return ret;
 	for (;;) {
 		ret = dmfs_io_begin2(in, pos_in, out, pos_out, len);
 		if (ret)
@@ -751,6 +778,9 @@ static loff_t dmfs_remap_file_range(struct file *in, loff_t pos_in,
 
 	if (in->f_op != &dmfs_file_fops || out->f_op != &dmfs_file_fops)
 		return -EXDEV;
+	ret = dmfs_sync_flags(in) ?: dmfs_sync_flags(out);
+	if (ret)
+		return ret;
 	ret = dmfs_io_begin2(in, pos_in, out, pos_out, len);
 	if (ret)
 		return ret;

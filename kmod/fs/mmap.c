@@ -227,6 +227,10 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE) &&
 	    IS_SWAPFILE(file_inode(lower)))
 		return -ETXTBSY;
+	/* The lower mmap dates the lower file's access as ours allows. */
+	err = dmfs_sync_flags(file);
+	if (err)
+		return err;
 	/*
 	 * The AIX rule: the events of the whole mapping, before it is made.
 	 * A shared mapping of a writable file may be made writable later

@@ -562,6 +562,55 @@ TEST_F(DmapiMount, ODirectTurnedOnWithFcntlReachesTheLowerFile)
 	close(fd);
 }
 
+/*
+ * O_APPEND turned off with fcntl() reaches a copy into the file too: the
+ * lower filesystem refuses a copy into a file open to append (EBADF).
+ */
+TEST_F(DmapiMount, ACopyIntoAFileWhoseAppendWasTurnedOffCopies)
+{
+	spit(lower_ + "/from", std::string(4096, 'c'));
+	spit(lower_ + "/to", "");
+	int in = open((mnt_ + "/from").c_str(), O_RDONLY);
+	int out = open((mnt_ + "/to").c_str(), O_WRONLY | O_APPEND);
+	ASSERT_GE(in, 0) << strerror(errno);
+	ASSERT_GE(out, 0) << strerror(errno);
+	ASSERT_EQ(fcntl(out, F_SETFL, 0), 0) << strerror(errno);
+	loff_t off = 0;
+	EXPECT_EQ(copy_file_range(in, nullptr, out, &off, 4096, 0), 4096) << strerror(errno);
+	close(in);
+	close(out);
+	EXPECT_EQ(slurp(lower_ + "/to"), std::string(4096, 'c'));
+}
+
+/* RWF_NOWAIT works as below: cached data is read without waiting. */
+TEST_F(DmapiMount, APreadWithRwfNowaitReadsCachedData)
+{
+	spit(lower_ + "/f", std::string(4096, 'n'));
+	slurp(lower_ + "/f");	/* cached */
+	int fd = open((mnt_ + "/f").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	char buf[4096];
+	iovec iov = {buf, sizeof(buf)};
+	EXPECT_EQ(preadv2(fd, &iov, 1, 0, RWF_NOWAIT), 4096) << strerror(errno);
+	close(fd);
+}
+
+/* A read through a read-only mount dates nothing below either. */
+TEST_F(DmapiMount, AReadThroughAReadOnlyMountKeepsTheLowerAccessTime)
+{
+	spit(lower_ + "/f", "data");
+	timespec old[2] = {{946684800, 0}, {946684800, 0}};	/* 2000-01-01 */
+	ASSERT_EQ(utimensat(AT_FDCWD, (lower_ + "/f").c_str(), old, 0), 0) << strerror(errno);
+	ASSERT_EQ(mount(nullptr, mnt_.c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr), 0)
+		<< strerror(errno);
+	std::string got = slurp(mnt_ + "/f");
+	struct stat st;
+	EXPECT_EQ(stat((lower_ + "/f").c_str(), &st), 0);
+	EXPECT_EQ(mount(nullptr, mnt_.c_str(), nullptr, MS_REMOUNT, nullptr), 0) << strerror(errno);
+	EXPECT_EQ(got, "data");
+	EXPECT_EQ(st.st_atim.tv_sec, 946684800) << "the read dated the lower file";
+}
+
 /* Whether any extent of the file at path is still delayed allocation. */
 bool has_delalloc_extents(const std::string &path)
 {
