@@ -45,10 +45,13 @@ static u32 dm_mountinfo_size(const struct dm_fs *fs)
 static void dm_mountinfo_fill(const struct dm_fs *fs, u8 *buf)
 {
 	struct dmapi_mount_msg *me = (struct dmapi_mount_msg *)buf;
+	struct super_block *sb = READ_ONCE(fs->sb);
 	u32 pos = DM_VAR(sizeof(*me));
 	struct dmapi_handle root;
 
-	if (fs->rdonly || (fs->sb && sb_rdonly(fs->sb)))
+	/* Once mounted, as the filesystem is now: a remount changes it. */
+	if (sb ? sb_rdonly(sb) || __mnt_is_readonly(fs->lower->mnt) :
+		 fs->rdonly)
 		me->me_mode = DMAPI_MOUNT_RDONLY;
 	dm_vardata_put(buf, 0, &pos, &me->me_handle1, &fs->fsid,
 		       DMAPI_FSHANDLE_LEN);

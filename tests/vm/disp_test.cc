@@ -773,6 +773,17 @@ TEST_F(MountInfo, ReadOnlyMountHasRdonlyMode)
 	EXPECT_TRUE(me->me_mode & DM_MOUNT_RDONLY) << "me_mode " << me->me_mode;
 }
 
+TEST_F(MountInfo, AMountMadeReadOnlyThenWritableAgainHasNoRdonlyMode)
+{
+	ASSERT_NO_FATAL_FAILURE(remount_with(MS_RDONLY, nullptr));
+	ASSERT_EQ(mount(nullptr, mnt_.c_str(), nullptr, MS_REMOUNT, nullptr), 0) << strerror(errno);
+	Buffer buf(1 << 16);
+	size_t rlen = 0;
+	ASSERT_DM_OK(get_mountinfo(fsh_, buf, &rlen));
+	auto *me = static_cast<dm_mount_event_t *>(buf.data());
+	EXPECT_FALSE(me->me_mode & DM_MOUNT_RDONLY) << "me_mode " << me->me_mode;
+}
+
 TEST_F(MountInfo, MtptOptionNamesTheMountPoint)
 {
 	ASSERT_NO_FATAL_FAILURE(remount_with(0, "mtpt=/some/where"));
