@@ -274,11 +274,32 @@ int dm_restore_times(const struct path *path, struct timespec64 mtime,
 	return dm_setattr_raw(path, &ia);
 }
 
+/*
+ * After a change by handle, put back the times that the lower filesystem
+ * dated but the mask did not name, as SGI's DMAPI dated none: the ctime,
+ * and the mtime a change of size sets.  The lock is held.
+ */
+static int dm_fileattr_keep_times(const struct path *path, u32 mask,
+				  const struct kstat *before)
+{
+	struct iattr ia = {
+		.ia_valid = ATTR_CTIME | ATTR_FORCE,
+		.ia_ctime = before->ctime,
+	};
+
+	if ((mask & DMAPI_AT_SIZE) && !(mask & DMAPI_AT_MTIME)) {
+		ia.ia_valid |= ATTR_MTIME | ATTR_MTIME_SET;
+		ia.ia_mtime = before->mtime;
+	}
+	return dm_setattr_raw(path, &ia);
+}
+
 /* Make the change on the lower object, its lock taken. */
 static int dm_fileattr_set(const struct path *path, u32 mask,
 			   const struct dmapi_fileattr *fa)
 {
 	struct inode *inode = d_inode(path->dentry);
+	struct kstat before;
 	struct iattr ia;
 	int err;
 
@@ -297,8 +318,13 @@ static int dm_fileattr_set(const struct path *path, u32 mask,
 	}
 	err = dm_fileattr_iattr(inode, mask, fa, &ia);
 	if (!err && ia.ia_valid)
+		err = dm_vfs_getattr(path, &before, STATX_MTIME | STATX_CTIME,
+				     AT_STATX_SYNC_AS_STAT);
+	if (!err && ia.ia_valid)
 		err = notify_change(dm_mnt_idmap(path->mnt), path->dentry, &ia,
 				    NULL);
+	if (!err && ia.ia_valid)
+		err = dm_fileattr_keep_times(path, mask, &before);
 	/* With DTIME_OVERLOAD the dtime is the ctime; the ctime wins. */
 	if (!err && (mask & DMAPI_AT_CTIME))
 		err = dm_fileattr_ctime(path, fa->fa_ctime);

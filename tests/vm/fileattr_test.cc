@@ -219,6 +219,26 @@ TEST_F(FileAttr, SetSizeTruncatesAndExtendsWithoutEvents)
 	EXPECT_TRUE(queue_empty()) << "the DM application's own changes send no events";
 }
 
+/* A change by handle dates nothing the mask does not name, as SGI's. */
+TEST_F(FileAttr, ASizeOrModeSetDatesNothingElse)
+{
+	struct stat before = stat_of("file");
+	dm_fileattr_t fa = {};
+	fa.fa_size = before.st_size + 5000;
+	ASSERT_DM_OK(set(file_, DM_AT_SIZE, fa));
+	fa.fa_size = 3;
+	ASSERT_DM_OK(set(file_, DM_AT_SIZE, fa));
+	fa.fa_mode = 0600;
+	ASSERT_DM_OK(set(file_, DM_AT_MODE, fa));
+	struct stat after = stat_of("file");
+	EXPECT_EQ(after.st_size, 3);
+	EXPECT_EQ(after.st_mode & 07777, 0600u);
+	EXPECT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+	EXPECT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	EXPECT_EQ(after.st_ctim.tv_sec, before.st_ctim.tv_sec);
+	EXPECT_EQ(after.st_ctim.tv_nsec, before.st_ctim.tv_nsec);
+}
+
 TEST_F(FileAttr, SetCtimeAndDtimeSetTheCtime)
 {
 	dm_fileattr_t fa = {};
