@@ -610,6 +610,9 @@ static ssize_t dmfs_splice_read(struct file *in, loff_t *ppos,
 		ret = rw_verify_area(READ, lower, ppos, len);
 	if (!ret)
 		ret = lower->f_op->splice_read(lower, ppos, pipe, len, flags);
+	/* The VFS tells only ours: the lower file's watchers, as by read(2). */
+	if (ret > 0)
+		fsnotify_access(lower);
 	dmfs_io_end(file_inode(in), DMAPI_EVENT_READ);
 	fsstack_copy_attr_atime(file_inode(in), file_inode(lower));
 	dmfs_count_io(in, pos, ret, false);

@@ -16,6 +16,7 @@
 #include <sys/fanotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -541,6 +542,32 @@ TEST_F(DmapiMount, ReadsAndWritesNotifyTheLowerFilesWatchers)
 	close(fan);
 	EXPECT_TRUE(seen & FAN_MODIFY) << "the write was not seen below";
 	EXPECT_TRUE(seen & FAN_ACCESS) << "the read was not seen below";
+}
+
+/* A sendfile from a file of the mount is a read of the lower file too. */
+TEST_F(DmapiMount, ASendfileNotifiesTheLowerFilesWatchers)
+{
+	spit(mnt_ + "/watched", "old");
+	int fan = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK,
+				O_RDONLY | O_LARGEFILE);
+	ASSERT_GE(fan, 0) << strerror(errno);
+	ASSERT_EQ(fanotify_mark(fan, FAN_MARK_ADD, FAN_ACCESS, AT_FDCWD,
+				(lower_ + "/watched").c_str()), 0) << strerror(errno);
+	int in = open((mnt_ + "/watched").c_str(), O_RDONLY);
+	int out = open("/dev/null", O_WRONLY);
+	ASSERT_GE(in, 0) << strerror(errno);
+	EXPECT_EQ(sendfile(out, in, nullptr, 3), 3) << strerror(errno);
+	close(in);
+	close(out);
+	uint64_t seen = 0;
+	struct fanotify_event_metadata ev;
+	while (read(fan, &ev, sizeof(ev)) == static_cast<ssize_t>(sizeof(ev))) {
+		seen |= ev.mask;
+		if (ev.fd >= 0)
+			close(ev.fd);
+	}
+	close(fan);
+	EXPECT_TRUE(seen & FAN_ACCESS) << "the sendfile was not seen below";
 }
 
 /*
