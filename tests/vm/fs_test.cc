@@ -518,6 +518,20 @@ TEST_F(DmapiMount, ReadAsksTheLowerFilesPermissionListeners)
 }
 
 /* Reads and writes through the mount are seen by the lower file's watchers. */
+/* The events fanotify group @fan has queued, read and closed. */
+uint64_t events_seen(int fan)
+{
+	uint64_t seen = 0;
+	struct fanotify_event_metadata ev;
+	while (read(fan, &ev, sizeof(ev)) == static_cast<ssize_t>(sizeof(ev))) {
+		seen |= ev.mask;
+		if (ev.fd >= 0)
+			close(ev.fd);
+	}
+	close(fan);
+	return seen;
+}
+
 TEST_F(DmapiMount, ReadsAndWritesNotifyTheLowerFilesWatchers)
 {
 	spit(mnt_ + "/watched", "old");
@@ -532,14 +546,7 @@ TEST_F(DmapiMount, ReadsAndWritesNotifyTheLowerFilesWatchers)
 	ASSERT_EQ(pwrite(fd, "new", 3, 0), 3);
 	ASSERT_EQ(pread(fd, buf, sizeof(buf), 0), 3);
 	close(fd);
-	uint64_t seen = 0;
-	struct fanotify_event_metadata ev;
-	while (read(fan, &ev, sizeof(ev)) == static_cast<ssize_t>(sizeof(ev))) {
-		seen |= ev.mask;
-		if (ev.fd >= 0)
-			close(ev.fd);
-	}
-	close(fan);
+	uint64_t seen = events_seen(fan);
 	EXPECT_TRUE(seen & FAN_MODIFY) << "the write was not seen below";
 	EXPECT_TRUE(seen & FAN_ACCESS) << "the read was not seen below";
 }
@@ -559,14 +566,7 @@ TEST_F(DmapiMount, ASendfileNotifiesTheLowerFilesWatchers)
 	EXPECT_EQ(sendfile(out, in, nullptr, 3), 3) << strerror(errno);
 	close(in);
 	close(out);
-	uint64_t seen = 0;
-	struct fanotify_event_metadata ev;
-	while (read(fan, &ev, sizeof(ev)) == static_cast<ssize_t>(sizeof(ev))) {
-		seen |= ev.mask;
-		if (ev.fd >= 0)
-			close(ev.fd);
-	}
-	close(fan);
+	uint64_t seen = events_seen(fan);
 	EXPECT_TRUE(seen & FAN_ACCESS) << "the sendfile was not seen below";
 }
 

@@ -336,6 +336,17 @@ protected:
 
 	static std::vector<unsigned char> u32(std::uint32_t v) { return bytes(&v, 4); }
 
+	/* A new statistics group of "file": its id, or 0 (a failure). */
+	std::uint32_t new_group()
+	{
+		Handle file;
+		handle_of("file", file);
+		auto made = genl_.ask(DMAPI_CMD_STATS_NEW, false,
+				      {{DMAPI_A_HANDLE, bytes(file.hanp, file.hlen)}});
+		EXPECT_EQ(made.size(), 1u) << "no reply to STATS_NEW: " << strerror(genl_.error());
+		return made.size() == 1 ? group_of(made[0]) : 0;
+	}
+
 	/* The statistics group a message names, or 0. */
 	static std::uint32_t group_of(const std::vector<unsigned char> &msg)
 	{
@@ -410,12 +421,7 @@ class GenlDump : public GenlPadding {};
 
 TEST_F(GenlDump, AStatisticsGroupOfTheMostRegionsIsDumpedWhole)
 {
-	Handle file;
-	handle_of("file", file);
-	auto made = genl_.ask(DMAPI_CMD_STATS_NEW, false,
-			      {{DMAPI_A_HANDLE, bytes(file.hanp, file.hlen)}});
-	ASSERT_EQ(made.size(), 1u) << "no reply to STATS_NEW";
-	std::uint32_t group = group_of(made[0]);
+	std::uint32_t group = new_group();
 	ASSERT_NE(group, 0u);
 	int added = 0;
 	for (std::int64_t off = 0; off < DMAPI_STATS_MAX_GROUP_REGIONS; off++) {
@@ -445,12 +451,8 @@ class GenlStats : public GenlPadding {};
  */
 TEST_F(GenlStats, AGroupMovedToAFileOfAnotherMountEndsWithThatMount)
 {
-	Handle file;
-	handle_of("file", file);
-	auto made = genl_.ask(DMAPI_CMD_STATS_NEW, false,
-			      {{DMAPI_A_HANDLE, bytes(file.hanp, file.hlen)}});
-	ASSERT_EQ(made.size(), 1u) << "no reply to STATS_NEW";
-	std::uint32_t group = group_of(made[0]);
+	std::uint32_t group = new_group();
+	ASSERT_NE(group, 0u);
 	/* A second filesystem, of 16 MiB in a file. */
 	std::string lower2 = base_ + "/lower2", mnt2 = base_ + "/mnt2";
 	std::filesystem::create_directories(lower2);
