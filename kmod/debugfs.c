@@ -22,6 +22,7 @@ static const char *const dm_live_names[DM_LIVE_NR] = {
 	[DM_LIVE_STATS_GROUPS]	= "stats_groups",
 	[DM_LIVE_STATS_REGIONS]	= "stats_regions",
 	[DM_LIVE_INODES]	= "inodes",
+	[DM_LIVE_FILESYSTEMS]	= "filesystems",
 };
 
 static struct dentry *dm_debugfs_dir;

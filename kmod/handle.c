@@ -49,10 +49,12 @@ int dm_fs_register(struct dm_fs *fs)
 	refcount_set(&fs->users, 1);
 	dm_inherit_init(fs);
 	mutex_lock(&dm_fs_mutex);
-	if (dm_fsid_managed_locked(fs->fsid))
+	if (dm_fsid_managed_locked(fs->fsid)) {
 		err = -EBUSY;
-	else
+	} else {
 		list_add_tail(&fs->link, &dm_fs_list);
+		dm_live_inc(DM_LIVE_FILESYSTEMS);
+	}
 	mutex_unlock(&dm_fs_mutex);
 	return err;
 }
@@ -83,6 +85,7 @@ void dm_fs_unregister(struct dm_fs *fs)
 	dm_fs_put(fs);
 	wait_var_event(&fs->users, !refcount_read(&fs->users));
 	dm_stats_fs_gone(fs);
+	dm_live_dec(DM_LIVE_FILESYSTEMS);
 }
 
 /**
