@@ -246,7 +246,7 @@ private:
 		pid_ = spawn({opt.tools + "/dmhsmd", "--foreground", "--workers", "4"}, log());
 		for (int tenths = 0; count_lines(log(), "ready: session") <= starts_; tenths++) {
 			if (tenths > 300 || waitpid(pid_, nullptr, WNOHANG) != 0)
-				die("dmhsmd did not start: see " + log());
+				die("dmhsmd did not start; its log:\n" + read_file(log()));
 			std::this_thread::sleep_for(100ms);
 		}
 		starts_++;
