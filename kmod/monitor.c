@@ -642,11 +642,19 @@ static const struct genl_multicast_group dm_nl_mcgrps[] = {
 	},
 };
 
+/*
+ * parallel_ops: every command locks what it reads itself (the mount list,
+ * the session table, the statistics mutex), so none waits on the generic
+ * netlink mutex, nor holds it up for other families through STATS_SET's
+ * RCU grace period or a handle's lookup.  A socket's dumps are still
+ * one at a time (netlink's cb_mutex).
+ */
 static struct genl_family dm_genl_family __ro_after_init = {
 	.name		= DMAPI_GENL_NAME,
 	.version	= DMAPI_GENL_VERSION,
 	.maxattr	= DMAPI_A_MAX,
 	.policy		= dm_nl_policy,
+	.parallel_ops	= true,
 	.module		= THIS_MODULE,
 	.ops		= dm_nl_ops,
 	.n_ops		= ARRAY_SIZE(dm_nl_ops),

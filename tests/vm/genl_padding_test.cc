@@ -25,6 +25,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace dmtest;
@@ -519,6 +520,63 @@ TEST_F(GenlStats, GroupsAndRegionsCountTogetherAgainstMaxStatsRegions)
 	EXPECT_EQ(added, 0) << strerror(added);
 	EXPECT_EQ(made_second, ENOSPC) << "a group past a group and a region";
 	EXPECT_EQ(added_second, ENOSPC) << "a region past a group and a region";
+}
+
+/*
+ * The family's commands run in parallel (parallel_ops): several sockets
+ * making, changing, reading and deleting groups at once each get every
+ * answer right, and leave no group behind.
+ */
+TEST_F(GenlStats, CommandsOfSeveralSocketsAtOnceEachSucceed)
+{
+	Handle file;
+	handle_of("file", file);
+	auto handle = bytes(file.hanp, file.hlen);
+	constexpr int kThreads = 4, kRounds = 50;
+	std::vector<std::string> failures(kThreads);
+	std::vector<std::thread> threads;
+	for (int t = 0; t < kThreads; t++)
+		threads.emplace_back([&, t] {
+			GenlSocket sock;
+			std::string &bad = failures[t];
+			for (int round = 0; round < kRounds && bad.empty(); round++) {
+				auto made = sock.ask(DMAPI_CMD_STATS_NEW, false,
+						     {{DMAPI_A_HANDLE, handle}});
+				std::uint32_t group = made.size() == 1 ? group_of(made[0]) : 0;
+				if (!group) {
+					bad = "STATS_NEW: " + std::string(strerror(sock.error()));
+					break;
+				}
+				std::int64_t off = round;
+				std::uint64_t len = 1;
+				sock.ask(DMAPI_CMD_STATS_ADD, false,
+					 {{DMAPI_A_GROUP, u32(group)}, {DMAPI_A_OFFSET, bytes(&off, 8)},
+					  {DMAPI_A_LENGTH, bytes(&len, 8)}});
+				if (sock.error())
+					bad = "STATS_ADD: " + std::string(strerror(sock.error()));
+				sock.ask(DMAPI_CMD_STATS_SET, false,
+					 {{DMAPI_A_GROUP, u32(group)}, {DMAPI_A_HANDLE, handle}});
+				if (bad.empty() && sock.error())
+					bad = "STATS_SET: " + std::string(strerror(sock.error()));
+				auto got = sock.ask(DMAPI_CMD_STATS_GET, false,
+						    {{DMAPI_A_GROUP, u32(group)}});
+				if (bad.empty() && (got.size() != 1 || group_of(got[0]) != group))
+					bad = "STATS_GET did not find the group";
+				auto all = sock.ask(DMAPI_CMD_STATS_GET, true);
+				if (bad.empty() && std::none_of(all.begin(), all.end(), [&](const auto &m) {
+						return group_of(m) == group;
+					}))
+					bad = "the dump left the group out";
+				sock.ask(DMAPI_CMD_STATS_DEL, false, {{DMAPI_A_GROUP, u32(group)}});
+				if (bad.empty() && sock.error())
+					bad = "STATS_DEL: " + std::string(strerror(sock.error()));
+			}
+		});
+	for (auto &th : threads)
+		th.join();
+	for (int t = 0; t < kThreads; t++)
+		EXPECT_EQ(failures[t], "") << "socket " << t;
+	EXPECT_TRUE(genl_.ask(DMAPI_CMD_STATS_GET, true).empty()) << "a group was left behind";
 }
 
 TEST_F(GenlPadding, EventRecordsAreZeroWhereNothingIs)
