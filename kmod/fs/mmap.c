@@ -28,6 +28,7 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 
 #include "dmapifs.h"
 
@@ -202,6 +203,50 @@ static int dmfs_mmap_keep(struct file *file, struct vm_area_struct *vma,
 }
 
 /**
+ * struct dmfs_mmap_admitted - a mapping's admission, ended on its call's
+ *	return
+ * @work: queued on the task that makes the mapping
+ * @file: the dmapi file mapped, held until then
+ * @type: the access admitted (DMAPI_EVENT_READ or _WRITE)
+ *
+ * The VFS links a mapping into the file's only once ->mmap returned.  A
+ * right granted in between would find the file unmapped, and a punch
+ * under it would free data that the mapping then reads as zeroes, with
+ * no event (dm_hole()'s EBUSY check).  The access counts admitted until
+ * the call returns to user space instead, the mapping linked or undone.
+ */
+struct dmfs_mmap_admitted {
+	struct callback_head	work;
+	struct file		*file;
+	int			type;
+};
+
+static void dmfs_mmap_admitted_end(struct callback_head *work)
+{
+	struct dmfs_mmap_admitted *a =
+		container_of(work, struct dmfs_mmap_admitted, work);
+
+	dmfs_io_end(file_inode(a->file), a->type);
+	fput(a->file);
+	kfree(a);
+}
+
+/*
+ * End @a's admission when the mapping's call returns; at once where it
+ * cannot wait for that: a kernel thread never returns to user space, and
+ * an exiting task runs no more work.
+ */
+static void dmfs_mmap_admitted_defer(struct dmfs_mmap_admitted *a)
+{
+	if (!(current->flags & PF_KTHREAD)) {
+		init_task_work(&a->work, dmfs_mmap_admitted_end);
+		if (!task_work_add(current, &a->work, TWA_RESUME))
+			return;
+	}
+	dmfs_mmap_admitted_end(&a->work);
+}
+
+/**
  * dmfs_mmap - map a dmapi file
  * @file: the dmapi file
  * @vma: the mapping being made
@@ -214,6 +259,7 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	struct inode *inode = file_inode(file);
 	struct dm_fs *fs = dmfs_dm_fs(inode->i_sb);
 	unsigned long flags = vma->vm_flags;
+	struct dmfs_mmap_admitted *admitted;
 	int type, err;
 
 	if (!lower->f_op->mmap)
@@ -238,11 +284,18 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	 */
 	type = (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE) ?
 	       DMAPI_EVENT_WRITE : DMAPI_EVENT_READ;
+	admitted = kmalloc(sizeof(*admitted), GFP_KERNEL);
+	if (!admitted)
+		return -ENOMEM;
 	err = dmfs_io_begin(inode, &lower->f_path, type,
 			    (loff_t)vma->vm_pgoff << PAGE_SHIFT,
 			    vma->vm_end - vma->vm_start);
-	if (err)
+	if (err) {
+		kfree(admitted);
 		return err;
+	}
+	admitted->file = get_file(file);
+	admitted->type = type;
 	/*
 	 * Nor does growing it (mremap): where a DM application takes data
 	 * events, a mapping stays within the range its event covered.
@@ -254,7 +307,7 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	err = call_mmap(lower, vma);
 	if (!err)
 		err = dmfs_mmap_keep(file, vma, flags);
-	dmfs_io_end(inode, type);
+	dmfs_mmap_admitted_defer(admitted);
 	file_accessed(file);
 	return err;
 }

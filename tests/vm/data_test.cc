@@ -18,12 +18,14 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <thread>
 #include <tuple>
 
 using namespace dmtest;
@@ -741,6 +743,60 @@ TEST_F(Holes, PunchOfAMappedFileEBUSYUntilUnmapped)
 	EXPECT_DM_OK(punch(h, b_, b_));
 	std::vector<Extent> want = {res(0, b_), hole(b_, b_), res(2 * b_, 2 * b_)};
 	EXPECT_EQ(extents_of(h), want);
+}
+
+/*
+ * A mapping being made when the punch's right is granted is in place by
+ * the time the right's drain ends, so that the punch sees it (EBUSY): no
+ * mapping may come to a file whose data the punch took away, for reads
+ * through it send no event.  The right is held over two punches; the
+ * second is EBUSY only if a mapping came after the first, while no new
+ * one may be made.
+ */
+TEST_F(Holes, AMappingMadeAsThePunchsRightIsGrantedIsSeenByIt)
+{
+	Handle h;
+	handle_of("data", h);
+	int fd = open(path("data").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	std::atomic<bool> stop{false};
+	std::atomic<int> mapping{0};
+	std::thread mapper([&] {
+		while (!stop) {
+			mapping = 1;
+			void *map = mmap(nullptr, b_, PROT_READ, MAP_SHARED, fd, 0);
+			mapping = 0;
+			if (map == MAP_FAILED)
+				continue;
+			std::this_thread::sleep_for(std::chrono::milliseconds(2));
+			munmap(map, b_);
+		}
+	});
+	int late = 0, rounds = 0, punched = 0;
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+	while (std::chrono::steady_clock::now() < deadline && !late) {
+		dm_token_t token;
+		if (dm_create_userevent(sid_, 0, nullptr, &token))
+			break;
+		/* Asked as the mapping is being made, to meet it in flight. */
+		while (!mapping && std::chrono::steady_clock::now() < deadline)
+			;
+		if (!dm_request_right(sid_, h.hanp, h.hlen, token, DM_RR_WAIT, DM_RIGHT_EXCL)) {
+			if (!dm_punch_hole(sid_, h.hanp, h.hlen, token, 0, 0)) {
+				punched++;
+				std::this_thread::sleep_for(std::chrono::microseconds(500));
+				late += dm_punch_hole(sid_, h.hanp, h.hlen, token, 0, 0) && errno == EBUSY;
+			}
+		}
+		dm_respond_event(sid_, token, DM_RESP_CONTINUE, 0, 0, nullptr);
+		rounds++;
+	}
+	stop = true;
+	mapper.join();
+	close(fd);
+	EXPECT_EQ(late, 0) << "a mapping came after a punch, under its right, in round " << rounds;
+	RecordProperty("rounds", rounds);
+	RecordProperty("punched", punched);
 }
 
 TEST_F(Holes, DirectoryHandleEINVAL)
