@@ -255,6 +255,29 @@ int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,
 	return err;
 }
 
+/*
+ * Admit a truncation of @inode to @size.  The VFS holds our inode's lock
+ * here; an admission that waits, for a right or for the DM application's
+ * answer, lets go of it meanwhile, so that an unlink or a rename of the
+ * file, which hold their directory's lock while they wait for ours, and
+ * the lookups in that directory do not wait uninterruptibly for the DM
+ * application too.  Admitted, it takes the lock again.  Returns 0 or a
+ * negative errno, the lock held either way.
+ */
+static int dmfs_truncate_begin(struct inode *inode, const struct path *lower,
+			       loff_t size)
+{
+	int err;
+
+	err = __dmfs_io_begin(inode, lower, DMAPI_EVENT_TRUNCATE, size, 0, true);
+	if (err != -EAGAIN)
+		return err;
+	inode_unlock(inode);
+	err = dmfs_io_begin(inode, lower, DMAPI_EVENT_TRUNCATE, size, 0);
+	inode_lock(inode);
+	return err;
+}
+
 /**
  * dmfs_setattr - change the lower object's attributes
  * @idmap: the idmapping of our mount
@@ -285,13 +308,12 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 	 */
 	if ((attr->ia_valid & ATTR_SIZE) && IS_APPEND(d_inode(lower)))
 		return -EPERM;
-	/* The VFS holds our inode lock here: a truncation waits with it. */
 	if (attr->ia_valid & ATTR_SIZE) {
 		struct path lower_path;
 
 		dmfs_lower_path(dentry, &lower_path);
-		err = dmfs_io_begin(d_inode(dentry), &lower_path,
-				    DMAPI_EVENT_TRUNCATE, attr->ia_size, 0);
+		err = dmfs_truncate_begin(d_inode(dentry), &lower_path,
+					  attr->ia_size);
 		if (err)
 			return err;
 	}

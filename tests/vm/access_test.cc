@@ -1125,6 +1125,28 @@ TEST_F(Access, OpenWithOTruncSendsTruncateToZero)
 	EXPECT_EQ(fs::file_size(lower("file")), 0u);
 }
 
+/*
+ * A truncation waiting for its answer holds no lock an unlink of the
+ * file needs: the unlink, which holds its directory's lock meanwhile,
+ * would otherwise wait for the DM application too, unkillably.
+ */
+TEST_F(Access, AnUnlinkOfAFileWhoseTruncationWaitsGoesOn)
+{
+	ASSERT_DM_OK(take({DM_EVENT_TRUNCATE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_TRUNCATE)}));
+	std::string p = path("file");
+	Accessor truncater([p] { return truncate(p.c_str(), 100) ? errno : 0; });
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_TRUNCATE);
+	Accessor remover([p] { return unlink(p.c_str()) ? errno : 0; });
+	EXPECT_TRUE(remover.ends_within(20000)) << "the unlink waited for the truncation's answer";
+	EXPECT_FALSE(truncater.ends_within(0)) << "truncated before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(truncater.result(), 0);
+	EXPECT_EQ(remover.result(), 0);
+	EXPECT_FALSE(fs::exists(lower("file")));
+}
+
 /* Mappings */
 
 TEST_F(Access, SharedReadMappingSendsReadOfTheMappingBeforeMmapReturns)
