@@ -483,7 +483,8 @@ ssize_t dm_xattr_list(struct dentry *dentry, char **listp)
 		len = vfs_listxattr(dentry, NULL, 0);
 		if (len <= 0)
 			return len;
-		list = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		/* Past INT_MAX, kvmalloc() fails: quietly, not with a WARN. */
+		list = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!list)
 			return -ENOMEM;
 		len = vfs_listxattr(dentry, list, len);
