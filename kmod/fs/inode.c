@@ -22,8 +22,16 @@
 void dmfs_copyattr(struct inode *inode)
 {
 	struct inode *lower = dmfs_lower_inode(inode);
+	dm_idmap_t *idmap = dmfs_lower_idmap(inode->i_sb);
 
 	fsstack_copy_attr_all(inode, lower);
+	/*
+	 * The owners as the lower mount shows them, idmapped or not, as
+	 * stat does: the VFS reads ours for set-ID execution, the sticky
+	 * bit and every owner check.
+	 */
+	inode->i_uid = vfsuid_into_kuid(i_uid_into_vfsuid(idmap, lower));
+	inode->i_gid = vfsgid_into_kgid(i_gid_into_vfsgid(idmap, lower));
 	inode->i_flags |= S_NOATIME | S_NOCMTIME;
 	fsstack_copy_inode_size(inode, lower);
 }
@@ -261,8 +269,9 @@ int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,
  * answer, lets go of it meanwhile, so that an unlink or a rename of the
  * file, which hold their directory's lock while they wait for ours, and
  * the lookups in that directory do not wait uninterruptibly for the DM
- * application too.  Admitted, it takes the lock again.  Returns 0 or a
- * negative errno, the lock held either way.
+ * application too.  Admitted, it takes the lock again, and fails EPERM
+ * if the file was made append-only or immutable meanwhile.  Returns 0 or
+ * a negative errno, the lock held either way.
  */
 static int dmfs_truncate_begin(struct inode *inode, const struct path *lower,
 			       loff_t size)
@@ -275,7 +284,15 @@ static int dmfs_truncate_begin(struct inode *inode, const struct path *lower,
 	inode_unlock(inode);
 	err = dmfs_io_begin(inode, lower, DMAPI_EVENT_TRUNCATE, size, 0);
 	inode_lock(inode);
-	return err;
+	if (err)
+		return err;
+	/* A chattr through the mount no longer waited for the truncation. */
+	if (IS_APPEND(d_inode(lower->dentry)) ||
+	    IS_IMMUTABLE(d_inode(lower->dentry))) {
+		dmfs_io_end(inode, DMAPI_EVENT_TRUNCATE);
+		return -EPERM;
+	}
+	return 0;
 }
 
 /**

@@ -1147,6 +1147,28 @@ TEST_F(Access, AnUnlinkOfAFileWhoseTruncationWaitsGoesOn)
 	EXPECT_FALSE(fs::exists(lower("file")));
 }
 
+/*
+ * A file made append-only or immutable while its truncation waited for
+ * its answer is not truncated: the truncation no longer holds the lock
+ * that kept a chattr out meanwhile, so it looks again once admitted.
+ */
+TEST_F(Access, AFileMadeImmutableWhileItsTruncationWaitsIsNotTruncated)
+{
+	ASSERT_DM_OK(take({DM_EVENT_TRUNCATE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_TRUNCATE)}));
+	std::string p = path("file");
+	Accessor truncater([p] { return truncate(p.c_str(), 100) ? errno : 0; });
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_TRUNCATE);
+	{
+		InodeFlag immutable(path("file"), FS_IMMUTABLE_FL);
+		ASSERT_EQ(immutable.error(), 0) << strerror(immutable.error());
+		respond(m.token(), DM_RESP_CONTINUE);
+		EXPECT_EQ(truncater.result(), EPERM);
+	}
+	EXPECT_EQ(fs::file_size(lower("file")), kFileSize);
+}
+
 /* Mappings */
 
 TEST_F(Access, SharedReadMappingSendsReadOfTheMappingBeforeMmapReturns)

@@ -803,6 +803,37 @@ TEST_F(DmapiMount, LookupsThroughAnIdmappedLowerMountUseItsIdmapping)
 }
 
 /*
+ * Over an idmapped lower mount, a file is its owner's as that mount shows
+ * it for every check the VFS makes on our inode, not only for stat: a
+ * file of 1000's, shown as 2000's, may be opened O_NOATIME by 2000, which
+ * only its owner may.
+ */
+TEST_F(DmapiMount, AFileOverAnIdmappedLowerMountIsTheMappedOwnersForTheVfs)
+{
+	std::string file = lower_ + "/owned";
+	spit(file, "x");
+	ASSERT_EQ(chown(file.c_str(), 1000, 1000), 0);
+	ASSERT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
+	mounted_ = false;
+	IdmappedMount idmapped(lower_, base_ + "/idmapped", 1000, 2000);
+	ASSERT_EQ(idmapped.error(), 0) << strerror(idmapped.error());
+	ASSERT_EQ(mount((base_ + "/idmapped").c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
+		<< strerror(errno);
+	mounted_ = true;
+	std::string through = mnt_ + "/owned";
+	Child owner([through] {
+		if (setgid(2000) != 0 || setuid(2000) != 0)
+			return 100;
+		int fd = open(through.c_str(), O_RDONLY | O_NOATIME);
+		if (fd < 0)
+			return errno;
+		close(fd);
+		return 0;
+	});
+	EXPECT_EQ(owner.wait(), 0) << "O_NOATIME failed with this errno (EPERM is 1)";
+}
+
+/*
  * ACLs are the lower object's: the mount shows each change, made through
  * it or by a chmod, and never one it read before.
  */
