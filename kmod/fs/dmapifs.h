@@ -272,6 +272,7 @@ extern const struct inode_operations dmfs_special_iops;
 int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr);
 int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,
 		 struct kstat *stat, u32 request_mask, unsigned int flags);
+void dmfs_sync_inode_flags(struct inode *inode, struct inode *lower);
 int dmfs_permission(dm_idmap_t *idmap, struct inode *inode, int mask);
 int dmfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
 		u64 start, u64 len);

@@ -209,6 +209,24 @@ void dmfs_changed(struct dm_fs *fs, struct inode *lower)
 }
 
 /**
+ * dmfs_sync_inode_flags - take the lower inode's append-only and immutable
+ * @inode: the dmapi inode
+ * @lower: its lower inode
+ *
+ * The VFS checks both on our inode (open, truncate, unlink, rename, link,
+ * chmod): a chattr below the mount counts from the next permission check
+ * or path walk that meets the file.  Safe under RCU alone.
+ */
+void dmfs_sync_inode_flags(struct inode *inode, struct inode *lower)
+{
+	const unsigned int mask = S_APPEND | S_IMMUTABLE;
+	unsigned int flags = READ_ONCE(lower->i_flags) & mask;
+
+	if (unlikely((READ_ONCE(inode->i_flags) & mask) != flags))
+		inode_set_flags(inode, flags, mask);
+}
+
+/**
  * dmfs_permission - check access against the lower inode
  * @idmap: the idmapping of our mount (unused: the lower mount's counts)
  * @inode: the dmapi inode
@@ -226,14 +244,7 @@ int dmfs_permission(dm_idmap_t *idmap, struct inode *inode, int mask)
 	 */
 	if (unlikely(!lower))
 		return -ECHILD;
-	/*
-	 * The VFS checks append-only and immutable on our inode, after this
-	 * (open, truncate, unlink): a chattr below the mount counts at once.
-	 */
-	if (unlikely((READ_ONCE(inode->i_flags) ^ READ_ONCE(lower->i_flags)) &
-		     (S_APPEND | S_IMMUTABLE)))
-		inode_set_flags(inode, READ_ONCE(lower->i_flags) &
-				(S_APPEND | S_IMMUTABLE), S_APPEND | S_IMMUTABLE);
+	dmfs_sync_inode_flags(inode, lower);
 	return inode_permission(dmfs_lower_idmap(inode->i_sb), lower, mask);
 }
 

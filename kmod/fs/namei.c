@@ -91,8 +91,13 @@ static int dmfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 		if (ret <= 0)
 			return ret;
 	}
-	if (dmfs_lower_matches(dentry, lower, rcu))
+	if (dmfs_lower_matches(dentry, lower, rcu)) {
+		struct inode *inode = d_inode_rcu(dentry);
+
+		if (inode)
+			dmfs_sync_inode_flags(inode, d_inode_rcu(lower));
 		return 1;
+	}
 	return rcu ? -ECHILD : 0;
 }
 

@@ -803,6 +803,25 @@ TEST_F(DmapiMount, LookupsThroughAnIdmappedLowerMountUseItsIdmapping)
 }
 
 /*
+ * A chattr below the mount counts for the checks the VFS makes on our
+ * inode without asking its permission (chmod, unlink): an immutable flag
+ * seen once and then cleared below does not keep failing them.
+ */
+TEST_F(DmapiMount, AnImmutableFlagClearedBelowNoLongerRefusesAChmod)
+{
+	spit(lower_ + "/flagged", "x");
+	{
+		InodeFlag immutable(lower_ + "/flagged", FS_IMMUTABLE_FL);
+		ASSERT_EQ(immutable.error(), 0) << strerror(immutable.error());
+		int fd = open((mnt_ + "/flagged").c_str(), O_RDONLY);
+		ASSERT_GE(fd, 0) << strerror(errno);
+		close(fd);
+		EXPECT_NE(chmod((mnt_ + "/flagged").c_str(), 0600), 0) << "chmod of an immutable file";
+	}
+	EXPECT_EQ(chmod((mnt_ + "/flagged").c_str(), 0600), 0) << strerror(errno);
+}
+
+/*
  * Over an idmapped lower mount, a file is its owner's as that mount shows
  * it for every check the VFS makes on our inode, not only for stat: a
  * file of 1000's, shown as 2000's, may be opened O_NOATIME by 2000, which
