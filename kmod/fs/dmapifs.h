@@ -357,6 +357,7 @@ struct dmfs_ext4_walk {
 
 /* ext4scan.c */
 bool dmfs_ext4_bitmaps_usable(struct dmfs_sb_info *sbi);
+u64 dmfs_ext4_sb_inodes(struct super_block *sb);
 void dmfs_ext4_walk_start(struct dmfs_sb_info *sbi, struct dmfs_ext4_walk *w);
 u64 dmfs_ext4_walk_next(struct dmfs_ext4_walk *w, u64 ino);
 void dmfs_ext4_walk_end(struct dmfs_ext4_walk *w);

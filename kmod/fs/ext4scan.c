@@ -29,6 +29,7 @@
 #include "dmapifs.h"
 
 #define DMFS_EXT4_SB_OFFSET		1024
+#define DMFS_EXT4_SB_INODES_COUNT	0x00
 #define DMFS_EXT4_SB_INODES_PER_GROUP	0x28
 #define DMFS_EXT4_SB_MAGIC		0x38
 #define DMFS_EXT4_SB_FEATURE_INCOMPAT	0x60
@@ -124,6 +125,30 @@ static void dmfs_ext4_geometry(struct dmfs_ext4_walk *w)
 	w->inodes_per_group = ipg;
 out:
 	brelse(bh);
+}
+
+/**
+ * dmfs_ext4_sb_inodes - the inode count in an ext4 superblock
+ * @sb: the ext4 filesystem
+ *
+ * Return: the count its primary superblock holds, or 0 if it cannot be
+ * read or is not ext4's.
+ */
+u64 dmfs_ext4_sb_inodes(struct super_block *sb)
+{
+	unsigned int sb_block = DMFS_EXT4_SB_OFFSET / sb->s_blocksize;
+	struct buffer_head *bh;
+	const u8 *es;
+	u64 count = 0;
+
+	bh = sb_bread(sb, sb_block);
+	if (!bh)
+		return 0;
+	es = bh->b_data + DMFS_EXT4_SB_OFFSET % sb->s_blocksize;
+	if (dmfs_le16(es, DMFS_EXT4_SB_MAGIC) == DMFS_EXT4_MAGIC)
+		count = dmfs_le32(es, DMFS_EXT4_SB_INODES_COUNT);
+	brelse(bh);
+	return count;
 }
 
 /**

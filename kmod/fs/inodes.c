@@ -224,15 +224,34 @@ static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * The highest inode number of an ext4 filesystem, its inode count: from
+ * a statfs of its root, not of our tree, whose top directory's project
+ * quota (chattr +P) would lower it to the project's inode limit; or from
+ * its superblock, should the root have one too.
+ */
+static int dmfs_ext4_inodes(struct dmfs_sb_info *sbi, u64 *count)
+{
+	struct super_block *sb = sbi->lower.dentry->d_sb;
+	struct path root = { .mnt = sbi->lower.mnt, .dentry = sb->s_root };
+	struct kstatfs st;
+	int err;
+
+	err = vfs_statfs(&root, &st);
+	if (err)
+		return err;
+	*count = max_t(u64, st.f_files, dmfs_ext4_sb_inodes(sb));
+	return 0;
+}
+
 static int dmfs_scan_ext4(struct dmfs_sb_info *sbi, struct dm_scan *s)
 {
 	struct dmfs_ext4_walk walk;
 	struct dentry *dentry;
-	struct kstatfs st;
 	int probes, err;
-	u64 next;
+	u64 next, inodes;
 
-	err = vfs_statfs(&sbi->lower, &st);
+	err = dmfs_ext4_inodes(sbi, &inodes);
 	if (err)
 		return err;
 	dmfs_ext4_walk_start(sbi, &walk);
@@ -242,7 +261,7 @@ static int dmfs_scan_ext4(struct dmfs_sb_info *sbi, struct dm_scan *s)
 			err = -EINTR;
 			break;
 		}
-		if (s->pos > st.f_files) {
+		if (s->pos > inodes) {
 			s->end = true;
 			break;
 		}

@@ -12,17 +12,23 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/quota.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <xdsm/dmapi_ioctl.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 using namespace dmtest;
 namespace fs = std::filesystem;
@@ -365,6 +371,79 @@ protected:
 	}
 };
 
+/*
+ * An ext4 tree whose top directory has a project quota (chattr +P) is
+ * scanned whole: statfs of that directory gives the project's inode
+ * limit, not the filesystem's count, and the scan must not end there.
+ */
+TEST_F(BulkScan, AnExt4TreeUnderAProjectQuotaIsScannedWhole)
+{
+	constexpr int kProjectFiles = 40;
+	constexpr unsigned kInodeLimit = 20, kProject = 42;
+	std::string image = base_ + "/quota.img", lower2 = base_ + "/quota",
+		    mnt2 = base_ + "/quota-dmapi";
+	fs::create_directories(lower2);
+	fs::create_directories(mnt2);
+	std::string make = "modprobe loop 2>/dev/null; modprobe quota_v2 2>/dev/null; truncate -s 32M " +
+			   image +
+			   " && mkfs.ext4 -q -F -O quota,project " + image +
+			   " >/dev/null 2>&1 && mount -o loop,prjquota " + image + " " + lower2;
+	if (std::system(make.c_str()) != 0)
+		GTEST_SKIP() << "no ext4 with project quotas (mkfs.ext4, a loop device): " << make;
+	std::string top = lower2 + "/top";
+	fs::create_directory(top);
+	int fd = open(top.c_str(), O_RDONLY | O_DIRECTORY);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	struct fsxattr fsx = {};
+	EXPECT_EQ(ioctl(fd, FS_IOC_FSGETXATTR, &fsx), 0) << strerror(errno);
+	fsx.fsx_projid = kProject;
+	fsx.fsx_xflags |= FS_XFLAG_PROJINHERIT;
+	EXPECT_EQ(ioctl(fd, FS_IOC_FSSETXATTR, &fsx), 0) << strerror(errno);
+	for (int i = 0; i < kProjectFiles; i++)
+		spit(top + "/f" + std::to_string(i), "x");
+	struct if_dqblk limit = {};
+	limit.dqb_ihardlimit = limit.dqb_isoftlimit = kInodeLimit;
+	limit.dqb_valid = QIF_ILIMITS;
+	EXPECT_EQ(syscall(SYS_quotactl_fd, fd, QCMD(Q_SETQUOTA, PRJQUOTA), kProject, &limit), 0)
+		<< strerror(errno);
+	close(fd);
+	struct statvfs sv = {};
+	EXPECT_EQ(statvfs(top.c_str(), &sv), 0);
+	bool limited = sv.f_files == kInodeLimit;
+	std::string opts = "mtpt=" + mnt2;
+	bool mounted = limited && mount(top.c_str(), mnt2.c_str(), "dmapi", 0, opts.c_str()) == 0;
+	EXPECT_TRUE(!limited || mounted) << strerror(errno);
+	std::set<dm_ino_t> found;
+	Handle fsh;
+	if (mounted) {
+		EXPECT_DM_OK(dm_path_to_fshandle(mnt2.data(), &fsh.hanp, &fsh.hlen));
+	}
+	if (fsh.hanp) {
+		dm_attrloc_t loc = 0;
+		EXPECT_DM_OK(dm_init_attrloc(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, &loc));
+		std::vector<char> buf(1 << 16);
+		int rc, calls = 0;
+		do {
+			size_t rlen = 0;
+			rc = dm_get_bulkattr(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, DM_AT_STAT, &loc,
+					     buf.size(), buf.data(), &rlen);
+			for (auto *st = reinterpret_cast<dm_stat_t *>(buf.data()); rc >= 0 && rlen && st;
+			     st = DM_STEP_TO_NEXT(st, dm_stat_t *))
+				found.insert(st->dt_ino);
+		} while (rc == 1 && ++calls < 1000);
+		EXPECT_EQ(rc, 0) << strerror(errno);
+	}
+	if (mounted) {
+		EXPECT_EQ(umount(mnt2.c_str()), 0) << strerror(errno);
+	}
+	EXPECT_EQ(umount(lower2.c_str()), 0) << strerror(errno);
+	if (!limited)
+		GTEST_SKIP() << "the project quota did not lower statfs's inode count to "
+			     << kInodeLimit << " (it says " << sv.f_files << ")";
+	EXPECT_EQ(found.size(), static_cast<size_t>(kProjectFiles + 1))
+		<< "the scan ended at the project's inode limit";
+}
+
 TEST_F(BulkScan, BulkattrReportsEveryObjectOnceInInodeOrder)
 {
 	expect_the_tree_once(bulk_all(1 << 20));
@@ -403,7 +482,11 @@ TEST_F(BulkScan, ObjectsAmongUnusedInodesAreAllFound)
 	auto inos = bulk_all(1 << 16);
 	expect_the_tree_once(inos);
 	ASSERT_FALSE(inos.empty());
-	EXPECT_GT(inos.back() - inos.front(), 2 * inos.size()) << "no unused inodes among them";
+	/* The allocator chooses groups at random, and may reuse what was freed. */
+	if (inos.back() - inos.front() <= 2 * inos.size())
+		GTEST_SKIP() << "the allocator left few unused inodes among them ("
+			     << inos.back() - inos.front() + 1 << " numbers for " << inos.size()
+			     << " objects): the scan skipped little";
 }
 
 TEST_F(BulkScan, AHardLinkedFileIsOneObject)
