@@ -77,6 +77,13 @@ static inline int dm_vfs_getattr(const struct path *path, struct kstat *stat,
 #define DM_HAVE_ACL_IOPS	1
 #endif
 
+/* 6.2 renamed get_acl(), the inode's ACL for permission checks. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define dm_get_inode_acl	get_inode_acl
+#else
+#define dm_get_inode_acl	get_acl
+#endif
+
 /* 6.6 gave exportfs_decode_fh_raw() a flags argument (before: none). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
 #define dm_exportfs_decode_fh_raw(mnt, fid, len, type, accept, ctx) \

@@ -305,14 +305,16 @@ void dmfs_mmap_init(struct dmfs_sb_info *sbi);
 void dmfs_mmap_exit(struct dmfs_sb_info *sbi);
 
 /* acl.c: the ACL inode operations, where the VFS wants them */
+struct posix_acl *dmfs_get_inode_acl(struct inode *inode, int type, bool rcu);
 #ifdef DM_HAVE_ACL_IOPS
 struct posix_acl *dmfs_get_acl(dm_idmap_t *idmap, struct dentry *dentry,
 			       int type);
 int dmfs_set_acl(dm_idmap_t *idmap, struct dentry *dentry,
 		 struct posix_acl *acl, int type);
-#define DMFS_ACL_IOPS	.get_acl = dmfs_get_acl, .set_acl = dmfs_set_acl,
+#define DMFS_ACL_IOPS	.get_inode_acl = dmfs_get_inode_acl,	\
+			.get_acl = dmfs_get_acl, .set_acl = dmfs_set_acl,
 #else
-#define DMFS_ACL_IOPS
+#define DMFS_ACL_IOPS	.get_acl = dmfs_get_inode_acl,
 #endif
 
 /* export.c */

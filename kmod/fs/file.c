@@ -31,7 +31,11 @@ int dmfs_open_lower(struct file *file)
 	struct file *lower;
 	struct path path;
 
-	dmfs_lower_path(file->f_path.dentry, &path);
+	/*
+	 * Ours, not the path of a filesystem stacked on ours, which 6.1's
+	 * overlayfs puts in f_path (open_with_fake_path()).
+	 */
+	dmfs_lower_path(file_dentry(file), &path);
 	lower = dentry_open(&path, flags, current_cred());
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
@@ -299,7 +303,7 @@ void dmfs_io_end2(struct file *in, struct file *out)
 int dmfs_release(struct inode *inode, struct file *file)
 {
 	struct dm_namesp ns = {
-		.obj1 = dmfs_lower_dentry(file->f_path.dentry),
+		.obj1 = dmfs_lower_dentry(file_dentry(file)),
 		.mode = inode->i_mode,
 	};
 

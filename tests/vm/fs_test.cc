@@ -876,6 +876,79 @@ TEST_F(DmapiMount, AclsReadThroughTheMountFollowEveryChange)
 	EXPECT_EQ(access_acl_of(mf), "errno " + std::to_string(ENODATA));
 }
 
+/*
+ * Over an idmapped lower mount, an ACL read through the mount names its
+ * users as that mount shows them: a named user 1000 on disk is named
+ * 2000 where the kernel maps ACLs through idmapped mounts (6.12).
+ */
+TEST_F(DmapiMount, AnAclOverAnIdmappedLowerMountNamesTheMappedUsers)
+{
+	std::string file = lower_ + "/acl";
+	spit(file, "x");
+	std::string on_disk = access_acl(1000);
+	ASSERT_EQ(setxattr(file.c_str(), "system.posix_acl_access", on_disk.data(), on_disk.size(), 0),
+		  0) << strerror(errno);
+	ASSERT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
+	mounted_ = false;
+	IdmappedMount idmapped(lower_, base_ + "/idmapped", 1000, 2000);
+	ASSERT_EQ(idmapped.error(), 0) << strerror(idmapped.error());
+	ASSERT_EQ(mount((base_ + "/idmapped").c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
+		<< strerror(errno);
+	mounted_ = true;
+	std::string shown = access_acl_of(base_ + "/idmapped/acl");
+	EXPECT_TRUE(shown == access_acl(2000) || shown == access_acl(1000)) << "the premise";
+	EXPECT_EQ(access_acl_of(mnt_ + "/acl"), shown);
+}
+
+/*
+ * overlayfs may stack on the mount, as on any filesystem: a file opened
+ * through it is ours underneath (6.1 hands our open its own path).
+ */
+TEST_F(DmapiMount, AFileReadThroughOverlayfsStackedOnTheMountHasItsData)
+{
+	spit(mnt_ + "/below", "stacked");
+	std::string upper = base_ + "/upper", work = base_ + "/work", merged = base_ + "/merged";
+	for (const auto &d : {upper, work, merged})
+		fs::create_directories(d);
+	std::string opts = "lowerdir=" + mnt_ + ",upperdir=" + upper + ",workdir=" + work;
+	if (mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) != 0)
+		GTEST_SKIP() << "no overlayfs over the mount: " << strerror(errno);
+	EXPECT_EQ(slurp(merged + "/below"), "stacked");
+	EXPECT_EQ(umount(merged.c_str()), 0) << strerror(errno);
+}
+
+/*
+ * A filesystem stacked on ours (overlayfs) asks our inode for its ACL to
+ * check a permission itself: that leaves no "no ACL" cached in our inode
+ * for later reads of it through the mount.
+ */
+TEST_F(DmapiMount, AnAclCheckedByAFilesystemStackedOnTheMountIsStillRead)
+{
+	std::string file = mnt_ + "/acl", acl = access_acl(1001);
+	spit(file, "x");
+	ASSERT_EQ(setxattr(file.c_str(), "system.posix_acl_access", acl.data(), acl.size(), 0), 0)
+		<< strerror(errno);
+	std::string upper = base_ + "/upper", work = base_ + "/work", merged = base_ + "/merged";
+	for (const auto &d : {upper, work, merged})
+		fs::create_directories(d);
+	std::string opts = "lowerdir=" + mnt_ + ",upperdir=" + upper + ",workdir=" + work;
+	if (mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) != 0)
+		GTEST_SKIP() << "no overlayfs over the mount: " << strerror(errno);
+	/* Not the owner: the group class of the mode sends it to the ACL. */
+	Child reader([m = merged + "/acl"] {
+		if (setgid(1001) != 0 || setuid(1001) != 0)
+			return 100;
+		int fd = open(m.c_str(), O_RDONLY);
+		if (fd < 0)
+			return errno;
+		close(fd);
+		return 0;
+	});
+	EXPECT_EQ(reader.wait(), 0) << "the named user's read through overlayfs";
+	EXPECT_EQ(umount(merged.c_str()), 0) << strerror(errno);
+	EXPECT_EQ(access_acl_of(file), acl);
+}
+
 /* A rename within one directory below the mount is seen through it. */
 TEST_F(DmapiMount, ARenameWithinADirectoryBehindTheMountIsSeen)
 {
