@@ -73,12 +73,9 @@ static inline int dm_vfs_getattr(const struct path *path, struct kstat *stat,
  * inode's ->get_acl and ->set_acl, so a stacking filesystem must provide
  * them to pass ACLs through.  Before, our catch-all xattr handler did.
  */
+/* 6.2 also renamed get_acl(), the inode's ACL for permission checks. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 #define DM_HAVE_ACL_IOPS	1
-#endif
-
-/* 6.2 renamed get_acl(), the inode's ACL for permission checks. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 #define dm_get_inode_acl	get_inode_acl
 #else
 #define dm_get_inode_acl	get_acl
