@@ -914,6 +914,21 @@ TEST_F(DmapiMount, AFileReadThroughOverlayfsStackedOnTheMountHasItsData)
 	if (mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) != 0)
 		GTEST_SKIP() << "no overlayfs over the mount: " << strerror(errno);
 	EXPECT_EQ(slurp(merged + "/below"), "stacked");
+	int fd = open((merged + "/below").c_str(), O_RDONLY);
+	EXPECT_GE(fd, 0) << strerror(errno);
+	if (fd >= 0) {
+		void *map = mmap(nullptr, 7, PROT_READ, MAP_SHARED, fd, 0);
+		EXPECT_NE(map, MAP_FAILED) << strerror(errno);
+		if (map != MAP_FAILED) {
+			EXPECT_EQ(std::string(static_cast<char *>(map), 7), "stacked");
+			munmap(map, 7);
+		}
+		close(fd);
+	}
+	/* A change copies the file up from ours. */
+	std::ofstream(merged + "/below", std::ios::app) << "!";
+	EXPECT_EQ(slurp(upper + "/below"), "stacked!");
+	EXPECT_EQ(slurp(mnt_ + "/below"), "stacked");
 	EXPECT_EQ(umount(merged.c_str()), 0) << strerror(errno);
 }
 
