@@ -496,6 +496,21 @@ void Manager::on_destroy(const xdsm::Message &m)
 	log(Level::debug, "removed the copy of %s", rec->object.owner.c_str());
 }
 
+/*
+ * Whether the filesystem of @h is managed now, mounted: its handle
+ * resolves.  A handle of a filesystem not mounted fails EBADF, as one of
+ * a file gone does.
+ */
+bool Manager::filesystem_managed(const xdsm::Handle &h)
+{
+	xdsm::Handle fs = h.filesystem();
+	char byte;
+	std::size_t rlen = 0;
+	return dm_get_mountinfo(session_.id(), fs.hanp(), fs.hlen(), DM_NO_TOKEN, sizeof(byte),
+				&byte, &rlen) == 0 ||
+	       errno == E2BIG;
+}
+
 bool Manager::collect_orphan(const ObjectRef &ref, dm_token_t token, Store &store, bool remove)
 {
 	xdsm::Handle h = handle_from_hex(ref.owner);
@@ -506,8 +521,11 @@ bool Manager::collect_orphan(const ObjectRef &ref, dm_token_t token, Store &stor
 	try {
 		right.emplace(session_, h, token, DM_RIGHT_EXCL);
 	} catch (const std::system_error &e) {
-		/* The file is gone (EBADF), or on no mounted filesystem (EINVAL). */
-		if (e.code().value() != EBADF)
+		/*
+		 * The file is gone (EBADF) only if its filesystem is mounted:
+		 * one not mounted, or another host's, fails EBADF too.
+		 */
+		if (e.code().value() != EBADF || !filesystem_managed(h))
 			return false;
 	}
 	if (right) {

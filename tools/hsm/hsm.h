@@ -98,6 +98,7 @@ public:
 	Counters counters;
 
 private:
+	bool filesystem_managed(const xdsm::Handle &h);
 	Outcome release_locked(const xdsm::Handle &h, dm_token_t token, Record rec,
 			       std::uint64_t stub);
 	std::uint64_t restore(const xdsm::Handle &h, dm_token_t token, const Record &rec);
