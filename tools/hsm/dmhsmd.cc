@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <fcntl.h>
 #include <fstream>
 #include <getopt.h>
 #include <sstream>
@@ -142,6 +143,7 @@ private:
 	void abort_eio(dm_token_t token);
 	xdsm::Reply answer(const xdsm::Message &m);
 	std::optional<std::string> mountpoint(const xdsm::Handle &fs);
+	bool sync_before_drop(const xdsm::Handle &object);
 	bool make_space(const xdsm::Handle &fs, std::uint64_t need, const xdsm::Handle &exclude,
 			dm_token_t token);
 
@@ -339,9 +341,13 @@ xdsm::Reply Daemon::answer(const xdsm::Message &m)
 			return make_space(de.object.filesystem(), need, de.object, m.token()) ?
 				       xdsm::Reply::cont() : xdsm::Reply::abort(ENOSPC);
 		}
-		case DM_EVENT_DESTROY:
-			manager_.on_destroy(m);
+		case DM_EVENT_DESTROY: {
+			xdsm::DestroyEvent ev = m.destroy();
+			bool copied = ev.attrname == kAttribute && !ev.attrcopy.empty();
+			if (copied && sync_before_drop(ev.object))
+				manager_.on_destroy(m);
 			return xdsm::Reply::cont();
+		}
 		default:
 			return xdsm::Reply::cont();
 		}
@@ -350,6 +356,24 @@ xdsm::Reply Daemon::answer(const xdsm::Message &m)
 		    static_cast<unsigned long long>(m.token()), e.what());
 		return xdsm::Reply::abort(EIO);
 	}
+}
+
+/*
+ * The unlink that destroyed @object on disk before its copy goes: a
+ * crash must not bring back an offline file whose copy is gone.  On
+ * failure the copy stays, for gc to find once the file is surely gone.
+ */
+bool Daemon::sync_before_drop(const xdsm::Handle &object)
+{
+	auto where = mountpoint(object.filesystem());
+	int fd = where ? open(where->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	bool synced = fd >= 0 && syncfs(fd) == 0;
+	if (!synced)
+		log(Level::warning, "DESTROY: %s not synced (%s): its copy stays for gc",
+		    where ? where->c_str() : "a filesystem not managed", std::strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return synced;
 }
 
 std::optional<std::string> Daemon::mountpoint(const xdsm::Handle &fs)

@@ -419,6 +419,18 @@ void Manager::forget(const xdsm::Handle &h, dm_token_t token)
 void Manager::go_online(const xdsm::Handle &h, dm_token_t token, const Record &rec)
 {
 	forget(h, token);
+	/*
+	 * The record's removal (and a truncation within the stub) on disk
+	 * before the copy goes: a crash must not bring back an offline
+	 * file whose copy is gone.  Unsynced, the copy stays for gc.
+	 */
+	try {
+		session_.sync(h, token);
+	} catch (const std::system_error &e) {
+		log(Level::warning, "copy %s of %s stays in the store: %s", rec.object.digest.c_str(),
+		    rec.object.owner.c_str(), e.what());
+		return;
+	}
 	drop_copy(rec);
 }
 
