@@ -170,6 +170,26 @@ TEST(Record, RoundTripsAStorePathOfAnyCharacters)
 	EXPECT_EQ(old->store, "dir:/srv/hsm");
 }
 
+/* The file's mtime at its copy, which older records lack. */
+TEST(Record, KeepsTheMtimeOfTheCopyWhenItHasOne)
+{
+	Record r;
+	r.state = State::dual;
+	r.size = 10;
+	r.store = "dir:/srv/hsm";
+	r.object = {std::string(64, 'e'), r.size, "0123abcd"};
+	r.mtime = 1700000000;
+	auto back = Record::decode(r.encode());
+	ASSERT_TRUE(back) << r.encode();
+	EXPECT_EQ(back->mtime, r.mtime);
+	auto old = Record::decode("v1 state=dual size=1 stub=0 store=dir:/srv/hsm digest=" +
+				  std::string(64, 'd') + " owner=x");
+	ASSERT_TRUE(old);
+	EXPECT_FALSE(old->mtime);
+	EXPECT_FALSE(Record::decode("v1 state=dual size=1 stub=0 store=dir:/srv/hsm digest=" +
+				    std::string(64, 'd') + " owner=x mtime=soon"));
+}
+
 TEST(Record, RejectsWhatIsNotOne)
 {
 	std::string digest(64, 'b');

@@ -207,6 +207,7 @@ Outcome Manager::migrate(const xdsm::Handle &h, dm_token_t token, const std::str
 	}
 	copy.object = writer->commit();
 	copy.size = off;
+	copy.mtime = static_cast<std::uint64_t>(st.dt_mtime);
 	copy.store = store.url();
 	set_record(h, token, copy);
 	counters.migrated++;
@@ -264,6 +265,17 @@ Outcome Manager::release_locked(const xdsm::Handle &h, dm_token_t token, Record 
 {
 	if (stub >= rec.size)
 		return {"copied, nothing beyond the stub", 0, rec};
+	/*
+	 * A change with nobody taking its event (no daemon ran) left the
+	 * record: the copy is stale, and punching would lose the change.
+	 */
+	dm_stat_t st = session_.fileattr(h, DM_AT_STAT, token);
+	if (static_cast<std::uint64_t>(st.dt_size) != rec.size ||
+	    (rec.mtime && static_cast<std::uint64_t>(st.dt_mtime) != *rec.mtime)) {
+		go_online(h, token, rec);
+		fail("changed since it was copied: its stale copy is dropped; migrate it again",
+		     ESTALE);
+	}
 	if (!recalls_served(h))
 		fail("no session takes the READ, WRITE and TRUNCATE events of its filesystem "
 		     "(is dmhsmd running?): copied, but its data stays on disk", ESRCH);

@@ -86,7 +86,7 @@ std::string Record::encode() const
 {
 	return std::string("v1 state=") + state_name(state) + " size=" + std::to_string(size) +
 	       " stub=" + std::to_string(stub) + " store=" + escape(store) + " digest=" + object.digest +
-	       " owner=" + object.owner;
+	       " owner=" + object.owner + (mtime ? " mtime=" + std::to_string(*mtime) : "");
 }
 
 std::optional<Record> Record::decode(std::string_view value)
@@ -126,6 +126,11 @@ std::optional<Record> Record::decode(std::string_view value)
 		return std::nullopt;
 	r.size = *size;
 	r.stub = *stub;
+	if (fields.count("mtime")) {
+		r.mtime = number(fields["mtime"]);
+		if (!r.mtime)
+			return std::nullopt;
+	}
 	r.store = fields["store"];
 	r.object = {fields["digest"], *size, fields["owner"]};
 	return r;

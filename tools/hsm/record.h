@@ -4,8 +4,9 @@
 // one line of text, so that `dmctl` and a hexdump show it plainly:
 //
 //   v1 state=offline size=1048576 stub=4096 store=dir:/srv/hsm
-//      digest=<sha256> owner=<handle>
+//      digest=<sha256> owner=<handle> mtime=<seconds>
 //
+// mtime, the file's when it was copied, is absent from older records.
 // A file without the attribute is online: its data is on disk and
 // nowhere else.  The managed regions a state needs are a function of
 // the record, so that any event can put them right again.
@@ -39,6 +40,7 @@ struct Record {
 	State state = State::online;
 	std::uint64_t size = 0;		/**< of the file when copied */
 	std::uint64_t stub = 0;		/**< bytes kept on disk when offline */
+	std::optional<std::uint64_t> mtime;	/**< of the file when copied */
 	std::string store;		/**< the store's URL */
 	ObjectRef object;
 
