@@ -23,6 +23,7 @@
 #include <system_error>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 namespace hsm {
 namespace {
@@ -163,6 +164,54 @@ private:
 	ObjectRef ref_;
 };
 
+/* Whether the file at @path holds @size bytes whose SHA-256 is @digest. */
+bool holds(const std::string &path, std::uint64_t size, const std::string &digest)
+{
+	Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	if (fd.get() < 0)
+		fail("open " + path);
+	Sha256 sum;
+	std::vector<std::byte> buf(1 << 20);
+	std::uint64_t total = 0;
+	for (;;) {
+		ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fail("read " + path);
+		if (n == 0)
+			break;
+		sum.update(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)));
+		total += static_cast<std::uint64_t>(n);
+	}
+	return total == size && sum.hex() == digest;
+}
+
+/*
+ * Put the content of @source, @size bytes, into the object at @path in
+ * place, synced: its other names (the references) stay its own.
+ */
+void repair(const std::string &path, const std::string &source, std::uint64_t size)
+{
+	Fd from(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+	if (from.get() < 0)
+		fail("open " + source);
+	Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+	if (fd.get() < 0)
+		fail("open " + path);
+	loff_t in = 0, out = 0;
+	while (static_cast<std::uint64_t>(in) < size) {
+		ssize_t n = copy_file_range(from.get(), &in, fd.get(), &out,
+					    static_cast<std::size_t>(size - static_cast<std::uint64_t>(in)), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			fail("copy into " + path, n < 0 ? errno : EIO);
+	}
+	if (ftruncate(fd.get(), static_cast<off_t>(size)) != 0 || fsync(fd.get()) != 0)
+		fail("repair " + path);
+}
+
 ObjectRef DirectoryWriter::commit()
 {
 	if (fsync(fd_.get()) != 0)
@@ -174,10 +223,16 @@ ObjectRef DirectoryWriter::commit()
 	if (make_dir(dir))
 		sync_dir(store_.root() + "/objects");
 	std::string proc = "/proc/self/fd/" + std::to_string(fd_.get());
-	/* The same content already there is the same object. */
-	if (linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0 &&
-	    errno != EEXIST)
-		fail("link " + path);
+	/*
+	 * The same content already there is the same object, if it still is:
+	 * one damaged since is repaired from this copy, which is whole.
+	 */
+	if (linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+		if (errno != EEXIST)
+			fail("link " + path);
+		if (!holds(path, ref_.size, ref_.digest))
+			repair(path, proc, ref_.size);
+	}
 	std::string ref = store_.ref_path(ref_);
 	if (link(path.c_str(), ref.c_str()) != 0 && errno != EEXIST)
 		fail("link " + ref);
