@@ -468,11 +468,32 @@ bool Manager::cut_within_stub(const xdsm::Handle &h, dm_token_t token, const Rec
 	return true;
 }
 
+/*
+ * The file's exclusive right for an event's handling.  EAGAIN says that
+ * accesses admitted before it did not end within the module's
+ * drain_timeout (a splice into a full pipe, say): they may yet, so ask a
+ * few times before the event is answered with an error.
+ */
+std::unique_ptr<xdsm::Right> Manager::event_right(const xdsm::Handle &h, dm_token_t token)
+{
+	constexpr int kTries = 4;
+	for (int tries = 1;; tries++) {
+		try {
+			return std::make_unique<xdsm::Right>(session_, h, token, DM_RIGHT_EXCL);
+		} catch (const std::system_error &e) {
+			if (e.code().value() != EAGAIN || tries == kTries)
+				throw;
+			log(Level::info, "token %llu: accesses in flight hold up the right; asking again",
+			    static_cast<unsigned long long>(token));
+		}
+	}
+}
+
 xdsm::Reply Manager::on_data_event(const xdsm::Message &m)
 {
 	xdsm::DataEvent ev = m.data_event();
 	dm_token_t token = m.token();
-	xdsm::Right right(session_, ev.object, token, DM_RIGHT_EXCL);
+	auto right = event_right(ev.object, token);
 	auto rec = record(ev.object, token);
 	if (!rec) {
 		/* Left by a crash between the record and its regions. */

@@ -98,6 +98,7 @@ public:
 	Counters counters;
 
 private:
+	std::unique_ptr<xdsm::Right> event_right(const xdsm::Handle &h, dm_token_t token);
 	bool filesystem_managed(const xdsm::Handle &h);
 	Outcome release_locked(const xdsm::Handle &h, dm_token_t token, Record rec,
 			       std::uint64_t stub);
