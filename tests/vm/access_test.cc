@@ -312,6 +312,21 @@ protected:
 		ASSERT_NO_FATAL_FAILURE(handle_of("offline", offline_));
 	}
 
+	/*
+	 * A truncate(2) of the file to 100 bytes, its TRUNCATE taken and
+	 * unanswered in *m: the truncater.
+	 */
+	std::unique_ptr<Accessor> truncating(Message &m)
+	{
+		EXPECT_DM_OK(take({DM_EVENT_TRUNCATE}));
+		EXPECT_DM_OK(manage(file_, {region(0, 0, DM_REGION_TRUNCATE)}));
+		auto truncater = std::make_unique<Accessor>(
+			[p = path("file")] { return truncate(p.c_str(), 100) ? errno : 0; });
+		m = next();
+		EXPECT_EQ(m.type(), DM_EVENT_TRUNCATE);
+		return truncater;
+	}
+
 	/* READ events of the file's first 100 bytes, CANCEL when nobody waits. */
 	void manage_reads_with_cancel()
 	{
@@ -1082,14 +1097,11 @@ TEST_F(Access, TruncateSendsTruncateWithTheNewSize)
 
 TEST_F(Access, AbortedTruncationFailsWithTheErrnoGivenAndKeepsTheSize)
 {
-	ASSERT_DM_OK(take({DM_EVENT_TRUNCATE}));
-	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_TRUNCATE)}));
-	std::string p = path("file");
-	Accessor truncater([p] { return truncate(p.c_str(), 100) ? errno : 0; });
-	Message m = next();
+	Message m;
+	auto truncater = truncating(m);
 	ASSERT_EQ(m.type(), DM_EVENT_TRUNCATE);
 	respond(m.token(), DM_RESP_ABORT, EPERM);
-	EXPECT_EQ(truncater.result(), EPERM);
+	EXPECT_EQ(truncater->result(), EPERM);
 	EXPECT_EQ(fs::file_size(lower("file")), kFileSize);
 }
 
@@ -1132,17 +1144,14 @@ TEST_F(Access, OpenWithOTruncSendsTruncateToZero)
  */
 TEST_F(Access, AnUnlinkOfAFileWhoseTruncationWaitsGoesOn)
 {
-	ASSERT_DM_OK(take({DM_EVENT_TRUNCATE}));
-	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_TRUNCATE)}));
-	std::string p = path("file");
-	Accessor truncater([p] { return truncate(p.c_str(), 100) ? errno : 0; });
-	Message m = next();
+	Message m;
+	auto truncater = truncating(m);
 	ASSERT_EQ(m.type(), DM_EVENT_TRUNCATE);
-	Accessor remover([p] { return unlink(p.c_str()) ? errno : 0; });
+	Accessor remover([p = path("file")] { return unlink(p.c_str()) ? errno : 0; });
 	EXPECT_TRUE(remover.ends_within(20000)) << "the unlink waited for the truncation's answer";
-	EXPECT_FALSE(truncater.ends_within(0)) << "truncated before the answer";
+	EXPECT_FALSE(truncater->ends_within(0)) << "truncated before the answer";
 	respond(m.token(), DM_RESP_CONTINUE);
-	EXPECT_EQ(truncater.result(), 0);
+	EXPECT_EQ(truncater->result(), 0);
 	EXPECT_EQ(remover.result(), 0);
 	EXPECT_FALSE(fs::exists(lower("file")));
 }
@@ -1154,17 +1163,14 @@ TEST_F(Access, AnUnlinkOfAFileWhoseTruncationWaitsGoesOn)
  */
 TEST_F(Access, AFileMadeImmutableWhileItsTruncationWaitsIsNotTruncated)
 {
-	ASSERT_DM_OK(take({DM_EVENT_TRUNCATE}));
-	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_TRUNCATE)}));
-	std::string p = path("file");
-	Accessor truncater([p] { return truncate(p.c_str(), 100) ? errno : 0; });
-	Message m = next();
+	Message m;
+	auto truncater = truncating(m);
 	ASSERT_EQ(m.type(), DM_EVENT_TRUNCATE);
 	{
 		InodeFlag immutable(path("file"), FS_IMMUTABLE_FL);
 		ASSERT_EQ(immutable.error(), 0) << strerror(immutable.error());
 		respond(m.token(), DM_RESP_CONTINUE);
-		EXPECT_EQ(truncater.result(), EPERM);
+		EXPECT_EQ(truncater->result(), EPERM);
 	}
 	EXPECT_EQ(fs::file_size(lower("file")), kFileSize);
 }

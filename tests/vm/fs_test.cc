@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -774,24 +775,56 @@ private:
 };
 
 /*
+ * overlayfs with @lower as its lower layer, its upper and work
+ * directories in @base: its mount point, or "" with errno set.
+ */
+std::string overlay_over(const std::string &lower, const std::string &base)
+{
+	std::string upper = base + "/upper", work = base + "/work", merged = base + "/merged";
+	for (const auto &d : {upper, work, merged})
+		fs::create_directories(d);
+	std::string opts = "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work;
+	return mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) == 0 ? merged : "";
+}
+
+/* The mount made again over an idmapped mount of its lower tree. */
+class IdmappedLower : public DmapiMount {
+protected:
+	/* 1000 shown as 2000; the idmapped mount lives as long as the test. */
+	void mount_over_idmapped()
+	{
+		ASSERT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
+		mounted_ = false;
+		idmapped_ = std::make_unique<IdmappedMount>(lower_, base_ + "/idmapped", 1000, 2000);
+		ASSERT_EQ(idmapped_->error(), 0) << strerror(idmapped_->error());
+		ASSERT_EQ(mount((base_ + "/idmapped").c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
+			<< strerror(errno);
+		mounted_ = true;
+	}
+
+	/* Detached before the mount over it goes, as a guard in the test's scope was. */
+	void TearDown() override
+	{
+		idmapped_.reset();
+		DmapiMount::TearDown();
+	}
+
+	std::unique_ptr<IdmappedMount> idmapped_;
+};
+
+/*
  * Over an idmapped lower mount, a lookup checks the caller's right to
  * search a directory as that mount shows its owner, as the permission
  * check of the walk does: a directory of 1000's, 0700, shown as 2000's,
  * is searched by 2000.
  */
-TEST_F(DmapiMount, LookupsThroughAnIdmappedLowerMountUseItsIdmapping)
+TEST_F(IdmappedLower, LookupsThroughAnIdmappedLowerMountUseItsIdmapping)
 {
 	std::string dir = lower_ + "/private";
 	ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
 	spit(dir + "/file", "x");
 	ASSERT_EQ(chown(dir.c_str(), 1000, 1000), 0);
-	ASSERT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
-	mounted_ = false;
-	IdmappedMount idmapped(lower_, base_ + "/idmapped", 1000, 2000);
-	ASSERT_EQ(idmapped.error(), 0) << strerror(idmapped.error());
-	ASSERT_EQ(mount((base_ + "/idmapped").c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
-		<< strerror(errno);
-	mounted_ = true;
+	ASSERT_NO_FATAL_FAILURE(mount_over_idmapped());
 	std::string file = mnt_ + "/private/file";
 	Child owner([file] {
 		struct stat st;
@@ -827,18 +860,12 @@ TEST_F(DmapiMount, AnImmutableFlagClearedBelowNoLongerRefusesAChmod)
  * file of 1000's, shown as 2000's, may be opened O_NOATIME by 2000, which
  * only its owner may.
  */
-TEST_F(DmapiMount, AFileOverAnIdmappedLowerMountIsTheMappedOwnersForTheVfs)
+TEST_F(IdmappedLower, AFileOverAnIdmappedLowerMountIsTheMappedOwnersForTheVfs)
 {
 	std::string file = lower_ + "/owned";
 	spit(file, "x");
 	ASSERT_EQ(chown(file.c_str(), 1000, 1000), 0);
-	ASSERT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
-	mounted_ = false;
-	IdmappedMount idmapped(lower_, base_ + "/idmapped", 1000, 2000);
-	ASSERT_EQ(idmapped.error(), 0) << strerror(idmapped.error());
-	ASSERT_EQ(mount((base_ + "/idmapped").c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
-		<< strerror(errno);
-	mounted_ = true;
+	ASSERT_NO_FATAL_FAILURE(mount_over_idmapped());
 	std::string through = mnt_ + "/owned";
 	Child owner([through] {
 		if (setgid(2000) != 0 || setuid(2000) != 0)
@@ -881,20 +908,14 @@ TEST_F(DmapiMount, AclsReadThroughTheMountFollowEveryChange)
  * users as that mount shows them: a named user 1000 on disk is named
  * 2000 where the kernel maps ACLs through idmapped mounts (6.12).
  */
-TEST_F(DmapiMount, AnAclOverAnIdmappedLowerMountNamesTheMappedUsers)
+TEST_F(IdmappedLower, AnAclOverAnIdmappedLowerMountNamesTheMappedUsers)
 {
 	std::string file = lower_ + "/acl";
 	spit(file, "x");
 	std::string on_disk = access_acl(1000);
 	ASSERT_EQ(setxattr(file.c_str(), "system.posix_acl_access", on_disk.data(), on_disk.size(), 0),
 		  0) << strerror(errno);
-	ASSERT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
-	mounted_ = false;
-	IdmappedMount idmapped(lower_, base_ + "/idmapped", 1000, 2000);
-	ASSERT_EQ(idmapped.error(), 0) << strerror(idmapped.error());
-	ASSERT_EQ(mount((base_ + "/idmapped").c_str(), mnt_.c_str(), "dmapi", 0, nullptr), 0)
-		<< strerror(errno);
-	mounted_ = true;
+	ASSERT_NO_FATAL_FAILURE(mount_over_idmapped());
 	std::string shown = access_acl_of(base_ + "/idmapped/acl");
 	EXPECT_TRUE(shown == access_acl(2000) || shown == access_acl(1000)) << "the premise";
 	EXPECT_EQ(access_acl_of(mnt_ + "/acl"), shown);
@@ -907,11 +928,8 @@ TEST_F(DmapiMount, AnAclOverAnIdmappedLowerMountNamesTheMappedUsers)
 TEST_F(DmapiMount, AFileReadThroughOverlayfsStackedOnTheMountHasItsData)
 {
 	spit(mnt_ + "/below", "stacked");
-	std::string upper = base_ + "/upper", work = base_ + "/work", merged = base_ + "/merged";
-	for (const auto &d : {upper, work, merged})
-		fs::create_directories(d);
-	std::string opts = "lowerdir=" + mnt_ + ",upperdir=" + upper + ",workdir=" + work;
-	if (mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) != 0)
+	std::string merged = overlay_over(mnt_, base_);
+	if (merged.empty())
 		GTEST_SKIP() << "no overlayfs over the mount: " << strerror(errno);
 	EXPECT_EQ(slurp(merged + "/below"), "stacked");
 	int fd = open((merged + "/below").c_str(), O_RDONLY);
@@ -927,7 +945,7 @@ TEST_F(DmapiMount, AFileReadThroughOverlayfsStackedOnTheMountHasItsData)
 	}
 	/* A change copies the file up from ours. */
 	std::ofstream(merged + "/below", std::ios::app) << "!";
-	EXPECT_EQ(slurp(upper + "/below"), "stacked!");
+	EXPECT_EQ(slurp(base_ + "/upper/below"), "stacked!");
 	EXPECT_EQ(slurp(mnt_ + "/below"), "stacked");
 	EXPECT_EQ(umount(merged.c_str()), 0) << strerror(errno);
 }
@@ -943,11 +961,8 @@ TEST_F(DmapiMount, AnAclCheckedByAFilesystemStackedOnTheMountIsStillRead)
 	spit(file, "x");
 	ASSERT_EQ(setxattr(file.c_str(), "system.posix_acl_access", acl.data(), acl.size(), 0), 0)
 		<< strerror(errno);
-	std::string upper = base_ + "/upper", work = base_ + "/work", merged = base_ + "/merged";
-	for (const auto &d : {upper, work, merged})
-		fs::create_directories(d);
-	std::string opts = "lowerdir=" + mnt_ + ",upperdir=" + upper + ",workdir=" + work;
-	if (mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) != 0)
+	std::string merged = overlay_over(mnt_, base_);
+	if (merged.empty())
 		GTEST_SKIP() << "no overlayfs over the mount: " << strerror(errno);
 	/* Not the owner: the group class of the mode sends it to the ACL. */
 	Child reader([m = merged + "/acl"] {
