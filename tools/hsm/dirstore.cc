@@ -164,25 +164,41 @@ private:
 	ObjectRef ref_;
 };
 
-/* Whether the file at @path holds @size bytes whose SHA-256 is @digest. */
+class DirectoryReader : public ObjectReader {
+public:
+	explicit DirectoryReader(const std::string &path)
+		: fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), path_(path)
+	{
+		if (fd_.get() < 0)
+			fail("open " + path);
+	}
+
+	std::size_t read(std::span<std::byte> buf) override
+	{
+		for (;;) {
+			ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
+			if (n >= 0)
+				return static_cast<std::size_t>(n);
+			if (errno != EINTR)
+				fail("read " + path_);
+		}
+	}
+
+private:
+	Fd fd_;
+	std::string path_;
+};
+
+/* Whether the object at @path holds @size bytes whose SHA-256 is @digest. */
 bool holds(const std::string &path, std::uint64_t size, const std::string &digest)
 {
-	Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-	if (fd.get() < 0)
-		fail("open " + path);
+	DirectoryReader object(path);
 	Sha256 sum;
 	std::vector<std::byte> buf(1 << 20);
 	std::uint64_t total = 0;
-	for (;;) {
-		ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			fail("read " + path);
-		if (n == 0)
-			break;
-		sum.update(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)));
-		total += static_cast<std::uint64_t>(n);
+	while (std::size_t n = object.read(buf)) {
+		sum.update(std::span<const std::byte>(buf.data(), n));
+		total += n;
 	}
 	return total == size && sum.hex() == digest;
 }
@@ -240,31 +256,6 @@ ObjectRef DirectoryWriter::commit()
 	sync_dir(store_.root() + "/refs");
 	return ref_;
 }
-
-class DirectoryReader : public ObjectReader {
-public:
-	explicit DirectoryReader(const std::string &path)
-		: fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), path_(path)
-	{
-		if (fd_.get() < 0)
-			fail("open " + path);
-	}
-
-	std::size_t read(std::span<std::byte> buf) override
-	{
-		for (;;) {
-			ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
-			if (n >= 0)
-				return static_cast<std::size_t>(n);
-			if (errno != EINTR)
-				fail("read " + path_);
-		}
-	}
-
-private:
-	Fd fd_;
-	std::string path_;
-};
 
 std::unique_ptr<ObjectWriter> DirectoryStore::create(const std::string &owner)
 {

@@ -366,11 +366,15 @@ xdsm::Reply Daemon::answer(const xdsm::Message &m)
 bool Daemon::sync_before_drop(const xdsm::Handle &object)
 {
 	auto where = mountpoint(object.filesystem());
-	int fd = where ? open(where->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (!where) {
+		log(Level::warning, "DESTROY on a filesystem not managed: its copy stays for gc");
+		return false;
+	}
+	int fd = open(where->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	bool synced = fd >= 0 && syncfs(fd) == 0;
 	if (!synced)
 		log(Level::warning, "DESTROY: %s not synced (%s): its copy stays for gc",
-		    where ? where->c_str() : "a filesystem not managed", std::strerror(errno));
+		    where->c_str(), std::strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return synced;
