@@ -247,7 +247,7 @@ struct inode;
  *	relative to the root of @fs into @buf of @len bytes; return the
  *	start of the string in @buf or an ERR_PTR.
  * @scan: the objects of @fs in ascending inode number from @s->pos
- *	(struct dm_scan); may use @s->scratch, user memory of the caller.
+ *	(struct dm_scan); may ask for user memory with dm_scan_scratch().
  * @drain_io: wait, interruptibly and for @timeout jiffies at most, until
  *	no access of the object @lower admitted through @fs is left of
  *	those that change data, and of reads too if @reads, then make the
@@ -274,9 +274,8 @@ struct dm_fs_ops {
  * @paths: out: the lower paths of the objects found, referenced
  * @max: room in @paths
  * @n: out: paths stored
- * @scratch: user memory the step may use (XFS's bulkstat writes there)
+ * @scratch: user memory mapped for the scan by dm_scan_scratch(), or 0
  * @scratch_len: its size
- * @scratch_need: out, with -E2BIG: the least @scratch_len that would do
  */
 struct dm_scan {
 	u64		pos;
@@ -284,9 +283,8 @@ struct dm_scan {
 	struct path	*paths;
 	int		max;
 	int		n;
-	void __user	*scratch;
+	unsigned long	scratch;
 	size_t		scratch_len;
-	size_t		scratch_need;
 };
 
 /*
@@ -571,6 +569,7 @@ long dm_ioc_set_fileattr(void __user *uarg);
 long dm_ioc_init_attrloc(void __user *uarg);
 long dm_ioc_get_dirattrs(void __user *uarg);
 long dm_ioc_get_bulkattr(void __user *uarg);
+void __user *dm_scan_scratch(struct dm_scan *s, size_t len);
 
 /**
  * struct dm_interest - which data events accesses to a file want: its

@@ -19,6 +19,7 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/mman.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -361,14 +362,43 @@ static int dm_bulk_step(struct dm_bulk *b, struct dm_scan *s)
 	return err;
 }
 
+/**
+ * dm_scan_scratch - user memory for a scan's lower filesystem to write
+ * @s: the step
+ * @len: the bytes needed
+ *
+ * XFS's bulkstat writes its records only to user memory.  Not to the
+ * caller's buffer: a page fault there that never ends (userfaultfd) would
+ * hold the filesystem, and so its unmount, while the scan keeps it.  The
+ * memory is a private anonymous mapping of the caller's, made at the
+ * first step that asks and unmapped when the call ends.
+ *
+ * Return: its address, or an ERR_PTR() (-ENOMEM, -EINTR, ...).
+ */
+void __user *dm_scan_scratch(struct dm_scan *s, size_t len)
+{
+	unsigned long addr;
+
+	len = PAGE_ALIGN(len);
+	if (s->scratch && s->scratch_len >= len)
+		return (void __user *)s->scratch;
+	if (!current->mm)
+		return ERR_PTR(-EOPNOTSUPP);
+	addr = vm_mmap(NULL, 0, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		return ERR_PTR((long)addr);
+	if (s->scratch)
+		vm_munmap(s->scratch, s->scratch_len);
+	s->scratch = addr;
+	s->scratch_len = len;
+	return (void __user *)addr;
+}
+
 /* Fill b->out with records from arg->loc; sets more. */
 static int dm_bulk_fill(struct dm_bulk *b)
 {
-	struct dm_scan s = {
-		.max = DM_BULK_STEP,
-		.scratch = u64_to_user_ptr(b->arg->buf.ptr),
-		.scratch_len = b->arg->buf.len,
-	};
+	struct dm_scan s = { .max = DM_BULK_STEP };
 	int steps, err = 0;
 
 	s.paths = kcalloc(DM_BULK_STEP, sizeof(*s.paths), GFP_KERNEL);
@@ -380,8 +410,8 @@ static int dm_bulk_fill(struct dm_bulk *b)
 			break;
 	}
 	kfree(s.paths);
-	if (err == -E2BIG && !b->used)
-		b->arg->buf.rlen = s.scratch_need;
+	if (s.scratch)
+		vm_munmap(s.scratch, s.scratch_len);
 	if (err)
 		return err;
 	if (b->full && !b->used)
@@ -421,13 +451,11 @@ static int dm_bulk(struct dm_handle_call *c, struct dmapi_scan_arg *arg,
  *
  * The records of the filesystem's objects from loc in ascending inode
  * number; with DMAPI_SCAN_DMATTR each carries the value of DM attribute
- * attrname, if the object has it.  The caller's buffer also serves the
- * provider as scratch memory.
+ * attrname, if the object has it.
  *
  * Return: 0 with the records, loc after the last and more set when
  * objects remain (then possibly with no record); -E2BIG with the size of
- * the first record in buf.rlen when not even it fits, or the least
- * scratch memory the provider needs when the buffer is smaller still;
+ * the first record in buf.rlen when not even it fits;
  * -EINVAL (no such session, not a filesystem handle, a token, a bad mask
  * or flag, an empty attribute name), -EBADF, -EOPNOTSUPP, -ENOMEM,
  * -EFAULT, -EINTR, or the errno of reading the lower filesystem.

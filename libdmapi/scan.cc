@@ -27,8 +27,7 @@ constexpr std::size_t align8(std::size_t n)
 
 // What the kernel's buffer has beyond the caller's, so that the first
 // record always fits there and E2BIG is decided here, on the caller's
-// layout: a record with a name of NAME_MAX bytes, and room for XFS's
-// bulkstat, which uses the buffer as scratch memory for a few inodes.
+// layout: a record with a name of NAME_MAX bytes.
 constexpr std::size_t kKernelRoom = 4096;
 
 // How often a scan asks again for a first record that keeps growing.

@@ -50,6 +50,8 @@ struct dmfs_xfs_bulk_ireq {
 
 #define DMFS_XFS_BULKSTAT_SIZE		192
 #define DMFS_XFS_BULKSTAT_GEN_OFFSET	64
+/* The most records of one bulkstat call, which asks 12 KiB of memory. */
+#define DMFS_XFS_BULKSTAT_MAX		64
 #define DMFS_XFS_IOC_BULKSTAT	_IOR('X', 127, struct dmfs_xfs_bulk_ireq)
 
 static void dmfs_scan_add(struct dm_scan *s, struct dmfs_sb_info *sbi,
@@ -147,19 +149,20 @@ int dmfs_probe_inodes(struct dmfs_sb_info *sbi)
 	return 0;
 }
 
-/* One bulkstat call of @icount records from s->pos, into s->scratch. */
-static int dmfs_xfs_bulkstat(struct file *root, struct dm_scan *s, u32 icount)
+/* One bulkstat call of @icount records from s->pos, into @buf. */
+static int dmfs_xfs_bulkstat(struct file *root, struct dm_scan *s,
+			     void __user *buf, u32 icount)
 {
 	struct dmfs_xfs_bulk_ireq hdr = { .ino = s->pos, .icount = icount };
 	long err;
 
-	if (copy_to_user(s->scratch, &hdr, sizeof(hdr)))
+	if (copy_to_user(buf, &hdr, sizeof(hdr)))
 		return -EFAULT;
 	err = root->f_op->unlocked_ioctl(root, DMFS_XFS_IOC_BULKSTAT,
-					 (unsigned long)s->scratch);
+					 (unsigned long)buf);
 	if (err)
 		return err;
-	if (copy_from_user(&hdr, s->scratch, sizeof(hdr)))
+	if (copy_from_user(&hdr, buf, sizeof(hdr)))
 		return -EFAULT;
 	s->end = !hdr.ocount;
 	s->pos = hdr.ino;
@@ -188,29 +191,23 @@ static struct file *dmfs_scan_root(struct dmfs_sb_info *sbi)
 
 static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
 {
-	const size_t least = sizeof(struct dmfs_xfs_bulk_ireq) +
-			     DMFS_XFS_BULKSTAT_SIZE;
-	u8 __user *rec = (u8 __user *)s->scratch +
-			 sizeof(struct dmfs_xfs_bulk_ireq);
+	u32 icount = min(s->max, DMFS_XFS_BULKSTAT_MAX);
+	u8 __user *buf, __user *rec;
 	struct dentry *dentry;
 	struct file *root;
-	u32 icount;
 	u64 ino;
 	u32 gen;
 	int i, n;
 
-	/* XFS writes its records into the caller's buffer, never past it. */
-	if (s->scratch_len < least) {
-		s->scratch_need = least;
-		return -E2BIG;
-	}
-	icount = min_t(size_t, s->max,
-		       (s->scratch_len - sizeof(struct dmfs_xfs_bulk_ireq)) /
-		       DMFS_XFS_BULKSTAT_SIZE);
+	buf = dm_scan_scratch(s, sizeof(struct dmfs_xfs_bulk_ireq) +
+			      icount * DMFS_XFS_BULKSTAT_SIZE);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
 	root = dmfs_scan_root(sbi);
 	if (IS_ERR(root))
 		return PTR_ERR(root);
-	n = dmfs_xfs_bulkstat(root, s, icount);
+	n = dmfs_xfs_bulkstat(root, s, buf, icount);
+	rec = buf + sizeof(struct dmfs_xfs_bulk_ireq);
 	for (i = 0; i < n; i++, rec += DMFS_XFS_BULKSTAT_SIZE) {
 		if (get_user(ino, (u64 __user *)rec) ||
 		    get_user(gen, (u32 __user *)(rec + DMFS_XFS_BULKSTAT_GEN_OFFSET))) {
@@ -287,9 +284,8 @@ static int dmfs_scan_ext4(struct dmfs_sb_info *sbi, struct dm_scan *s)
  *
  * Return: 0 with the objects found in @s (perhaps none, with @s->end
  * false: call again from @s->pos), or -EOPNOTSUPP (a lower filesystem
- * that is neither XFS nor ext4), -E2BIG (no room in the scratch memory:
- * @s->scratch_need says how much would do),
- * -EFAULT, -EINTR, or the lower filesystem's error.
+ * that is neither XFS nor ext4), -ENOMEM, -EFAULT, -EINTR, or the
+ * lower filesystem's error.
  */
 int dmfs_scan(struct dm_fs *fs, struct dm_scan *s)
 {

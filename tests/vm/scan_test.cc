@@ -11,7 +11,10 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/quota.h>
 #include <sys/stat.h>
@@ -28,6 +31,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace dmtest;
@@ -559,9 +563,9 @@ TEST_F(BulkScan, TooSmallForOneRecordE2BIGWithItsSize)
 
 /*
  * The ioctl itself, below the library, which always gives the kernel
- * room to spare: XFS's provider uses the caller's buffer as scratch
- * memory, and must neither write past it nor ask for less than it had.
- * No length here holds one record (struct dmapi_stat is 184 bytes).
+ * room to spare: it must neither write past the buffer nor ask for less
+ * than it had.  No length here holds one record (struct dmapi_stat is
+ * 184 bytes).
  */
 TEST_F(BulkScan, TheIoctlWritesNothingPastItsBufferAndAsksForMore)
 {
@@ -583,9 +587,9 @@ TEST_F(BulkScan, TheIoctlWritesNothingPastItsBufferAndAsksForMore)
 }
 
 /*
- * The ioctl with room for a record or a few, and none to spare for XFS's
- * scratch memory (256 bytes at least, in the caller's buffer): every
- * object once, and nothing written past the buffer.
+ * The ioctl with room for a record or a few (XFS's bulkstat once wrote
+ * into the caller's buffer): every object once, and nothing written past
+ * the buffer.
  */
 TEST_F(BulkScan, TheIoctlWithRoomForAFewRecordsFindsEveryObjectOnce)
 {
@@ -618,6 +622,63 @@ TEST_F(BulkScan, TheIoctlWithRoomForAFewRecordsFindsEveryObjectOnce)
 		expect_the_tree_once(inos);
 	}
 	close(fd);
+}
+
+/*
+ * A scan's buffer whose page fault waits on a userfaultfd that nobody
+ * answers yet: the scan must not hold the filesystem while it waits
+ * (XFS's bulkstat wrote into that buffer), or an unmount waits too.
+ */
+TEST_F(BulkScan, AnUnmountGoesOnWhileTheScansBufferFaultWaits)
+{
+	int uffd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
+	if (uffd < 0)
+		GTEST_SKIP() << "no userfaultfd: " << strerror(errno);
+	const size_t len = 1 << 16;
+	void *buf = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(buf, MAP_FAILED) << strerror(errno);
+	uffdio_api api = {};
+	api.api = UFFD_API;
+	ASSERT_EQ(ioctl(uffd, UFFDIO_API, &api), 0) << strerror(errno);
+	uffdio_register reg = {};
+	reg.range.start = reinterpret_cast<std::uintptr_t>(buf);
+	reg.range.len = len;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(ioctl(uffd, UFFDIO_REGISTER, &reg), 0) << strerror(errno);
+
+	int fd = open(DMAPI_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	dmapi_scan_arg arg = ioctl_arg();
+	arg.buf.ptr = reinterpret_cast<std::uintptr_t>(buf);
+	arg.buf.len = len;
+	int scan_rc = -2, scan_errno = 0;
+	std::thread scanner([&] {
+		scan_rc = ioctl(fd, DMAPI_IOC_GET_BULKATTR, &arg);
+		scan_errno = errno;
+	});
+	struct pollfd p = {uffd, POLLIN, 0};
+	EXPECT_EQ(poll(&p, 1, kPatienceMs), 1) << "the scan never touched its buffer";
+	uffd_msg msg = {};
+	EXPECT_EQ(read(uffd, &msg, sizeof(msg)), static_cast<ssize_t>(sizeof(msg)));
+	EXPECT_EQ(msg.event, UFFD_EVENT_PAGEFAULT);
+
+	Accessor unmounter([&] { return umount(mnt_.c_str()) ? errno : 0; });
+	EXPECT_TRUE(unmounter.ends_within(kPatienceMs))
+		<< "the unmount waits for the scan's page fault";
+	/* Not close(): the unmounter's copy of uffd would keep it alive. */
+	uffdio_zeropage zero = {};
+	zero.range = reg.range;
+	EXPECT_EQ(ioctl(uffd, UFFDIO_ZEROPAGE, &zero), 0) << strerror(errno);
+	scanner.join();
+	int unmounted = unmounter.result();
+	EXPECT_EQ(unmounted, 0) << strerror(unmounted);
+	if (unmounted == 0)
+		mounted_ = false;
+	EXPECT_EQ(scan_rc, 0) << strerror(scan_errno);
+	EXPECT_GE(arg.buf.rlen, sizeof(dmapi_stat));
+	close(fd);
+	close(uffd);
+	munmap(buf, len);
 }
 
 TEST_F(BulkScan, GrowingTheBufferToRlenAfterE2BIGSucceeds)
