@@ -639,17 +639,21 @@ void on_stop_signal(int signo)
 }
 
 // Without SA_RESTART: a dm_get_events() blocked in the kernel returns
-// EINTR; the nudges end one that began just after the signal.
+// EINTR; the nudges end one that began just after the signal.  A hangup
+// (its terminal gone) stops serve as the others do, and a reader of its
+// output gone does not stop it at all: killed, it would leave its session
+// and the session's MOUNT disposition behind.
 void catch_stop_signals()
 {
 	dmtool::catch_nudges();
 	struct sigaction action {};
 	action.sa_handler = on_stop_signal;
 	sigemptyset(&action.sa_mask);
-	for (int signo : {SIGTERM, SIGINT}) {
+	for (int signo : {SIGTERM, SIGINT, SIGHUP}) {
 		if (sigaction(signo, &action, nullptr) != 0)
 			throw Failure(std::string("sigaction: ") + std::strerror(errno));
 	}
+	std::signal(SIGPIPE, SIG_IGN);
 }
 
 bool is_namespace_event(int type)
@@ -820,15 +824,37 @@ void drain_messages(Printer &out, dm_sessid_t sid, const ServeOptions &options,
 	}
 }
 
+// Answer, and print, the messages of the tokens outstanding on the
+// session that no queued message brought: a user event made on it, a
+// message another process took from its queue or moved to it.  Each
+// counts against @budget.  One answered meanwhile is passed over.
+void answer_tokens(Printer &out, dm_sessid_t sid, const ServeOptions &options,
+		   unsigned int &budget)
+{
+	for (dm_token_t token : all_tokens(sid)) {
+		if (budget == 0)
+			return;
+		budget--;
+		try {
+			serve_message(out, sid, find_message(sid, token), options);
+		} catch (const CallError &e) {
+			if (e.error() != ESRCH)
+				throw;
+		}
+	}
+}
+
 // Serve stops taking messages: it gives up its dispositions, answers
 // those queued to it already as it answered the others (a MOUNT with
 // DONTCARE, unless it refuses mounts, so that another DM application
 // may take the filesystem; its events are not taken), and destroys its
 // session.  Left queued, they would keep the session, and with it its
 // dispositions: a later mount would wait for a MOUNT answer from nobody.
+// Tokens outstanding keep the session too: they are answered as well.
 // An event that passed the dispositions just before they went may come
 // after the queue was found empty: destroying then fails EBUSY, and the
-// queue is drained again.
+// queue is drained again.  Every round costs the budget something, so
+// that serve stops even when nothing it answers frees the session.
 void stop_serving(Printer &out, dm_sessid_t sid, const ServeOptions &options)
 {
 	dmtool::stop_nudging();
@@ -839,6 +865,7 @@ void stop_serving(Printer &out, dm_sessid_t sid, const ServeOptions &options)
 		draining.mount_response = DM_RESP_DONTCARE;
 	for (unsigned int budget = max_drained;;) {
 		drain_messages(out, sid, draining, budget);
+		answer_tokens(out, sid, draining, budget);
 		if (dm_destroy_session(sid) == 0)
 			return;
 		if (errno != EBUSY)
@@ -846,6 +873,7 @@ void stop_serving(Printer &out, dm_sessid_t sid, const ServeOptions &options)
 		if (budget == 0)
 			throw Failure("warning: session " + std::to_string(sid) +
 				      " not destroyed: it has undelivered messages or outstanding tokens");
+		budget--;
 	}
 }
 
