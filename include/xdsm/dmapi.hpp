@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -94,6 +95,28 @@ std::size_t fill_reusing(const char *what, Bytes &buf, Fn fn)
 		if (errno != E2BIG || rlen <= buf.size())
 			throw_errno(what);
 		buf.resize(rlen);
+	}
+	throw_errno(what, E2BIG);
+}
+
+/*
+ * Call @fn(nelem, elems, nelemp) with room for more elements each time it
+ * fails E2BIG: what *nelemp asks for, and a quarter more for those that
+ * come meanwhile (tokens of a busy session); the elements it filled.
+ */
+template <typename T, typename Fn>
+std::vector<T> fill_elements(const char *what, std::size_t first, Fn fn)
+{
+	std::vector<T> elems(first);
+	for (int tries = 0; tries < 8; tries++) {
+		unsigned int n = 0;
+		if (fn(static_cast<unsigned int>(elems.size()), elems.data(), &n) == 0) {
+			elems.resize(n);
+			return elems;
+		}
+		if (errno != E2BIG || n <= elems.size())
+			throw_errno(what);
+		elems.resize(std::size_t{n} + n / 4);
 	}
 	throw_errno(what, E2BIG);
 }
@@ -219,12 +242,15 @@ public:
 	}
 
 private:
-	/* Copies a handle the library allocated, and frees it. */
+	/* Copies a handle the library allocated, and frees it, even when the copy throws. */
 	static Handle take(void *hanp, std::size_t hlen)
 	{
-		Handle h(hanp, hlen);
-		dm_handle_free(hanp, hlen);
-		return h;
+		struct Freer {
+			void *hanp;
+			std::size_t hlen;
+			~Freer() { dm_handle_free(hanp, hlen); }
+		} freer{hanp, hlen};
+		return Handle(hanp, hlen);
 	}
 
 	template <typename Fn>
@@ -588,12 +614,12 @@ private:
 	/* The next entry into entry_; false at the end. */
 	bool next()
 	{
-		while (!pos_) {
+		while (pos_ == kNone) {
 			if (done_)
 				return false;
 			fetch();
 		}
-		const auto *st = reinterpret_cast<const dm_stat_t *>(pos_);
+		const auto *st = reinterpret_cast<const dm_stat_t *>(buf_.data() + pos_);
 		entry_.stat = *st;
 		entry_.handle = Handle(reinterpret_cast<const std::byte *>(st) + st->dt_handle.vd_offset,
 				       st->dt_handle.vd_length);
@@ -604,16 +630,20 @@ private:
 			const auto *v = reinterpret_cast<const std::byte *>(dx) + dx->dx_attrdata.vd_offset;
 			entry_.attribute.assign(v, v + dx->dx_attrdata.vd_length);
 		}
-		pos_ = st->_link ? pos_ + st->_link : nullptr;
+		pos_ = st->_link ? pos_ + st->_link : kNone;
 		return true;
 	}
 
-	/* One call: fills buf_ from the cursor, growing it on E2BIG. */
+	/*
+	 * One call: fills buf_ from the cursor, growing it on E2BIG, as often
+	 * as another DM application makes the first record longer meanwhile.
+	 */
 	void fetch()
 	{
 		std::size_t rlen = 0;
 		int rc = call(&rlen);
-		if (rc < 0 && errno == E2BIG && rlen > buf_.size()) {
+		for (int tries = 0; rc < 0 && errno == E2BIG && rlen > buf_.size() && tries < 8;
+		     tries++) {
 			buf_.resize(rlen);
 			rc = call(&rlen);
 		}
@@ -621,7 +651,7 @@ private:
 			throw_errno(kind_ == Kind::directory ? "dm_get_dirattrs" :
 				    kind_ == Kind::filesystem ? "dm_get_bulkattr" : "dm_get_bulkall");
 		done_ = rc == 0;
-		pos_ = rlen ? buf_.data() : nullptr;
+		pos_ = rlen ? 0 : kNone;
 	}
 
 	int call(std::size_t *rlenp)
@@ -645,8 +675,10 @@ private:
 	unsigned int mask_;
 	dm_attrname_t attr_;
 	dm_attrloc_t loc_ = 0;
+	/* An offset in buf_, not a pointer: a copy of the scan reads its own. */
+	static constexpr std::size_t kNone = ~std::size_t{0};
 	std::vector<std::byte> buf_;
-	std::byte *pos_ = nullptr;
+	std::size_t pos_ = kNone;
 	bool done_ = false;
 	Entry entry_;
 };
@@ -783,17 +815,11 @@ public:
 	/** The tokens outstanding in the session. */
 	std::vector<dm_token_t> tokens()
 	{
-		std::vector<dm_token_t> tokens(16);
-		for (;;) {
-			unsigned int n = 0;
-			if (dm_getall_tokens(sid_, tokens.size(), tokens.data(), &n) == 0) {
-				tokens.resize(n);
-				return tokens;
-			}
-			if (errno != E2BIG)
-				throw_errno("dm_getall_tokens");
-			tokens.resize(n);
-		}
+		return detail::fill_elements<dm_token_t>(
+			"dm_getall_tokens", 16, [this](unsigned int nelem, dm_token_t *tokens,
+						       unsigned int *nelemp) {
+				return dm_getall_tokens(sid_, nelem, tokens, nelemp);
+			});
 	}
 
 	/* Dispositions and event lists */
@@ -835,17 +861,12 @@ public:
 
 	std::vector<dm_region_t> regions(const Handle &h, dm_token_t token = DM_NO_TOKEN)
 	{
-		std::vector<dm_region_t> r(4);
-		for (;;) {
-			unsigned int n = 0;
-			if (dm_get_region(sid_, h.hanp(), h.hlen(), token, r.size(), r.data(), &n) == 0) {
-				r.resize(n);
-				return r;
-			}
-			if (errno != E2BIG)
-				throw_errno("dm_get_region");
-			r.resize(n);
-		}
+		return detail::fill_elements<dm_region_t>(
+			"dm_get_region", 4, [&](unsigned int nelem, dm_region_t *regions,
+						unsigned int *nelemp) {
+				return dm_get_region(sid_, h.hanp(), h.hlen(), token, nelem, regions,
+						     nelemp);
+			});
 	}
 
 	/** Replace the regions; whether the kernel kept them exactly. */
@@ -1015,47 +1036,48 @@ private:
 
 	static std::vector<dm_sessid_t> detail_all_sessions()
 	{
-		std::vector<dm_sessid_t> sids(16);
-		for (;;) {
-			unsigned int n = 0;
-			if (dm_getall_sessions(sids.size(), sids.data(), &n) == 0) {
-				sids.resize(n);
-				return sids;
-			}
-			if (errno != E2BIG)
-				throw_errno("dm_getall_sessions");
-			sids.resize(n);
-		}
+		return detail::fill_elements<dm_sessid_t>("dm_getall_sessions", 16,
+							  dm_getall_sessions);
 	}
 
 	dm_sessid_t sid_ = DM_NO_SESSION;
 };
 
 /**
- * An access right of a token on an object, released when the guard goes,
- * on every path.  Upgrade and downgrade in place.
+ * An access right of a token on an object, given back when the guard goes,
+ * on every path.  Upgrade and downgrade in place.  A token's right is one
+ * right, not a count: a guard taken over a right the token already holds
+ * (a nested guard, a right taken through the C API) gives back only what
+ * it added, nothing over an equal or stronger right, and SHARED again
+ * where it raised SHARED to EXCL (without @wait: an upgrade cannot wait,
+ * EACCES).  Not for a token used by several threads at once.
  */
 class Right {
 public:
 	Right(Session &s, Handle h, dm_token_t token, dm_right_t right, bool wait = true)
 		: sid_(s.id()), handle_(std::move(h)), token_(token)
 	{
+		check(dm_query_right(sid_, handle_.hanp(), handle_.hlen(), token_, &before_),
+		      "dm_query_right");
 		check(dm_request_right(sid_, handle_.hanp(), handle_.hlen(), token_,
 				       wait ? DM_RR_WAIT : 0, right),
 		      "dm_request_right");
-		right_ = right;
+		right_ = std::max(before_, right);
 	}
 	/* errno is left as it was: a failure here (ESRCH, the token answered) has nobody to tell. */
 	~Right()
 	{
 		int saved = errno;
-		if (right_ != DM_RIGHT_NULL)
+		if (right_ != before_ && before_ == DM_RIGHT_NULL)
 			(void)dm_release_right(sid_, handle_.hanp(), handle_.hlen(), token_);
+		else if (right_ == DM_RIGHT_EXCL && before_ == DM_RIGHT_SHARED)
+			(void)dm_downgrade_right(sid_, handle_.hanp(), handle_.hlen(), token_);
 		errno = saved;
 	}
 	Right(const Right &) = delete;
 	Right &operator=(const Right &) = delete;
 
+	/** What the token holds now, as far as this guard knows. */
 	dm_right_t held() const { return right_; }
 
 	void upgrade()
@@ -1071,16 +1093,18 @@ public:
 		right_ = DM_RIGHT_SHARED;
 	}
 
+	/** Release the token's right now, whoever took it; the guard then gives back nothing. */
 	void release()
 	{
 		check(dm_release_right(sid_, handle_.hanp(), handle_.hlen(), token_), "dm_release_right");
-		right_ = DM_RIGHT_NULL;
+		right_ = before_ = DM_RIGHT_NULL;
 	}
 
 private:
 	dm_sessid_t sid_;
 	Handle handle_;
 	dm_token_t token_;
+	dm_right_t before_ = DM_RIGHT_NULL;
 	dm_right_t right_ = DM_RIGHT_NULL;
 };
 
@@ -1124,7 +1148,14 @@ class EventLoop {
 public:
 	using Handler = std::function<Reply(const Message &)>;
 
-	explicit EventLoop(Session &session) : session_(session) {}
+	explicit EventLoop(Session &session) : session_(session)
+	{
+		/* Made here: stop() may run in a signal handler, where nothing may allocate. */
+		std::snprintf(wake_, sizeof(wake_), "xdsm::EventLoop %p wakes", static_cast<void *>(this));
+		wake_len_ = std::strlen(wake_);
+	}
+	EventLoop(const EventLoop &) = delete;
+	EventLoop &operator=(const EventLoop &) = delete;
 
 	EventLoop &on(dm_eventtype_t type, Handler handler)
 	{
@@ -1157,7 +1188,9 @@ public:
 	void run_once(bool wait = true)
 	{
 		std::exception_ptr failure;
-		for (const Message &msg : session_.get_events(64, wait)) {
+		for (const Message &msg : take(wait)) {
+			if (is_wake(msg))
+				continue;
 			Reply reply = dispatch(msg);
 			if (!msg.synchronous())
 				continue;
@@ -1174,8 +1207,7 @@ public:
 
 	/**
 	 * run_once() until stop(), called by a handler, or by a signal
-	 * handler or another thread: a signal that interrupts the wait
-	 * (EINTR) lets the loop see it.
+	 * handler or another thread, which wakes a loop waiting for messages.
 	 */
 	void run()
 	{
@@ -1189,7 +1221,21 @@ public:
 		}
 	}
 
-	void stop() { stopped_.store(true); }
+	/**
+	 * End run() after the messages in hand.  A loop waiting for messages
+	 * is woken by an asynchronous message of its own to its session,
+	 * which it drops (a loop stopped just as it took messages may leave
+	 * it queued; it drops it if it runs again).  Async-signal-safe.
+	 */
+	void stop()
+	{
+		stopped_.store(true);
+		if (waiting_.load()) {
+			int saved = errno;
+			(void)dm_send_msg(session_.id(), DM_MSGTYPE_ASYNC, wake_len_, wake_);
+			errno = saved;
+		}
+	}
 
 private:
 	/* The errno of @code, if an ABORT can carry it (1 to 511), else EIO. */
@@ -1216,9 +1262,42 @@ private:
 		}
 	}
 
+	/*
+	 * The messages there are, waiting for one if @wait.  waiting_ is set
+	 * before stopped_ is read, and stop() sets stopped_ before it reads
+	 * waiting_: either the loop sees the stop, or stop() wakes it.
+	 */
+	std::vector<Message> take(bool wait)
+	{
+		if (!wait)
+			return session_.get_events(64, false);
+		waiting_.store(true);
+		if (stopped_.load()) {
+			waiting_.store(false);
+			return {};
+		}
+		try {
+			auto messages = session_.get_events(64, true);
+			waiting_.store(false);
+			return messages;
+		} catch (...) {
+			waiting_.store(false);
+			throw;
+		}
+	}
+
+	bool is_wake(const Message &msg) const
+	{
+		return msg.type() == DM_EVENT_USER && !msg.synchronous() &&
+		       msg.data() == std::string_view(wake_, wake_len_);
+	}
+
 	Session &session_;
 	std::map<dm_eventtype_t, Handler> handlers_;
 	std::atomic<bool> stopped_{false};
+	std::atomic<bool> waiting_{false};
+	char wake_[64];
+	std::size_t wake_len_;
 };
 
 } // namespace xdsm

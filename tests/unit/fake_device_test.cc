@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <functional>
 #include <gtest/gtest.h>
+#include <initializer_list>
 #include <string>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -1465,6 +1466,7 @@ TEST_F(FakeDevice, RightAndObjRefGuardsLeaveErrnoAlone)
 {
 	fake.answer = [](unsigned long request, void *) {
 		switch (request) {
+		case DMAPI_IOC_QUERY_RIGHT:
 		case DMAPI_IOC_REQUEST_RIGHT:
 		case DMAPI_IOC_OBJ_REF_HOLD:
 			return 0;
@@ -1481,7 +1483,139 @@ TEST_F(FakeDevice, RightAndObjRefGuardsLeaveErrnoAlone)
 		errno = ENOSPC;
 	}
 	EXPECT_EQ(errno, ENOSPC);
-	EXPECT_EQ(fake.requests.size(), 4u) << "both released";
+	EXPECT_EQ(fake.requests.back(), DMAPI_IOC_RELEASE_RIGHT) << "the right was not released";
+}
+
+/* The errno of the std::system_error fn threw, or 0. */
+template <typename Fn> int thrown(Fn fn)
+{
+	try {
+		fn();
+	} catch (const std::system_error &e) {
+		return e.code().value();
+	}
+	return 0;
+}
+
+// A module that answers E2BIG without asking for more room (an older or
+// a broken one) ends the asking: the call fails E2BIG.
+TEST_F(FakeDevice, TokensAreAskedForAgainOnlyWhileMoreRoomIsAskedFor)
+{
+	int calls = 0;
+	on<DMAPI_IOC_GETALL_TOKENS, dmapi_getall_arg>([&](auto &arg) {
+		if (++calls > 50) {	/* so that the defect cannot hang the test */
+			arg.nelem_out = 0;
+			return 0;
+		}
+		arg.nelem_out = arg.nelem;
+		return E2BIG;
+	});
+	xdsm::Session session(2);
+	EXPECT_EQ(thrown([&] { session.tokens(); }), E2BIG);
+	EXPECT_LE(calls, 8);
+}
+
+// A session that gains tokens between two calls: asking for exactly the
+// count the module gave would be too little again each time.
+TEST_F(FakeDevice, TheTokensOfASessionGainingSomeBetweenCallsAreAllFound)
+{
+	unsigned int outstanding = 16;
+	int calls = 0;
+	on<DMAPI_IOC_GETALL_TOKENS, dmapi_getall_arg>([&](auto &arg) {
+		calls++;
+		outstanding = std::min(outstanding + 5, 1000u);
+		arg.nelem_out = outstanding;
+		if (arg.nelem < outstanding)
+			return E2BIG;
+		auto *tokens = reinterpret_cast<std::int32_t *>(static_cast<std::uintptr_t>(arg.buf));
+		for (unsigned int i = 0; i < outstanding; i++)
+			tokens[i] = static_cast<std::int32_t>(i + 1);
+		return 0;
+	});
+	xdsm::Session session(2);
+	std::vector<dm_token_t> tokens;
+	EXPECT_EQ(thrown([&] { tokens = session.tokens(); }), 0);
+	EXPECT_EQ(tokens.size(), outstanding);
+	EXPECT_LE(calls, 3) << "asked again for every few tokens gained";
+}
+
+// Scan records as the module writes them, with a DM attribute value of
+// attrlen bytes each; more set.
+void put_scan_records(dmapi_scan_arg &arg, std::initializer_list<std::uint64_t> inos,
+		      std::uint32_t attrlen = 0)
+{
+	std::size_t reclen = sizeof(dmapi_stat) + ((attrlen + 7) & ~7u);
+	auto *out = reinterpret_cast<unsigned char *>(static_cast<std::uintptr_t>(arg.buf.ptr));
+	if (arg.buf.len < reclen) {
+		arg.buf.rlen = reclen;
+		return;
+	}
+	std::size_t used = 0;
+	for (std::uint64_t ino : inos) {
+		if (used + reclen > arg.buf.len)
+			break;
+		dmapi_stat st{};
+		st.dt_reclen = static_cast<std::uint32_t>(reclen);
+		st.dt_ino = ino;
+		st.dt_loc = static_cast<std::int64_t>(ino + 1);
+		st.dt_attrlen = attrlen;
+		std::memset(out + used, 'v', reclen);
+		std::memcpy(out + used, &st, sizeof(st));
+		used += reclen;
+	}
+	arg.buf.rlen = used;
+	arg.more = 1;
+}
+
+// A copy of a scan made part way reads on from its own records, whatever
+// the original reads next.
+TEST_F(FakeDevice, ACopyOfAScanReadsItsOwnRecords)
+{
+	int calls = 0;
+	fake.answer = [&](unsigned long request, void *p) {
+		if (request == DMAPI_IOC_INIT_ATTRLOC)
+			return 0;
+		if (request != DMAPI_IOC_GET_BULKATTR)
+			return ENOTTY;
+		calls++;
+		put_scan_records(*static_cast<dmapi_scan_arg *>(p),
+				 calls == 1 ? std::initializer_list<std::uint64_t>{10, 11} :
+					      std::initializer_list<std::uint64_t>{20, 21});
+		return 0;
+	};
+	unsigned char bytes[DMAPI_FSHANDLE_LEN] = {};
+	xdsm::Scan scan(2, xdsm::Handle(bytes, sizeof(bytes)), xdsm::Scan::Kind::filesystem,
+			DM_AT_STAT);
+	auto it = scan.begin();
+	ASSERT_EQ(it->stat.dt_ino, 10u);
+	xdsm::Scan copy = scan;
+	++it;
+	++it;	/* the original reads its next records into its buffer */
+	ASSERT_EQ(it->stat.dt_ino, 20u);
+	EXPECT_EQ(copy.begin()->stat.dt_ino, 11u);
+}
+
+// A first record whose DM attribute another DM application keeps making
+// longer meanwhile: the scan's buffer grows as often as it must.
+TEST_F(FakeDevice, AScanGrowsItsBufferAsOftenAsItsFirstRecordGrows)
+{
+	int calls = 0;
+	fake.answer = [&](unsigned long request, void *p) {
+		if (request == DMAPI_IOC_INIT_ATTRLOC)
+			return 0;
+		if (request != DMAPI_IOC_GET_BULKATTR)
+			return ENOTTY;
+		calls++;
+		auto &arg = *static_cast<dmapi_scan_arg *>(p);
+		put_scan_records(arg, {10}, calls < 3 ? 2000u * calls : 4000u);
+		return arg.buf.rlen > arg.buf.len ? E2BIG : 0;
+	};
+	unsigned char bytes[DMAPI_FSHANDLE_LEN] = {};
+	xdsm::Scan scan(2, xdsm::Handle(bytes, sizeof(bytes)),
+			xdsm::Scan::Kind::filesystem_with_attribute, DM_AT_STAT, "attr", 1024);
+	std::size_t value = 0;
+	EXPECT_EQ(thrown([&] { value = scan.begin()->attribute.size(); }), 0);
+	EXPECT_EQ(value, 4000u);
 }
 
 } // namespace

@@ -15,9 +15,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <set>
+#include <thread>
 
 using namespace dmtest;
 namespace fs = std::filesystem;
@@ -197,6 +200,67 @@ TEST_F(CxxApi, RightsAreReleasedWhenTheGuardGoes)
 	EXPECT_EQ(held, DM_RIGHT_NULL);
 	session_->respond(token, xdsm::Reply::cont());
 	EXPECT_TRUE(session_->tokens().empty());
+}
+
+/* A right is not counted: a guard within another gives back only what it added. */
+TEST_F(CxxApi, AGuardWithinAnotherGivesBackOnlyWhatItAdded)
+{
+	dm_token_t token = session_->create_userevent("nest");
+	auto held = [&] {
+		dm_right_t right = DM_RIGHT_NULL;
+		EXPECT_DM_OK(dm_query_right(sid_, file_.hanp(), file_.hlen(), token, &right));
+		return right;
+	};
+	{
+		xdsm::Right outer(*session_, file_, token, DM_RIGHT_EXCL);
+		{
+			xdsm::Right inner(*session_, file_, token, DM_RIGHT_SHARED);
+			EXPECT_EQ(inner.held(), DM_RIGHT_EXCL);
+		}
+		EXPECT_EQ(held(), DM_RIGHT_EXCL) << "the inner guard took the outer's right";
+	}
+	EXPECT_EQ(held(), DM_RIGHT_NULL);
+	{
+		xdsm::Right outer(*session_, file_, token, DM_RIGHT_SHARED);
+		{
+			/* An upgrade cannot wait (EACCES). */
+			xdsm::Right inner(*session_, file_, token, DM_RIGHT_EXCL, false);
+			EXPECT_EQ(held(), DM_RIGHT_EXCL);
+		}
+		EXPECT_EQ(held(), DM_RIGHT_SHARED) << "the inner guard took the outer's right";
+	}
+	EXPECT_EQ(held(), DM_RIGHT_NULL);
+	session_->respond(token, xdsm::Reply::cont());
+}
+
+/*
+ * stop() from another thread ends a loop waiting for messages, which no
+ * message would otherwise wake; the loop keeps its wake-up to itself.
+ */
+TEST_F(CxxApi, StopFromAnotherThreadEndsALoopWaitingForMessages)
+{
+	xdsm::EventLoop loop(*session_);
+	int user = 0;
+	loop.on(DM_EVENT_USER, [&](const xdsm::Message &) {
+		user++;
+		return xdsm::Reply::cont();
+	});
+	std::promise<void> ended;
+	std::future<void> end = ended.get_future();
+	std::thread runner([&] {
+		loop.run();
+		ended.set_value();
+	});
+	std::this_thread::sleep_for(std::chrono::milliseconds(kBlockedMs));
+	loop.stop();
+	bool stopped = end.wait_for(std::chrono::milliseconds(kPatienceMs)) ==
+		       std::future_status::ready;
+	EXPECT_TRUE(stopped) << "the loop still waits for a message";
+	if (!stopped)
+		session_->send_msg(sid_, "end the test");
+	runner.join();
+	EXPECT_EQ(user, stopped ? 0 : 1) << "the wake-up reached a handler";
+	EXPECT_TRUE(session_->get_events(64, false).empty()) << "a message was left queued";
 }
 
 TEST_F(CxxApi, ObjectReferencesAreDroppedWhenTheGuardGoes)
