@@ -801,8 +801,13 @@ void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 				     err ? std::strerror(err) : "0");
 		slot.since_ns = 0;
 		w.count(which, err);
-		if (ret > 2 && kIoctls[which].cmd == DMAPI_IOC_OPEN_BY_HANDLE)
-			close(static_cast<int>(ret));
+		/* The descriptor comes back in the argument, not as the result. */
+		if (ret == 0 && kIoctls[which].cmd == DMAPI_IOC_OPEN_BY_HANDLE) {
+			std::int32_t fd;
+			std::memcpy(&fd, arg + offsetof(dmapi_open_by_handle_arg, fd), sizeof(fd));
+			if (fd > 2)
+				close(fd);
+		}
 		if (ret < 0)
 			continue;
 		/* Learn what the call made. */
@@ -1003,28 +1008,82 @@ int clean_up(const std::vector<dm_sessid_t> &before)
 }
 
 /*
+ * A new session that takes every data and namespace event of the mount
+ * at @mnt, or, with @sid, that session again.
+ */
+dm_sessid_t responder_session(const std::string &mnt, dm_sessid_t sid = DM_NO_SESSION)
+{
+	if (sid == DM_NO_SESSION &&
+	    dm_create_session(DM_NO_SESSION, const_cast<char *>("dmapi-fuzz"), &sid))
+		die("dm_create_session");
+	void *fsh;
+	std::size_t fslen;
+	if (dm_path_to_fshandle(const_cast<char *>(mnt.c_str()), &fsh, &fslen))
+		die("dm_path_to_fshandle");
+	dm_eventset_t set = 0;
+	for (auto e : {DM_EVENT_READ, DM_EVENT_WRITE, DM_EVENT_TRUNCATE, DM_EVENT_CREATE,
+		       DM_EVENT_REMOVE, DM_EVENT_RENAME, DM_EVENT_POSTCREATE,
+		       DM_EVENT_ATTRIBUTE, DM_EVENT_CLOSE, DM_EVENT_DESTROY})
+		DMEV_SET(e, set);
+	/* The fuzzer's calls may have taken them meanwhile: no failure here. */
+	(void)dm_set_disp(sid, fsh, fslen, DM_NO_TOKEN, &set, DM_EVENT_MAX);
+	(void)dm_set_eventlist(sid, fsh, fslen, DM_NO_TOKEN, &set, DM_EVENT_MAX);
+	dm_handle_free(fsh, fslen);
+	return sid;
+}
+
+/* What the responder did, for the report. */
+struct Responded {
+	std::atomic<std::uint64_t> answered{0};
+	std::atomic<std::uint64_t> sessions{1};
+};
+
+/*
  * A DM application's part: receive the events of @sid and answer them,
  * mostly CONTINUE, sometimes ABORT, so that the child's accesses go on.
+ * The fuzzer's calls destroy its session now and then, and give its
+ * dispositions to others: it makes a new one, and takes them back every
+ * second, so that events keep coming for the whole run.
  */
-void respond_loop(dm_sessid_t sid, std::uint64_t seed, std::atomic<bool> &stop)
+void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid, std::uint64_t seed,
+		  std::atomic<bool> &stop, Responded &done)
 {
 	std::mt19937_64 rng(seed ^ 0x5eed);
 	std::vector<char> buf(1 << 16);
 	std::size_t rlen;
+	auto taken = std::chrono::steady_clock::now();
 
 	while (!stop) {
+		if (std::chrono::steady_clock::now() - taken > std::chrono::seconds(1)) {
+			responder_session(mnt, sid);
+			taken = std::chrono::steady_clock::now();
+		}
 		if (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen)) {
-			if (errno != EAGAIN)
-				return;	/* the fuzzer destroyed it */
+			if (errno == EINVAL) {	/* the fuzzer destroyed it */
+				sid = responder_session(mnt);
+				w.add_sid(sid);
+				done.sessions++;
+				taken = std::chrono::steady_clock::now();
+				continue;
+			}
 			std::this_thread::sleep_for(std::chrono::milliseconds(20));
 			continue;
 		}
 		for (auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data()); m;
-		     m = DM_STEP_TO_NEXT(m, dm_eventmsg_t *))
-			if (m->ev_token != DM_INVALID_TOKEN)
-				dm_respond_event(sid, m->ev_token,
-						 rng() % 8 ? DM_RESP_CONTINUE : DM_RESP_ABORT,
-						 rng() % 8 ? 0 : EIO, 0, nullptr);
+		     m = DM_STEP_TO_NEXT(m, dm_eventmsg_t *)) {
+			if (m->ev_token == DM_INVALID_TOKEN)
+				continue;
+			/* Now and then an answer the module refuses (EINVAL) first. */
+			unsigned int r = rng() % 16;
+			if (r == 0)
+				(void)dm_respond_event(sid, m->ev_token, DM_RESP_CONTINUE, EIO, 0,
+						       nullptr);
+			bool abort = r < 3;
+			if (!dm_respond_event(sid, m->ev_token,
+					      abort ? DM_RESP_ABORT : DM_RESP_CONTINUE,
+					      abort ? EIO : 0, 0, nullptr))
+				done.answered++;
+		}
 	}
 }
 
@@ -1105,27 +1164,10 @@ int main(int argc, char **argv)
 	World w(mnt);
 	seed_handles(w, dir);
 	/* A session that takes every data and namespace event of the mount. */
-	dm_sessid_t hsm;
-	if (dm_create_session(DM_NO_SESSION, const_cast<char *>("dmapi-fuzz"), &hsm))
-		die("dm_create_session");
+	dm_sessid_t hsm = responder_session(mnt);
 	w.add_sid(hsm);
 	w.add_sid(-1);
 	w.add_sid(0x7fffffff);
-	{
-		void *fsh;
-		std::size_t fslen;
-		if (dm_path_to_fshandle(const_cast<char *>(mnt.c_str()), &fsh, &fslen))
-			die("dm_path_to_fshandle");
-		dm_eventset_t set = 0;
-		for (auto e : {DM_EVENT_READ, DM_EVENT_WRITE, DM_EVENT_TRUNCATE, DM_EVENT_CREATE,
-			       DM_EVENT_REMOVE, DM_EVENT_RENAME, DM_EVENT_POSTCREATE,
-			       DM_EVENT_ATTRIBUTE, DM_EVENT_CLOSE, DM_EVENT_DESTROY})
-			DMEV_SET(e, set);
-		if (dm_set_disp(hsm, fsh, fslen, DM_NO_TOKEN, &set, DM_EVENT_MAX) ||
-		    dm_set_eventlist(hsm, fsh, fslen, DM_NO_TOKEN, &set, DM_EVENT_MAX))
-			die("dm_set_disp");
-		dm_handle_free(fsh, fslen);
-	}
 
 	std::printf("dmapi-fuzz: %zu-bit, seed %llu, %u threads, %s\n",
 		    8 * sizeof(long), static_cast<unsigned long long>(seed), nthreads,
@@ -1148,7 +1190,9 @@ int main(int argc, char **argv)
 		slots[i].thread = threads.back().native_handle();
 	}
 	std::thread dog(watchdog, std::ref(slots), std::ref(done), std::ref(stuck));
-	std::thread responder(respond_loop, hsm, seed, std::ref(stop));
+	Responded responded;
+	std::thread responder(respond_loop, std::ref(w), std::cref(mnt), hsm, seed, std::ref(stop),
+			      std::ref(responded));
 	if (!calls) {
 		auto end = std::chrono::steady_clock::now() +
 			   std::chrono::duration<double>(seconds);
@@ -1185,6 +1229,9 @@ int main(int argc, char **argv)
 		std::printf(" %s %llu", strerrorname_np(err) ? strerrorname_np(err) : "?",
 			    static_cast<unsigned long long>(n));
 	std::printf("\n");
+	std::printf("dmapi-fuzz: %llu events answered, by %llu responder sessions\n",
+		    static_cast<unsigned long long>(responded.answered.load()),
+		    static_cast<unsigned long long>(responded.sessions.load()));
 	if (verbose) {
 		for (const auto &[which, by_err] : w.calls()) {
 			std::uint64_t n = 0, succeeded = 0;

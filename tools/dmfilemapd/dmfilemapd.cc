@@ -6,10 +6,12 @@
 // allocation changes.  The extents come from dm_get_allocinfo(); the group
 // is changed through the module's generic netlink family.
 //
-// Follow-inode mode keeps the file open and exits once it is unlinked and
-// nobody else has it open; follow-path mode opens the path at every check,
-// moves the group to a file that replaced it, and exits once the path has
-// named nothing for a grace period.  Both exit when the group is deleted.
+// Follow-inode mode follows the file by its handle and exits once it is
+// unlinked and nobody else has it open; follow-path mode opens the path at
+// every check, moves the group to a file that replaced it, and exits once
+// the path has named nothing for a grace period.  Both exit when the group
+// is deleted.  Neither keeps the file open: an unmount must not fail EBUSY
+// for it (the unmount deletes the group).
 #include "../dmstat/monitor.h"
 
 #include <xdsm/dmapi.hpp>
@@ -25,13 +27,14 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <functional>
 #include <map>
 #include <optional>
+#include <poll.h>
 #include <set>
 #include <string>
 #include <system_error>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -71,6 +74,47 @@ volatile std::sig_atomic_t stop_requested;
 void on_stop_signal(int)
 {
 	stop_requested = 1;
+}
+
+// The stop signals, blocked but while the daemon waits between checks:
+// one that comes while it works is taken by that wait at once.
+sigset_t stop_signals()
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	return set;
+}
+
+void catch_stop_signals()
+{
+	struct sigaction sa = {};
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, nullptr);
+	sigaction(SIGINT, &sa, nullptr);
+	sigset_t set = stop_signals();
+	sigprocmask(SIG_BLOCK, &set, nullptr);
+}
+
+// Wait @interval, or until a stop signal.
+void wait_or_stop(std::chrono::milliseconds interval)
+{
+	sigset_t unblocked;
+	sigprocmask(SIG_SETMASK, nullptr, &unblocked);
+	sigdelset(&unblocked, SIGTERM);
+	sigdelset(&unblocked, SIGINT);
+	auto end = std::chrono::steady_clock::now() + interval;
+	while (!stop_requested) {
+		auto left = end - std::chrono::steady_clock::now();
+		if (left <= std::chrono::steady_clock::duration::zero())
+			return;
+		auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+		struct timespec ts = {static_cast<time_t>(ns / 1000000000),
+				      static_cast<long>(ns % 1000000000)};
+		::ppoll(nullptr, 0, &ts, &unblocked);
+	}
 }
 
 int verbosity;
@@ -229,14 +273,52 @@ Args parse(int argc, char **argv)
 	return a;
 }
 
-// Detach: the parent returns 0 to whoever started us once the child runs.
+// The write end of the pipe by which a detached daemon tells the process
+// that started it how its start went; -1 once told, or in the foreground.
+int ready_fd = -1;
+
+// Tell the starter: "ok", or why the daemon could not start.
+void tell_starter(const std::string &what)
+{
+	if (ready_fd < 0)
+		return;
+	(void)!::write(ready_fd, what.data(), what.size());
+	::close(ready_fd);
+	ready_fd = -1;
+}
+
+// The starter's side: 0 once the daemon says it runs, 1 with its reason
+// (or none: it died) otherwise.
+[[noreturn]] void wait_for_daemon(int fd)
+{
+	std::string said;
+	char buf[512];
+	ssize_t n;
+	while ((n = ::read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		said.append(buf, static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+	if (said == "ok")
+		::_exit(0);
+	std::fprintf(stderr, "dmfilemapd: %s\n",
+		     said.empty() ? "the daemon ended before it ran" : said.c_str());
+	::_exit(1);
+}
+
+// Detach.  The parent returns to whoever started us once the child runs
+// (tell_starter()): 0, or 1 with the child's reason on standard error.
 void daemonize()
 {
+	int pipefd[2];
+	if (::pipe2(pipefd, O_CLOEXEC) != 0)
+		throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
 	pid_t pid = ::fork();
 	if (pid < 0)
 		throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-	if (pid > 0)
-		::_exit(0);
+	if (pid > 0) {
+		::close(pipefd[1]);
+		wait_for_daemon(pipefd[0]);
+	}
+	::close(pipefd[0]);
+	ready_fd = pipefd[1];
 	::setsid();
 	if (::chdir("/") != 0)
 		throw std::runtime_error(std::string("chdir /: ") + std::strerror(errno));
@@ -251,11 +333,16 @@ void daemonize()
 
 class Daemon {
 public:
-	Daemon(Args args, Monitor &mon, xdsm::Session &session)
-		: args_(std::move(args)), mon_(mon), session_(session) {}
+	// Takes the file's handle, and closes its descriptor.
+	Daemon(Args args, const struct stat &st, Monitor &mon, xdsm::Session &session)
+		: args_(std::move(args)), mon_(mon), session_(session),
+		  handle_(xdsm::Handle::of_fd(args_.fd)), ino_(st.st_ino), dev_(st.st_dev)
+	{
+		::close(args_.fd);
+	}
 
-	// Returns the exit status.
-	int run()
+	// Returns the exit status.  @started: called once the first check is done.
+	int run(std::function<void()> started)
 	{
 		auto interval = env_ms("DMFILEMAPD_INTERVAL_MS", 1000);
 		auto grace = env_ms("DMFILEMAPD_GRACE_MS", 5000);
@@ -287,8 +374,12 @@ public:
 				    args_.path.c_str());
 				return 0;
 			}
+			if (started) {
+				started();
+				started = nullptr;
+			}
 			log(3, "waiting for the next check");
-			std::this_thread::sleep_for(interval);
+			wait_or_stop(interval);
 		}
 		log(1, "stopped by a signal");
 		return 0;
@@ -311,15 +402,26 @@ private:
 		update_regions(mon_, args_.group, group, extents);
 	}
 
-	// The file's handle, or nothing once it is unlinked and only ours.
+	// The file's handle, or nothing once it is unlinked and open nowhere,
+	// or gone (its handle finds nothing: ESTALE, ENOENT; EBADF, its
+	// filesystem unmounted).
 	std::optional<xdsm::Handle> follow_inode()
 	{
-		struct stat st;
-		if (::fstat(args_.fd, &st) != 0)
-			throw std::runtime_error(std::string("fstat: ") + std::strerror(errno));
-		if (st.st_nlink == 0 && !open_elsewhere(st))
+		dm_stat_t st;
+		try {
+			st = session_.fileattr(handle_, DM_AT_STAT);
+		} catch (const std::system_error &e) {
+			int error = e.code().value();
+			if (error != ESTALE && error != ENOENT && error != EBADF)
+				throw;
 			return std::nullopt;
-		return xdsm::Handle::of_fd(args_.fd);
+		}
+		struct stat lst = {};
+		lst.st_dev = dev_;
+		lst.st_ino = ino_;
+		if (st.dt_nlink == 0 && !open_elsewhere(lst))
+			return std::nullopt;
+		return handle_;
 	}
 
 	// The handle of what the path names now, or nothing while nothing is
@@ -338,13 +440,11 @@ private:
 		}
 		auto handle = xdsm::Handle::of_fd(fd);
 		::close(fd);
-		if (!known_ || st.st_ino != ino_ || st.st_dev != dev_) {
-			if (known_) {
-				auto bytes = handle_bytes(handle);
-				mon_.stats_set_file(args_.group, bytes);
-				log(1, "%s was replaced: following the new file", args_.path.c_str());
-			}
-			known_ = true;
+		/* From the first check on: the group is the file open when we started. */
+		if (st.st_ino != ino_ || st.st_dev != dev_) {
+			auto bytes = handle_bytes(handle);
+			mon_.stats_set_file(args_.group, bytes);
+			log(1, "%s was replaced: following the new file", args_.path.c_str());
 			ino_ = st.st_ino;
 			dev_ = st.st_dev;
 		}
@@ -360,9 +460,9 @@ private:
 	Args args_;
 	Monitor &mon_;
 	xdsm::Session &session_;
-	bool known_ = false;
-	ino_t ino_ = 0;
-	dev_t dev_ = 0;
+	xdsm::Handle handle_;	// of the file we were given
+	ino_t ino_;		// of the file the group is of now
+	dev_t dev_;
 };
 
 int run(int argc, char **argv)
@@ -382,11 +482,7 @@ int run(int argc, char **argv)
 	    args.follow_path ? "path" : "inode", args.path.c_str());
 	if (!args.foreground)
 		daemonize();
-	struct sigaction sa = {};
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, nullptr);
-	sigaction(SIGINT, &sa, nullptr);
+	catch_stop_signals();
 	char *version = nullptr;
 	xdsm::check(dm_init_service(&version), "dm_init_service");
 	auto session = xdsm::Session::create("dmfilemapd group " + std::to_string(args.group));
@@ -395,7 +491,10 @@ int run(int argc, char **argv)
 		xdsm::Session &s;
 		~Destroyer() { dm_destroy_session(s.id()); }
 	} destroyer{session};
-	return Daemon(args, mon, session).run();
+	Daemon daemon(args, st, mon, session);
+	int status = daemon.run([] { tell_starter("ok"); });
+	tell_starter("ok");	/* it ended, normally, at its first check */
+	return status;
 }
 
 } // namespace
@@ -409,6 +508,7 @@ int main(int argc, char **argv)
 			     e.what());
 		return 2;
 	} catch (const std::exception &e) {
+		tell_starter(e.what());
 		std::fprintf(stderr, "dmfilemapd: %s\n", e.what());
 		return 1;
 	}

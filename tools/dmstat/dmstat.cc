@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -139,6 +140,19 @@ T parse_number(std::string_view option, std::string_view text)
 	return value;
 }
 
+// A duration in seconds: a finite number from 0 (excluded when
+// @positive) to about 31 years, so that a deadline from it never
+// overflows the clock's nanoseconds.
+double parse_seconds(std::string_view option, std::string_view text, bool positive)
+{
+	constexpr double most = 1e9;
+	double value = parse_number<double>(option, text);
+	if (!std::isfinite(value) || value < 0 || (positive && value == 0) || value > most)
+		throw UsageError(std::string(option) + " must be a number of seconds " +
+				 (positive ? "above 0" : "from 0") + " up to 1000000000");
+	return value;
+}
+
 struct Options {
 	bool json = false;
 	std::string command;
@@ -198,7 +212,7 @@ Options parse_options(int argc, char **argv)
 		} else if (watch_or_top && w == "--path") {
 			o.path = std::string(value(i));
 		} else if (watch_or_top && w == "--seconds") {
-			o.seconds = parse_number<double>(w, value(i));
+			o.seconds = parse_seconds(w, value(i), false);
 		} else if (watch_or_top && w == "--buffer") {
 			o.buffer = parse_number<int>(w, value(i));
 			if (o.buffer <= 0)
@@ -206,9 +220,7 @@ Options parse_options(int argc, char **argv)
 		} else if (o.command == "watch" && w == "--count") {
 			o.count = parse_number<std::uint64_t>(w, value(i));
 		} else if (o.command == "top" && w == "--interval") {
-			o.interval = parse_number<double>(w, value(i));
-			if (o.interval <= 0)
-				throw UsageError("--interval must be positive");
+			o.interval = parse_seconds(w, value(i), true);
 		} else if (o.command == "top" && w == "--iterations") {
 			o.iterations = parse_number<std::uint64_t>(w, value(i));
 		} else if (o.command == "top" && w == "--limit") {
