@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -330,7 +331,7 @@ public:
 		if (o.fs)
 			fsid_ = resolve_fs(*o.fs, mon);
 		if (o.path) {
-			path_ = *o.path;
+			path_ = canonical(*o.path);
 			while (path_.size() > 1 && path_.ends_with("/"))
 				path_.pop_back();
 		}
@@ -352,11 +353,23 @@ public:
 	}
 
 private:
+	// As the records name paths: absolute, with no symbolic link, "." or
+	// "..", as far as they exist.
+	static std::string canonical(const std::string &path)
+	{
+		std::error_code ec;
+		auto p = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+		return ec ? path : p.string();
+	}
+
 	static std::uint64_t resolve_fs(const std::string &fs, Monitor &mon)
 	{
 		auto all = mon.filesystems();
+		std::string path = canonical(fs);
+		while (path.size() > 1 && path.ends_with("/"))
+			path.pop_back();
 		for (const auto &f : all)
-			if (f.mountpoint == fs)
+			if (f.mountpoint == fs || f.mountpoint == path)
 				return f.fsid;
 		std::uint64_t fsid{};
 		auto [end, ec] = std::from_chars(fs.data(), fs.data() + fs.size(), fsid);
