@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 #if __cplusplus >= 202002L
@@ -1185,25 +1186,7 @@ public:
 	 * message taken is answered before a failure to answer one is
 	 * thrown: their senders must not wait for ever.
 	 */
-	void run_once(bool wait = true)
-	{
-		std::exception_ptr failure;
-		for (const Message &msg : take(wait)) {
-			if (is_wake(msg))
-				continue;
-			Reply reply = dispatch(msg);
-			if (!msg.synchronous())
-				continue;
-			try {
-				answer(msg.token(), reply);
-			} catch (const std::system_error &) {
-				if (!failure)
-					failure = std::current_exception();
-			}
-		}
-		if (failure)
-			std::rethrow_exception(failure);
-	}
+	void run_once(bool wait = true) { handle(take(wait)); }
 
 	/**
 	 * run_once() until stop(), called by a handler, or by a signal
@@ -1219,25 +1202,73 @@ public:
 					throw;
 			}
 		}
+		collect_wakes();
 	}
 
 	/**
 	 * End run() after the messages in hand.  A loop waiting for messages
-	 * is woken by an asynchronous message of its own to its session,
-	 * which it drops (a loop stopped just as it took messages may leave
-	 * it queued; it drops it if it runs again).  Async-signal-safe.
+	 * is woken by an asynchronous message of its own to its session;
+	 * run() takes every such message back before it returns.
+	 * Async-signal-safe.
 	 */
 	void stop()
 	{
 		stopped_.store(true);
+		sending_.store(true);
 		if (waiting_.load()) {
 			int saved = errno;
-			(void)dm_send_msg(session_.id(), DM_MSGTYPE_ASYNC, wake_len_, wake_);
+			if (dm_send_msg(session_.id(), DM_MSGTYPE_ASYNC, wake_len_, wake_) == 0)
+				wakes_sent_++;
 			errno = saved;
 		}
+		sending_.store(false);
 	}
 
 private:
+	/*
+	 * Handle and answer @messages.  A token answered meanwhile by
+	 * someone else (ESRCH) is no failure; every message is answered
+	 * before a failure to answer one is thrown.
+	 */
+	void handle(const std::vector<Message> &messages)
+	{
+		std::exception_ptr failure;
+		for (const Message &msg : messages) {
+			if (is_wake(msg)) {
+				wakes_seen_++;
+				continue;
+			}
+			Reply reply = dispatch(msg);
+			if (!msg.synchronous())
+				continue;
+			try {
+				answer(msg.token(), reply);
+			} catch (const std::system_error &) {
+				if (!failure)
+					failure = std::current_exception();
+			}
+		}
+		if (failure)
+			std::rethrow_exception(failure);
+	}
+
+	/*
+	 * The wake-ups stop() sent that the loop has not met (one that came
+	 * as the wait ended anyway: a signal's EINTR, a message), with the
+	 * messages queued before them, handled as any: none is left queued.
+	 */
+	void collect_wakes()
+	{
+		/* A stop() that saw the loop waiting may still be sending. */
+		while (sending_.load())
+			std::this_thread::yield();
+		while (wakes_seen_ < wakes_sent_.load()) {
+			auto messages = session_.get_events(64, false);
+			if (messages.empty())
+				return;
+			handle(messages);
+		}
+	}
 	/* The errno of @code, if an ABORT can carry it (1 to 511), else EIO. */
 	static int abort_errno(const std::error_code &code)
 	{
@@ -1296,6 +1327,9 @@ private:
 	std::map<dm_eventtype_t, Handler> handlers_;
 	std::atomic<bool> stopped_{false};
 	std::atomic<bool> waiting_{false};
+	std::atomic<bool> sending_{false};
+	std::atomic<unsigned long> wakes_sent_{0};
+	unsigned long wakes_seen_ = 0;
 	char wake_[64];
 	std::size_t wake_len_;
 };
