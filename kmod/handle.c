@@ -394,7 +394,10 @@ static int dm_resolve_user(u64 uptr, u64 len, struct path *path)
 }
 
 #define DM_OPEN_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECT | \
-			 O_CLOEXEC | O_LARGEFILE | O_NOATIME | O_DIRECTORY)
+			 O_CLOEXEC | O_LARGEFILE | O_NOATIME | O_DIRECTORY | \
+			 O_PATH)
+/* What open(2) keeps of the flags with O_PATH; it ignores the others. */
+#define DM_OPEN_PATH_FLAGS	(O_PATH | O_CLOEXEC | O_DIRECTORY)
 
 /*
  * What open(2) checks and dentry_open() does not (may_open()): the kind
@@ -409,6 +412,10 @@ static int dm_may_open(const struct path *path, u32 flags)
 	int mask = MAY_OPEN | ACC_MODE(flags);
 	int err;
 
+	/* A place, not an open object: no device or FIFO is opened. */
+	if (flags & O_PATH)
+		return (flags & O_DIRECTORY) && !d_is_dir(path->dentry) ?
+			-ENOTDIR : 0;
 	switch (inode->i_mode & S_IFMT) {
 	case S_IFLNK:
 		return -ELOOP;
@@ -442,7 +449,9 @@ static int dm_may_open(const struct path *path, u32 flags)
  * @uarg: struct dmapi_open_by_handle_arg
  *
  * Opens the object's lower file for the DM application: I/O on it is
- * invisible to the events of the managed filesystem.
+ * invisible to the events of the managed filesystem.  With O_PATH, as
+ * open(2): a descriptor of the place, any kind of object, whose own open
+ * (a device's, a FIFO's) does not run.
  *
  * Return: 0 with the descriptor, or -EINVAL (malformed handle, other
  * flags), -EBADF (no such managed object), -EPERM (writing an immutable
@@ -460,6 +469,8 @@ long dm_ioc_open_by_handle(void __user *uarg)
 		return -EFAULT;
 	if (arg.flags & ~DM_OPEN_FLAGS || (arg.flags & O_ACCMODE) == O_ACCMODE)
 		return -EINVAL;
+	if (arg.flags & O_PATH)
+		arg.flags &= DM_OPEN_PATH_FLAGS;
 	err = dm_resolve_user(arg.hanp, arg.hlen, &path);
 	if (err)
 		return err;

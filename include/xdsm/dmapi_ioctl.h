@@ -68,6 +68,9 @@
  *    DMAPI_CMD_STATS_DEL, DMAPI_CMD_STATS_SET, DMAPI_CMD_STATS_ADD,
  *    DMAPI_CMD_STATS_REMOVE, DMAPI_CMD_STATS_GET.
  *
+ * 1.9
+ *  - DMAPI_IOC_OPEN_BY_HANDLE takes O_PATH (before: EINVAL).
+ *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
  * of another major number.  The minor number grows when calls are added;
@@ -81,7 +84,7 @@
 #include <linux/ioctl.h>
 
 #define DMAPI_KERNEL_VERSION		1
-#define DMAPI_KERNEL_MINOR_VERSION	8
+#define DMAPI_KERNEL_MINOR_VERSION	9
 
 /* The device node, a misc device. */
 #define DMAPI_DEVICE_NAME		"dmapi"
@@ -433,7 +436,7 @@ struct dmapi_fd_to_handle_arg {
 struct dmapi_open_by_handle_arg {
 	__u64	hanp;
 	__u64	hlen;
-	__u32	flags;		/* O_ACCMODE, O_NONBLOCK, O_DIRECT, O_CLOEXEC */
+	__u32	flags;		/* O_ACCMODE, O_NONBLOCK, O_DIRECT, O_CLOEXEC, O_PATH */
 	__s32	fd;		/* out */
 	__u64	reserved;
 };

@@ -137,6 +137,40 @@ TEST_F(Handles, OpenByHandleRefusesWhatOpenRefuses)
 	close(fd);
 }
 
+/*
+ * With O_PATH, as with open(2): the place of any kind of object, without
+ * its own open.  A FIFO with no writer would block a reading open; a
+ * symbolic link has a place too.
+ */
+TEST_F(Handles, OpenByHandleWithOPathOpensTheObjectsPlaceOnly)
+{
+	ASSERT_EQ(mkfifo(path("fifo").c_str(), 0600), 0) << strerror(errno);
+	ASSERT_EQ(symlink("dir/file", path("link").c_str()), 0) << strerror(errno);
+	Handle fifo, link, file;
+	handle_of("fifo", fifo);
+	handle_of("link", link);
+	handle_of("dir/file", file);
+	int rc = in_child([&] {
+		alarm(20);	/* a blocking open fails the test, not the suite */
+		int fd = dm_open_by_handle(fifo.hanp, fifo.hlen, O_RDONLY | O_PATH);
+		if (fd < 0)
+			return errno;
+		bool place = (fcntl(fd, F_GETFL) & O_PATH) != 0;
+		char buf[1];
+		bool unreadable = read(fd, buf, 1) < 0 && errno == EBADF;
+		close(fd);
+		return place && unreadable ? 0 : 100;
+	});
+	EXPECT_EQ(rc, 0) << "100: not an O_PATH descriptor; 142: the FIFO's open blocked";
+	int fd = dm_open_by_handle(link.hanp, link.hlen, O_PATH);
+	EXPECT_GE(fd, 0) << strerror(errno);
+	struct stat st = {};
+	EXPECT_EQ(fstat(fd, &st), 0);
+	EXPECT_TRUE(S_ISLNK(st.st_mode));
+	close(fd);
+	EXPECT_DM_ERRNO(dm_open_by_handle(file.hanp, file.hlen, O_PATH | O_DIRECTORY), ENOTDIR);
+}
+
 /* A DM application is held to the permission of the object, as by open(2). */
 TEST_F(Handles, OpenByHandleWithoutPermissionEACCES)
 {

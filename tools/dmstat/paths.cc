@@ -54,8 +54,8 @@ std::optional<std::string> PathCache::object_path(std::uint64_t fsid,
 	if (!service_)
 		return std::nullopt;
 	auto handle = handle_bytes;
-	int fd = dm_open_by_handle(handle.data(), handle.size(),
-				   O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* O_PATH: a device's or a FIFO's own open must not run for a path. */
+	int fd = dm_open_by_handle(handle.data(), handle.size(), O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return std::nullopt;
 	char link[PATH_MAX];
