@@ -247,7 +247,7 @@ struct inode;
  *	relative to the root of @fs into @buf of @len bytes; return the
  *	start of the string in @buf or an ERR_PTR.
  * @scan: the objects of @fs in ascending inode number from @s->pos
- *	(struct dm_scan); may ask for user memory with dm_scan_scratch().
+ *	(struct dm_scan); may have the lower filesystem write @s->scratch.
  * @drain_io: wait, interruptibly and for @timeout jiffies at most, until
  *	no access of the object @lower admitted through @fs is left of
  *	those that change data, and of reads too if @reads, then make the
@@ -267,6 +267,12 @@ struct dm_fs_ops {
 	void (*changed)(struct dm_fs *fs, struct inode *lower);
 };
 
+/*
+ * The user memory a step of a scan may have its lower filesystem write:
+ * XFS's bulkstat header and 64 of its records take 12 KiB.
+ */
+#define DM_SCAN_SCRATCH_SIZE	(16 * 1024)
+
 /**
  * struct dm_scan - one step of a scan of a whole filesystem
  * @pos: in: the first inode number to look at; out: the next one
@@ -274,8 +280,9 @@ struct dm_fs_ops {
  * @paths: out: the lower paths of the objects found, referenced
  * @max: room in @paths
  * @n: out: paths stored
- * @scratch: user memory mapped for the scan by dm_scan_scratch(), or 0
- * @scratch_len: its size
+ * @scratch: user memory of the caller's the step may have the lower
+ *	filesystem write, private to the scan
+ * @scratch_len: its size, DM_SCAN_SCRATCH_SIZE
  */
 struct dm_scan {
 	u64		pos;
@@ -569,7 +576,6 @@ long dm_ioc_set_fileattr(void __user *uarg);
 long dm_ioc_init_attrloc(void __user *uarg);
 long dm_ioc_get_dirattrs(void __user *uarg);
 long dm_ioc_get_bulkattr(void __user *uarg);
-void __user *dm_scan_scratch(struct dm_scan *s, size_t len);
 
 /**
  * struct dm_interest - which data events accesses to a file want: its

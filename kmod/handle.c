@@ -396,7 +396,10 @@ static int dm_resolve_user(u64 uptr, u64 len, struct path *path)
 #define DM_OPEN_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECT | \
 			 O_CLOEXEC | O_LARGEFILE | O_NOATIME | O_DIRECTORY | \
 			 O_PATH)
-/* What open(2) keeps of the flags with O_PATH; it ignores the others. */
+/*
+ * What open(2) keeps of the flags with O_PATH; it ignores the others
+ * (O_NOFOLLOW too: a handle names the link itself).
+ */
 #define DM_OPEN_PATH_FLAGS	(O_PATH | O_CLOEXEC | O_DIRECTORY)
 
 /*
@@ -467,10 +470,10 @@ long dm_ioc_open_by_handle(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.flags & ~DM_OPEN_FLAGS || (arg.flags & O_ACCMODE) == O_ACCMODE)
-		return -EINVAL;
 	if (arg.flags & O_PATH)
 		arg.flags &= DM_OPEN_PATH_FLAGS;
+	if (arg.flags & ~DM_OPEN_FLAGS || (arg.flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
 	err = dm_resolve_user(arg.hanp, arg.hlen, &path);
 	if (err)
 		return err;

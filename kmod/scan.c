@@ -293,6 +293,7 @@ out:
  * @used: the bytes of records written
  * @value: room for the DM attribute asked for, or NULL
  * @value_size: its size, max_attr_size when the call began
+ * @scratch: user memory for the lower filesystem, DM_SCAN_SCRATCH_SIZE
  * @full: the caller's buffer is full
  */
 struct dm_bulk {
@@ -302,6 +303,7 @@ struct dm_bulk {
 	size_t			used;
 	void			*value;
 	size_t			value_size;
+	unsigned long		scratch;
 	bool			full;
 };
 
@@ -362,43 +364,30 @@ static int dm_bulk_step(struct dm_bulk *b, struct dm_scan *s)
 	return err;
 }
 
-/**
- * dm_scan_scratch - user memory for a scan's lower filesystem to write
- * @s: the step
- * @len: the bytes needed
- *
- * XFS's bulkstat writes its records only to user memory.  Not to the
- * caller's buffer: a page fault there that never ends (userfaultfd) would
- * hold the filesystem, and so its unmount, while the scan keeps it.  The
- * memory is a private anonymous mapping of the caller's, made at the
- * first step that asks and unmapped when the call ends.
- *
- * Return: its address, or an ERR_PTR() (-ENOMEM, -EINTR, ...).
+/*
+ * User memory for the lower filesystem of a scan to write: XFS's bulkstat
+ * writes its records only to user memory.  Not the caller's buffer: a
+ * page fault there that never ends (userfaultfd) would hold the
+ * filesystem, and so its unmount.  A private anonymous mapping of the
+ * caller's instead, made before the filesystem is held and unmapped after
+ * it is let go: the mmap lock is not waited for while holding it either.
  */
-void __user *dm_scan_scratch(struct dm_scan *s, size_t len)
+static unsigned long dm_scan_scratch_map(void)
 {
-	unsigned long addr;
-
-	len = PAGE_ALIGN(len);
-	if (s->scratch && s->scratch_len >= len)
-		return (void __user *)s->scratch;
 	if (!current->mm)
-		return ERR_PTR(-EOPNOTSUPP);
-	addr = vm_mmap(NULL, 0, len, PROT_READ | PROT_WRITE,
+		return -EOPNOTSUPP;
+	return vm_mmap(NULL, 0, DM_SCAN_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
-	if (IS_ERR_VALUE(addr))
-		return ERR_PTR((long)addr);
-	if (s->scratch)
-		vm_munmap(s->scratch, s->scratch_len);
-	s->scratch = addr;
-	s->scratch_len = len;
-	return (void __user *)addr;
 }
 
 /* Fill b->out with records from arg->loc; sets more. */
 static int dm_bulk_fill(struct dm_bulk *b)
 {
-	struct dm_scan s = { .max = DM_BULK_STEP };
+	struct dm_scan s = {
+		.max = DM_BULK_STEP,
+		.scratch = b->scratch,
+		.scratch_len = DM_SCAN_SCRATCH_SIZE,
+	};
 	int steps, err = 0;
 
 	s.paths = kcalloc(DM_BULK_STEP, sizeof(*s.paths), GFP_KERNEL);
@@ -410,8 +399,6 @@ static int dm_bulk_fill(struct dm_bulk *b)
 			break;
 	}
 	kfree(s.paths);
-	if (s.scratch)
-		vm_munmap(s.scratch, s.scratch_len);
 	if (err)
 		return err;
 	if (b->full && !b->used)
@@ -437,10 +424,17 @@ static int dm_bulk(struct dm_handle_call *c, struct dmapi_scan_arg *arg,
 		if (!b.value)
 			return -ENOMEM;
 	}
+	b.scratch = dm_scan_scratch_map();
+	if (IS_ERR_VALUE(b.scratch)) {
+		err = (int)b.scratch;
+		goto out;
+	}
 	b.fs = dm_fs_get(c->uh.h.fsid);
 	err = b.fs ? dm_bulk_fill(&b) : -EBADF;
 	if (b.fs)
 		dm_fs_put(b.fs);
+	vm_munmap(b.scratch, DM_SCAN_SCRATCH_SIZE);
+out:
 	kvfree(b.value);
 	return err;
 }

@@ -1186,7 +1186,7 @@ public:
 	 * message taken is answered before a failure to answer one is
 	 * thrown: their senders must not wait for ever.
 	 */
-	void run_once(bool wait = true) { handle(take(wait)); }
+	void run_once(bool wait = true) { handle(session_.get_events(64, wait)); }
 
 	/**
 	 * run_once() until stop(), called by a handler, or by a signal
@@ -1194,13 +1194,21 @@ public:
 	 */
 	void run()
 	{
-		while (!stopped_.load()) {
-			try {
-				run_once(true);
-			} catch (const std::system_error &e) {
-				if (e.code().value() != EINTR)
-					throw;
+		try {
+			while (!stopped_.load()) {
+				try {
+					handle(take_waiting());
+				} catch (const std::system_error &e) {
+					if (e.code().value() != EINTR)
+						throw;
+				}
 			}
+		} catch (...) {
+			try {
+				collect_wakes();
+			} catch (...) {
+			}
+			throw;
 		}
 		collect_wakes();
 	}
@@ -1214,14 +1222,14 @@ public:
 	void stop()
 	{
 		stopped_.store(true);
-		sending_.store(true);
+		sending_++;
 		if (waiting_.load()) {
 			int saved = errno;
 			if (dm_send_msg(session_.id(), DM_MSGTYPE_ASYNC, wake_len_, wake_) == 0)
 				wakes_sent_++;
 			errno = saved;
 		}
-		sending_.store(false);
+		sending_--;
 	}
 
 private:
@@ -1294,14 +1302,12 @@ private:
 	}
 
 	/*
-	 * The messages there are, waiting for one if @wait.  waiting_ is set
-	 * before stopped_ is read, and stop() sets stopped_ before it reads
-	 * waiting_: either the loop sees the stop, or stop() wakes it.
+	 * run()'s wait for messages.  waiting_ is set before stopped_ is
+	 * read, and stop() sets stopped_ before it reads waiting_: either the
+	 * loop sees the stop, or stop() wakes it.
 	 */
-	std::vector<Message> take(bool wait)
+	std::vector<Message> take_waiting()
 	{
-		if (!wait)
-			return session_.get_events(64, false);
 		waiting_.store(true);
 		if (stopped_.load()) {
 			waiting_.store(false);
@@ -1327,7 +1333,7 @@ private:
 	std::map<dm_eventtype_t, Handler> handlers_;
 	std::atomic<bool> stopped_{false};
 	std::atomic<bool> waiting_{false};
-	std::atomic<bool> sending_{false};
+	std::atomic<int> sending_{0};	/* stop() calls that may be sending */
 	std::atomic<unsigned long> wakes_sent_{0};
 	unsigned long wakes_seen_ = 0;
 	char wake_[64];

@@ -50,7 +50,7 @@ struct dmfs_xfs_bulk_ireq {
 
 #define DMFS_XFS_BULKSTAT_SIZE		192
 #define DMFS_XFS_BULKSTAT_GEN_OFFSET	64
-/* The most records of one bulkstat call, which asks 12 KiB of memory. */
+/* The most records of one bulkstat call, which writes 12 KiB. */
 #define DMFS_XFS_BULKSTAT_MAX		64
 #define DMFS_XFS_IOC_BULKSTAT	_IOR('X', 127, struct dmfs_xfs_bulk_ireq)
 
@@ -199,10 +199,10 @@ static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
 	u32 gen;
 	int i, n;
 
-	buf = dm_scan_scratch(s, sizeof(struct dmfs_xfs_bulk_ireq) +
-			      icount * DMFS_XFS_BULKSTAT_SIZE);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
+	if (sizeof(struct dmfs_xfs_bulk_ireq) + icount * DMFS_XFS_BULKSTAT_SIZE >
+	    s->scratch_len)
+		return -EINVAL;
+	buf = (u8 __user *)s->scratch;
 	root = dmfs_scan_root(sbi);
 	if (IS_ERR(root))
 		return PTR_ERR(root);

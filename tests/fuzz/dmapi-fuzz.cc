@@ -1009,17 +1009,18 @@ int clean_up(const std::vector<dm_sessid_t> &before)
 
 /*
  * A new session that takes every data and namespace event of the mount
- * at @mnt, or, with @sid, that session again.
+ * at @mnt, or, with @sid, that session again; DM_NO_SESSION when none can
+ * be made now (the fuzzer's sessions may be at max_sessions).
  */
 dm_sessid_t responder_session(const std::string &mnt, dm_sessid_t sid = DM_NO_SESSION)
 {
 	if (sid == DM_NO_SESSION &&
 	    dm_create_session(DM_NO_SESSION, const_cast<char *>("dmapi-fuzz"), &sid))
-		die("dm_create_session");
+		return DM_NO_SESSION;
 	void *fsh;
 	std::size_t fslen;
 	if (dm_path_to_fshandle(const_cast<char *>(mnt.c_str()), &fsh, &fslen))
-		die("dm_path_to_fshandle");
+		return sid;
 	dm_eventset_t set = 0;
 	for (auto e : {DM_EVENT_READ, DM_EVENT_WRITE, DM_EVENT_TRUNCATE, DM_EVENT_CREATE,
 		       DM_EVENT_REMOVE, DM_EVENT_RENAME, DM_EVENT_POSTCREATE,
@@ -1054,19 +1055,27 @@ void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid, std::uint64
 	auto taken = std::chrono::steady_clock::now();
 
 	while (!stop) {
+		if (sid == DM_NO_SESSION) {
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+			sid = responder_session(mnt);
+			if (sid != DM_NO_SESSION) {
+				w.add_sid(sid);
+				done.sessions++;
+				taken = std::chrono::steady_clock::now();
+			}
+			continue;
+		}
 		if (std::chrono::steady_clock::now() - taken > std::chrono::seconds(1)) {
 			responder_session(mnt, sid);
 			taken = std::chrono::steady_clock::now();
 		}
 		if (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen)) {
-			if (errno == EINVAL) {	/* the fuzzer destroyed it */
-				sid = responder_session(mnt);
-				w.add_sid(sid);
-				done.sessions++;
-				taken = std::chrono::steady_clock::now();
-				continue;
-			}
-			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+			if (errno == EINVAL)	/* the fuzzer destroyed it */
+				sid = DM_NO_SESSION;
+			else if (errno == E2BIG && rlen > buf.size())
+				buf.resize(rlen);
+			else
+				std::this_thread::sleep_for(std::chrono::milliseconds(20));
 			continue;
 		}
 		for (auto *m = reinterpret_cast<dm_eventmsg_t *>(buf.data()); m;
@@ -1165,6 +1174,8 @@ int main(int argc, char **argv)
 	seed_handles(w, dir);
 	/* A session that takes every data and namespace event of the mount. */
 	dm_sessid_t hsm = responder_session(mnt);
+	if (hsm == DM_NO_SESSION)
+		die("dm_create_session");
 	w.add_sid(hsm);
 	w.add_sid(-1);
 	w.add_sid(0x7fffffff);

@@ -1460,6 +1460,28 @@ TEST_F(FakeDevice, AnEventLoopAnswersEveryMessageOfABatch)
 						 {3, DMAPI_RESP_CONTINUE, 0}}));
 }
 
+// stop() ends run(), not the loop: run_once() after it still takes and
+// answers messages.
+TEST_F(FakeDevice, AStoppedEventLoopStillAnswersWhatRunOnceTakes)
+{
+	int answered = 0;
+	fake.answer = [&](unsigned long request, void *p) {
+		if (request == DMAPI_IOC_GET_EVENTS) {
+			deliver_reads(*static_cast<dmapi_get_events_arg *>(p), 3);
+			return 0;
+		}
+		if (request != DMAPI_IOC_RESPOND_EVENT)
+			return ENOTTY;
+		answered++;
+		return 0;
+	};
+	xdsm::Session session(2);
+	xdsm::EventLoop loop(session);
+	loop.stop();
+	EXPECT_NO_THROW(loop.run_once(true));
+	EXPECT_EQ(answered, 3);
+}
+
 // Releasing a right or a reference as the guard goes tells nobody of a
 // failure, and leaves the caller's errno alone.
 TEST_F(FakeDevice, RightAndObjRefGuardsLeaveErrnoAlone)

@@ -76,17 +76,8 @@ void on_stop_signal(int)
 	stop_requested = 1;
 }
 
-// The stop signals, blocked but while the daemon waits between checks:
-// one that comes while it works is taken by that wait at once.
-sigset_t stop_signals()
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	return set;
-}
-
+// Without SA_RESTART: a check waiting in the module (for another
+// token's right) ends with EINTR.
 void catch_stop_signals()
 {
 	struct sigaction sa = {};
@@ -94,27 +85,29 @@ void catch_stop_signals()
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, nullptr);
 	sigaction(SIGINT, &sa, nullptr);
-	sigset_t set = stop_signals();
-	sigprocmask(SIG_BLOCK, &set, nullptr);
 }
 
-// Wait @interval, or until a stop signal.
+// Wait @interval, or until a stop signal.  The signals are blocked from
+// the test of stop_requested until ppoll() unblocks them as it sleeps:
+// one that comes in between ends the sleep at once.
 void wait_or_stop(std::chrono::milliseconds interval)
 {
-	sigset_t unblocked;
-	sigprocmask(SIG_SETMASK, nullptr, &unblocked);
-	sigdelset(&unblocked, SIGTERM);
-	sigdelset(&unblocked, SIGINT);
+	sigset_t stops, before;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigprocmask(SIG_BLOCK, &stops, &before);
 	auto end = std::chrono::steady_clock::now() + interval;
 	while (!stop_requested) {
 		auto left = end - std::chrono::steady_clock::now();
 		if (left <= std::chrono::steady_clock::duration::zero())
-			return;
+			break;
 		auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
 		struct timespec ts = {static_cast<time_t>(ns / 1000000000),
 				      static_cast<long>(ns % 1000000000)};
-		::ppoll(nullptr, 0, &ts, &unblocked);
+		::ppoll(nullptr, 0, &ts, &before);
 	}
+	sigprocmask(SIG_SETMASK, &before, nullptr);
 }
 
 int verbosity;
@@ -310,6 +303,17 @@ void daemonize()
 	int pipefd[2];
 	if (::pipe2(pipefd, O_CLOEXEC) != 0)
 		throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+	// Above standard input, output and error, which the child replaces
+	// when its starter had them closed.
+	for (int &fd : pipefd) {
+		if (fd > 2)
+			continue;
+		int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (moved < 0)
+			throw std::runtime_error(std::string("fcntl: ") + std::strerror(errno));
+		::close(fd);
+		fd = moved;
+	}
 	pid_t pid = ::fork();
 	if (pid < 0)
 		throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
@@ -355,10 +359,19 @@ public:
 				log(1, "group %u was deleted: exiting", args_.group);
 				return 0;
 			}
-			auto handle = args_.follow_path ? follow_path() : follow_inode();
+			std::optional<xdsm::Handle> handle;
+			try {
+				handle = args_.follow_path ? follow_path() : follow_inode();
+				if (handle)
+					update(*group, *handle);
+			} catch (const std::system_error &e) {
+				// A call waiting for another token's right.
+				if (e.code().value() == EINTR && stop_requested)
+					break;
+				throw;
+			}
 			if (handle) {
 				missing = false;
-				update(*group, *handle);
 			} else if (args_.follow_path) {
 				auto now = std::chrono::steady_clock::now();
 				if (!missing) {
@@ -402,24 +415,24 @@ private:
 		update_regions(mon_, args_.group, group, extents);
 	}
 
-	// The file's handle, or nothing once it is unlinked and open nowhere,
-	// or gone (its handle finds nothing: ESTALE, ENOENT; EBADF, its
-	// filesystem unmounted).
+	// The file's handle, or nothing once it is unlinked and open nowhere.
+	// The module finds no object by the handle of a file unlinked (EBADF,
+	// ESTALE, ENOENT), even one still open: then the descriptors of the
+	// processes tell.
 	std::optional<xdsm::Handle> follow_inode()
 	{
-		dm_stat_t st;
+		struct stat file = {};
+		file.st_dev = dev_;
+		file.st_ino = ino_;
 		try {
-			st = session_.fileattr(handle_, DM_AT_STAT);
+			if (session_.fileattr(handle_, DM_AT_STAT).dt_nlink > 0)
+				return handle_;
 		} catch (const std::system_error &e) {
 			int error = e.code().value();
 			if (error != ESTALE && error != ENOENT && error != EBADF)
 				throw;
-			return std::nullopt;
 		}
-		struct stat lst = {};
-		lst.st_dev = dev_;
-		lst.st_ino = ino_;
-		if (st.dt_nlink == 0 && !open_elsewhere(lst))
+		if (!open_elsewhere(file))
 			return std::nullopt;
 		return handle_;
 	}

@@ -331,9 +331,8 @@ public:
 		if (o.fs)
 			fsid_ = resolve_fs(*o.fs, mon);
 		if (o.path) {
-			path_ = canonical(*o.path);
-			while (path_.size() > 1 && path_.ends_with("/"))
-				path_.pop_back();
+			paths_.insert(absolute(*o.path));
+			paths_.insert(canonical(*o.path));
 		}
 	}
 
@@ -343,33 +342,47 @@ public:
 			return false;
 		if (!events_.empty() && !events_.contains(ev.type))
 			return false;
-		if (!path_.empty()) {
+		if (!paths_.empty()) {
 			if (!path)
 				return false;
-			if (*path != path_ && !path->starts_with(path_ == "/" ? "/" : path_ + "/"))
-				return false;
+			return std::any_of(paths_.begin(), paths_.end(), [&](const std::string &p) {
+				return *path == p || path->starts_with(p == "/" ? "/" : p + "/");
+			});
 		}
 		return true;
 	}
 
 private:
-	// As the records name paths: absolute, with no symbolic link, "." or
-	// "..", as far as they exist.
+	// The records name paths below the mount point as it was given
+	// (mtpt=), which may hold symbolic links, or as the kernel found it:
+	// a path is matched both as written, made absolute, and resolved.
+	static std::string trimmed(std::string path)
+	{
+		while (path.size() > 1 && path.ends_with("/"))
+			path.pop_back();
+		return path;
+	}
+
+	static std::string absolute(const std::string &path)
+	{
+		std::error_code ec;
+		auto p = std::filesystem::absolute(path, ec).lexically_normal();
+		return trimmed(ec ? path : p.string());
+	}
+
 	static std::string canonical(const std::string &path)
 	{
 		std::error_code ec;
 		auto p = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
-		return ec ? path : p.string();
+		return trimmed(ec ? path : p.string());
 	}
 
 	static std::uint64_t resolve_fs(const std::string &fs, Monitor &mon)
 	{
 		auto all = mon.filesystems();
-		std::string path = canonical(fs);
-		while (path.size() > 1 && path.ends_with("/"))
-			path.pop_back();
 		for (const auto &f : all)
-			if (f.mountpoint == fs || f.mountpoint == path)
+			if (f.mountpoint == fs || f.mountpoint == absolute(fs) ||
+			    f.mountpoint == canonical(fs))
 				return f.fsid;
 		std::uint64_t fsid{};
 		auto [end, ec] = std::from_chars(fs.data(), fs.data() + fs.size(), fsid);
@@ -380,7 +393,7 @@ private:
 
 	std::optional<std::uint64_t> fsid_;
 	std::set<int> events_;
-	std::string path_;
+	std::set<std::string> paths_;
 };
 
 // Counts the records seen and those lost, from gaps in their numbering.
