@@ -1589,22 +1589,28 @@ void put_scan_records(dmapi_scan_arg &arg, std::initializer_list<std::uint64_t> 
 	arg.more = 1;
 }
 
-// A copy of a scan made part way reads on from its own records, whatever
-// the original reads next.
-TEST_F(FakeDevice, ACopyOfAScanReadsItsOwnRecords)
+// A module whose scans start anywhere and whose GET_BULKATTR is @fill
+// (the argument, and which call it is, from 1).
+void answer_bulkattr(std::function<int(dmapi_scan_arg &, int)> fill)
 {
-	int calls = 0;
-	fake.answer = [&](unsigned long request, void *p) {
+	fake.answer = [fill, calls = 0](unsigned long request, void *p) mutable {
 		if (request == DMAPI_IOC_INIT_ATTRLOC)
 			return 0;
 		if (request != DMAPI_IOC_GET_BULKATTR)
 			return ENOTTY;
-		calls++;
-		put_scan_records(*static_cast<dmapi_scan_arg *>(p),
-				 calls == 1 ? std::initializer_list<std::uint64_t>{10, 11} :
-					      std::initializer_list<std::uint64_t>{20, 21});
-		return 0;
+		return fill(*static_cast<dmapi_scan_arg *>(p), ++calls);
 	};
+}
+
+// A copy of a scan made part way reads on from its own records, whatever
+// the original reads next.
+TEST_F(FakeDevice, ACopyOfAScanReadsItsOwnRecords)
+{
+	answer_bulkattr([](dmapi_scan_arg &arg, int call) {
+		put_scan_records(arg, call == 1 ? std::initializer_list<std::uint64_t>{10, 11} :
+						  std::initializer_list<std::uint64_t>{20, 21});
+		return 0;
+	});
 	unsigned char bytes[DMAPI_FSHANDLE_LEN] = {};
 	xdsm::Scan scan(2, xdsm::Handle(bytes, sizeof(bytes)), xdsm::Scan::Kind::filesystem,
 			DM_AT_STAT);
@@ -1621,17 +1627,10 @@ TEST_F(FakeDevice, ACopyOfAScanReadsItsOwnRecords)
 // longer meanwhile: the scan's buffer grows as often as it must.
 TEST_F(FakeDevice, AScanGrowsItsBufferAsOftenAsItsFirstRecordGrows)
 {
-	int calls = 0;
-	fake.answer = [&](unsigned long request, void *p) {
-		if (request == DMAPI_IOC_INIT_ATTRLOC)
-			return 0;
-		if (request != DMAPI_IOC_GET_BULKATTR)
-			return ENOTTY;
-		calls++;
-		auto &arg = *static_cast<dmapi_scan_arg *>(p);
-		put_scan_records(arg, {10}, calls < 3 ? 2000u * calls : 4000u);
+	answer_bulkattr([](dmapi_scan_arg &arg, int call) {
+		put_scan_records(arg, {10}, call < 3 ? 2000u * static_cast<unsigned>(call) : 4000u);
 		return arg.buf.rlen > arg.buf.len ? E2BIG : 0;
-	};
+	});
 	unsigned char bytes[DMAPI_FSHANDLE_LEN] = {};
 	xdsm::Scan scan(2, xdsm::Handle(bytes, sizeof(bytes)),
 			xdsm::Scan::Kind::filesystem_with_attribute, DM_AT_STAT, "attr", 1024);
