@@ -1421,6 +1421,21 @@ void deliver_reads(dmapi_get_events_arg &arg, unsigned int n)
 	arg.buf.rlen = n * size;
 }
 
+// A module that delivers three READ events at every GET_EVENTS and gives
+// each RESPOND_EVENT to @respond: 0, or the errno to fail with.
+void answer_reads(std::function<int(dmapi_respond_arg &)> respond)
+{
+	fake.answer = [respond](unsigned long request, void *p) {
+		if (request == DMAPI_IOC_GET_EVENTS) {
+			deliver_reads(*static_cast<dmapi_get_events_arg *>(p), 3);
+			return 0;
+		}
+		if (request != DMAPI_IOC_RESPOND_EVENT)
+			return ENOTTY;
+		return respond(*static_cast<dmapi_respond_arg *>(p));
+	};
+}
+
 // A handler's answer that the module refuses (DONTCARE to a READ) is
 // answered ABORT EIO, and the rest of the batch is answered all the same:
 // nobody is left waiting.
@@ -1436,19 +1451,12 @@ TEST_F(FakeDevice, AnEventLoopAnswersEveryMessageOfABatch)
 		}
 	};
 	std::vector<Answer> answers;
-	fake.answer = [&](unsigned long request, void *p) {
-		if (request == DMAPI_IOC_GET_EVENTS) {
-			deliver_reads(*static_cast<dmapi_get_events_arg *>(p), 3);
-			return 0;
-		}
-		if (request != DMAPI_IOC_RESPOND_EVENT)
-			return ENOTTY;
-		auto &arg = *static_cast<dmapi_respond_arg *>(p);
+	answer_reads([&](dmapi_respond_arg &arg) {
 		if (arg.response == DMAPI_RESP_DONTCARE)
 			return EINVAL;
 		answers.push_back({arg.token, arg.response, arg.reterror});
 		return 0;
-	};
+	});
 	xdsm::Session session(2);
 	xdsm::EventLoop loop(session);
 	loop.on(DM_EVENT_READ, [](const xdsm::Message &msg) {
@@ -1465,16 +1473,10 @@ TEST_F(FakeDevice, AnEventLoopAnswersEveryMessageOfABatch)
 TEST_F(FakeDevice, AStoppedEventLoopStillAnswersWhatRunOnceTakes)
 {
 	int answered = 0;
-	fake.answer = [&](unsigned long request, void *p) {
-		if (request == DMAPI_IOC_GET_EVENTS) {
-			deliver_reads(*static_cast<dmapi_get_events_arg *>(p), 3);
-			return 0;
-		}
-		if (request != DMAPI_IOC_RESPOND_EVENT)
-			return ENOTTY;
+	answer_reads([&](dmapi_respond_arg &) {
 		answered++;
 		return 0;
-	};
+	});
 	xdsm::Session session(2);
 	xdsm::EventLoop loop(session);
 	loop.stop();
