@@ -9,10 +9,13 @@
 // the module must refuse it with EFAULT or ENOTTY.  Run in the test VM
 // (tests/fuzz/run-in-guest).
 //
-//   dmapi-fuzz [--seed N] [--threads N] [--seconds S | --calls N] [-v] [--trace] MOUNTPOINT
+//   dmapi-fuzz [--seed N] [--threads N] [--seconds S | --calls N] [-v] [--trace]
+//              [--churn DIR] MOUNTPOINT
 //
 // -v prints the calls and successes of each ioctl at the end; --trace
-// names every call as it is made (to find the one a crash followed).
+// names every call as it is made (to find the one a crash followed);
+// --churn mounts a second dmapi filesystem under DIR and unmounts it
+// again and again while the calls run, and gives them its handles.
 //
 // Each argument structure is filled word by word from a dictionary of
 // values that matter to the module: live, destroyed and forged session
@@ -51,6 +54,7 @@
 #include <random>
 #include <string>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -140,11 +144,19 @@ public:
 	const std::string &mnt() const { return mnt_; }
 	unsigned char *scratch() const { return scratch_; }
 
+	/*
+	 * The first kSeedHandles stay (the mount's, its tree's); later ones,
+	 * of mounts that come and go, take turns in the rest.
+	 */
 	void add_handle(const void *h, std::size_t len)
 	{
 		std::lock_guard lock(mu_);
-		handles_.emplace_back(static_cast<const unsigned char *>(h),
-				      static_cast<const unsigned char *>(h) + len);
+		std::vector<unsigned char> bytes(static_cast<const unsigned char *>(h),
+						 static_cast<const unsigned char *>(h) + len);
+		if (handles_.size() < kSeedHandles + kChurnHandles)
+			handles_.push_back(std::move(bytes));
+		else
+			handles_[kSeedHandles + churned_++ % kChurnHandles] = std::move(bytes);
 	}
 
 	/*
@@ -345,7 +357,9 @@ private:
 	unsigned char *scratch_;
 	unsigned char *handles_area_;
 	mutable std::mutex mu_;
+	static constexpr std::size_t kSeedHandles = 64, kChurnHandles = 64;
 	std::vector<std::vector<unsigned char>> handles_;
+	std::size_t churned_ = 0;
 	std::vector<unsigned char> kept_;
 	std::vector<int> sids_;
 	std::vector<int> tokens_;
@@ -1027,6 +1041,9 @@ dm_sessid_t responder_session(const std::string &mnt, dm_sessid_t sid = DM_NO_SE
 		       DM_EVENT_ATTRIBUTE, DM_EVENT_CLOSE, DM_EVENT_DESTROY})
 		DMEV_SET(e, set);
 	/* The fuzzer's calls may have taken them meanwhile: no failure here. */
+	dm_eventset_t mount = 0;
+	DMEV_SET(DM_EVENT_MOUNT, mount);
+	(void)dm_set_disp(sid, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN, &mount, DM_EVENT_MAX);
 	(void)dm_set_disp(sid, fsh, fslen, DM_NO_TOKEN, &set, DM_EVENT_MAX);
 	(void)dm_set_eventlist(sid, fsh, fslen, DM_NO_TOKEN, &set, DM_EVENT_MAX);
 	dm_handle_free(fsh, fslen);
@@ -1043,8 +1060,8 @@ struct Responded {
  * A DM application's part: receive the events of @sid and answer them,
  * mostly CONTINUE, sometimes ABORT, so that the child's accesses go on.
  * The fuzzer's calls destroy its session now and then, and give its
- * dispositions to others: it makes a new one, and takes them back every
- * second, so that events keep coming for the whole run.
+ * dispositions to others: it makes a new one, and takes them back four
+ * times a second, so that events keep coming for the whole run.
  */
 void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid, std::uint64_t seed,
 		  std::atomic<bool> &stop, Responded &done)
@@ -1065,7 +1082,7 @@ void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid, std::uint64
 			}
 			continue;
 		}
-		if (std::chrono::steady_clock::now() - taken > std::chrono::seconds(1)) {
+		if (std::chrono::steady_clock::now() - taken > std::chrono::milliseconds(250)) {
 			responder_session(mnt, sid);
 			taken = std::chrono::steady_clock::now();
 		}
@@ -1096,12 +1113,49 @@ void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid, std::uint64
 	}
 }
 
+/*
+ * A second dmapi filesystem, mounted and unmounted over and over under
+ * @dir while the calls run (its MOUNT events answered by the responder),
+ * its handles given to them: calls on a filesystem that comes and goes.
+ */
+void churn_loop(World &w, const std::string &dir, std::uint64_t seed, std::atomic<bool> &stop,
+		std::atomic<std::uint64_t> &mounts)
+{
+	std::mt19937_64 rng(seed ^ 0xc4c4);
+	std::string lower = dir + "/lower", mnt = dir + "/mnt", opts = "mtpt=" + mnt;
+	mkdir(dir.c_str(), 0755);
+	mkdir(lower.c_str(), 0755);
+	mkdir(mnt.c_str(), 0755);
+	close(open((lower + "/f").c_str(), O_CREAT | O_WRONLY, 0644));
+	while (!stop) {
+		if (mount(lower.c_str(), mnt.c_str(), "dmapi", 0, opts.c_str()) != 0) {
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+			continue;
+		}
+		mounts++;
+		for (const char *rel : {"", "/f"}) {
+			std::string path = mnt + rel;
+			void *h;
+			std::size_t len;
+			if ((*rel ? dm_path_to_handle : dm_path_to_fshandle)(
+				    const_cast<char *>(path.c_str()), &h, &len) == 0) {
+				w.add_handle(h, len);
+				dm_handle_free(h, len);
+			}
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 50));
+		/* Busy with a descriptor OPEN_BY_HANDLE made: detached then. */
+		if (umount(mnt.c_str()) != 0)
+			umount2(mnt.c_str(), MNT_DETACH);
+	}
+}
+
 void on_sigusr1(int) {}
 
 void usage(FILE *to)
 {
 	std::fprintf(to, "Usage: dmapi-fuzz [--seed N] [--threads N] [--seconds S | --calls N] [-v] [--trace]\n"
-			 "                  MOUNTPOINT\n"
+			 "                  [--churn DIR] MOUNTPOINT\n"
 			 "       dmapi-fuzz --help\n");
 }
 
@@ -1114,7 +1168,7 @@ int main(int argc, char **argv)
 	std::uint64_t calls = 0;
 	double seconds = 10;
 	bool verbose = false, trace = false;
-	std::string mnt;
+	std::string mnt, churn;
 
 	for (int i = 1; i < argc; i++) {
 		std::string a = argv[i];
@@ -1141,6 +1195,8 @@ int main(int argc, char **argv)
 				verbose = true;
 			} else if (a == "--trace") {
 				trace = true;
+			} else if (a == "--churn") {
+				churn = value();
 			} else if (a[0] != '-' && mnt.empty()) {
 				mnt = a;
 			} else {
@@ -1204,6 +1260,11 @@ int main(int argc, char **argv)
 	Responded responded;
 	std::thread responder(respond_loop, std::ref(w), std::cref(mnt), hsm, seed, std::ref(stop),
 			      std::ref(responded));
+	std::atomic<std::uint64_t> mounts{0};
+	std::thread churner;
+	if (!churn.empty())
+		churner = std::thread(churn_loop, std::ref(w), std::cref(churn), seed, std::ref(stop),
+				      std::ref(mounts));
 	if (!calls) {
 		auto end = std::chrono::steady_clock::now() +
 			   std::chrono::duration<double>(seconds);
@@ -1216,6 +1277,9 @@ int main(int argc, char **argv)
 	stop = true;
 	done = true;
 	dog.join();
+	/* Before the responder: a mount may wait for its MOUNT answer. */
+	if (churner.joinable())
+		churner.join();
 	responder.join();
 
 	/* The child may wait for an answer nobody gives: it must still die. */
@@ -1240,9 +1304,10 @@ int main(int argc, char **argv)
 		std::printf(" %s %llu", strerrorname_np(err) ? strerrorname_np(err) : "?",
 			    static_cast<unsigned long long>(n));
 	std::printf("\n");
-	std::printf("dmapi-fuzz: %llu events answered, by %llu responder sessions\n",
+	std::printf("dmapi-fuzz: %llu events answered, by %llu responder sessions; %llu mounts\n",
 		    static_cast<unsigned long long>(responded.answered.load()),
-		    static_cast<unsigned long long>(responded.sessions.load()));
+		    static_cast<unsigned long long>(responded.sessions.load()),
+		    static_cast<unsigned long long>(mounts.load()));
 	if (verbose) {
 		for (const auto &[which, by_err] : w.calls()) {
 			std::uint64_t n = 0, succeeded = 0;
