@@ -704,7 +704,25 @@ struct Slot {
 	std::atomic<std::int64_t> since_ns{0};	/* 0: not in a call */
 	std::atomic<int> ioctl{-1};
 	pthread_t thread{};
+	std::atomic<pid_t> tid{0};
 };
+
+/* The child that touches files (touch_files()), killed when the run ends. */
+std::atomic<pid_t> toucher{0};
+
+/* Where a stuck thread is in the kernel, for the report. */
+void print_kernel_stack(pid_t tid)
+{
+	std::string path = "/proc/self/task/" + std::to_string(tid) + "/stack";
+	std::FILE *f = std::fopen(path.c_str(), "r");
+	if (!f)
+		return;
+	char line[256];
+	std::fprintf(stderr, "dmapi-fuzz: its kernel stack:\n");
+	while (std::fgets(line, sizeof(line), f))
+		std::fprintf(stderr, "  %s", line);
+	std::fclose(f);
+}
 
 std::int64_t now_ns()
 {
@@ -781,6 +799,7 @@ void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 {
 	std::mt19937_64 rng(seed * 1000003 + index);
 	alignas(8) unsigned char arg[1 << _IOC_SIZEBITS];
+	slot.tid = gettid();
 
 	/* With --trace, each call is marked in the kernel's trace too. */
 	static const int marker = trace ? open("/sys/kernel/tracing/trace_marker",
@@ -883,9 +902,12 @@ void watchdog(std::vector<Slot> &slots, std::atomic<bool> &done, std::atomic<boo
 				std::fprintf(stderr, "dmapi-fuzz: %s blocked for %lld s despite signals\n",
 					     call_name(s.ioctl).c_str(),
 					     static_cast<long long>(waited.count() / 1000000000));
+				print_kernel_stack(s.tid);
 				/* Joining its thread would hang: give up here. */
 				stuck = true;
 				std::fflush(stderr);
+				if (toucher)
+					kill(toucher, SIGKILL);
 				std::_Exit(1);
 			}
 			if (waited > kInterruptAfter)
@@ -1247,6 +1269,7 @@ int main(int argc, char **argv)
 		die("fork");
 	if (child == 0)
 		touch_files(dir, seed);
+	toucher = child;
 
 	std::atomic<bool> stop{false}, done{false}, stuck{false};
 	std::vector<Slot> slots(nthreads);
