@@ -710,6 +710,10 @@ struct Slot {
 /* The child that touches files (touch_files()), killed when the run ends. */
 std::atomic<pid_t> toucher{0};
 
+/* The threads beside the calls, for the report of one that does not end. */
+std::atomic<pid_t> churner_tid{0}, responder_tid{0};
+std::atomic<bool> churner_ended{false}, responder_ended{false};
+
 /* Where a stuck thread is in the kernel, for the report. */
 void print_kernel_stack(pid_t tid)
 {
@@ -1088,6 +1092,10 @@ struct Responded {
 void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid, std::uint64_t seed,
 		  std::atomic<bool> &stop, Responded &done)
 {
+	responder_tid = gettid();
+	struct Ended {
+		~Ended() { responder_ended = true; }
+	} ended;
 	std::mt19937_64 rng(seed ^ 0x5eed);
 	std::vector<char> buf(1 << 16);
 	std::size_t rlen;
@@ -1143,6 +1151,10 @@ void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid, std::uint64
 void churn_loop(World &w, const std::string &dir, std::uint64_t seed, std::atomic<bool> &stop,
 		std::atomic<std::uint64_t> &mounts)
 {
+	churner_tid = gettid();
+	struct Ended {
+		~Ended() { churner_ended = true; }
+	} ended;
 	std::mt19937_64 rng(seed ^ 0xc4c4);
 	std::string lower = dir + "/lower", mnt = dir + "/mnt", opts = "mtpt=" + mnt;
 	mkdir(dir.c_str(), 0755);
@@ -1300,10 +1312,29 @@ int main(int argc, char **argv)
 	stop = true;
 	done = true;
 	dog.join();
-	/* Before the responder: a mount may wait for its MOUNT answer. */
-	if (churner.joinable())
-		churner.join();
-	responder.join();
+	/*
+	 * The churner before the responder: a mount may wait for its MOUNT
+	 * answer.  Neither may take long: one that does is a finding, with
+	 * where it is in the kernel.
+	 */
+	for (std::thread *t : {&churner, &responder}) {
+		if (!t->joinable())
+			continue;
+		pid_t tid = t == &churner ? churner_tid.load() : responder_tid.load();
+		auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+		while (!(t == &churner ? churner_ended : responder_ended) &&
+		       std::chrono::steady_clock::now() < deadline)
+			std::this_thread::sleep_for(std::chrono::milliseconds(50));
+		if (!(t == &churner ? churner_ended : responder_ended)) {
+			std::fprintf(stderr, "dmapi-fuzz: the %s did not end within 30 s\n",
+				     t == &churner ? "churner" : "responder");
+			print_kernel_stack(tid);
+			std::fflush(stderr);
+			kill(child, SIGKILL);
+			std::_Exit(1);
+		}
+		t->join();
+	}
 
 	/* The child may wait for an answer nobody gives: it must still die. */
 	kill(child, SIGKILL);
