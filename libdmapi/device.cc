@@ -65,16 +65,15 @@ int Device::fd() noexcept
 	int fd = fd_.load(std::memory_order_acquire);
 	if (fd >= 0)
 		return fd;
-
-	std::lock_guard lock(mutex_);
-	return open_locked();
+	return open_device();
 }
 
-int Device::open_locked() noexcept
+// No lock: a child fork()ed while another thread of its parent was here
+// would wait for that lock forever.  Threads that race here each open and
+// check the device, the first to publish its descriptor wins, and the
+// others close theirs.
+int Device::open_device() noexcept
 {
-	if (file_)
-		return file_.get();
-
 	Fd file(::open(device_path(), O_RDWR | O_CLOEXEC));
 	if (!file)
 		return fail(open_errno(errno));
@@ -88,10 +87,13 @@ int Device::open_locked() noexcept
 	if (version.major != DMAPI_KERNEL_VERSION)
 		return fail(EPROTO);
 
+	// Every racer stores the same module's minor before publishing.
 	minor_.store(version.minor, std::memory_order_relaxed);
-	file_ = std::move(file);
-	fd_.store(file_.get(), std::memory_order_release);
-	return file_.get();
+	int unset = -1;
+	if (!fd_.compare_exchange_strong(unset, file.get(), std::memory_order_acq_rel,
+					 std::memory_order_acquire))
+		return unset;	// another thread's; ours closes
+	return file.release();
 }
 
 } // namespace dmapi

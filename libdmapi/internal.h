@@ -19,7 +19,6 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <sys/ioctl.h>
 #include <type_traits>
 #include <utility>
@@ -27,8 +26,9 @@
 namespace dmapi {
 
 // No exception may cross the C ABI: what the dm_* functions call is
-// noexcept, so that an impossible one (a failing std::mutex) ends the
-// program instead of unwinding through C callers.
+// noexcept, so that an impossible one (an allocation failing inside the
+// standard library) ends the program instead of unwinding through C
+// callers.
 
 // Sets errno and returns the failure value of a C ABI function.
 template <typename T = int>
@@ -84,11 +84,9 @@ public:
 private:
 	Device() = default;
 	~Device() = default;	// never runs: see instance()
-	int open_locked() noexcept;
+	int open_device() noexcept;
 
-	std::mutex mutex_;
-	Fd file_;			// owner, guarded by mutex_
-	std::atomic<int> fd_{-1};	// published copy of file_ for the fast path
+	std::atomic<int> fd_{-1};	// owned once published; never closed
 	std::atomic<std::uint32_t> minor_{0};
 };
 

@@ -8,13 +8,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <functional>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -263,6 +267,144 @@ TEST(NoDevice, NoAccessIsEPERMAndIsRetried)
 		expect_all_fail(EPERM);
 	}
 	::unlink(scratch.c_str());
+}
+
+// The byte the other end of pipe fd writes, or 0 after timeout_ms.
+char read_byte(int fd, int timeout_ms)
+{
+	pollfd pfd{fd, POLLIN, 0};
+	char byte = 0;
+	if (::poll(&pfd, 1, timeout_ms) == 1 && ::read(fd, &byte, 1) != 1)
+		byte = 0;
+	return byte;
+}
+
+// Holds a write lease on path in a process of its own, so that an open of
+// path blocks until release(): a device open that stays in the kernel for
+// as long as a test needs.
+class LeaseHolder {
+public:
+	explicit LeaseHolder(const std::string &path)
+	{
+		int ready[2], go[2];
+		if (::pipe2(ready, O_CLOEXEC) || ::pipe2(go, O_CLOEXEC))
+			return;
+		pid_ = ::fork();
+		if (pid_ == 0) {
+			::close(ready[0]);
+			::close(go[1]);
+			hold(path, ready[1], go[0]);
+		}
+		::close(ready[1]);
+		::close(go[0]);
+		from_ = ready[0];
+		to_ = go[1];
+		state_ = read_byte(from_, 10000);
+	}
+	~LeaseHolder()
+	{
+		release();
+		if (pid_ > 0)
+			::waitpid(pid_, nullptr, 0);
+		::close(from_);
+	}
+	// 'l' once the lease is held, or 0.
+	char state() const { return state_; }
+	// Whether an open is waiting for the lease, within timeout_ms.
+	bool broken(int timeout_ms) { return read_byte(from_, timeout_ms) == 'b'; }
+	void release()
+	{
+		if (to_ >= 0)
+			::close(to_);
+		to_ = -1;
+	}
+
+private:
+	[[noreturn]] static void hold(const std::string &path, int ready, int go)
+	{
+		// A lease's break is signalled with SIGIO, whose default ends us.
+		sigset_t io;
+		::sigemptyset(&io);
+		::sigaddset(&io, SIGIO);
+		::sigprocmask(SIG_BLOCK, &io, nullptr);
+		int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || ::fcntl(fd, F_SETLEASE, F_WRLCK) < 0)
+			::_exit(1);
+		if (::write(ready, "l", 1) != 1)
+			::_exit(1);
+		// While a break is pending, the lease reads as what it must
+		// become.
+		while (::fcntl(fd, F_GETLEASE) == F_WRLCK)
+			::usleep(1000);
+		if (::write(ready, "b", 1) != 1)
+			::_exit(1);
+		char byte;
+		while (::read(go, &byte, 1) > 0)
+			;
+		::_exit(0);
+	}
+
+	pid_t pid_ = -1;
+	int from_ = -1;
+	int to_ = -1;
+	char state_ = 0;
+};
+
+// A child forked while another thread of its parent is opening the device
+// opens its own: the library holds no lock across the open that the child
+// would inherit held.
+TEST(NoDevice, AChildForkedDuringTheFirstOpenOpensItsOwn)
+{
+	char dir[] = "/tmp/dmapi-unit-fork-XXXXXX";
+	ASSERT_NE(::mkdtemp(dir), nullptr);
+	std::string device = std::string(dir) + "/device";
+	int fd = ::open(device.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ASSERT_GE(fd, 0);
+	::close(fd);
+
+	LeaseHolder lease(device);
+	if (lease.state() != 'l') {
+		::unlink(device.c_str());
+		::rmdir(dir);
+		GTEST_SKIP() << "no write lease on a file under /tmp here";
+	}
+
+	DevicePath path(device);
+	int opener_errno = 0;
+	std::thread opener([&] {
+		char *version = nullptr;
+		if (dm_init_service(&version) < 0)
+			opener_errno = errno;
+	});
+	bool waiting = lease.broken(10000);
+	EXPECT_TRUE(waiting) << "the first open did not reach the kernel";
+
+	pid_t child = ::fork();
+	if (child == 0) {
+		::setenv("DMAPI_DEVICE", "/dev/null", 1);
+		char *version = nullptr;
+		::_exit(dm_init_service(&version) == -1 && errno == ENOSYS ? 0 : 1);
+	}
+	EXPECT_GT(child, 0) << std::strerror(errno);
+	int status = 0;
+	pid_t done = 0;
+	for (int ms = 0; child > 0 && ms < 10000 && done == 0; ms += 10) {
+		done = ::waitpid(child, &status, WNOHANG);
+		if (done == 0)
+			::usleep(10000);
+	}
+	if (child > 0 && done == 0) {
+		::kill(child, SIGKILL);
+		::waitpid(child, &status, 0);
+	}
+	EXPECT_EQ(done, child) << "the child's first call waited for its parent's open";
+	EXPECT_TRUE(done != child || (WIFEXITED(status) && WEXITSTATUS(status) == 0));
+
+	lease.release();
+	opener.join();
+	EXPECT_EQ(opener_errno, ENOSYS) << std::strerror(opener_errno);
+	::unlink(device.c_str());
+	::rmdir(dir);
 }
 
 TEST(NoDevice, DefaultPathWithoutModuleIsENOSYS)
