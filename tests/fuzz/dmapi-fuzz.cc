@@ -999,6 +999,45 @@ std::vector<dm_sessid_t> all_sessions()
 }
 
 /*
+ * Receives what is queued on @sid and answers CONTINUE to every token
+ * outstanding on it, as a DM application going away does.
+ */
+unsigned int answer_all(dm_sessid_t sid, std::vector<char> &buf, std::vector<dm_token_t> &tokens)
+{
+	unsigned int answered = 0;
+
+	/* Messages still queued become outstanding once received. */
+	std::size_t rlen = 0;
+	while (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen) == 0 ||
+	       (errno == E2BIG && rlen > buf.size() && (buf.resize(rlen), true)))
+		;
+	u_int nt = 0;
+	if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &nt) == 0)
+		for (u_int t = 0; t < nt; t++)
+			answered += !dm_respond_event(sid, tokens[t], DM_RESP_CONTINUE, 0, 0,
+						      nullptr);
+	return answered;
+}
+
+/*
+ * Answers every event outstanding on the sessions made since @before.
+ * The calls may have told a process waiting for one of them to wait a
+ * long time (dm_pending() with a large delay): once the calls are over,
+ * nobody else would answer.
+ */
+unsigned int answer_outstanding(const std::vector<dm_sessid_t> &before)
+{
+	std::vector<dm_token_t> tokens(65536);
+	std::vector<char> buf(1 << 16);
+	unsigned int answered = 0;
+
+	for (dm_sessid_t sid : all_sessions())
+		if (std::find(before.begin(), before.end(), sid) == before.end())
+			answered += answer_all(sid, buf, tokens);
+	return answered;
+}
+
+/*
  * Leave nothing: answer every outstanding token of every session but
  * those that were there before the run, and destroy them.  Returns how
  * many sessions could not be destroyed.
@@ -1013,20 +1052,10 @@ int clean_up(const std::vector<dm_sessid_t> &before)
 	for (dm_sessid_t sid : sids) {
 		if (std::find(before.begin(), before.end(), sid) != before.end())
 			continue;
-		u_int nt = 0;
 		int err = 0;
 		/* A session may get more messages meanwhile: try a few times. */
 		for (int attempt = 0; attempt < 10; attempt++) {
-			/* Messages still queued become outstanding once received. */
-			std::size_t rlen = 0;
-			while (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen) == 0 ||
-			       (errno == E2BIG && rlen > buf.size() &&
-				(buf.resize(rlen), true)))
-				;
-			if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &nt) == 0)
-				for (u_int t = 0; t < nt; t++)
-					dm_respond_event(sid, tokens[t], DM_RESP_CONTINUE,
-							 0, 0, nullptr);
+			answer_all(sid, buf, tokens);
 			if (dm_destroy_session(sid) == 0) {
 				err = 0;
 				break;
@@ -1037,7 +1066,7 @@ int clean_up(const std::vector<dm_sessid_t> &before)
 			std::this_thread::sleep_for(std::chrono::milliseconds(10));
 		}
 		if (err) {
-			nt = 0;
+			u_int nt = 0;
 			dm_getall_tokens(sid, tokens.size(), tokens.data(), &nt);
 			std::fprintf(stderr, "dmapi-fuzz: session %d left: %s; %u tokens outstanding\n",
 				     sid, std::strerror(err), nt);
@@ -1080,6 +1109,7 @@ dm_sessid_t responder_session(const std::string &mnt, dm_sessid_t sid = DM_NO_SE
 struct Responded {
 	std::atomic<std::uint64_t> answered{0};
 	std::atomic<std::uint64_t> sessions{1};
+	std::atomic<std::uint64_t> swept{0};
 };
 
 /*
@@ -1087,9 +1117,14 @@ struct Responded {
  * mostly CONTINUE, sometimes ABORT, so that the child's accesses go on.
  * The fuzzer's calls destroy its session now and then, and give its
  * dispositions to others: it makes a new one, and takes them back four
- * times a second, so that events keep coming for the whole run.
+ * times a second, so that events keep coming for the whole run.  Once a
+ * second it also answers what is outstanding on the calls' sessions
+ * (those not in @before): a call that took a MOUNT event and asked for
+ * more time (dm_pending()) would otherwise hold the churner's mount for
+ * the rest of the run.
  */
-void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid, std::uint64_t seed,
+void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid,
+		  const std::vector<dm_sessid_t> &before, std::uint64_t seed,
 		  std::atomic<bool> &stop, Responded &done)
 {
 	responder_tid = gettid();
@@ -1099,7 +1134,7 @@ void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid, std::uint64
 	std::mt19937_64 rng(seed ^ 0x5eed);
 	std::vector<char> buf(1 << 16);
 	std::size_t rlen;
-	auto taken = std::chrono::steady_clock::now();
+	auto taken = std::chrono::steady_clock::now(), swept = taken;
 
 	while (!stop) {
 		if (sid == DM_NO_SESSION) {
@@ -1115,6 +1150,10 @@ void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid, std::uint64
 		if (std::chrono::steady_clock::now() - taken > std::chrono::milliseconds(250)) {
 			responder_session(mnt, sid);
 			taken = std::chrono::steady_clock::now();
+		}
+		if (std::chrono::steady_clock::now() - swept > std::chrono::seconds(1)) {
+			done.swept += answer_outstanding(before);
+			swept = std::chrono::steady_clock::now();
 		}
 		if (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen)) {
 			if (errno == EINVAL)	/* the fuzzer destroyed it */
@@ -1293,8 +1332,8 @@ int main(int argc, char **argv)
 	}
 	std::thread dog(watchdog, std::ref(slots), std::ref(done), std::ref(stuck));
 	Responded responded;
-	std::thread responder(respond_loop, std::ref(w), std::cref(mnt), hsm, seed, std::ref(stop),
-			      std::ref(responded));
+	std::thread responder(respond_loop, std::ref(w), std::cref(mnt), hsm, std::cref(before),
+			      seed, std::ref(stop), std::ref(responded));
 	std::atomic<std::uint64_t> mounts{0};
 	std::thread churner;
 	if (!churn.empty())
@@ -1314,17 +1353,21 @@ int main(int argc, char **argv)
 	dog.join();
 	/*
 	 * The churner before the responder: a mount may wait for its MOUNT
-	 * answer.  Neither may take long: one that does is a finding, with
-	 * where it is in the kernel.
+	 * answer, which the calls' sessions, not the responder's, may hold,
+	 * so answer theirs meanwhile.  Neither may take long: one that does
+	 * is a finding, with where it is in the kernel.
 	 */
+	std::uint64_t answered_after = 0;
 	for (std::thread *t : {&churner, &responder}) {
 		if (!t->joinable())
 			continue;
 		pid_t tid = t == &churner ? churner_tid.load() : responder_tid.load();
 		auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
 		while (!(t == &churner ? churner_ended : responder_ended) &&
-		       std::chrono::steady_clock::now() < deadline)
+		       std::chrono::steady_clock::now() < deadline) {
+			answered_after += answer_outstanding(before);
 			std::this_thread::sleep_for(std::chrono::milliseconds(50));
+		}
 		if (!(t == &churner ? churner_ended : responder_ended)) {
 			std::fprintf(stderr, "dmapi-fuzz: the %s did not end within 30 s\n",
 				     t == &churner ? "churner" : "responder");
@@ -1362,6 +1405,9 @@ int main(int argc, char **argv)
 		    static_cast<unsigned long long>(responded.answered.load()),
 		    static_cast<unsigned long long>(responded.sessions.load()),
 		    static_cast<unsigned long long>(mounts.load()));
+	std::printf("dmapi-fuzz: %llu events left outstanding by the calls, answered during them, %llu after\n",
+		    static_cast<unsigned long long>(responded.swept.load()),
+		    static_cast<unsigned long long>(answered_after));
 	if (verbose) {
 		for (const auto &[which, by_err] : w.calls()) {
 			std::uint64_t n = 0, succeeded = 0;
