@@ -1683,7 +1683,14 @@ TEST_F(Access, ACopyWithinAFileManagedOnBothSidesEndsThoughEachEventTakesARight)
 		answered++;
 	}
 	EXPECT_LT(answered, 50) << "the copy was asked for again and again";
+	EXPECT_GE(answered, 2) << "the copy's READ and WRITE were not both sent";
 	EXPECT_EQ(copier.result(), 0);
+	std::string copied(100, '\0');
+	int fd = open((lower_ + "/file").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(pread(fd, copied.data(), copied.size(), 200), 100);
+	close(fd);
+	EXPECT_EQ(copied, data(0, 100));
 }
 
 /* The DM application at work while the accessor waits */

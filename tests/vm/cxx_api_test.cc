@@ -12,10 +12,12 @@
 #include <xdsm/dmapi.hpp>
 
 #include <fcntl.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -128,8 +130,15 @@ TEST_F(CxxApi, HolesAreProbedBeforeTheyArePunched)
 
 TEST_F(CxxApi, ReturnOnDestroyIsSetByName)
 {
+	char value[64] = {};
 	EXPECT_NO_THROW(session_->set_return_on_destroy(fsh_cxx_, "where"));
+	EXPECT_EQ(getxattr(lower_.c_str(), "trusted.dmapi.rod", value, sizeof(value)), 8)
+		<< strerror(errno);
+	EXPECT_EQ(std::memcmp(value, "where\0\0\0", 8), 0);
 	EXPECT_NO_THROW(session_->set_return_on_destroy(fsh_cxx_, "where", false));
+	errno = 0;
+	EXPECT_EQ(getxattr(lower_.c_str(), "trusted.dmapi.rod", value, sizeof(value)), -1);
+	EXPECT_EQ(errno, ENODATA) << "disabled, the name is gone";
 	EXPECT_EQ(thrown([&] { session_->set_return_on_destroy(file_, "where"); }), EINVAL);
 }
 

@@ -13,9 +13,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <future>
 #include <initializer_list>
+#include <thread>
 
 using namespace dmtest;
 namespace fs = std::filesystem;
@@ -274,12 +277,51 @@ TEST_F(Dispositions, GlobalHandleRefusesAllButMountEINVAL)
 
 TEST_F(Dispositions, GlobalHandleTakesAndReleasesMount)
 {
+	/* MOUNT goes to the lowest session id holding it: ours alone. */
+	responder_.reset();
 	dm_eventset_t set = events({DM_EVENT_MOUNT});
-	EXPECT_DM_OK(dm_set_disp(sid_, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN,
+	ASSERT_DM_OK(dm_set_disp(sid_, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN,
 				 &set, DM_EVENT_MAX));
+	ASSERT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
+	mounted_ = false;
+	auto mounted = std::async(std::launch::async, [this] {
+		return mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr) ? errno : 0;
+	});
+	std::vector<char> buf(1 << 16);
+	size_t rlen = 0;
+	bool got = false;
+	for (int waited = 0; !got && waited < 10000; waited += 10) {
+		got = dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) == 0;
+		if (!got)
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	EXPECT_TRUE(got) << "no MOUNT for the session that took it";
+	auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+	if (got) {
+		EXPECT_EQ(msg->ev_type, DM_EVENT_MOUNT);
+		EXPECT_DM_OK(dm_respond_event(sid_, msg->ev_token, DM_RESP_CONTINUE, 0, 0,
+					      nullptr));
+	} else {
+		/* Whatever came late is answered: the mount must end. */
+		EXPECT_DM_OK(SessionTest::cleanup_session(sid_));
+		sid_ = DM_NO_SESSION;
+	}
+	int err = mounted.get();
+	mounted_ = err == 0;
+	ASSERT_TRUE(got);
+	ASSERT_EQ(err, 0) << strerror(err);
+	ASSERT_EQ(umount(mnt_.c_str()), 0) << strerror(errno);
+	mounted_ = false;
+
 	set = 0;
-	EXPECT_DM_OK(dm_set_disp(sid_, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN,
+	ASSERT_DM_OK(dm_set_disp(sid_, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN,
 				 &set, DM_EVENT_MAX));
+	errno = 0;
+	int rc = mount(lower_.c_str(), mnt_.c_str(), "dmapi", 0, nullptr);
+	err = errno;
+	mounted_ = rc == 0;
+	EXPECT_EQ(rc, -1) << "mounted with no session holding MOUNT";
+	EXPECT_EQ(err, ENOTCONN) << strerror(err);
 }
 
 TEST_F(Dispositions, FilesystemHandleTakesTheEventsItGenerates)

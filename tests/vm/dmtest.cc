@@ -196,6 +196,18 @@ MountResponder::~MountResponder()
 		ADD_FAILURE() << "dm_send_msg(stop): " << strerror(errno);
 	thread_.join();
 	EXPECT_EQ(SessionTest::cleanup_session(sid_), 0) << strerror(errno);
+	/*
+	 * What it holds, its own wake-up, and the CANCEL of a MOUNT whose
+	 * waiter gave up: anything else was the event of another session
+	 * that the module sent here, which its CONTINUE would have hidden.
+	 */
+	dm_eventset_t expected = fs_events_;
+	for (dm_eventtype_t type : {DM_EVENT_MOUNT, DM_EVENT_USER, DM_EVENT_CANCEL})
+		DMEV_SET(type, expected);
+	for (dm_eventtype_t type : seen_)
+		EXPECT_TRUE(DMEV_ISSET(type, expected))
+			<< "the mount responder got an event of type " << type
+			<< " that it holds no disposition for";
 }
 
 std::vector<dm_eventtype_t> MountResponder::seen()

@@ -642,13 +642,15 @@ TEST_F(Events, QueuedButUndeliveredSyncMessageHasNoOutstandingToken)
 {
 	auto sender = send_sync("not yet read");
 	/* Give the sender time to queue. */
-	for (int i = 0; i < 100 && tokens().empty(); i++) {
+	bool queued = false;
+	for (int i = 0; i < 500 && !queued && tokens().empty(); i++) {
 		char b[8];
 		size_t r;
-		if (dm_get_events(sid_, 0, 0, 0, b, &r) == -1 && errno == E2BIG)
-			break;
-		std::this_thread::sleep_for(10ms);
+		queued = dm_get_events(sid_, 0, 0, 0, b, &r) == -1 && errno == E2BIG;
+		if (!queued)
+			std::this_thread::sleep_for(10ms);
 	}
+	ASSERT_TRUE(queued) << "the message was not seen queued";
 	EXPECT_TRUE(tokens().empty());
 	auto got = wait_one();
 	ASSERT_FALSE(got.empty());

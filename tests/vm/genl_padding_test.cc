@@ -253,12 +253,17 @@ private:
 		std::memcpy(msg.data() + NLMSG_HDRLEN, &g, sizeof(g));
 		std::vector<std::vector<unsigned char>> out;
 		error_ = 0;
-		if (send(fd_, msg.data(), msg.size(), 0) < 0)
+		if (send(fd_, msg.data(), msg.size(), 0) < 0) {
+			error_ = errno;
 			return out;
+		}
 		for (;;) {
 			auto got = receive();
-			if (got.empty())
+			/* No answer is no success: a request is always acked. */
+			if (got.empty()) {
+				error_ = ETIMEDOUT;
 				return out;
+			}
 			for (auto &m : got) {
 				nlmsghdr r;
 				std::memcpy(&r, m.data(), sizeof(r));

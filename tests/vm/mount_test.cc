@@ -426,7 +426,8 @@ TEST_F(MountEvents, NoUnmountEventsWithoutTheDisposition)
 TEST_F(MountEvents, DestroyedSessionGetsNoUnmountEvents)
 {
 	dm_sessid_t other = new_session("mount-test other");
-	mount_taking(0, kUnmountEvents);
+	/* Taken from sid_, which must not get them back. */
+	mount_taking(kUnmountEvents, kUnmountEvents);
 	Handle fsh;
 	ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fsh.hanp, &fsh.hlen));
 	dm_eventset_t set = kUnmountEvents;

@@ -280,10 +280,15 @@ TEST_F(Namespace, FailedCreateSendsPostCreateWithTheErrnoAndNoHandle)
 
 TEST_F(Namespace, MknodOfAFifoSendsCreateWithItsType)
 {
-	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_POSTCREATE}));
-	ASSERT_EQ(mkfifo(path("dir/fifo").c_str(), 0600), 0) << strerror(errno);
-	Message m = expect_next(DM_EVENT_POSTCREATE, false);
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_CREATE, DM_EVENT_POSTCREATE}));
+	std::string p = path("dir/fifo");
+	Accessor maker(changing([p] { return mkfifo(p.c_str(), 0600); }));
+	Message m = expect_next(DM_EVENT_CREATE, true);
 	EXPECT_EQ(ne(m)->ne_mode, static_cast<mode_t>(S_IFIFO | 0600));
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(maker.result(), 0);
+	Message post = expect_next(DM_EVENT_POSTCREATE, false);
+	EXPECT_EQ(ne(post)->ne_mode, static_cast<mode_t>(S_IFIFO | 0600));
 }
 
 TEST_F(Namespace, KilledCreatorEndsAndTheTokenStaysOutstanding)

@@ -487,13 +487,16 @@ TEST_F(Rights, WaitEndsESRCHWhenItsOwnTokenIsAnswered)
 	dm_token_t a = token(), b = token();
 	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
 	int rc = 0, err = 0;
+	std::promise<pid_t> requester;
 	std::thread waiter([&] {
+		requester.set_value(static_cast<pid_t>(syscall(SYS_gettid)));
 		rc = request(b, DM_RIGHT_EXCL, DM_RR_WAIT);
 		err = errno;
 	});
-	std::this_thread::sleep_for(std::chrono::milliseconds(200));
+	bool waiting = waits_in(requester.get_future().get(), "dm_ioc_request_right");
 	answer(b);	/* the exclusive right of a stays */
 	waiter.join();
+	ASSERT_TRUE(waiting) << "the request did not wait";
 	EXPECT_EQ(rc, -1);
 	EXPECT_EQ(err, ESRCH);
 	EXPECT_EQ(query(a), DM_RIGHT_EXCL);
@@ -1186,7 +1189,8 @@ TEST_P(CallRights, WithNoTokenOnlyACallThatChangesTheObjectWaitsForASharedRight)
 	Pending called;
 	Answered unblock(sid_, b);
 	called = in_thread([this] { return call(DM_NO_TOKEN); });
-	EXPECT_FALSE(still_pending_after(called, 10000)) << "it waited for a shared right";
+	ASSERT_FALSE(still_pending_after(called, 10000)) << "it waited for a shared right";
+	EXPECT_EQ(result_of(called), 0) << "beside another token's shared right";
 }
 
 INSTANTIATE_TEST_SUITE_P(, CallRights, ::testing::ValuesIn(kObjectCalls),
