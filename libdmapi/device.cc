@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace dmapi {
@@ -65,35 +66,71 @@ int Device::fd() noexcept
 	int fd = fd_.load(std::memory_order_acquire);
 	if (fd >= 0)
 		return fd;
-	return open_device();
+	return publish(-1);
+}
+
+// The device opened and its protocol checked: an owned descriptor, or an
+// empty one with errno set.
+Fd Device::open_checked() noexcept
+{
+	Fd file(::open(device_path(), O_RDWR | O_CLOEXEC));
+	if (!file) {
+		errno = open_errno(errno);
+		return file;
+	}
+
+	dmapi_version_arg version{};
+	struct stat st;
+	if (::ioctl(file.get(), DMAPI_IOC_VERSION, &version) < 0 ||
+	    ::fstat(file.get(), &st) < 0) {
+		errno = ioctl_errno(errno);
+		return Fd();
+	}
+
+	// EPROTO rather than ENOSYS: the module is there, so an administrator
+	// reading strerror() should learn that it is the wrong one.
+	if (version.major != DMAPI_KERNEL_VERSION) {
+		errno = EPROTO;
+		return Fd();
+	}
+
+	// Every racer stores the same module's values before publishing.
+	minor_.store(version.minor, std::memory_order_relaxed);
+	rdev_.store(st.st_rdev, std::memory_order_relaxed);
+	return file;
 }
 
 // No lock: a child fork()ed while another thread of its parent was here
 // would wait for that lock forever.  Threads that race here each open and
-// check the device, the first to publish its descriptor wins, and the
-// others close theirs.
-int Device::open_device() noexcept
+// check the device, the first to publish its descriptor in place of
+// @replaced wins, and the others close theirs.
+int Device::publish(int replaced) noexcept
 {
-	Fd file(::open(device_path(), O_RDWR | O_CLOEXEC));
+	Fd file = open_checked();
 	if (!file)
-		return fail(open_errno(errno));
-
-	dmapi_version_arg version{};
-	if (::ioctl(file.get(), DMAPI_IOC_VERSION, &version) < 0)
-		return fail(ioctl_errno(errno));
-
-	// EPROTO rather than ENOSYS: the module is there, so an administrator
-	// reading strerror() should learn that it is the wrong one.
-	if (version.major != DMAPI_KERNEL_VERSION)
-		return fail(EPROTO);
-
-	// Every racer stores the same module's minor before publishing.
-	minor_.store(version.minor, std::memory_order_relaxed);
-	int unset = -1;
-	if (!fd_.compare_exchange_strong(unset, file.get(), std::memory_order_acq_rel,
+		return -1;
+	int seen = replaced;
+	if (!fd_.compare_exchange_strong(seen, file.get(), std::memory_order_acq_rel,
 					 std::memory_order_acquire))
-		return unset;	// another thread's; ours closes
+		return seen;	// another thread's; ours closes
 	return file.release();
+}
+
+int Device::reopen(int stale) noexcept
+{
+	int error = errno;
+	struct stat st;
+
+	if (stale != fd_.load(std::memory_order_acquire))
+		return fd();	// another thread opened it again already
+	if (::fstat(stale, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == rdev_.load(std::memory_order_relaxed)) {
+		errno = error;
+		return -1;	// still the device: the module's own answer
+	}
+	// Not ours any more: never closed here, since its number may be
+	// another file of the program's now.
+	return publish(stale);
 }
 
 } // namespace dmapi

@@ -78,16 +78,24 @@ public:
 	// protocol major version), or what open(2) said otherwise.
 	int fd() noexcept;
 
+	// After a call on @stale failed EBADF or ENOTTY: if the program
+	// closed the library's descriptor (close_range() after its first
+	// call), and its number is now free or another file's, the device
+	// opened again, to be tried once more; else -1 with errno kept.
+	int reopen(int stale) noexcept;
+
 	// The protocol minor version of the module; valid once fd() succeeded.
 	std::uint32_t minor_version() const noexcept { return minor_.load(std::memory_order_relaxed); }
 
 private:
 	Device() = default;
 	~Device() = default;	// never runs: see instance()
-	int open_device() noexcept;
+	Fd open_checked() noexcept;
+	int publish(int replaced) noexcept;
 
 	std::atomic<int> fd_{-1};	// owned once published; never closed
 	std::atomic<std::uint32_t> minor_{0};
+	std::atomic<std::uint64_t> rdev_{0};	// the device's number, to know it again
 };
 
 // The path of the device: DMAPI_DEVICE_PATH, unless the environment
@@ -113,7 +121,15 @@ int call_as_is(Arg &arg) noexcept
 	static_assert(_IOC_SIZE(Request) == sizeof(Arg), "wrong argument struct for this request");
 	static_assert(sizeof(Arg) % 8 == 0, "protocol structs are padded to 64 bits");
 
-	int fd = Device::instance().fd();
+	Device &device = Device::instance();
+	int fd = device.fd();
+	if (fd < 0)
+		return -1;
+	if (::ioctl(fd, Request, &arg) == 0)
+		return 0;
+	if (errno != EBADF && errno != ENOTTY)
+		return -1;
+	fd = device.reopen(fd);
 	if (fd < 0)
 		return -1;
 	return ::ioctl(fd, Request, &arg) < 0 ? -1 : 0;

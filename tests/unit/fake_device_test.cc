@@ -23,6 +23,7 @@
 #include <string>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -33,6 +34,7 @@ struct FakeModule {
 	// Answers one request: 0, or the errno to fail with.
 	std::function<int(unsigned long request, void *arg)> answer;
 	std::vector<unsigned long> requests;
+	int last_fd = -1;	// of the last request the device answered
 };
 
 FakeModule fake;
@@ -68,6 +70,14 @@ extern "C" int ioctl(int fd, unsigned long request, ...) noexcept
 		errno = EBADF;
 		return -1;
 	}
+	/* As any other file does: only the device knows its requests. */
+	struct stat st, device;
+	if (::fstat(fd, &st) < 0 || ::stat("/dev/null", &device) < 0 || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != device.st_rdev) {
+		errno = ENOTTY;
+		return -1;
+	}
+	fake.last_fd = fd;
 	if (request == DMAPI_IOC_VERSION) {
 		auto *version = static_cast<dmapi_version_arg *>(arg);
 		version->major = fake.major;
@@ -142,6 +152,56 @@ TEST_F(FakeDevice, CallsFromAtexitHandlersReachTheModule)
 		int ret = dm_init_service(&version);
 		std::exit(ret == 0 ? 0 : 100);
 	}, ::testing::ExitedWithCode(0), "");
+}
+
+// A program that closes descriptors it did not open (close_range() after
+// its first call) closes the library's: its next call opens the device
+// again, and leaves alone whatever file took the old number.
+TEST_F(FakeDevice, ADescriptorTheProgramClosedIsOpenedAgain)
+{
+	on<DMAPI_IOC_GETALL_SESSIONS, dmapi_getall_arg>([](auto &arg) {
+		arg.nelem_out = 0;
+		return 0;
+	});
+	unsigned int n = 0;
+	ASSERT_EQ(dm_getall_sessions(0, nullptr, &n), 0) << std::strerror(errno);
+	int first = fake.last_fd;
+	ASSERT_GE(first, 0);
+
+	ASSERT_EQ(::close(first), 0);
+	EXPECT_EQ(dm_getall_sessions(0, nullptr, &n), 0) << "once closed: " << std::strerror(errno);
+	int second = fake.last_fd;
+
+	int pipe_ends[2];
+	ASSERT_EQ(::pipe2(pipe_ends, O_CLOEXEC), 0);
+	ASSERT_EQ(::dup3(pipe_ends[0], second, O_CLOEXEC), second);
+	EXPECT_EQ(dm_getall_sessions(0, nullptr, &n), 0)
+		<< "its number another file's: " << std::strerror(errno);
+	EXPECT_NE(fake.last_fd, second);
+	EXPECT_NE(::fcntl(second, F_GETFD), -1) << "the program's file was closed";
+	::close(second);
+	::close(pipe_ends[0]);
+	::close(pipe_ends[1]);
+}
+
+// A request the module does not know keeps the descriptor: no new open.
+TEST_F(FakeDevice, AnUnknownRequestKeepsTheDescriptor)
+{
+	on<DMAPI_IOC_GETALL_SESSIONS, dmapi_getall_arg>([](auto &arg) {
+		arg.nelem_out = 0;
+		return 0;
+	});
+	unsigned int n = 0;
+	ASSERT_EQ(dm_getall_sessions(0, nullptr, &n), 0) << std::strerror(errno);
+	int fd = fake.last_fd;
+	dm_sessid_t sid;
+	char info[] = "x";
+	errno = 0;
+	EXPECT_EQ(dm_create_session(DM_NO_SESSION, info, &sid), -1);
+	EXPECT_EQ(errno, ENOSYS);
+	EXPECT_EQ(dm_getall_sessions(0, nullptr, &n), 0) << std::strerror(errno);
+	EXPECT_EQ(fake.last_fd, fd);
+	EXPECT_EQ(fake.requests.size(), 3u) << "asked again";
 }
 
 TEST_F(FakeDevice, UnknownRequestIsENOSYS)
