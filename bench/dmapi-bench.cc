@@ -108,13 +108,17 @@ std::vector<double> timed_preads(const std::string &path, unsigned int n)
 class Answerer {
 public:
 	explicit Answerer(xdsm::Session &s) : session_(s), thread_([this] { run(); }) {}
-	~Answerer()
+	~Answerer() { stop(); }
+	/* Stops answering; returns how many events it answered. */
+	std::uint64_t stop()
 	{
-		stop_ = true;
-		session_.send_msg(session_.id(), "stop");
-		thread_.join();
+		if (thread_.joinable()) {
+			stop_ = true;
+			session_.send_msg(session_.id(), "stop");
+			thread_.join();
+		}
+		return answered_;
 	}
-	std::uint64_t answered() const { return answered_; }
 
 private:
 	void run()
@@ -152,6 +156,9 @@ void roundtrip(const std::string &lower, const std::string &mnt, unsigned int n)
 		{
 			Answerer answerer(s);
 			latencies("roundtrip", "dmapi", timed_preads(mnt + "/rt", n));
+			/* Else some reads timed the path without an event. */
+			if (answerer.stop() < n)
+				die("roundtrip: a read sent no event");
 		}
 		s.set_regions(h, {});
 		s.set_disp(fs, {});
@@ -164,6 +171,7 @@ void roundtrip(const std::string &lower, const std::string &mnt, unsigned int n)
 	if (fanotify_mark(fan, FAN_MARK_ADD, FAN_ACCESS_PERM, AT_FDCWD, (lower + "/rt").c_str()))
 		die("fanotify_mark");
 	std::atomic<bool> stop{false};
+	std::atomic<std::uint64_t> allowed{0};
 	std::thread listener([&] {
 		pin(1);
 		char buf[4096];
@@ -178,6 +186,7 @@ void roundtrip(const std::string &lower, const std::string &mnt, unsigned int n)
 				if (write(fan, &r, sizeof(r)) != sizeof(r))
 					die("fanotify response");
 				close(m->fd);
+				allowed++;
 			}
 		}
 	});
@@ -185,6 +194,8 @@ void roundtrip(const std::string &lower, const std::string &mnt, unsigned int n)
 	stop = true;
 	listener.join();
 	close(fan);
+	if (allowed < n)
+		die("roundtrip: a read sent fanotify no event");
 }
 
 /* MiB/s of @fn called over @mib MiB in 1 MiB chunks, then @finish. */
@@ -224,7 +235,8 @@ void invis(const std::string &lower, const std::string &mnt, unsigned int mib)
 				die("pread");
 		});
 		double dm = throughput(mib, [&](off_t off, char *b) {
-			s.read_invis(h, off, b, 1 << 20);
+			if (s.read_invis(h, off, b, 1 << 20) != 1 << 20)
+				die("read_invis: short");
 		});
 		if (pass) {
 			result("invis", "pread", raw, "MiB/s");
@@ -245,7 +257,8 @@ void invis(const std::string &lower, const std::string &mnt, unsigned int mib)
 			die("pwrite");
 	});
 	double dm = written([&](off_t off, char *b) {
-		s.write_invis(h, off, b, 1 << 20);
+		if (s.write_invis(h, off, b, 1 << 20) != 1 << 20)
+			die("write_invis: short");
 	});
 	result("invis", "pwrite", raw, "MiB/s");
 	result("invis", "write_invis", dm, "MiB/s");
@@ -347,6 +360,8 @@ void meta(const std::string &lower, const std::string &mnt, unsigned int n)
 		{
 			Answerer answerer(s);
 			meta_report("dmapi-events", n, meta_run(mnt + "/meta-on", n));
+			if (answerer.stop() < n)
+				die("meta: a create sent no event");
 		}
 		s.set_eventlist(fs, {});
 		s.set_disp(fs, {});
@@ -381,6 +396,8 @@ void meta(const std::string &lower, const std::string &mnt, unsigned int n)
 	stop = true;
 	listener.join();
 	close(fan);
+	if (seen < n)
+		die("meta: fanotify saw fewer events than files created");
 }
 
 std::atomic<std::uint64_t> walked{0};
@@ -407,6 +424,8 @@ void scan(const std::string &lower, const std::string &mnt, unsigned int n, bool
 			return 0;
 		}, 64, FTW_PHYS | FTW_MOUNT);
 		double walk = walked / seconds_since(t);
+		if (objects < n || walked < n)
+			die("scan: fewer files found than were made");
 		if (pass) {
 			result("scan", "bulkattr", bulk, "objects/s");
 			result("scan", "walk-stat", walk, "objects/s");

@@ -711,6 +711,10 @@ int main(int argc, char **argv)
 	std::size_t leaked = refs - std::min<std::size_t>(refs, managed);
 	if (leaked)
 		fail(std::to_string(leaked) + " copies no record names are left after dmhsm gc");
+	/* Files that match their model prove nothing if none ever moved. */
+	if (!managed || !refs)
+		fail("no file ended migrated or released, or no copy is in the store: "
+		     "dmhsm did nothing (" + summary + ")");
 	std::printf("integrity: %zu files, %u cycles, %lu operations, %u daemon kills; "
 		    "final states: %s; %zu store references, %lu orphaned copies collected by "
 		    "dmhsm gc, %zu leaked; %u messages left for a next start; %u failures "
