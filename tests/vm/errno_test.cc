@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The failures every call on an object with a token documents, for each
+ * such call: a token no longer outstanding (ESRCH), the handle of an
+ * object that was removed (EBADF), no such session and a filesystem's
+ * handle (EINVAL); those of the calls on a filesystem's handle (one not
+ * mounted, EBADF; a file's, EINVAL); and documented failures that no
+ * area's own tests reached.
+ * Needs the scratch filesystem at /mnt/scratch.
+ */
+#include "dmtest.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace dmtest;
+
+namespace {
+
+using ObjectCallFn = std::function<int(dm_sessid_t, Handle &, dm_token_t)>;
+
+struct TokenCall {
+	const char *name;
+	ObjectCallFn call;
+	int on_file = EINVAL;	/* of the calls on a filesystem: given a file's handle */
+};
+
+char scratch_buf[64];
+
+const std::vector<TokenCall> kTokenCalls = {
+	{"read_invis", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 return static_cast<int>(dm_read_invis(s, h.hanp, h.hlen, t, 0, 16, scratch_buf));
+	 }},
+	{"write_invis", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 return static_cast<int>(dm_write_invis(s, h.hanp, h.hlen, t, 0, 0, 16, scratch_buf));
+	 }},
+	{"punch_hole", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 return dm_punch_hole(s, h.hanp, h.hlen, t, 0, 0);
+	 }},
+	{"probe_hole", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_off_t roff;
+		 dm_size_t rlen;
+		 return dm_probe_hole(s, h.hanp, h.hlen, t, 0, 0, &roff, &rlen);
+	 }},
+	{"get_allocinfo", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_off_t off = 0;
+		 dm_extent_t extents[4];
+		 u_int n;
+		 return dm_get_allocinfo(s, h.hanp, h.hlen, t, &off, 4, extents, &n);
+	 }},
+	{"sync_by_handle", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 return dm_sync_by_handle(s, h.hanp, h.hlen, t);
+	 }},
+	{"get_dioinfo", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_dioinfo_t dio;
+		 return dm_get_dioinfo(s, h.hanp, h.hlen, t, &dio);
+	 }},
+	{"set_fileattr", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_fileattr_t fa = {};
+		 fa.fa_mode = 0640;
+		 return dm_set_fileattr(s, h.hanp, h.hlen, t, DM_AT_MODE, &fa);
+	 }},
+	{"release_right", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 return dm_release_right(s, h.hanp, h.hlen, t);
+	 }},
+	{"upgrade_right", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 return dm_upgrade_right(s, h.hanp, h.hlen, t);
+	 }},
+	{"downgrade_right", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 return dm_downgrade_right(s, h.hanp, h.hlen, t);
+	 }},
+	{"query_right", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_right_t right;
+		 return dm_query_right(s, h.hanp, h.hlen, t, &right);
+	 }},
+	{"obj_ref_hold", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 return dm_obj_ref_hold(s, t, h.hanp, h.hlen);
+	 }},
+	{"obj_ref_rele", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 return dm_obj_ref_rele(s, t, h.hanp, h.hlen);
+	 }},
+	{"obj_ref_query", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 return dm_obj_ref_query(s, t, h.hanp, h.hlen);
+	 }},
+};
+
+/*
+ * A dmapi mount whose lower tree holds "file" (8 KiB) and "dir", a
+ * session of the test's own, the file's and the filesystem's handles.
+ */
+class ErrnoTest : public DmapiMountTest {
+protected:
+	void populate() override
+	{
+		spit(lower_ + "/file", std::string(8192, 'f'));
+		mkdir((lower_ + "/dir").c_str(), 0755);
+	}
+
+	void SetUp() override
+	{
+		DmapiMountTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		char info[] = "dmapi-vm-test errno";
+		ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &sid_));
+		std::string file = mnt_ + "/file";
+		ASSERT_DM_OK(dm_path_to_handle(file.data(), &file_.hanp, &file_.hlen));
+		ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fs_.hanp, &fs_.hlen));
+	}
+
+	void TearDown() override
+	{
+		file_.reset();
+		fs_.reset();
+		if (sid_ != DM_NO_SESSION) {
+			EXPECT_DM_OK(SessionTest::cleanup_session(sid_));
+		}
+		DmapiMountTest::TearDown();
+	}
+
+	/* A token outstanding in the session. */
+	dm_token_t token()
+	{
+		dm_token_t t = DM_INVALID_TOKEN;
+		EXPECT_DM_OK(dm_create_userevent(sid_, 0, nullptr, &t));
+		return t;
+	}
+
+	/* The handle of a filesystem that is not mounted. */
+	void forged_fs_handle(Handle &h)
+	{
+		dm_fsid_t fsid;
+		ASSERT_DM_OK(dm_handle_to_fsid(fs_.hanp, fs_.hlen, &fsid));
+		fsid ^= 0x5a5a5a5a5a5a5a5aULL;
+		h.reset();
+		ASSERT_DM_OK(dm_make_fshandle(&fsid, &h.hanp, &h.hlen));
+	}
+
+	dm_sessid_t sid_ = DM_NO_SESSION;
+	Handle file_, fs_;
+};
+
+class TokenCallErrors : public ErrnoTest, public ::testing::WithParamInterface<TokenCall> {
+protected:
+	int call(Handle &h, dm_token_t t, dm_sessid_t sid = DM_NO_SESSION)
+	{
+		return GetParam().call(sid == DM_NO_SESSION ? sid_ : sid, h, t);
+	}
+};
+
+TEST_P(TokenCallErrors, ATokenWhoseEventWasAnsweredESRCH)
+{
+	dm_token_t t = token();
+	ASSERT_DM_OK(dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, 0, nullptr));
+	EXPECT_DM_ERRNO(call(file_, t), ESRCH);
+	EXPECT_DM_ERRNO(call(file_, kNotOutstanding), ESRCH);
+}
+
+TEST_P(TokenCallErrors, TheHandleOfARemovedFileEBADF)
+{
+	dm_token_t t = token();
+	/* Removed while still open: gone for DMAPI all the same. */
+	int held = open((mnt_ + "/file").c_str(), O_RDONLY);
+	ASSERT_GE(held, 0) << strerror(errno);
+	ASSERT_EQ(unlink((mnt_ + "/file").c_str()), 0) << strerror(errno);
+	EXPECT_DM_ERRNO(call(file_, t), EBADF);
+	close(held);
+	EXPECT_DM_ERRNO(call(file_, t), EBADF);
+}
+
+TEST_P(TokenCallErrors, NoSuchSessionEINVAL)
+{
+	dm_token_t t = token();
+	EXPECT_DM_ERRNO(call(file_, t, kNoSuchSession), EINVAL);
+}
+
+TEST_P(TokenCallErrors, AFilesystemHandleEINVAL)
+{
+	dm_token_t t = token();
+	EXPECT_DM_ERRNO(call(fs_, t), EINVAL);
+}
+
+INSTANTIATE_TEST_SUITE_P(, TokenCallErrors, ::testing::ValuesIn(kTokenCalls),
+			 [](const ::testing::TestParamInfo<TokenCall> &info) {
+				 return std::string(info.param.name);
+			 });
+
+dm_attrname_t attr_name(const std::string &name)
+{
+	dm_attrname_t a = {};
+	std::memcpy(a.an_chars, name.data(), std::min(name.size(), sizeof(a.an_chars)));
+	return a;
+}
+
+/* The calls on a filesystem's handle, with DM_NO_TOKEN. */
+const std::vector<TokenCall> kFsCalls = {
+	{"init_attrloc", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_attrloc_t loc;
+		 return dm_init_attrloc(s, h.hanp, h.hlen, t, &loc);
+	 }, ENOTDIR},	/* a directory's will do */
+	{"get_bulkattr", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_attrloc_t loc = 0;
+		 std::vector<char> buf(65536);
+		 size_t rlen;
+		 return dm_get_bulkattr(s, h.hanp, h.hlen, t, DM_AT_STAT, &loc, buf.size(),
+					buf.data(), &rlen);
+	 }},
+	{"get_bulkall", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_attrloc_t loc = 0;
+		 dm_attrname_t name = attr_name("state");
+		 std::vector<char> buf(65536);
+		 size_t rlen;
+		 return dm_get_bulkall(s, h.hanp, h.hlen, t, DM_AT_STAT, &name, &loc, buf.size(),
+				       buf.data(), &rlen);
+	 }},
+	{"set_inherit", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_attrname_t name = attr_name("state");
+		 return dm_set_inherit(s, h.hanp, h.hlen, t, &name, S_IFREG);
+	 }},
+	{"clear_inherit", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_attrname_t name = attr_name("state");
+		 return dm_clear_inherit(s, h.hanp, h.hlen, t, &name);
+	 }},
+	{"getall_inherit", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_inherit_t list[4];
+		 u_int n;
+		 return dm_getall_inherit(s, h.hanp, h.hlen, t, 4, list, &n);
+	 }},
+	{"set_return_on_destroy", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_attrname_t name = attr_name("hsmid");
+		 return dm_set_return_on_destroy(s, h.hanp, h.hlen, t, &name, DM_TRUE);
+	 }},
+	{"get_config_events", [](dm_sessid_t, Handle &h, dm_token_t) {
+		 dm_eventset_t set;
+		 u_int n;
+		 return dm_get_config_events(h.hanp, h.hlen, DM_EVENT_MAX, &set, &n);
+	 }, 0},	/* any object's will do */
+};
+
+class FsCallErrors : public ErrnoTest, public ::testing::WithParamInterface<TokenCall> {};
+
+TEST_P(FsCallErrors, AFilesystemNotMountedEBADF)
+{
+	Handle forged;
+	ASSERT_NO_FATAL_FAILURE(forged_fs_handle(forged));
+	EXPECT_DM_ERRNO(GetParam().call(sid_, forged, DM_NO_TOKEN), EBADF);
+}
+
+TEST_P(FsCallErrors, AFilesHandleGetsItsDocumentedAnswer)
+{
+	if (GetParam().on_file) {
+		EXPECT_DM_ERRNO(GetParam().call(sid_, file_, DM_NO_TOKEN), GetParam().on_file);
+	} else {
+		EXPECT_DM_OK(GetParam().call(sid_, file_, DM_NO_TOKEN));
+	}
+}
+
+INSTANTIATE_TEST_SUITE_P(, FsCallErrors, ::testing::ValuesIn(kFsCalls),
+			 [](const ::testing::TestParamInfo<TokenCall> &info) {
+				 return std::string(info.param.name);
+			 });
+
+using CallErrors = ErrnoTest;
+
+/* The answer is refused whole: the event stays for a smaller one. */
+TEST_F(CallErrors, RespondWithMoreThanMaxMsgDataE2BIGKeepsTheToken)
+{
+	unsigned long max = std::stoul(slurp("/sys/module/dmapi/parameters/max_msg_data"));
+	std::vector<char> reply(max + 1, 'r');
+	dm_token_t t = token();
+	EXPECT_DM_ERRNO(dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, reply.size(),
+					 reply.data()), E2BIG);
+	dm_token_t tokens[4];
+	u_int n = 0;
+	ASSERT_DM_OK(dm_getall_tokens(sid_, 4, tokens, &n));
+	EXPECT_EQ(n, 1u);
+	EXPECT_EQ(n ? tokens[0] : DM_INVALID_TOKEN, t);
+	EXPECT_DM_OK(dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, 0, nullptr));
+}
+
+TEST_F(CallErrors, RegionsStoredByAnotherWriterEIO)
+{
+	ASSERT_EQ(setxattr((lower_ + "/file").c_str(), "trusted.dmapi.regions", "abc", 3, 0), 0)
+		<< strerror(errno);
+	dm_region_t regions[4];
+	u_int n;
+	EXPECT_DM_ERRNO(dm_get_region(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 4, regions, &n),
+			EIO);
+}
+
+TEST_F(CallErrors, AnEventListStoredByAnotherWriterEIO)
+{
+	ASSERT_EQ(setxattr((lower_ + "/file").c_str(), "trusted.dmapi.events", "abc", 3, 0), 0)
+		<< strerror(errno);
+	dm_eventset_t set;
+	u_int n;
+	EXPECT_DM_ERRNO(dm_get_eventlist(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_EVENT_MAX,
+					 &set, &n), EIO);
+}
+
+/* 64 pairs at most; setting one of them again is no new one. */
+TEST_F(CallErrors, AFullInheritListENOSPC)
+{
+	for (int i = 0; i < 64; i++) {
+		dm_attrname_t name = attr_name("a" + std::to_string(i));
+		ASSERT_DM_OK(dm_set_inherit(sid_, fs_.hanp, fs_.hlen, DM_NO_TOKEN, &name, S_IFREG));
+	}
+	dm_attrname_t more = attr_name("a64"), again = attr_name("a7");
+	EXPECT_DM_ERRNO(dm_set_inherit(sid_, fs_.hanp, fs_.hlen, DM_NO_TOKEN, &more, S_IFREG),
+			ENOSPC);
+	EXPECT_DM_OK(dm_set_inherit(sid_, fs_.hanp, fs_.hlen, DM_NO_TOKEN, &again, S_IFREG));
+}
+
+TEST_F(CallErrors, GetEventsWaitingWhenItsSessionIsDestroyedEINVAL)
+{
+	char info[] = "dmapi-vm-test errno other";
+	dm_sessid_t other;
+	ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &other));
+	std::promise<pid_t> waiter_tid;
+	int rc = 0, err = 0;
+	std::thread waiter([&] {
+		waiter_tid.set_value(static_cast<pid_t>(syscall(SYS_gettid)));
+		char buf[256];
+		size_t rlen;
+		rc = dm_get_events(other, 1, DM_EV_WAIT, sizeof(buf), buf, &rlen);
+		err = errno;
+	});
+	bool waiting = waits_in(waiter_tid.get_future().get(), "dm_ioc_get_events");
+	EXPECT_DM_OK(dm_destroy_session(other));
+	waiter.join();
+	ASSERT_TRUE(waiting) << "dm_get_events did not wait";
+	EXPECT_EQ(rc, -1);
+	EXPECT_EQ(err, EINVAL) << strerror(err);
+}
+
+TEST_F(CallErrors, ARightRequestWaitingEndsEINTROnASignal)
+{
+	dm_token_t a = token(), b = token();
+	ASSERT_DM_OK(dm_request_right(sid_, file_.hanp, file_.hlen, a, 0, DM_RIGHT_EXCL));
+	struct sigaction caught = {}, saved;
+	caught.sa_handler = [](int) {};
+	ASSERT_EQ(sigaction(SIGUSR1, &caught, &saved), 0);
+	std::promise<pid_t> requester_tid;
+	int rc = 0, err = 0;
+	std::thread requester([&] {
+		requester_tid.set_value(static_cast<pid_t>(syscall(SYS_gettid)));
+		rc = dm_request_right(sid_, file_.hanp, file_.hlen, b, DM_RR_WAIT, DM_RIGHT_SHARED);
+		err = errno;
+	});
+	pid_t tid = requester_tid.get_future().get();
+	bool waiting = waits_in(tid, "dm_ioc_request_right");
+	syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+	requester.join();
+	sigaction(SIGUSR1, &saved, nullptr);
+	ASSERT_TRUE(waiting) << "the request did not wait";
+	EXPECT_EQ(rc, -1);
+	EXPECT_EQ(err, EINTR) << strerror(err);
+	dm_right_t right = DM_RIGHT_EXCL;
+	EXPECT_DM_OK(dm_query_right(sid_, file_.hanp, file_.hlen, b, &right));
+	EXPECT_EQ(right, DM_RIGHT_NULL) << "the interrupted request left a right";
+}
+
+} // namespace
