@@ -6,7 +6,6 @@
 // the paths under test.
 #include <xdsm/dmapi.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -49,31 +48,6 @@ private:
 };
 
 using Call = std::pair<const char *, std::function<long()>>;
-
-// The calls that reach the kernel today; the others fail ENOSYS before
-// opening the device until their ioctls exist.
-const std::vector<std::string> wired = {
-	"dm_get_config", "dm_get_config_events", "dm_create_session", "dm_destroy_session",
-	"dm_getall_sessions", "dm_query_session", "dm_get_events", "dm_respond_event",
-	"dm_move_event", "dm_pending", "dm_find_eventmsg", "dm_getall_tokens",
-	"dm_create_userevent", "dm_send_msg", "dm_path_to_handle", "dm_path_to_fshandle",
-	"dm_fd_to_handle", "dm_handle_to_path", "dm_open_by_handle", "dm_set_disp",
-	"dm_getall_disp", "dm_set_eventlist", "dm_get_eventlist", "dm_get_mountinfo",
-	"dm_set_return_on_destroy", "dm_set_region", "dm_get_region", "dm_read_invis",
-	"dm_write_invis", "dm_sync_by_handle", "dm_punch_hole", "dm_probe_hole",
-	"dm_get_allocinfo", "dm_get_dioinfo", "dm_request_right", "dm_release_right",
-	"dm_query_right", "dm_upgrade_right", "dm_downgrade_right", "dm_obj_ref_hold",
-	"dm_obj_ref_rele", "dm_obj_ref_query", "dm_get_dmattr", "dm_set_dmattr",
-	"dm_remove_dmattr", "dm_getall_dmattr", "dm_get_fileattr", "dm_set_fileattr",
-	"dm_init_attrloc", "dm_get_dirattrs", "dm_set_inherit", "dm_clear_inherit",
-	"dm_getall_inherit", "dm_create_by_handle", "dm_mkdir_by_handle", "dm_symlink_by_handle",
-	"dm_get_bulkattr", "dm_get_bulkall",
-};
-
-bool is_wired(const char *name)
-{
-	return std::find(wired.begin(), wired.end(), name) != wired.end();
-}
 
 // Scratch arguments: valid addresses, so that only the device decides.
 struct Args {
@@ -171,8 +145,7 @@ std::vector<Call> kernel_calls(Args &a)
 	};
 }
 
-// Every kernel call fails; those wired to the kernel with the device's
-// error, the others with ENOSYS.
+// Every kernel call fails with the device's error.
 void expect_all_fail(int device_error)
 {
 	Args args;
@@ -180,10 +153,9 @@ void expect_all_fail(int device_error)
 	// dm_init_service and the 10 pure handle functions are the rest of 69.
 	EXPECT_EQ(calls.size(), 69u - 11u);
 	for (auto &[name, call] : calls) {
-		int error = is_wired(name) ? device_error : ENOSYS;
 		errno = 0;
 		EXPECT_EQ(call(), -1) << name;
-		EXPECT_EQ(errno, error) << name << ": " << std::strerror(errno);
+		EXPECT_EQ(errno, device_error) << name << ": " << std::strerror(errno);
 	}
 }
 
