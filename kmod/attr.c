@@ -90,8 +90,10 @@ static int dm_attr_begin(void __user *uarg, struct dmapi_dmattr_arg *arg,
  *
  * Return: 0, or -E2BIG (a value larger than max_attr_size), -EINVAL (no
  * such session, an empty name, not an object handle), -ESRCH, the errors
- * of dm_call_right_begin(), -EBADF, -ENOSPC (the lower filesystem has no
- * room for it), -ENOMEM, -EFAULT.
+ * of dm_call_right_begin(), -EBADF, -EPERM (an immutable or append-only
+ * object), -ENOSPC or -E2BIG (the lower filesystem has no room for it:
+ * ext4 says E2BIG of a value no block could hold), -ENOMEM, -EFAULT, or
+ * another errno of the lower filesystem.
  */
 long dm_ioc_set_dmattr(void __user *uarg)
 {
@@ -167,7 +169,8 @@ out:
  * @uarg: struct dmapi_dmattr_arg
  *
  * Return: 0, or -ENOENT (no such attribute), -EINVAL, -ESRCH, the errors
- * of dm_call_right_begin(), -EBADF, -EFAULT.
+ * of dm_call_right_begin(), -EBADF, -EPERM (an immutable or append-only
+ * object), -EFAULT, or another errno of the lower filesystem.
  */
 long dm_ioc_remove_dmattr(void __user *uarg)
 {

@@ -359,6 +359,7 @@ out:
  * Return: 0 with the bytes read in done, or -EINVAL (no such session, not
  * a regular file's handle, a negative offset or one past the end of file),
  * -ESRCH, the errors of dm_call_right_begin(), -EBADF, the read's errno,
+ * -EDEADLK (the buffer's memory kept going away: dm_fault_in_round()),
  * -EFAULT.
  */
 long dm_ioc_read_invis(void __user *uarg)
@@ -525,7 +526,8 @@ static int dm_extent_at(struct file *file, loff_t pos, loff_t size,
  *
  * Return: 0 with nelem_out extents, or -EINVAL (no such session, not a
  * regular file's handle, nelem 0, off not block-aligned or past the end of
- * file), -ESRCH, the errors of dm_call_right_begin(), -EBADF, -EFAULT.
+ * file), -ESRCH, the errors of dm_call_right_begin(), -EBADF, -EDEADLK
+ * (the extents' memory kept going away: dm_fault_in_round()), -EFAULT.
  */
 long dm_ioc_get_allocinfo(void __user *uarg)
 {

@@ -727,7 +727,8 @@ static int dm_obj_events_of(struct dm_handle_call *c, u64 *events)
  *
  * Return: 0 with the list, or -E2BIG when nelem is below nelem_out,
  * -EINVAL (no such session, the global handle, a token on a filesystem
- * handle), -ESRCH, the errors of dm_call_right_begin(), -EBADF, -EFAULT.
+ * handle), -ESRCH, the errors of dm_call_right_begin(), -EBADF, -EIO (the
+ * object's stored list is not one this module wrote), -EFAULT.
  */
 long dm_ioc_get_eventlist(void __user *uarg)
 {

@@ -341,7 +341,8 @@ static int dm_inherit_getall(struct dm_fs *fs, struct dmapi_inherit_arg *arg,
  * Return: 0 (also when the pair is there already), or -EINVAL (no such
  * session, not a filesystem handle, a token, an empty name, not one file
  * type), -ENOSPC (the filesystem has DM_INHERIT_MAX pairs), -EBADF,
- * -EINTR, -ENOMEM, -EFAULT, or the errno of storing the list.
+ * -EINTR (a fatal signal, so never seen by the caller), -ENOMEM, -EFAULT,
+ * or the errno of storing the list.
  */
 long dm_ioc_set_inherit(void __user *uarg)
 {
@@ -355,7 +356,8 @@ long dm_ioc_set_inherit(void __user *uarg)
  * Removes the name for every file type.
  *
  * Return: 0, or -ENOENT (the name is not inherited), -EINVAL, -EBADF,
- * -EINTR, -ENOMEM, -EFAULT, or the errno of storing the list.
+ * -EINTR (a fatal signal), -ENOMEM, -EFAULT, or the errno of storing the
+ * list.
  */
 long dm_ioc_clear_inherit(void __user *uarg)
 {
@@ -367,7 +369,7 @@ long dm_ioc_clear_inherit(void __user *uarg)
  * @uarg: struct dmapi_inherit_arg
  *
  * Return: 0 with the entries, or -E2BIG with their number in nelem_out,
- * -EINVAL, -EBADF, -EINTR, -ENOMEM, -EFAULT.
+ * -EINVAL, -EBADF, -EINTR (a fatal signal), -ENOMEM, -EFAULT.
  */
 long dm_ioc_getall_inherit(void __user *uarg)
 {

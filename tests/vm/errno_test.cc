@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -370,6 +371,77 @@ TEST_F(CallErrors, ARightRequestWaitingEndsEINTROnASignal)
 	dm_right_t right = DM_RIGHT_EXCL;
 	EXPECT_DM_OK(dm_query_right(sid_, file_.hanp, file_.hlen, b, &right));
 	EXPECT_EQ(right, DM_RIGHT_NULL) << "the interrupted request left a right";
+}
+
+/* The scratch filesystem, the lower one, read-only for the guard's life. */
+class ReadOnlyLower {
+public:
+	ReadOnlyLower()
+		: error_(mount(nullptr, "/mnt/scratch", nullptr, MS_REMOUNT | MS_RDONLY, nullptr)
+				 ? errno : 0)
+	{
+	}
+	~ReadOnlyLower()
+	{
+		if (!error_ && mount(nullptr, "/mnt/scratch", nullptr, MS_REMOUNT, nullptr))
+			ADD_FAILURE() << "the scratch filesystem stays read-only: " << strerror(errno);
+	}
+	ReadOnlyLower(const ReadOnlyLower &) = delete;
+	ReadOnlyLower &operator=(const ReadOnlyLower &) = delete;
+	int error() const { return error_; }
+
+private:
+	int error_;
+};
+
+TEST_F(CallErrors, ChangesByHandleOnAReadOnlyLowerFilesystemEROFS)
+{
+	ReadOnlyLower ro;
+	ASSERT_EQ(ro.error(), 0) << strerror(ro.error());
+	char buf[16] = {};
+	EXPECT_DM_ERRNO(static_cast<int>(dm_write_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN,
+							 0, 0, sizeof(buf), buf)), EROFS);
+	dm_fileattr_t fa = {};
+	fa.fa_mode = 0600;
+	EXPECT_DM_ERRNO(dm_set_fileattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_AT_MODE, &fa),
+			EROFS);
+	int fd = dm_open_by_handle(file_.hanp, file_.hlen, O_RDWR);
+	int err = errno;
+	if (fd >= 0)
+		close(fd);
+	EXPECT_EQ(fd, -1);
+	EXPECT_EQ(err, EROFS) << strerror(err);
+	EXPECT_EQ(dm_read_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, sizeof(buf), buf),
+		  static_cast<dm_ssize_t>(sizeof(buf))) << "reads go on: " << strerror(errno);
+}
+
+/*
+ * ext4 keeps an object's extended attributes in its inode and one block:
+ * DM attributes that do not fit fail as the lower filesystem says, and
+ * those set before stay.  XFS finds room for all of them.
+ */
+TEST_F(CallErrors, DmAttrsBeyondTheLowerFilesystemsRoomENOSPC)
+{
+	std::string value(3000, 'v');
+	int set = 0, err = 0;
+	for (; set < 100; set++) {
+		dm_attrname_t name = attr_name("v" + std::to_string(set));
+		if (dm_set_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &name, 0, value.size(),
+				  value.data())) {
+			err = errno;
+			break;
+		}
+	}
+	if (!err)
+		GTEST_SKIP() << "the lower filesystem found room for 100 values of 3000 bytes";
+	EXPECT_TRUE(err == ENOSPC || err == E2BIG) << strerror(err);
+	ASSERT_GT(set, 0) << "not even one value fitted";
+	dm_attrname_t first = attr_name("v0");
+	std::vector<char> buf(4000);
+	size_t rlen = 0;
+	EXPECT_DM_OK(dm_get_dmattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &first, buf.size(),
+				   buf.data(), &rlen));
+	EXPECT_EQ(rlen, value.size());
 }
 
 } // namespace
