@@ -6,6 +6,7 @@
  */
 #include "dmtest.h"
 
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -111,6 +112,45 @@ int every_call_fails_eperm(dm_sessid_t sid, dm_token_t token)
 	CHECK(dm_remove_dmattr(sid, file.data, 24, DM_NO_TOKEN, 0, &name));
 	CHECK(dm_getall_dmattr(sid, file.data, 24, DM_NO_TOKEN, sizeof(buf), buf,
 			       &rlen));
+	dm_stat_t st;
+	dm_fileattr_t fa = {};
+	dm_attrloc_t loc = 0;
+	dm_inherit_t inherit;
+	CHECK(dm_get_fileattr(sid, file.data, 24, DM_NO_TOKEN, DM_AT_STAT, &st));
+	CHECK(dm_set_fileattr(sid, file.data, 24, DM_NO_TOKEN, DM_AT_MODE, &fa));
+	CHECK(dm_init_attrloc(sid, fsh.data, 8, DM_NO_TOKEN, &loc));
+	CHECK(dm_get_dirattrs(sid, file.data, 24, DM_NO_TOKEN, DM_AT_STAT, &loc, sizeof(buf),
+			      buf, &rlen));
+	CHECK(dm_get_bulkattr(sid, fsh.data, 8, DM_NO_TOKEN, DM_AT_STAT, &loc, sizeof(buf), buf,
+			      &rlen));
+	CHECK(dm_get_bulkall(sid, fsh.data, 8, DM_NO_TOKEN, DM_AT_STAT, &name, &loc, sizeof(buf),
+			     buf, &rlen));
+	CHECK(dm_create_by_handle(sid, file.data, 24, DM_NO_TOKEN, file.data, 24, info));
+	CHECK(dm_mkdir_by_handle(sid, file.data, 24, DM_NO_TOKEN, file.data, 24, info));
+	CHECK(dm_symlink_by_handle(sid, file.data, 24, DM_NO_TOKEN, file.data, 24, info, info));
+	CHECK(dm_set_inherit(sid, fsh.data, 8, DM_NO_TOKEN, &name, S_IFREG));
+	CHECK(dm_clear_inherit(sid, fsh.data, 8, DM_NO_TOKEN, &name));
+	CHECK(dm_getall_inherit(sid, fsh.data, 8, DM_NO_TOKEN, 1, &inherit, &n));
+
+	/* The calls that make and use handles. */
+	void *hanp;
+	size_t hlen;
+	char root[] = "/";
+	CHECK(dm_open_by_handle(file.data, 24, O_RDONLY));
+	CHECK(dm_handle_to_path(file.data, 24, file.data, 24, sizeof(buf), buf, &rlen));
+	CHECK(dm_path_to_handle(root, &hanp, &hlen));
+	CHECK(dm_path_to_fshandle(root, &hanp, &hlen));
+	int fd = open("/", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int failed = 0;
+	i++;
+	errno = 0;
+	if (dm_fd_to_handle(fd, &hanp, &hlen) != -1 || errno != EPERM)
+		failed = i;
+	close(fd);
+	if (failed)
+		return failed;
 #undef CHECK
 	return 0;
 }
