@@ -835,6 +835,30 @@ TEST_F(Rights, ARightWhoseAdmittedIODoesNotEndFailsEAGAINAfterDrainTimeout)
 }
 
 /*
+ * The same for a call with no token, which takes the right it needs for
+ * itself: after drain_timeout it fails EAGAIN, having done nothing.
+ */
+TEST_F(Rights, ACallWithNoTokenWhoseAdmittedIODoesNotEndFailsEAGAINAfterDrainTimeout)
+{
+	ModuleParam patience("drain_timeout", "1");
+	Pending wrote, read;
+	HeldAccess write(lower_, [this] { return write_in_child(); });
+	ASSERT_EQ(write.error(), "");
+	char x = 'X';
+	wrote = in_thread([&] {
+		return dm_write_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, 4, 1, &x) < 0
+			       ? errno : 0;
+	});
+	EXPECT_EQ(result_of(wrote), EAGAIN);
+	read = in_thread([&] { return read_invis_of_file() ? errno : 0; });
+	EXPECT_EQ(result_of(read), EAGAIN) << "a shared right excludes the write too";
+	write.release();
+	EXPECT_EQ(write.wait(), 0);
+	EXPECT_EQ(slurp(lower_ + "/file"), "Contents") << "the refused write_invis wrote";
+	EXPECT_EQ(read_invis_of_file(), 0);
+}
+
+/*
  * A second request of the same token, while the first waits for the
  * I/O admitted before it, waits its turn: the right it finds there is
  * not settled yet.
