@@ -373,6 +373,40 @@ TEST_F(CallErrors, ARightRequestWaitingEndsEINTROnASignal)
 	EXPECT_EQ(right, DM_RIGHT_NULL) << "the interrupted request left a right";
 }
 
+TEST_F(CallErrors, DirattrsOfARemovedDirectoryEBADFAndWithATokenNotOutstandingESRCH)
+{
+	Handle dir;
+	std::string path = mnt_ + "/dir";
+	ASSERT_DM_OK(dm_path_to_handle(path.data(), &dir.hanp, &dir.hlen));
+	dm_attrloc_t loc;
+	ASSERT_DM_OK(dm_init_attrloc(sid_, dir.hanp, dir.hlen, DM_NO_TOKEN, &loc));
+	std::vector<char> buf(65536);
+	size_t rlen;
+	EXPECT_DM_ERRNO(dm_get_dirattrs(sid_, dir.hanp, dir.hlen, kNotOutstanding, DM_AT_STAT, &loc,
+					buf.size(), buf.data(), &rlen), ESRCH);
+	ASSERT_EQ(rmdir(path.c_str()), 0) << strerror(errno);
+	EXPECT_DM_ERRNO(dm_get_dirattrs(sid_, dir.hanp, dir.hlen, DM_NO_TOKEN, DM_AT_STAT, &loc,
+					buf.size(), buf.data(), &rlen), EBADF);
+}
+
+/*
+ * A synchronous message to a full queue waits for room, and gives up
+ * after event_timeout as it would for its answer.
+ */
+TEST_F(CallErrors, ASyncMessageToAQueueThatStaysFullETIMEDOUT)
+{
+	ModuleParam room("max_queued_msgs", "1");
+	ModuleParam patience("event_timeout", "1");
+	char first[] = "first", second[] = "second";
+	ASSERT_DM_OK(dm_send_msg(sid_, DM_MSGTYPE_ASYNC, sizeof(first), first));
+	EXPECT_DM_ERRNO(dm_send_msg(sid_, DM_MSGTYPE_SYNC, sizeof(second), second), ETIMEDOUT);
+	std::vector<char> buf(4096);
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen));
+	auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+	EXPECT_EQ(DM_STEP_TO_NEXT(msg, dm_eventmsg_t *), nullptr) << "the refused message was queued";
+}
+
 /* The scratch filesystem, the lower one, read-only for the guard's life. */
 class ReadOnlyLower {
 public:
