@@ -11,9 +11,11 @@
 #include "dmtest.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -405,6 +407,42 @@ TEST_F(CallErrors, ASyncMessageToAQueueThatStaysFullETIMEDOUT)
 	ASSERT_DM_OK(dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen));
 	auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
 	EXPECT_EQ(DM_STEP_TO_NEXT(msg, dm_eventmsg_t *), nullptr) << "the refused message was queued";
+}
+
+/*
+ * Past the lower filesystem's largest file (ext4 with 4 KiB blocks holds
+ * 16 TiB; XFS 8 EiB, which no offset or size passes): a write at the end
+ * of a file that large, and a larger size.
+ */
+TEST_F(CallErrors, AWriteOrSizeBeyondTheLargestFileEFBIG)
+{
+	struct statfs sfs;
+	ASSERT_EQ(statfs(lower_.c_str(), &sfs), 0) << strerror(errno);
+	if (sfs.f_type == XFS_SUPER_MAGIC)
+		GTEST_SKIP() << "XFS files may be as large as an offset can say";
+	std::string lower = lower_ + "/file";
+	off_t largest = 8192, too_large = off_t(1) << 62;
+	while (too_large - largest > 1) {
+		off_t size = largest + (too_large - largest) / 2;
+		if (truncate(lower.c_str(), size) == 0) {
+			largest = size;
+		} else {
+			ASSERT_EQ(errno, EFBIG) << strerror(errno);
+			too_large = size;
+		}
+	}
+	ASSERT_EQ(truncate(lower.c_str(), largest), 0) << strerror(errno);
+	char buf[16] = {};
+	EXPECT_DM_ERRNO(static_cast<int>(dm_write_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN,
+							 0, largest, sizeof(buf), buf)), EFBIG);
+	dm_fileattr_t fa = {};
+	fa.fa_size = too_large;
+	EXPECT_DM_ERRNO(dm_set_fileattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_AT_SIZE, &fa),
+			EFBIG);
+	struct stat st;
+	ASSERT_EQ(stat(lower.c_str(), &st), 0);
+	EXPECT_EQ(st.st_size, largest) << "the refused calls changed the size";
+	EXPECT_EQ(truncate(lower.c_str(), 8192), 0);
 }
 
 /* The scratch filesystem, the lower one, read-only for the guard's life. */

@@ -775,6 +775,30 @@ TEST_F(Rights, UpgradeWaitsForAReadAdmittedBeforeIt)
 	EXPECT_EQ(read.wait(), 0);
 }
 
+/* An upgrade interrupted so keeps the shared right it had. */
+TEST_F(Rights, ASignalEndsAnUpgradesWaitForAdmittedIOEINTRKeepingTheSharedRight)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	CaughtSignal usr1(SIGUSR1);
+	std::atomic<pid_t> upgrader{0};
+	Pending upgraded;
+	HeldAccess read(lower_, [this] { return read_into_mapping_in_child(); });
+	ASSERT_EQ(read.error(), "");
+	upgraded = in_thread([&] {
+		upgrader = gettid();
+		return dm_upgrade_right(sid_, file_.hanp, file_.hlen, a);
+	});
+	while (!upgrader)
+		std::this_thread::yield();
+	ASSERT_TRUE(waits_in(upgrader, "dmfs_drain_io")) << "the upgrade did not wait";
+	ASSERT_EQ(syscall(SYS_tgkill, getpid(), upgrader.load(), SIGUSR1), 0);
+	EXPECT_EQ(result_of(upgraded), EINTR);
+	EXPECT_EQ(query(a), DM_RIGHT_SHARED);
+	read.release();
+	EXPECT_EQ(read.wait(), 0);
+}
+
 TEST_F(Rights, ASignalEndsTheWaitForAdmittedIOEINTRHoldingNothing)
 {
 	dm_token_t a = token();
