@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <future>
@@ -421,17 +422,18 @@ TEST_F(CallErrors, AWriteOrSizeBeyondTheLargestFileEFBIG)
 	if (sfs.f_type == XFS_SUPER_MAGIC)
 		GTEST_SKIP() << "XFS files may be as large as an offset can say";
 	std::string lower = lower_ + "/file";
-	off_t largest = 8192, too_large = off_t(1) << 62;
+	/* 64-bit offsets in a 32-bit program too. */
+	std::int64_t largest = 8192, too_large = std::int64_t(1) << 62;
 	while (too_large - largest > 1) {
-		off_t size = largest + (too_large - largest) / 2;
-		if (truncate(lower.c_str(), size) == 0) {
+		std::int64_t size = largest + (too_large - largest) / 2;
+		if (truncate64(lower.c_str(), size) == 0) {
 			largest = size;
 		} else {
 			ASSERT_EQ(errno, EFBIG) << strerror(errno);
 			too_large = size;
 		}
 	}
-	ASSERT_EQ(truncate(lower.c_str(), largest), 0) << strerror(errno);
+	ASSERT_EQ(truncate64(lower.c_str(), largest), 0) << strerror(errno);
 	char buf[16] = {};
 	EXPECT_DM_ERRNO(static_cast<int>(dm_write_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN,
 							 0, largest, sizeof(buf), buf)), EFBIG);
@@ -439,10 +441,10 @@ TEST_F(CallErrors, AWriteOrSizeBeyondTheLargestFileEFBIG)
 	fa.fa_size = too_large;
 	EXPECT_DM_ERRNO(dm_set_fileattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_AT_SIZE, &fa),
 			EFBIG);
-	struct stat st;
-	ASSERT_EQ(stat(lower.c_str(), &st), 0);
+	struct stat64 st;
+	ASSERT_EQ(stat64(lower.c_str(), &st), 0);
 	EXPECT_EQ(st.st_size, largest) << "the refused calls changed the size";
-	EXPECT_EQ(truncate(lower.c_str(), 8192), 0);
+	EXPECT_EQ(truncate64(lower.c_str(), 8192), 0);
 }
 
 /* The scratch filesystem, the lower one, read-only for the guard's life. */
