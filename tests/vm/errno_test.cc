@@ -447,6 +447,44 @@ TEST_F(CallErrors, AWriteOrSizeBeyondTheLargestFileEFBIG)
 	EXPECT_EQ(truncate64(lower.c_str(), 8192), 0);
 }
 
+/* Unmounts a path at scope end, even one still busy. */
+struct MountedAt {
+	std::string path;
+	~MountedAt()
+	{
+		if (!path.empty())
+			umount2(path.c_str(), MNT_DETACH);
+	}
+};
+
+/* A dmapi mount of tmpfs: handles work, scans do not. */
+TEST_F(CallErrors, AScanOfALowerFilesystemNeitherXfsNorExt4EOPNOTSUPP)
+{
+	std::string tmp = base_ + "/tmpfs";
+	ASSERT_EQ(mkdir(tmp.c_str(), 0755), 0) << strerror(errno);
+	ASSERT_EQ(mount("tmpfs", tmp.c_str(), "tmpfs", 0, "size=1m"), 0) << strerror(errno);
+	MountedAt tmpfs{tmp};
+	ASSERT_EQ(mkdir((tmp + "/lower").c_str(), 0755), 0) << strerror(errno);
+	ASSERT_EQ(mkdir((tmp + "/mnt").c_str(), 0755), 0) << strerror(errno);
+	std::string mnt = tmp + "/mnt";
+	ASSERT_EQ(mount((tmp + "/lower").c_str(), mnt.c_str(), "dmapi", 0, nullptr), 0)
+		<< strerror(errno);
+	MountedAt dmapi{mnt};
+	Handle fs;
+	ASSERT_DM_OK(dm_path_to_fshandle(mnt.data(), &fs.hanp, &fs.hlen));
+	std::vector<char> buf(65536);
+	size_t rlen;
+	dm_attrloc_t loc = 0;
+	EXPECT_DM_ERRNO(dm_get_bulkattr(sid_, fs.hanp, fs.hlen, DM_NO_TOKEN, DM_AT_STAT, &loc,
+					buf.size(), buf.data(), &rlen), EOPNOTSUPP);
+	dm_attrname_t name = attr_name("state");
+	loc = 0;
+	EXPECT_DM_ERRNO(dm_get_bulkall(sid_, fs.hanp, fs.hlen, DM_NO_TOKEN, DM_AT_STAT, &name, &loc,
+				       buf.size(), buf.data(), &rlen), EOPNOTSUPP);
+	fs.reset();
+	EXPECT_EQ(umount(mnt.c_str()), 0) << strerror(errno);
+}
+
 /* The scratch filesystem, the lower one, read-only for the guard's life. */
 class ReadOnlyLower {
 public:

@@ -561,6 +561,18 @@ TEST_F(BulkScan, TooSmallForOneRecordE2BIGWithItsSize)
 	EXPECT_GE(rlen, sizeof(dm_stat_t));
 }
 
+TEST_F(BulkScan, BulkallTooSmallForOneRecordE2BIGWithItsSize)
+{
+	std::vector<char> buf(16);
+	size_t rlen = 0;
+	dm_attrloc_t loc = 0;
+	dm_attrname_t name = {};
+	std::memcpy(name.an_chars, "state", 5);
+	EXPECT_DM_ERRNO(dm_get_bulkall(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, DM_AT_STAT, &name,
+				       &loc, buf.size(), buf.data(), &rlen), E2BIG);
+	EXPECT_GE(rlen, sizeof(dm_stat_t));
+}
+
 /*
  * The ioctl itself, below the library, which always gives the kernel
  * room to spare: it must neither write past the buffer nor ask for less
