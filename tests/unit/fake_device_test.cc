@@ -157,25 +157,31 @@ TEST_F(FakeDevice, CallsFromAtexitHandlersReachTheModule)
 // A program that closes descriptors it did not open (close_range() after
 // its first call) closes the library's: its next call opens the device
 // again, and leaves alone whatever file took the old number.
-TEST_F(FakeDevice, ADescriptorTheProgramClosedIsOpenedAgain)
+// dm_getall_sessions() of a module that has none: 0, or -1 with errno.
+int getall_sessions_of_none()
 {
 	on<DMAPI_IOC_GETALL_SESSIONS, dmapi_getall_arg>([](auto &arg) {
 		arg.nelem_out = 0;
 		return 0;
 	});
 	unsigned int n = 0;
-	ASSERT_EQ(dm_getall_sessions(0, nullptr, &n), 0) << std::strerror(errno);
+	return dm_getall_sessions(0, nullptr, &n);
+}
+
+TEST_F(FakeDevice, ADescriptorTheProgramClosedIsOpenedAgain)
+{
+	ASSERT_EQ(getall_sessions_of_none(), 0) << std::strerror(errno);
 	int first = fake.last_fd;
 	ASSERT_GE(first, 0);
 
 	ASSERT_EQ(::close(first), 0);
-	EXPECT_EQ(dm_getall_sessions(0, nullptr, &n), 0) << "once closed: " << std::strerror(errno);
+	EXPECT_EQ(getall_sessions_of_none(), 0) << "once closed: " << std::strerror(errno);
 	int second = fake.last_fd;
 
 	int pipe_ends[2];
 	ASSERT_EQ(::pipe2(pipe_ends, O_CLOEXEC), 0);
 	ASSERT_EQ(::dup3(pipe_ends[0], second, O_CLOEXEC), second);
-	EXPECT_EQ(dm_getall_sessions(0, nullptr, &n), 0)
+	EXPECT_EQ(getall_sessions_of_none(), 0)
 		<< "its number another file's: " << std::strerror(errno);
 	EXPECT_NE(fake.last_fd, second);
 	EXPECT_NE(::fcntl(second, F_GETFD), -1) << "the program's file was closed";
@@ -187,18 +193,14 @@ TEST_F(FakeDevice, ADescriptorTheProgramClosedIsOpenedAgain)
 // A request the module does not know keeps the descriptor: no new open.
 TEST_F(FakeDevice, AnUnknownRequestKeepsTheDescriptor)
 {
-	on<DMAPI_IOC_GETALL_SESSIONS, dmapi_getall_arg>([](auto &arg) {
-		arg.nelem_out = 0;
-		return 0;
-	});
-	unsigned int n = 0;
-	ASSERT_EQ(dm_getall_sessions(0, nullptr, &n), 0) << std::strerror(errno);
+	ASSERT_EQ(getall_sessions_of_none(), 0) << std::strerror(errno);
 	int fd = fake.last_fd;
 	dm_sessid_t sid;
 	char info[] = "x";
 	errno = 0;
 	EXPECT_EQ(dm_create_session(DM_NO_SESSION, info, &sid), -1);
 	EXPECT_EQ(errno, ENOSYS);
+	unsigned int n = 0;
 	EXPECT_EQ(dm_getall_sessions(0, nullptr, &n), 0) << std::strerror(errno);
 	EXPECT_EQ(fake.last_fd, fd);
 	EXPECT_EQ(fake.requests.size(), 3u) << "asked again";
