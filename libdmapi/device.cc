@@ -63,10 +63,14 @@ static int open_errno(int error) noexcept
 
 int Device::fd() noexcept
 {
-	int fd = fd_.load(std::memory_order_acquire);
-	if (fd >= 0)
-		return fd;
-	return publish(-1);
+	std::uint64_t used = state();
+	return used ? fd_of(used) : -1;
+}
+
+std::uint64_t Device::state() noexcept
+{
+	std::uint64_t used = state_.load(std::memory_order_acquire);
+	return used ? used : publish(0);
 }
 
 // The device opened and its protocol checked: an owned descriptor, or an
@@ -80,9 +84,9 @@ Fd Device::open_checked() noexcept
 	}
 
 	dmapi_version_arg version{};
-	struct stat st;
+	struct stat64 st;
 	if (::ioctl(file.get(), DMAPI_IOC_VERSION, &version) < 0 ||
-	    ::fstat(file.get(), &st) < 0) {
+	    ::fstat64(file.get(), &st) < 0) {
 		errno = ioctl_errno(errno);
 		return Fd();
 	}
@@ -94,43 +98,59 @@ Fd Device::open_checked() noexcept
 		return Fd();
 	}
 
-	// Every racer stores the same module's values before publishing.
+	// Every racer stores the same file's values before publishing.
 	minor_.store(version.minor, std::memory_order_relaxed);
-	rdev_.store(st.st_rdev, std::memory_order_relaxed);
+	dev_.store(st.st_dev, std::memory_order_relaxed);
+	ino_.store(st.st_ino, std::memory_order_relaxed);
 	return file;
 }
 
 // No lock: a child fork()ed while another thread of its parent was here
 // would wait for that lock forever.  Threads that race here each open and
 // check the device, the first to publish its descriptor in place of
-// @replaced wins, and the others close theirs.
-int Device::publish(int replaced) noexcept
+// @replaced wins, and the others close theirs.  The generation tells a
+// descriptor opened again from the one it replaced, which open() often
+// gives the same number.
+std::uint64_t Device::publish(std::uint64_t replaced) noexcept
 {
 	Fd file = open_checked();
-	if (!file)
-		return -1;
-	int seen = replaced;
-	if (!fd_.compare_exchange_strong(seen, file.get(), std::memory_order_acq_rel,
-					 std::memory_order_acquire))
+	if (!file) {
+		std::uint64_t now = state_.load(std::memory_order_acquire);
+		return now != replaced ? now : 0;	// another thread's, or errno
+	}
+	std::uint64_t next = (((replaced >> 32) + 1) << 32) |
+			     static_cast<std::uint32_t>(file.get());
+	std::uint64_t seen = replaced;
+	if (!state_.compare_exchange_strong(seen, next, std::memory_order_acq_rel,
+					    std::memory_order_acquire))
 		return seen;	// another thread's; ours closes
-	return file.release();
+	file.release();
+	return next;
 }
 
-int Device::reopen(int stale) noexcept
+// Whether @fd is the file the device was opened as.
+bool Device::is_device(int fd) const noexcept
+{
+	struct stat64 st;
+
+	return ::fstat64(fd, &st) == 0 && st.st_dev == dev_.load(std::memory_order_relaxed) &&
+	       st.st_ino == ino_.load(std::memory_order_relaxed);
+}
+
+std::uint64_t Device::reopen(std::uint64_t used) noexcept
 {
 	int error = errno;
-	struct stat st;
+	std::uint64_t now = state_.load(std::memory_order_acquire);
 
-	if (stale != fd_.load(std::memory_order_acquire))
-		return fd();	// another thread opened it again already
-	if (::fstat(stale, &st) == 0 && S_ISCHR(st.st_mode) &&
-	    st.st_rdev == rdev_.load(std::memory_order_relaxed)) {
+	if (now != used)
+		return now;	// another thread opened it again already
+	if (is_device(fd_of(used))) {
 		errno = error;
-		return -1;	// still the device: the module's own answer
+		return 0;	// still the device: the module's own answer
 	}
 	// Not ours any more: never closed here, since its number may be
 	// another file of the program's now.
-	return publish(stale);
+	return publish(used);
 }
 
 } // namespace dmapi

@@ -78,11 +78,21 @@ public:
 	// protocol major version), or what open(2) said otherwise.
 	int fd() noexcept;
 
-	// After a call on @stale failed EBADF or ENOTTY: if the program
-	// closed the library's descriptor (close_range() after its first
-	// call), and its number is now free or another file's, the device
-	// opened again, to be tried once more; else -1 with errno kept.
-	int reopen(int stale) noexcept;
+	// The descriptor with the generation of its open, for reopen(): 0
+	// with errno set as by fd() when there is none.
+	std::uint64_t state() noexcept;
+	static int fd_of(std::uint64_t state) noexcept
+	{
+		return static_cast<int>(static_cast<std::uint32_t>(state));
+	}
+
+	// After a call made with @used failed: 0 with errno kept if its
+	// descriptor is still the device, whose answer the failure is.  If
+	// the program closed it (close_range() after its first call), or its
+	// number is now another file's, the state to call with instead: the
+	// device opened again, by this thread or another.  0 with errno set
+	// if the device cannot be opened again.
+	std::uint64_t reopen(std::uint64_t used) noexcept;
 
 	// The protocol minor version of the module; valid once fd() succeeded.
 	std::uint32_t minor_version() const noexcept { return minor_.load(std::memory_order_relaxed); }
@@ -91,11 +101,14 @@ private:
 	Device() = default;
 	~Device() = default;	// never runs: see instance()
 	Fd open_checked() noexcept;
-	int publish(int replaced) noexcept;
+	std::uint64_t publish(std::uint64_t replaced) noexcept;
+	bool is_device(int fd) const noexcept;
 
-	std::atomic<int> fd_{-1};	// owned once published; never closed
+	// The generation of the open in the high half, its descriptor in the
+	// low one; 0 before the first.  A descriptor published is never closed.
+	std::atomic<std::uint64_t> state_{0};
 	std::atomic<std::uint32_t> minor_{0};
-	std::atomic<std::uint64_t> rdev_{0};	// the device's number, to know it again
+	std::atomic<std::uint64_t> dev_{0}, ino_{0};	// the file opened, to know it again
 };
 
 // The path of the device: DMAPI_DEVICE_PATH, unless the environment
@@ -109,30 +122,47 @@ inline int ioctl_errno(int error) noexcept
 	return error == ENOTTY ? ENOSYS : error;
 }
 
-// One call into the module, its errno as the module gave it: for a call
-// every module has, whose errno may be a DM application's (the reply to a
-// synchronous message), where ENOTTY means no missing call.  The request
+// One call into the module: 0, or -1 with errno as the module gave it.
+// A call that failed on a descriptor the program closed or gave to
+// another file opens the device again for the calls after it; with
+// @again, the call is made once more, which only one whose failure cannot
+// come after its effect may be.  EAGAIN is always the module's (nothing
+// queued, a right held): no look at the descriptor then.  The request
 // number encodes the size of its argument struct; the compiler checks
 // that the struct passed is the one the request was declared with.
 template <unsigned long Request, typename Arg>
-int call_as_is(Arg &arg) noexcept
+int call_device(Arg &arg, bool again) noexcept
 {
 	static_assert(std::is_trivially_copyable_v<Arg>);
 	static_assert(_IOC_SIZE(Request) == sizeof(Arg), "wrong argument struct for this request");
 	static_assert(sizeof(Arg) % 8 == 0, "protocol structs are padded to 64 bits");
 
 	Device &device = Device::instance();
-	int fd = device.fd();
-	if (fd < 0)
+	std::uint64_t used = device.state();
+	if (!used)
 		return -1;
-	if (::ioctl(fd, Request, &arg) == 0)
+	if (::ioctl(Device::fd_of(used), Request, &arg) == 0)
 		return 0;
-	if (errno != EBADF && errno != ENOTTY)
+	if (errno == EAGAIN)
 		return -1;
-	fd = device.reopen(fd);
-	if (fd < 0)
+	int error = errno;
+	std::uint64_t now = device.reopen(used);
+	if (!now)
 		return -1;
-	return ::ioctl(fd, Request, &arg) < 0 ? -1 : 0;
+	if (!again) {
+		errno = error;
+		return -1;
+	}
+	return ::ioctl(Device::fd_of(now), Request, &arg) < 0 ? -1 : 0;
+}
+
+// A call whose errno may be a DM application's (the reply to a
+// synchronous message), where ENOTTY means no missing call: never made
+// twice, since a failure may come after the message was delivered.
+template <unsigned long Request, typename Arg>
+int call_as_is(Arg &arg) noexcept
+{
+	return call_device<Request>(arg, false);
 }
 
 // One call into the module: 0, or -1 with errno set as the C ABI reports
@@ -140,7 +170,7 @@ int call_as_is(Arg &arg) noexcept
 template <unsigned long Request, typename Arg>
 int call(Arg &arg) noexcept
 {
-	if (call_as_is<Request>(arg) < 0)
+	if (call_device<Request>(arg, true) < 0)
 		return fail(ioctl_errno(errno));
 	return 0;
 }

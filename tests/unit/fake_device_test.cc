@@ -35,6 +35,7 @@ struct FakeModule {
 	std::function<int(unsigned long request, void *arg)> answer;
 	std::vector<unsigned long> requests;
 	int last_fd = -1;	// of the last request the device answered
+	int foreign_errno = ENOTTY;	// what any other file answers
 };
 
 FakeModule fake;
@@ -74,7 +75,7 @@ extern "C" int ioctl(int fd, unsigned long request, ...) noexcept
 	struct stat st, device;
 	if (::fstat(fd, &st) < 0 || ::stat("/dev/null", &device) < 0 || !S_ISCHR(st.st_mode) ||
 	    st.st_rdev != device.st_rdev) {
-		errno = ENOTTY;
+		errno = fake.foreign_errno;
 		return -1;
 	}
 	fake.last_fd = fd;
@@ -188,6 +189,40 @@ TEST_F(FakeDevice, ADescriptorTheProgramClosedIsOpenedAgain)
 	::close(second);
 	::close(pipe_ends[0]);
 	::close(pipe_ends[1]);
+}
+
+// Devices answer requests they do not know with EINVAL too (random):
+// any failure but EAGAIN looks at the descriptor.
+TEST_F(FakeDevice, ADescriptorTakenByAFileAnsweringEINVALIsOpenedAgain)
+{
+	ASSERT_EQ(getall_sessions_of_none(), 0) << std::strerror(errno);
+	int used = fake.last_fd;
+	int pipe_ends[2];
+	ASSERT_EQ(::pipe2(pipe_ends, O_CLOEXEC), 0);
+	ASSERT_EQ(::dup3(pipe_ends[0], used, O_CLOEXEC), used);
+	fake.foreign_errno = EINVAL;
+	EXPECT_EQ(getall_sessions_of_none(), 0) << std::strerror(errno);
+	EXPECT_NE(fake.last_fd, used);
+	::close(used);
+	::close(pipe_ends[0]);
+	::close(pipe_ends[1]);
+}
+
+// A synchronous message is never sent twice: a failure on a descriptor
+// that was the device's may be the DM application's answer.
+TEST_F(FakeDevice, ASyncMessageFailingOnAClosedDescriptorIsNotSentAgain)
+{
+	ASSERT_EQ(getall_sessions_of_none(), 0) << std::strerror(errno);
+	ASSERT_EQ(::close(fake.last_fd), 0);
+	fake.requests.clear();
+	on<DMAPI_IOC_SEND_MSG, dmapi_send_msg_arg>([](auto &) { return 0; });
+	char msg[] = "m";
+	errno = 0;
+	EXPECT_EQ(dm_send_msg(1, DM_MSGTYPE_SYNC, sizeof(msg), msg), -1);
+	EXPECT_EQ(errno, EBADF);
+	EXPECT_TRUE(fake.requests.empty()) << "sent on the device opened again";
+	EXPECT_EQ(dm_send_msg(1, DM_MSGTYPE_SYNC, sizeof(msg), msg), 0) << std::strerror(errno);
+	EXPECT_EQ(fake.requests.size(), 1u);
 }
 
 // A request the module does not know keeps the descriptor: no new open.
