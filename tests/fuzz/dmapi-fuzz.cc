@@ -50,6 +50,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <map>
+#include <set>
 #include <mutex>
 #include <random>
 #include <string>
@@ -998,11 +999,17 @@ std::vector<dm_sessid_t> all_sessions()
 	return sids;
 }
 
+/* A token outstanding on a session. */
+using Outstanding = std::pair<dm_sessid_t, dm_token_t>;
+
 /*
  * Receives what is queued on @sid and answers CONTINUE to every token
- * outstanding on it, as a DM application going away does.
+ * outstanding on it, as a DM application going away does; with @older,
+ * only those outstanding then too.
  */
-unsigned int answer_all(dm_sessid_t sid, std::vector<char> &buf, std::vector<dm_token_t> &tokens)
+unsigned int answer_all(dm_sessid_t sid, std::vector<char> &buf, std::vector<dm_token_t> &tokens,
+			const std::set<Outstanding> *older = nullptr,
+			std::set<Outstanding> *seen = nullptr)
 {
 	unsigned int answered = 0;
 
@@ -1012,20 +1019,29 @@ unsigned int answer_all(dm_sessid_t sid, std::vector<char> &buf, std::vector<dm_
 	       (errno == E2BIG && rlen > buf.size() && (buf.resize(rlen), true)))
 		;
 	u_int nt = 0;
-	if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &nt) == 0)
-		for (u_int t = 0; t < nt; t++)
-			answered += !dm_respond_event(sid, tokens[t], DM_RESP_CONTINUE, 0, 0,
-						      nullptr);
+	if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &nt) != 0)
+		return 0;
+	for (u_int t = 0; t < nt; t++) {
+		Outstanding one{sid, tokens[t]};
+		if (older && !older->count(one)) {
+			seen->insert(one);
+			continue;
+		}
+		answered += !dm_respond_event(sid, tokens[t], DM_RESP_CONTINUE, 0, 0, nullptr);
+	}
 	return answered;
 }
 
 /*
- * Answers every event outstanding on the sessions made since @before.
- * The calls may have told a process waiting for one of them to wait a
- * long time (dm_pending() with a large delay): once the calls are over,
- * nobody else would answer.
+ * Answers the events outstanding on the sessions made since @before:
+ * those in @older only, if given, noting the others in @seen.  The calls
+ * may have told a process waiting for one of them to wait a long time
+ * (dm_pending() with a large delay): once the calls are over, nobody else
+ * would answer.
  */
-unsigned int answer_outstanding(const std::vector<dm_sessid_t> &before)
+unsigned int answer_outstanding(const std::vector<dm_sessid_t> &before,
+				const std::set<Outstanding> *older = nullptr,
+				std::set<Outstanding> *seen = nullptr)
 {
 	std::vector<dm_token_t> tokens(65536);
 	std::vector<char> buf(1 << 16);
@@ -1033,7 +1049,7 @@ unsigned int answer_outstanding(const std::vector<dm_sessid_t> &before)
 
 	for (dm_sessid_t sid : all_sessions())
 		if (std::find(before.begin(), before.end(), sid) == before.end())
-			answered += answer_all(sid, buf, tokens);
+			answered += answer_all(sid, buf, tokens, older, seen);
 	return answered;
 }
 
@@ -1117,11 +1133,12 @@ struct Responded {
  * mostly CONTINUE, sometimes ABORT, so that the child's accesses go on.
  * The fuzzer's calls destroy its session now and then, and give its
  * dispositions to others: it makes a new one, and takes them back four
- * times a second, so that events keep coming for the whole run.  Once a
- * second it also answers what is outstanding on the calls' sessions
- * (those not in @before): a call that took a MOUNT event and asked for
- * more time (dm_pending()) would otherwise hold the churner's mount for
- * the rest of the run.
+ * times a second, so that events keep coming for the whole run.  Every
+ * few seconds it also answers what has been outstanding since the time
+ * before on the calls' sessions (those not in @before): a call that took
+ * a MOUNT event and asked for more time (dm_pending()) would otherwise
+ * hold the churner's mount for the rest of the run.  Longer than the
+ * guest run's event_timeout, so that waits still time out as they would.
  */
 void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid,
 		  const std::vector<dm_sessid_t> &before, std::uint64_t seed,
@@ -1135,8 +1152,16 @@ void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid,
 	std::vector<char> buf(1 << 16);
 	std::size_t rlen;
 	auto taken = std::chrono::steady_clock::now(), swept = taken;
+	std::set<Outstanding> older;
 
 	while (!stop) {
+		/* Even without a session of its own, when the calls have them all. */
+		if (std::chrono::steady_clock::now() - swept > std::chrono::seconds(3)) {
+			std::set<Outstanding> seen;
+			done.swept += answer_outstanding(before, &older, &seen);
+			older.swap(seen);
+			swept = std::chrono::steady_clock::now();
+		}
 		if (sid == DM_NO_SESSION) {
 			std::this_thread::sleep_for(std::chrono::milliseconds(20));
 			sid = responder_session(mnt);
@@ -1150,10 +1175,6 @@ void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid,
 		if (std::chrono::steady_clock::now() - taken > std::chrono::milliseconds(250)) {
 			responder_session(mnt, sid);
 			taken = std::chrono::steady_clock::now();
-		}
-		if (std::chrono::steady_clock::now() - swept > std::chrono::seconds(1)) {
-			done.swept += answer_outstanding(before);
-			swept = std::chrono::steady_clock::now();
 		}
 		if (dm_get_events(sid, 0, 0, buf.size(), buf.data(), &rlen)) {
 			if (errno == EINVAL)	/* the fuzzer destroyed it */

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <string>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
@@ -276,8 +277,10 @@ public:
 	~LeaseHolder()
 	{
 		release();
-		if (pid_ > 0)
+		if (pid_ > 0) {
+			::kill(pid_, SIGKILL);	/* if no open ever came */
 			::waitpid(pid_, nullptr, 0);
+		}
 		::close(from_);
 	}
 	// 'l' once the lease is held, or 0.
@@ -294,6 +297,7 @@ public:
 private:
 	[[noreturn]] static void hold(const std::string &path, int ready, int go)
 	{
+		::prctl(PR_SET_PDEATHSIG, SIGKILL);
 		// A lease's break is signalled with SIGIO, whose default ends us.
 		sigset_t io;
 		::sigemptyset(&io);

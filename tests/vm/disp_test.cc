@@ -279,6 +279,8 @@ TEST_F(Dispositions, GlobalHandleTakesAndReleasesMount)
 {
 	/* MOUNT goes to the lowest session id holding it: ours alone. */
 	responder_.reset();
+	/* Sent elsewhere after all, it must not hang the test. */
+	ModuleParam patience("event_timeout", "10");
 	dm_eventset_t set = events({DM_EVENT_MOUNT});
 	ASSERT_DM_OK(dm_set_disp(sid_, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN,
 				 &set, DM_EVENT_MAX));
