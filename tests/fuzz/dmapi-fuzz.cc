@@ -49,8 +49,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <functional>
 #include <map>
-#include <set>
 #include <mutex>
 #include <random>
 #include <string>
@@ -1001,15 +1001,16 @@ std::vector<dm_sessid_t> all_sessions()
 
 /* A token outstanding on a session. */
 using Outstanding = std::pair<dm_sessid_t, dm_token_t>;
+/* Whether to answer a token now. */
+using AnswerIf = std::function<bool(const Outstanding &)>;
 
 /*
  * Receives what is queued on @sid and answers CONTINUE to every token
- * outstanding on it, as a DM application going away does; with @older,
- * only those outstanding then too.
+ * outstanding on it, as a DM application going away does; with @answer_if,
+ * only those it chooses.
  */
 unsigned int answer_all(dm_sessid_t sid, std::vector<char> &buf, std::vector<dm_token_t> &tokens,
-			const std::set<Outstanding> *older = nullptr,
-			std::set<Outstanding> *seen = nullptr)
+			const AnswerIf &answer_if = nullptr)
 {
 	unsigned int answered = 0;
 
@@ -1021,27 +1022,21 @@ unsigned int answer_all(dm_sessid_t sid, std::vector<char> &buf, std::vector<dm_
 	u_int nt = 0;
 	if (dm_getall_tokens(sid, tokens.size(), tokens.data(), &nt) != 0)
 		return 0;
-	for (u_int t = 0; t < nt; t++) {
-		Outstanding one{sid, tokens[t]};
-		if (older && !older->count(one)) {
-			seen->insert(one);
-			continue;
-		}
-		answered += !dm_respond_event(sid, tokens[t], DM_RESP_CONTINUE, 0, 0, nullptr);
-	}
+	for (u_int t = 0; t < nt; t++)
+		if (!answer_if || answer_if({sid, tokens[t]}))
+			answered += !dm_respond_event(sid, tokens[t], DM_RESP_CONTINUE, 0, 0,
+						      nullptr);
 	return answered;
 }
 
 /*
- * Answers the events outstanding on the sessions made since @before:
- * those in @older only, if given, noting the others in @seen.  The calls
- * may have told a process waiting for one of them to wait a long time
- * (dm_pending() with a large delay): once the calls are over, nobody else
- * would answer.
+ * Answers the events outstanding on the sessions made since @before (those
+ * @answer_if chooses, if given).  The calls may have told a process
+ * waiting for one of them to wait a long time (dm_pending() with a large
+ * delay): once the calls are over, nobody else would answer.
  */
 unsigned int answer_outstanding(const std::vector<dm_sessid_t> &before,
-				const std::set<Outstanding> *older = nullptr,
-				std::set<Outstanding> *seen = nullptr)
+				const AnswerIf &answer_if = nullptr)
 {
 	std::vector<dm_token_t> tokens(65536);
 	std::vector<char> buf(1 << 16);
@@ -1049,7 +1044,7 @@ unsigned int answer_outstanding(const std::vector<dm_sessid_t> &before,
 
 	for (dm_sessid_t sid : all_sessions())
 		if (std::find(before.begin(), before.end(), sid) == before.end())
-			answered += answer_all(sid, buf, tokens, older, seen);
+			answered += answer_all(sid, buf, tokens, answer_if);
 	return answered;
 }
 
@@ -1133,12 +1128,12 @@ struct Responded {
  * mostly CONTINUE, sometimes ABORT, so that the child's accesses go on.
  * The fuzzer's calls destroy its session now and then, and give its
  * dispositions to others: it makes a new one, and takes them back four
- * times a second, so that events keep coming for the whole run.  Every
- * few seconds it also answers what has been outstanding since the time
- * before on the calls' sessions (those not in @before): a call that took
- * a MOUNT event and asked for more time (dm_pending()) would otherwise
- * hold the churner's mount for the rest of the run.  Longer than the
- * guest run's event_timeout, so that waits still time out as they would.
+ * times a second, so that events keep coming for the whole run.  It also
+ * answers what has been outstanding for 3 s on the calls' sessions (those
+ * not in @before): a call that took a MOUNT event and asked for more time
+ * (dm_pending()) would otherwise hold the churner's mount for the rest of
+ * the run.  Longer than the guest run's event_timeout, so that waits
+ * nobody asked more time for still time out as they would.
  */
 void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid,
 		  const std::vector<dm_sessid_t> &before, std::uint64_t seed,
@@ -1152,15 +1147,22 @@ void respond_loop(World &w, const std::string &mnt, dm_sessid_t sid,
 	std::vector<char> buf(1 << 16);
 	std::size_t rlen;
 	auto taken = std::chrono::steady_clock::now(), swept = taken;
-	std::set<Outstanding> older;
+	std::map<Outstanding, std::chrono::steady_clock::time_point> since;
 
 	while (!stop) {
 		/* Even without a session of its own, when the calls have them all. */
-		if (std::chrono::steady_clock::now() - swept > std::chrono::seconds(3)) {
-			std::set<Outstanding> seen;
-			done.swept += answer_outstanding(before, &older, &seen);
-			older.swap(seen);
-			swept = std::chrono::steady_clock::now();
+		auto now = std::chrono::steady_clock::now();
+		if (now - swept > std::chrono::milliseconds(500)) {
+			std::map<Outstanding, std::chrono::steady_clock::time_point> still;
+			done.swept += answer_outstanding(before, [&](const Outstanding &t) {
+				auto first = since.count(t) ? since[t] : now;
+				if (now - first >= std::chrono::seconds(3))
+					return true;
+				still[t] = first;
+				return false;
+			});
+			since.swap(still);
+			swept = now;
 		}
 		if (sid == DM_NO_SESSION) {
 			std::this_thread::sleep_for(std::chrono::milliseconds(20));
