@@ -152,14 +152,7 @@ protected:
 	}
 
 	/* A well-formed filesystem handle that names no mount. */
-	void forged_fs_handle(Handle &h)
-	{
-		dm_fsid_t fsid;
-		ASSERT_DM_OK(dm_handle_to_fsid(fsh_.hanp, fsh_.hlen, &fsid));
-		fsid ^= 0x5a5a5a5a5a5a5a5aULL;
-		h.reset();
-		ASSERT_DM_OK(dm_make_fshandle(&fsid, &h.hanp, &h.hlen));
-	}
+	void forged_fs_handle(Handle &h) { forge_fs_handle(fsh_, h); }
 
 	/* Unmount, mount again with these flags and data, retake fsh_. */
 	void remount_with(unsigned long flags, const char *data)

@@ -455,6 +455,15 @@ bool live_events_come_to(long n, int quiet_ms)
 	return true;
 }
 
+void forge_fs_handle(const Handle &fs, Handle &forged)
+{
+	dm_fsid_t fsid;
+	ASSERT_DM_OK(dm_handle_to_fsid(fs.hanp, fs.hlen, &fsid));
+	fsid ^= 0x5a5a5a5a5a5a5a5aULL;
+	forged.reset();
+	ASSERT_DM_OK(dm_make_fshandle(&fsid, &forged.hanp, &forged.hlen));
+}
+
 bool waits_in(pid_t pid, const std::string &fn, int ms)
 {
 	bool prefix = !fn.empty() && fn.back() == '*';

@@ -119,6 +119,12 @@ bool live_events_come_to(long n, int quiet_ms = 10000);
  */
 bool waits_in(pid_t pid, const std::string &fn, int ms = 20000);
 
+/*
+ * A well-formed filesystem handle that names no mount: @fs's with its
+ * fsid changed.  Fails the test if it cannot be made.
+ */
+void forge_fs_handle(const Handle &fs, Handle &forged);
+
 /* Read or write a module parameter of dmapi.ko, restoring it at scope end. */
 class ModuleParam {
 public:

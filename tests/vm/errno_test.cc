@@ -142,16 +142,6 @@ protected:
 		return t;
 	}
 
-	/* The handle of a filesystem that is not mounted. */
-	void forged_fs_handle(Handle &h)
-	{
-		dm_fsid_t fsid;
-		ASSERT_DM_OK(dm_handle_to_fsid(fs_.hanp, fs_.hlen, &fsid));
-		fsid ^= 0x5a5a5a5a5a5a5a5aULL;
-		h.reset();
-		ASSERT_DM_OK(dm_make_fshandle(&fsid, &h.hanp, &h.hlen));
-	}
-
 	dm_sessid_t sid_ = DM_NO_SESSION;
 	Handle file_, fs_;
 };
@@ -258,7 +248,7 @@ class FsCallErrors : public ErrnoTest, public ::testing::WithParamInterface<Toke
 TEST_P(FsCallErrors, AFilesystemNotMountedEBADF)
 {
 	Handle forged;
-	ASSERT_NO_FATAL_FAILURE(forged_fs_handle(forged));
+	ASSERT_NO_FATAL_FAILURE(forge_fs_handle(fs_, forged));
 	EXPECT_DM_ERRNO(GetParam().call(sid_, forged, DM_NO_TOKEN), EBADF);
 }
 
