@@ -60,6 +60,8 @@ static int dm_attr_args(void __user *uarg, struct dmapi_dmattr_arg *arg,
 {
 	if (copy_from_user(arg, uarg, sizeof(*arg)))
 		return -EFAULT;
+	if (arg->padding || arg->reserved)
+		return -EINVAL;
 	return dm_attr_xattr(arg->attrname, xattr);
 }
 
@@ -276,6 +278,8 @@ long dm_ioc_getall_dmattr(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
 			       DMAPI_RIGHT_SHARED, 0, &path, &cr);
 	if (err)

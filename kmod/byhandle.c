@@ -146,6 +146,8 @@ long dm_ioc_create_by_handle(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	if (arg.type != S_IFREG && arg.type != S_IFDIR && arg.type != S_IFLNK)
 		return -EINVAL;
 	name = dm_byhandle_name(arg.name);

@@ -105,6 +105,8 @@ long dm_ioc_get_config(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	err = dm_handle_check(arg.hanp, arg.hlen);
 	if (err)
 		return err;
@@ -129,6 +131,8 @@ long dm_ioc_get_config_events(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	err = dm_handle_check(arg.hanp, arg.hlen);
 	if (err)
 		return err;

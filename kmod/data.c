@@ -299,6 +299,8 @@ static long dm_invis(void __user *uarg, bool write)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	if (arg.off < 0 || arg.flags & ~(write ? DMAPI_WRITE_SYNC : 0))
 		return -EINVAL;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen,
@@ -423,6 +425,8 @@ static long dm_hole(void __user *uarg, bool punch)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen,
 			    punch ? O_WRONLY : O_RDONLY,
 			    punch ? DMAPI_RIGHT_EXCL : DMAPI_RIGHT_SHARED,
@@ -541,6 +545,8 @@ long dm_ioc_get_allocinfo(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	if (!arg.nelem || arg.off < 0)
 		return -EINVAL;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY,
@@ -591,6 +597,8 @@ long dm_ioc_sync_by_handle(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY,
 			    DMAPI_RIGHT_SHARED, DM_CALL_DATA, &cr);
 	if (IS_ERR(file))
@@ -629,6 +637,8 @@ long dm_ioc_get_dioinfo(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY,
 			    DMAPI_RIGHT_SHARED, 0, &cr);
 	if (IS_ERR(file))

@@ -242,6 +242,8 @@ long dm_ioc_set_disp(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	err = dm_event_mask(arg.nelem, &mask);
 	if (err)
 		return err;
@@ -335,6 +337,8 @@ long dm_ioc_getall_disp(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	s = dm_session_get(arg.sid);
 	if (!s)
 		return -EINVAL;
@@ -667,6 +671,8 @@ long dm_ioc_set_eventlist(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	err = dm_event_mask(arg.nelem, &mask);
 	if (err)
 		return err;
@@ -739,6 +745,8 @@ long dm_ioc_get_eventlist(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
 	if (err)
 		return err;
@@ -798,6 +806,8 @@ long dm_ioc_set_return_on_destroy(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	if (arg.enable && !memchr_inv(arg.attrname, 0, sizeof(arg.attrname)))
 		return -EINVAL;
 	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);

@@ -615,6 +615,8 @@ long dm_ioc_create_userevent(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	s = dm_session_get(arg.sid);
 	if (!s)
 		return -EINVAL;
@@ -669,6 +671,8 @@ long dm_ioc_send_msg(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	if (arg.msgtype != DMAPI_MSGTYPE_SYNC &&
 	    arg.msgtype != DMAPI_MSGTYPE_ASYNC)
 		return -EINVAL;
@@ -835,6 +839,8 @@ long dm_ioc_get_events(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	/* Other flag bits are ignored, as SGI's implementation did. */
 	s = dm_session_get(arg.sid);
 	if (!s)
@@ -914,6 +920,8 @@ long dm_ioc_respond_event(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	switch (arg.response) {
 	case DMAPI_RESP_CONTINUE:
 		if (arg.reterror)
@@ -973,6 +981,8 @@ long dm_ioc_find_eventmsg(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	if (arg.token <= 0)
 		return -EINVAL;
 	s = dm_session_get(arg.sid);
@@ -1027,6 +1037,8 @@ long dm_ioc_getall_tokens(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	s = dm_session_get(arg.sid);
 	if (!s)
 		return -EINVAL;
@@ -1087,6 +1099,8 @@ long dm_ioc_move_event(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	if (arg.token <= 0)
 		return -EINVAL;
 	src = dm_session_get(arg.srcsid);
@@ -1140,6 +1154,8 @@ long dm_ioc_pending(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	if (arg.token <= 0)
 		return -EINVAL;
 	if (arg.delay_sec < 0 || arg.delay_nsec < 0 ||

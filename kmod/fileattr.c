@@ -149,6 +149,8 @@ long dm_ioc_get_fileattr(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	if (arg.mask & ~(2 * DMAPI_AT_CFLAG - 1))
 		return -EINVAL;
 	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
@@ -358,6 +360,8 @@ long dm_ioc_set_fileattr(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved || arg.attr.fa_pad)
+		return -EINVAL;
 	if (arg.mask & ~DM_SETTABLE)
 		return -EINVAL;
 	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,

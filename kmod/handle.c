@@ -353,6 +353,8 @@ long dm_ioc_fd_to_handle(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	if (arg.flags & ~DMAPI_HANDLE_FS)
 		return -EINVAL;
 	file = fget_raw(arg.fd);
@@ -470,6 +472,8 @@ long dm_ioc_open_by_handle(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	if (arg.flags & O_PATH)
 		arg.flags &= DM_OPEN_PATH_FLAGS;
 	if (arg.flags & ~DM_OPEN_FLAGS || (arg.flags & O_ACCMODE) == O_ACCMODE)
@@ -597,6 +601,8 @@ long dm_ioc_handle_to_path(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	err = dm_handle_copy(arg.targhanp, arg.targhlen, &targ);
 	if (err < 0)
 		return err;

@@ -272,6 +272,8 @@ static long dm_inherit_call(void __user *uarg,
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	ih = kcalloc(DM_INHERIT_MAX + 1, sizeof(*ih), GFP_KERNEL);
 	if (!ih)
 		return -ENOMEM;

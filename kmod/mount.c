@@ -209,6 +209,8 @@ long dm_ioc_get_mountinfo(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
 	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
 	if (err)
 		return err;

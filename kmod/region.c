@@ -80,6 +80,8 @@ long dm_ioc_set_region(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	if (arg.nelem > READ_ONCE(dm_max_regions))
 		return -E2BIG;
 	if (arg.nelem) {
@@ -173,6 +175,8 @@ long dm_ioc_get_region(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
 			       DMAPI_RIGHT_SHARED, DM_CALL_FILE, &path, &cr);
 	if (err)

@@ -390,11 +390,13 @@ struct dm_right_args {
 	int			uh_err;
 };
 
-/* Copy a rights call's argument, and its handle, in. */
+/* Copy a rights call's argument and its handle in: 0, -EFAULT, -EINVAL. */
 static int dm_right_args_get(struct dm_right_args *a, void __user *uarg)
 {
 	if (copy_from_user(&a->arg, uarg, sizeof(a->arg)))
 		return -EFAULT;
+	if (a->arg.padding || a->arg.reserved)
+		return -EINVAL;
 	a->uh_err = dm_handle_get(a->arg.hanp, a->arg.hlen, &a->uh);
 	return 0;
 }
@@ -732,8 +734,9 @@ long dm_ioc_request_right(void __user *uarg)
 	bool wait;
 	int err;
 
-	if (dm_right_args_get(&a, uarg))
-		return -EFAULT;
+	err = dm_right_args_get(&a, uarg);
+	if (err)
+		return err;
 	if (arg->flags & ~DMAPI_RR_WAIT ||
 	    (arg->right != DMAPI_RIGHT_SHARED && arg->right != DMAPI_RIGHT_EXCL))
 		return -EINVAL;
@@ -984,8 +987,9 @@ static int dm_right_apply(void __user *uarg, bool query,
 	struct dm_right_turn turn;
 	int old, now, err;
 
-	if (dm_right_args_get(&a, uarg))
-		return -EFAULT;
+	err = dm_right_args_get(&a, uarg);
+	if (err)
+		return err;
 	err = dm_right_turn_take_args(&turn, &a);
 	if (err)
 		return err;
@@ -1147,10 +1151,11 @@ long dm_ioc_obj_ref_hold(void __user *uarg)
 	struct dm_right_args a;
 	struct dm_right_call rc;
 	struct dm_right *r, *fresh;
-	int err = 0;
+	int err;
 
-	if (dm_right_args_get(&a, uarg))
-		return -EFAULT;
+	err = dm_right_args_get(&a, uarg);
+	if (err)
+		return err;
 	fresh = dm_right_new();
 	if (!fresh)
 		return -ENOMEM;

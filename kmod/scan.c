@@ -260,6 +260,8 @@ long dm_ioc_get_dirattrs(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	if (arg.mask & ~(2 * DMAPI_AT_CFLAG - 1))
 		return -EINVAL;
 	arg.buf.len = min_t(u64, arg.buf.len, DMAPI_MAX_BATCH);
@@ -463,6 +465,8 @@ long dm_ioc_get_bulkattr(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	if ((arg.mask & ~(2 * DMAPI_AT_CFLAG - 1)) ||
 	    (arg.flags & ~DMAPI_SCAN_DMATTR) || arg.loc < 0)
 		return -EINVAL;
@@ -501,6 +505,8 @@ long dm_ioc_init_attrloc(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
 	if (err)
 		return err;

@@ -172,6 +172,8 @@ long dm_ioc_create_session(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved[0] || arg.reserved[1])
+		return -EINVAL;
 	if (arg.infolen >= DMAPI_SESSION_INFO_LEN)
 		return -E2BIG;
 	info = kmalloc(DMAPI_SESSION_INFO_LEN, GFP_KERNEL);
@@ -216,6 +218,8 @@ long dm_ioc_destroy_session(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 
 	mutex_lock(&dm_sessions_mutex);
 	s = dm_session_get(arg.sid);
@@ -262,6 +266,8 @@ long dm_ioc_getall_sessions(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 
 	mutex_lock(&dm_sessions_mutex);
 	if (arg.nelem < dm_nr_sessions) {
@@ -306,6 +312,8 @@ long dm_ioc_query_session(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.padding || arg.reserved)
+		return -EINVAL;
 	s = dm_session_get(arg.sid);
 	if (!s)
 		return -EINVAL;

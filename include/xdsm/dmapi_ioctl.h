@@ -71,6 +71,14 @@
  * 1.9
  *  - DMAPI_IOC_OPEN_BY_HANDLE takes O_PATH (before: EINVAL).
  *
+ * 1.10
+ *  - Every call but DMAPI_IOC_VERSION fails with EINVAL when a "padding"
+ *    or "reserved" field of its argument, or the fa_pad of the attributes
+ *    DMAPI_IOC_SET_FILEATTR takes, is not zero (before: ignored), so that
+ *    a later minor version may give them a meaning that older modules
+ *    refuse.  The rg_pad of regions is not checked: it is the padding of
+ *    the application's own dm_region_t, which the library passes as it is.
+ *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
  * of another major number.  The minor number grows when calls are added;
@@ -84,7 +92,7 @@
 #include <linux/ioctl.h>
 
 #define DMAPI_KERNEL_VERSION		1
-#define DMAPI_KERNEL_MINOR_VERSION	9
+#define DMAPI_KERNEL_MINOR_VERSION	10
 
 /* The device node, a misc device. */
 #define DMAPI_DEVICE_NAME		"dmapi"
