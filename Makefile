@@ -58,8 +58,8 @@ UNIT32		:= dmapi_unit_tests dmapi_fake_device_tests
 userspace32:
 	cmake -S $(TOP) -B $(CMAKE_BUILD32) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DDMAPI_M32=ON >/dev/null
-	cmake --build $(CMAKE_BUILD32) -j$(JOBS) --target dmapi dm dmapi-vm-tests dmapi-fuzz \
-		$(UNIT32)
+	cmake --build $(CMAKE_BUILD32) -j$(JOBS) --target dmapi dm dmapi-vm-tests dmapi-reserved-tests \
+		dmapi-fuzz $(UNIT32)
 
 check-unit: userspace
 	@mkdir -p $(BUILD)/test-logs

@@ -6,7 +6,10 @@
 // and go; and the generic netlink family "dmapi" with random requests
 // (genl.h), one call in eight.  One ioctl in sixteen is malformed: its
 // argument block unreadable, or its number one the device does not know;
-// the module must refuse it with EFAULT or ENOTTY.  Run in the test VM
+// the module must refuse it with EFAULT or ENOTTY.  One in eight of the
+// others keeps the random values of the padding and reserved fields of
+// its argument (tests/vm/reserved_fields.h), which the rest have zero:
+// with any of them set, it must fail with EINVAL.  Run in the test VM
 // (tests/fuzz/run-in-guest).
 //
 //   dmapi-fuzz [--seed N] [--threads N] [--seconds S | --calls N] [-v] [--trace]
@@ -36,6 +39,7 @@
 #include <xdsm/dmapi_ioctl.h>
 
 #include "genl.h"
+#include "reserved_fields.h"
 
 #include <algorithm>
 #include <array>
@@ -341,7 +345,8 @@ public:
 		return calls_;
 	}
 
-	/* A malformed call (malformed_call()) and whether it was refused right. */
+	/* A malformed call (malformed_call(), or one with a reserved field
+	 * set) and whether it was refused right. */
 	void count_malformed(bool refused_right)
 	{
 		malformed_++;
@@ -700,6 +705,28 @@ void fill(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned long cmd,
 		fill_held(w, rng, slot, arg);
 }
 
+/*
+ * Zero the padding and reserved fields of @cmd's argument @arg, except in
+ * one call in eight, which keeps what fill() put there: whether any of
+ * them is set.
+ */
+bool clear_reserved(std::mt19937_64 &rng, unsigned long cmd, unsigned char *arg)
+{
+	bool keep = rng() % 8 == 0;
+	bool set = false;
+
+	for (const dmtest::ReservedField &f : dmtest::kReservedFields) {
+		if (f.cmd != cmd)
+			continue;
+		if (!keep)
+			std::memset(arg + f.offset, 0, f.size);
+		else if (std::any_of(arg + f.offset, arg + f.offset + f.size,
+				     [](unsigned char c) { return c != 0; }))
+			set = true;
+	}
+	return set;
+}
+
 /* What a fuzzing thread is doing, for the watchdog. */
 struct Slot {
 	std::atomic<std::int64_t> since_ns{0};	/* 0: not in a call */
@@ -824,6 +851,7 @@ void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 		std::size_t which = rng() % kIoctls.size();
 		std::size_t size = _IOC_SIZE(kIoctls[which].cmd);
 		fill(w, rng, index, kIoctls[which].cmd, arg, size);
+		bool reserved_set = clear_reserved(rng, kIoctls[which].cmd, arg);
 		if (marker >= 0)
 			dprintf(marker, "fuzz thread %u call %llu: %s\n", index,
 				static_cast<unsigned long long>(n), kIoctls[which].name);
@@ -839,6 +867,12 @@ void fuzz_thread(World &w, Slot &slot, unsigned int index, std::uint64_t seed,
 				     err ? std::strerror(err) : "0");
 		slot.since_ns = 0;
 		w.count(which, err);
+		if (reserved_set) {
+			w.count_malformed(err == EINVAL);
+			if (err != EINVAL)
+				std::fprintf(stderr, "dmapi-fuzz: %s with a reserved field set answered %s, not EINVAL\n",
+					     kIoctls[which].name, err ? strerrorname_np(err) : "0");
+		}
 		/* The descriptor comes back in the argument, not as the result. */
 		if (ret == 0 && kIoctls[which].cmd == DMAPI_IOC_OPEN_BY_HANDLE) {
 			std::int32_t fd;
@@ -1450,7 +1484,7 @@ int main(int argc, char **argv)
 			std::printf("\n");
 		}
 	}
-	std::printf("dmapi-fuzz: %llu malformed calls, %llu not refused as they should be\n",
+	std::printf("dmapi-fuzz: %llu malformed calls (unreadable, unknown, or with a reserved field set), %llu not refused as they should be\n",
 		    static_cast<unsigned long long>(w.malformed()),
 		    static_cast<unsigned long long>(w.misrefused()));
 	if (w.misrefused())
