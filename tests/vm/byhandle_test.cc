@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <filesystem>
 
 using namespace dmtest;
@@ -136,6 +137,20 @@ TEST_F(ByHandle, AFileAsTheDirectoryENOTDIR)
 {
 	EXPECT_DM_ERRNO(dm_create_by_handle(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, fsh_.hanp,
 					    fsh_.hlen, const_cast<char *>("new")), ENOTDIR);
+}
+
+/* As symlink(2): a target that, with its NUL, is longer than PATH_MAX. */
+TEST_F(ByHandle, SymlinkToATooLongPathENAMETOOLONG)
+{
+	std::string target(PATH_MAX, 't');
+	EXPECT_DM_ERRNO(dm_symlink_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, fsh_.hanp,
+					     fsh_.hlen, const_cast<char *>("sym"), target.data()),
+			ENAMETOOLONG);
+	EXPECT_FALSE(fs::is_symlink(lower("dir/sym")));
+	target.resize(512);	/* within what XFS and ext4 store */
+	EXPECT_DM_OK(dm_symlink_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, fsh_.hanp,
+					  fsh_.hlen, const_cast<char *>("sym"), target.data()));
+	EXPECT_EQ(fs::read_symlink(lower("dir/sym")).string(), target);
 }
 
 /* As symlink(2); ext4 stored one, which e2fsck then called invalid. */

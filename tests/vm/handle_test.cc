@@ -11,11 +11,13 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -232,6 +234,82 @@ TEST_F(Handles, PathErrors)
 	EXPECT_DM_ERRNO(dm_path_to_handle(p.data(), nullptr, &h.hlen), EFAULT);
 	EXPECT_DM_ERRNO(dm_fd_to_handle(-1, &h.hanp, &h.hlen), EBADF);
 	EXPECT_DM_ERRNO(dm_fd_to_handle(12345, &h.hanp, &h.hlen), EBADF);
+}
+
+/* dm_path_to_handle() opens its path: it fails as open(2) of it does. */
+TEST_F(Handles, PathToHandleFailsAsOpenOfThePath)
+{
+	Handle h;
+	std::string through_file = path("dir/file/x");
+	EXPECT_DM_ERRNO(dm_path_to_handle(through_file.data(), &h.hanp, &h.hlen), ENOTDIR);
+	/* A final link is an object; a filesystem's handle follows it. */
+	ASSERT_EQ(symlink("loop", path("loop").c_str()), 0) << strerror(errno);
+	std::string through_loop = path("loop/x"), loop = path("loop");
+	EXPECT_DM_ERRNO(dm_path_to_handle(through_loop.data(), &h.hanp, &h.hlen), ELOOP);
+	EXPECT_DM_ERRNO(dm_path_to_fshandle(loop.data(), &h.hanp, &h.hlen), ELOOP);
+	std::string too_long = path(std::string(NAME_MAX + 1, 'n'));
+	EXPECT_DM_ERRNO(dm_path_to_handle(too_long.data(), &h.hanp, &h.hlen), ENAMETOOLONG);
+	EXPECT_EQ(h.hanp, nullptr);
+}
+
+TEST_F(Handles, PathToHandleThroughADirectoryWithoutSearchPermissionEACCES)
+{
+	ASSERT_EQ(chmod(path("dir").c_str(), 0), 0) << strerror(errno);
+	std::string file = path("dir/file");
+	int rc = in_child([&] {
+		if (drop_capability(CAP_DAC_OVERRIDE) || drop_capability(CAP_DAC_READ_SEARCH))
+			return 100;
+		Handle h;
+		if (dm_path_to_handle(file.data(), &h.hanp, &h.hlen) == 0)
+			return 101;
+		return errno;
+	});
+	EXPECT_EQ(rc, EACCES) << "100: dropping the capabilities failed, 101: it worked";
+}
+
+TEST_F(Handles, OpenByHandleBeyondTheLimitOfOpenFilesEMFILE)
+{
+	Handle h;
+	handle_of("dir/file", h);
+	int rc = in_child([&] {
+		/* The device is open already: the limit binds the object's file. */
+		int fd = dm_open_by_handle(h.hanp, h.hlen, O_RDONLY);
+		if (fd < 0)
+			return 101;
+		struct rlimit limit = {static_cast<rlim_t>(fd), static_cast<rlim_t>(fd)};
+		close(fd);
+		if (setrlimit(RLIMIT_NOFILE, &limit))
+			return 102;
+		if (dm_open_by_handle(h.hanp, h.hlen, O_RDONLY) >= 0)
+			return 103;
+		return errno;
+	});
+	EXPECT_EQ(rc, EMFILE) << "101: the first open failed, 103: it opened beyond the limit";
+}
+
+/* As open(2): O_NOATIME only for the owner or a holder of CAP_FOWNER. */
+TEST_F(Handles, OpenByHandleWithNoatimeOfAnotherUsersFileWithoutCapFownerEPERM)
+{
+	ASSERT_EQ(chown(path("dir/file").c_str(), 4242, 4242), 0) << strerror(errno);
+	Handle h;
+	handle_of("dir/file", h);
+	int rc = in_child([&] {
+		if (drop_capability(CAP_FOWNER))
+			return 100;
+		int fd = dm_open_by_handle(h.hanp, h.hlen, O_RDONLY);
+		if (fd < 0)
+			return 101;
+		close(fd);
+		fd = dm_open_by_handle(h.hanp, h.hlen, O_RDONLY | O_NOATIME);
+		if (fd >= 0)
+			return 102;
+		return errno;
+	});
+	EXPECT_EQ(rc, EPERM) << "101: it did not open without O_NOATIME, 102: it opened with it";
+	int fd = dm_open_by_handle(h.hanp, h.hlen, O_RDONLY | O_NOATIME);
+	EXPECT_GE(fd, 0) << "with CAP_FOWNER: " << strerror(errno);
+	if (fd >= 0)
+		close(fd);
 }
 
 TEST_F(Handles, OpenByHandleReadsAndWritesTheObjectInvisibly)
