@@ -20,14 +20,15 @@ std::string hex_escape(unsigned char c, const char *prefix)
 }
 
 // Text on one line of plain output.  Bytes above 0x7f pass, so that UTF-8
-// reads as itself on a terminal.
-std::string plain_text(std::string_view text)
+// reads as itself on a terminal.  Text before the last field of its line
+// escapes its spaces too, so that each such field ends at the next space.
+std::string plain_text(std::string_view text, bool before_last = false)
 {
 	std::string out;
 	for (unsigned char c : text) {
 		if (c == '\\')
 			out += "\\\\";
-		else if (c < 0x20 || c == 0x7f)
+		else if (c < 0x20 || c == 0x7f || (before_last && c == ' '))
 			out += hex_escape(c, "\\x");
 		else
 			out += static_cast<char>(c);
@@ -75,15 +76,14 @@ std::string joined(const List &list, std::string_view separator, Format format)
 	return out;
 }
 
-std::string plain_value(const Value &value)
+std::string plain_value(const Value &value, bool before_last = false)
 {
+	auto text = [before_last](std::string_view s) { return plain_text(s, before_last); };
 	return std::visit(overloaded{
 		[](std::int64_t n) { return std::to_string(n); },
 		[](std::uint64_t n) { return std::to_string(n); },
-		[](const std::string &s) { return plain_text(s); },
-		[](const std::vector<std::string> &list) {
-			return joined(list, ",", plain_text);
-		},
+		[&](const std::string &s) { return text(s); },
+		[&](const std::vector<std::string> &list) { return joined(list, ",", text); },
 		[](const std::vector<std::int64_t> &list) {
 			return joined(list, ",", [](std::int64_t n) { return std::to_string(n); });
 		},
@@ -200,7 +200,9 @@ void Printer::words(std::string_view key, const std::vector<std::string> &words)
 	if (format_ == Format::json)
 		value({std::string(key), words});
 	else
-		std::fprintf(out_, "%s\n", joined(words, " ", plain_text).c_str());
+		std::fprintf(out_, "%s\n",
+			     joined(words, " ", [](std::string_view w) { return plain_text(w, true); })
+				     .c_str());
 }
 
 void Printer::tagged(std::string_view tag, const Record &record)
@@ -215,10 +217,10 @@ void Printer::tagged(std::string_view tag, const Record &record)
 void Printer::plain_line(const Record &record, std::string_view head)
 {
 	std::string line(head);
-	for (const auto &field : record) {
+	for (size_t i = 0; i < record.size(); i++) {
 		if (!line.empty())
 			line += ' ';
-		line += field.key + "=" + plain_value(field.value);
+		line += record[i].key + "=" + plain_value(record[i].value, i + 1 < record.size());
 	}
 	std::fprintf(out_, "%s\n", line.c_str());
 }

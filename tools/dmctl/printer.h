@@ -4,11 +4,12 @@
 //
 // Plain text is for people and for shell scripts: a result that is one
 // value prints that value alone on a line; other results print one record
-// per line as key=value fields separated by one space.  A field that can
-// hold spaces (free text) is always the last of its record and runs to the
-// end of the line; its control characters and backslashes are escaped as
-// \xNN and \\ so that a record never spans lines.  Lists inside a field
-// are comma-separated.
+// per line as key=value fields separated by one space.  Control characters
+// and backslashes are escaped as \xNN and \\ so that a record never spans
+// lines; so are spaces, as \x20, in every field but the last, which runs
+// to the end of the line: free text goes last, and where two fields may
+// hold spaces (paths), each still ends at the next space.  Lists inside a
+// field are comma-separated.
 //
 // JSON is for programs: one object per command, on one line.
 #ifndef DMCTL_PRINTER_H
