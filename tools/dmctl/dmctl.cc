@@ -57,8 +57,10 @@ Commands:
                               answer and fail if it is ABORT
   userevent SID MESSAGE       create a user event; prints its token
   events SID [--wait] [--max N]
-                              receive the queued messages, at most N; with
-                              --wait, block until there is one
+                              receive the queued messages, at most N, until
+                              the queue is empty or SIGTERM/SIGINT, printing
+                              each batch at once; with --wait, block until
+                              there is one
   respond SID TOKEN continue|abort ERRNO|dontcare
                               answer an event; ERRNO is a number or a name
                               such as EIO
@@ -445,8 +447,58 @@ Action prepare_userevent(const Arguments &args)
 	};
 }
 
+// The signal that stops serve or events; 0 until one arrives.
+volatile std::sig_atomic_t stop_signal = 0;
+
+void on_stop_signal(int signo)
+{
+	if (!stop_signal)
+		dmtool::start_nudging();
+	stop_signal = signo;
+}
+
+// A dm_get_events() blocked in the kernel returns EINTR, with SA_RESTART
+// too; the nudges end one that began just after the signal.  events asks
+// for SA_RESTART, so that a write of messages it took, blocked on a slow
+// reader, is not cut short.  A hangup (its terminal gone) stops serve as
+// the others do, and a reader of its output gone does not stop it at
+// all: killed, it would leave its session and the session's MOUNT
+// disposition behind.  (events stops on a failed write instead: it would
+// take messages nobody sees.)
+void catch_stop_signals(bool restart = false)
+{
+	dmtool::catch_nudges();
+	struct sigaction action {};
+	action.sa_handler = on_stop_signal;
+	action.sa_flags = restart ? SA_RESTART : 0;
+	sigemptyset(&action.sa_mask);
+	for (int signo : {SIGTERM, SIGINT, SIGHUP}) {
+		if (sigaction(signo, &action, nullptr) != 0)
+			throw Failure(std::string("sigaction: ") + std::strerror(errno));
+	}
+	std::signal(SIGPIPE, SIG_IGN);
+}
+
+// The messages of one dm_get_events() call, waited for if asked; none
+// once a stop signal came, whatever the wait was doing.
+std::vector<Message> events_unless_stopped(dm_sessid_t sid, unsigned int room, bool wait)
+{
+	if (stop_signal)
+		return {};
+	try {
+		return get_events(sid, room, wait);
+	} catch (const CallError &e) {
+		if (e.error() == EINTR && stop_signal)
+			return {};
+		throw;
+	}
+}
+
 // With --wait only the first call blocks: after that, the command takes
-// what is queued and returns.
+// what is queued and returns.  What is received is gone from the queue,
+// so each batch is printed at once: a stream of messages that does not
+// end needs no memory, and loses nothing to a stop signal, which ends
+// the command as an empty queue does.
 Action prepare_events(const Arguments &args)
 {
 	dm_sessid_t sid = parse_sid(args.positional[0]);
@@ -456,24 +508,26 @@ Action prepare_events(const Arguments &args)
 		limit = parse_count(*max, "--max");
 
 	return [=](Printer &out) {
-		std::vector<Record> records;
+		catch_stop_signals(true);
+		unsigned int taken = 0;
+		out.begin_records("messages");
 		try {
-			for (;;) {
-				unsigned int room = limit ? limit - records.size() : ~0u;
-				auto messages = get_events(sid, room, wait && records.empty());
+			while (!limit || taken < limit) {
+				unsigned int room = limit ? limit - taken : ~0u;
+				auto messages = events_unless_stopped(sid, room, wait && !taken);
 				if (messages.empty())
 					break;
 				for (const auto &msg : messages)
-					records.push_back(message_record(msg));
-				if (limit && records.size() >= limit)
-					break;
+					out.next_record(message_record(msg));
+				taken += messages.size();
+				if (!out.flush())
+					break;	/* main() reports the write error */
 			}
 		} catch (const Failure &) {
-			// What was received is gone from the queue: show it first.
-			out.records("messages", records);
+			out.end_records();
 			throw;
 		}
-		out.records("messages", records);
+		out.end_records();
 	};
 }
 
@@ -627,34 +681,6 @@ struct ServeOptions {
 	int mount_error = 0;		// with DM_RESP_ABORT
 	unsigned int count = 0;		// messages to handle; 0: no limit
 };
-
-// The signal that stops serve; 0 until one arrives.
-volatile std::sig_atomic_t stop_signal = 0;
-
-void on_stop_signal(int signo)
-{
-	if (!stop_signal)
-		dmtool::start_nudging();
-	stop_signal = signo;
-}
-
-// Without SA_RESTART: a dm_get_events() blocked in the kernel returns
-// EINTR; the nudges end one that began just after the signal.  A hangup
-// (its terminal gone) stops serve as the others do, and a reader of its
-// output gone does not stop it at all: killed, it would leave its session
-// and the session's MOUNT disposition behind.
-void catch_stop_signals()
-{
-	dmtool::catch_nudges();
-	struct sigaction action {};
-	action.sa_handler = on_stop_signal;
-	sigemptyset(&action.sa_mask);
-	for (int signo : {SIGTERM, SIGINT, SIGHUP}) {
-		if (sigaction(signo, &action, nullptr) != 0)
-			throw Failure(std::string("sigaction: ") + std::strerror(errno));
-	}
-	std::signal(SIGPIPE, SIG_IGN);
-}
 
 bool is_namespace_event(int type)
 {

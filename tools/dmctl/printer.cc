@@ -180,19 +180,37 @@ void Printer::record(std::string_view key, const Record &record)
 
 void Printer::records(std::string_view key, const std::vector<Record> &records)
 {
-	if (format_ == Format::json) {
+	begin_records(key);
+	for (const auto &record : records)
+		next_record(record);
+	end_records();
+}
+
+void Printer::begin_records(std::string_view key)
+{
+	first_record_ = true;
+	if (format_ == Format::json)
 		std::fprintf(out_, "{%s:[", json_string(key).c_str());
-		for (size_t i = 0; i < records.size(); i++) {
-			if (i)
-				std::fputc(',', out_);
-			json_object(records[i]);
-		}
-		std::fputc(']', out_);
-		end_json();
+}
+
+void Printer::next_record(const Record &record)
+{
+	if (format_ == Format::plain) {
+		plain_line(record);
 		return;
 	}
-	for (const auto &record : records)
-		plain_line(record);
+	if (!first_record_)
+		std::fputc(',', out_);
+	json_object(record);
+	first_record_ = false;
+}
+
+void Printer::end_records()
+{
+	if (format_ == Format::json) {
+		std::fputc(']', out_);
+		end_json();
+	}
 }
 
 void Printer::words(std::string_view key, const std::vector<std::string> &words)

@@ -57,6 +57,13 @@ public:
 	// Records: plain prints one line each; JSON {"key": [{...}, ...]}.
 	void records(std::string_view key, const std::vector<Record> &records);
 
+	// The same, one record at a time as they come, so that none waits
+	// in memory: plain prints each line at once; JSON writes the one
+	// object on the way, which end_records() completes.
+	void begin_records(std::string_view key);
+	void next_record(const Record &record);
+	void end_records();
+
 	// A list of words: plain prints them on one line, separated by
 	// spaces (an empty line for none); JSON prints {"key": [...]}.
 	void words(std::string_view key, const std::vector<std::string> &words);
@@ -65,8 +72,9 @@ public:
 	// one line; JSON prints {"tag": {...}}.
 	void tagged(std::string_view tag, const Record &record);
 
-	// For a reader at the other end of a pipe, waiting for a line.
-	void flush() { std::fflush(out_); }
+	// For a reader at the other end of a pipe, waiting for a line:
+	// whether everything printed so far went out.
+	bool flush() { return std::fflush(out_) == 0 && !std::ferror(out_); }
 
 private:
 	void plain_line(const Record &record, std::string_view head = {});
@@ -75,6 +83,7 @@ private:
 
 	Format format_;
 	std::FILE *out_;
+	bool first_record_ = true;
 };
 
 } // namespace dmctl
