@@ -9,7 +9,11 @@
  * the next request of one number from this thread: each library call is
  * made once so, with arguments that work, then once as it is.  The second
  * call works only if the first changed nothing (a token is still there to
- * answer, a right to release, a session to destroy).
+ * answer, a session to destroy, a name free to create), and after each
+ * refused call that would have changed something the test looks that it
+ * did not: a right, a reference, a DM attribute, data, a mode, a region,
+ * an event list, a disposition, an inherited attribute, a message, a
+ * descriptor.
  *
  * Needs the scratch filesystem of dmapi-vm --fs at /mnt/scratch.
  */
@@ -24,6 +28,7 @@
 
 #include <atomic>
 #include <cstdarg>
+#include <cstring>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -75,7 +80,8 @@ extern "C" int ioctl(int fd, unsigned long request, ...) noexcept
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
 
-	if (request == armed.field.cmd && armed.tid == gettid()) {
+	/* Our thread's first: others (the mount responder's) may call meanwhile. */
+	if (armed.tid == gettid() && request == armed.field.cmd) {
 		armed.tid = 0;
 		static_cast<unsigned char *>(arg)[armed.field.offset + armed.field.size - 1] = 0x80;
 		armed.hit = true;
@@ -183,6 +189,25 @@ protected:
 		return right;
 	}
 
+	/* The first bytes of the file, read from the lower filesystem. */
+	std::string file_head()
+	{
+		char head[16] = {};
+		int fd = open((lower_ + "/file").c_str(), O_RDONLY | O_CLOEXEC);
+		EXPECT_GE(fd, 0) << strerror(errno);
+		EXPECT_EQ(pread(fd, head, sizeof(head), 0), 16) << strerror(errno);
+		close(fd);
+		return std::string(head, sizeof(head));
+	}
+
+	/* The descriptor number open() would give now. */
+	static int lowest_free_fd()
+	{
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		close(fd);
+		return fd;
+	}
+
 	/* True the first time in a test only: for what a call sets up once. */
 	bool first_time()
 	{
@@ -248,11 +273,21 @@ int Reserved::call_event(unsigned long cmd)
 		answer(t);
 		return 0;
 	case DMAPI_IOC_SEND_MSG:
-		return dm_send_msg(sid_, DM_MSGTYPE_ASYNC, sizeof(msg), msg);
+		return after(dm_send_msg(sid_, DM_MSGTYPE_ASYNC, sizeof(msg), msg), [&](int rc) {
+			if (rc) {
+				EXPECT_DM_ERRNO(dm_get_events(sid_, 1, 0, sizeof(buf_), buf_, &rlen_),
+						EAGAIN);
+			}
+		});
 	case DMAPI_IOC_GET_EVENTS:
 		if (dm_send_msg(sid_, DM_MSGTYPE_ASYNC, sizeof(msg), msg))
 			return -1;
-		return dm_get_events(sid_, 1, 0, sizeof(buf_), buf_, &rlen_);
+		return after(dm_get_events(sid_, 1, 0, sizeof(buf_), buf_, &rlen_), [&](int rc) {
+			/* The message is still queued: taken now. */
+			if (rc) {
+				EXPECT_DM_OK(dm_get_events(sid_, 1, 0, sizeof(buf_), buf_, &rlen_));
+			}
+		});
 	case DMAPI_IOC_RESPOND_EVENT:
 		t = token();
 		return after(dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, 0, nullptr),
@@ -301,19 +336,37 @@ int Reserved::call_handle(unsigned long cmd)
 	case DMAPI_IOC_FD_TO_HANDLE:
 		return handle(mnt_ + "/file", h);
 	case DMAPI_IOC_OPEN_BY_HANDLE: {
+		int next = lowest_free_fd();
 		int fd = dm_open_by_handle(file_.hanp, file_.hlen, O_RDONLY);
-		return fd < 0 ? -1 : close(fd);
+		if (fd >= 0)
+			return close(fd);
+		return after(-1, [&](int) { EXPECT_EQ(lowest_free_fd(), next); });
 	}
 	case DMAPI_IOC_HANDLE_TO_PATH:
 		return dm_handle_to_path(root_.hanp, root_.hlen, file_.hanp, file_.hlen,
 					 sizeof(buf_), buf_, &rlen_);
 	case DMAPI_IOC_SET_DISP:
-		return dm_set_disp(sid_, fs_.hanp, fs_.hlen, DM_NO_TOKEN, &set, DM_EVENT_MAX);
+		DMEV_SET(DM_EVENT_DESTROY, set);
+		return after(dm_set_disp(sid_, fs_.hanp, fs_.hlen, DM_NO_TOKEN, &set,
+					 DM_EVENT_MAX), [&](int rc) {
+			if (rc) {
+				EXPECT_DM_OK(dm_getall_disp(sid_, sizeof(buf_), buf_, &rlen_));
+				EXPECT_EQ(rlen_, 0u) << "the session holds a disposition";
+			}
+		});
 	case DMAPI_IOC_GETALL_DISP:
 		return dm_getall_disp(sid_, sizeof(buf_), buf_, &rlen_);
 	case DMAPI_IOC_SET_EVENTLIST:
-		return dm_set_eventlist(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &set,
-					DM_EVENT_MAX);
+		DMEV_SET(DM_EVENT_DESTROY, set);
+		return after(dm_set_eventlist(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &set,
+					      DM_EVENT_MAX), [&](int rc) {
+			dm_eventset_t now = ~0ULL;
+			if (rc) {
+				EXPECT_DM_OK(dm_get_eventlist(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN,
+							      DM_EVENT_MAX, &now, &n));
+				EXPECT_EQ(now, 0u);
+			}
+		});
 	case DMAPI_IOC_GET_EVENTLIST:
 		return dm_get_eventlist(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_EVENT_MAX,
 					&set, &n);
@@ -345,17 +398,35 @@ int Reserved::call_data(unsigned long cmd)
 
 	switch (cmd) {
 	case DMAPI_IOC_SET_REGION:
-		return dm_set_region(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, regions, &exact);
+		regions[0] = {0, 0, DM_REGION_READ, 0};
+		return after(dm_set_region(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 1, regions,
+					   &exact), [&](int rc) {
+			if (rc) {
+				EXPECT_DM_OK(dm_get_region(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN,
+							   4, regions, &n));
+				EXPECT_EQ(n, 0u);
+			}
+		});
 	case DMAPI_IOC_GET_REGION:
 		return dm_get_region(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 4, regions, &n);
 	case DMAPI_IOC_READ_INVIS:
 		return counted(dm_read_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, 16,
 					     buf_));
 	case DMAPI_IOC_WRITE_INVIS:
-		return counted(dm_write_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, 0, 16,
-					      buf_));
+		std::memset(buf_, 'w', 16);
+		return after(counted(dm_write_invis(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0,
+						    0, 16, buf_)), [&](int rc) {
+			if (rc) {
+				EXPECT_EQ(file_head(), std::string(16, 'f'));
+			}
+		});
 	case DMAPI_IOC_PUNCH_HOLE:
-		return dm_punch_hole(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, 0);
+		return after(dm_punch_hole(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, 0),
+			     [&](int rc) {
+				     if (rc) {
+					     EXPECT_EQ(file_head(), std::string(16, 'f'));
+				     }
+			     });
 	case DMAPI_IOC_PROBE_HOLE:
 		return dm_probe_hole(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 0, 0, &roff,
 				     &rsize);
@@ -381,11 +452,17 @@ int Reserved::call_right(unsigned long cmd)
 	case DMAPI_IOC_REQUEST_RIGHT:
 		t = token();
 		return after(dm_request_right(sid_, hanp, hlen, t, 0, DM_RIGHT_EXCL),
-			     [&](int) { answer(t); });
+			     [&](int rc) {
+				     if (rc) {
+					     EXPECT_EQ(right_of(t), DM_RIGHT_NULL);
+				     }
+				     answer(t);
+			     });
 	case DMAPI_IOC_RELEASE_RIGHT:
 		t = token_with(DM_RIGHT_SHARED);
-		return after(dm_release_right(sid_, hanp, hlen, t), [&](int) {
-			if (right_of(t) != DM_RIGHT_NULL) {
+		return after(dm_release_right(sid_, hanp, hlen, t), [&](int rc) {
+			if (rc) {
+				EXPECT_EQ(right_of(t), DM_RIGHT_SHARED);
 				EXPECT_DM_OK(dm_release_right(sid_, hanp, hlen, t));
 			}
 			answer(t);
@@ -395,28 +472,36 @@ int Reserved::call_right(unsigned long cmd)
 		return after(dm_query_right(sid_, hanp, hlen, t, &right), [&](int) { answer(t); });
 	case DMAPI_IOC_UPGRADE_RIGHT:
 		t = token_with(DM_RIGHT_SHARED);
-		return after(dm_upgrade_right(sid_, hanp, hlen, t), [&](int) {
-			if (right_of(t) == DM_RIGHT_SHARED) {
+		return after(dm_upgrade_right(sid_, hanp, hlen, t), [&](int rc) {
+			if (rc) {
+				EXPECT_EQ(right_of(t), DM_RIGHT_SHARED);
 				EXPECT_DM_OK(dm_upgrade_right(sid_, hanp, hlen, t));
 			}
 			answer(t);
 		});
 	case DMAPI_IOC_DOWNGRADE_RIGHT:
 		t = token_with(DM_RIGHT_EXCL);
-		return after(dm_downgrade_right(sid_, hanp, hlen, t), [&](int) {
-			if (right_of(t) == DM_RIGHT_EXCL) {
+		return after(dm_downgrade_right(sid_, hanp, hlen, t), [&](int rc) {
+			if (rc) {
+				EXPECT_EQ(right_of(t), DM_RIGHT_EXCL);
 				EXPECT_DM_OK(dm_downgrade_right(sid_, hanp, hlen, t));
 			}
 			answer(t);
 		});
 	case DMAPI_IOC_OBJ_REF_HOLD:
 		t = token();
-		return after(dm_obj_ref_hold(sid_, t, hanp, hlen), [&](int) { answer(t); });
+		return after(dm_obj_ref_hold(sid_, t, hanp, hlen), [&](int rc) {
+			if (rc) {
+				EXPECT_EQ(dm_obj_ref_query(sid_, t, hanp, hlen), DM_FALSE);
+			}
+			answer(t);
+		});
 	case DMAPI_IOC_OBJ_REF_RELE:
 		t = token();
 		EXPECT_DM_OK(dm_obj_ref_hold(sid_, t, hanp, hlen));
-		return after(dm_obj_ref_rele(sid_, t, hanp, hlen), [&](int) {
-			if (dm_obj_ref_query(sid_, t, hanp, hlen) == DM_TRUE) {
+		return after(dm_obj_ref_rele(sid_, t, hanp, hlen), [&](int rc) {
+			if (rc) {
+				EXPECT_EQ(dm_obj_ref_query(sid_, t, hanp, hlen), DM_TRUE);
 				EXPECT_DM_OK(dm_obj_ref_rele(sid_, t, hanp, hlen));
 			}
 			answer(t);
@@ -441,7 +526,16 @@ int Reserved::call_attr(unsigned long cmd)
 
 	switch (cmd) {
 	case DMAPI_IOC_SET_DMATTR:
-		return dm_set_dmattr(sid_, hanp, hlen, DM_NO_TOKEN, &name_, 0, 1, value);
+		return after(dm_set_dmattr(sid_, hanp, hlen, DM_NO_TOKEN, &name_, 0, 1, value),
+			     [&](int rc) {
+				     if (rc) {
+					     EXPECT_DM_ERRNO(dm_get_dmattr(sid_, hanp, hlen,
+									   DM_NO_TOKEN, &name_,
+									   sizeof(buf_), buf_,
+									   &rlen_),
+							     ENOENT);
+				     }
+			     });
 	case DMAPI_IOC_GET_DMATTR:
 		EXPECT_DM_OK(dm_set_dmattr(sid_, hanp, hlen, DM_NO_TOKEN, &name_, 0, 1, value));
 		return dm_get_dmattr(sid_, hanp, hlen, DM_NO_TOKEN, &name_, sizeof(buf_), buf_,
@@ -459,7 +553,14 @@ int Reserved::call_attr(unsigned long cmd)
 		return dm_get_fileattr(sid_, hanp, hlen, DM_NO_TOKEN, DM_AT_STAT, &st);
 	case DMAPI_IOC_SET_FILEATTR:
 		fa.fa_mode = 0640;
-		return dm_set_fileattr(sid_, hanp, hlen, DM_NO_TOKEN, DM_AT_MODE, &fa);
+		return after(dm_set_fileattr(sid_, hanp, hlen, DM_NO_TOKEN, DM_AT_MODE, &fa),
+			     [&](int rc) {
+				     struct stat now = {};
+				     if (rc) {
+					     EXPECT_EQ(stat((lower_ + "/file").c_str(), &now), 0);
+					     EXPECT_NE(now.st_mode & 07777, 0640u);
+				     }
+			     });
 	case DMAPI_IOC_INIT_ATTRLOC:
 		return dm_init_attrloc(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, &loc);
 	case DMAPI_IOC_GET_DIRATTRS:
@@ -473,9 +574,15 @@ int Reserved::call_attr(unsigned long cmd)
 	case DMAPI_IOC_SET_INHERIT:
 		return after(dm_set_inherit(sid_, fs_.hanp, fs_.hlen, DM_NO_TOKEN, &name_, S_IFREG),
 			     [&](int rc) {
-				     if (!rc)
+				     if (rc) {
+					     EXPECT_DM_OK(dm_getall_inherit(sid_, fs_.hanp, fs_.hlen,
+									    DM_NO_TOKEN, 4, inherit,
+									    &n));
+					     EXPECT_EQ(n, 0u);
+				     } else {
 					     dm_clear_inherit(sid_, fs_.hanp, fs_.hlen, DM_NO_TOKEN,
 							      &name_);
+				     }
 			     });
 	case DMAPI_IOC_CLEAR_INHERIT:
 		/* Set once: a second clearing works only if the first did not. */
