@@ -71,4 +71,22 @@ TEST(Printer, JsonKeepsTextAsItIs)
 	EXPECT_EQ(out.text(), "{\"fs\":{\"lower\":\"/a b\",\"mountpoint\":\"/c\"}}\n");
 }
 
+TEST(Printer, RecordsPrintedAsTheyComeMakeOneJsonObject)
+{
+	for (int n : {0, 1, 2}) {
+		Captured out;
+		dmctl::Printer printer(dmctl::Printer::Format::json, out.file());
+		printer.begin_records("messages");
+		for (int i = 0; i < n; i++)
+			printer.next_record({{"token", std::int64_t{i}}});
+		printer.end_records();
+		const char *want[] = {
+			"{\"messages\":[]}\n",
+			"{\"messages\":[{\"token\":0}]}\n",
+			"{\"messages\":[{\"token\":0},{\"token\":1}]}\n",
+		};
+		EXPECT_EQ(out.text(), want[n]) << n << " records";
+	}
+}
+
 } // namespace

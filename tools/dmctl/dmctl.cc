@@ -58,9 +58,9 @@ Commands:
   userevent SID MESSAGE       create a user event; prints its token
   events SID [--wait] [--max N]
                               receive the queued messages, at most N, until
-                              the queue is empty or SIGTERM/SIGINT, printing
-                              each batch at once; with --wait, block until
-                              there is one
+                              the queue is empty or SIGTERM/SIGINT/SIGHUP,
+                              printing each batch at once; with --wait,
+                              block until there is one
   respond SID TOKEN continue|abort ERRNO|dontcare
                               answer an event; ERRNO is a number or a name
                               such as EIO
@@ -458,19 +458,20 @@ void on_stop_signal(int signo)
 }
 
 // A dm_get_events() blocked in the kernel returns EINTR, with SA_RESTART
-// too; the nudges end one that began just after the signal.  events asks
-// for SA_RESTART, so that a write of messages it took, blocked on a slow
-// reader, is not cut short.  A hangup (its terminal gone) stops serve as
-// the others do, and a reader of its output gone does not stop it at
-// all: killed, it would leave its session and the session's MOUNT
-// disposition behind.  (events stops on a failed write instead: it would
-// take messages nobody sees.)
-void catch_stop_signals(bool restart = false)
+// too; the nudges end one that began just after the signal.  A hangup
+// (its terminal gone) stops serve as the others do, and a reader of its
+// output gone does not stop it at all: killed, it would leave its session
+// and the session's MOUNT disposition behind.  events stops on a failed
+// write instead (it would take messages nobody sees), and catches one
+// signal only (SA_RESETHAND), with SA_RESTART, so that a write of what
+// it took, blocked on a slow reader, is not cut short, and a second
+// signal kills it even if that reader never reads.
+void catch_stop_signals(int flags = 0)
 {
 	dmtool::catch_nudges();
 	struct sigaction action {};
 	action.sa_handler = on_stop_signal;
-	action.sa_flags = restart ? SA_RESTART : 0;
+	action.sa_flags = flags;
 	sigemptyset(&action.sa_mask);
 	for (int signo : {SIGTERM, SIGINT, SIGHUP}) {
 		if (sigaction(signo, &action, nullptr) != 0)
@@ -480,25 +481,38 @@ void catch_stop_signals(bool restart = false)
 }
 
 // The messages of one dm_get_events() call, waited for if asked; none
-// once a stop signal came, whatever the wait was doing.
+// once a stop signal came, whatever the wait was doing.  Another signal
+// (a stop and continue of the job, a tracer) waits again.
 std::vector<Message> events_unless_stopped(dm_sessid_t sid, unsigned int room, bool wait)
 {
-	if (stop_signal)
-		return {};
-	try {
-		return get_events(sid, room, wait);
-	} catch (const CallError &e) {
-		if (e.error() == EINTR && stop_signal)
-			return {};
-		throw;
+	while (!stop_signal) {
+		try {
+			return get_events(sid, room, wait);
+		} catch (const CallError &e) {
+			if (e.error() != EINTR)
+				throw;
+		}
 	}
+	return {};
+}
+
+// After a stop signal, once the output is complete: die of it, as a
+// program that does not catch it would, so that a shell running events
+// in a loop stops too.
+void end_as_stopped(Printer &out)
+{
+	if (!stop_signal)
+		return;
+	out.flush();
+	std::signal(stop_signal, SIG_DFL);
+	std::raise(stop_signal);
 }
 
 // With --wait only the first call blocks: after that, the command takes
 // what is queued and returns.  What is received is gone from the queue,
 // so each batch is printed at once: a stream of messages that does not
 // end needs no memory, and loses nothing to a stop signal, which ends
-// the command as an empty queue does.
+// the command as an empty queue does, then kills it.
 Action prepare_events(const Arguments &args)
 {
 	dm_sessid_t sid = parse_sid(args.positional[0]);
@@ -508,7 +522,7 @@ Action prepare_events(const Arguments &args)
 		limit = parse_count(*max, "--max");
 
 	return [=](Printer &out) {
-		catch_stop_signals(true);
+		catch_stop_signals(SA_RESTART | SA_RESETHAND);
 		unsigned int taken = 0;
 		out.begin_records("messages");
 		try {
@@ -523,11 +537,12 @@ Action prepare_events(const Arguments &args)
 				if (!out.flush())
 					break;	/* main() reports the write error */
 			}
-		} catch (const Failure &) {
+		} catch (...) {
 			out.end_records();
 			throw;
 		}
 		out.end_records();
+		end_as_stopped(out);
 	};
 }
 
