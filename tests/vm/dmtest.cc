@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <utility>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -311,6 +312,43 @@ void DmapiMountTest::TearDown()
 	responder_.reset();
 	if (!base_.empty())
 		std::filesystem::remove_all(base_);
+}
+
+void ObjectMountTest::populate()
+{
+	spit(lower_ + "/file", std::string(8192, 'f'));
+	mkdir((lower_ + "/dir").c_str(), 0755);
+}
+
+void ObjectMountTest::SetUp()
+{
+	DmapiMountTest::SetUp();
+	if (IsSkipped() || HasFatalFailure())
+		return;
+	std::string info = std::string("dmapi-vm-test ") +
+			   ::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name();
+	ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info.data(), &sid_));
+	for (auto [path, h] : {std::pair{mnt_ + "/file", &file_}, {mnt_ + "/dir", &dir_},
+			       {mnt_, &root_}})
+		ASSERT_DM_OK(dm_path_to_handle(path.data(), &h->hanp, &h->hlen)) << path;
+	ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fs_.hanp, &fs_.hlen));
+}
+
+void ObjectMountTest::TearDown()
+{
+	for (Handle *h : {&file_, &dir_, &root_, &fs_})
+		h->reset();
+	if (sid_ != DM_NO_SESSION) {
+		EXPECT_DM_OK(SessionTest::cleanup_session(sid_));
+	}
+	DmapiMountTest::TearDown();
+}
+
+dm_token_t ObjectMountTest::token()
+{
+	dm_token_t t = DM_INVALID_TOKEN;
+	EXPECT_DM_OK(dm_create_userevent(sid_, 0, nullptr, &t));
+	return t;
 }
 
 void DmapiMountTest::remount()

@@ -211,6 +211,24 @@ protected:
 	std::optional<MountResponder> responder_;
 };
 
+/*
+ * A dmapi mount whose lower tree holds "file" (8 KiB of 'f') and "dir", a
+ * session of the test's own, and the handles of the file, the directory,
+ * the mount's root and the filesystem.
+ */
+class ObjectMountTest : public DmapiMountTest {
+protected:
+	void populate() override;
+	void SetUp() override;
+	void TearDown() override;
+
+	/* A token outstanding in the session. */
+	dm_token_t token();
+
+	dm_sessid_t sid_ = DM_NO_SESSION;
+	Handle file_, dir_, root_, fs_;
+};
+
 /* Write a whole file. */
 void spit(const std::string &path, const std::string &data);
 /* Read a whole file; empty if it cannot be read. */

@@ -100,51 +100,7 @@ const std::vector<TokenCall> kTokenCalls = {
 	 }},
 };
 
-/*
- * A dmapi mount whose lower tree holds "file" (8 KiB) and "dir", a
- * session of the test's own, the file's and the filesystem's handles.
- */
-class ErrnoTest : public DmapiMountTest {
-protected:
-	void populate() override
-	{
-		spit(lower_ + "/file", std::string(8192, 'f'));
-		mkdir((lower_ + "/dir").c_str(), 0755);
-	}
-
-	void SetUp() override
-	{
-		DmapiMountTest::SetUp();
-		if (IsSkipped() || HasFatalFailure())
-			return;
-		char info[] = "dmapi-vm-test errno";
-		ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &sid_));
-		std::string file = mnt_ + "/file";
-		ASSERT_DM_OK(dm_path_to_handle(file.data(), &file_.hanp, &file_.hlen));
-		ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fs_.hanp, &fs_.hlen));
-	}
-
-	void TearDown() override
-	{
-		file_.reset();
-		fs_.reset();
-		if (sid_ != DM_NO_SESSION) {
-			EXPECT_DM_OK(SessionTest::cleanup_session(sid_));
-		}
-		DmapiMountTest::TearDown();
-	}
-
-	/* A token outstanding in the session. */
-	dm_token_t token()
-	{
-		dm_token_t t = DM_INVALID_TOKEN;
-		EXPECT_DM_OK(dm_create_userevent(sid_, 0, nullptr, &t));
-		return t;
-	}
-
-	dm_sessid_t sid_ = DM_NO_SESSION;
-	Handle file_, fs_;
-};
+using ErrnoTest = ObjectMountTest;
 
 class TokenCallErrors : public ErrnoTest, public ::testing::WithParamInterface<TokenCall> {
 protected:

@@ -106,41 +106,13 @@ int counted(long rc)
 	return rc < 0 ? -1 : 0;
 }
 
-/*
- * A dmapi mount whose lower tree holds "file" and "dir", a session of
- * the test's own, and the handles of the file, the directory, the
- * filesystem and its root.
- */
-class Reserved : public DmapiMountTest, public ::testing::WithParamInterface<ReservedField> {
+/* The objects of ObjectMountTest, and a DM attribute name. */
+class Reserved : public ObjectMountTest, public ::testing::WithParamInterface<ReservedField> {
 protected:
-	void populate() override
-	{
-		spit(lower_ + "/file", std::string(8192, 'f'));
-		mkdir((lower_ + "/dir").c_str(), 0755);
-	}
-
 	void SetUp() override
 	{
-		DmapiMountTest::SetUp();
-		if (IsSkipped() || HasFatalFailure())
-			return;
-		char info[] = "dmapi-vm-test reserved";
-		ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &sid_));
-		ASSERT_DM_OK(handle(mnt_ + "/file", file_));
-		ASSERT_DM_OK(handle(mnt_ + "/dir", dir_));
-		ASSERT_DM_OK(handle(mnt_, root_));
-		ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fs_.hanp, &fs_.hlen));
+		ObjectMountTest::SetUp();
 		name_ = attr_name("rsv");
-	}
-
-	void TearDown() override
-	{
-		for (Handle *h : {&file_, &dir_, &root_, &fs_})
-			h->reset();
-		if (sid_ != DM_NO_SESSION) {
-			EXPECT_DM_OK(SessionTest::cleanup_session(sid_));
-		}
-		DmapiMountTest::TearDown();
 	}
 
 	static int handle(std::string path, Handle &h)
@@ -160,13 +132,6 @@ protected:
 		all.push_back(-1);
 		all.insert(all.end(), tokens, tokens + ntokens);
 		return all;
-	}
-
-	dm_token_t token()
-	{
-		dm_token_t t = DM_INVALID_TOKEN;
-		EXPECT_DM_OK(dm_create_userevent(sid_, 0, nullptr, &t));
-		return t;
 	}
 
 	void answer(dm_token_t t)
@@ -223,8 +188,6 @@ protected:
 	int call_right(unsigned long cmd);
 	int call_attr(unsigned long cmd);
 
-	dm_sessid_t sid_ = DM_NO_SESSION;
-	Handle file_, dir_, root_, fs_;
 	dm_attrname_t name_{};
 	char buf_[65536];
 	size_t rlen_ = 0;
