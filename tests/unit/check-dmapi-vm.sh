@@ -15,6 +15,8 @@
 #   and a second one is exit 100 with COMMAND not run.
 # * A report logged while COMMAND runs makes its exit 0 an exit 100, and
 #   the report is shown.
+# * A panic in NMI context (QEMU's monitor injects the NMI), whose
+#   messages printk defers, is exit 101 with the whole report shown.
 # Skipped (77) where the guest kernels are not prepared (make deps).
 set -u
 top=$1
@@ -69,5 +71,33 @@ out=$("$vm" --no-module -- sh -c 'echo "BUG: injected by COMMAND" >/dev/kmsg' 2>
 rc=$?
 [ $rc -eq 100 ] && grep -q 'BUG: injected by COMMAND' "$err" ||
 	{ echo "FAIL: a report while COMMAND ran: exit $rc (not 100)"; tail -3 "$err"; fail=1; }
+
+# monitor SOCK COMMAND: send COMMAND to the human monitor on SOCK.
+monitor()
+{
+	perl -MIO::Socket::UNIX -e '
+		my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "$ARGV[0]: $!";
+		print $s "$ARGV[1]\n";
+		sleep 1;' "$1" "$2"
+}
+dir=$(mktemp -d)
+"$vm" --no-module --timeout 120 --monitor "$dir/monitor" \
+	--append unknown_nmi_panic=1 -- sh -c 'echo ready; sleep 100' \
+	>"$dir/out" 2>"$err" &
+pid=$!
+n=0
+while ! grep -q ready "$dir/out" && [ $n -lt 1200 ] && kill -0 $pid 2>/dev/null; do
+	sleep 0.1
+	n=$((n + 1))
+done
+monitor "$dir/monitor" nmi
+wait $pid
+rc=$?
+[ $rc -eq 101 ] && grep -q 'the guest kernel panicked' "$err" &&
+	grep -q 'Kernel panic - not syncing: NMI' "$err" &&
+	grep -q 'Call Trace' "$err" ||
+	{ echo "FAIL: a panic in NMI context: exit $rc (not 101), or its report not shown";
+	  tail -3 "$err"; fail=1; }
+rm -rf "$dir"
 rm -f "$err"
 exit $fail
