@@ -542,8 +542,8 @@ static int dm_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * cb->args[0]: the group id to go on from, 0 at the start; past U32_MAX
- * once every group was sent.
+ * cb->args[0]: the group id to go on from, 0 at the start; cb->args[1]:
+ * set once every group was sent (a long may not hold past U32_MAX).
  */
 static int dm_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -552,6 +552,8 @@ static int dm_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	int err = 0;
 	u32 id;
 
+	if (cb->args[1])
+		return 0;
 	for (; next <= U32_MAX; next = (u64)id + 1) {
 		id = dm_stats_next(next);
 		if (!id) {
@@ -576,6 +578,7 @@ static int dm_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		genlmsg_end(skb, hdr);
 	}
 	cb->args[0] = next;
+	cb->args[1] = next > U32_MAX;
 	return err && !skb->len ? err : skb->len;
 }
 

@@ -151,7 +151,12 @@ static struct dm_fs *dm_stats_get_fs(const struct dmapi_handle *h)
 	fs = dm_fs_get(h->fsid);
 	if (!fs)
 		return ERR_PTR(-EBADF);
-	err = dm_handle_resolve(h, &path);
+	/*
+	 * Resolved in @fs itself: by its fsid again, it could be a new mount
+	 * of the same filesystem, registered once this one, unmounting,
+	 * left the table, and the group would go with the old one's end.
+	 */
+	err = fs->ops->resolve(fs, h->fid.fid_ino, h->fid.fid_gen, &path);
 	if (!err) {
 		if (!d_is_reg(path.dentry))
 			err = -EINVAL;
