@@ -24,6 +24,9 @@ int fd_to_handle(int fd, __u32 flags, void **hanpp, std::size_t *hlenp) noexcept
 	arg.flags = flags;
 	if (call<DMAPI_IOC_FD_TO_HANDLE>(arg) < 0)
 		return -1;
+	// Not the module's answer: a file that took the device's number.
+	if (arg.hlen != (flags & DMAPI_HANDLE_FS ? DMAPI_FSHANDLE_LEN : DMAPI_HANDLE_LEN))
+		return fail(EIO);
 	return give_handle(&arg.handle, arg.hlen, hanpp, hlenp);
 }
 
@@ -122,6 +125,8 @@ int handle_to_path(void *dirhanp, std::size_t dirhlen, void *targhanp, std::size
 	arg.buf.len = rel.size();
 	if (call<DMAPI_IOC_HANDLE_TO_PATH>(arg) < 0)
 		return -1;
+	if (arg.buf.rlen < 1 || arg.buf.rlen > rel.size())
+		return fail(EIO);
 	rel.resize(arg.buf.rlen - 1);
 
 	dmapi_handle target{};
@@ -191,6 +196,8 @@ int dm_handle_to_path(void *dirhanp, size_t dirhlen, void *targhanp, size_t targ
 				      rlenp);
 	} catch (const std::bad_alloc &) {
 		return fail(ENOMEM);
+	} catch (...) {
+		return fail(EIO);
 	}
 }
 

@@ -1738,4 +1738,42 @@ TEST_F(FakeDevice, AScanGrowsItsBufferAsOftenAsItsFirstRecordGrows)
 	EXPECT_EQ(value, 4000u);
 }
 
+// An answer of no length a handle has is not the module's: it fails EIO,
+// and the library hands out no handle.
+TEST_F(FakeDevice, FdToHandleRefusesAHandleOfNoHandlesLength)
+{
+	for (std::uint64_t hlen : {std::uint64_t{0}, std::uint64_t{DMAPI_FSHANDLE_LEN},
+				   std::uint64_t{DMAPI_HANDLE_LEN + 1}, std::uint64_t{1} << 40}) {
+		on<DMAPI_IOC_FD_TO_HANDLE, dmapi_fd_to_handle_arg>([hlen](auto &arg) {
+			arg.hlen = hlen;
+			return 0;
+		});
+		void *hanp = nullptr;
+		std::size_t hlen_out = 0;
+		EXPECT_EQ(dm_fd_to_handle(0, &hanp, &hlen_out), -1) << "hlen " << hlen;
+		EXPECT_EQ(errno, EIO) << "hlen " << hlen;
+		EXPECT_EQ(hanp, nullptr);
+	}
+}
+
+// A path length of 0 (no room for its NUL) or past the buffer the library
+// gave is not the module's answer either.
+TEST_F(FakeDevice, HandleToPathRefusesAPathOfNoPathsLength)
+{
+	for (std::uint64_t rlen : {std::uint64_t{0}, std::uint64_t{1} << 20}) {
+		on<DMAPI_IOC_HANDLE_TO_PATH, dmapi_handle_to_path_arg>([rlen](auto &arg) {
+			arg.buf.rlen = rlen;
+			return 0;
+		});
+		unsigned char dir[DMAPI_HANDLE_LEN] = {}, target[DMAPI_HANDLE_LEN] = {};
+		char path[64];
+		std::size_t rlen_out = 0;
+		EXPECT_EQ(dm_handle_to_path(dir, sizeof(dir), target, sizeof(target), sizeof(path),
+					    path, &rlen_out),
+			  -1)
+			<< "rlen " << rlen;
+		EXPECT_EQ(errno, EIO) << "rlen " << rlen;
+	}
+}
+
 } // namespace
