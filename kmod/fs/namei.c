@@ -201,14 +201,18 @@ static void dmfs_dir_changed(struct inode *dir)
 
 /*
  * After a successful create, tie @dentry to the new lower object and
- * instantiate it.
+ * instantiate it.  The lower directory's lock, held since the lookup,
+ * kept anyone from removing it.  The lower dentry may be unhashed: a
+ * case-folding directory (ext4's, XFS's ASCII-ci) hashes no dentry it
+ * looked up negative, and creating the object does not hash it either;
+ * dmfs_d_revalidate() then has the next lookup find a hashed one.
  */
 static int dmfs_instantiate(struct dentry *dentry, struct dentry *lower)
 {
 	struct inode *inode;
 
-	if (d_is_negative(lower) || d_unhashed(lower))
-		return -ENOENT;	/* gone again before we got here */
+	if (d_is_negative(lower))
+		return -ENOENT;	/* not XFS's nor ext4's way */
 	inode = dmfs_iget(dentry->d_sb, d_inode(lower));
 	if (IS_ERR(inode))
 		return PTR_ERR(inode);
