@@ -159,6 +159,8 @@ static inline enum dmfs_io_kind dmfs_io_kind(int type)
 /* file.c */
 int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
 		       int type, loff_t off, u64 len, bool nowait);
+int dmfs_io_begin_locked(struct inode *inode, const struct path *lower,
+			 int type, loff_t off, u64 len);
 
 /* dmfs_io_begin(), or with @nowait, dmfs_io_begin_kiocb()'s. */
 static inline int __dmfs_io_begin(struct inode *inode,

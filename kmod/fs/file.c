@@ -236,6 +236,65 @@ int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
 	return err;
 }
 
+/*
+ * dmfs_io_admit() for dmfs_io_begin_locked(): counted only with @inode's
+ * lock held, waiting for rights without it.  Returns 0 counted with the
+ * lock held, or without it 1 to decide again or the errno of the wait.
+ */
+static int dmfs_io_admit_locked(struct inode *inode, int type, int grants)
+{
+	int err;
+
+	for (;;) {
+		inode_lock(inode);
+		if (dmfs_io_enter(inode, type, grants))
+			return 0;
+		inode_unlock(inode);
+		if (dmfs_io_stale(inode, type, grants))
+			return 1;
+		err = dmfs_rights_wait(inode, type);
+		if (err)
+			return err;
+	}
+}
+
+/**
+ * dmfs_io_begin_locked - dmfs_io_begin() for a caller holding the inode's lock
+ * @inode: the dmapi inode, locked
+ * @lower: the lower file's path
+ * @type: DMAPI_EVENT_TRUNCATE, or another access under the lock
+ * @off: where the access starts
+ * @len: its length; 0 to the end of the file
+ *
+ * An access that waits, for a right or for the DM application's answer,
+ * lets go of the lock meanwhile: an unlink or a rename of the file holds
+ * it, and its directory's, while it waits for its own answer.  Nor is
+ * it counted while it takes the lock again: the DM application answering
+ * that unlink may take a right on the file, which would wait for the
+ * access, which would wait for the unlink.
+ *
+ * Return: 0, admitted; or a negative errno, not admitted; the lock held
+ * either way.
+ */
+int dmfs_io_begin_locked(struct inode *inode, const struct path *lower,
+			 int type, loff_t off, u64 len)
+{
+	int grants, err;
+
+	err = __dmfs_io_begin(inode, lower, type, off, len, true);
+	if (err != -EAGAIN)
+		return err;
+	inode_unlock(inode);
+	do {
+		err = dmfs_io_pass(inode, lower, type, off, len, &grants);
+		if (!err)
+			err = dmfs_io_admit_locked(inode, type, grants);
+	} while (err > 0);
+	if (err)
+		inode_lock(inode);
+	return err;
+}
+
 /**
  * dmfs_io_begin2 - admit a read of one file and a write of another
  * @in: the dmapi file read

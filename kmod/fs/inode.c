@@ -275,29 +275,20 @@ int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,
 }
 
 /*
- * Admit a truncation of @inode to @size.  The VFS holds our inode's lock
- * here; an admission that waits, for a right or for the DM application's
- * answer, lets go of it meanwhile, so that an unlink or a rename of the
- * file, which hold their directory's lock while they wait for ours, and
- * the lookups in that directory do not wait uninterruptibly for the DM
- * application too.  Admitted, it takes the lock again, and fails EPERM
- * if the file was made append-only or immutable meanwhile.  Returns 0 or
- * a negative errno, the lock held either way.
+ * Admit a truncation of @inode to @size, the VFS holding our inode's lock
+ * (dmfs_io_begin_locked()).  Fails EPERM if the file was made
+ * append-only or immutable while the lock was let go.  Returns 0 or a
+ * negative errno, the lock held either way.
  */
 static int dmfs_truncate_begin(struct inode *inode, const struct path *lower,
 			       loff_t size)
 {
 	int err;
 
-	err = __dmfs_io_begin(inode, lower, DMAPI_EVENT_TRUNCATE, size, 0, true);
-	if (err != -EAGAIN)
-		return err;
-	inode_unlock(inode);
-	err = dmfs_io_begin(inode, lower, DMAPI_EVENT_TRUNCATE, size, 0);
-	inode_lock(inode);
+	err = dmfs_io_begin_locked(inode, lower, DMAPI_EVENT_TRUNCATE, size, 0);
 	if (err)
 		return err;
-	/* A chattr through the mount no longer waited for the truncation. */
+	/* A chattr through the mount may not have waited for the truncation. */
 	if (IS_APPEND(d_inode(lower->dentry)) ||
 	    IS_IMMUTABLE(d_inode(lower->dentry))) {
 		dmfs_io_end(inode, DMAPI_EVENT_TRUNCATE);

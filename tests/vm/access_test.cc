@@ -1157,6 +1157,39 @@ TEST_F(Access, AnUnlinkOfAFileWhoseTruncationWaitsGoesOn)
 }
 
 /*
+ * A truncation answered while an unlink of the file holds the file's lock
+ * (waiting for its REMOVE) is not counted as admitted while it waits for
+ * that lock: the DM application answering the REMOVE may take a right on
+ * the file, which waits for the accesses admitted, and one that waited
+ * for the unlink would hold the right up until drain_timeout (EAGAIN).
+ * The right granted after the truncation's decision has it decide again.
+ */
+TEST_F(Access, ARightTakenToAnswerAnUnlinkDoesNotWaitForATruncationBehindIt)
+{
+	Message m;
+	auto truncater = truncating(m);
+	ASSERT_EQ(m.type(), DM_EVENT_TRUNCATE);
+	ASSERT_DM_OK(take({DM_EVENT_TRUNCATE, DM_EVENT_REMOVE}));
+	ASSERT_DM_OK(enable(fsh_, {DM_EVENT_REMOVE}));
+	Accessor remover([p = path("file")] { return unlink(p.c_str()) ? errno : 0; });
+	Message removing = next();
+	ASSERT_EQ(removing.type(), DM_EVENT_REMOVE);
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_FALSE(truncater->ends_within(kBlockedMs)) << "truncated while the unlink held the file";
+	auto start = std::chrono::steady_clock::now();
+	EXPECT_DM_OK(dm_request_right(sid_, file_.hanp, file_.hlen, removing.token(), 0,
+				      DM_RIGHT_EXCL));
+	EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10))
+		<< "the right waited for the truncation";
+	respond(removing.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(remover.result(), 0);
+	Message again = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(again, DM_EVENT_TRUNCATE, file_, 100, 0));
+	respond(again.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(truncater->result(), 0);
+}
+
+/*
  * A file made append-only or immutable while its truncation waited for
  * its answer is not truncated: the truncation no longer holds the lock
  * that kept a chattr out meanwhile, so it looks again once admitted.
