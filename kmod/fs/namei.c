@@ -75,10 +75,10 @@ static bool dmfs_lower_matches(struct dentry *dentry, struct dentry *lower,
  * "valid": refusing RCU walk outright cost a third of a stat().  Anything
  * else is decided again in ref-walk.
  */
-static int dmfs_d_revalidate(struct dentry *dentry, unsigned int flags)
+static int dmfs_d_revalidate_lower(struct dentry *dentry,
+				   struct dentry *lower, unsigned int flags)
 {
 	bool rcu = flags & LOOKUP_RCU;
-	struct dentry *lower = READ_ONCE(dentry->d_fsdata);
 
 	if (!lower)
 		return rcu ? -ECHILD : 0;
@@ -99,6 +99,40 @@ static int dmfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 		return 1;
 	}
 	return rcu ? -ECHILD : 0;
+}
+
+/*
+ * The lower dentry of @dentry, referenced, or NULL.  A create or a rename
+ * through the mount may replace it and drop the one it replaced; dentries
+ * are freed after a grace period, so one found dying was replaced, and
+ * the new one is there to read.
+ */
+static struct dentry *dmfs_lower_get(struct dentry *dentry)
+{
+	struct dentry *lower;
+
+	rcu_read_lock();
+	do {
+		lower = READ_ONCE(dentry->d_fsdata);
+	} while (lower && !lockref_get_not_dead(&lower->d_lockref));
+	rcu_read_unlock();
+	return lower;
+}
+
+static int dmfs_d_revalidate(struct dentry *dentry, unsigned int flags)
+{
+	struct dentry *lower;
+	int ret;
+
+	/* RCU walk holds what it reads until it leaves RCU mode. */
+	if (flags & LOOKUP_RCU)
+		return dmfs_d_revalidate_lower(dentry,
+					       READ_ONCE(dentry->d_fsdata),
+					       flags);
+	lower = dmfs_lower_get(dentry);
+	ret = dmfs_d_revalidate_lower(dentry, lower, flags);
+	dput(lower);
+	return ret;
 }
 
 /*
