@@ -26,15 +26,14 @@ Fd::~Fd()
 // Never destroyed: DM applications call the library from atexit()
 // handlers and static destructors, which may run after a static Device's
 // destructor would have closed the descriptor, or after another file took
-// its number.  The kernel closes it when the process ends.
+// its number.  The kernel closes it when the process ends.  Constant
+// initialised and trivially destroyed, it needs no guard at its first use
+// either, whose lock a fork() meanwhile would leave taken in the child.
 Device &Device::instance() noexcept
 {
-	static union Immortal {
-		Immortal() : device() {}
-		~Immortal() {}
-		Device device;
-	} immortal;
-	return immortal.device;
+	static_assert(std::is_trivially_destructible_v<Device>);
+	static constinit Device device;
+	return device;
 }
 
 const char *device_path() noexcept

@@ -99,7 +99,6 @@ public:
 
 private:
 	Device() = default;
-	~Device() = default;	// never runs: see instance()
 	Fd open_checked() noexcept;
 	std::uint64_t publish(std::uint64_t replaced) noexcept;
 	bool is_device(int fd) const noexcept;
