@@ -41,6 +41,9 @@
  * @vm_ops_lock: protects @vm_ops
  * @vm_ops: the operations of the mappings made through the mount, one
  *	for each set of the lower filesystem's (mmap.c)
+ * @renames_lock: protects @renames
+ * @renames: the renames through the mount whose lower object has moved,
+ *	or may have, and whose dentries have not yet (namei.c)
  */
 struct dmfs_sb_info {
 	struct path	lower;
@@ -52,6 +55,8 @@ struct dmfs_sb_info {
 	struct xarray	seen;
 	struct mutex	vm_ops_lock;	/* protects vm_ops */
 	struct list_head vm_ops;
+	spinlock_t	renames_lock;	/* protects renames */
+	struct list_head renames;
 };
 
 /* The accesses a right can exclude: reads, and what changes data. */
@@ -284,6 +289,7 @@ int dmfs_fileattr_set(dm_idmap_t *idmap, struct dentry *dentry,
 void dmfs_attr_changed(struct dentry *dentry);
 
 /* namei.c */
+void dmfs_namei_init(struct dmfs_sb_info *sbi);
 extern const struct inode_operations dmfs_dir_iops;
 extern const struct dentry_operations dmfs_dentry_ops;
 

@@ -70,6 +70,68 @@ static bool dmfs_lower_matches(struct dentry *dentry, struct dentry *lower,
 	return !inode || dmfs_lower_inode(inode) == d_inode_rcu(lower);
 }
 
+/**
+ * struct dmfs_rename_op - a rename through the mount, in dmfs_sb_info.renames
+ *	from before its lower rename until it has moved our dentries
+ * @list: in the mount's list
+ * @old: the dentry renamed
+ * @new: the dentry of its new name
+ */
+struct dmfs_rename_op {
+	struct list_head	list;
+	struct dentry		*old;
+	struct dentry		*new;
+};
+
+/**
+ * dmfs_namei_init - set up a new mount's list of renames
+ * @sbi: the mount
+ */
+void dmfs_namei_init(struct dmfs_sb_info *sbi)
+{
+	spin_lock_init(&sbi->renames_lock);
+	INIT_LIST_HEAD(&sbi->renames);
+}
+
+/* Whether a rename through the mount is moving @dentry. */
+static bool dmfs_renaming(struct dentry *dentry)
+{
+	struct dmfs_sb_info *sbi = DMFS_SB(dentry->d_sb);
+	struct dmfs_rename_op *r;
+	bool found = false;
+
+	spin_lock(&sbi->renames_lock);
+	list_for_each_entry(r, &sbi->renames, list) {
+		if (r->old == dentry || r->new == dentry) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&sbi->renames_lock);
+	return found;
+}
+
+static void dmfs_rename_begin(struct dmfs_rename_op *r, struct dentry *old,
+			      struct dentry *new)
+{
+	struct dmfs_sb_info *sbi = DMFS_SB(old->d_sb);
+
+	r->old = old;
+	r->new = new;
+	spin_lock(&sbi->renames_lock);
+	list_add(&r->list, &sbi->renames);
+	spin_unlock(&sbi->renames_lock);
+}
+
+static void dmfs_rename_end(struct dmfs_rename_op *r)
+{
+	struct dmfs_sb_info *sbi = DMFS_SB(r->old->d_sb);
+
+	spin_lock(&sbi->renames_lock);
+	list_del(&r->list);
+	spin_unlock(&sbi->renames_lock);
+}
+
 /*
  * Path walks through the mount stay in RCU mode whenever the answer is
  * "valid": refusing RCU walk outright cost a third of a stat().  Anything
@@ -98,7 +160,14 @@ static int dmfs_d_revalidate_lower(struct dentry *dentry,
 			dmfs_sync_inode_flags(inode, d_inode_rcu(lower));
 		return 1;
 	}
-	return rcu ? -ECHILD : 0;
+	if (rcu)
+		return -ECHILD;
+	/*
+	 * Moved below by a rename through the mount that has yet to move
+	 * @dentry: found before that rename, as the VFS lets a lookup racing
+	 * a rename be.  Dropping it would detach every mount below it.
+	 */
+	return dmfs_renaming(dentry);
 }
 
 /*
@@ -521,8 +590,8 @@ static int dmfs_rename_lower(struct inode *olddir, struct dentry *old,
 	err = vfs_rename(&rd);
 	if (!err) {
 		/*
-		 * The VFS moves our dentries as the lower ones moved: @old
-		 * takes the new name, and with RENAME_EXCHANGE @new the old.
+		 * dmfs_rename() moves our dentries as the lower ones moved:
+		 * @old takes the new name, with RENAME_EXCHANGE @new the old.
 		 */
 		dmfs_set_lower(old, dget(lower_old));
 		if (flags & RENAME_EXCHANGE)
@@ -545,11 +614,27 @@ out_drop_write:
 }
 
 /*
+ * Move our dentries as the lower rename moved the lower ones: the VFS
+ * leaves that to us (FS_RENAME_DOES_D_MOVE), so that no lookup sees them
+ * differ once dmfs_renaming() no longer says why.  d_exchange() is not
+ * exported: an exchange moves @old to @new's name, then @new to @spare,
+ * an unhashed dentry of @old's name.
+ */
+static void dmfs_rename_dentries(struct dentry *old, struct dentry *new,
+				 struct dentry *spare)
+{
+	d_move(old, new);
+	if (spare)
+		d_move(new, spare);
+}
+
+/*
  * Rename, between the RENAME event that may veto it and the POSTRENAME
  * event.  An exchange is one rename; a replaced target has no REMOVE.  A
  * whiteout is refused, as by a filesystem without them: it would create
  * an object with no CREATE event and nothing inherited (an overlayfs
- * then makes it with mknod).
+ * then makes it with mknod).  Until our dentries have moved, a lookup
+ * finds them where they were (dmfs_renaming()).
  */
 static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
 		       struct dentry *old, struct inode *newdir,
@@ -562,17 +647,31 @@ static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
 		.name2 = new->d_name.name,
 		.mode = d_inode(old)->i_mode,
 	};
+	struct dentry *spare = NULL;
+	struct dmfs_rename_op r;
 	int err;
 
 	if (flags & RENAME_WHITEOUT)
 		return -EINVAL;
+	/* Not to fail for memory once the lower objects have moved. */
+	if (flags & RENAME_EXCHANGE) {
+		spare = d_alloc(old->d_parent, &old->d_name);
+		if (!spare)
+			return -ENOMEM;
+	}
 	err = dmfs_namesp(olddir->i_sb, DMAPI_EVENT_RENAME, &ns);
 	if (err)
-		return err;
-	/* The VFS moves our dentries only after we return: names hold. */
+		goto out;
+	dmfs_rename_begin(&r, old, new);
 	err = dmfs_rename_lower(olddir, old, newdir, new, flags);
 	ns.retcode = -err;
+	/* Before our dentries move: the event's names are theirs. */
 	dmfs_namesp(olddir->i_sb, DMAPI_EVENT_POSTRENAME, &ns);
+	if (!err)
+		dmfs_rename_dentries(old, new, spare);
+	dmfs_rename_end(&r);
+out:
+	dput(spare);
 	return err;
 }
 

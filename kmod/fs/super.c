@@ -352,6 +352,7 @@ static int dmfs_init_fs_context(struct fs_context *fc)
 		return -ENOMEM;
 	dmfs_debut_init(fc->s_fs_info);
 	dmfs_mmap_init(fc->s_fs_info);
+	dmfs_namei_init(fc->s_fs_info);
 	fc->ops = &dmfs_context_ops;
 	return 0;
 }
@@ -383,6 +384,8 @@ static struct file_system_type dmfs_type = {
 	.name			= "dmapi",
 	.init_fs_context	= dmfs_init_fs_context,
 	.kill_sb		= dmfs_kill_sb,
+	/* Ours move as the lower ones moved, before lookups see a gap. */
+	.fs_flags		= FS_RENAME_DOES_D_MOVE,
 };
 MODULE_ALIAS_FS("dmapi");
 
