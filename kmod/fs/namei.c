@@ -75,7 +75,9 @@ static bool dmfs_lower_matches(struct dentry *dentry, struct dentry *lower,
  *	from before its lower rename until it has moved our dentries
  * @list: in the mount's list
  * @old: the dentry renamed
- * @new: the dentry of its new name
+ * @new: with RENAME_EXCHANGE, the other one; else NULL: the dentry of
+ *	the new name may be dropped, and a lookup of it then waits for the
+ *	rename to end
  */
 struct dmfs_rename_op {
 	struct list_head	list;
@@ -165,9 +167,12 @@ static int dmfs_d_revalidate_lower(struct dentry *dentry,
 	/*
 	 * Moved below by a rename through the mount that has yet to move
 	 * @dentry: found before that rename, as the VFS lets a lookup racing
-	 * a rename be.  Dropping it would detach every mount below it.
+	 * a rename be.  Dropping it would detach every mount below it.  A
+	 * rename not found has moved @dentry before it left the list: look
+	 * again.
 	 */
-	return dmfs_renaming(dentry);
+	return dmfs_renaming(dentry) ||
+	       dmfs_lower_matches(dentry, lower, false);
 }
 
 /*
@@ -537,9 +542,26 @@ static int dmfs_rmdir(struct inode *dir, struct dentry *dentry)
 	return dmfs_remove(dir, dentry, true);
 }
 
+/*
+ * Move our dentries as the lower rename moved the lower ones: the VFS
+ * leaves that to us (FS_RENAME_DOES_D_MOVE), so that no lookup sees them
+ * differ once dmfs_renaming() no longer says why.  d_exchange() is not
+ * exported: an exchange moves @old to @new's name, then @new to @spare,
+ * an unhashed dentry of @old's name.  In between, @new is unhashed, as
+ * if removed, for whoever looks at it rather than up by name: a lookup
+ * of @old's name finds no dentry and waits for the directory's lock.
+ */
+static void dmfs_rename_dentries(struct dentry *old, struct dentry *new,
+				 struct dentry *spare)
+{
+	d_move(old, new);
+	if (spare)
+		d_move(new, spare);
+}
+
 static int dmfs_rename_lower(struct inode *olddir, struct dentry *old,
 			     struct inode *newdir, struct dentry *new,
-			     unsigned int flags)
+			     unsigned int flags, struct dentry *spare)
 {
 	struct dentry *lower_olddir = dmfs_lower_dentry(old->d_parent);
 	struct dentry *lower_newdir = dmfs_lower_dentry(new->d_parent);
@@ -547,6 +569,7 @@ static int dmfs_rename_lower(struct inode *olddir, struct dentry *old,
 	dm_idmap_t *idmap = dm_mnt_idmap(mnt);
 	struct renamedata rd = {};
 	struct dentry *lower_old, *lower_new, *trap;
+	struct dmfs_rename_op r;
 	int err;
 
 	err = mnt_want_write(mnt);
@@ -587,18 +610,17 @@ static int dmfs_rename_lower(struct inode *olddir, struct dentry *old,
 	rd.new_dentry = lower_new;
 	rd.flags = flags;
 	dm_rename_idmaps(&rd, idmap);
+	dmfs_rename_begin(&r, old, flags & RENAME_EXCHANGE ? new : NULL);
 	err = vfs_rename(&rd);
 	if (!err) {
-		/*
-		 * dmfs_rename() moves our dentries as the lower ones moved:
-		 * @old takes the new name, with RENAME_EXCHANGE @new the old.
-		 */
 		dmfs_set_lower(old, dget(lower_old));
 		if (flags & RENAME_EXCHANGE)
 			dmfs_set_lower(new, dget(lower_new));
 		if (d_inode(new) && !(flags & RENAME_EXCHANGE))
 			dmfs_copyattr(d_inode(new));
+		dmfs_rename_dentries(old, new, spare);
 	}
+	dmfs_rename_end(&r);
 	dmfs_copyattr(olddir);
 	if (newdir != olddir)
 		dmfs_copyattr(newdir);
@@ -614,27 +636,12 @@ out_drop_write:
 }
 
 /*
- * Move our dentries as the lower rename moved the lower ones: the VFS
- * leaves that to us (FS_RENAME_DOES_D_MOVE), so that no lookup sees them
- * differ once dmfs_renaming() no longer says why.  d_exchange() is not
- * exported: an exchange moves @old to @new's name, then @new to @spare,
- * an unhashed dentry of @old's name.
- */
-static void dmfs_rename_dentries(struct dentry *old, struct dentry *new,
-				 struct dentry *spare)
-{
-	d_move(old, new);
-	if (spare)
-		d_move(new, spare);
-}
-
-/*
  * Rename, between the RENAME event that may veto it and the POSTRENAME
  * event.  An exchange is one rename; a replaced target has no REMOVE.  A
  * whiteout is refused, as by a filesystem without them: it would create
  * an object with no CREATE event and nothing inherited (an overlayfs
- * then makes it with mknod).  Until our dentries have moved, a lookup
- * finds them where they were (dmfs_renaming()).
+ * then makes it with mknod).  Our dentries have moved by POSTRENAME: a
+ * DM application that looks the new name up then finds the object.
  */
 static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
 		       struct dentry *old, struct inode *newdir,
@@ -643,12 +650,10 @@ static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
 	struct dm_namesp ns = {
 		.obj1 = dmfs_lower_dentry(old->d_parent),
 		.obj2 = dmfs_lower_dentry(new->d_parent),
-		.name1 = old->d_name.name,
-		.name2 = new->d_name.name,
 		.mode = d_inode(old)->i_mode,
 	};
+	struct name_snapshot oldname, newname;
 	struct dentry *spare = NULL;
-	struct dmfs_rename_op r;
 	int err;
 
 	if (flags & RENAME_WHITEOUT)
@@ -659,18 +664,19 @@ static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
 		if (!spare)
 			return -ENOMEM;
 	}
+	/* The names the rename had, for POSTRENAME too. */
+	take_dentry_name_snapshot(&oldname, old);
+	take_dentry_name_snapshot(&newname, new);
+	ns.name1 = oldname.name.name;
+	ns.name2 = newname.name.name;
 	err = dmfs_namesp(olddir->i_sb, DMAPI_EVENT_RENAME, &ns);
-	if (err)
-		goto out;
-	dmfs_rename_begin(&r, old, new);
-	err = dmfs_rename_lower(olddir, old, newdir, new, flags);
-	ns.retcode = -err;
-	/* Before our dentries move: the event's names are theirs. */
-	dmfs_namesp(olddir->i_sb, DMAPI_EVENT_POSTRENAME, &ns);
-	if (!err)
-		dmfs_rename_dentries(old, new, spare);
-	dmfs_rename_end(&r);
-out:
+	if (!err) {
+		err = dmfs_rename_lower(olddir, old, newdir, new, flags, spare);
+		ns.retcode = -err;
+		dmfs_namesp(olddir->i_sb, DMAPI_EVENT_POSTRENAME, &ns);
+	}
+	release_dentry_name_snapshot(&newname);
+	release_dentry_name_snapshot(&oldname);
 	dput(spare);
 	return err;
 }
