@@ -20,9 +20,12 @@
  * the mount.  A right granted cleans the dirty pages of a writably mapped
  * file (dmfs_drain_io()), so that every write through a mapping faults
  * again and waits.  Reads through a mapping made earlier are not waited
- * for: their pages stay mapped.  Nor are stores through a mapping that
- * remap_file_pages() makes (the lower file's own), nor DAX write faults,
- * which do not pass page_mkwrite.
+ * for: their pages stay mapped.  Nor are DAX write faults, which do not
+ * pass page_mkwrite.  A shared mapping that may be written is handed a
+ * lower file open for reading only (dmfs_mmap_lower()): what would act
+ * on the file itself past our operations, madvise(MADV_REMOVE) and a
+ * writable remap_file_pages() (a mapping of the lower file's own), is
+ * refused.
  */
 #include <linux/file.h>
 #include <linux/mm.h>
@@ -246,6 +249,25 @@ static void dmfs_mmap_admitted_defer(struct dmfs_mmap_admitted *a)
 	dmfs_mmap_admitted_end(&a->work);
 }
 
+/*
+ * The lower file a mapping is handed to.  madvise(MADV_REMOVE) punches
+ * the mapping's file (vfs_fallocate() of vm_file), which would pass by
+ * our fallocate, its WRITE event and the rights in its way: a shared
+ * mapping that may be written gets a lower file open for reading only,
+ * which refuses it (EBADF).  Stores through it need no write mode of the
+ * file: they fault, and wait as write(2) does (dmfs_mkwrite()).
+ */
+static struct file *dmfs_mmap_lower(struct file *lower,
+				    const struct vm_area_struct *vma)
+{
+	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) !=
+	    (VM_SHARED | VM_MAYWRITE) || !(lower->f_mode & FMODE_WRITE))
+		return get_file(lower);
+	return dentry_open(&lower->f_path,
+			   O_RDONLY | O_LARGEFILE | (lower->f_flags & O_NOATIME),
+			   lower->f_cred);
+}
+
 /**
  * dmfs_mmap - map a dmapi file
  * @file: the dmapi file
@@ -260,6 +282,7 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	struct dm_fs *fs = dmfs_dm_fs(inode->i_sb);
 	unsigned long flags = vma->vm_flags;
 	struct dmfs_mmap_admitted *admitted;
+	struct file *mapped;
 	int type, err;
 
 	if (!lower->f_op->mmap)
@@ -277,6 +300,9 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	err = dmfs_sync_flags(file);
 	if (err)
 		return err;
+	mapped = dmfs_mmap_lower(lower, vma);
+	if (IS_ERR(mapped))
+		return PTR_ERR(mapped);
 	/*
 	 * The AIX rule: the events of the whole mapping, before it is made.
 	 * A shared mapping of a writable file may be made writable later
@@ -285,14 +311,15 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	type = (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE) ?
 	       DMAPI_EVENT_WRITE : DMAPI_EVENT_READ;
 	admitted = kmalloc(sizeof(*admitted), GFP_KERNEL);
+	err = -ENOMEM;
 	if (!admitted)
-		return -ENOMEM;
+		goto out;
 	err = dmfs_io_begin(inode, &lower->f_path, type,
 			    (loff_t)vma->vm_pgoff << PAGE_SHIFT,
 			    vma->vm_end - vma->vm_start);
 	if (err) {
 		kfree(admitted);
-		return err;
+		goto out;
 	}
 	admitted->file = get_file(file);
 	admitted->type = type;
@@ -303,12 +330,14 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	if (READ_ONCE(fs->disp[DMAPI_EVENT_READ]) ||
 	    READ_ONCE(fs->disp[DMAPI_EVENT_WRITE]))
 		dm_vm_flags_set(vma, VM_DONTEXPAND);
-	vma_set_file(vma, lower);
-	err = call_mmap(lower, vma);
+	vma_set_file(vma, mapped);
+	err = call_mmap(mapped, vma);
 	if (!err)
 		err = dmfs_mmap_keep(file, vma, flags);
 	dmfs_mmap_admitted_defer(admitted);
 	file_accessed(file);
+out:
+	fput(mapped);
 	return err;
 }
 

@@ -1486,6 +1486,25 @@ TEST_F(Access, AMappingCannotGrowPastTheRangeItsEventCovered)
 	munmap(grown == MAP_FAILED ? m : grown, grown == MAP_FAILED ? page : 2 * page);
 }
 
+/*
+ * madvise(MADV_REMOVE) punches the file a mapping maps, which would pass
+ * by fallocate's WRITE event and the rights in its way: refused.
+ */
+TEST_F(Access, RemovingThePagesOfASharedMappingPunchesNoHoleUnseen)
+{
+	ASSERT_DM_OK(take({DM_EVENT_WRITE}));
+	Handshake hs;
+	Accessor remover(later_through_a_mapping(path("file"), hs, [](char *m) {
+		return madvise(m, kFileSize, MADV_REMOVE) ? errno : 0;
+	}));
+	ASSERT_TRUE(hs.ready_within(10000)) << "not mapped";
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_WRITE)}));
+	hs.go();
+	EXPECT_EQ(remover.result(), EBADF);
+	EXPECT_TRUE(queue_empty());
+	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize)) << "punched with no WRITE";
+}
+
 /* Reads by the kernel on the reader's behalf */
 
 TEST_F(Access, SendfileToAPipeSendsRead)

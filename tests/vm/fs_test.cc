@@ -118,12 +118,37 @@ TEST_F(DmapiMount, AMappingBesideOneOfTheLowerFileLetsTheMountGoOnceUnmapped)
 					   MAP_SHARED, fd, 0));
 	close(fd);
 	ASSERT_NE(m, MAP_FAILED) << strerror(errno);
-	ASSERT_EQ(remap_file_pages(m + page, page, 0, 1, 0), 0) << strerror(errno);
-	ASSERT_EQ(mprotect(m, page, PROT_READ), 0) << strerror(errno);
-	ASSERT_EQ(mprotect(m, page, PROT_READ | PROT_WRITE), 0) << strerror(errno);
+	/* Writable, it would be refused (below). */
+	EXPECT_EQ(mprotect(m + page, page, PROT_READ), 0) << strerror(errno);
+	EXPECT_EQ(remap_file_pages(m + page, page, 0, 1, 0), 0) << strerror(errno);
+	EXPECT_EQ(mprotect(m, page, PROT_READ), 0) << strerror(errno);
+	EXPECT_EQ(mprotect(m, page, PROT_READ | PROT_WRITE), 0) << strerror(errno);
 	EXPECT_EQ(m[page], 'f');
 	ASSERT_EQ(munmap(m, 2 * page), 0) << strerror(errno);
 	ASSERT_NO_FATAL_FAILURE(remount()) << "a mapping gone still holds the mount";
+}
+
+/*
+ * Of a shared mapping that may be written, remap_file_pages() would make
+ * a writable mapping of the lower file itself, whose stores wait for no
+ * right and send no WRITE: refused.
+ */
+TEST_F(DmapiMount, RemapFilePagesOfAWritableSharedMappingIsRefused)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	spit(lower_ + "/f", std::string(2 * page, 'f'));
+	int fd = open((mnt_ + "/f").c_str(), O_RDWR);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	auto *m = static_cast<char *>(mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE,
+					   MAP_SHARED, fd, 0));
+	close(fd);
+	ASSERT_NE(m, MAP_FAILED) << strerror(errno);
+	EXPECT_EQ(remap_file_pages(m + page, page, 0, 1, 0), -1);
+	EXPECT_EQ(errno, EACCES);
+	m[0] = 'M';
+	EXPECT_EQ(msync(m, 2 * page, MS_SYNC), 0) << strerror(errno);
+	EXPECT_EQ(slurp(lower_ + "/f"), "M" + std::string(2 * page - 1, 'f'));
+	ASSERT_EQ(munmap(m, 2 * page), 0) << strerror(errno);
 }
 
 TEST_F(DmapiMount, TurningOAppendOffWithFcntlWritesWhereAsked)
