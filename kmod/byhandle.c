@@ -20,6 +20,7 @@
 #include <linux/limits.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -44,6 +45,32 @@ static char *dm_byhandle_name(u64 uptr)
 	return name;
 }
 
+/*
+ * Make @dentry of @type in the lower directory @dir, locked, with the
+ * LSMs' path hooks of open(O_CREAT) and mkdir(2) first.  symlink(2)'s is
+ * not exported: a symbolic link gets the inode hook alone, in
+ * vfs_symlink().
+ */
+static int dm_byhandle_vfs_make(dm_idmap_t *idmap, const struct path *dir,
+				struct dentry *dentry, u32 type,
+				const char *target)
+{
+	struct inode *dinode = d_inode(dir->dentry);
+	int err;
+
+	switch (type) {
+	case S_IFREG:
+		err = security_path_mknod(dir, dentry, S_IFREG | 0600, 0);
+		return err ?: vfs_create(idmap, dinode, dentry, S_IFREG | 0600,
+					 true);
+	case S_IFDIR:
+		err = security_path_mkdir(dir, dentry, 0700);
+		return err ?: vfs_mkdir(idmap, dinode, dentry, 0700);
+	default:
+		return vfs_symlink(idmap, dinode, dentry, target);
+	}
+}
+
 /* Make @name of @type in the lower directory @dir of @fs. */
 static int dm_byhandle_make(struct dm_fs *fs, const struct path *dir,
 			    const char *name, u32 type, const char *target)
@@ -63,12 +90,8 @@ static int dm_byhandle_make(struct dm_fs *fs, const struct path *dir,
 		goto out_unlock;
 	if (d_is_positive(dentry))
 		err = -EEXIST;
-	else if (type == S_IFREG)
-		err = vfs_create(idmap, dinode, dentry, S_IFREG | 0600, true);
-	else if (type == S_IFDIR)
-		err = vfs_mkdir(idmap, dinode, dentry, 0700);
 	else
-		err = vfs_symlink(idmap, dinode, dentry, target);
+		err = dm_byhandle_vfs_make(idmap, dir, dentry, type, target);
 	if (!err && d_is_positive(dentry))
 		err = dm_inherit_or_remove(fs, dir->dentry, dentry);
 	dput(dentry);
@@ -113,10 +136,15 @@ static int dm_byhandle(const struct dmapi_create_by_handle_arg *arg,
 	if (!err)
 		err = dm_call_right_begin(&c, &dir, DMAPI_RIGHT_EXCL, 0, &cr);
 	if (!err) {
-		/* Keeps the mount, whose inheritance list the object reads. */
+		/*
+		 * Keeps the mount, whose inheritance list the object reads:
+		 * the one the directory was found in, not a new one made
+		 * while the right was waited for.
+		 */
 		fs = dm_fs_get(c.uh.h.fsid);
-		err = fs ? dm_byhandle_make(fs, &dir, name, arg->type, target) :
-			   -EBADF;
+		err = fs && dm_fs_contains(fs, &dir) ?
+		      dm_byhandle_make(fs, &dir, name, arg->type, target) :
+		      -EBADF;
 		if (fs)
 			dm_fs_put(fs);
 		dm_call_right_end(&cr);

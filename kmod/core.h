@@ -456,6 +456,7 @@ struct dm_fs *dm_fs_next_locked(struct dm_fs *fs);
 #define dm_fs_for_each_locked(fs) \
 	for (fs = dm_fs_next_locked(NULL); fs; fs = dm_fs_next_locked(fs))
 int dm_handle_resolve(const struct dmapi_handle *h, struct path *path);
+bool dm_fs_contains(const struct dm_fs *fs, const struct path *path);
 void dm_inode_handle(const struct dm_fs *fs, const struct inode *inode,
 		     struct dmapi_handle *h);
 void dm_fs_root_handle(const struct dm_fs *fs, struct dmapi_handle *h);

@@ -325,6 +325,23 @@ int dm_handle_resolve(const struct dmapi_handle *h, struct path *path)
 	return err;
 }
 
+/**
+ * dm_fs_contains - whether a lower path is in a managed filesystem's tree
+ * @fs: the filesystem, kept
+ * @path: a lower path, resolved from a handle of @fs's fsid
+ *
+ * A handle resolved before a wait names the mount of that time; a mount
+ * of the same filesystem made since may have another lower tree, or its
+ * own lower mount (idmapped).
+ *
+ * Return: true if @path is in @fs's lower tree, on @fs's lower mount.
+ */
+bool dm_fs_contains(const struct dm_fs *fs, const struct path *path)
+{
+	return path->mnt == fs->lower->mnt &&
+	       is_subdir(path->dentry, fs->lower->dentry);
+}
+
 /* The managed filesystem of a file of a dmapi mount, or NULL. */
 static struct dm_fs *dm_fs_of_sb_locked(struct super_block *sb)
 {

@@ -9,11 +9,15 @@
  */
 #include "event_mount.h"
 
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <climits>
 #include <filesystem>
+#include <future>
+#include <thread>
 
 using namespace dmtest;
 namespace fs = std::filesystem;
@@ -186,6 +190,37 @@ TEST_F(ByHandle, RemovedDirectoryEBADF)
 	ASSERT_EQ(rmdir(path("dir/sub").c_str()), 0);
 	EXPECT_DM_ERRNO(dm_create_by_handle(sid_, sub.hanp, sub.hlen, DM_NO_TOKEN, fsh_.hanp,
 					    fsh_.hlen, const_cast<char *>("new")), EBADF);
+}
+
+/*
+ * The directory was found under the mount of the time; a mount of the
+ * same filesystem made while the call waited for its right has another
+ * tree, which the directory is not in.
+ */
+TEST_F(ByHandle, ADirectoryOutsideTheTreeMountedWhileTheCallWaitedEBADF)
+{
+	dm_token_t t = DM_INVALID_TOKEN;
+	ASSERT_DM_OK(dm_create_userevent(sid_, 0, nullptr, &t));
+	ASSERT_DM_OK(dm_request_right(sid_, dir_.hanp, dir_.hlen, t, 0, DM_RIGHT_EXCL));
+	fs::create_directory(lower("other"));
+	int rc = 0, err = 0;
+	std::promise<pid_t> creator;
+	std::thread waiter([&] {
+		creator.set_value(static_cast<pid_t>(syscall(SYS_gettid)));
+		rc = create("new");
+		err = errno;
+	});
+	bool waiting = waits_in(creator.get_future().get(), "dm_ioc_create_by_handle");
+	bool remounted = umount(mnt_.c_str()) == 0 &&
+			 mount(lower("other").c_str(), mnt_.c_str(), "dmapi", 0, nullptr) == 0;
+	int remount_err = errno;
+	EXPECT_DM_OK(dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, 0, nullptr));
+	waiter.join();
+	ASSERT_TRUE(waiting) << "the call did not wait for the right";
+	ASSERT_TRUE(remounted) << strerror(remount_err);
+	EXPECT_EQ(rc, -1);
+	EXPECT_EQ(err, EBADF);
+	EXPECT_FALSE(fs::exists(lower("dir/new"))) << "made outside the mounted tree";
 }
 
 TEST_F(ByHandle, ConfigSaysTheCallerCannotChooseTheHandle)
