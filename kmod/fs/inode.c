@@ -24,6 +24,13 @@ void dmfs_copyattr(struct inode *inode)
 	struct inode *lower = dmfs_lower_inode(inode);
 	dm_idmap_t *idmap = dmfs_lower_idmap(inode->i_sb);
 
+	/*
+	 * Read and copied under our i_lock, as overlayfs copies: of two
+	 * refreshes racing, say after two writes that each extended the
+	 * file, the later then reads the later size, where it could store
+	 * the older one last (the VFS trusts our size in copy_file_range()).
+	 */
+	spin_lock(&inode->i_lock);
 	fsstack_copy_attr_all(inode, lower);
 	/*
 	 * The owners as the lower mount shows them, idmapped or not, as
@@ -33,7 +40,9 @@ void dmfs_copyattr(struct inode *inode)
 	inode->i_uid = vfsuid_into_kuid(i_uid_into_vfsuid(idmap, lower));
 	inode->i_gid = vfsgid_into_kgid(i_gid_into_vfsgid(idmap, lower));
 	inode->i_flags |= S_NOATIME | S_NOCMTIME;
-	fsstack_copy_inode_size(inode, lower);
+	i_size_write(inode, i_size_read(lower));
+	inode->i_blocks = READ_ONCE(lower->i_blocks);
+	spin_unlock(&inode->i_lock);
 }
 
 /* Also called under RCU alone (dmfs_io_drained()), racing with eviction. */
