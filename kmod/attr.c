@@ -54,6 +54,46 @@ ssize_t dm_attr_load(const struct path *path, const u8 *name, void *value,
 	return dm_xattr_load(path, xattr, value, size);
 }
 
+/*
+ * Set DM attribute @xattr of @path to @len bytes at @value, or remove it
+ * (@value NULL).  The ctime stands for the dtime: without @setdtime it is
+ * put back as it was, under the object's lock, as SGI's DMAPI left it
+ * (ATTR_KERNOTIME).  An HSM marking a migrated file does not then make
+ * every incremental backup read it again, and recall it.
+ */
+static int dm_attr_change(const struct path *path, const char *xattr,
+			  const void *value, size_t len, bool setdtime)
+{
+	dm_idmap_t *idmap = dm_mnt_idmap(path->mnt);
+	struct inode *inode = d_inode(path->dentry);
+	struct kstat before;
+	int err;
+
+	if (setdtime)
+		return value ? dm_xattr_set(path, xattr, value, len) :
+			       dm_xattr_remove(path, xattr);
+	err = mnt_want_write(path->mnt);
+	if (err)
+		return err;
+	inode_lock(inode);
+	err = dm_vfs_getattr(path, &before, STATX_MTIME | STATX_CTIME,
+			     AT_STATX_SYNC_AS_STAT);
+	if (err)
+		goto out;
+	if (value)
+		err = __vfs_setxattr_locked(idmap, path->dentry, xattr, value,
+					    len, 0, NULL);
+	else
+		err = __vfs_removexattr_locked(idmap, path->dentry, xattr,
+					       NULL);
+	if (!err)
+		err = dm_restore_times(path, before.mtime, before.ctime);
+out:
+	inode_unlock(inode);
+	mnt_drop_write(path->mnt);
+	return err;
+}
+
 /* Copy in a call on DM attribute: its arguments and the xattr of the name. */
 static int dm_attr_args(void __user *uarg, struct dmapi_dmattr_arg *arg,
 			char *xattr)
@@ -87,8 +127,8 @@ static int dm_attr_begin(void __user *uarg, struct dmapi_dmattr_arg *arg,
  * dm_ioc_set_dmattr - DMAPI_IOC_SET_DMATTR
  * @uarg: struct dmapi_dmattr_arg
  *
- * Creates or replaces the attribute.  setdtime is accepted: any change
- * of an object's xattrs changes its ctime, which stands for the dtime.
+ * Creates or replaces the attribute.  The ctime stands for the dtime:
+ * without setdtime it is left as it was.
  *
  * Return: 0, or -E2BIG (a value larger than max_attr_size), -EINVAL (no
  * such session, an empty name, not an object handle), -ESRCH, the errors
@@ -117,7 +157,8 @@ long dm_ioc_set_dmattr(void __user *uarg)
 		return PTR_ERR(value);
 	err = dm_attr_object(&arg, DMAPI_RIGHT_EXCL, &path, &cr);
 	if (!err) {
-		err = dm_xattr_set(&path, xattr, value, arg.buf.len);
+		err = dm_attr_change(&path, xattr, value, arg.buf.len,
+				     arg.setdtime);
 		dm_call_right_end(&cr);
 		path_put(&path);
 	}
@@ -185,7 +226,7 @@ long dm_ioc_remove_dmattr(void __user *uarg)
 	err = dm_attr_begin(uarg, &arg, xattr, DMAPI_RIGHT_EXCL, &path, &cr);
 	if (err)
 		return err;
-	err = dm_xattr_remove(&path, xattr);
+	err = dm_attr_change(&path, xattr, NULL, 0, arg.setdtime);
 	dm_call_right_end(&cr);
 	path_put(&path);
 	return err == -ENODATA ? -ENOENT : err;
