@@ -32,6 +32,30 @@ int dm_attr_xattr(const u8 *name, char *xattr)
 }
 
 /**
+ * dm_attr_name_of - the DM attribute a lower xattr holds, if any
+ * @xattr: the name of a lower xattr
+ * @name: filled in, DMAPI_ATTR_NAME_SIZE bytes, when it holds one
+ *
+ * Only the names dm_attr_xattr() makes count: the prefix, then the
+ * lowercase hex of a name not all zero.  One written below the mount in
+ * another form (uppercase hex) would alias a name that get and remove
+ * do not find.
+ *
+ * Return: true if @xattr holds a DM attribute.
+ */
+bool dm_attr_name_of(const char *xattr, u8 *name)
+{
+	char canon[DM_XATTR_ATTR_NAME];
+
+	if (strncmp(xattr, DM_XATTR_ATTR, DM_XATTR_ATTR_LEN) ||
+	    strlen(xattr) != DM_XATTR_ATTR_NAME - 1 ||
+	    hex2bin(name, xattr + DM_XATTR_ATTR_LEN, DMAPI_ATTR_NAME_SIZE) ||
+	    dm_attr_xattr(name, canon))
+		return false;
+	return !strcmp(xattr, canon);
+}
+
+/**
  * dm_attr_load - read a DM attribute of an object
  * @path: the object's lower path
  * @name: the attribute's name, DMAPI_ATTR_NAME_SIZE bytes
@@ -133,9 +157,8 @@ static int dm_attr_begin(void __user *uarg, struct dmapi_dmattr_arg *arg,
  * Return: 0, or -E2BIG (a value larger than max_attr_size), -EINVAL (no
  * such session, an empty name, not an object handle), -ESRCH, the errors
  * of dm_call_right_begin(), -EBADF, -EPERM (an immutable or append-only
- * object), -ENOSPC or -E2BIG (the lower filesystem has no room for it:
- * ext4 says E2BIG of a value no block could hold), -ENOMEM, -EFAULT, or
- * another errno of the lower filesystem.
+ * object), -ENOSPC (the lower filesystem has no room for it), -ENOMEM,
+ * -EFAULT, or another errno of the lower filesystem.
  */
 long dm_ioc_set_dmattr(void __user *uarg)
 {
@@ -245,7 +268,7 @@ static int dm_attr_record(const struct path *path, const char *xattr,
 	u32 off;
 	ssize_t n;
 
-	if (hex2bin(name, xattr + DM_XATTR_ATTR_LEN, DMAPI_ATTR_NAME_SIZE))
+	if (!dm_attr_name_of(xattr, name))
 		return 0;	/* not a name of ours */
 	n = __vfs_getxattr(path->dentry, d_inode(path->dentry), xattr, value,
 			   XATTR_SIZE_MAX);
@@ -287,9 +310,6 @@ static int dm_attr_records(const struct path *path, u8 *buf, u64 room,
 	}
 	*need = 0;
 	for (name = names; name < names + len; name += strlen(name) + 1) {
-		if (strlen(name) != DM_XATTR_ATTR_NAME - 1 ||
-		    strncmp(name, DM_XATTR_ATTR, DM_XATTR_ATTR_LEN))
-			continue;
 		err = dm_attr_record(path, name, buf, room, need, &prev, value);
 		if (err)
 			break;

@@ -558,6 +558,7 @@ long dm_ioc_get_dioinfo(void __user *uarg);
 /* The size of the xattr name of a DM attribute, with its NUL. */
 #define DM_XATTR_ATTR_NAME	(sizeof(DM_XATTR_ATTR) + 2 * DMAPI_ATTR_NAME_SIZE)
 int dm_attr_xattr(const u8 *name, char *xattr);
+bool dm_attr_name_of(const char *xattr, u8 *name);
 ssize_t dm_attr_load(const struct path *path, const u8 *name, void *value,
 		     size_t size);
 long dm_ioc_set_dmattr(void __user *uarg);

@@ -620,6 +620,12 @@ static int dm_obj_update_events(struct dm_handle_call *c, u64 set, u64 mask)
 		goto out;
 	mutex_lock(&dm_eventlist_mutex);
 	err = dm_obj_events(&path, &events);
+	/*
+	 * A list that cannot be read (-EIO: written below the mount) is
+	 * replaced by one that sets every event: nothing of it is kept.
+	 */
+	if (err == -EIO && mask == GENMASK_ULL(DMAPI_EVENT_MAX - 1, 0))
+		err = 0;
 	if (!err)
 		err = dm_obj_set_events(&path, (events & ~mask) | set);
 	mutex_unlock(&dm_eventlist_mutex);

@@ -23,12 +23,13 @@
 /* Whether the object has any DM attribute: one of its xattrs says so. */
 static int dm_stat_pers(const struct path *path)
 {
+	u8 attr[DMAPI_ATTR_NAME_SIZE];
 	char *list, *name;
 	ssize_t len = dm_xattr_list(path->dentry, &list);
 	int pers = 0;
 
 	for (name = list; len > 0 && name < list + len; name += strlen(name) + 1)
-		if (!strncmp(name, DM_XATTR_ATTR, DM_XATTR_ATTR_LEN))
+		if (dm_attr_name_of(name, attr))
 			pers = 1;
 	kvfree(list);
 	if (len < 0)

@@ -216,6 +216,12 @@ int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
 	 */
 	if (dm_rights_allow(fs->fsid, dmfs_lower_inode(inode)->i_ino,
 			    type != DMAPI_EVENT_READ)) {
+		/*
+		 * A right found gone: what its holder stored under it
+		 * (regions, event lists) is read after, not older (the
+		 * right's release orders the two), as dmfs_io_enter() reads.
+		 */
+		smp_rmb();
 		err = dm_data_event_wanted(fs, lower, &DMFS_I(inode)->interest,
 					   type, off, len);
 		if (err <= 0) {

@@ -626,6 +626,26 @@ TEST_F(DmAttrs, GetallOfAnObjectWithNoneIsEmpty)
 	EXPECT_EQ(rlen, 0u);
 }
 
+/*
+ * Only the lowercase hex names the module writes are DM attributes: one
+ * in uppercase, written below the mount, would list as a name that get
+ * and remove do not find.
+ */
+TEST_F(DmAttrs, AnUppercaseHexXattrBelowIsNoAttribute)
+{
+	ASSERT_EQ(setxattr(lower("file").c_str(), "trusted.dmapi.attr.68736D7374617465", "x", 1,
+			   0), 0) << strerror(errno);
+	std::vector<char> buf;
+	size_t rlen = SIZE_MAX;
+	EXPECT_DM_OK(getall(file_, 4096, &buf, &rlen));
+	EXPECT_EQ(rlen, 0u);
+	dm_stat_t st = {};
+	ASSERT_DM_OK(dm_get_fileattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_AT_PATTR, &st));
+	EXPECT_EQ(st.dt_pers, 0);
+	ASSERT_DM_OK(set(file_, state_, "v"));
+	EXPECT_EQ(all_of(file_), Attrs({{state_, "v"}})) << "listed twice";
+}
+
 TEST_F(DmAttrs, GetallReturnsEveryAttributeWithItsValue)
 {
 	/* Values of lengths around the 8-byte alignment of the records. */

@@ -260,6 +260,25 @@ TEST_F(CallErrors, AnEventListStoredByAnotherWriterEIO)
 					 &set, &n), EIO);
 }
 
+/* One that sets every event keeps nothing of it: it replaces the list. */
+TEST_F(CallErrors, AnEventListStoredByAnotherWriterIsReplacedByOneOfEveryEvent)
+{
+	ASSERT_EQ(setxattr((lower_ + "/file").c_str(), "trusted.dmapi.events", "abc", 3, 0), 0)
+		<< strerror(errno);
+	dm_eventset_t set = 0;
+	DMEV_SET(DM_EVENT_READ, set);
+	/* One that keeps the events past DM_EVENT_READ needs the list. */
+	EXPECT_DM_ERRNO(dm_set_eventlist(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &set,
+					 DM_EVENT_READ + 1), EIO);
+	ASSERT_DM_OK(dm_set_eventlist(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &set,
+				      DM_EVENT_MAX));
+	dm_eventset_t got = 0;
+	u_int n;
+	ASSERT_DM_OK(dm_get_eventlist(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_EVENT_MAX,
+				      &got, &n));
+	EXPECT_EQ(got, set);
+}
+
 /* 64 pairs at most; setting one of them again is no new one. */
 TEST_F(CallErrors, AFullInheritListENOSPC)
 {
