@@ -21,6 +21,7 @@
 #include <linux/fs.h>
 #include <linux/mman.h>
 #include <linux/namei.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -171,6 +172,9 @@ static ssize_t dm_dir_records(u64 fsid, const struct path *dir,
 	while (pos < b->used) {
 		struct dm_dirent *d = (struct dm_dirent *)(b->names + pos);
 
+		/* A batch of 32 MiB is some 170 000 lookups: killable. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		n = dm_dir_record(fsid, dir, d, mask, out + off);
 		if (n < 0)
 			return n;

@@ -202,6 +202,9 @@ static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
 	if (sizeof(struct dmfs_xfs_bulk_ireq) + icount * DMFS_XFS_BULKSTAT_SIZE >
 	    s->scratch_len)
 		return -EINVAL;
+	/* XFS refuses bulkstat through an idmapped mount (EINVAL). */
+	if (is_idmapped_mnt(sbi->lower.mnt))
+		return -EOPNOTSUPP;
 	buf = (u8 __user *)s->scratch;
 	root = dmfs_scan_root(sbi);
 	if (IS_ERR(root))
@@ -284,8 +287,8 @@ static int dmfs_scan_ext4(struct dmfs_sb_info *sbi, struct dm_scan *s)
  *
  * Return: 0 with the objects found in @s (perhaps none, with @s->end
  * false: call again from @s->pos), or -EOPNOTSUPP (a lower filesystem
- * that is neither XFS nor ext4), -ENOMEM, -EFAULT, -EINTR, or the
- * lower filesystem's error.
+ * neither XFS nor ext4, or XFS through an idmapped mount), -ENOMEM,
+ * -EFAULT, -EINTR, or the lower filesystem's error.
  */
 int dmfs_scan(struct dm_fs *fs, struct dm_scan *s)
 {

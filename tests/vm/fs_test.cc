@@ -947,6 +947,42 @@ TEST_F(IdmappedLower, AnAclOverAnIdmappedLowerMountNamesTheMappedUsers)
 }
 
 /*
+ * A scan of the filesystem through an idmapped lower mount: ext4's walks
+ * its inode bitmaps, XFS refuses its bulk stat through such a mount,
+ * which the scan says with EOPNOTSUPP, not as a bad argument (EINVAL).
+ */
+TEST_F(IdmappedLower, AScanOverAnIdmappedLowerMountWorksOnExt4AndIsUnsupportedOnXfs)
+{
+	spit(lower_ + "/f", "x");
+	ASSERT_NO_FATAL_FAILURE(mount_over_idmapped());
+	struct statfs sfs = {};
+	ASSERT_EQ(statfs(lower_.c_str(), &sfs), 0) << strerror(errno);
+	char info[] = "dmapi-vm-test idmapped scan";
+	dm_sessid_t sid = DM_NO_SESSION;
+	ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &sid));
+	void *fsh = nullptr;
+	size_t fshlen = 0;
+	EXPECT_DM_OK(dm_path_to_fshandle(const_cast<char *>(mnt_.c_str()), &fsh, &fshlen));
+	dm_attrloc_t loc = 0;
+	EXPECT_DM_OK(dm_init_attrloc(sid, fsh, fshlen, DM_NO_TOKEN, &loc));
+	std::vector<char> buf(1 << 16);
+	size_t rlen = 0;
+	errno = 0;
+	int rc = dm_get_bulkattr(sid, fsh, fshlen, DM_NO_TOKEN, DM_AT_STAT, &loc, buf.size(),
+				 buf.data(), &rlen);
+	int err = errno;
+	if (sfs.f_type == 0x58465342) {	/* XFS_SUPER_MAGIC */
+		EXPECT_EQ(rc, -1);
+		EXPECT_EQ(err, EOPNOTSUPP) << strerror(err);
+	} else {
+		EXPECT_GE(rc, 0) << strerror(err);
+		EXPECT_GT(rlen, 0u);
+	}
+	dm_handle_free(fsh, fshlen);
+	EXPECT_DM_OK(dm_destroy_session(sid));
+}
+
+/*
  * overlayfs may stack on the mount, as on any filesystem: a file opened
  * through it is ours underneath (6.1 hands our open its own path).
  */

@@ -551,6 +551,20 @@ TEST_F(BulkScan, BulkallCarriesAnAttributeLongerThanMaxAttrSizeWasLoweredTo)
 	EXPECT_EQ(with, want);
 }
 
+/*
+ * A location past every inode number the filesystem can have ends the
+ * scan, on XFS too, which takes 32 bits of the group number.
+ */
+TEST_F(BulkScan, ALocationPastEveryInodeNumberEndsTheScan)
+{
+	for (dm_attrloc_t start : {dm_attrloc_t{1} << 45, dm_attrloc_t{1} << 62}) {
+		dm_attrloc_t loc = start;
+		std::vector<dm_ino_t> inos;
+		EXPECT_EQ(bulk_once(loc, 1 << 20, inos), 0) << "more after " << start;
+		EXPECT_TRUE(inos.empty()) << inos.size() << " objects after " << start;
+	}
+}
+
 TEST_F(BulkScan, TooSmallForOneRecordE2BIGWithItsSize)
 {
 	std::vector<char> buf(16);
