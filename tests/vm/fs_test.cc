@@ -104,6 +104,22 @@ TEST_F(DmapiMount, AMappingKeepsTheMountBusyAfterItsFileIsClosed)
 }
 
 /*
+ * Two pages of 'f' in "f", mapped through the mount shared and writable
+ * at *m; the fd is closed.
+ */
+void map_two_writable_pages(const std::string &mnt, const std::string &lower, char **m)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	spit(lower + "/f", std::string(2 * page, 'f'));
+	int fd = open((mnt + "/f").c_str(), O_RDWR);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	void *map = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	ASSERT_NE(map, MAP_FAILED) << strerror(errno);
+	*m = static_cast<char *>(map);
+}
+
+/*
  * remap_file_pages() maps the lower file itself beside a mapping made
  * through the mount; no later change of the two merges ours away with
  * the file it holds (6.1 would have, without calling its close).
@@ -111,13 +127,8 @@ TEST_F(DmapiMount, AMappingKeepsTheMountBusyAfterItsFileIsClosed)
 TEST_F(DmapiMount, AMappingBesideOneOfTheLowerFileLetsTheMountGoOnceUnmapped)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	spit(lower_ + "/f", std::string(2 * page, 'f'));
-	int fd = open((mnt_ + "/f").c_str(), O_RDWR);
-	ASSERT_GE(fd, 0) << strerror(errno);
-	auto *m = static_cast<char *>(mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE,
-					   MAP_SHARED, fd, 0));
-	close(fd);
-	ASSERT_NE(m, MAP_FAILED) << strerror(errno);
+	char *m = nullptr;
+	ASSERT_NO_FATAL_FAILURE(map_two_writable_pages(mnt_, lower_, &m));
 	/* Writable, it would be refused (below). */
 	EXPECT_EQ(mprotect(m + page, page, PROT_READ), 0) << strerror(errno);
 	EXPECT_EQ(remap_file_pages(m + page, page, 0, 1, 0), 0) << strerror(errno);
@@ -136,13 +147,8 @@ TEST_F(DmapiMount, AMappingBesideOneOfTheLowerFileLetsTheMountGoOnceUnmapped)
 TEST_F(DmapiMount, RemapFilePagesOfAWritableSharedMappingIsRefused)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	spit(lower_ + "/f", std::string(2 * page, 'f'));
-	int fd = open((mnt_ + "/f").c_str(), O_RDWR);
-	ASSERT_GE(fd, 0) << strerror(errno);
-	auto *m = static_cast<char *>(mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE,
-					   MAP_SHARED, fd, 0));
-	close(fd);
-	ASSERT_NE(m, MAP_FAILED) << strerror(errno);
+	char *m = nullptr;
+	ASSERT_NO_FATAL_FAILURE(map_two_writable_pages(mnt_, lower_, &m));
 	EXPECT_EQ(remap_file_pages(m + page, page, 0, 1, 0), -1);
 	EXPECT_EQ(errno, EACCES);
 	m[0] = 'M';
