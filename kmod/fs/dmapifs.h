@@ -341,7 +341,13 @@ void dmfs_debut_exit(struct dmfs_sb_info *sbi);
  * @sb: the lower superblock
  * @desc_block: the first block of the group descriptor table
  * @desc_groups: the groups whose descriptors are in that table (with
- *	meta_bg, the later ones are elsewhere and are not read)
+ *	meta_bg, the later ones lead their meta groups)
+ * @first_data_block: with meta_bg, the block of group 0
+ * @blocks_per_group: with meta_bg, the blocks of a group
+ * @backup_bgs: with meta_bg and sparse_super2, the two groups with a copy
+ *	of the superblock besides group 0
+ * @sparse_super: with meta_bg, only some groups have such a copy
+ * @sparse_super2: with meta_bg, only group 0 and @backup_bgs have one
  * @inodes_per_group: inodes in a group; 0 when the bitmaps are not
  *	read, and every inode number is probed
  * @desc_size: bytes of a group descriptor
@@ -356,6 +362,11 @@ struct dmfs_ext4_walk {
 	struct super_block	*sb;
 	u64			desc_block;
 	u32			desc_groups;
+	u32			first_data_block;
+	u32			blocks_per_group;
+	u32			backup_bgs[2];
+	bool			sparse_super;
+	bool			sparse_super2;
 	u32			inodes_per_group;
 	u16			desc_size;
 	bool			uninit;

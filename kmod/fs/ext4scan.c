@@ -14,9 +14,11 @@
  * understood makes the scan ask for every number of the group, as it
  * did without the hint.
  *
- * Two cases get no hint at all: a filesystem mounted from a backup
- * superblock (sb=), whose primary descriptors may be stale, and groups
- * whose descriptors meta_bg keeps elsewhere.  Bitmaps are not checked
+ * A filesystem mounted from a backup superblock (sb=), whose primary
+ * descriptors may be stale, gets no hint at all.  The hint is more than
+ * speed: ext4 reads a number never used from a table it may never have
+ * zeroed (lazy_itable_init), where an old filesystem's inode fails its
+ * checksum and ext4 reports an error of the filesystem.  Bitmaps are not checked
  * against their checksums: on a filesystem whose bitmap is corrupt (which
  * ext4 reports and fsck repairs), clear bits can hide inodes from a scan.
  */
@@ -30,15 +32,21 @@
 
 #define DMFS_EXT4_SB_OFFSET		1024
 #define DMFS_EXT4_SB_INODES_COUNT	0x00
+#define DMFS_EXT4_SB_FIRST_DATA_BLOCK	0x14
+#define DMFS_EXT4_SB_BLOCKS_PER_GROUP	0x20
 #define DMFS_EXT4_SB_INODES_PER_GROUP	0x28
 #define DMFS_EXT4_SB_MAGIC		0x38
+#define DMFS_EXT4_SB_FEATURE_COMPAT	0x5c
 #define DMFS_EXT4_SB_FEATURE_INCOMPAT	0x60
 #define DMFS_EXT4_SB_FEATURE_RO_COMPAT	0x64
 #define DMFS_EXT4_SB_DESC_SIZE		0xfe
 #define DMFS_EXT4_SB_FIRST_META_BG	0x104
+#define DMFS_EXT4_SB_BACKUP_BGS		0x24c
 #define DMFS_EXT4_MAGIC			0xef53
+#define DMFS_EXT4_COMPAT_SPARSE_SUPER2	0x0200
 #define DMFS_EXT4_INCOMPAT_META_BG	0x0010
 #define DMFS_EXT4_INCOMPAT_64BIT	0x0080
+#define DMFS_EXT4_RO_COMPAT_SPARSE_SUPER 0x0001
 #define DMFS_EXT4_RO_COMPAT_GDT_CSUM	0x0010
 #define DMFS_EXT4_RO_COMPAT_METADATA_CSUM 0x0400
 #define DMFS_EXT4_DESC_SIZE		32
@@ -90,7 +98,7 @@ bool dmfs_ext4_bitmaps_usable(struct dmfs_sb_info *sbi)
 static void dmfs_ext4_geometry(struct dmfs_ext4_walk *w)
 {
 	struct super_block *sb = w->sb;
-	u32 incompat, ro_compat, ipg, sb_block;
+	u32 incompat, ro_compat, ipg, bpg, sb_block;
 	u16 desc_size = DMFS_EXT4_DESC_SIZE;
 	struct buffer_head *bh;
 	const u8 *es;
@@ -105,18 +113,27 @@ static void dmfs_ext4_geometry(struct dmfs_ext4_walk *w)
 	incompat = dmfs_le32(es, DMFS_EXT4_SB_FEATURE_INCOMPAT);
 	ro_compat = dmfs_le32(es, DMFS_EXT4_SB_FEATURE_RO_COMPAT);
 	ipg = dmfs_le32(es, DMFS_EXT4_SB_INODES_PER_GROUP);
+	bpg = dmfs_le32(es, DMFS_EXT4_SB_BLOCKS_PER_GROUP);
 	if (incompat & DMFS_EXT4_INCOMPAT_64BIT)
 		desc_size = dmfs_le16(es, DMFS_EXT4_SB_DESC_SIZE);
-	if (!ipg || ipg > sb->s_blocksize * BITS_PER_BYTE ||
+	if (!ipg || ipg > sb->s_blocksize * BITS_PER_BYTE || !bpg ||
 	    desc_size < DMFS_EXT4_DESC_SIZE || desc_size > sb->s_blocksize ||
 	    !is_power_of_2(desc_size))
 		goto out;
 	/* The table follows the block of the superblock, as ext4 finds it. */
 	w->desc_block = sb_block + 1;
 	w->desc_groups = U32_MAX;
-	if (incompat & DMFS_EXT4_INCOMPAT_META_BG)
+	if (incompat & DMFS_EXT4_INCOMPAT_META_BG) {
 		w->desc_groups = dmfs_le32(es, DMFS_EXT4_SB_FIRST_META_BG) *
 				 (sb->s_blocksize / desc_size);
+		w->first_data_block = dmfs_le32(es, DMFS_EXT4_SB_FIRST_DATA_BLOCK);
+		w->blocks_per_group = bpg;
+		w->sparse_super = ro_compat & DMFS_EXT4_RO_COMPAT_SPARSE_SUPER;
+		w->sparse_super2 = dmfs_le32(es, DMFS_EXT4_SB_FEATURE_COMPAT) &
+				   DMFS_EXT4_COMPAT_SPARSE_SUPER2;
+		w->backup_bgs[0] = dmfs_le32(es, DMFS_EXT4_SB_BACKUP_BGS);
+		w->backup_bgs[1] = dmfs_le32(es, DMFS_EXT4_SB_BACKUP_BGS + 4);
+	}
 	w->desc_size = desc_size;
 	w->desc64 = (incompat & DMFS_EXT4_INCOMPAT_64BIT) &&
 		    desc_size >= DMFS_EXT4_DESC_SIZE_64BIT;
@@ -179,18 +196,62 @@ void dmfs_ext4_walk_end(struct dmfs_ext4_walk *w)
 	w->bitmap = NULL;
 }
 
+/* Whether @a is a power of @b: ext4's test_root(). */
+static bool dmfs_ext4_power_of(u32 a, u32 b)
+{
+	while (a > b && !(a % b))
+		a /= b;
+	return a == b;
+}
+
+/* Whether @group keeps a copy of the superblock: ext4_bg_has_super(). */
+static bool dmfs_ext4_has_super(const struct dmfs_ext4_walk *w, u32 group)
+{
+	if (!group)
+		return true;
+	if (w->sparse_super2)
+		return group == w->backup_bgs[0] || group == w->backup_bgs[1];
+	if (group <= 1 || !w->sparse_super)
+		return true;
+	return (group & 1) && (dmfs_ext4_power_of(group, 3) ||
+			       dmfs_ext4_power_of(group, 5) ||
+			       dmfs_ext4_power_of(group, 7));
+}
+
+/*
+ * The block of @group's descriptor, where ext4's descriptor_loc() finds
+ * it: in the table after the superblock, or with meta_bg in the first
+ * group of its meta group, after that group's superblock backup.
+ */
+static u64 dmfs_ext4_desc_block(const struct dmfs_ext4_walk *w, u64 group)
+{
+	u32 per_block = w->sb->s_blocksize / w->desc_size;
+	u64 nr = div_u64(group, per_block), first;
+
+	if (group < w->desc_groups)
+		return w->desc_block + nr;
+	first = nr * per_block;
+	if (first > U32_MAX)
+		return 0;
+	return w->first_data_block + first * w->blocks_per_group +
+	       dmfs_ext4_has_super(w, first) +
+	       (w->sb->s_blocksize == 1024 && !nr && !w->first_data_block);
+}
+
 /* The inode bitmap block of @group from its descriptor, 0 for none. */
 static u64 dmfs_ext4_bitmap_block(struct dmfs_ext4_walk *w, u64 group)
 {
 	u32 per_block = w->sb->s_blocksize / w->desc_size;
+	u64 nblocks = bdev_nr_bytes(w->sb->s_bdev) >> w->sb->s_blocksize_bits;
+	u64 desc = dmfs_ext4_desc_block(w, group);
 	struct buffer_head *bh;
 	u64 block = 0;
 	const u8 *gd;
 	u16 flags;
 
-	if (group >= w->desc_groups)
+	if (!desc || desc >= nblocks)
 		return 0;
-	bh = sb_bread(w->sb, w->desc_block + div_u64(group, per_block));
+	bh = sb_bread(w->sb, desc);
 	if (!bh)
 		return 0;
 	gd = bh->b_data + do_div(group, per_block) * w->desc_size;
@@ -204,7 +265,7 @@ static u64 dmfs_ext4_bitmap_block(struct dmfs_ext4_walk *w, u64 group)
 			block |= (u64)dmfs_le32(gd, DMFS_EXT4_BG_INODE_BITMAP_HI) << 32;
 	}
 	brelse(bh);
-	if (block >= bdev_nr_bytes(w->sb->s_bdev) >> w->sb->s_blocksize_bits)
+	if (block >= nblocks)
 		block = 0;
 	return block;
 }
