@@ -255,16 +255,20 @@ static void dmfs_mmap_admitted_defer(struct dmfs_mmap_admitted *a)
  * our fallocate, its WRITE event and the rights in its way: a shared
  * mapping that may be written gets a lower file open for reading only,
  * which refuses it (EBADF).  Stores through it need no write mode of the
- * file: they fault, and wait as write(2) does (dmfs_mkwrite()).
+ * file: they fault, and wait as write(2) does (dmfs_mkwrite()).  It is
+ * opened with no fanotify event, as fanotify opens its own files: it is
+ * no open by the user, and it is made under the mmap lock, which a
+ * permission listener reading the process's memory would wait for.
  */
 static struct file *dmfs_mmap_lower(struct file *lower,
 				    const struct vm_area_struct *vma)
 {
+	int flags = O_RDONLY | O_LARGEFILE | __FMODE_NONOTIFY;
+
 	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) !=
 	    (VM_SHARED | VM_MAYWRITE) || !(lower->f_mode & FMODE_WRITE))
 		return get_file(lower);
-	return dentry_open(&lower->f_path,
-			   O_RDONLY | O_LARGEFILE | (lower->f_flags & O_NOATIME),
+	return dentry_open(&lower->f_path, flags | (lower->f_flags & O_NOATIME),
 			   lower->f_cred);
 }
 

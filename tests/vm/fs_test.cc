@@ -549,6 +549,48 @@ TEST_F(DmapiMount, ReadAsksTheLowerFilesPermissionListeners)
 	EXPECT_EQ(reader.wait(), 0) << "the denied read did not fail EPERM";
 }
 
+/*
+ * A shared writable mapping maps a lower file opened again for reading
+ * only (MADV_REMOVE is refused), under the mmap lock: that open asks no
+ * fanotify permission listener, which, reading the process's memory,
+ * would wait for that lock.  The user's open is asked once.
+ */
+TEST_F(DmapiMount, AWritableMappingAsksTheLowerFilesOpenListenersNothing)
+{
+	spit(mnt_ + "/watched", "map me");
+	int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE);
+	ASSERT_GE(fan, 0) << strerror(errno);
+	ASSERT_EQ(fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD,
+				(lower_ + "/watched").c_str()), 0) << strerror(errno);
+	std::string file = mnt_ + "/watched";
+	Child mapper([file] {
+		int fd = open(file.c_str(), O_RDWR);
+		if (fd < 0)
+			return 1;
+		void *m = mmap(nullptr, 6, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			return 2;
+		static_cast<char *>(m)[0] = 'M';
+		return msync(m, 6, MS_SYNC) ? 3 : 0;
+	});
+	int asked = 0;
+	do {
+		struct pollfd pfd = {fan, POLLIN, 0};
+		while (poll(&pfd, 1, 0) == 1) {
+			struct fanotify_event_metadata ev;
+			ASSERT_EQ(read(fan, &ev, sizeof(ev)), static_cast<ssize_t>(sizeof(ev)));
+			struct fanotify_response r = {ev.fd, FAN_ALLOW};
+			EXPECT_EQ(write(fan, &r, sizeof(r)), static_cast<ssize_t>(sizeof(r)));
+			close(ev.fd);
+			asked++;
+		}
+	} while (mapper.still_running_after(50));
+	close(fan);
+	EXPECT_EQ(mapper.wait(), 0);
+	EXPECT_EQ(asked, 1) << "the mapping asked too";
+	EXPECT_EQ(slurp(lower_ + "/watched"), "Map me");
+}
+
 /* Reads and writes through the mount are seen by the lower file's watchers. */
 /* The events fanotify group @fan has queued, read and closed. */
 uint64_t events_seen(int fan)
