@@ -89,7 +89,7 @@ static int dm_attr_change(const struct path *path, const char *xattr,
 			  const void *value, size_t len, bool setdtime)
 {
 	dm_idmap_t *idmap = dm_mnt_idmap(path->mnt);
-	struct inode *inode = d_inode(path->dentry);
+	struct inode *inode = d_inode(path->dentry), *delegated = NULL;
 	struct kstat before;
 	int err;
 
@@ -99,21 +99,25 @@ static int dm_attr_change(const struct path *path, const char *xattr,
 	err = mnt_want_write(path->mnt);
 	if (err)
 		return err;
+retry:
 	inode_lock(inode);
 	err = dm_vfs_getattr(path, &before, STATX_MTIME | STATX_CTIME,
 			     AT_STATX_SYNC_AS_STAT);
-	if (err)
-		goto out;
-	if (value)
+	if (!err && value)
 		err = __vfs_setxattr_locked(idmap, path->dentry, xattr, value,
-					    len, 0, NULL);
-	else
+					    len, 0, &delegated);
+	else if (!err)
 		err = __vfs_removexattr_locked(idmap, path->dentry, xattr,
-					       NULL);
+					       &delegated);
 	if (!err)
 		err = dm_restore_times(path, before.mtime, before.ctime);
-out:
 	inode_unlock(inode);
+	/* An NFS delegation of the object is recalled, then waited for. */
+	if (delegated) {
+		err = break_deleg_wait(&delegated);
+		if (!err)
+			goto retry;
+	}
 	mnt_drop_write(path->mnt);
 	return err;
 }

@@ -9,6 +9,11 @@
 #include <linux/fs.h>
 #include <linux/version.h>
 
+/* 6.3 moved file locks and leases (break_deleg_wait()) out of fs.h. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#include <linux/filelock.h>
+#endif
+
 /* 6.12 removed no_llseek: a NULL ->llseek now means "not seekable". */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #define dm_no_llseek	NULL
