@@ -104,7 +104,7 @@ int dm_get_mountinfo(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
 	return call_filling<DMAPI_IOC_GET_MOUNTINFO>(arg, bufp, buflen, rlenp);
 }
 
-// Disabling needs no name: a NULL attrnamep is sent as the empty name.
+// Disabling reads no name: whatever attrnamep points at, the empty name goes.
 int dm_set_return_on_destroy(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
 			     dm_attrname_t *attrnamep, dm_boolean_t enable)
 {
@@ -116,7 +116,7 @@ int dm_set_return_on_destroy(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_
 	arg.token = token;
 	arg.hanp = user_ptr(hanp);
 	arg.hlen = hlen;
-	if (attrnamep)
+	if (enable)
 		std::memcpy(arg.attrname, attrnamep->an_chars, sizeof(arg.attrname));
 	arg.enable = enable ? 1 : 0;
 	return call<DMAPI_IOC_SET_RETURN_ON_DESTROY>(arg);

@@ -856,6 +856,19 @@ TEST_F(ReturnOnDestroy, DisableRemovesTheName)
 	EXPECT_EQ(errno, ENODATA);
 }
 
+TEST_F(ReturnOnDestroy, DisablingReadsNoName)
+{
+	ASSERT_DM_OK(set_rod(fsh_, "hsmid", 1));
+	/* An address that faults: disabling must not look at it. */
+	auto *nowhere = reinterpret_cast<dm_attrname_t *>(16);
+	ASSERT_DM_OK(dm_set_return_on_destroy(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
+					      nowhere, DM_FALSE));
+	char value[64];
+	errno = 0;
+	EXPECT_EQ(getxattr(lower_.c_str(), kRodXattr, value, sizeof(value)), -1);
+	EXPECT_EQ(errno, ENODATA);
+}
+
 TEST_F(ReturnOnDestroy, EmptyNameEINVAL)
 {
 	EXPECT_DM_ERRNO(set_rod(fsh_, "", 1), EINVAL);
