@@ -169,6 +169,12 @@ int scan(Kind kind, dmapi_scan_arg &arg, dm_attrloc_t *locp, std::size_t buflen,
 	arg.buf.ptr = user_ptr(kernel.data());
 	arg.buf.len = kernel.size();
 	int ret = call<Request>(arg);
+	// A step that found nothing (unused inode numbers, objects outside a
+	// subtree's tree, entries removed meanwhile) goes on from where it
+	// stopped: as with SGI's bulkstat, 1 comes with records, and loops
+	// that do not look at *rlenp see no batch twice.
+	while (!ret && !arg.buf.rlen && arg.more)
+		ret = call<Request>(arg);
 	// A first record larger than our room (a long DM attribute value):
 	// again with room for it, so that E2BIG is decided below; and again
 	// while another DM application makes that value longer meanwhile.

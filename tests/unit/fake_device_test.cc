@@ -1722,6 +1722,43 @@ TEST_F(FakeDevice, ACopyOfAScanReadsItsOwnRecords)
 	EXPECT_EQ(copy.begin()->stat.dt_ino, 11u);
 }
 
+// Steps that find no object (unused inode numbers, objects outside a
+// subtree's tree) go on: a call that returns 1 has records, so a loop in
+// SGI's style, walking the buffer without looking at rlen, sees no batch
+// twice.
+TEST_F(FakeDevice, AScanStepThatFindsNothingGoesOnToRecords)
+{
+	answer_bulkattr([](dmapi_scan_arg &arg, int call) {
+		if (call == 2 || call == 3) {
+			arg.buf.rlen = 0;
+			arg.loc += 1000;
+			arg.more = 1;
+			return 0;
+		}
+		put_scan_records(arg, {static_cast<std::uint64_t>(arg.loc)});
+		arg.loc += 1;
+		arg.more = call < 4;
+		return 0;
+	});
+	unsigned char fshandle[DMAPI_FSHANDLE_LEN] = {};
+	dm_attrloc_t loc = 5;
+	alignas(8) unsigned char buf[sizeof(dm_stat_t) + 64];
+	std::vector<std::uint64_t> seen;
+	int more;
+	do {
+		std::size_t rlen = 0;
+		more = dm_get_bulkattr(3, fshandle, sizeof(fshandle), DM_NO_TOKEN, DM_AT_STAT, &loc,
+				       sizeof(buf), buf, &rlen);
+		ASSERT_GE(more, 0) << strerror(errno);
+		if (more) {
+			EXPECT_GT(rlen, 0u);
+		}
+		if (rlen)
+			seen.push_back(reinterpret_cast<dm_stat_t *>(buf)->dt_ino);
+	} while (more == 1);
+	EXPECT_EQ(seen, (std::vector<std::uint64_t>{5, 2006}));
+}
+
 // A first record whose DM attribute another DM application keeps making
 // longer meanwhile: the scan's buffer grows as often as it must.
 TEST_F(FakeDevice, AScanGrowsItsBufferAsOftenAsItsFirstRecordGrows)
