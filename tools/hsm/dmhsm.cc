@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #ifndef DMHSM_VERSION
@@ -472,17 +473,65 @@ int Cli::scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t 
 	return 0;
 }
 
+/*
+ * Whether a file of @h's inode number is in the tree of @h's filesystem
+ * as mounted: by one walk of each filesystem, made when first asked.
+ * A mount of a subtree refuses the handle of a file whose place the
+ * dentry cache has forgotten, as it refuses one of a file gone; the walk
+ * tells them apart.  An inode number used again since keeps a copy that
+ * could go: a leak, never a loss.
+ */
+class TreeInodes {
+public:
+	bool contains(const xdsm::Handle &h)
+	{
+		auto [it, fresh] = walked_.try_emplace(h.fsid());
+		if (fresh)
+			it->second = walk(h.fsid());
+		return it->second.count(h.ino()) != 0;
+	}
+
+private:
+	static std::unordered_set<dm_ino_t> walk(dm_fsid_t fsid)
+	{
+		static std::unordered_set<dm_ino_t> *inodes;
+		std::unordered_set<dm_ino_t> out;
+		for (const std::string &where : dmapi_mountpoints()) {
+			try {
+				if (xdsm::Handle::of_path(where).fsid() != fsid)
+					continue;
+			} catch (const std::system_error &) {
+				continue;
+			}
+			inodes = &out;
+			int err = nftw(where.c_str(),
+				       [](const char *, const struct stat *st, int, struct FTW *) {
+					       inodes->insert(st->st_ino);
+					       return 0;
+				       },
+				       32, FTW_PHYS | FTW_MOUNT);
+			if (err)
+				xdsm::throw_errno(("walking " + where).c_str());
+		}
+		return out;
+	}
+
+	std::map<dm_fsid_t, std::unordered_set<dm_ino_t>> walked_;
+};
+
 int Cli::gc(const std::string &mountpoint, bool dry_run)
 {
 	Policy p = config_.policy(mountpoint);
 	Store &store = manager_.store(p.store);
 	std::uint64_t refs = 0, orphans = 0, bytes = 0;
 	int status = 0;
+	TreeInodes tree;
+	auto in_tree = [&tree](const xdsm::Handle &h) { return tree.contains(h); };
 	for (const ObjectRef &ref : store.list()) {
 		refs++;
 		try {
 			UserToken token(session_.get(), "dmhsm gc");
-			if (!manager_.collect_orphan(ref, token.get(), store, !dry_run))
+			if (!manager_.collect_orphan(ref, token.get(), store, !dry_run, in_tree))
 				continue;
 			orphans++;
 			bytes += ref.size;

@@ -556,7 +556,8 @@ bool Manager::filesystem_managed(const xdsm::Handle &h)
 	       errno == E2BIG;
 }
 
-bool Manager::collect_orphan(const ObjectRef &ref, dm_token_t token, Store &store, bool remove)
+bool Manager::collect_orphan(const ObjectRef &ref, dm_token_t token, Store &store, bool remove,
+			     const std::function<bool(const xdsm::Handle &)> &in_tree)
 {
 	xdsm::Handle h = handle_from_hex(ref.owner);
 	if (h.empty())
@@ -570,7 +571,7 @@ bool Manager::collect_orphan(const ObjectRef &ref, dm_token_t token, Store &stor
 		 * The file is gone (EBADF) only if its filesystem is mounted:
 		 * one not mounted, or another host's, fails EBADF too.
 		 */
-		if (e.code().value() != EBADF || !filesystem_managed(h))
+		if (e.code().value() != EBADF || !filesystem_managed(h) || in_tree(h))
 			return false;
 	}
 	if (right) {
