@@ -56,6 +56,27 @@ static int dmfs_acceptable(void *context, struct dentry *dentry)
 	return is_subdir(dentry, ctx->root);
 }
 
+/*
+ * What a failed decode says of the object.  The lower filesystem's
+ * "no such object" (ESTALE, NULL) and a place outside the tree are
+ * EBADF, which a DM application takes for an object gone; a failure to
+ * read it (an I/O error, a corrupt inode, memory) says nothing of the
+ * kind, and is passed on.
+ */
+static int dmfs_decode_errno(long err)
+{
+	switch (err) {
+	case -ENOMEM:
+		return -ENOMEM;
+	case -EIO:
+	case -EUCLEAN:		/* XFS's and ext4's EFSCORRUPTED */
+	case -EBADMSG:		/* and EFSBADCRC */
+		return -EIO;
+	default:
+		return -EBADF;
+	}
+}
+
 /**
  * dmfs_decode - the lower object of an inode number, if in the tree
  * @sbi: the mount
@@ -64,7 +85,8 @@ static int dmfs_acceptable(void *context, struct dentry *dentry)
  *	ext4 does and XFS does not
  *
  * Return: the lower dentry, referenced, of a linked object of the
- * mounted tree whose inode number is @ino, or an ERR_PTR (-EBADF).
+ * mounted tree whose inode number is @ino, or an ERR_PTR: -EBADF (no
+ * such object in the tree), -EIO or -ENOMEM (it could not be read).
  */
 struct dentry *dmfs_decode(struct dmfs_sb_info *sbi, u64 ino, u32 gen)
 {
@@ -93,7 +115,7 @@ struct dentry *dmfs_decode(struct dmfs_sb_info *sbi, u64 ino, u32 gen)
 	dentry = dm_exportfs_decode_fh_raw(sbi->lower.mnt, fid, len, type,
 					   dmfs_acceptable, &ctx);
 	if (IS_ERR_OR_NULL(dentry))
-		return ERR_PTR(-EBADF);
+		return ERR_PTR(dmfs_decode_errno(PTR_ERR(dentry)));
 	/* A removed object still open somewhere is gone for DMAPI. */
 	if (d_inode(dentry)->i_ino != ino || !d_inode(dentry)->i_nlink) {
 		dput(dentry);
