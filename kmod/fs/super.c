@@ -116,10 +116,23 @@ static int dmfs_sync_fs(struct super_block *sb, int wait)
 	return err;
 }
 
-/* umount -f: the PREUNMOUNT and UNMOUNT events say so. */
+/*
+ * umount -f: the PREUNMOUNT and UNMOUNT events say so.  The VFS asks
+ * before it knows whether the unmount can go (a busy mount, another
+ * mount of the superblock left), and the teardown of an unmount runs in
+ * the unmounting task (task work): the task that asked is remembered,
+ * and the unmount is forced if it is the one that tears the mount down.
+ */
 static void dmfs_umount_begin(struct super_block *sb)
 {
-	WRITE_ONCE(DMFS_SB(sb)->dm_fs.forced, true);
+	struct pid *forcer = get_pid(task_pid(current));
+
+	put_pid(xchg(&DMFS_SB(sb)->umount_forcer, forcer));
+}
+
+static bool dmfs_umount_forced(struct dmfs_sb_info *sbi)
+{
+	return READ_ONCE(sbi->umount_forcer) == task_pid(current);
 }
 
 static const struct super_operations dmfs_super_ops = {
@@ -155,6 +168,27 @@ static int dmfs_check_lower(struct fs_context *fc, const struct path *lower)
 			       fc->source, lower_sb->s_type->name);
 	if (lower_sb->s_stack_depth + 1 > FILESYSTEM_MAX_STACK_DEPTH)
 		return invalfc(fc, "%s: filesystems stacked too deep", fc->source);
+	return 0;
+}
+
+/*
+ * Handles name an object by inode number and generation, found again by
+ * the lower filesystem's export operations: tmpfs and btrfs, say, have
+ * handles of their own, which ours are not.  The lower root must be
+ * found by its handle, or no handle of the mount would be.
+ */
+static int dmfs_check_handles(struct fs_context *fc, struct dmfs_sb_info *sbi)
+{
+	struct inode *root = d_inode(sbi->lower.dentry);
+	struct dentry *found;
+
+	found = dmfs_decode(sbi, root->i_ino, root->i_generation);
+	if (PTR_ERR_OR_ZERO(found) == -EBADF)
+		return invalfc(fc, "%s (%s) cannot find its objects by inode number and generation",
+			       fc->source, root->i_sb->s_type->name);
+	if (IS_ERR(found))
+		return PTR_ERR(found);
+	dput(found);
 	return 0;
 }
 
@@ -246,6 +280,9 @@ static int dmfs_find_lower(struct fs_context *fc, struct dmfs_sb_info *sbi)
 			fc->source);
 		return err;
 	}
+	err = dmfs_check_handles(fc, sbi);
+	if (err)
+		return err;
 	return dmfs_describe_mount(fc, sbi);
 }
 
@@ -300,6 +337,7 @@ static void dmfs_free_sbi(struct dmfs_sb_info *sbi)
 	dmfs_debut_exit(sbi);
 	dmfs_scan_exit(sbi);
 	dmfs_mmap_exit(sbi);
+	put_pid(sbi->umount_forcer);
 	path_put(&sbi->lower);
 	kfree(sbi->dm_fs.mountpoint);
 	kfree(sbi->dm_fs.lower_name);
@@ -339,9 +377,34 @@ static void dmfs_free_fc(struct fs_context *fc)
 	dmfs_free_sbi(fc->s_fs_info);
 }
 
+/*
+ * A remount changes what the VFS keeps (read-only, atime); the mount's
+ * own option is fixed, and over a read-only lower filesystem ours stays
+ * read-only, as it was mounted (overlayfs refuses the same).
+ */
+static int dmfs_reconfigure(struct fs_context *fc)
+{
+	struct super_block *sb = fc->root->d_sb;
+	struct dmfs_sb_info *sbi = DMFS_SB(sb);
+	struct dmfs_sb_info *asked = fc->s_fs_info;
+
+	if (asked->mtpt_given &&
+	    strcmp(asked->dm_fs.mountpoint, sbi->dm_fs.mountpoint))
+		return invalfc(fc, "mtpt=%s: the mount point cannot change on remount",
+			       asked->dm_fs.mountpoint);
+	if ((fc->sb_flags_mask & SB_RDONLY) && !(fc->sb_flags & SB_RDONLY) &&
+	    sb_rdonly(dmfs_lower_mnt(sb)->mnt_sb)) {
+		errorfc(fc, "%s: the lower filesystem is read-only",
+			sbi->dm_fs.lower_name);
+		return -EROFS;
+	}
+	return 0;
+}
+
 static const struct fs_context_operations dmfs_context_ops = {
 	.parse_param	= dmfs_parse_param,
 	.get_tree	= dmfs_get_tree,
+	.reconfigure	= dmfs_reconfigure,
 	.free		= dmfs_free_fc,
 };
 
@@ -367,6 +430,7 @@ static void dmfs_kill_sb(struct super_block *sb)
 	int unmount_sid = 0;
 
 	if (sbi && sbi->dm_fs.sb) {
+		WRITE_ONCE(sbi->dm_fs.forced, dmfs_umount_forced(sbi));
 		dm_send_preunmount(&sbi->dm_fs);
 		unmount_sid = dm_fs_session_for(&sbi->dm_fs,
 						DMAPI_EVENT_UNMOUNT, 0);

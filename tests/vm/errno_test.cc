@@ -16,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -424,21 +425,39 @@ struct MountedAt {
 	}
 };
 
-/* A dmapi mount of tmpfs: handles work, scans do not. */
+/*
+ * A dmapi mount of f2fs, whose handles are the inode number and
+ * generation as ours are: handles work, scans do not (their walks are
+ * XFS's and ext4's).  f2fs on a loop device, where the guest has them.
+ */
 TEST_F(CallErrors, AScanOfALowerFilesystemNeitherXfsNorExt4EOPNOTSUPP)
 {
-	std::string tmp = base_ + "/tmpfs";
-	ASSERT_EQ(mkdir(tmp.c_str(), 0755), 0) << strerror(errno);
-	ASSERT_EQ(mount("tmpfs", tmp.c_str(), "tmpfs", 0, "size=1m"), 0) << strerror(errno);
-	MountedAt tmpfs{tmp};
-	ASSERT_EQ(mkdir((tmp + "/lower").c_str(), 0755), 0) << strerror(errno);
-	ASSERT_EQ(mkdir((tmp + "/mnt").c_str(), 0755), 0) << strerror(errno);
-	std::string mnt = tmp + "/mnt";
-	ASSERT_EQ(mount((tmp + "/lower").c_str(), mnt.c_str(), "dmapi", 0, nullptr), 0)
-		<< strerror(errno);
+	std::string image = base_ + "/f2fs.img", top = base_ + "/f2fs";
+	ASSERT_EQ(mkdir(top.c_str(), 0755), 0) << strerror(errno);
+	int fd = open(image.c_str(), O_CREAT | O_WRONLY, 0600);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	ASSERT_EQ(ftruncate(fd, 64 << 20), 0) << strerror(errno);
+	close(fd);
+	if (std::system(("mkfs.f2fs -q -f " + image + " >/dev/null 2>&1").c_str()) != 0)
+		GTEST_SKIP() << "no mkfs.f2fs (f2fs-tools)";
+	if (std::system("modprobe -a loop f2fs 2>/dev/null") != 0 ||
+	    std::system(("mount -t f2fs -o loop " + image + " " + top + " 2>/dev/null").c_str()) != 0)
+		GTEST_SKIP() << "this kernel cannot mount f2fs from a loop device";
+	MountedAt f2fs{top};
+	std::string mnt = base_ + "/f2fs-mnt";
+	ASSERT_EQ(mkdir(mnt.c_str(), 0755), 0) << strerror(errno);
+	/* The whole filesystem: a file found by handle is in the tree. */
+	ASSERT_EQ(mount(top.c_str(), mnt.c_str(), "dmapi", 0, nullptr), 0) << strerror(errno);
 	MountedAt dmapi{mnt};
-	Handle fs;
+	Handle fs, file;
 	ASSERT_DM_OK(dm_path_to_fshandle(mnt.data(), &fs.hanp, &fs.hlen));
+	std::string path = mnt + "/file";
+	close(open(path.c_str(), O_CREAT | O_WRONLY, 0600));
+	ASSERT_DM_OK(dm_path_to_handle(path.data(), &file.hanp, &file.hlen));
+	ASSERT_EQ(system("echo 2 >/proc/sys/vm/drop_caches"), 0);
+	dm_stat_t st = {};
+	EXPECT_DM_OK(dm_get_fileattr(sid_, file.hanp, file.hlen, DM_NO_TOKEN, DM_AT_STAT, &st));
+	file.reset();
 	std::vector<char> buf(65536);
 	size_t rlen;
 	dm_attrloc_t loc = 0;
@@ -472,6 +491,26 @@ public:
 private:
 	int error_;
 };
+
+/*
+ * Over a read-only lower filesystem the mount stays read-only: a remount
+ * that asks for writes fails EROFS, as overlayfs's does.
+ */
+TEST_F(CallErrors, AWritableRemountOverAReadOnlyLowerFilesystemEROFS)
+{
+	{
+		ReadOnlyLower ro;
+		ASSERT_EQ(ro.error(), 0) << strerror(ro.error());
+		ASSERT_EQ(mount(nullptr, mnt_.c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr), 0)
+			<< strerror(errno);
+		EXPECT_EQ(mount(nullptr, mnt_.c_str(), nullptr, MS_REMOUNT, nullptr), -1);
+		EXPECT_EQ(errno, EROFS);
+		struct statfs sfs;
+		ASSERT_EQ(statfs(mnt_.c_str(), &sfs), 0);
+		EXPECT_TRUE(sfs.f_flags & ST_RDONLY);
+	}
+	EXPECT_EQ(mount(nullptr, mnt_.c_str(), nullptr, MS_REMOUNT, nullptr), 0) << strerror(errno);
+}
 
 TEST_F(CallErrors, ChangesByHandleOnAReadOnlyLowerFilesystemEROFS)
 {

@@ -409,6 +409,39 @@ TEST_F(MountEvents, PreunmountWhileHandlesWorkThenUnmountWithTheResult)
 	EXPECT_DM_ERRNO(dm_open_by_handle(root.hanp, root.hlen, O_RDONLY), EBADF);
 }
 
+/*
+ * A lower filesystem whose handles are not inode number and generation
+ * (tmpfs wants three words) is refused before any event: no handle of
+ * the mount would ever find its object.
+ */
+TEST_F(MountEvents, ALowerFilesystemThatCannotFindObjectsByOurHandlesEINVAL)
+{
+	ASSERT_EQ(mount("tmpfs", lower_.c_str(), "tmpfs", 0, "size=1m"), 0) << strerror(errno);
+	EXPECT_EQ(mount_in_child()->wait(), EINVAL);
+	EXPECT_FALSE(is_mounted());
+	EXPECT_EQ(umount(lower_.c_str()), 0) << strerror(errno);
+}
+
+/* The mount point the events report cannot change on a remount. */
+TEST_F(MountEvents, ARemountCannotChangeTheMountPoint)
+{
+	mount_taking(0, 0);
+	std::string same = "mtpt=" + lower_;
+	EXPECT_EQ(mount(nullptr, mnt_.c_str(), nullptr, MS_REMOUNT, "mtpt=/elsewhere"), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(mount(nullptr, mnt_.c_str(), nullptr, MS_REMOUNT, same.c_str()), 0)
+		<< strerror(errno);
+	Handle fsh;
+	ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fsh.hanp, &fsh.hlen));
+	std::vector<char> buf(1 << 16);
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_get_mountinfo(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, buf.size(),
+				      buf.data(), &rlen));
+	auto *me = reinterpret_cast<dm_mount_event_t *>(buf.data());
+	EXPECT_EQ(name_of(DM_GET_VALUE(me, me_name1, void *), DM_GET_LEN(me, me_name1)),
+		  fs::canonical(lower_).string());
+}
+
 TEST_F(MountEvents, NoUnmountEventsWithoutTheEventList)
 {
 	mount_taking(kUnmountEvents, 0);
@@ -452,6 +485,27 @@ TEST_F(MountEvents, ForcedUnmountSaysSo)
 	ASSERT_EQ(un.type(), DM_EVENT_UNMOUNT);
 	EXPECT_EQ(un.data<dm_namesp_event_t>()->ne_mode & DM_UNMOUNT_FORCE,
 		  (unsigned)DM_UNMOUNT_FORCE);
+}
+
+/* umount -f that fails (busy) does not make the next unmount a forced one. */
+TEST_F(MountEvents, AForcedUnmountThatFailedLeavesTheNextOneUnforced)
+{
+	mount_taking(kUnmountEvents, kUnmountEvents);
+	int fd = open((mnt_ + "/busy").c_str(), O_CREAT | O_RDWR, 0600);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	EXPECT_EQ(umount_in_child(MNT_FORCE)->wait(), EBUSY);
+	close(fd);
+	EXPECT_TRUE(queue_empty(sid_)) << "no PREUNMOUNT for an unmount that never began";
+
+	auto child = umount_in_child();
+	Message pre = next(sid_);
+	ASSERT_EQ(pre.type(), DM_EVENT_PREUNMOUNT);
+	EXPECT_EQ(pre.data<dm_namesp_event_t>()->ne_mode & DM_UNMOUNT_FORCE, 0u);
+	respond(sid_, pre.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(child->wait(), 0);
+	Message un = next(sid_);
+	ASSERT_EQ(un.type(), DM_EVENT_UNMOUNT);
+	EXPECT_EQ(un.data<dm_namesp_event_t>()->ne_mode & DM_UNMOUNT_FORCE, 0u);
 }
 
 TEST_F(MountEvents, AbortCannotStopAnUnmount)
