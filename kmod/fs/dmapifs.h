@@ -30,6 +30,8 @@
  * @lower: the lower tree's root, pinned for the life of the mount
  * @dm_fs: the mount as the DMAPI core knows it (handles, events)
  * @mtpt_given: the mount point came with the mtpt= option
+ * @mounter_cred: the credentials of the mount's maker, referenced: what
+ *	converts security.capability below (xattr.c)
  * @umount_forcer: the process of the last umount -f, referenced: the
  *	unmount is forced when the teardown runs in its task
  * @seen: the objects the mount has shown, by inode number, with their
@@ -54,6 +56,7 @@ struct dmfs_sb_info {
 	bool		ext4_bitmaps;
 	struct dm_fs	dm_fs;
 	bool		mtpt_given;
+	const struct cred *mounter_cred;
 	struct pid	*umount_forcer;
 	struct xarray	seen;
 	struct mutex	vm_ops_lock;	/* protects vm_ops */

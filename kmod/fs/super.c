@@ -309,6 +309,7 @@ static int dmfs_get_tree(struct fs_context *fc)
 	struct dmfs_sb_info *sbi = fc->s_fs_info;
 	int err;
 
+	sbi->mounter_cred = get_cred(fc->cred);
 	err = dmfs_find_lower(fc, sbi);
 	if (err)
 		return err;
@@ -338,6 +339,8 @@ static void dmfs_free_sbi(struct dmfs_sb_info *sbi)
 	dmfs_scan_exit(sbi);
 	dmfs_mmap_exit(sbi);
 	put_pid(sbi->umount_forcer);
+	if (sbi->mounter_cred)
+		put_cred(sbi->mounter_cred);
 	path_put(&sbi->lower);
 	kfree(sbi->dm_fs.mountpoint);
 	kfree(sbi->dm_fs.lower_name);

@@ -5,6 +5,7 @@
  * through the mount it is invisible (absent from lists, ENODATA to read)
  * and untouchable (EPERM to set or remove).
  */
+#include <linux/cred.h>
 #include <linux/slab.h>
 #include <linux/xattr.h>
 
@@ -15,14 +16,54 @@ static bool dmfs_xattr_reserved(const char *name)
 	return !strncmp(name, DMAPI_XATTR_PREFIX, strlen(DMAPI_XATTR_PREFIX));
 }
 
+/*
+ * The VFS converts security.capability between the caller's user
+ * namespace and the stored form at our level already.  Converted again
+ * below in the caller's namespace, a value would be taken for another
+ * (an exec failing EOVERFLOW, a setcap EINVAL, a chown keeping the
+ * capabilities).  Below, it is converted in the mounter's, the initial
+ * one (a dmapi mount needs it), where it stays as it is, as overlayfs
+ * does; the caller was checked at our level.
+ */
+static bool dmfs_xattr_converted(const char *name)
+{
+	return !strcmp(name, XATTR_NAME_CAPS);
+}
+
 static int dmfs_xattr_get(const struct xattr_handler *handler,
 			  struct dentry *dentry, struct inode *inode,
 			  const char *name, void *buffer, size_t size)
 {
+	const struct cred *old = NULL;
+	int ret;
+
 	if (dmfs_xattr_reserved(name))
 		return -ENODATA;
-	return vfs_getxattr(dmfs_lower_idmap(inode->i_sb),
-			    dmfs_lower_dentry(dentry), name, buffer, size);
+	if (dmfs_xattr_converted(name))
+		old = override_creds(DMFS_SB(inode->i_sb)->mounter_cred);
+	ret = vfs_getxattr(dmfs_lower_idmap(inode->i_sb),
+			   dmfs_lower_dentry(dentry), name, buffer, size);
+	if (old)
+		revert_creds(old);
+	return ret;
+}
+
+static int dmfs_xattr_set_lower(struct super_block *sb, struct vfsmount *mnt,
+				struct dentry *lower, const char *name,
+				const void *value, size_t size, int flags)
+{
+	const struct cred *old;
+	int err;
+
+	if (!value)
+		return vfs_removexattr(dm_mnt_idmap(mnt), lower, name);
+	if (!dmfs_xattr_converted(name))
+		return vfs_setxattr(dm_mnt_idmap(mnt), lower, name, value, size,
+				    flags);
+	old = override_creds(DMFS_SB(sb)->mounter_cred);
+	err = vfs_setxattr(dm_mnt_idmap(mnt), lower, name, value, size, flags);
+	revert_creds(old);
+	return err;
 }
 
 static int dmfs_xattr_set(const struct xattr_handler *handler,
@@ -39,11 +80,8 @@ static int dmfs_xattr_set(const struct xattr_handler *handler,
 	err = mnt_want_write(mnt);
 	if (err)
 		return err;
-	if (value)
-		err = vfs_setxattr(dm_mnt_idmap(mnt), lower, name, value, size,
+	err = dmfs_xattr_set_lower(dentry->d_sb, mnt, lower, name, value, size,
 				   flags);
-	else
-		err = vfs_removexattr(dm_mnt_idmap(mnt), lower, name);
 	mnt_drop_write(mnt);
 	dmfs_copyattr(inode);
 	if (!err)

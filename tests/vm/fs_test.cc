@@ -29,6 +29,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -801,6 +802,44 @@ int user_namespace_mapping(unsigned int inside, unsigned int outside)
 	kill(pid, SIGKILL);
 	waitpid(pid, nullptr, 0);
 	return fd;
+}
+
+/*
+ * File capabilities set from a user namespace whose root is uid 1000
+ * outside: the VFS converts the value once, to a v3 one naming that root
+ * (as on the lower filesystem itself); converted again below in the
+ * caller's namespace, where 1000 means nothing, it failed EINVAL.
+ */
+TEST_F(DmapiMount, FileCapabilitiesSetFromAUserNamespaceNameItsRoot)
+{
+	std::string file = mnt_ + "/capfile", lower = lower_ + "/capfile";
+	close(open(file.c_str(), O_CREAT | O_WRONLY, 0755));
+	ASSERT_EQ(chown(file.c_str(), 1000, 1000), 0) << strerror(errno);
+	int userns = user_namespace_mapping(0, 1000);
+	ASSERT_GE(userns, 0) << "no user namespace";
+	/* v2: effective, CAP_NET_RAW permitted. */
+	const unsigned char v2[20] = {0x01, 0, 0, 0x02, 0, 0x20, 0, 0};
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setns(userns, CLONE_NEWUSER) != 0)
+			_exit(100);
+		_exit(setxattr(file.c_str(), "security.capability", v2, sizeof(v2), 0) ? errno : 0);
+	}
+	close(userns);
+	int status = 0;
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0) << strerror(WEXITSTATUS(status));
+	unsigned char v3[32] = {};
+	ASSERT_EQ(getxattr(lower.c_str(), "security.capability", v3, sizeof(v3)), 24)
+		<< strerror(errno);
+	EXPECT_EQ(v3[3], 0x03) << "a v3 value";
+	std::uint32_t rootid;
+	std::memcpy(&rootid, v3 + 20, sizeof(rootid));
+	EXPECT_EQ(rootid, 1000u);
+	unsigned char seen[32] = {};
+	EXPECT_EQ(getxattr(file.c_str(), "security.capability", seen, sizeof(seen)), 24);
+	EXPECT_EQ(std::memcmp(seen, v3, 24), 0) << "read back through the mount as stored";
 }
 
 /*
