@@ -306,6 +306,43 @@ static int dmfs_truncate_begin(struct inode *inode, const struct path *lower,
 	return 0;
 }
 
+/*
+ * notify_change() below, as chmod(2) and the others call it: a truncation
+ * takes write access to the lower inode (ETXTBSY while it runs as a
+ * program: truncate(2) checked ours only), and an NFS delegation of the
+ * lower object is recalled and waited for, where a call without the wait
+ * would fail EWOULDBLOCK.
+ */
+static int dmfs_setattr_lower(struct vfsmount *mnt, struct dentry *lower,
+			      const struct iattr *attr)
+{
+	struct inode *inode = d_inode(lower);
+	struct inode *delegated = NULL;
+	struct iattr change;
+	int err;
+
+	if (attr->ia_valid & ATTR_SIZE) {
+		err = get_write_access(inode);
+		if (err)
+			return err;
+	}
+	for (;;) {
+		/* notify_change() edits what it is given: afresh each time. */
+		change = *attr;
+		inode_lock(inode);
+		err = notify_change(dm_mnt_idmap(mnt), lower, &change, &delegated);
+		inode_unlock(inode);
+		if (!delegated)
+			break;
+		err = break_deleg_wait(&delegated);
+		if (err)
+			break;
+	}
+	if (attr->ia_valid & ATTR_SIZE)
+		put_write_access(inode);
+	return err;
+}
+
 /**
  * dmfs_setattr - change the lower object's attributes
  * @idmap: the idmapping of our mount
@@ -347,9 +384,7 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 	}
 	err = mnt_want_write(mnt);
 	if (!err) {
-		inode_lock(d_inode(lower));
-		err = notify_change(dm_mnt_idmap(mnt), lower, &lower_attr, NULL);
-		inode_unlock(d_inode(lower));
+		err = dmfs_setattr_lower(mnt, lower, &lower_attr);
 		mnt_drop_write(mnt);
 	}
 	if (attr->ia_valid & ATTR_SIZE)

@@ -804,6 +804,38 @@ int user_namespace_mapping(unsigned int inside, unsigned int outside)
 	return fd;
 }
 
+/* A program running from the lower file is not truncated under it. */
+TEST_F(DmapiMount, TruncatingARunningProgramThroughTheMountETXTBSY)
+{
+	std::string lower = lower_ + "/prog";
+	std::filesystem::copy_file("/bin/sleep", lower);
+	ASSERT_EQ(chmod(lower.c_str(), 0755), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(lower.c_str(), "sleep", "30", static_cast<char *>(nullptr));
+		_exit(127);
+	}
+	/* Until the exec has begun: the program's file is mapped. */
+	std::string maps = "/proc/" + std::to_string(pid) + "/maps";
+	for (int i = 0; i < 500; i++) {
+		std::ifstream in(maps);
+		std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+		if (text.find(lower) != std::string::npos)
+			break;
+		usleep(10000);
+	}
+	struct stat before;
+	ASSERT_EQ(stat(lower.c_str(), &before), 0);
+	EXPECT_EQ(truncate((mnt_ + "/prog").c_str(), 0), -1);
+	EXPECT_EQ(errno, ETXTBSY);
+	kill(pid, SIGKILL);
+	waitpid(pid, nullptr, 0);
+	struct stat after;
+	ASSERT_EQ(stat(lower.c_str(), &after), 0);
+	EXPECT_EQ(after.st_size, before.st_size);
+	EXPECT_EQ(truncate((mnt_ + "/prog").c_str(), 0), 0) << strerror(errno);
+}
+
 /*
  * File capabilities set from a user namespace whose root is uid 1000
  * outside: the VFS converts the value once, to a v3 one naming that root
