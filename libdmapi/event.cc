@@ -30,6 +30,14 @@ extern "C" {
 int dm_get_events(dm_sessid_t sid, unsigned int maxmsgs, unsigned int flags,
 		  size_t buflen, void *bufp, size_t *rlenp)
 {
+	// The check costs a system call that pins the page: an event loop,
+	// which passes the same rlenp call after call, pays it once a thread.
+	static thread_local size_t *checked;
+	if (rlenp != checked) {
+		if (!out_writable(rlenp))
+			return fail(EFAULT);
+		checked = rlenp;
+	}
 	dmapi_get_events_arg arg{};
 	arg.sid = sid;
 	arg.maxmsgs = maxmsgs;
@@ -53,7 +61,7 @@ int dm_respond_event(dm_sessid_t sid, dm_token_t token, dm_response_t response,
 int dm_move_event(dm_sessid_t srcsid, dm_token_t token, dm_sessid_t targetsid,
 		  dm_token_t *rtokenp)
 {
-	if (!rtokenp)
+	if (!out_writable(rtokenp))
 		return fail(EFAULT);
 
 	dmapi_move_event_arg arg{};
@@ -108,7 +116,7 @@ int dm_getall_tokens(dm_sessid_t sid, unsigned int nelem, dm_token_t *tokenbufp,
 int dm_create_userevent(dm_sessid_t sid, size_t msglen, void *msgdatap,
 			dm_token_t *tokenp)
 {
-	if (!tokenp)
+	if (!out_writable(tokenp))
 		return fail(EFAULT);
 
 	dmapi_create_userevent_arg arg{};

@@ -20,6 +20,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <type_traits>
 #include <utility>
 
@@ -36,6 +38,22 @@ inline T fail(int error) noexcept
 {
 	errno = error;
 	return static_cast<T>(-1);
+}
+
+// Whether the caller's result at p can be stored, asked before a call
+// whose effect cannot be undone (a message taken off the queue, a session
+// or token made): a bad pointer then fails EFAULT, as it did when SGI's
+// kernel stored the result, and loses nothing, where storing it after
+// the call killed the program with the effect made.  The kernel copies
+// the bytes there onto themselves (process_vm_writev(2) to this very
+// process, which reads them and writes them back), reporting a fault as
+// EFAULT: a call that fails leaves the value as it was.
+template <typename T>
+inline bool out_writable(T *p) noexcept
+{
+	struct iovec iov = {p, sizeof(T)};
+	return p && ::process_vm_writev(::getpid(), &iov, 1, &iov, 1, 0) ==
+			    static_cast<ssize_t>(sizeof(T));
 }
 
 // The one place that marks calls waiting for their ioctls: the API exists

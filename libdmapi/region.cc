@@ -19,7 +19,7 @@ extern "C" {
 int dm_set_region(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
 		  unsigned int nelem, dm_region_t *regbufp, dm_boolean_t *exactflagp)
 {
-	if (!exactflagp)
+	if (!out_writable(exactflagp))
 		return fail(EFAULT);
 
 	dmapi_region_arg arg{};

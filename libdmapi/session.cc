@@ -16,7 +16,7 @@ extern "C" {
 
 int dm_create_session(dm_sessid_t oldsid, char *sessinfop, dm_sessid_t *newsidp)
 {
-	if (!sessinfop || !newsidp)
+	if (!sessinfop || !out_writable(newsidp))
 		return fail(EFAULT);
 
 	// Reads no further than the kernel accepts: a string that long is

@@ -22,6 +22,7 @@
 #include <initializer_list>
 #include <string>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -449,6 +450,44 @@ TEST_F(FakeDevice, MoveEventReturnsTheNewToken)
 	dm_token_t rtoken = 0;
 	ASSERT_EQ(dm_move_event(1, 12, 2, &rtoken), 0);
 	EXPECT_EQ(rtoken, 12);
+}
+
+// A result pointer that cannot be written fails EFAULT before the call
+// has an effect: no message taken off the queue, no session, token or
+// regions made, where storing the result afterwards killed the program
+// with the effect made.
+TEST_F(FakeDevice, AnUnwritableResultPointerFailsEFAULTBeforeTheCall)
+{
+	void *page = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(page, MAP_FAILED);
+	int requests = 0;
+	fake.answer = [&](unsigned long, void *) {
+		requests++;
+		return 0;
+	};
+	alignas(8) char buf[64];
+	char info[] = "x";
+	unsigned char handle[DMAPI_FSHANDLE_LEN] = {};
+	EXPECT_EQ(dm_get_events(1, 0, 0, sizeof(buf), buf, static_cast<size_t *>(page)), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(dm_create_session(DM_NO_SESSION, info, static_cast<dm_sessid_t *>(page)), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(dm_create_userevent(1, 0, nullptr, static_cast<dm_token_t *>(page)), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(dm_move_event(1, 2, 3, static_cast<dm_token_t *>(page)), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(dm_set_region(1, handle, sizeof(handle), DM_NO_TOKEN, 0, nullptr,
+				static_cast<dm_boolean_t *>(page)), -1);
+	EXPECT_EQ(errno, EFAULT);
+	auto *unmapped = reinterpret_cast<size_t *>(static_cast<std::uintptr_t>(0xdeadbeef));
+	EXPECT_EQ(dm_get_events(1, 0, 0, sizeof(buf), buf, unmapped), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(requests, 0);
+	munmap(page, 4096);
+
+	size_t rlen = 0;
+	EXPECT_EQ(dm_get_events(1, 0, 0, sizeof(buf), buf, &rlen), 0);
+	EXPECT_EQ(requests, 1);
 }
 
 TEST_F(FakeDevice, PendingPassesTheDelayOrZero)
