@@ -4,6 +4,7 @@
  * offers, truthfully.  An entry changes here when its feature lands.
  */
 #include <linux/uaccess.h>
+#include <linux/xattr.h>
 
 #include "core.h"
 
@@ -74,8 +75,11 @@ static u64 dm_config_value(unsigned int flag)
 		/* The dtime is the ctime, which DM attribute changes move. */
 		return 1;
 	case DMAPI_CONFIG_MAX_ATTR_ON_DESTROY:
-		/* DESTROY carries the whole return-on-destroy attribute. */
-		return READ_ONCE(dm_max_attr_size);
+		/*
+		 * DESTROY carries the whole return-on-destroy attribute,
+		 * which may have been set while max_attr_size was larger.
+		 */
+		return XATTR_SIZE_MAX;
 	case DMAPI_CONFIG_WILL_RETRY:
 		/* CONTINUE to NOSPACE tries the write again. */
 		return 1;
@@ -116,6 +120,39 @@ long dm_ioc_get_config(void __user *uarg)
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
+/*
+ * The events generated for what a handle names: every one for the global
+ * handle; for a filesystem, all but USER, which names no object; for an
+ * object, those its own event list can hold (dm_set_eventlist() takes).
+ */
+static int dm_config_events_of(u64 uptr, u64 len, u64 *events)
+{
+	struct dm_user_handle uh;
+	struct path path;
+	int err;
+
+	err = dm_handle_get(uptr, len, &uh);
+	if (err)
+		return err;
+	switch (uh.kind) {
+	case DM_HANDLE_GLOBAL:
+		*events = DM_SUPPORTED_EVENTS;
+		return 0;
+	case DM_HANDLE_FS:
+		err = dm_handle_check(uptr, len);
+		*events = DM_SUPPORTED_EVENTS & ~BIT_ULL(DMAPI_EVENT_USER);
+		return err;
+	default:
+		err = dm_handle_resolve(&uh.h, &path);
+		if (err)
+			return err;
+		*events = DM_SUPPORTED_EVENTS &
+			  dm_obj_valid_events(d_inode(path.dentry));
+		path_put(&path);
+		return 0;
+	}
+}
+
 /**
  * dm_ioc_get_config_events - DMAPI_IOC_GET_CONFIG_EVENTS
  * @uarg: struct dmapi_get_config_events_arg
@@ -127,20 +164,21 @@ long dm_ioc_get_config(void __user *uarg)
 long dm_ioc_get_config_events(void __user *uarg)
 {
 	struct dmapi_get_config_events_arg arg;
+	u64 events;
 	int err;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.reserved)
 		return -EINVAL;
-	err = dm_handle_check(arg.hanp, arg.hlen);
+	err = dm_config_events_of(arg.hanp, arg.hlen, &events);
 	if (err)
 		return err;
 	arg.nelem_out = DMAPI_EVENT_MAX;
 	if (arg.nelem < DMAPI_EVENT_MAX) {
 		err = -E2BIG;
 	} else {
-		arg.eventset = DM_SUPPORTED_EVENTS;
+		arg.eventset = events;
 		err = 0;
 	}
 	if (copy_to_user(uarg, &arg, sizeof(arg)))

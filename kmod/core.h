@@ -465,6 +465,7 @@ long dm_ioc_open_by_handle(void __user *uarg);
 long dm_ioc_handle_to_path(void __user *uarg);
 
 /* disp.c */
+u64 dm_obj_valid_events(const struct inode *inode);
 
 /**
  * struct dm_handle_call - a call on a handle in a session, checked

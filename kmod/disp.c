@@ -374,8 +374,13 @@ out:
 	return err;
 }
 
-/* The events an object of @inode's type takes in its own list. */
-static u64 dm_obj_valid_events(const struct inode *inode)
+/**
+ * dm_obj_valid_events - the events an object's own list can hold
+ * @inode: the object's lower inode
+ *
+ * Return: the events generated for an object of @inode's type.
+ */
+u64 dm_obj_valid_events(const struct inode *inode)
 {
 	if (S_ISDIR(inode->i_mode))
 		return DM_DIR_EVENTS | DM_OBJ_EVENTS;

@@ -49,8 +49,8 @@ TEST(GetConfig, ReportsWhatThisBuildProvides)
 	EXPECT_EQ(config(DM_CONFIG_PERS_ATTRIBUTES), 1u);
 	EXPECT_EQ(config(DM_CONFIG_MAX_ATTRIBUTE_SIZE),
 		  std::stoull(ModuleParam::read("max_attr_size")));
-	EXPECT_EQ(config(DM_CONFIG_MAX_ATTR_ON_DESTROY),
-		  std::stoull(ModuleParam::read("max_attr_size")));
+	/* Set while max_attr_size was larger, an attribute is carried whole. */
+	EXPECT_EQ(config(DM_CONFIG_MAX_ATTR_ON_DESTROY), 65536u);
 	EXPECT_EQ(config(DM_CONFIG_DTIME_OVERLOAD), 1u);
 	EXPECT_EQ(config(DM_CONFIG_PERS_INHERIT_ATTRIBS), 1u);
 	EXPECT_EQ(config(DM_CONFIG_BULKALL), 1u);
@@ -121,6 +121,68 @@ TEST(GetConfigEvents, ReportsTheEventsThisBuildGenerates)
 			DM_EVENT_USER})
 		DMEV_SET(ev, expected);
 	EXPECT_EQ(set, expected);
+}
+
+dm_eventset_t set_of(std::initializer_list<dm_eventtype_t> events)
+{
+	dm_eventset_t set = 0;
+	for (auto ev : events)
+		DMEV_SET(ev, set);
+	return set;
+}
+
+/*
+ * For a handle, the events generated for what it names: what its own
+ * event list takes, for an object; all but USER for a filesystem.
+ */
+class ConfigEventsOf : public ObjectMountTest {
+protected:
+	dm_eventset_t events_of(const Handle &h)
+	{
+		dm_eventset_t set = 0;
+		unsigned int n = 0;
+		EXPECT_DM_OK(dm_get_config_events(h.hanp, h.hlen, DM_EVENT_MAX, &set, &n));
+		return set;
+	}
+	const dm_eventset_t object_ = set_of({DM_EVENT_ATTRIBUTE, DM_EVENT_DESTROY,
+					      DM_EVENT_DEBUT, DM_EVENT_CLOSE});
+};
+
+TEST_F(ConfigEventsOf, AFileTheEventsItsListTakes)
+{
+	dm_eventset_t set = events_of(file_);
+	EXPECT_EQ(set, object_ | set_of({DM_EVENT_READ, DM_EVENT_WRITE, DM_EVENT_TRUNCATE}));
+	EXPECT_DM_OK(dm_set_eventlist(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, &set,
+				      DM_EVENT_MAX));
+}
+
+TEST_F(ConfigEventsOf, ADirectoryTheNamespaceEvents)
+{
+	dm_eventset_t set = events_of(dir_);
+	EXPECT_EQ(set, object_ | set_of({DM_EVENT_CREATE, DM_EVENT_POSTCREATE, DM_EVENT_REMOVE,
+					 DM_EVENT_POSTREMOVE, DM_EVENT_RENAME,
+					 DM_EVENT_POSTRENAME, DM_EVENT_LINK, DM_EVENT_POSTLINK,
+					 DM_EVENT_SYMLINK, DM_EVENT_POSTSYMLINK}));
+	EXPECT_DM_OK(dm_set_eventlist(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, &set,
+				      DM_EVENT_MAX));
+}
+
+TEST_F(ConfigEventsOf, ASymbolicLinkThoseOfAnyObject)
+{
+	ASSERT_EQ(symlink("file", (lower_ + "/link").c_str()), 0) << strerror(errno);
+	Handle link;
+	ASSERT_DM_OK(dm_path_to_handle(const_cast<char *>((mnt_ + "/link").c_str()), &link.hanp,
+				       &link.hlen));
+	EXPECT_EQ(events_of(link), object_);
+}
+
+TEST_F(ConfigEventsOf, AFilesystemAllButUser)
+{
+	dm_eventset_t all = 0;
+	unsigned int n = 0;
+	ASSERT_DM_OK(dm_get_config_events(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_EVENT_MAX, &all, &n));
+	dm_eventset_t set = events_of(fs_);
+	EXPECT_EQ(set, all & ~set_of({DM_EVENT_USER}));
 }
 
 TEST(GetConfigEvents, TooSmallFailsE2BIGWithTheCount)
