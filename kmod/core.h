@@ -360,11 +360,14 @@ struct dm_fs_stats {
  * @events: the filesystem's event list (per mount)
  * @ninherit: how many DM attributes new objects inherit (inherit.c)
  * @users: 1 while registered, and 1 for each call working on it
+ * @dying: unregistered: no call finds it, but its fsid stays taken until
+ *	dm_fs_forget(), so that no new mount's MOUNT comes before its UNMOUNT
  * @stats: its events' counters since it was mounted
  *
- * The provider registers it once the filesystem can serve handles and
- * unregisters it before its teardown; the core calls @ops only between:
- * unregistering waits for the calls that hold it (dm_fs_get()).
+ * The provider registers it once the filesystem can serve handles,
+ * unregisters it before its teardown and forgets it after; the core
+ * calls @ops only between registering and unregistering, which waits for
+ * the calls that hold it (dm_fs_get()).
  */
 struct dm_fs {
 	struct list_head		link;
@@ -381,6 +384,7 @@ struct dm_fs {
 	u64				events;
 	unsigned int			ninherit;
 	refcount_t			users;
+	bool				dying;
 	struct dm_fs_stats		stats;
 };
 
@@ -428,6 +432,7 @@ static inline int dm_copy_filled(int err, void __user *uarg, const void *arg,
 int dm_fs_register(struct dm_fs *fs);
 void dm_fs_attach(struct dm_fs *fs, struct super_block *sb);
 void dm_fs_unregister(struct dm_fs *fs);
+void dm_fs_forget(struct dm_fs *fs);
 int dm_handle_check(u64 uptr, u64 len);
 
 /*

@@ -30,6 +30,7 @@ static LIST_HEAD(dm_fs_list);
 static DEFINE_MUTEX(dm_fs_mutex);
 
 static bool dm_fsid_managed_locked(u64 fsid);
+static bool dm_fs_taken_locked(u64 fsid);
 
 /**
  * dm_fs_register - make a managed filesystem known to the core
@@ -47,9 +48,10 @@ int dm_fs_register(struct dm_fs *fs)
 
 	spin_lock_init(&fs->lock);
 	refcount_set(&fs->users, 1);
+	fs->dying = false;
 	dm_inherit_init(fs);
 	mutex_lock(&dm_fs_mutex);
-	if (dm_fsid_managed_locked(fs->fsid)) {
+	if (dm_fs_taken_locked(fs->fsid)) {
 		err = -EBUSY;
 	} else {
 		list_add_tail(&fs->link, &dm_fs_list);
@@ -72,19 +74,36 @@ void dm_fs_attach(struct dm_fs *fs, struct super_block *sb)
 }
 
 /**
- * dm_fs_unregister - forget a managed filesystem
+ * dm_fs_unregister - stop serving a managed filesystem
  * @fs: the filesystem
  *
  * On return no handle call uses @fs any more: waits for those that do.
+ * Its fsid stays taken until dm_fs_forget().  A second call does nothing.
  */
 void dm_fs_unregister(struct dm_fs *fs)
+{
+	bool dying;
+
+	mutex_lock(&dm_fs_mutex);
+	dying = fs->dying;
+	fs->dying = true;
+	mutex_unlock(&dm_fs_mutex);
+	if (dying)
+		return;
+	dm_fs_put(fs);
+	wait_var_event(&fs->users, !refcount_read(&fs->users));
+	dm_stats_fs_gone(fs);
+}
+
+/**
+ * dm_fs_forget - give an unregistered filesystem's fsid back
+ * @fs: the filesystem, unregistered, its UNMOUNT event sent
+ */
+void dm_fs_forget(struct dm_fs *fs)
 {
 	mutex_lock(&dm_fs_mutex);
 	list_del_init(&fs->link);
 	mutex_unlock(&dm_fs_mutex);
-	dm_fs_put(fs);
-	wait_var_event(&fs->users, !refcount_read(&fs->users));
-	dm_stats_fs_gone(fs);
 	dm_live_dec(DM_LIVE_FILESYSTEMS);
 }
 
@@ -159,11 +178,23 @@ void dm_fs_unlock(void)
 	mutex_unlock(&dm_fs_mutex);
 }
 
+/* Whether a mount, served or tearing down, holds @fsid. */
+static bool dm_fs_taken_locked(u64 fsid)
+{
+	struct dm_fs *fs;
+
+	list_for_each_entry(fs, &dm_fs_list, link)
+		if (fs->fsid == fsid)
+			return true;
+	return false;
+}
+
 /**
  * dm_fs_find_locked - the managed filesystem with an fsid
  * @fsid: the fsid of a handle
  *
- * Return: the filesystem, or NULL.  dm_fs_lock() is held.
+ * Return: the filesystem, or NULL (none, or one unregistered).
+ * dm_fs_lock() is held.
  */
 struct dm_fs *dm_fs_find_locked(u64 fsid)
 {
@@ -171,7 +202,7 @@ struct dm_fs *dm_fs_find_locked(u64 fsid)
 
 	lockdep_assert_held(&dm_fs_mutex);
 	list_for_each_entry(fs, &dm_fs_list, link)
-		if (fs->fsid == fsid)
+		if (fs->fsid == fsid && !fs->dying)
 			return fs;
 	return NULL;
 }
@@ -180,15 +211,17 @@ struct dm_fs *dm_fs_find_locked(u64 fsid)
  * dm_fs_next_locked - walk the managed filesystems
  * @fs: the previous one, or NULL to start
  *
- * Return: the next filesystem, or NULL after the last.  dm_fs_lock() is
- * held across the walk.
+ * Return: the next filesystem not unregistered, or NULL after the last.
+ * dm_fs_lock() is held across the walk.
  */
 struct dm_fs *dm_fs_next_locked(struct dm_fs *fs)
 {
-	struct list_head *next = fs ? fs->link.next : dm_fs_list.next;
-
 	lockdep_assert_held(&dm_fs_mutex);
-	return next == &dm_fs_list ? NULL : list_entry(next, struct dm_fs, link);
+	fs = list_prepare_entry(fs, &dm_fs_list, link);
+	list_for_each_entry_continue(fs, &dm_fs_list, link)
+		if (!fs->dying)
+			return fs;
+	return NULL;
 }
 
 /**
@@ -348,7 +381,7 @@ static struct dm_fs *dm_fs_of_sb_locked(struct super_block *sb)
 	struct dm_fs *fs;
 
 	list_for_each_entry(fs, &dm_fs_list, link)
-		if (fs->sb == sb)
+		if (fs->sb == sb && !fs->dying)
 			return fs;
 	return NULL;
 }

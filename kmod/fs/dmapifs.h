@@ -394,6 +394,7 @@ int dmfs_probe_inodes(struct dmfs_sb_info *sbi);
 int dmfs_scan(struct dm_fs *fs, struct dm_scan *s);
 void dmfs_scan_exit(struct dmfs_sb_info *sbi);
 int dmfs_register_handles(struct dmfs_sb_info *sbi);
+void dmfs_stop_handles(struct dmfs_sb_info *sbi);
 void dmfs_unregister_handles(struct dmfs_sb_info *sbi);
 
 /* xattr.c */

@@ -209,7 +209,20 @@ int dmfs_register_handles(struct dmfs_sb_info *sbi)
 }
 
 /**
- * dmfs_unregister_handles - stop serving handles of a mount
+ * dmfs_stop_handles - stop serving handles of a mount, its fsid kept
+ * @sbi: the mount; nothing happens if it serves none
+ *
+ * Until dmfs_unregister_handles(), no other mount of the filesystem can
+ * begin: its MOUNT event would come before this one's UNMOUNT.
+ */
+void dmfs_stop_handles(struct dmfs_sb_info *sbi)
+{
+	if (sbi->dm_fs.ops)
+		dm_fs_unregister(&sbi->dm_fs);
+}
+
+/**
+ * dmfs_unregister_handles - stop serving handles of a mount, and forget it
  * @sbi: the mount; nothing happens if it serves none
  */
 void dmfs_unregister_handles(struct dmfs_sb_info *sbi)
@@ -217,5 +230,6 @@ void dmfs_unregister_handles(struct dmfs_sb_info *sbi)
 	if (!sbi->dm_fs.ops)
 		return;
 	dm_fs_unregister(&sbi->dm_fs);
+	dm_fs_forget(&sbi->dm_fs);
 	sbi->dm_fs.ops = NULL;
 }

@@ -439,10 +439,11 @@ static void dmfs_kill_sb(struct super_block *sb)
 						DMAPI_EVENT_UNMOUNT, 0);
 	}
 	if (sbi)
-		dmfs_unregister_handles(sbi);
+		dmfs_stop_handles(sbi);
 	kill_anon_super(sb);
 	if (sbi)
 		dm_send_unmount(&sbi->dm_fs, unmount_sid, 0);
+	/* The fsid goes back here: a new mount's MOUNT follows UNMOUNT. */
 	dmfs_free_sbi(sbi);
 }
 

@@ -455,6 +455,25 @@ int InodeFlag::change(bool on)
 	return err;
 }
 
+FrozenFilesystem::FrozenFilesystem(const std::string &dir)
+	: fd_(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+{
+	error_ = fd_ < 0 || ioctl(fd_, FIFREEZE, 0) ? errno : 0;
+}
+
+FrozenFilesystem::~FrozenFilesystem()
+{
+	thaw();
+	if (fd_ >= 0)
+		close(fd_);
+}
+
+void FrozenFilesystem::thaw()
+{
+	if (!error_ && !thawed_)
+		thawed_ = ioctl(fd_, FITHAW, 0) == 0;
+}
+
 void spit(const std::string &path, const std::string &data)
 {
 	std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -229,6 +229,28 @@ protected:
 	Handle file_, dir_, root_, fs_;
 };
 
+/*
+ * The filesystem of a directory frozen (FIFREEZE) until thaw() or the
+ * guard's end.  A process waiting for the freeze to end cannot be
+ * killed: a test declares the children and threads that may wait so
+ * before the guard, which then thaws before they are reaped.
+ */
+class FrozenFilesystem {
+public:
+	explicit FrozenFilesystem(const std::string &dir);
+	~FrozenFilesystem();
+	FrozenFilesystem(const FrozenFilesystem &) = delete;
+	FrozenFilesystem &operator=(const FrozenFilesystem &) = delete;
+
+	int error() const { return error_; }
+	void thaw();
+
+private:
+	int fd_;
+	int error_ = 0;
+	bool thawed_ = false;
+};
+
 /* Write a whole file. */
 void spit(const std::string &path, const std::string &data);
 /* Read a whole file; empty if it cannot be read. */

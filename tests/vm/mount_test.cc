@@ -508,6 +508,48 @@ TEST_F(MountEvents, AForcedUnmountThatFailedLeavesTheNextOneUnforced)
 	EXPECT_EQ(un.data<dm_namesp_event_t>()->ne_mode & DM_UNMOUNT_FORCE, 0u);
 }
 
+/*
+ * A filesystem's fsid stays taken until its UNMOUNT has gone: a mount of
+ * it made meanwhile fails EBUSY, where its MOUNT event came before the
+ * old mount's UNMOUNT.  A creation by handle waiting for the frozen
+ * lower filesystem holds the old mount's teardown at that point.
+ */
+TEST_F(MountEvents, NoNewMountOfTheFilesystemBeforeTheOldOnesUnmountEvent)
+{
+	mount_taking(kUnmountEvents, kUnmountEvents);
+	Handle root, fsh;
+	ASSERT_DM_OK(dm_path_to_handle(mnt_.data(), &root.hanp, &root.hlen));
+	ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fsh.hanp, &fsh.hlen));
+	std::string again = base_ + "/again";
+	fs::create_directories(again);
+	std::thread creator;
+	std::unique_ptr<Child> unmounter;
+	FrozenFilesystem frozen("/mnt/scratch");
+	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
+	creator = std::thread([&] {
+		dm_create_by_handle(sid_, root.hanp, root.hlen, DM_NO_TOKEN, fsh.hanp, fsh.hlen,
+				    const_cast<char *>("made"));
+	});
+	std::this_thread::sleep_for(std::chrono::milliseconds(200));
+	unmounter = umount_in_child();
+	Message pre = next(sid_);
+	ASSERT_EQ(pre.type(), DM_EVENT_PREUNMOUNT);
+	respond(sid_, pre.token(), DM_RESP_CONTINUE);
+	std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+	std::string src = lower_;
+	auto mounter = std::make_unique<Child>([=] {
+		return mount(src.c_str(), again.c_str(), "dmapi", 0, nullptr) ? errno : 0;
+	});
+	EXPECT_EQ(mounter->wait(), EBUSY);
+	frozen.thaw();
+	creator.join();
+	EXPECT_EQ(unmounter->wait(), 0);
+	EXPECT_EQ(next(sid_).type(), DM_EVENT_UNMOUNT);
+	if (is_mounted())
+		umount2(again.c_str(), MNT_DETACH);
+}
+
 TEST_F(MountEvents, AbortCannotStopAnUnmount)
 {
 	/* Linux lets no filesystem refuse an unmount once it is detached. */

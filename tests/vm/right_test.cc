@@ -37,41 +37,6 @@ using namespace dmtest;
 
 namespace {
 
-/*
- * The filesystem of a directory frozen (FIFREEZE) until thaw() or the
- * guard's end.  A process waiting for the freeze to end cannot be
- * killed: a test declares the children and threads that may wait so
- * before the guard, which then thaws before they are reaped.
- */
-class FrozenFilesystem {
-public:
-	explicit FrozenFilesystem(const std::string &dir)
-		: fd_(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
-	{
-		error_ = fd_ < 0 || ioctl(fd_, FIFREEZE, 0) ? errno : 0;
-	}
-	~FrozenFilesystem()
-	{
-		thaw();
-		if (fd_ >= 0)
-			close(fd_);
-	}
-	FrozenFilesystem(const FrozenFilesystem &) = delete;
-	FrozenFilesystem &operator=(const FrozenFilesystem &) = delete;
-
-	int error() const { return error_; }
-	void thaw()
-	{
-		if (!error_ && !thawed_)
-			thawed_ = ioctl(fd_, FITHAW, 0) == 0;
-	}
-
-private:
-	int fd_;
-	int error_ = 0;
-	bool thawed_ = false;
-};
-
 /* Where a process waits for a frozen filesystem to thaw. */
 constexpr const char *kFreezeWait = "percpu_rwsem_wait";
 
