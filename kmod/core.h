@@ -361,7 +361,8 @@ struct dm_fs_stats {
  * @ninherit: how many DM attributes new objects inherit (inherit.c)
  * @users: 1 while registered, and 1 for each call working on it
  * @dying: unregistered: no call finds it, but its fsid stays taken until
- *	dm_fs_forget(), so that no new mount's MOUNT comes before its UNMOUNT
+ *	dm_fs_forget(), so that no new mount's MOUNT comes before its UNMOUNT;
+ *	written under the list's mutex
  * @stats: its events' counters since it was mounted
  *
  * The provider registers it once the filesystem can serve handles,

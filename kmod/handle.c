@@ -86,7 +86,8 @@ void dm_fs_unregister(struct dm_fs *fs)
 
 	mutex_lock(&dm_fs_mutex);
 	dying = fs->dying;
-	fs->dying = true;
+	/* Read unlocked by the teardown's evictions (no DESTROY then). */
+	WRITE_ONCE(fs->dying, true);
 	mutex_unlock(&dm_fs_mutex);
 	if (dying)
 		return;

@@ -32,6 +32,7 @@ int dm_get_events(dm_sessid_t sid, unsigned int maxmsgs, unsigned int flags,
 {
 	// The check costs a system call that pins the page: an event loop,
 	// which passes the same rlenp call after call, pays it once a thread.
+	// A pointer checked once is trusted after, even if its page went.
 	static thread_local size_t *checked;
 	if (rlenp != checked) {
 		if (!out_writable(rlenp))

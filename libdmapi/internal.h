@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <type_traits>
@@ -46,14 +47,24 @@ inline T fail(int error) noexcept
 // kernel stored the result, and loses nothing, where storing it after
 // the call killed the program with the effect made.  The kernel copies
 // the bytes there onto themselves (process_vm_writev(2) to this very
-// process, which reads them and writes them back), reporting a fault as
-// EFAULT: a call that fails leaves the value as it was.
+// thread, which reads them and writes them back), reporting a fault as
+// EFAULT: a call that fails leaves the value as it was.  Where the check
+// itself cannot be made (a seccomp filter, a kernel without the call),
+// the pointer is trusted, as before.
 template <typename T>
 inline bool out_writable(T *p) noexcept
 {
+	if (!p)
+		return false;
 	struct iovec iov = {p, sizeof(T)};
-	return p && ::process_vm_writev(::getpid(), &iov, 1, &iov, 1, 0) ==
-			    static_cast<ssize_t>(sizeof(T));
+	int saved = errno;
+	// The thread: the process's leader may have exited.
+	auto self = static_cast<pid_t>(::syscall(SYS_gettid));
+	if (::process_vm_writev(self, &iov, 1, &iov, 1, 0) == static_cast<ssize_t>(sizeof(T)))
+		return true;
+	bool fault = errno == EFAULT;
+	errno = saved;
+	return !fault;
 }
 
 // The one place that marks calls waiting for their ioctls: the API exists

@@ -59,7 +59,10 @@ static void dmfs_free_inode(struct inode *inode)
  */
 static bool dmfs_lower_destroyed(struct super_block *sb, struct inode *lower)
 {
-	return lower && !lower->i_nlink && READ_ONCE(DMFS_SB(sb)->dm_fs.ops);
+	struct dm_fs *fs = &DMFS_SB(sb)->dm_fs;
+
+	return lower && !lower->i_nlink && READ_ONCE(fs->ops) &&
+	       !READ_ONCE(fs->dying);
 }
 
 static void dmfs_evict_inode(struct inode *inode)

@@ -21,9 +21,12 @@
 #include <gtest/gtest.h>
 #include <initializer_list>
 #include <string>
+#include <thread>
+#include <chrono>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
 
@@ -488,6 +491,32 @@ TEST_F(FakeDevice, AnUnwritableResultPointerFailsEFAULTBeforeTheCall)
 	size_t rlen = 0;
 	EXPECT_EQ(dm_get_events(1, 0, 0, sizeof(buf), buf, &rlen), 0);
 	EXPECT_EQ(requests, 1);
+}
+
+// The check of a result pointer works in a thread whose process's
+// leader has exited, where a check through the process id fails ESRCH.
+[[noreturn]] void get_events_after_the_main_thread_exits()
+{
+	on<DMAPI_IOC_GET_EVENTS, dmapi_get_events_arg>([](auto &arg) {
+		arg.buf.rlen = 24;
+		return 0;
+	});
+	std::thread([] {
+		std::this_thread::sleep_for(std::chrono::milliseconds(100));
+		alignas(8) char buf[64];
+		std::size_t rlen = 0;
+		int r = dm_get_events(1, 0, 0, sizeof(buf), buf, &rlen);
+		std::_Exit(r == 0 && rlen == 24 ? 0 : 1);
+	}).detach();
+	/* The main thread alone, without unwinding (pthread_exit() would). */
+	for (;;)
+		syscall(SYS_exit, 0);
+}
+
+TEST_F(FakeDevice, AResultPointerIsCheckedAfterTheMainThreadHasExited)
+{
+	GTEST_FLAG_SET(death_test_style, "threadsafe");
+	EXPECT_EXIT(get_events_after_the_main_thread_exits(), ::testing::ExitedWithCode(0), "");
 }
 
 TEST_F(FakeDevice, PendingPassesTheDelayOrZero)

@@ -522,20 +522,23 @@ TEST_F(MountEvents, NoNewMountOfTheFilesystemBeforeTheOldOnesUnmountEvent)
 	ASSERT_DM_OK(dm_path_to_fshandle(mnt_.data(), &fsh.hanp, &fsh.hlen));
 	std::string again = base_ + "/again";
 	fs::create_directories(again);
-	std::thread creator;
-	std::unique_ptr<Child> unmounter;
+	/* Waiting for the thaw, they cannot be killed: reaped after it. */
+	std::unique_ptr<Child> creator, unmounter;
 	FrozenFilesystem frozen("/mnt/scratch");
 	ASSERT_EQ(frozen.error(), 0) << strerror(frozen.error());
-	creator = std::thread([&] {
-		dm_create_by_handle(sid_, root.hanp, root.hlen, DM_NO_TOKEN, fsh.hanp, fsh.hlen,
-				    const_cast<char *>("made"));
+	/* The child runs on its copy of this process: references hold. */
+	creator = std::make_unique<Child>([&] {
+		return dm_create_by_handle(sid_, root.hanp, root.hlen, DM_NO_TOKEN, fsh.hanp,
+					   fsh.hlen, const_cast<char *>("made")) ? errno : 0;
 	});
-	std::this_thread::sleep_for(std::chrono::milliseconds(200));
+	ASSERT_TRUE(waits_in(creator->pid(), "mnt_want_write"))
+		<< "the creation did not wait for the frozen filesystem";
 	unmounter = umount_in_child();
 	Message pre = next(sid_);
 	ASSERT_EQ(pre.type(), DM_EVENT_PREUNMOUNT);
 	respond(sid_, pre.token(), DM_RESP_CONTINUE);
-	std::this_thread::sleep_for(std::chrono::milliseconds(200));
+	ASSERT_TRUE(waits_in(unmounter->pid(), "dm_fs_unregister"))
+		<< "the unmount did not wait for the creation";
 
 	std::string src = lower_;
 	auto mounter = std::make_unique<Child>([=] {
@@ -543,10 +546,11 @@ TEST_F(MountEvents, NoNewMountOfTheFilesystemBeforeTheOldOnesUnmountEvent)
 	});
 	EXPECT_EQ(mounter->wait(), EBUSY);
 	frozen.thaw();
-	creator.join();
+	EXPECT_EQ(creator->wait(), 0);
 	EXPECT_EQ(unmounter->wait(), 0);
 	EXPECT_EQ(next(sid_).type(), DM_EVENT_UNMOUNT);
-	if (is_mounted())
+	struct statfs sfs;
+	if (statfs(again.c_str(), &sfs) == 0 && sfs.f_type == kDmapiMagic)
 		umount2(again.c_str(), MNT_DETACH);
 }
 

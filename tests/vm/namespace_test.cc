@@ -650,6 +650,21 @@ TEST_F(Namespace, AFileRemovedBelowTheMountSendsDestroyWhenReclaimEvictsIt)
 				file_.hanp, file_.hlen), 0);
 }
 
+/*
+ * The unmount's teardown evicts it: DESTROY comes only while the mount
+ * serves handles, and a DM application would get a handle that already
+ * fails EBADF.
+ */
+TEST_F(Namespace, AFileRemovedBelowTheMountSendsNoDestroyWhenTheUnmountEvictsIt)
+{
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DESTROY}));
+	struct stat st;
+	ASSERT_EQ(lstat(path("dir/file").c_str(), &st), 0);
+	ASSERT_EQ(unlink(lower("dir/file").c_str()), 0);
+	ASSERT_NO_FATAL_FAILURE(remount());
+	EXPECT_TRUE(queue_empty());
+}
+
 /* DEBUT */
 
 TEST_F(Namespace, FirstLookupWaitsForDebutWithTheObjectsHandle)

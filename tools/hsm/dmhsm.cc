@@ -474,49 +474,67 @@ int Cli::scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t 
 }
 
 /*
- * Whether a file of @h's inode number is in the tree of @h's filesystem
- * as mounted: by one walk of each filesystem, made when first asked.
- * A mount of a subtree refuses the handle of a file whose place the
- * dentry cache has forgotten, as it refuses one of a file gone; the walk
- * tells them apart.  An inode number used again since keeps a copy that
- * could go: a leak, never a loss.
+ * Whether a file of @h's inode number may be in the tree of @h's
+ * filesystem as mounted: by one walk of each filesystem, made when first
+ * asked.  A mount of a subtree refuses the handle of a file whose place
+ * the dentry cache has forgotten, as it refuses one of a file gone; the
+ * walk tells them apart.  A walk that could not see the whole tree (no
+ * mount of the filesystem seen here, a directory it could not read, an
+ * error) answers yes for every file: a copy kept is a leak, one removed
+ * may be the only data.  So is an inode number used again since.
  */
 class TreeInodes {
 public:
-	bool contains(const xdsm::Handle &h)
+	bool may_contain(const xdsm::Handle &h)
 	{
 		auto [it, fresh] = walked_.try_emplace(h.fsid());
 		if (fresh)
 			it->second = walk(h.fsid());
-		return it->second.count(h.ino()) != 0;
+		return !it->second || it->second->count(h.ino()) != 0;
 	}
 
 private:
-	static std::unordered_set<dm_ino_t> walk(dm_fsid_t fsid)
+	using Inodes = std::unordered_set<dm_ino_t>;
+
+	// Every inode number of the mounts of @fsid, or nothing if a walk
+	// missed part of a tree or there was no mount to walk.
+	static std::optional<Inodes> walk(dm_fsid_t fsid)
 	{
-		static std::unordered_set<dm_ino_t> *inodes;
-		std::unordered_set<dm_ino_t> out;
+		static Inodes *inodes;
+		static bool missed;
+		Inodes out;
+		bool walked = false;
 		for (const std::string &where : dmapi_mountpoints()) {
 			try {
 				if (xdsm::Handle::of_path(where).fsid() != fsid)
 					continue;
 			} catch (const std::system_error &) {
-				continue;
+				return std::nullopt;	/* perhaps that mount */
 			}
 			inodes = &out;
+			missed = false;
 			int err = nftw(where.c_str(),
-				       [](const char *, const struct stat *st, int, struct FTW *) {
-					       inodes->insert(st->st_ino);
+				       [](const char *, const struct stat *st, int type, struct FTW *) {
+					       if (type == FTW_DNR || type == FTW_NS)
+						       missed = true;
+					       else
+						       inodes->insert(st->st_ino);
 					       return 0;
 				       },
 				       32, FTW_PHYS | FTW_MOUNT);
-			if (err)
-				xdsm::throw_errno(("walking " + where).c_str());
+			if (err || missed) {
+				std::fprintf(stderr, "dmhsm: %s: not walked whole: copies of refused "
+					     "handles are kept\n", where.c_str());
+				return std::nullopt;
+			}
+			walked = true;
 		}
+		if (!walked)
+			return std::nullopt;
 		return out;
 	}
 
-	std::map<dm_fsid_t, std::unordered_set<dm_ino_t>> walked_;
+	std::map<dm_fsid_t, std::optional<Inodes>> walked_;
 };
 
 int Cli::gc(const std::string &mountpoint, bool dry_run)
@@ -526,7 +544,7 @@ int Cli::gc(const std::string &mountpoint, bool dry_run)
 	std::uint64_t refs = 0, orphans = 0, bytes = 0;
 	int status = 0;
 	TreeInodes tree;
-	auto in_tree = [&tree](const xdsm::Handle &h) { return tree.contains(h); };
+	auto in_tree = [&tree](const xdsm::Handle &h) { return tree.may_contain(h); };
 	for (const ObjectRef &ref : store.list()) {
 		refs++;
 		try {

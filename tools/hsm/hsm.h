@@ -93,8 +93,8 @@ public:
 	 * exclusive right, so that a migration in progress is never taken
 	 * for garbage, nor one that starts meanwhile.  A handle refused
 	 * (EBADF) proves the file gone only where @in_tree, asked then,
-	 * does not find it: on a mount of a subtree, a file whose place the
-	 * dentry cache has forgotten is refused too.
+	 * says it cannot be in the tree: on a mount of a subtree, a file
+	 * whose place the dentry cache has forgotten is refused too.
 	 */
 	bool collect_orphan(const ObjectRef &ref, dm_token_t token, Store &store, bool remove,
 			    const std::function<bool(const xdsm::Handle &)> &in_tree);
