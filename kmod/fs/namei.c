@@ -469,6 +469,23 @@ static int dmfs_link(struct dentry *old, struct inode *dir,
 }
 
 /*
+ * The link count after a removal, set under i_lock as dmfs_copyattr()
+ * sets it: set_nlink() and clear_nlink() count unlinked inodes in the
+ * superblock, and two racing would count one twice, which no eviction
+ * takes back (a read-only remount then fails EBUSY for ever).
+ */
+static void dmfs_removed_nlink(struct inode *inode, struct inode *lower,
+			       bool is_dir)
+{
+	spin_lock(&inode->i_lock);
+	if (is_dir || !lower)
+		clear_nlink(inode);
+	else
+		set_nlink(inode, lower->i_nlink);
+	spin_unlock(&inode->i_lock);
+}
+
+/*
  * The lower dentry of @dentry looked up afresh under the lower parent's
  * lock must still be its object: otherwise the lower tree changed behind
  * our back and the operation would hit another object.
@@ -497,12 +514,8 @@ static int dmfs_remove_lower(struct inode *dir, struct dentry *dentry,
 		err = vfs_rmdir(idmap, lower_dir, lower);
 	else if (!err)
 		err = vfs_unlink(idmap, lower_dir, lower, NULL);
-	if (!err) {
-		set_nlink(d_inode(dentry), d_inode(lower) ?
-			  d_inode(lower)->i_nlink : 0);
-		if (is_dir)
-			clear_nlink(d_inode(dentry));
-	}
+	if (!err)
+		dmfs_removed_nlink(d_inode(dentry), d_inode(lower), is_dir);
 	dmfs_copyattr(dir);
 	dmfs_unlock_lower(dentry, lower);
 	return err;
@@ -701,8 +714,10 @@ static int dmfs_tmpfile(dm_idmap_t *idmap, struct inode *dir,
 	err = mnt_want_write(mnt);
 	if (err)
 		return err;
+	/* O_EXCL: no link, even through the lower file, ever names it. */
 	lower = dm_tmpfile_open(dm_mnt_idmap(mnt), &lower_parent, mode,
-				O_RDWR | O_LARGEFILE, current_cred());
+				O_RDWR | O_LARGEFILE | (file->f_flags & O_EXCL),
+				current_cred());
 	if (IS_ERR(lower)) {
 		mnt_drop_write(mnt);
 		return PTR_ERR(lower);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstring>
@@ -802,6 +803,42 @@ int user_namespace_mapping(unsigned int inside, unsigned int outside)
 	kill(pid, SIGKILL);
 	waitpid(pid, nullptr, 0);
 	return fd;
+}
+
+/*
+ * The last unlink of a file while other threads stat it: our link count
+ * set twice at once counted the file twice among the unlinked, for good,
+ * and a read-only remount then failed EBUSY for the mount's life.
+ */
+TEST_F(DmapiMount, UnlinksRacingFstatLeaveTheMountRemountableReadOnly)
+{
+	std::atomic<int> current{-1};
+	std::atomic<bool> done{false};
+	std::vector<std::thread> stats;
+	for (int i = 0; i < 3; i++)
+		stats.emplace_back([&] {
+			struct stat st;
+			while (!done)
+				fstat(current.load(), &st);
+		});
+	std::string file = mnt_ + "/raced";
+	/* Before the fix, a count went wrong within 40 000 rounds. */
+	for (int i = 0; i < 40000; i++) {
+		int fd = open(file.c_str(), O_CREAT | O_RDWR, 0600);
+		if (fd < 0)
+			break;
+		current = fd;
+		unlink(file.c_str());
+		current = -1;
+		close(fd);
+	}
+	done = true;
+	for (auto &t : stats)
+		t.join();
+	sync();
+	EXPECT_EQ(mount(nullptr, mnt_.c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr), 0)
+		<< strerror(errno);
+	EXPECT_EQ(mount(nullptr, mnt_.c_str(), nullptr, MS_REMOUNT, nullptr), 0) << strerror(errno);
 }
 
 /* A program running from the lower file is not truncated under it. */
