@@ -27,7 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #ifndef DMHSM_VERSION
@@ -478,10 +477,13 @@ int Cli::scan(const std::string &mountpoint, std::uint64_t older, std::uint64_t 
  * filesystem as mounted: by one walk of each filesystem, made when first
  * asked.  A mount of a subtree refuses the handle of a file whose place
  * the dentry cache has forgotten, as it refuses one of a file gone; the
- * walk tells them apart.  A walk that could not see the whole tree (no
- * mount of the filesystem seen here, a directory it could not read, an
- * error) answers yes for every file: a copy kept is a leak, one removed
- * may be the only data.  So is an inode number used again since.
+ * walk tells them apart.  A file of the same inode number is the same
+ * file if its generation is @h's: an inode number used again since
+ * names another.  A walk that could not see the whole tree (no mount of
+ * the filesystem seen here, a directory it could not read, an error)
+ * answers yes for every file, and so does a file found that cannot be
+ * asked its generation: a copy kept is a leak, one removed may be the
+ * only data.
  */
 class TreeInodes {
 public:
@@ -490,11 +492,21 @@ public:
 		auto [it, fresh] = walked_.try_emplace(h.fsid());
 		if (fresh)
 			it->second = walk(h.fsid());
-		return !it->second || it->second->count(h.ino()) != 0;
+		if (!it->second)
+			return true;
+		auto found = it->second->find(h.ino());
+		if (found == it->second->end())
+			return false;
+		try {
+			return xdsm::Handle::of_path(found->second).igen() == h.igen();
+		} catch (const std::system_error &) {
+			return true;
+		}
 	}
 
 private:
-	using Inodes = std::unordered_set<dm_ino_t>;
+	/* The path of each inode number (one of its links). */
+	using Inodes = std::unordered_map<dm_ino_t, std::string>;
 
 	// Every inode number of the mounts of @fsid, or nothing if a walk
 	// missed part of a tree or there was no mount to walk.
@@ -514,11 +526,12 @@ private:
 			inodes = &out;
 			missed = false;
 			int err = nftw(where.c_str(),
-				       [](const char *, const struct stat *st, int type, struct FTW *) {
+				       [](const char *path, const struct stat *st, int type,
+					  struct FTW *) {
 					       if (type == FTW_DNR || type == FTW_NS)
 						       missed = true;
 					       else
-						       inodes->insert(st->st_ino);
+						       inodes->emplace(st->st_ino, path);
 					       return 0;
 				       },
 				       32, FTW_PHYS | FTW_MOUNT);
