@@ -21,18 +21,31 @@
 /* The most entries a filesystem keeps: one xattr of 1 KiB. */
 #define DM_INHERIT_MAX		64
 
-/* The entries of @fs into @ih (room for DM_INHERIT_MAX); their count. */
-static int dm_inherit_load(struct dm_fs *fs, struct dmapi_inherit *ih)
+/*
+ * The entries of @fs into @ih (room for DM_INHERIT_MAX); their count, or
+ * -EBADMSG for a list of no such form (written below the mount: too long,
+ * or not whole entries), or the errno of reading it.
+ */
+static int dm_inherit_read(struct dm_fs *fs, struct dmapi_inherit *ih)
 {
+	struct dentry *root = fs->lower->dentry;
 	ssize_t n;
 
-	n = dm_xattr_load(fs->lower, DM_XATTR_INHERIT, ih,
-			  DM_INHERIT_MAX * sizeof(*ih));
-	if (n < 0)
-		return n;
-	if (n % sizeof(*ih))
-		return -EIO;
-	return n / sizeof(*ih);
+	n = __vfs_getxattr(root, d_inode(root), DM_XATTR_INHERIT, ih,
+			   DM_INHERIT_MAX * sizeof(*ih));
+	if (n == -ENODATA)
+		return 0;
+	if (n == -ERANGE || (n >= 0 && n % sizeof(*ih)))
+		return -EBADMSG;
+	return n < 0 ? n : n / sizeof(*ih);
+}
+
+/* As dm_inherit_read(), a list of no such form -EIO. */
+static int dm_inherit_load(struct dm_fs *fs, struct dmapi_inherit *ih)
+{
+	int n = dm_inherit_read(fs, ih);
+
+	return n == -EBADMSG ? -EIO : n;
 }
 
 /**
@@ -198,9 +211,11 @@ static DEFINE_MUTEX(dm_inherit_mutex);
 /*
  * Begin a call on a filesystem's list: the checks of a call on a
  * filesystem handle, the filesystem, and its entries, the mutex held.
+ * With @change, a list of no such form, which made every creation fail
+ * EIO, is removed first, so that the change starts from none.
  */
 static int dm_inherit_begin(struct dmapi_inherit_arg *arg, struct dm_fs **fsp,
-			    struct dmapi_inherit *ih)
+			    struct dmapi_inherit *ih, bool change)
 {
 	struct dm_handle_call c;
 	struct dm_fs *fs;
@@ -221,7 +236,9 @@ static int dm_inherit_begin(struct dmapi_inherit_arg *arg, struct dm_fs **fsp,
 	err = mutex_lock_killable(&dm_inherit_mutex);
 	if (err)
 		goto out_put;
-	err = dm_inherit_load(fs, ih);
+	err = dm_inherit_read(fs, ih);
+	if (err == -EBADMSG)
+		err = change ? dm_inherit_store(fs, ih, 0) : -EIO;
 	if (err < 0)
 		goto out_unlock;
 	*fsp = fs;
@@ -277,7 +294,7 @@ static long dm_inherit_call(void __user *uarg,
 	ih = kcalloc(DM_INHERIT_MAX + 1, sizeof(*ih), GFP_KERNEL);
 	if (!ih)
 		return -ENOMEM;
-	n = dm_inherit_begin(&arg, &fs, ih);
+	n = dm_inherit_begin(&arg, &fs, ih, !copy_out);
 	err = n < 0 ? n : op(fs, &arg, ih, n);
 	if (n >= 0)
 		dm_inherit_end(fs);

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -206,6 +207,40 @@ TEST_F(Inherit, GetallWithTooLittleRoomE2BIGWithTheCount)
 	EXPECT_DM_ERRNO(dm_getall_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, 1, one, &n),
 			E2BIG);
 	EXPECT_EQ(n, 2u);
+}
+
+/*
+ * A list of no form the module writes (five bytes, written below the
+ * mount, as by a restore of trusted xattrs) fails creations EIO rather
+ * than let them go without what they should inherit; a change of the
+ * list replaces it, where every inheritance call failed EIO too.
+ */
+TEST_F(Inherit, AListStoredByAnotherWriterIsReplacedByTheNextChange)
+{
+	ASSERT_EQ(setxattr(lower_.c_str(), "trusted.dmapi.inherit", "\x01\x02\x03\x04\x05", 5, 0),
+		  0) << strerror(errno);
+	/* Read as the mount is made. */
+	ASSERT_DM_OK(SessionTest::cleanup_session(sid_));
+	sid_ = DM_NO_SESSION;
+	remount();
+	char info[] = "dmapi-vm-test inherit 2";
+	ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &sid_));
+	int fd = open(path("dir/refused").c_str(), O_CREAT | O_WRONLY, 0600);
+	EXPECT_EQ(fd, -1);
+	EXPECT_EQ(errno, EIO);
+	if (fd >= 0)
+		close(fd);
+	std::vector<dm_inherit_t> list(4);
+	unsigned int n = 0;
+	EXPECT_DM_ERRNO(dm_getall_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, list.size(),
+					  list.data(), &n), EIO);
+	dm_attrname_t absent = attr_name("absent");
+	EXPECT_DM_ERRNO(dm_clear_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN, &absent), ENOENT);
+	EXPECT_TRUE(all().empty()) << "the clear dropped the list";
+	ASSERT_DM_OK(inherit("policy", S_IFREG));
+	EXPECT_EQ(all().size(), 1u);
+	spit(path("dir/made"), "x");
+	EXPECT_EQ(inherited("dir/made"), "gold");
 }
 
 TEST_F(Inherit, ClearOfANameNotInheritedENOENT)
