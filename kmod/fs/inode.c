@@ -343,6 +343,19 @@ static int dmfs_setattr_lower(struct vfsmount *mnt, struct dentry *lower,
 	return err;
 }
 
+/*
+ * The set-ID bits a truncation of @lower by the caller kills, as
+ * do_truncate() asks for them, with ATTR_FORCE: the caller need not own
+ * the file to lose them.
+ */
+static unsigned int dmfs_truncate_kills(dm_idmap_t *idmap,
+					struct inode *lower)
+{
+	int kill = setattr_should_drop_suidgid(idmap, lower);
+
+	return kill ? kill | ATTR_FORCE : 0;
+}
+
 /**
  * dmfs_setattr - change the lower object's attributes
  * @idmap: the idmapping of our mount
@@ -361,6 +374,15 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 	struct iattr lower_attr = *attr;
 	int err;
 
+	/*
+	 * The VFS chose the set-ID bits a truncation kills from our mode,
+	 * which a chmod below the mount may have left behind: choose again
+	 * from the lower one.
+	 */
+	if ((attr->ia_valid & (ATTR_SIZE | ATTR_MODE)) == ATTR_SIZE)
+		lower_attr.ia_valid |=
+			dmfs_truncate_kills(dmfs_lower_idmap(dentry->d_sb),
+					    d_inode(lower));
 	/* The lower filesystem kills the privileges itself on a mode change. */
 	if (lower_attr.ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
 		lower_attr.ia_valid &= ~ATTR_MODE;

@@ -15,8 +15,11 @@
  *    ext4 finds an inode by number alone, and refuses unused ones.
  *
  * Objects outside the mounted tree, and those without links, are skipped
- * as for handles.  A step looks at a bounded number of inode numbers, so
- * a call's time and memory stay bounded whatever the filesystem's size.
+ * as for handles.  One that cannot be read (out of memory, a corrupt
+ * inode) fails the step, as it fails XFS's bulkstat: skipping it would
+ * leave a file its HSM never sees, and nobody told.  A step looks at a
+ * bounded number of inode numbers, so a call's time and memory stay
+ * bounded whatever the filesystem's size.
  */
 #include <linux/exportfs.h>
 #include <linux/file.h>
@@ -54,12 +57,21 @@ struct dmfs_xfs_bulk_ireq {
 #define DMFS_XFS_BULKSTAT_MAX		64
 #define DMFS_XFS_IOC_BULKSTAT	_IOR('X', 127, struct dmfs_xfs_bulk_ireq)
 
-static void dmfs_scan_add(struct dm_scan *s, struct dmfs_sb_info *sbi,
-			  struct dentry *dentry)
+/*
+ * Add the object numbered @ino to the step, if it is one of the tree's.
+ * Return: 0 (added or skipped), or why it could not be read.
+ */
+static int dmfs_scan_add(struct dm_scan *s, struct dmfs_sb_info *sbi,
+			 u64 ino, u32 gen)
 {
+	struct dentry *dentry = dmfs_decode(sbi, ino, gen);
+
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry) == -EBADF ? 0 : PTR_ERR(dentry);
 	s->paths[s->n].mnt = mntget(sbi->lower.mnt);
 	s->paths[s->n].dentry = dentry;
 	s->n++;
+	return 0;
 }
 
 /*
@@ -193,11 +205,10 @@ static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
 {
 	u32 icount = min(s->max, DMFS_XFS_BULKSTAT_MAX);
 	u8 __user *buf, __user *rec;
-	struct dentry *dentry;
 	struct file *root;
 	u64 ino;
 	u32 gen;
-	int i, n;
+	int i, n, err;
 
 	if (sizeof(struct dmfs_xfs_bulk_ireq) + icount * DMFS_XFS_BULKSTAT_SIZE >
 	    s->scratch_len)
@@ -214,12 +225,11 @@ static int dmfs_scan_xfs(struct dmfs_sb_info *sbi, struct dm_scan *s)
 	for (i = 0; i < n; i++, rec += DMFS_XFS_BULKSTAT_SIZE) {
 		if (get_user(ino, (u64 __user *)rec) ||
 		    get_user(gen, (u32 __user *)(rec + DMFS_XFS_BULKSTAT_GEN_OFFSET))) {
-			n = -EFAULT;
-			break;
+			return -EFAULT;
 		}
-		dentry = dmfs_decode(sbi, ino, gen);
-		if (!IS_ERR(dentry))
-			dmfs_scan_add(s, sbi, dentry);
+		err = dmfs_scan_add(s, sbi, ino, gen);
+		if (err)
+			return err;
 	}
 	return n < 0 ? n : 0;
 }
@@ -247,7 +257,6 @@ static int dmfs_ext4_inodes(struct dmfs_sb_info *sbi, u64 *count)
 static int dmfs_scan_ext4(struct dmfs_sb_info *sbi, struct dm_scan *s)
 {
 	struct dmfs_ext4_walk walk;
-	struct dentry *dentry;
 	int probes, err;
 	u64 next, inodes;
 
@@ -271,10 +280,10 @@ static int dmfs_scan_ext4(struct dmfs_sb_info *sbi, struct dm_scan *s)
 			continue;
 		}
 		/* Generation 0: ext4 finds the inode whatever its generation. */
-		dentry = dmfs_decode(sbi, s->pos, 0);
+		err = dmfs_scan_add(s, sbi, s->pos, 0);
+		if (err)
+			break;
 		s->pos++;
-		if (!IS_ERR(dentry))
-			dmfs_scan_add(s, sbi, dentry);
 	}
 	dmfs_ext4_walk_end(&walk);
 	return err;

@@ -9,6 +9,7 @@
 #include "dmtest.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <poll.h>
@@ -871,6 +872,32 @@ TEST_F(DmapiMount, TruncatingARunningProgramThroughTheMountETXTBSY)
 	ASSERT_EQ(stat(lower.c_str(), &after), 0);
 	EXPECT_EQ(after.st_size, before.st_size);
 	EXPECT_EQ(truncate((mnt_ + "/prog").c_str(), 0), 0) << strerror(errno);
+}
+
+/*
+ * A truncation by a caller without CAP_FSETID clears the set-ID bits that
+ * a chmod below the mount gave the file after the mount last looked: the
+ * VFS chose what to clear from our copy of the mode, which had none.
+ */
+TEST_F(DmapiMount, ATruncationClearsSetIdBitsGivenBelowTheMount)
+{
+	std::string file = mnt_ + "/suid", lower = lower_ + "/suid";
+	int fd = open(file.c_str(), O_CREAT | O_WRONLY, 0755);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	ASSERT_EQ(write(fd, "data", 4), 4);
+	close(fd);
+	struct stat st;
+	ASSERT_EQ(stat(file.c_str(), &st), 0);
+	ASSERT_EQ(chmod(lower.c_str(), 06755), 0) << strerror(errno);
+	int rc = in_child([&] {
+		if (drop_capability(CAP_FSETID))
+			return 100;
+		return truncate(file.c_str(), 1) == 0 ? 0 : errno;
+	});
+	ASSERT_EQ(rc, 0) << (rc == 100 ? "dropping CAP_FSETID failed" : strerror(rc));
+	ASSERT_EQ(stat(lower.c_str(), &st), 0);
+	EXPECT_EQ(st.st_size, 1);
+	EXPECT_EQ(st.st_mode & 07777, 0755u) << "set-ID bits kept";
 }
 
 /*

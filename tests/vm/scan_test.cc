@@ -448,6 +448,47 @@ TEST_F(BulkScan, AnExt4TreeUnderAProjectQuotaIsScannedWhole)
 		<< "the scan ended at the project's inode limit";
 }
 
+/*
+ * An object whose inode cannot be read fails the scan, as it fails XFS's
+ * bulkstat: skipped, it was a file that its HSM never saw, and nobody
+ * knew.  An ext4 inode whose checksum is wrong, made with debugfs.
+ */
+TEST_F(BulkScan, AnInodeThatCannotBeReadFailsTheScanEIO)
+{
+	std::string image = base_ + "/csum.img", lower2 = base_ + "/csum",
+		    mnt2 = base_ + "/csum-dmapi";
+	fs::create_directories(lower2);
+	fs::create_directories(mnt2);
+	std::string make = "modprobe loop 2>/dev/null; truncate -s 32M " + image +
+			   " && mkfs.ext4 -q -F -O metadata_csum " + image +
+			   " >/dev/null 2>&1 && debugfs -w -R 'write /etc/hostname before' " + image +
+			   " >/dev/null 2>&1 && debugfs -w -R 'write /etc/hostname victim' " + image +
+			   " >/dev/null 2>&1 && debugfs -w -R 'write /etc/hostname after' " + image +
+			   " >/dev/null 2>&1 && debugfs -w -R 'set_inode_field victim checksum 0xdead' " +
+			   image + " >/dev/null 2>&1 && mount -o loop " + image + " " + lower2;
+	if (std::system(make.c_str()) != 0)
+		GTEST_SKIP() << "no ext4 image with a bad inode checksum (mkfs.ext4, debugfs, "
+				"a loop device): " << make;
+	ASSERT_EQ(mount(lower2.c_str(), mnt2.c_str(), "dmapi", 0, nullptr), 0) << strerror(errno);
+	Handle fsh;
+	EXPECT_DM_OK(dm_path_to_fshandle(mnt2.data(), &fsh.hanp, &fsh.hlen));
+	int rc = -2, calls = 0;
+	if (fsh.hanp) {
+		dm_attrloc_t loc = 0;
+		std::vector<char> buf(1 << 16);
+		do {
+			size_t rlen = 0;
+			rc = dm_get_bulkattr(sid_, fsh.hanp, fsh.hlen, DM_NO_TOKEN, DM_AT_STAT, &loc,
+					     buf.size(), buf.data(), &rlen);
+		} while (rc == 1 && ++calls < 1000);
+	}
+	EXPECT_EQ(rc, -1) << "the scan ended without the unreadable inode";
+	EXPECT_EQ(errno, EIO) << strerror(errno);
+	fsh.reset();
+	EXPECT_EQ(umount(mnt2.c_str()), 0) << strerror(errno);
+	EXPECT_EQ(umount(lower2.c_str()), 0) << strerror(errno);
+}
+
 TEST_F(BulkScan, BulkattrReportsEveryObjectOnceInInodeOrder)
 {
 	expect_the_tree_once(bulk_all(1 << 20));
