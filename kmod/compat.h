@@ -7,6 +7,7 @@
 #define _DMAPI_COMPAT_H
 
 #include <linux/fs.h>
+#include <linux/splice.h>
 #include <linux/version.h>
 
 /* 6.3 moved file locks and leases (break_deleg_wait()) out of fs.h. */
@@ -116,6 +117,29 @@ typedef const struct xattr_handler *dm_xattr_handler_t;
 #ifndef RWF_NOAPPEND
 #define RWF_NOAPPEND	((__force __kernel_rwf_t)0)
 #endif
+
+/*
+ * A splice from the lower file, with the checks of a read(2) of it.
+ * Since 6.5 the VFS, not the filesystem, hands O_DIRECT and DAX files to
+ * copy_splice_read(), in vfs_splice_read(): XFS's and ext4's own
+ * ->splice_read() then assume page-cache I/O, which a DAX file has no
+ * ->read_folio for.  Before, their ->splice_read() read through
+ * ->read_iter, which handles both.
+ */
+static inline ssize_t dm_splice_read_lower(struct file *lower, loff_t *ppos,
+					   struct pipe_inode_info *pipe,
+					   size_t len, unsigned int flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return vfs_splice_read(lower, ppos, pipe, len, flags);
+#else
+	int ret = rw_verify_area(READ, lower, ppos, len);
+
+	if (ret)
+		return ret;
+	return lower->f_op->splice_read(lower, ppos, pipe, len, flags);
+#endif
+}
 
 /* 6.3 made a VMA's flags settable only through vm_flags_set(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)

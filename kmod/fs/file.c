@@ -676,9 +676,7 @@ static ssize_t dmfs_splice_read(struct file *in, loff_t *ppos,
 	ret = dmfs_sync_flags(in);
 	/* What read(2) of the lower file would check: LSMs, fanotify. */
 	if (!ret)
-		ret = rw_verify_area(READ, lower, ppos, len);
-	if (!ret)
-		ret = lower->f_op->splice_read(lower, ppos, pipe, len, flags);
+		ret = dm_splice_read_lower(lower, ppos, pipe, len, flags);
 	/* The VFS tells only ours: the lower file's watchers, as by read(2). */
 	if (ret > 0)
 		fsnotify_access(lower);

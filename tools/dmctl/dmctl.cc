@@ -213,11 +213,18 @@ unsigned int parse_count(const std::string &text, const std::string &option)
 	return count;
 }
 
+// The errno of an ABORT: from 512 on, Linux's errnos are the kernel's
+// own, which the module refuses to hand to a process.
 int parse_reterror(const std::string &text)
 {
+	constexpr int first_kernel_errno = 512;
 	auto error = parse_errno(text);
 	if (!error)
 		throw UsageError("unknown errno '" + text + "'");
+	if (*error >= first_kernel_errno)
+		throw UsageError("errno " + std::to_string(*error) +
+				 " cannot abort an event: it must be below " +
+				 std::to_string(first_kernel_errno));
 	return *error;
 }
 
@@ -795,14 +802,24 @@ void answer_mount(dm_sessid_t sid, const Message &mount, const ServeOptions &opt
 		std::rethrow_exception(failure);
 }
 
-void serve_message(Printer &out, dm_sessid_t sid, const Message &msg, const ServeOptions &options)
+// Print @msg, unless there is no @out, and answer it.  A token answered
+// or moved meanwhile (dmctl respond, dmctl move) is another's to answer.
+void serve_message(Printer *out, dm_sessid_t sid, const Message &msg,
+		   const ServeOptions &options)
 {
-	out.tagged(event_name(msg.type), serve_fields(msg));
-	out.flush();
-	if (msg.type == DM_EVENT_MOUNT)
-		answer_mount(sid, msg, options);
-	else if (msg.token != DM_INVALID_TOKEN)
-		respond(sid, msg.token, DM_RESP_CONTINUE, 0);
+	if (out) {
+		out->tagged(event_name(msg.type), serve_fields(msg));
+		out->flush();
+	}
+	try {
+		if (msg.type == DM_EVENT_MOUNT)
+			answer_mount(sid, msg, options);
+		else if (msg.token != DM_INVALID_TOKEN)
+			respond(sid, msg.token, DM_RESP_CONTINUE, 0);
+	} catch (const CallError &e) {
+		if (e.error() != ESRCH)
+			throw;
+	}
 }
 
 // The next message, waited for; nothing once a stop signal arrived.  One
@@ -828,7 +845,7 @@ void serve_messages(Printer &out, dm_sessid_t sid, const ServeOptions &options)
 		auto msg = next_message(sid);
 		if (!msg)
 			return;
-		serve_message(out, sid, *msg, options);
+		serve_message(&out, sid, *msg, options);
 	}
 }
 
@@ -852,9 +869,9 @@ void release_dispositions(dm_sessid_t sid)
 // sender that never stops could otherwise keep it for ever.
 constexpr unsigned int max_drained = 1000;
 
-// Answer, and print, the messages queued to the session, one at a time,
-// with what is left of @budget.
-void drain_messages(Printer &out, dm_sessid_t sid, const ServeOptions &options,
+// Answer, and print if there is @out, the messages queued to the
+// session, one at a time, with what is left of @budget.
+void drain_messages(Printer *out, dm_sessid_t sid, const ServeOptions &options,
 		    unsigned int &budget)
 {
 	for (; budget > 0; budget--) {
@@ -865,11 +882,12 @@ void drain_messages(Printer &out, dm_sessid_t sid, const ServeOptions &options,
 	}
 }
 
-// Answer, and print, the messages of the tokens outstanding on the
-// session that no queued message brought: a user event made on it, a
-// message another process took from its queue or moved to it.  Each
-// counts against @budget.  One answered meanwhile is passed over.
-void answer_tokens(Printer &out, dm_sessid_t sid, const ServeOptions &options,
+// Answer, and print if there is @out, the messages of the tokens
+// outstanding on the session that no queued message brought: a user
+// event made on it, a message another process took from its queue or
+// moved to it.  Each counts against @budget.  One answered meanwhile is
+// passed over.
+void answer_tokens(Printer *out, dm_sessid_t sid, const ServeOptions &options,
 		   unsigned int &budget)
 {
 	for (dm_token_t token : all_tokens(sid)) {
@@ -896,7 +914,8 @@ void answer_tokens(Printer &out, dm_sessid_t sid, const ServeOptions &options,
 // after the queue was found empty: destroying then fails EBUSY, and the
 // queue is drained again.  Every round costs the budget something, so
 // that serve stops even when nothing it answers frees the session.
-void stop_serving(Printer &out, dm_sessid_t sid, const ServeOptions &options)
+// Without @out (serve failed), the messages are answered unprinted.
+void stop_serving(Printer *out, dm_sessid_t sid, const ServeOptions &options)
 {
 	dmtool::stop_nudging();
 	release_dispositions(sid);
@@ -929,14 +948,24 @@ void serve(Printer &out, const ServeOptions &options)
 		out.tagged("ready", {{"sid", std::int64_t{sid}}});
 		out.flush();
 		serve_messages(out, sid, options);
-		stop_serving(out, sid, options);
+		stop_serving(&out, sid, options);
 	} catch (...) {
-		// The first error is the one to report; this only tidies up.
+		// The first error is the one to report; this only tidies up,
+		// as a stop does: a message left unanswered would keep its
+		// sender waiting, and the session with it.
 		try {
-			release_dispositions(sid);
-		} catch (...) {
+			stop_serving(nullptr, sid, options);
+		} catch (const CallError &e) {
+			std::fflush(stdout);
+			std::fprintf(stderr, "dmctl: %s\n", e.what());
+			if (dm_destroy_session(sid) != 0)
+				std::fprintf(stderr, "dmctl: warning: session %d not destroyed\n",
+					     static_cast<int>(sid));
+		} catch (const std::exception &e) {
+			// The warning that the session was not destroyed.
+			std::fflush(stdout);
+			std::fprintf(stderr, "dmctl: %s\n", e.what());
 		}
-		(void)dm_destroy_session(sid);
 		throw;
 	}
 }
