@@ -297,35 +297,37 @@ static int dm_fileattr_keep_times(const struct path *path, u32 mask,
 	return dm_setattr_raw(path, &ia);
 }
 
-/* Make the change on the lower object, its lock taken. */
-static int dm_fileattr_set(const struct path *path, u32 mask,
-			   const struct dmapi_fileattr *fa)
+/*
+ * Make the change on the lower object, whose lock the caller holds.  An
+ * NFS delegation of it fails -EWOULDBLOCK with *@delegated set, for the
+ * caller to wait for its recall without the lock.
+ */
+static int dm_fileattr_locked(const struct path *path, u32 mask,
+			      const struct dmapi_fileattr *fa,
+			      struct inode **delegated)
 {
 	struct inode *inode = d_inode(path->dentry);
 	struct kstat before;
 	struct iattr ia;
 	int err;
 
-	err = mnt_want_write(path->mnt);
-	if (err)
-		return err;
-	inode_lock(inode);
 	/*
 	 * As chmod, chown, utimes and truncate refuse it: nobody changes an
 	 * immutable or append-only object's attributes.  notify_change()
 	 * alone would let a size or a ctime through.
 	 */
-	if (IS_IMMUTABLE(inode) || IS_APPEND(inode)) {
-		err = -EPERM;
-		goto out;
-	}
-	err = dm_fileattr_iattr(inode, mask, fa, &ia);
+	if (IS_IMMUTABLE(inode) || IS_APPEND(inode))
+		return -EPERM;
+	/* The raw ctime change below passes no notify_change() to recall. */
+	err = try_break_deleg(inode, delegated);
+	if (!err)
+		err = dm_fileattr_iattr(inode, mask, fa, &ia);
 	if (!err && ia.ia_valid)
 		err = dm_vfs_getattr(path, &before, STATX_MTIME | STATX_CTIME,
 				     AT_STATX_SYNC_AS_STAT);
 	if (!err && ia.ia_valid)
 		err = notify_change(dm_mnt_idmap(path->mnt), path->dentry, &ia,
-				    NULL);
+				    delegated);
 	if (!err && ia.ia_valid)
 		err = dm_fileattr_keep_times(path, mask, &before);
 	/* With DTIME_OVERLOAD the dtime is the ctime; the ctime wins. */
@@ -333,8 +335,47 @@ static int dm_fileattr_set(const struct path *path, u32 mask,
 		err = dm_fileattr_ctime(path, fa->fa_ctime);
 	else if (!err && (mask & DMAPI_AT_DTIME))
 		err = dm_fileattr_ctime(path, fa->fa_dtime);
-out:
-	inode_unlock(inode);
+	return err;
+}
+
+/*
+ * Make the change on the lower object, as truncate(2) makes a change of
+ * size: with write access to the inode (ETXTBSY while it runs as a
+ * program) and its leases broken; and as chmod(2) and the others wait for
+ * the recall of an NFS delegation.
+ */
+static int dm_fileattr_set(const struct path *path, u32 mask,
+			   const struct dmapi_fileattr *fa)
+{
+	struct inode *inode = d_inode(path->dentry), *delegated = NULL;
+	bool size = mask & DMAPI_AT_SIZE;
+	int err;
+
+	err = mnt_want_write(path->mnt);
+	if (err)
+		return err;
+	if (size) {
+		err = get_write_access(inode);
+		if (err)
+			goto out_drop;
+		err = break_lease(inode, O_WRONLY);
+		if (err)
+			goto out_put;
+	}
+	for (;;) {
+		inode_lock(inode);
+		err = dm_fileattr_locked(path, mask, fa, &delegated);
+		inode_unlock(inode);
+		if (!delegated)
+			break;
+		err = break_deleg_wait(&delegated);
+		if (err)
+			break;
+	}
+out_put:
+	if (size)
+		put_write_access(inode);
+out_drop:
 	mnt_drop_write(path->mnt);
 	return err;
 }

@@ -435,6 +435,19 @@ static int dmfs_symlink(dm_idmap_t *idmap, struct inode *dir,
 	return dmfs_create_object(dir, dentry, S_IFLNK, 0, link, false);
 }
 
+/*
+ * After a lower operation that met an NFS delegation (-EWOULDBLOCK, with
+ * *@delegated set): wait for its recall, the locks let go, as the system
+ * calls do, and say whether to try again.  *@err becomes the wait's error.
+ */
+static bool dmfs_deleg_retry(struct inode **delegated, int *err)
+{
+	if (!*delegated)
+		return false;
+	*err = break_deleg_wait(delegated);
+	return !*err;
+}
+
 static int dmfs_link(struct dentry *old, struct inode *dir,
 		     struct dentry *dentry)
 {
@@ -446,23 +459,26 @@ static int dmfs_link(struct dentry *old, struct inode *dir,
 		.name1 = dentry->d_name.name,
 		.mode = d_inode(old)->i_mode,
 	};
+	struct inode *delegated = NULL;
 	struct dentry *lower;
 	int err;
 
 	err = dmfs_namesp(dir->i_sb, DMAPI_EVENT_LINK, &ns);
 	if (err)
 		return err;
-	lower = dmfs_lock_lower(dentry);
-	err = PTR_ERR_OR_ZERO(lower);
-	if (!err) {
+	do {
+		lower = dmfs_lock_lower(dentry);
+		err = PTR_ERR_OR_ZERO(lower);
+		if (err)
+			break;
 		err = vfs_link(lower_old, idmap, d_inode(lower->d_parent),
-			       lower, NULL);
+			       lower, &delegated);
 		if (!err)
 			err = dmfs_instantiate(dentry, lower);
 		dmfs_copyattr(d_inode(old));
 		dmfs_dir_changed(dir);
 		dmfs_unlock_lower(dentry, lower);
-	}
+	} while (dmfs_deleg_retry(&delegated, &err));
 	ns.retcode = -err;
 	dmfs_namesp(dir->i_sb, DMAPI_EVENT_POSTLINK, &ns);
 	return err;
@@ -502,22 +518,26 @@ static int dmfs_remove_lower(struct inode *dir, struct dentry *dentry,
 			     bool is_dir)
 {
 	dm_idmap_t *idmap = dmfs_lower_idmap(dir->i_sb);
-	struct dentry *lower = dmfs_lock_lower(dentry);
-	struct inode *lower_dir;
+	struct inode *lower_dir, *delegated = NULL;
+	struct dentry *lower;
 	int err;
 
-	if (IS_ERR(lower))
-		return PTR_ERR(lower);
-	lower_dir = d_inode(lower->d_parent);
-	err = dmfs_check_same(dentry, lower);
-	if (!err && is_dir)
-		err = vfs_rmdir(idmap, lower_dir, lower);
-	else if (!err)
-		err = vfs_unlink(idmap, lower_dir, lower, NULL);
-	if (!err)
-		dmfs_removed_nlink(d_inode(dentry), d_inode(lower), is_dir);
-	dmfs_copyattr(dir);
-	dmfs_unlock_lower(dentry, lower);
+	do {
+		lower = dmfs_lock_lower(dentry);
+		if (IS_ERR(lower))
+			return PTR_ERR(lower);
+		lower_dir = d_inode(lower->d_parent);
+		err = dmfs_check_same(dentry, lower);
+		if (!err && is_dir)
+			err = vfs_rmdir(idmap, lower_dir, lower);
+		else if (!err)
+			err = vfs_unlink(idmap, lower_dir, lower, &delegated);
+		if (!err)
+			dmfs_removed_nlink(d_inode(dentry), d_inode(lower),
+					   is_dir);
+		dmfs_copyattr(dir);
+		dmfs_unlock_lower(dentry, lower);
+	} while (dmfs_deleg_retry(&delegated, &err));
 	return err;
 }
 
@@ -574,7 +594,8 @@ static void dmfs_rename_dentries(struct dentry *old, struct dentry *new,
 
 static int dmfs_rename_lower(struct inode *olddir, struct dentry *old,
 			     struct inode *newdir, struct dentry *new,
-			     unsigned int flags, struct dentry *spare)
+			     unsigned int flags, struct dentry *spare,
+			     struct inode **delegated)
 {
 	struct dentry *lower_olddir = dmfs_lower_dentry(old->d_parent);
 	struct dentry *lower_newdir = dmfs_lower_dentry(new->d_parent);
@@ -622,6 +643,7 @@ static int dmfs_rename_lower(struct inode *olddir, struct dentry *old,
 	rd.new_dir = d_inode(lower_newdir);
 	rd.new_dentry = lower_new;
 	rd.flags = flags;
+	rd.delegated_inode = delegated;
 	dm_rename_idmaps(&rd, idmap);
 	dmfs_rename_begin(&r, old, flags & RENAME_EXCHANGE ? new : NULL);
 	err = vfs_rename(&rd);
@@ -684,7 +706,12 @@ static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
 	ns.name2 = newname.name.name;
 	err = dmfs_namesp(olddir->i_sb, DMAPI_EVENT_RENAME, &ns);
 	if (!err) {
-		err = dmfs_rename_lower(olddir, old, newdir, new, flags, spare);
+		struct inode *delegated = NULL;
+
+		do {
+			err = dmfs_rename_lower(olddir, old, newdir, new, flags,
+						spare, &delegated);
+		} while (dmfs_deleg_retry(&delegated, &err));
 		ns.retcode = -err;
 		dmfs_namesp(olddir->i_sb, DMAPI_EVENT_POSTRENAME, &ns);
 	}
