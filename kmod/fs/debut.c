@@ -9,9 +9,11 @@
  * lookup go on, ABORT fails it with the errno given and leaves the object
  * unseen, so the next access asks again.  Objects created through the
  * mount are seen from birth.  The mount remembers what it has shown by
- * inode number and generation (an xarray, a few bytes per object), so an
- * object whose inode was evicted from the cache makes no second DEBUT,
- * and a reused inode number makes a new one.
+ * inode number and generation (an xarray: a few bytes per object where
+ * inode numbers are dense, up to a node of 576 bytes for a lone one), so
+ * an object whose inode was evicted from the cache makes no second DEBUT,
+ * and a reused inode number makes a new one.  An entry goes when its
+ * object's last link does.
  *
  * While a DEBUT is in flight the xarray holds it in place of the
  * generation: the object's other first accesses wait for its answer, and
@@ -82,10 +84,20 @@ static bool dmfs_debut_state(struct dmfs_sb_info *sbi,
 void dmfs_mark_seen(struct super_block *sb, const struct inode *lower)
 {
 	struct dmfs_sb_info *sbi = DMFS_SB(sb);
+	void *entry, *cur;
 
-	/* Without memory the object may be shown again: one more DEBUT. */
-	xa_store(&sbi->seen, lower->i_ino, xa_mk_value(lower->i_generation),
-		 GFP_KERNEL);
+	/*
+	 * A DEBUT in flight (a link made while another name's first lookup
+	 * waits) is left to its answer: an ABORT leaves the object unseen.
+	 * Without memory the object may be shown again: one more DEBUT.
+	 */
+	do {
+		entry = xa_load(&sbi->seen, lower->i_ino);
+		if (entry && !xa_is_value(entry))
+			return;
+		cur = xa_cmpxchg(&sbi->seen, lower->i_ino, entry,
+				 xa_mk_value(lower->i_generation), GFP_KERNEL);
+	} while (cur != entry && !xa_is_err(cur));
 }
 
 /**
@@ -203,7 +215,8 @@ int dmfs_debut(struct super_block *sb, struct dentry *lower)
  */
 void dmfs_debut_init(struct dmfs_sb_info *sbi)
 {
-	xa_init(&sbi->seen);
+	/* Charged to whoever makes a lookup grow it, as dentries are. */
+	xa_init_flags(&sbi->seen, XA_FLAGS_ACCOUNT);
 }
 
 /**

@@ -709,6 +709,34 @@ TEST_F(Namespace, DebutAnsweredAbortFailsTheAccessAndAsksAgain)
 }
 
 /*
+ * A link through the mount, made by a name looked up before DEBUT was
+ * wanted while another name's first lookup waits for its DEBUT, leaves
+ * that DEBUT's answer the last word: an ABORT leaves the object unseen,
+ * and the next lookup asks again.
+ */
+TEST_F(Namespace, ALinkMadeWhileADebutWaitsLeavesItsAbortTheLastWord)
+{
+	ASSERT_EQ(link(lower("keep").c_str(), lower("keep-too").c_str()), 0) << strerror(errno);
+	ASSERT_EQ(mkdir(lower("elsewhere").c_str(), 0755), 0) << strerror(errno);
+	struct stat st;
+	ASSERT_EQ(lstat(path("keep-too").c_str(), &st), 0) << strerror(errno);
+	ASSERT_EQ(lstat(path("elsewhere").c_str(), &st), 0) << strerror(errno);
+	ASSERT_NO_FATAL_FAILURE(want({DM_EVENT_DEBUT}));
+	std::string p = path("keep");
+	auto look = changing([p] { struct stat st; return lstat(p.c_str(), &st); });
+	Accessor first(look);
+	Message m = expect_next(DM_EVENT_DEBUT, true);
+	/* In another directory: the lookup holds its own directory's lock. */
+	EXPECT_EQ(link(path("keep-too").c_str(), path("elsewhere/linked").c_str()), 0)
+		<< strerror(errno);
+	respond(m.token(), DM_RESP_ABORT, EACCES);
+	EXPECT_EQ(first.result(), EACCES);
+	Accessor second(look);
+	respond(expect_next(DM_EVENT_DEBUT, true).token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(second.result(), 0);
+}
+
+/*
  * Two names of one file, "keep" and "keep-too", with DEBUT wanted: lookups
  * of one name wait for each other in the VFS itself (the second in
  * d_alloc_parallel()); two names of one file meet in DEBUT.  The first
