@@ -77,7 +77,9 @@ void on_stop_signal(int)
 }
 
 // Without SA_RESTART: a check waiting in the module (for another
-// token's right) ends with EINTR.
+// token's right) ends with EINTR.  A hangup (a closed terminal, an
+// administrator's "reload") stops the daemon as SIGTERM does, so that
+// its session goes with it; a log reader gone is no reason to stop.
 void catch_stop_signals()
 {
 	struct sigaction sa = {};
@@ -85,6 +87,8 @@ void catch_stop_signals()
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, nullptr);
 	sigaction(SIGINT, &sa, nullptr);
+	sigaction(SIGHUP, &sa, nullptr);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 // Wait @interval, or until a stop signal.  The signals are blocked from
@@ -96,6 +100,7 @@ void wait_or_stop(std::chrono::milliseconds interval)
 	sigemptyset(&stops);
 	sigaddset(&stops, SIGTERM);
 	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stops, &before);
 	auto end = std::chrono::steady_clock::now() + interval;
 	while (!stop_requested) {
@@ -365,10 +370,18 @@ public:
 				if (handle)
 					update(*group, *handle);
 			} catch (const std::system_error &e) {
-				// A call waiting for another token's right.
-				if (e.code().value() == EINTR && stop_requested)
+				// A call waiting for another token's right, ended
+				// by a stop, or by another signal (SIGSTOP and
+				// SIGCONT, a suspend), or by drain_timeout
+				// (EAGAIN): the next check tries again.
+				int error = e.code().value();
+				if (error == EINTR && stop_requested)
 					break;
-				throw;
+				if (error != EINTR && error != EAGAIN)
+					throw;
+				log(2, "check interrupted: %s", e.what());
+				wait_or_stop(interval);
+				continue;
 			}
 			if (handle) {
 				missing = false;

@@ -4,6 +4,7 @@
 // the counters of each managed filesystem and session, a live stream of
 // events, and the busiest files and regions.  For administrators, and for
 // scripts with --json.
+#include "loss.h"
 #include "monitor.h"
 #include "paths.h"
 
@@ -397,36 +398,23 @@ private:
 };
 
 // Counts the records seen and those lost, from gaps in their numbering.
-class LossCounter {
-public:
-	void saw(std::uint64_t seq)
-	{
-		if (last_ && seq > *last_ + 1)
-			lost_ += seq - *last_ - 1;
-		if (!last_ || seq > *last_)
-			last_ = seq;
-		seen_++;
-	}
-
-	void summary(Printer &out, const Monitor &mon, std::uint64_t shown)
-	{
-		out.tagged("summary", {
-			{"records", seen_},
-			{"shown", shown},
-			{"lost", lost_},
-			{"overruns", mon.overruns()},
-		});
-		if (lost_ || mon.overruns())
-			std::fprintf(stderr, "dmstat: %llu event records lost: events came "
-				     "faster than they were read\n",
-				     static_cast<unsigned long long>(lost_));
-	}
-
-private:
-	std::optional<std::uint64_t> last_;
-	std::uint64_t seen_ = 0;
-	std::uint64_t lost_ = 0;
-};
+// The summary of a watch: records seen, shown and lost.
+void summarize(Printer &out, const Monitor &mon, const LossCounter &loss, std::uint64_t shown)
+{
+	out.tagged("summary", {
+		{"records", loss.seen()},
+		{"shown", shown},
+		{"lost", loss.lost()},
+		{"overruns", mon.overruns()},
+	});
+	if (loss.lost())
+		std::fprintf(stderr, "dmstat: %llu event records lost: events came "
+			     "faster than they were read\n",
+			     static_cast<unsigned long long>(loss.lost()));
+	else if (mon.overruns())
+		std::fprintf(stderr, "dmstat: the socket overran %llu times: event records "
+			     "were lost\n", static_cast<unsigned long long>(mon.overruns()));
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -503,6 +491,7 @@ void cmd_watch(const Options &o, Monitor &mon, Printer &out)
 {
 	Listener l(o, mon);
 	auto &[paths, filter, loss, shown] = l;
+	bool unwritable = false;
 	receive_until(mon, deadline_of(o), [&](const EventRecord &ev) {
 		loss.saw(ev.seq);
 		if (o.count && shown >= *o.count)
@@ -511,10 +500,13 @@ void cmd_watch(const Options &o, Monitor &mon, Printer &out)
 		if (!filter.matches(ev, path))
 			return;
 		out.tagged("event", event_fields(ev, path));
-		out.flush();
+		// Output that cannot be written (a reader gone, a full disk)
+		// ends the watch; main() reports the error.
+		if (!out.flush())
+			unwritable = true;
 		shown++;
-	}, [&] { return o.count && shown >= *o.count; });
-	loss.summary(out, mon, shown);
+	}, [&] { return unwritable || (o.count && shown >= *o.count); });
+	summarize(out, mon, loss, shown);
 }
 
 struct Activity {
@@ -598,11 +590,12 @@ void cmd_top(const Options &o, Monitor &mon, Printer &out)
 			r.push_back({"path", path});
 			out.tagged("region", r);
 		}
-		out.flush();
+		if (!out.flush())
+			break;	// main() reports the write error
 		if (until && Clock::now() >= *until)
 			break;
 	}
-	loss.summary(out, mon, shown);
+	summarize(out, mon, loss, shown);
 }
 
 std::uint32_t parse_group(const std::string &text)

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// dmstat's count of lost event records (tools/dmstat/loss.h): a gap in
+// the sequence numbers is a loss only if no record fills it by the end.
+#include "loss.h"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+
+namespace {
+
+dmstat::LossCounter fed(std::initializer_list<std::uint64_t> seqs)
+{
+	dmstat::LossCounter loss;
+	for (auto seq : seqs)
+		loss.saw(seq);
+	return loss;
+}
+
+TEST(LossCounter, RecordsInOrderLoseNothing)
+{
+	auto loss = fed({7, 8, 9, 10});
+	EXPECT_EQ(loss.seen(), 4u);
+	EXPECT_EQ(loss.lost(), 0u);
+}
+
+TEST(LossCounter, RecordsThatArriveOutOfOrderAreNotLost)
+{
+	EXPECT_EQ(fed({1, 3, 2, 4}).lost(), 0u);
+	EXPECT_EQ(fed({1, 5, 3, 4, 2}).lost(), 0u);
+}
+
+TEST(LossCounter, AGapNoRecordFillsIsLost)
+{
+	EXPECT_EQ(fed({1, 2, 5, 6}).lost(), 2u);
+	EXPECT_EQ(fed({1, 4, 3, 7}).lost(), 3u);	/* 2, 5 and 6 */
+}
+
+TEST(LossCounter, ARecordOlderThanTheFirstIsSeenNotLost)
+{
+	auto loss = fed({5, 4, 6});
+	EXPECT_EQ(loss.seen(), 3u);
+	EXPECT_EQ(loss.lost(), 0u);
+}
+
+TEST(LossCounter, AGapLargerThanItAwaitsCountsItsExcessAtOnce)
+{
+	constexpr auto max = dmstat::LossCounter::max_awaited;
+	auto loss = fed({1, max + 12});
+	EXPECT_EQ(loss.lost(), max + 10);
+	loss.saw(2);	/* awaited: no longer lost */
+	EXPECT_EQ(loss.lost(), max + 9);
+}
+
+} // namespace
