@@ -30,11 +30,13 @@
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 typedef struct mnt_idmap dm_idmap_t;
 #define dm_mnt_idmap(mnt)	mnt_idmap(mnt)
+#define dm_idmap_is_nop(idmap)	((idmap) == &nop_mnt_idmap)
 #define dm_rename_idmaps(rd, idmap) \
 	do { (rd)->old_mnt_idmap = (idmap); (rd)->new_mnt_idmap = (idmap); } while (0)
 #else
 typedef struct user_namespace dm_idmap_t;
 #define dm_mnt_idmap(mnt)	mnt_user_ns(mnt)
+#define dm_idmap_is_nop(idmap)	((idmap) == &init_user_ns)
 #define dm_rename_idmaps(rd, idmap) \
 	do { (rd)->old_mnt_userns = (idmap); (rd)->new_mnt_userns = (idmap); } while (0)
 #endif

@@ -346,6 +346,8 @@ struct dm_fs_stats {
 /**
  * struct dm_fs - a DMAPI-managed filesystem, as the core knows it
  * @link: in the core's list of managed filesystems
+ * @serial: its place in that list, which only grows: a netlink dump goes
+ *	back to it
  * @fsid: the id in its handles; one mount per fsid at a time
  * @sb: its superblock, to recognise its files; NULL until the mount is
  *	set up (the MOUNT event comes before)
@@ -372,6 +374,7 @@ struct dm_fs_stats {
  */
 struct dm_fs {
 	struct list_head		link;
+	u64				serial;
 	u64				fsid;
 	struct super_block		*sb;
 	const struct dm_fs_ops		*ops;

@@ -28,6 +28,8 @@
  */
 static LIST_HEAD(dm_fs_list);
 static DEFINE_MUTEX(dm_fs_mutex);
+/* The serial of the last filesystem registered: the list's are ascending. */
+static u64 dm_fs_serial;
 
 static bool dm_fsid_managed_locked(u64 fsid);
 static bool dm_fs_taken_locked(u64 fsid);
@@ -54,6 +56,7 @@ int dm_fs_register(struct dm_fs *fs)
 	if (dm_fs_taken_locked(fs->fsid)) {
 		err = -EBUSY;
 	} else {
+		fs->serial = ++dm_fs_serial;
 		list_add_tail(&fs->link, &dm_fs_list);
 		dm_live_inc(DM_LIVE_FILESYSTEMS);
 	}

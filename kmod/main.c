@@ -244,9 +244,12 @@ static int __init dm_init(void)
 	if (err)
 		goto out_session;
 	/*
-	 * The filesystem type and the device last: a module whose init fails
-	 * is freed even if a mount or an open got in meanwhile.  The netlink
-	 * family's calls hold its lock, which unregistering it takes.
+	 * The ways in from outside last: a module whose init fails is freed
+	 * even if a call got in meanwhile.  The netlink family's calls hold
+	 * its lock, which unregistering it takes, but a dump it started,
+	 * and a mount, outlive a failure of the registrations after them:
+	 * a window that needs memory to run out, or a name to clash, while
+	 * the module loads.
 	 */
 	err = dm_monitor_init();
 	if (err)

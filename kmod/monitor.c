@@ -135,6 +135,28 @@ static int dm_mon_put_subject(struct sk_buff *skb, const struct dm_event *ev)
 	}
 }
 
+/*
+ * Room for the name a record carries beyond a page: a MOUNT's paths, or a
+ * namespace event's name, may be up to PATH_MAX.  Not a DESTROY's
+ * attribute copy nor a user event's data, which records leave out: up to
+ * 64 KiB and 16 MiB, and sent from eviction, under memory pressure.
+ */
+static u32 dm_mon_subject_room(const struct dm_event *ev)
+{
+	switch (ev->type) {
+	case DMAPI_EVENT_READ:
+	case DMAPI_EVENT_WRITE:
+	case DMAPI_EVENT_TRUNCATE:
+	case DMAPI_EVENT_NOSPACE:
+	case DMAPI_EVENT_DESTROY:
+	case DMAPI_EVENT_CANCEL:
+	case DMAPI_EVENT_USER:
+		return 0;
+	default:
+		return ev->datalen;
+	}
+}
+
 /* The multicast record of @ev ending for the current process. */
 static int dm_mon_fill_event(struct sk_buff *skb, const struct dm_fs *fs,
 			     const struct dm_event *ev, enum dmapi_answer answer,
@@ -172,8 +194,8 @@ static void dm_mon_mirror(const struct dm_fs *fs, const struct dm_event *ev,
 	if (!genl_has_listeners(&dm_genl_family, &init_net, DM_MCGRP_EVENTS))
 		return;
 	seq = atomic64_inc_return(&dm_mon_seq);
-	/* Room for the event's data too: a MOUNT's paths may be PATH_MAX. */
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE + ev->datalen, GFP_KERNEL);
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE + dm_mon_subject_room(ev),
+			  GFP_KERNEL);
 	if (!skb)
 		goto drop;
 	if (dm_mon_fill_event(skb, fs, ev, answer, err, latency, seq)) {
@@ -315,24 +337,26 @@ static int dm_nl_fill_fs(struct sk_buff *skb, struct netlink_callback *cb,
 	return 0;
 }
 
-/* cb->args[0]: filesystems already sent. */
+/*
+ * cb->args[0]: the serial of the last filesystem sent.  Not a count: a
+ * filesystem unmounted between two parts would make the next skip one
+ * that was never sent.
+ */
 static int dm_nl_dump_fs(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	long skip = cb->args[0], i = 0;
 	struct dm_fs *fs;
 	int err = 0;
 
 	dm_fs_lock();
 	dm_fs_for_each_locked(fs) {
-		if (i >= skip) {
-			err = dm_nl_fill_fs(skb, cb, fs);
-			if (err)
-				break;
-		}
-		i++;
+		if (fs->serial <= cb->args[0])
+			continue;
+		err = dm_nl_fill_fs(skb, cb, fs);
+		if (err)
+			break;
+		cb->args[0] = fs->serial;
 	}
 	dm_fs_unlock();
-	cb->args[0] = i;
 	/* A full buffer ends this part; the next call goes on from there. */
 	return err && !skb->len ? err : skb->len;
 }

@@ -917,7 +917,8 @@ struct dmapi_create_by_handle_arg {
  *   or write counts once in each region it touches, with the bytes it
  *   moved inside that region.
  * Errors: EPERM (no CAP_SYS_ADMIN), EINVAL (a missing attribute, not a
- * regular file's handle, a bad range), EBADF (no such managed file),
+ * regular file's handle, a bad range), ERANGE (an attribute of the wrong
+ * length: a handle not DMAPI_HANDLE_LEN bytes), EBADF (no such managed file),
  * ENOENT (no such group or region), ENOSPC (the max_stats_regions
  * parameter's limit, or DMAPI_STATS_MAX_GROUP_REGIONS in one group).
  */

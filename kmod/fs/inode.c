@@ -35,10 +35,13 @@ void dmfs_copyattr(struct inode *inode)
 	/*
 	 * The owners as the lower mount shows them, idmapped or not, as
 	 * stat does: the VFS reads ours for set-ID execution, the sticky
-	 * bit and every owner check.
+	 * bit and every owner check.  Not idmapped, they are the lower
+	 * inode's, copied above (a path walk's stat comes here).
 	 */
-	inode->i_uid = vfsuid_into_kuid(i_uid_into_vfsuid(idmap, lower));
-	inode->i_gid = vfsgid_into_kgid(i_gid_into_vfsgid(idmap, lower));
+	if (!dm_idmap_is_nop(idmap)) {
+		inode->i_uid = vfsuid_into_kuid(i_uid_into_vfsuid(idmap, lower));
+		inode->i_gid = vfsgid_into_kgid(i_gid_into_vfsgid(idmap, lower));
+	}
 	inode->i_flags |= S_NOATIME | S_NOCMTIME;
 	i_size_write(inode, i_size_read(lower));
 	inode->i_blocks = READ_ONCE(lower->i_blocks);
@@ -307,6 +310,19 @@ static int dmfs_truncate_begin(struct inode *inode, const struct path *lower,
 }
 
 /*
+ * The set-ID bits a truncation of @lower by the caller kills, as
+ * do_truncate() asks for them, with ATTR_FORCE: the caller need not own
+ * the file to lose them.
+ */
+static unsigned int dmfs_truncate_kills(dm_idmap_t *idmap,
+					struct inode *lower)
+{
+	int kill = setattr_should_drop_suidgid(idmap, lower);
+
+	return kill ? kill | ATTR_FORCE : 0;
+}
+
+/*
  * notify_change() below, as chmod(2) and the others call it: a truncation
  * takes write access to the lower inode (ETXTBSY while it runs as a
  * program: truncate(2) checked ours only), and an NFS delegation of the
@@ -330,6 +346,15 @@ static int dmfs_setattr_lower(struct vfsmount *mnt, struct dentry *lower,
 		/* notify_change() edits what it is given: afresh each time. */
 		change = *attr;
 		inode_lock(inode);
+		/*
+		 * The VFS chose the set-ID bits a truncation kills from our
+		 * mode, which a chmod below the mount (or a DM application,
+		 * while the TRUNCATE event waited) may have left behind:
+		 * choose again from the lower one, under its lock.
+		 */
+		if ((change.ia_valid & (ATTR_SIZE | ATTR_MODE)) == ATTR_SIZE)
+			change.ia_valid |= dmfs_truncate_kills(dm_mnt_idmap(mnt),
+							       inode);
 		err = notify_change(dm_mnt_idmap(mnt), lower, &change, &delegated);
 		inode_unlock(inode);
 		if (!delegated)
@@ -341,19 +366,6 @@ static int dmfs_setattr_lower(struct vfsmount *mnt, struct dentry *lower,
 	if (attr->ia_valid & ATTR_SIZE)
 		put_write_access(inode);
 	return err;
-}
-
-/*
- * The set-ID bits a truncation of @lower by the caller kills, as
- * do_truncate() asks for them, with ATTR_FORCE: the caller need not own
- * the file to lose them.
- */
-static unsigned int dmfs_truncate_kills(dm_idmap_t *idmap,
-					struct inode *lower)
-{
-	int kill = setattr_should_drop_suidgid(idmap, lower);
-
-	return kill ? kill | ATTR_FORCE : 0;
 }
 
 /**
@@ -374,15 +386,6 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 	struct iattr lower_attr = *attr;
 	int err;
 
-	/*
-	 * The VFS chose the set-ID bits a truncation kills from our mode,
-	 * which a chmod below the mount may have left behind: choose again
-	 * from the lower one.
-	 */
-	if ((attr->ia_valid & (ATTR_SIZE | ATTR_MODE)) == ATTR_SIZE)
-		lower_attr.ia_valid |=
-			dmfs_truncate_kills(dmfs_lower_idmap(dentry->d_sb),
-					    d_inode(lower));
 	/* The lower filesystem kills the privileges itself on a mode change. */
 	if (lower_attr.ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
 		lower_attr.ia_valid &= ~ATTR_MODE;

@@ -172,6 +172,9 @@ static int dmfs_xfs_bulkstat(struct file *root, struct dm_scan *s,
 		return -EFAULT;
 	err = root->f_op->unlocked_ioctl(root, DMFS_XFS_IOC_BULKSTAT,
 					 (unsigned long)buf);
+	/* A corrupt inode, as a decode reports it. */
+	if (err == -EUCLEAN || err == -EBADMSG)
+		return -EIO;
 	if (err)
 		return err;
 	if (copy_from_user(&hdr, buf, sizeof(hdr)))

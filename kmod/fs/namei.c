@@ -437,8 +437,12 @@ static int dmfs_symlink(dm_idmap_t *idmap, struct inode *dir,
 
 /*
  * After a lower operation that met an NFS delegation (-EWOULDBLOCK, with
- * *@delegated set): wait for its recall, the locks let go, as the system
- * calls do, and say whether to try again.  *@err becomes the wait's error.
+ * *@delegated set): wait for its recall, the lower locks let go, and say
+ * whether to try again.  *@err becomes the wait's error.  The VFS holds
+ * our locks meanwhile, unlike for a system call on the lower filesystem,
+ * so that the directories involved, and renames across directories of
+ * the mount, wait for the client to return the delegation too; the
+ * recall needs none of them.
  */
 static bool dmfs_deleg_retry(struct inode **delegated, int *err)
 {

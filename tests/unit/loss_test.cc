@@ -44,13 +44,25 @@ TEST(LossCounter, ARecordOlderThanTheFirstIsSeenNotLost)
 	EXPECT_EQ(loss.lost(), 0u);
 }
 
-TEST(LossCounter, AGapLargerThanItAwaitsCountsItsExcessAtOnce)
+TEST(LossCounter, ANumberFallenOutOfTheReorderWindowIsLost)
 {
-	constexpr auto max = dmstat::LossCounter::max_awaited;
-	auto loss = fed({1, max + 12});
-	EXPECT_EQ(loss.lost(), max + 10);
-	loss.saw(2);	/* awaited: no longer lost */
-	EXPECT_EQ(loss.lost(), max + 9);
+	constexpr auto window = dmstat::LossCounter::reorder_window;
+	auto loss = fed({1, 3});
+	EXPECT_EQ(loss.lost(), 1u);
+	loss.saw(3 + window);	/* 2 is too old to come now */
+	loss.saw(2);
+	EXPECT_EQ(loss.lost(), window);	/* 2, and 4 to 2 + window */
+	loss.saw(3 + window - 1);	/* within the window: not lost */
+	EXPECT_EQ(loss.lost(), window - 1);
+}
+
+TEST(LossCounter, AGapWiderThanTheWindowCountsItsOldPartLostAtOnce)
+{
+	constexpr auto window = dmstat::LossCounter::reorder_window;
+	auto loss = fed({1, window + 12});
+	EXPECT_EQ(loss.lost(), window + 10);
+	loss.saw(window + 11);	/* awaited: no longer lost */
+	EXPECT_EQ(loss.lost(), window + 9);
 }
 
 } // namespace

@@ -387,6 +387,18 @@ TEST_F(FileAttr, SetSizeBreaksALease)
 	EXPECT_EQ(stat_of("file").st_size, 10);
 }
 
+/* The VFS changes no symbolic link's mode, by handle either. */
+TEST_F(FileAttr, SetModeOfASymbolicLinkEOPNOTSUPP)
+{
+	ASSERT_EQ(symlink("file", lower("link").c_str()), 0) << strerror(errno);
+	Handle h;
+	ASSERT_NO_FATAL_FAILURE(handle_of("link", h));
+	dm_fileattr_t fa = {};
+	fa.fa_mode = 0600;
+	EXPECT_DM_ERRNO(set(h, DM_AT_MODE, fa), EOPNOTSUPP);
+	EXPECT_EQ(stat_of("link").st_mode & 07777, 0777u);
+}
+
 TEST_F(FileAttr, SetSizeOfADirectoryEINVAL)
 {
 	dm_fileattr_t fa = {};

@@ -469,7 +469,11 @@ TEST_F(BulkScan, AnInodeThatCannotBeReadFailsTheScanEIO)
 	if (std::system(make.c_str()) != 0)
 		GTEST_SKIP() << "no ext4 image with a bad inode checksum (mkfs.ext4, debugfs, "
 				"a loop device): " << make;
-	ASSERT_EQ(mount(lower2.c_str(), mnt2.c_str(), "dmapi", 0, nullptr), 0) << strerror(errno);
+	if (mount(lower2.c_str(), mnt2.c_str(), "dmapi", 0, nullptr) != 0) {
+		int error = errno;
+		umount(lower2.c_str());
+		FAIL() << "the dmapi mount failed: " << strerror(error);
+	}
 	Handle fsh;
 	EXPECT_DM_OK(dm_path_to_fshandle(mnt2.data(), &fsh.hanp, &fsh.hlen));
 	int rc = -2, calls = 0;

@@ -456,12 +456,20 @@ Action prepare_userevent(const Arguments &args)
 
 // The signal that stops serve or events; 0 until one arrives.
 volatile std::sig_atomic_t stop_signal = 0;
+// Whether the first stop signal makes the next one of any kind kill.
+volatile std::sig_atomic_t second_signal_kills = 0;
 
 void on_stop_signal(int signo)
 {
 	if (!stop_signal)
 		dmtool::start_nudging();
 	stop_signal = signo;
+	if (second_signal_kills) {
+		struct sigaction dfl {};
+		dfl.sa_handler = SIG_DFL;
+		for (int other : {SIGTERM, SIGINT, SIGHUP})
+			sigaction(other, &dfl, nullptr);
+	}
 }
 
 // A dm_get_events() blocked in the kernel returns EINTR, with SA_RESTART
@@ -470,11 +478,14 @@ void on_stop_signal(int signo)
 // output gone does not stop it at all: killed, it would leave its session
 // and the session's MOUNT disposition behind.  events stops on a failed
 // write instead (it would take messages nobody sees), and catches one
-// signal only (SA_RESETHAND), with SA_RESTART, so that a write of what
-// it took, blocked on a slow reader, is not cut short, and a second
-// signal kills it even if that reader never reads.
-void catch_stop_signals(int flags = 0)
+// signal only, with SA_RESTART, so that a write of what it took, blocked
+// on a slow reader, is not cut short, and a second signal, of any of the
+// three, kills it even if that reader never reads.
+void catch_stop_signals(bool once = false)
 {
+	int flags = once ? SA_RESTART : 0;
+
+	second_signal_kills = once;
 	dmtool::catch_nudges();
 	struct sigaction action {};
 	action.sa_handler = on_stop_signal;
@@ -529,7 +540,7 @@ Action prepare_events(const Arguments &args)
 		limit = parse_count(*max, "--max");
 
 	return [=](Printer &out) {
-		catch_stop_signals(SA_RESTART | SA_RESETHAND);
+		catch_stop_signals(true);
 		unsigned int taken = 0;
 		out.begin_records("messages");
 		try {
@@ -797,7 +808,13 @@ void answer_mount(dm_sessid_t sid, const Message &mount, const ServeOptions &opt
 			failure = std::current_exception();
 		}
 	}
-	respond(sid, mount.token, options.mount_response, options.mount_error);
+	try {
+		respond(sid, mount.token, options.mount_response, options.mount_error);
+	} catch (const CallError &e) {
+		// Answered by another meanwhile: the failure is still ours.
+		if (e.error() != ESRCH || !failure)
+			throw;
+	}
 	if (failure)
 		std::rethrow_exception(failure);
 }
@@ -941,6 +958,7 @@ void serve(Printer &out, const ServeOptions &options)
 {
 	catch_stop_signals();
 	dm_sessid_t sid = create_session(DM_NO_SESSION, options.info);
+	bool stopping = false;
 	try {
 		dm_eventset_t mount = 0;
 		DMEV_SET(DM_EVENT_MOUNT, mount);
@@ -948,8 +966,11 @@ void serve(Printer &out, const ServeOptions &options)
 		out.tagged("ready", {{"sid", std::int64_t{sid}}});
 		out.flush();
 		serve_messages(out, sid, options);
+		stopping = true;
 		stop_serving(&out, sid, options);
 	} catch (...) {
+		if (stopping)
+			throw;
 		// The first error is the one to report; this only tidies up,
 		// as a stop does: a message left unanswered would keep its
 		// sender waiting, and the session with it.

@@ -374,10 +374,12 @@ public:
 				// by a stop, or by another signal (SIGSTOP and
 				// SIGCONT, a suspend), or by drain_timeout
 				// (EAGAIN): the next check tries again.
+				// The first check must succeed: its starter waits
+				// to hear that it did.
 				int error = e.code().value();
 				if (error == EINTR && stop_requested)
 					break;
-				if (error != EINTR && error != EAGAIN)
+				if ((error != EINTR && error != EAGAIN) || started)
 					throw;
 				log(2, "check interrupted: %s", e.what());
 				wait_or_stop(interval);

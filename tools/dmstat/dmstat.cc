@@ -130,6 +130,9 @@ void catch_stop_signals()
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, nullptr);
 	sigaction(SIGTERM, &sa, nullptr);
+	// A reader gone fails the next write, which ends the command with
+	// its summary and status 1, rather than killing it.
+	signal(SIGPIPE, SIG_IGN);
 }
 
 template <typename T>

@@ -16,8 +16,9 @@ namespace dmstat {
 
 class LossCounter {
 public:
-	// The most numbers awaited at once; a larger gap counts lost at once.
-	static constexpr std::size_t max_awaited = 65536;
+	// How far behind the newest record a late one may still come: a
+	// number older than that is lost.
+	static constexpr std::uint64_t reorder_window = 4096;
 
 	void saw(std::uint64_t seq);
 	// Records seen, and records numbered between them that never came.

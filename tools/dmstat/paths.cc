@@ -81,13 +81,24 @@ std::optional<std::string> PathCache::object(std::uint64_t fsid,
 	if (handle.empty())
 		return std::nullopt;
 	auto it = cache_.find(handle);
-	if (it == cache_.end())
+	if (it == cache_.end()) {
+		// A watch of a filesystem that keeps making files would
+		// otherwise grow the cache for as long as it runs.
+		if (cache_.size() >= max_cached)
+			cache_.clear();
 		it = cache_.emplace(handle, object_path(fsid, handle)).first;
+	}
 	return it->second;
 }
 
 std::optional<std::string> PathCache::path_of(const EventRecord &ev)
 {
+	// A filesystem mounted again, perhaps elsewhere, keeps its fsid:
+	// what was learnt of its mount point and paths is stale.
+	if (ev.type == DMAPI_EVENT_MOUNT || ev.type == DMAPI_EVENT_UNMOUNT) {
+		filesystems_.clear();
+		cache_.clear();
+	}
 	// MOUNT comes before the filesystem is listed; it names its mount
 	// point itself.
 	if (ev.type == DMAPI_EVENT_MOUNT && ev.name)

@@ -4,13 +4,14 @@
 // filter: a handle is opened through libdmapi (dm_open_by_handle), and the
 // lower path the kernel reports for that descriptor is translated to the
 // same object under the managed filesystem's mount point.  Results are
-// cached by handle; an object renamed later keeps the path it was first
-// seen at.
+// cached by handle, until a filesystem is mounted or unmounted; an object
+// renamed later keeps the path it was first seen at.
 #ifndef DMSTAT_PATHS_H
 #define DMSTAT_PATHS_H
 
 #include "monitor.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -21,6 +22,9 @@ namespace dmstat {
 
 class PathCache {
 public:
+	// The most handles whose paths are kept; then the cache starts over.
+	static constexpr std::size_t max_cached = 65536;
+
 	explicit PathCache(Monitor &monitor) : monitor_(monitor) {}
 
 	// The path of the object an event names (for a namespace event, the
