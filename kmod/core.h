@@ -392,6 +392,28 @@ struct dm_fs {
 	struct dm_fs_stats		stats;
 };
 
+/**
+ * dm_deleg_retry - after a change that met an NFS delegation
+ * @delegated: the inode whose delegation failed the change -EWOULDBLOCK,
+ *	or NULL if none did
+ * @err: the change's result; becomes the recall's if there was one
+ *
+ * Waits for the recall, the caller's locks of the change let go, as the
+ * system calls do.  Through the mount, the VFS holds ours meanwhile: the
+ * directories involved, and renames across directories of the mount,
+ * wait for the client to return the delegation too; its recall needs
+ * none of them.
+ *
+ * Return: whether to make the change again.
+ */
+static inline bool dm_deleg_retry(struct inode **delegated, int *err)
+{
+	if (!*delegated)
+		return false;
+	*err = break_deleg_wait(delegated);
+	return !*err;
+}
+
 /*
  * Append @len bytes of @src at *@pos of @buf, described by @vd relative to
  * the struct at @base; *@pos moves on, past the padding.

@@ -362,16 +362,11 @@ static int dm_fileattr_set(const struct path *path, u32 mask,
 		if (err)
 			goto out_put;
 	}
-	for (;;) {
+	do {
 		inode_lock(inode);
 		err = dm_fileattr_locked(path, mask, fa, &delegated);
 		inode_unlock(inode);
-		if (!delegated)
-			break;
-		err = break_deleg_wait(&delegated);
-		if (err)
-			break;
-	}
+	} while (dm_deleg_retry(&delegated, &err));
 out_put:
 	if (size)
 		put_write_access(inode);

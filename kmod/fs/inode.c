@@ -342,7 +342,7 @@ static int dmfs_setattr_lower(struct vfsmount *mnt, struct dentry *lower,
 		if (err)
 			return err;
 	}
-	for (;;) {
+	do {
 		/* notify_change() edits what it is given: afresh each time. */
 		change = *attr;
 		inode_lock(inode);
@@ -357,12 +357,7 @@ static int dmfs_setattr_lower(struct vfsmount *mnt, struct dentry *lower,
 							       inode);
 		err = notify_change(dm_mnt_idmap(mnt), lower, &change, &delegated);
 		inode_unlock(inode);
-		if (!delegated)
-			break;
-		err = break_deleg_wait(&delegated);
-		if (err)
-			break;
-	}
+	} while (dm_deleg_retry(&delegated, &err));
 	if (attr->ia_valid & ATTR_SIZE)
 		put_write_access(inode);
 	return err;

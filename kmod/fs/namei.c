@@ -435,23 +435,6 @@ static int dmfs_symlink(dm_idmap_t *idmap, struct inode *dir,
 	return dmfs_create_object(dir, dentry, S_IFLNK, 0, link, false);
 }
 
-/*
- * After a lower operation that met an NFS delegation (-EWOULDBLOCK, with
- * *@delegated set): wait for its recall, the lower locks let go, and say
- * whether to try again.  *@err becomes the wait's error.  The VFS holds
- * our locks meanwhile, unlike for a system call on the lower filesystem,
- * so that the directories involved, and renames across directories of
- * the mount, wait for the client to return the delegation too; the
- * recall needs none of them.
- */
-static bool dmfs_deleg_retry(struct inode **delegated, int *err)
-{
-	if (!*delegated)
-		return false;
-	*err = break_deleg_wait(delegated);
-	return !*err;
-}
-
 static int dmfs_link(struct dentry *old, struct inode *dir,
 		     struct dentry *dentry)
 {
@@ -482,7 +465,7 @@ static int dmfs_link(struct dentry *old, struct inode *dir,
 		dmfs_copyattr(d_inode(old));
 		dmfs_dir_changed(dir);
 		dmfs_unlock_lower(dentry, lower);
-	} while (dmfs_deleg_retry(&delegated, &err));
+	} while (dm_deleg_retry(&delegated, &err));
 	ns.retcode = -err;
 	dmfs_namesp(dir->i_sb, DMAPI_EVENT_POSTLINK, &ns);
 	return err;
@@ -541,7 +524,7 @@ static int dmfs_remove_lower(struct inode *dir, struct dentry *dentry,
 					   is_dir);
 		dmfs_copyattr(dir);
 		dmfs_unlock_lower(dentry, lower);
-	} while (dmfs_deleg_retry(&delegated, &err));
+	} while (dm_deleg_retry(&delegated, &err));
 	return err;
 }
 
@@ -715,7 +698,7 @@ static int dmfs_rename(dm_idmap_t *idmap, struct inode *olddir,
 		do {
 			err = dmfs_rename_lower(olddir, old, newdir, new, flags,
 						spare, &delegated);
-		} while (dmfs_deleg_retry(&delegated, &err));
+		} while (dm_deleg_retry(&delegated, &err));
 		ns.retcode = -err;
 		dmfs_namesp(olddir->i_sb, DMAPI_EVENT_POSTRENAME, &ns);
 	}
