@@ -256,6 +256,9 @@ struct inode;
  * @changed: a call by handle changed the attributes of the object
  *	@lower (its size, mode, owner or times): what @fs keeps of them
  *	takes them now.
+ * @upper: the inode @fs shows for the object @lower, referenced, or NULL
+ *	if none is cached: what runs, leases or is delegated through the
+ *	mount is marked there.  Valid while @fs is held.
  */
 struct dm_fs_ops {
 	int (*resolve)(struct dm_fs *fs, u64 ino, u32 gen, struct path *path);
@@ -265,6 +268,7 @@ struct dm_fs_ops {
 	int (*drain_io)(struct dm_fs *fs, struct inode *lower, bool reads,
 			unsigned long timeout);
 	void (*changed)(struct dm_fs *fs, struct inode *lower);
+	struct inode *(*upper)(struct dm_fs *fs, struct inode *lower);
 };
 
 /*

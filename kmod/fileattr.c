@@ -339,13 +339,30 @@ static int dm_fileattr_locked(const struct path *path, u32 mask,
 }
 
 /*
- * Make the change on the lower object, as truncate(2) makes a change of
- * size: with write access to the inode (ETXTBSY while it runs as a
- * program) and its leases broken; and as chmod(2) and the others wait for
- * the recall of an NFS delegation.
+ * Take write access to an inode of the object being resized and break its
+ * leases, as truncate(2) does: -ETXTBSY while it runs as a program.
  */
-static int dm_fileattr_set(const struct path *path, u32 mask,
-			   const struct dmapi_fileattr *fa)
+static int dm_fileattr_resize_begin(struct inode *inode)
+{
+	int err = get_write_access(inode);
+
+	if (err)
+		return err;
+	err = break_lease(inode, O_WRONLY);
+	if (err)
+		put_write_access(inode);
+	return err;
+}
+
+/*
+ * Make the change on the lower object, as truncate(2) makes a change of
+ * size and as chmod(2) and the others wait for the recall of an NFS
+ * delegation.  A program started, a lease taken or a delegation given
+ * through the mount is marked on our inode of the object, @upper (NULL
+ * if none is cached), not on the lower one: both count.
+ */
+static int dm_fileattr_set(const struct path *path, struct inode *upper,
+			   u32 mask, const struct dmapi_fileattr *fa)
 {
 	struct inode *inode = d_inode(path->dentry), *delegated = NULL;
 	bool size = mask & DMAPI_AT_SIZE;
@@ -355,18 +372,22 @@ static int dm_fileattr_set(const struct path *path, u32 mask,
 	if (err)
 		return err;
 	if (size) {
-		err = get_write_access(inode);
+		err = dm_fileattr_resize_begin(inode);
 		if (err)
 			goto out_drop;
-		err = break_lease(inode, O_WRONLY);
-		if (err)
-			goto out_put;
+		err = upper ? dm_fileattr_resize_begin(upper) : 0;
+	} else if (upper) {
+		err = break_deleg(upper, O_WRONLY);
 	}
+	if (err)
+		goto out_put;
 	do {
 		inode_lock(inode);
 		err = dm_fileattr_locked(path, mask, fa, &delegated);
 		inode_unlock(inode);
 	} while (dm_deleg_retry(&delegated, &err));
+	if (size && upper)
+		put_write_access(upper);
 out_put:
 	if (size)
 		put_write_access(inode);
@@ -392,6 +413,8 @@ long dm_ioc_set_fileattr(void __user *uarg)
 {
 	struct dmapi_set_fileattr_arg arg;
 	struct dm_call_right cr;
+	struct inode *upper;
+	struct dm_fs *fs;
 	struct path path;
 	int err;
 
@@ -407,8 +430,15 @@ long dm_ioc_set_fileattr(void __user *uarg)
 			       &path, &cr);
 	if (err)
 		return err;
-	err = dm_fileattr_set(&path, arg.mask, &arg.attr);
+	/* Held while its inode is: unmounting waits for it. */
+	fs = dm_fs_get(cr.fsid);
+	upper = fs && fs->ops->upper ? fs->ops->upper(fs, d_inode(path.dentry))
+				     : NULL;
+	err = dm_fileattr_set(&path, upper, arg.mask, &arg.attr);
 	dm_call_right_end(&cr);
+	iput(upper);
+	if (fs)
+		dm_fs_put(fs);
 	dm_fs_changed(cr.fsid, d_inode(path.dentry));
 	path_put(&path);
 	return err;

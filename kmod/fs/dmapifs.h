@@ -279,6 +279,7 @@ void dmfs_copyattr(struct inode *inode);
 int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads,
 		  unsigned long timeout);
 void dmfs_changed(struct dm_fs *fs, struct inode *lower);
+struct inode *dmfs_upper(struct dm_fs *fs, struct inode *lower);
 extern const struct inode_operations dmfs_file_iops;
 extern const struct inode_operations dmfs_symlink_iops;
 extern const struct inode_operations dmfs_special_iops;

@@ -186,6 +186,7 @@ static const struct dm_fs_ops dmfs_dm_fs_ops = {
 	.scan		= dmfs_scan,
 	.drain_io	= dmfs_drain_io,
 	.changed	= dmfs_changed,
+	.upper		= dmfs_upper,
 };
 
 /**

@@ -208,16 +208,28 @@ int dmfs_drain_io(struct dm_fs *fs, struct inode *lower, bool reads,
  */
 void dmfs_changed(struct dm_fs *fs, struct inode *lower)
 {
-	struct super_block *sb = READ_ONCE(fs->sb);
-	struct inode *inode;
+	struct inode *inode = dmfs_upper(fs, lower);
 
-	if (!sb)
-		return;
-	inode = ilookup5(sb, (unsigned long)lower, dmfs_inode_test, lower);
 	if (inode) {
 		dmfs_copyattr(inode);
 		iput(inode);
 	}
+}
+
+/**
+ * dmfs_upper - our inode of a lower object, if cached
+ * @fs: the managed filesystem, held by the caller
+ * @lower: the object's lower inode
+ *
+ * Return: the inode, referenced, or NULL.
+ */
+struct inode *dmfs_upper(struct dm_fs *fs, struct inode *lower)
+{
+	struct super_block *sb = READ_ONCE(fs->sb);
+
+	if (!sb)
+		return NULL;
+	return ilookup5(sb, (unsigned long)lower, dmfs_inode_test, lower);
 }
 
 /**

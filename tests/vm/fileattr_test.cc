@@ -329,62 +329,94 @@ TEST_F(FileAttr, SetOfAnImmutableOrAppendOnlyObjectEPERM)
 	EXPECT_EQ(after.st_mode, before.st_mode);
 }
 
-/* A program running from the file is not truncated under it. */
-TEST_F(FileAttr, SetSizeOfARunningProgramETXTBSY)
-{
-	std::string prog = lower("prog");
-	fs::copy_file("/bin/sleep", prog);
-	ASSERT_EQ(chmod(prog.c_str(), 0755), 0);
-	Handle h;
-	ASSERT_NO_FATAL_FAILURE(handle_of("prog", h));
-	pid_t pid = fork();
-	if (pid == 0) {
-		execl(prog.c_str(), "sleep", "30", static_cast<char *>(nullptr));
-		_exit(127);
+/*
+ * A program running from the file is not truncated under it, whether it
+ * was started below the mount or through it (where the exec marks our
+ * inode, not the lower one).
+ */
+class FileAttrOfARunningProgram : public FileAttr {
+protected:
+	void expect_etxtbsy(const std::string &run)
+	{
+		fs::copy_file("/bin/sleep", lower("prog"));
+		ASSERT_EQ(chmod(lower("prog").c_str(), 0755), 0);
+		Handle h;
+		ASSERT_NO_FATAL_FAILURE(handle_of("prog", h));
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl(run.c_str(), "sleep", "30", static_cast<char *>(nullptr));
+			_exit(127);
+		}
+		/* Until the exec has begun: the program's file is mapped. */
+		std::string maps = "/proc/" + std::to_string(pid) + "/maps";
+		for (int i = 0; i < 500 && slurp(maps).find("/prog") == std::string::npos; i++)
+			usleep(10000);
+		off_t size = stat_of("prog").st_size;
+		dm_fileattr_t fa = {};
+		EXPECT_DM_ERRNO(set(h, DM_AT_SIZE, fa), ETXTBSY);
+		kill(pid, SIGKILL);
+		waitpid(pid, nullptr, 0);
+		EXPECT_EQ(stat_of("prog").st_size, size);
+		EXPECT_DM_OK(set(h, DM_AT_SIZE, fa));
 	}
-	/* Until the exec has begun: the program's file is mapped. */
-	std::string maps = "/proc/" + std::to_string(pid) + "/maps";
-	for (int i = 0; i < 500 && slurp(maps).find(prog) == std::string::npos; i++)
-		usleep(10000);
-	off_t size = stat_of("prog").st_size;
-	dm_fileattr_t fa = {};
-	EXPECT_DM_ERRNO(set(h, DM_AT_SIZE, fa), ETXTBSY);
-	kill(pid, SIGKILL);
-	waitpid(pid, nullptr, 0);
-	EXPECT_EQ(stat_of("prog").st_size, size);
-	EXPECT_DM_OK(set(h, DM_AT_SIZE, fa));
+};
+
+TEST_F(FileAttrOfARunningProgram, StartedBelowTheMountSetSizeETXTBSY)
+{
+	expect_etxtbsy(lower("prog"));
 }
 
-/* A change of size breaks a read lease of the file, as truncate(2) does. */
-TEST_F(FileAttr, SetSizeBreaksALease)
+TEST_F(FileAttrOfARunningProgram, StartedThroughTheMountSetSizeETXTBSY)
 {
-	int ready[2];
-	ASSERT_EQ(pipe(ready), 0);
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* Told of the break, give the lease up: the change goes on. */
-		static int fd;
-		fd = open(lower("file").c_str(), O_RDONLY);
-		signal(SIGIO, [](int) { _exit(fcntl(fd, F_SETLEASE, F_UNLCK) ? 2 : 0); });
-		if (fd < 0 || fcntl(fd, F_SETLEASE, F_RDLCK))
-			_exit(3);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(4);
-		sleep(20);
-		_exit(1);
+	expect_etxtbsy(path("prog"));
+}
+
+/*
+ * A change of size breaks a read lease of the file, as truncate(2) does,
+ * whether it was taken below the mount or through it.
+ */
+class FileAttrOfALeasedFile : public FileAttr {
+protected:
+	void expect_lease_broken(const std::string &where)
+	{
+		int ready[2];
+		ASSERT_EQ(pipe(ready), 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			/* Told of the break, give the lease up: the change goes on. */
+			static int fd;
+			fd = open(where.c_str(), O_RDONLY);
+			signal(SIGIO, [](int) { _exit(fcntl(fd, F_SETLEASE, F_UNLCK) ? 2 : 0); });
+			if (fd < 0 || fcntl(fd, F_SETLEASE, F_RDLCK))
+				_exit(3);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(4);
+			sleep(20);
+			_exit(1);
+		}
+		close(ready[1]);
+		char c;
+		ASSERT_EQ(read(ready[0], &c, 1), 1) << "the child could not take a lease";
+		close(ready[0]);
+		dm_fileattr_t fa = {};
+		fa.fa_size = 10;
+		EXPECT_DM_OK(set(file_, DM_AT_SIZE, fa));
+		int status = 0;
+		ASSERT_EQ(waitpid(pid, &status, 0), pid);
+		EXPECT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(WEXITSTATUS(status), 0) << "the lease holder was not told (1) or failed";
+		EXPECT_EQ(stat_of("file").st_size, 10);
 	}
-	close(ready[1]);
-	char c;
-	ASSERT_EQ(read(ready[0], &c, 1), 1) << "the child could not take a lease";
-	close(ready[0]);
-	dm_fileattr_t fa = {};
-	fa.fa_size = 10;
-	EXPECT_DM_OK(set(file_, DM_AT_SIZE, fa));
-	int status = 0;
-	ASSERT_EQ(waitpid(pid, &status, 0), pid);
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(WEXITSTATUS(status), 0) << "the lease holder was not told (1) or failed";
-	EXPECT_EQ(stat_of("file").st_size, 10);
+};
+
+TEST_F(FileAttrOfALeasedFile, TakenBelowTheMountSetSizeBreaksIt)
+{
+	expect_lease_broken(lower("file"));
+}
+
+TEST_F(FileAttrOfALeasedFile, TakenThroughTheMountSetSizeBreaksIt)
+{
+	expect_lease_broken(path("file"));
 }
 
 /* The VFS changes no symbolic link's mode, by handle either. */
