@@ -8,6 +8,7 @@
 #define _DMAPI_CORE_H
 
 #include <linux/align.h>
+#include <linux/compat.h>
 #include <linux/kref.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
@@ -456,6 +457,79 @@ static inline int dm_copy_filled(int err, void __user *uarg, const void *arg,
 	if ((!err || err == -E2BIG) && copy_to_user(uarg, arg, size))
 		err = -EFAULT;
 	return err;
+}
+
+/**
+ * struct dm_result - where a call stores a result of its caller's
+ * @addr: the user address the caller gave (protocol 1.11), or NULL
+ * @size: its size in bytes: 4, or 8
+ *
+ * An application passes the address of its own variable, so that the
+ * module, not the library after the call, learns whether it can be
+ * written: before an effect that cannot be undone (dm_result_probe()),
+ * or together with one (dm_deliver()).
+ */
+struct dm_result {
+	void __user	*addr;
+	size_t		size;
+};
+
+/* The result at @addr of @size bytes; @addr 0 is none. */
+static inline struct dm_result dm_result_at(u64 addr, size_t size)
+{
+	return (struct dm_result){ u64_to_user_ptr(addr), size };
+}
+
+/*
+ * The caller's size_t, which is 4 bytes in a 32-bit process: a count of
+ * bytes (rlenp).
+ */
+static inline struct dm_result dm_result_size_t(u64 addr)
+{
+	return dm_result_at(addr, in_compat_syscall() ? sizeof(u32) :
+						       sizeof(u64));
+}
+
+/**
+ * dm_result_probe - whether a result can be stored, before it is made
+ * @r: where; nothing is asked if none
+ *
+ * What is there is read and written back: a racing store of the caller's
+ * own to its own result may be lost.
+ *
+ * Return: 0 or -EFAULT.
+ */
+static inline int dm_result_probe(const struct dm_result *r)
+{
+	u64 v = 0;
+
+	if (!r->addr)
+		return 0;
+	if (copy_from_user(&v, r->addr, r->size) ||
+	    copy_to_user(r->addr, &v, r->size))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * dm_result_put - store a result
+ * @r: where; nothing is stored if none
+ * @val: the value, stored in @r->size bytes
+ *
+ * Safe with page faults disabled: a page not present fails.
+ *
+ * Return: 0 or -EFAULT.
+ */
+static inline int dm_result_put(const struct dm_result *r, u64 val)
+{
+	u32 narrow = val;
+
+	if (!r->addr)
+		return 0;
+	if (copy_to_user(r->addr, r->size == sizeof(narrow) ?
+				  (void *)&narrow : (void *)&val, r->size))
+		return -EFAULT;
+	return 0;
 }
 
 /* handle.c */

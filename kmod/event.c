@@ -604,19 +604,19 @@ static struct dm_event *dm_user_event(u64 umsg, u64 len, bool sync)
  * dm_find_eventmsg() returns the message and dm_respond_event() ends it.
  *
  * Return: 0, or -EINVAL (no such session), -E2BIG (message larger than
- * max_msg_data), -ENOMEM, -EFAULT.
+ * max_msg_data), -ENOMEM, -EFAULT (no token made).
  */
 long dm_ioc_create_userevent(void __user *uarg)
 {
 	struct dmapi_create_userevent_arg arg;
+	struct dm_result token;
 	struct dm_session *s;
 	struct dm_event *ev;
 	int err;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.reserved)
-		return -EINVAL;
+	token = dm_result_at(arg.tokenp, sizeof(arg.token));
 	s = dm_session_get(arg.sid);
 	if (!s)
 		return -EINVAL;
@@ -625,8 +625,10 @@ long dm_ioc_create_userevent(void __user *uarg)
 		err = PTR_ERR(ev);
 		goto out;
 	}
+	/* Stored before the token is anyone's, it is dropped on a fault. */
 	arg.token = ev->token;
-	if (copy_to_user(uarg, &arg, sizeof(arg))) {
+	if (copy_to_user(uarg, &arg, sizeof(arg)) ||
+	    dm_result_put(&token, arg.token)) {
 		dm_event_put(ev);
 		err = -EFAULT;
 		goto out;
@@ -749,15 +751,17 @@ static void dm_dequeue_batch(struct dm_session *s, u32 n)
  * and only then taken off the queue: a fault loses nothing.  Only delivery
  * removes messages from the new queue and @s->read_lock serialises it, so
  * the head of the queue cannot change meanwhile; senders only append.
- * The bytes used go to @urlen before the messages leave the queue, with
- * them.  Both copies are made with page faults disabled: a fault may send
- * an event to this very session (a store into a mapping of a managed
- * file), which only another reader could deliver.  Returns 1, with the
- * batch's size in *@rlen, when the caller's memory must be faulted in
- * without @s->read_lock (dm_events_fault_in()).
+ * The bytes used go to @urlen, and to the caller's @out, before the
+ * messages leave the queue, with them.  The copies are made with page
+ * faults disabled: a fault may send an event to this very session (a
+ * store into a mapping of a managed file), which only another reader
+ * could deliver.  Returns 1, with the batch's size in *@rlen, when the
+ * caller's memory must be faulted in without @s->read_lock
+ * (dm_events_fault_in()).
  */
 static int dm_deliver(struct dm_session *s, u8 __user *ubuf, u64 buflen,
-		      u32 maxmsgs, u64 __user *urlen, u64 *rlen)
+		      u32 maxmsgs, u64 __user *urlen,
+		      const struct dm_result *out, u64 *rlen)
 {
 	struct dm_event *ev;
 	u64 bytes, used = 0;
@@ -788,7 +792,8 @@ static int dm_deliver(struct dm_session *s, u8 __user *ubuf, u64 buflen,
 	mutex_unlock(&s->lock);
 
 	pagefault_disable();
-	if (copy_to_user(ubuf, bounce, bytes) || put_user(bytes, urlen))
+	if (copy_to_user(ubuf, bounce, bytes) || put_user(bytes, urlen) ||
+	    dm_result_put(out, bytes))
 		err = 1;
 	pagefault_enable();
 	*rlen = bytes;
@@ -811,12 +816,14 @@ out:
 
 /*
  * Fault in the memory a delivery of @bytes to @ubuf, and of its size to
- * @urlen, could not reach (dm_deliver()), without writing to it.
+ * @urlen and @out, could not reach (dm_deliver()), without writing to it.
  */
-static int dm_events_fault_in(u8 __user *ubuf, u64 bytes, u64 __user *urlen)
+static int dm_events_fault_in(u8 __user *ubuf, u64 bytes, u64 __user *urlen,
+			      const struct dm_result *out)
 {
 	if (fault_in_safe_writeable((char __user *)ubuf, bytes) ||
-	    fault_in_safe_writeable((char __user *)urlen, sizeof(*urlen)))
+	    fault_in_safe_writeable((char __user *)urlen, sizeof(*urlen)) ||
+	    (out->addr && fault_in_safe_writeable(out->addr, out->size)))
 		return -EFAULT;
 	return 0;
 }
@@ -834,13 +841,15 @@ long dm_ioc_get_events(void __user *uarg)
 	struct dmapi_get_events_arg __user *u = uarg;
 	struct dmapi_get_events_arg arg;
 	struct dm_session *s;
+	struct dm_result out;
 	int err, rounds = 0;
 	u64 rlen = 0;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.padding || arg.reserved)
+	if (arg.padding)
 		return -EINVAL;
+	out = dm_result_size_t(arg.rlenp);
 	/* Other flag bits are ignored, as SGI's implementation did. */
 	s = dm_session_get(arg.sid);
 	if (!s)
@@ -858,14 +867,14 @@ long dm_ioc_get_events(void __user *uarg)
 		if (READ_ONCE(s->nr_new)) {
 			err = dm_deliver(s, u64_to_user_ptr(arg.buf.ptr),
 					 arg.buf.len, arg.maxmsgs, &u->buf.rlen,
-					 &rlen);
+					 &out, &rlen);
 			if (err != 1)
 				break;
 			mutex_unlock(&s->read_lock);
 			err = -EFAULT;
 			if (++rounds > DM_DELIVER_ROUNDS ||
 			    dm_events_fault_in(u64_to_user_ptr(arg.buf.ptr),
-					       rlen, &u->buf.rlen))
+					       rlen, &u->buf.rlen, &out))
 				goto out;
 			if (mutex_lock_interruptible(&s->read_lock)) {
 				err = -EINTR;
@@ -891,7 +900,8 @@ long dm_ioc_get_events(void __user *uarg)
 	}
 	mutex_unlock(&s->read_lock);
 	/* Delivered, the size went with the messages (dm_deliver()). */
-	if (err == -E2BIG && put_user(rlen, &u->buf.rlen))
+	if (err == -E2BIG &&
+	    (put_user(rlen, &u->buf.rlen) || dm_result_put(&out, rlen)))
 		err = -EFAULT;
 out:
 	dm_session_put(s);
@@ -1088,21 +1098,23 @@ out:
  * it keeps its token.
  *
  * Return: 0, or -ESRCH (token not outstanding in the source), -EINVAL (no
- * such session), -EFAULT.
+ * such session), -EFAULT (rtokenp cannot be written: nothing moved).
  */
 long dm_ioc_move_event(void __user *uarg)
 {
 	struct dmapi_move_event_arg arg;
 	struct dm_session *src, *dst;
+	struct dm_result rtoken;
 	struct dm_event *ev;
 	int err = 0;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.reserved)
-		return -EINVAL;
 	if (arg.token <= 0)
 		return -EINVAL;
+	rtoken = dm_result_at(arg.rtokenp, sizeof(arg.rtoken));
+	if (dm_result_probe(&rtoken))
+		return -EFAULT;
 	src = dm_session_get(arg.srcsid);
 	if (!src)
 		return -EINVAL;
@@ -1130,7 +1142,10 @@ long dm_ioc_move_event(void __user *uarg)
 	if (err)
 		return err;
 	arg.rtoken = arg.token;
-	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	if (copy_to_user(uarg, &arg, sizeof(arg)) ||
+	    dm_result_put(&rtoken, arg.rtoken))
+		return -EFAULT;
+	return 0;
 }
 
 /**

@@ -66,7 +66,8 @@ static int dm_regions_check(struct dmapi_region *r, u32 n)
  * Return: 0 with exact set, or -E2BIG (more than max_regions), -EINVAL (no
  * such session, not a regular file's handle, overlapping regions, unknown
  * flags, negative offsets), -ESRCH, the errors of dm_call_right_begin(),
- * -EBADF, the errno of storing them, -ENOMEM, -EFAULT.
+ * -EBADF, the errno of storing them, -ENOMEM, -EFAULT (exactp cannot be
+ * written: the regions are left as they were).
  */
 long dm_ioc_set_region(void __user *uarg)
 {
@@ -74,16 +75,20 @@ long dm_ioc_set_region(void __user *uarg)
 	struct dmapi_region *r = NULL;
 	struct dmapi_region_arg arg;
 	struct dm_call_right cr;
+	struct dm_result exact;
 	struct path path;
 	u32 i;
 	int err;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.padding || arg.reserved)
+	if (arg.padding)
 		return -EINVAL;
 	if (arg.nelem > READ_ONCE(dm_max_regions))
 		return -E2BIG;
+	exact = dm_result_at(arg.exactp, sizeof(arg.exact));
+	if (dm_result_probe(&exact))
+		return -EFAULT;
 	if (arg.nelem) {
 		r = memdup_user(u64_to_user_ptr(arg.regions),
 				arg.nelem * sizeof(*r));
@@ -115,7 +120,8 @@ long dm_ioc_set_region(void __user *uarg)
 	if (err)
 		goto out_free;
 	arg.exact = 1;
-	if (copy_to_user(uarg, &arg, sizeof(arg)))
+	if (copy_to_user(uarg, &arg, sizeof(arg)) ||
+	    dm_result_put(&exact, arg.exact))
 		err = -EFAULT;
 out_free:
 	kfree(disk);
@@ -175,7 +181,7 @@ long dm_ioc_get_region(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.padding || arg.reserved)
+	if (arg.padding || arg.exactp)
 		return -EINVAL;
 	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
 			       DMAPI_RIGHT_SHARED, DM_CALL_FILE, &path, &cr);

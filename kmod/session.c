@@ -162,20 +162,25 @@ static int dm_session_create(const char *info)
  * its queues and its tokens and gets the new info string.
  *
  * Return: 0, or -E2BIG (info too long), -EINVAL (no session @oldsid),
- * -ENOMEM (max_sessions reached or no memory), -EFAULT.
+ * -ENOMEM (max_sessions reached or no memory), -EFAULT (newsidp cannot be
+ * written: no session made or taken over).
  */
 long dm_ioc_create_session(void __user *uarg)
 {
 	struct dmapi_create_session_arg arg;
+	struct dm_result newsid;
 	char *info;
 	int ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.padding || arg.reserved[0] || arg.reserved[1])
+	if (arg.padding || arg.reserved)
 		return -EINVAL;
 	if (arg.infolen >= DMAPI_SESSION_INFO_LEN)
 		return -E2BIG;
+	newsid = dm_result_at(arg.newsidp, sizeof(arg.newsid));
+	if (dm_result_probe(&newsid))
+		return -EFAULT;
 	info = kmalloc(DMAPI_SESSION_INFO_LEN, GFP_KERNEL);
 	if (!info)
 		return -ENOMEM;
@@ -194,10 +199,14 @@ long dm_ioc_create_session(void __user *uarg)
 
 	arg.newsid = ret;
 	ret = 0;
-	if (copy_to_user(uarg, &arg, sizeof(arg)))
+	if (copy_to_user(uarg, &arg, sizeof(arg)) ||
+	    dm_result_put(&newsid, arg.newsid))
 		ret = -EFAULT;
-	/* A session made for a caller who cannot learn its id stays: it is
-	 * listed by dm_getall_sessions() and can be destroyed. */
+	/*
+	 * A session made for a caller who cannot learn its id (its memory
+	 * unmapped since the probe) stays: it is listed by
+	 * dm_getall_sessions() and can be destroyed.
+	 */
 out:
 	kfree(info);
 	return ret;

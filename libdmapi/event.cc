@@ -30,20 +30,28 @@ extern "C" {
 int dm_get_events(dm_sessid_t sid, unsigned int maxmsgs, unsigned int flags,
 		  size_t buflen, void *bufp, size_t *rlenp)
 {
-	// The check costs a system call that pins the page: an event loop,
-	// which passes the same rlenp call after call, pays it once a thread.
-	// A pointer checked once is trusted after, even if its page went.
+	// An older module's check costs a system call that pins the page:
+	// an event loop, which passes the same rlenp call after call, pays
+	// it once a thread.  A pointer checked once is trusted after, even
+	// if its page went.  From protocol 1.11 the module stores the size
+	// itself, with the messages it takes off the queue.
+	Result rlen(rlenp);
 	static thread_local size_t *checked;
-	if (rlenp != checked) {
-		if (!out_writable(rlenp))
-			return fail(EFAULT);
+	if (!rlenp || (rlenp != checked && !rlen.usable()))
+		return fail(EFAULT);
+	if (!rlen.address())
 		checked = rlenp;
-	}
 	dmapi_get_events_arg arg{};
 	arg.sid = sid;
 	arg.maxmsgs = maxmsgs;
 	arg.flags = flags;
-	return call_filling<DMAPI_IOC_GET_EVENTS>(arg, bufp, buflen, rlenp);
+	arg.rlenp = rlen.address();
+	arg.buf.ptr = user_ptr(bufp);
+	arg.buf.len = buflen;
+	int ret = call<DMAPI_IOC_GET_EVENTS>(arg);
+	if (size_reported(ret))
+		rlen.store(static_cast<size_t>(arg.buf.rlen));
+	return ret;
 }
 
 int dm_respond_event(dm_sessid_t sid, dm_token_t token, dm_response_t response,
@@ -62,16 +70,18 @@ int dm_respond_event(dm_sessid_t sid, dm_token_t token, dm_response_t response,
 int dm_move_event(dm_sessid_t srcsid, dm_token_t token, dm_sessid_t targetsid,
 		  dm_token_t *rtokenp)
 {
-	if (!out_writable(rtokenp))
+	Result rtoken(rtokenp);
+	if (!rtoken.usable())
 		return fail(EFAULT);
 
 	dmapi_move_event_arg arg{};
 	arg.srcsid = srcsid;
 	arg.token = token;
 	arg.targetsid = targetsid;
+	arg.rtokenp = rtoken.address();
 	if (call<DMAPI_IOC_MOVE_EVENT>(arg) < 0)
 		return -1;
-	*rtokenp = arg.rtoken;
+	rtoken.store(arg.rtoken);
 	return 0;
 }
 
@@ -117,16 +127,18 @@ int dm_getall_tokens(dm_sessid_t sid, unsigned int nelem, dm_token_t *tokenbufp,
 int dm_create_userevent(dm_sessid_t sid, size_t msglen, void *msgdatap,
 			dm_token_t *tokenp)
 {
-	if (!out_writable(tokenp))
+	Result token(tokenp);
+	if (!token.usable())
 		return fail(EFAULT);
 
 	dmapi_create_userevent_arg arg{};
 	arg.sid = sid;
 	arg.msg = user_ptr(msgdatap);
 	arg.msglen = msglen;
+	arg.tokenp = token.address();
 	if (call<DMAPI_IOC_CREATE_USEREVENT>(arg) < 0)
 		return -1;
-	*tokenp = arg.token;
+	token.store(arg.token);
 	return 0;
 }
 

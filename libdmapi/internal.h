@@ -41,16 +41,16 @@ inline T fail(int error) noexcept
 	return static_cast<T>(-1);
 }
 
-// Whether the caller's result at p can be stored, asked before a call
-// whose effect cannot be undone (a message taken off the queue, a session
-// or token made): a bad pointer then fails EFAULT, as it did when SGI's
-// kernel stored the result, and loses nothing, where storing it after
-// the call killed the program with the effect made.  The kernel copies
-// the bytes there onto themselves (process_vm_writev(2) to this very
-// thread, which reads them and writes them back), reporting a fault as
-// EFAULT: a call that fails leaves the value as it was.  Where the check
-// itself cannot be made (a seccomp filter, a kernel without the call),
-// the pointer is trusted, as before.
+// Whether the caller's result at p can be stored, asked of a module older
+// than protocol 1.11 before a call whose effect cannot be undone (a
+// message taken off the queue, a session or token made): a bad pointer
+// then fails EFAULT, as it did when SGI's kernel stored the result, and
+// loses nothing, where storing it after the call killed the program with
+// the effect made.  The kernel copies the bytes there onto themselves
+// (process_vm_writev(2) to this very thread, which reads them and writes
+// them back), reporting a fault as EFAULT: a call that fails leaves the
+// value as it was.  Where the check itself cannot be made (a seccomp
+// filter, a kernel without the call), the pointer is trusted, as before.
 template <typename T>
 inline bool out_writable(T *p) noexcept
 {
@@ -219,6 +219,39 @@ inline __u64 user_ptr(const void *p) noexcept
 {
 	return static_cast<__u64>(reinterpret_cast<std::uintptr_t>(p));
 }
+
+// A result of the caller's that a call makes and cannot undo.  From
+// protocol 1.11 the module is given its address: it checks that it can
+// store there before the call has an effect, and stores it, at no cost of
+// a system call.  An older module is not: the library checks the address
+// first (out_writable()) and stores the result after the call.
+template <typename T>
+class Result {
+public:
+	explicit Result(T *p) noexcept : p_(p)
+	{
+		Device &device = Device::instance();
+		by_module_ = device.state() && device.minor_version() >= 11;
+	}
+
+	// Whether the call may be made: false for an address that cannot
+	// take the result (then EFAULT).
+	bool usable() const noexcept { return p_ && (by_module_ || out_writable(p_)); }
+
+	// The address for the argument struct: 0 for an older module.
+	__u64 address() const noexcept { return by_module_ ? user_ptr(p_) : 0; }
+
+	// After the call: stores @value, unless the module did.
+	void store(T value) const noexcept
+	{
+		if (!by_module_)
+			*p_ = value;
+	}
+
+private:
+	T *p_;
+	bool by_module_ = false;
+};
 
 // The argument struct of a call on a handle in a session: the session,
 // the token and the handle set, everything else zero.

@@ -19,9 +19,12 @@ extern "C" {
 int dm_set_region(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
 		  unsigned int nelem, dm_region_t *regbufp, dm_boolean_t *exactflagp)
 {
-	if (!out_writable(exactflagp))
+	Result exact(exactflagp);
+	if (!exact.usable())
 		return fail(EFAULT);
 
+	static_assert(sizeof(dm_boolean_t) == sizeof(__u32) && DM_TRUE == 1 && DM_FALSE == 0,
+		      "the module stores exact as a dm_boolean_t");
 	dmapi_region_arg arg{};
 	arg.sid = sid;
 	arg.token = token;
@@ -29,9 +32,10 @@ int dm_set_region(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
 	arg.hlen = hlen;
 	arg.regions = user_ptr(regbufp);
 	arg.nelem = nelem;
+	arg.exactp = exact.address();
 	if (call<DMAPI_IOC_SET_REGION>(arg) < 0)
 		return -1;
-	*exactflagp = arg.exact ? DM_TRUE : DM_FALSE;
+	exact.store(arg.exact ? DM_TRUE : DM_FALSE);
 	return 0;
 }
 

@@ -16,7 +16,8 @@ extern "C" {
 
 int dm_create_session(dm_sessid_t oldsid, char *sessinfop, dm_sessid_t *newsidp)
 {
-	if (!sessinfop || !out_writable(newsidp))
+	Result newsid(newsidp);
+	if (!sessinfop || !newsid.usable())
 		return fail(EFAULT);
 
 	// Reads no further than the kernel accepts: a string that long is
@@ -25,9 +26,10 @@ int dm_create_session(dm_sessid_t oldsid, char *sessinfop, dm_sessid_t *newsidp)
 	arg.oldsid = oldsid;
 	arg.info = user_ptr(sessinfop);
 	arg.infolen = static_cast<__u32>(::strnlen(sessinfop, DM_SESSION_INFO_LEN));
+	arg.newsidp = newsid.address();
 	if (call<DMAPI_IOC_CREATE_SESSION>(arg) < 0)
 		return -1;
-	*newsidp = arg.newsid;
+	newsid.store(arg.newsid);
 	return 0;
 }
 

@@ -79,6 +79,16 @@
  *    refuse.  The rg_pad of regions is not checked: it is the padding of
  *    the application's own dm_region_t, which the library passes as it is.
  *
+ * 1.11
+ *  - DMAPI_IOC_CREATE_SESSION (newsidp), DMAPI_IOC_CREATE_USEREVENT
+ *    (tokenp), DMAPI_IOC_GET_EVENTS (rlenp), DMAPI_IOC_MOVE_EVENT
+ *    (rtokenp) and DMAPI_IOC_SET_REGION (exactp) take the user address of
+ *    the caller's own result, formerly a reserved field: the module checks
+ *    that it can store there before the call has an effect it cannot
+ *    undo, failing EFAULT with none, and stores the result there too.
+ *    The library no longer checks those addresses itself, a system call
+ *    each (process_vm_writev(2)).
+ *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
  * of another major number.  The minor number grows when calls are added;
@@ -92,7 +102,7 @@
 #include <linux/ioctl.h>
 
 #define DMAPI_KERNEL_VERSION		1
-#define DMAPI_KERNEL_MINOR_VERSION	10
+#define DMAPI_KERNEL_MINOR_VERSION	11
 
 /* The device node, a misc device. */
 #define DMAPI_DEVICE_NAME		"dmapi"
@@ -305,7 +315,8 @@ struct dmapi_create_session_arg {
 	__u64	info;		/* user address of the info string */
 	__u32	infolen;	/* strlen(info), without the NUL */
 	__u32	padding;
-	__u64	reserved[2];
+	__u64	newsidp;	/* 0, or user address of an __s32: newsid too */
+	__u64	reserved;
 };
 
 /* DMAPI_IOC_DESTROY_SESSION */
@@ -339,7 +350,7 @@ struct dmapi_create_userevent_arg {
 	__s32	token;		/* out */
 	__u64	msg;		/* user address of the message data */
 	__u64	msglen;
-	__u64	reserved;
+	__u64	tokenp;		/* 0, or user address of an __s32: token too */
 };
 
 /* DMAPI_IOC_SEND_MSG */
@@ -363,7 +374,8 @@ struct dmapi_get_events_arg {
 	__u32			flags;		/* DMAPI_EV_WAIT */
 	__u32			padding;
 	struct dmapi_buffer	buf;
-	__u64			reserved;
+	__u64			rlenp;	/* 0, or user address of the caller's
+					 * size_t: buf.rlen too */
 };
 
 /* DMAPI_IOC_RESPOND_EVENT */
@@ -395,7 +407,7 @@ struct dmapi_move_event_arg {
 	__s32	token;
 	__s32	targetsid;
 	__s32	rtoken;		/* out: the token in the target session */
-	__u64	reserved;
+	__u64	rtokenp;	/* 0, or user address of an __s32: rtoken too */
 };
 
 /* DMAPI_IOC_PENDING */
@@ -532,7 +544,8 @@ struct dmapi_region_arg {
 	__u32	nelem_out;	/* out, GET: regions of the file */
 	__u32	exact;		/* out, SET: stored exactly as given */
 	__u32	padding;
-	__u64	reserved;
+	__u64	exactp;		/* SET: 0, or user address of a __u32: exact
+				 * too; GET: 0 */
 };
 
 /* DMAPI_IOC_READ_INVIS, DMAPI_IOC_WRITE_INVIS */

@@ -56,6 +56,47 @@ void on(F handler)
 	};
 }
 
+// Stores at @addr, as the module does from protocol 1.11, what the
+// argument struct returns: the library leaves the store to it then.
+template <typename T>
+void store_at(std::uint64_t addr, T value)
+{
+	if (addr && fake.minor >= 11)
+		std::memcpy(reinterpret_cast<void *>(static_cast<std::uintptr_t>(addr)), &value,
+			    sizeof(value));
+}
+
+void store_results(unsigned long request, void *arg)
+{
+	switch (request) {
+	case DMAPI_IOC_CREATE_SESSION: {
+		auto *a = static_cast<dmapi_create_session_arg *>(arg);
+		store_at(a->newsidp, a->newsid);
+		break;
+	}
+	case DMAPI_IOC_CREATE_USEREVENT: {
+		auto *a = static_cast<dmapi_create_userevent_arg *>(arg);
+		store_at(a->tokenp, a->token);
+		break;
+	}
+	case DMAPI_IOC_GET_EVENTS: {
+		auto *a = static_cast<dmapi_get_events_arg *>(arg);
+		store_at(a->rlenp, static_cast<std::size_t>(a->buf.rlen));
+		break;
+	}
+	case DMAPI_IOC_MOVE_EVENT: {
+		auto *a = static_cast<dmapi_move_event_arg *>(arg);
+		store_at(a->rtokenp, a->rtoken);
+		break;
+	}
+	case DMAPI_IOC_SET_REGION: {
+		auto *a = static_cast<dmapi_region_arg *>(arg);
+		store_at(a->exactp, a->exact);
+		break;
+	}
+	}
+}
+
 } // namespace
 
 extern "C" int ioctl(int fd, unsigned long request, ...) noexcept
@@ -91,6 +132,8 @@ extern "C" int ioctl(int fd, unsigned long request, ...) noexcept
 	}
 	fake.requests.push_back(request);
 	int error = fake.answer ? fake.answer(request, arg) : ENOTTY;
+	if (!error || (error == E2BIG && request == DMAPI_IOC_GET_EVENTS))
+		store_results(request, arg);
 	if (error) {
 		errno = error;
 		return -1;
@@ -455,14 +498,16 @@ TEST_F(FakeDevice, MoveEventReturnsTheNewToken)
 	EXPECT_EQ(rtoken, 12);
 }
 
-// A result pointer that cannot be written fails EFAULT before the call
-// has an effect: no message taken off the queue, no session, token or
-// regions made, where storing the result afterwards killed the program
-// with the effect made.
-TEST_F(FakeDevice, AnUnwritableResultPointerFailsEFAULTBeforeTheCall)
+// With a module older than protocol 1.11, a result pointer that cannot be
+// written fails EFAULT before the call has an effect: no message taken
+// off the queue, no session, token or regions made, where storing the
+// result afterwards killed the program with the effect made.  The device
+// is opened once per process, so the older module is met in a fresh one:
+// exits 0 when every call behaved.
+[[noreturn]] void unwritable_results_of_an_older_module()
 {
+	fake.minor = 10;
 	void *page = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(page, MAP_FAILED);
 	int requests = 0;
 	fake.answer = [&](unsigned long, void *) {
 		requests++;
@@ -471,32 +516,80 @@ TEST_F(FakeDevice, AnUnwritableResultPointerFailsEFAULTBeforeTheCall)
 	alignas(8) char buf[64];
 	char info[] = "x";
 	unsigned char handle[DMAPI_FSHANDLE_LEN] = {};
+	auto *unmapped = reinterpret_cast<size_t *>(static_cast<std::uintptr_t>(0xdeadbeef));
+	bool ok = page != MAP_FAILED;
+	auto efault = [&](int ret) { ok = ok && ret == -1 && errno == EFAULT; };
+	efault(dm_get_events(1, 0, 0, sizeof(buf), buf, static_cast<size_t *>(page)));
+	efault(dm_create_session(DM_NO_SESSION, info, static_cast<dm_sessid_t *>(page)));
+	efault(dm_create_userevent(1, 0, nullptr, static_cast<dm_token_t *>(page)));
+	efault(dm_move_event(1, 2, 3, static_cast<dm_token_t *>(page)));
+	efault(dm_set_region(1, handle, sizeof(handle), DM_NO_TOKEN, 0, nullptr,
+			     static_cast<dm_boolean_t *>(page)));
+	efault(dm_get_events(1, 0, 0, sizeof(buf), buf, unmapped));
+	ok = ok && requests == 0;
+	size_t rlen = 0;
+	ok = ok && dm_get_events(1, 0, 0, sizeof(buf), buf, &rlen) == 0 && requests == 1;
+	std::_Exit(ok ? 0 : 1);
+}
+
+TEST_F(FakeDevice, AnUnwritableResultPointerFailsEFAULTBeforeTheCallOfAnOlderModule)
+{
+	GTEST_FLAG_SET(death_test_style, "threadsafe");
+	EXPECT_EXIT(unwritable_results_of_an_older_module(), ::testing::ExitedWithCode(0), "");
+}
+
+// From protocol 1.11 the module is given the addresses of the results, to
+// check and store itself (tests/vm): the library makes no system call of
+// its own for them, and stores nothing after the module.
+TEST_F(FakeDevice, ResultAddressesGoToTheModuleFromProtocol111)
+{
+	void *page = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(page, MAP_FAILED);
+	const std::uint64_t at = address(page);
+	std::vector<std::uint64_t> given;
+	fake.answer = [&](unsigned long request, void *arg) {
+		switch (request) {
+		case DMAPI_IOC_GET_EVENTS:
+			given.push_back(static_cast<dmapi_get_events_arg *>(arg)->rlenp);
+			break;
+		case DMAPI_IOC_CREATE_SESSION:
+			given.push_back(static_cast<dmapi_create_session_arg *>(arg)->newsidp);
+			break;
+		case DMAPI_IOC_CREATE_USEREVENT:
+			given.push_back(static_cast<dmapi_create_userevent_arg *>(arg)->tokenp);
+			break;
+		case DMAPI_IOC_MOVE_EVENT:
+			given.push_back(static_cast<dmapi_move_event_arg *>(arg)->rtokenp);
+			break;
+		case DMAPI_IOC_SET_REGION:
+			given.push_back(static_cast<dmapi_region_arg *>(arg)->exactp);
+			break;
+		}
+		return EFAULT;	/* as the module answers an unwritable one */
+	};
+	alignas(8) char buf[64];
+	char info[] = "x";
+	unsigned char handle[DMAPI_FSHANDLE_LEN] = {};
 	EXPECT_EQ(dm_get_events(1, 0, 0, sizeof(buf), buf, static_cast<size_t *>(page)), -1);
-	EXPECT_EQ(errno, EFAULT);
 	EXPECT_EQ(dm_create_session(DM_NO_SESSION, info, static_cast<dm_sessid_t *>(page)), -1);
-	EXPECT_EQ(errno, EFAULT);
 	EXPECT_EQ(dm_create_userevent(1, 0, nullptr, static_cast<dm_token_t *>(page)), -1);
-	EXPECT_EQ(errno, EFAULT);
 	EXPECT_EQ(dm_move_event(1, 2, 3, static_cast<dm_token_t *>(page)), -1);
-	EXPECT_EQ(errno, EFAULT);
 	EXPECT_EQ(dm_set_region(1, handle, sizeof(handle), DM_NO_TOKEN, 0, nullptr,
 				static_cast<dm_boolean_t *>(page)), -1);
 	EXPECT_EQ(errno, EFAULT);
-	auto *unmapped = reinterpret_cast<size_t *>(static_cast<std::uintptr_t>(0xdeadbeef));
-	EXPECT_EQ(dm_get_events(1, 0, 0, sizeof(buf), buf, unmapped), -1);
-	EXPECT_EQ(errno, EFAULT);
-	EXPECT_EQ(requests, 0);
+	EXPECT_EQ(given, std::vector<std::uint64_t>(5, at));
 	munmap(page, 4096);
-
-	size_t rlen = 0;
-	EXPECT_EQ(dm_get_events(1, 0, 0, sizeof(buf), buf, &rlen), 0);
-	EXPECT_EQ(requests, 1);
+	/* NULL is refused before any call, as before. */
+	EXPECT_EQ(dm_get_events(1, 0, 0, sizeof(buf), buf, nullptr), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(given.size(), 5u);
 }
 
-// The check of a result pointer works in a thread whose process's
-// leader has exited, where a check through the process id fails ESRCH.
+// The check of a result pointer, made with a module older than protocol
+// 1.11, works in a thread whose process's leader has exited, where a check through the process id fails ESRCH.
 [[noreturn]] void get_events_after_the_main_thread_exits()
 {
+	fake.minor = 10;
 	on<DMAPI_IOC_GET_EVENTS, dmapi_get_events_arg>([](auto &arg) {
 		arg.buf.rlen = 24;
 		return 0;

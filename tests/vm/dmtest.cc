@@ -14,6 +14,7 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -423,6 +424,33 @@ int drop_capability(int cap)
 	data[cap / 32].effective &= ~(1u << (cap % 32));
 	data[cap / 32].permitted &= ~(1u << (cap % 32));
 	return syscall(SYS_capset, &hdr, data);
+}
+
+GuardedPage::GuardedPage() : page_(static_cast<size_t>(sysconf(_SC_PAGESIZE)))
+{
+	void *p = mmap(nullptr, 2 * page_, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	if (mprotect(static_cast<char *>(p) + page_, page_, PROT_NONE) != 0) {
+		munmap(p, 2 * page_);
+		return;
+	}
+	base_ = p;
+}
+
+GuardedPage::~GuardedPage()
+{
+	if (base_)
+		munmap(base_, 2 * page_);
+}
+
+void GuardedPage::protect(bool writable)
+{
+	if (base_) {
+		EXPECT_EQ(mprotect(base_, page_, writable ? PROT_READ | PROT_WRITE : PROT_READ), 0)
+			<< strerror(errno);
+	}
 }
 
 InodeFlag::InodeFlag(const std::string &path, int flag) : path_(path), flag_(flag)

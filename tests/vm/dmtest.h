@@ -305,6 +305,42 @@ private:
 };
 
 /*
+ * A page of the test's, followed by one it cannot touch: where to put a
+ * result of a call that cannot be stored (read_only()), or one that just
+ * fits before the inaccessible page (last<T>()).
+ */
+class GuardedPage {
+public:
+	GuardedPage();
+	~GuardedPage();
+	GuardedPage(const GuardedPage &) = delete;
+	GuardedPage &operator=(const GuardedPage &) = delete;
+
+	/* Whether both pages were mapped. */
+	bool ok() const { return base_ != nullptr; }
+	/* A T at the start of the first page, made read-only. */
+	template <typename T>
+	T *read_only()
+	{
+		protect(false);
+		return static_cast<T *>(base_);
+	}
+	/* A T in the last bytes of the first page, writable. */
+	template <typename T>
+	T *last()
+	{
+		protect(true);
+		return reinterpret_cast<T *>(static_cast<char *>(base_) + page_ - sizeof(T));
+	}
+
+private:
+	void protect(bool writable);
+
+	void *base_ = nullptr;
+	size_t page_;
+};
+
+/*
  * Drop capability cap (CAP_SYS_ADMIN, ...) from the calling thread's
  * effective and permitted sets, for good: 0, or -1 with errno set.  For
  * children (in_child()), whose caller keeps its own.

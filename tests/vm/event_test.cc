@@ -153,6 +153,49 @@ TEST_F(Events, ADeliveryWhoseSizeCannotBeWrittenBackLosesNothing)
 	EXPECT_EQ(payload(msgs[0]), "kept");
 }
 
+/* The caller's own size that cannot be stored: EFAULT, the message kept. */
+TEST_F(Events, ASizeThatCannotBeStoredEFAULTAndLosesNothing)
+{
+	char text[] = "kept";
+	ASSERT_DM_OK(dm_send_msg(sid_, DM_MSGTYPE_ASYNC, 4, text));
+	std::vector<char> buf(256);
+	GuardedPage page;
+	ASSERT_TRUE(page.ok());
+	EXPECT_DM_ERRNO(dm_get_events(sid_, 0, 0, buf.size(), buf.data(),
+				      page.read_only<size_t>()),
+			EFAULT);
+	size_t rlen = 0;
+	ASSERT_DM_OK(dm_get_events(sid_, 0, 0, buf.size(), buf.data(), &rlen)) << ": the message is lost";
+	auto msgs = messages(buf, rlen);
+	ASSERT_EQ(msgs.size(), 1u);
+	EXPECT_EQ(payload(msgs[0]), "kept");
+}
+
+/*
+ * The size is stored in the caller's size_t, whose width is the program's
+ * (4 bytes in a 32-bit one): up to the end of a page, on success and on
+ * E2BIG.
+ */
+TEST_F(Events, ASizeAtTheEndOfAPageIsStored)
+{
+	char text[] = "at the end";
+	ASSERT_DM_OK(dm_send_msg(sid_, DM_MSGTYPE_ASYNC, sizeof(text), text));
+	GuardedPage page;
+	ASSERT_TRUE(page.ok());
+	size_t *rlenp = page.last<size_t>();
+	*rlenp = 0;
+	std::vector<char> buf(256);
+	EXPECT_DM_ERRNO(dm_get_events(sid_, 0, 0, 8, buf.data(), rlenp), E2BIG);
+	size_t needed = *rlenp;
+	EXPECT_GT(needed, 8u);
+	*rlenp = 0;
+	ASSERT_DM_OK(dm_get_events(sid_, 0, 0, buf.size(), buf.data(), rlenp));
+	EXPECT_EQ(*rlenp, needed);
+	auto msgs = messages(buf, *rlenp);
+	ASSERT_EQ(msgs.size(), 1u);
+	EXPECT_EQ(payload(msgs[0]), std::string(text, sizeof(text)));
+}
+
 TEST_F(Events, MessagesComeInOrderWithRisingSequenceNumbers)
 {
 	for (int i = 0; i < 5; i++) {
@@ -582,6 +625,21 @@ TEST_F(Events, UsereventIsOutstandingButNeverQueued)
 	EXPECT_DM_OK(dm_respond_event(sid_, token, DM_RESP_CONTINUE, 0, 0, nullptr));
 }
 
+/* A token that cannot be stored is not made: EFAULT, nothing outstanding. */
+TEST_F(Events, UsereventWhoseTokenCannotBeStoredEFAULTAndMakesNone)
+{
+	GuardedPage page;
+	ASSERT_TRUE(page.ok());
+	char text[] = "never outstanding";
+	EXPECT_DM_ERRNO(dm_create_userevent(sid_, sizeof(text), text, page.read_only<dm_token_t>()),
+			EFAULT);
+	EXPECT_TRUE(tokens().empty());
+	dm_token_t *tokenp = page.last<dm_token_t>();
+	ASSERT_DM_OK(dm_create_userevent(sid_, sizeof(text), text, tokenp));
+	EXPECT_EQ(tokens(), std::vector<dm_token_t>{*tokenp});
+	EXPECT_DM_OK(dm_respond_event(sid_, *tokenp, DM_RESP_CONTINUE, 0, 0, nullptr));
+}
+
 TEST_F(Events, UsereventUnknownSessionFailsEINVAL)
 {
 	dm_token_t token;
@@ -721,6 +779,26 @@ TEST_F(Events, MoveEventErrors)
 	EXPECT_DM_ERRNO(dm_move_event(sid_, token, target, nullptr), EFAULT);
 	/* Nothing moved. */
 	EXPECT_EQ(tokens(), std::vector<dm_token_t>{token});
+	EXPECT_DM_OK(dm_destroy_session(target));
+}
+
+/* A token whose new home cannot be stored stays where it was: EFAULT. */
+TEST_F(Events, MoveWhoseTokenCannotBeStoredEFAULTAndMovesNothing)
+{
+	char info[] = "target";
+	dm_sessid_t target;
+	dm_token_t token;
+	ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, &target));
+	ASSERT_DM_OK(dm_create_userevent(sid_, 0, nullptr, &token));
+	GuardedPage page;
+	ASSERT_TRUE(page.ok());
+	EXPECT_DM_ERRNO(dm_move_event(sid_, token, target, page.read_only<dm_token_t>()), EFAULT);
+	EXPECT_EQ(tokens(), std::vector<dm_token_t>{token});
+	dm_token_t *rtokenp = page.last<dm_token_t>();
+	ASSERT_DM_OK(dm_move_event(sid_, token, target, rtokenp));
+	EXPECT_EQ(*rtokenp, token);
+	EXPECT_TRUE(tokens().empty());
+	EXPECT_DM_OK(dm_respond_event(target, token, DM_RESP_CONTINUE, 0, 0, nullptr));
 	EXPECT_DM_OK(dm_destroy_session(target));
 }
 

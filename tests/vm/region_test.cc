@@ -185,6 +185,24 @@ TEST_F(Regions, SetIsExactAndGetReturnsThemSortedByOffset)
 	EXPECT_EQ(keys(got), want);
 }
 
+/* A flag that cannot be stored fails EFAULT with the regions as they were. */
+TEST_F(Regions, AnExactFlagThatCannotBeStoredEFAULTAndChangesNothing)
+{
+	ASSERT_DM_OK(set(file_, {region(0, 10, DM_REGION_READ)}));
+	auto before = regions_of(file_);
+	GuardedPage page;
+	ASSERT_TRUE(page.ok());
+	dm_region_t r = region(100, 10, DM_REGION_WRITE);
+	EXPECT_DM_ERRNO(dm_set_region(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 1, &r,
+				      page.read_only<dm_boolean_t>()),
+			EFAULT);
+	EXPECT_EQ(regions_of(file_), before);
+	dm_boolean_t *exactp = page.last<dm_boolean_t>();
+	*exactp = DM_FALSE;
+	EXPECT_DM_OK(dm_set_region(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, 1, &r, exactp));
+	EXPECT_EQ(*exactp, DM_TRUE);
+}
+
 TEST_F(Regions, FileWithoutRegionsGetsNone)
 {
 	std::vector<dm_region_t> got;

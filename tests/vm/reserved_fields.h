@@ -2,8 +2,9 @@
 /*
  * The fields of the ioctls' arguments that must be zero: every "padding"
  * and "reserved" field of <xdsm/dmapi_ioctl.h> (each element of an array
- * apart), and the fa_pad of DMAPI_IOC_SET_FILEATTR's attributes.  Since
- * protocol 1.10 the module refuses a call with any of them set: EINVAL.
+ * apart), the fa_pad of DMAPI_IOC_SET_FILEATTR's attributes, and the
+ * exactp of DMAPI_IOC_GET_REGION.  Since protocol 1.10 the module refuses
+ * a call with any of them set: EINVAL.
  * DMAPI_IOC_VERSION reads nothing and is not listed.
  *
  * The in-guest test of the rule (reserved_test.cc) and the ioctl fuzzer
@@ -34,23 +35,19 @@ struct ReservedField {
 
 inline constexpr ReservedField kReservedFields[] = {
 	DM_RESERVED(CREATE_SESSION, dmapi_create_session_arg, padding),
-	DM_RESERVED(CREATE_SESSION, dmapi_create_session_arg, reserved[0]),
-	DM_RESERVED(CREATE_SESSION, dmapi_create_session_arg, reserved[1]),
+	DM_RESERVED(CREATE_SESSION, dmapi_create_session_arg, reserved),
 	DM_RESERVED(DESTROY_SESSION, dmapi_session_arg, padding),
 	DM_RESERVED(DESTROY_SESSION, dmapi_session_arg, reserved),
 	DM_RESERVED(GETALL_SESSIONS, dmapi_getall_arg, padding),
 	DM_RESERVED(GETALL_SESSIONS, dmapi_getall_arg, reserved),
 	DM_RESERVED(QUERY_SESSION, dmapi_query_session_arg, padding),
 	DM_RESERVED(QUERY_SESSION, dmapi_query_session_arg, reserved),
-	DM_RESERVED(CREATE_USEREVENT, dmapi_create_userevent_arg, reserved),
 	DM_RESERVED(SEND_MSG, dmapi_send_msg_arg, reserved),
 	DM_RESERVED(GET_EVENTS, dmapi_get_events_arg, padding),
-	DM_RESERVED(GET_EVENTS, dmapi_get_events_arg, reserved),
 	DM_RESERVED(RESPOND_EVENT, dmapi_respond_arg, reserved),
 	DM_RESERVED(FIND_EVENTMSG, dmapi_find_eventmsg_arg, reserved),
 	DM_RESERVED(GETALL_TOKENS, dmapi_getall_arg, padding),
 	DM_RESERVED(GETALL_TOKENS, dmapi_getall_arg, reserved),
-	DM_RESERVED(MOVE_EVENT, dmapi_move_event_arg, reserved),
 	DM_RESERVED(PENDING, dmapi_pending_arg, padding),
 	DM_RESERVED(PENDING, dmapi_pending_arg, reserved),
 	DM_RESERVED(GET_CONFIG, dmapi_get_config_arg, padding),
@@ -69,9 +66,9 @@ inline constexpr ReservedField kReservedFields[] = {
 	DM_RESERVED(SET_RETURN_ON_DESTROY, dmapi_return_on_destroy_arg, padding),
 	DM_RESERVED(SET_RETURN_ON_DESTROY, dmapi_return_on_destroy_arg, reserved),
 	DM_RESERVED(SET_REGION, dmapi_region_arg, padding),
-	DM_RESERVED(SET_REGION, dmapi_region_arg, reserved),
 	DM_RESERVED(GET_REGION, dmapi_region_arg, padding),
-	DM_RESERVED(GET_REGION, dmapi_region_arg, reserved),
+	/* SET_REGION's exactp: GET_REGION stores no flag. */
+	DM_RESERVED(GET_REGION, dmapi_region_arg, exactp),
 	DM_RESERVED(READ_INVIS, dmapi_invis_arg, padding),
 	DM_RESERVED(READ_INVIS, dmapi_invis_arg, reserved),
 	DM_RESERVED(WRITE_INVIS, dmapi_invis_arg, padding),

@@ -95,6 +95,41 @@ TEST(CreateSession, NullPointersFailEFAULT)
 	EXPECT_DM_ERRNO(dm_create_session(DM_NO_SESSION, info, nullptr), EFAULT);
 }
 
+/*
+ * An id that cannot be stored fails EFAULT having made nothing: no session
+ * left behind that nobody knows, no takeover of another one.
+ */
+TEST(CreateSession, AnIdThatCannotBeStoredEFAULTAndMakesNothing)
+{
+	GuardedPage page;
+	ASSERT_TRUE(page.ok());
+	char info[] = "never made";
+	auto before = all_sessions();
+	EXPECT_DM_ERRNO(dm_create_session(DM_NO_SESSION, info, page.read_only<dm_sessid_t>()),
+			EFAULT);
+	EXPECT_EQ(all_sessions(), before);
+
+	char old_info[] = "kept";
+	dm_sessid_t sid;
+	ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, old_info, &sid));
+	EXPECT_DM_ERRNO(dm_create_session(sid, info, page.read_only<dm_sessid_t>()), EFAULT);
+	EXPECT_EQ(query(sid), "kept");
+	EXPECT_DM_OK(dm_destroy_session(sid));
+}
+
+/* The id is stored in the very bytes given, up to the end of a page. */
+TEST(CreateSession, AnIdAtTheEndOfAPageIsStored)
+{
+	GuardedPage page;
+	ASSERT_TRUE(page.ok());
+	char info[] = "at the end";
+	dm_sessid_t *sidp = page.last<dm_sessid_t>();
+	*sidp = DM_NO_SESSION;
+	ASSERT_DM_OK(dm_create_session(DM_NO_SESSION, info, sidp));
+	EXPECT_TRUE(listed(*sidp));
+	EXPECT_DM_OK(dm_destroy_session(*sidp));
+}
+
 TEST(CreateSession, TakeoverOfUnknownSessionFailsEINVAL)
 {
 	char info[] = "x";
