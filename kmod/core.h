@@ -487,7 +487,7 @@ static inline struct dm_result dm_result_at(u64 addr, size_t size)
 static inline struct dm_result dm_result_size_t(u64 addr)
 {
 	return dm_result_at(addr, in_compat_syscall() ? sizeof(u32) :
-						       sizeof(u64));
+						       sizeof(size_t));
 }
 
 /**

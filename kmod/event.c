@@ -604,7 +604,8 @@ static struct dm_event *dm_user_event(u64 umsg, u64 len, bool sync)
  * dm_find_eventmsg() returns the message and dm_respond_event() ends it.
  *
  * Return: 0, or -EINVAL (no such session), -E2BIG (message larger than
- * max_msg_data), -ENOMEM, -EFAULT (no token made).
+ * max_msg_data), -ENOMEM, -EFAULT (tokenp cannot be written: no token
+ * made, unless it was unmapped since it was probed).
  */
 long dm_ioc_create_userevent(void __user *uarg)
 {
@@ -617,6 +618,8 @@ long dm_ioc_create_userevent(void __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	token = dm_result_at(arg.tokenp, sizeof(arg.token));
+	if (dm_result_probe(&token))
+		return -EFAULT;
 	s = dm_session_get(arg.sid);
 	if (!s)
 		return -EINVAL;
@@ -625,10 +628,8 @@ long dm_ioc_create_userevent(void __user *uarg)
 		err = PTR_ERR(ev);
 		goto out;
 	}
-	/* Stored before the token is anyone's, it is dropped on a fault. */
 	arg.token = ev->token;
-	if (copy_to_user(uarg, &arg, sizeof(arg)) ||
-	    dm_result_put(&token, arg.token)) {
+	if (copy_to_user(uarg, &arg, sizeof(arg))) {
 		dm_event_put(ev);
 		err = -EFAULT;
 		goto out;
@@ -645,7 +646,11 @@ long dm_ioc_create_userevent(void __user *uarg)
 	list_add_tail(&ev->link, &s->tokens);
 	s->nr_tokens++;
 	mutex_unlock(&s->lock);
-	err = 0;
+	/*
+	 * Probed above: only a caller that unmapped it meanwhile gets a
+	 * token it cannot learn, listed by dm_getall_tokens() to be answered.
+	 */
+	err = dm_result_put(&token, arg.token);
 out:
 	dm_session_put(s);
 	return err;
@@ -1098,7 +1103,8 @@ out:
  * it keeps its token.
  *
  * Return: 0, or -ESRCH (token not outstanding in the source), -EINVAL (no
- * such session), -EFAULT (rtokenp cannot be written: nothing moved).
+ * such session), -EFAULT (rtokenp cannot be written: nothing moved,
+ * unless it was unmapped since it was probed).
  */
 long dm_ioc_move_event(void __user *uarg)
 {

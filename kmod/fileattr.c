@@ -9,6 +9,7 @@
  * attributes changes it.  Changes made with dm_set_fileattr() are the DM
  * application's own and generate no events.
  */
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/fileattr.h>
 #include <linux/hash.h>
@@ -339,16 +340,41 @@ static int dm_fileattr_locked(const struct path *path, u32 mask,
 }
 
 /*
+ * Between tries of a change that a lease or an NFS delegation of the
+ * object held up, the call waits with nothing held: not the right, which
+ * the holder's own I/O through the mount may wait for before it lets go,
+ * nor the filesystem, which an unmount waits for.  The breaks themselves
+ * never wait (O_NONBLOCK); the lease code ends a lease whose holder does
+ * not give it up within lease-break-time.
+ */
+#define DM_BREAK_WAIT_MIN_MS	1
+#define DM_BREAK_WAIT_MAX_MS	100
+
+/*
+ * Break the leases of @inode, for a change of size, or else its NFS
+ * delegation.  A break begun sets *@pending: -EWOULDBLOCK.
+ */
+static int dm_fileattr_break(struct inode *inode, bool size, bool *pending)
+{
+	int err = size ? break_lease(inode, O_WRONLY | O_NONBLOCK) :
+			 break_deleg(inode, O_WRONLY | O_NONBLOCK);
+
+	if (err == -EWOULDBLOCK)
+		*pending = true;
+	return err;
+}
+
+/*
  * Take write access to an inode of the object being resized and break its
  * leases, as truncate(2) does: -ETXTBSY while it runs as a program.
  */
-static int dm_fileattr_resize_begin(struct inode *inode)
+static int dm_fileattr_resize_begin(struct inode *inode, bool *pending)
 {
 	int err = get_write_access(inode);
 
 	if (err)
 		return err;
-	err = break_lease(inode, O_WRONLY);
+	err = dm_fileattr_break(inode, true, pending);
 	if (err)
 		put_write_access(inode);
 	return err;
@@ -356,13 +382,15 @@ static int dm_fileattr_resize_begin(struct inode *inode)
 
 /*
  * Make the change on the lower object, as truncate(2) makes a change of
- * size and as chmod(2) and the others wait for the recall of an NFS
- * delegation.  A program started, a lease taken or a delegation given
- * through the mount is marked on our inode of the object, @upper (NULL
- * if none is cached), not on the lower one: both count.
+ * size and as chmod(2) and the others do with an NFS delegation of it.
+ * A program started, a lease taken or a delegation given through the
+ * mount is marked on our inode of the object, @upper (NULL if none is
+ * cached), not on the lower one: both count.  A lease or delegation not
+ * yet given up sets *@pending: -EWOULDBLOCK, to be tried again.
  */
 static int dm_fileattr_set(const struct path *path, struct inode *upper,
-			   u32 mask, const struct dmapi_fileattr *fa)
+			   u32 mask, const struct dmapi_fileattr *fa,
+			   bool *pending)
 {
 	struct inode *inode = d_inode(path->dentry), *delegated = NULL;
 	bool size = mask & DMAPI_AT_SIZE;
@@ -372,20 +400,23 @@ static int dm_fileattr_set(const struct path *path, struct inode *upper,
 	if (err)
 		return err;
 	if (size) {
-		err = dm_fileattr_resize_begin(inode);
+		err = dm_fileattr_resize_begin(inode, pending);
 		if (err)
 			goto out_drop;
-		err = upper ? dm_fileattr_resize_begin(upper) : 0;
+		err = upper ? dm_fileattr_resize_begin(upper, pending) : 0;
 	} else if (upper) {
-		err = break_deleg(upper, O_WRONLY);
+		err = dm_fileattr_break(upper, false, pending);
 	}
 	if (err)
 		goto out_put;
-	do {
-		inode_lock(inode);
-		err = dm_fileattr_locked(path, mask, fa, &delegated);
-		inode_unlock(inode);
-	} while (dm_deleg_retry(&delegated, &err));
+	inode_lock(inode);
+	err = dm_fileattr_locked(path, mask, fa, &delegated);
+	inode_unlock(inode);
+	/* Its recall begun, as try_break_deleg() begins it. */
+	if (delegated) {
+		iput(delegated);
+		*pending = true;
+	}
 	if (size && upper)
 		put_write_access(upper);
 out_put:
@@ -393,6 +424,36 @@ out_put:
 		put_write_access(inode);
 out_drop:
 	mnt_drop_write(path->mnt);
+	return err;
+}
+
+/* One try of DMAPI_IOC_SET_FILEATTR (dm_ioc_set_fileattr()). */
+static int dm_fileattr_try(const struct dmapi_set_fileattr_arg *arg,
+			   bool *pending)
+{
+	struct dm_call_right cr;
+	struct inode *upper;
+	struct dm_fs *fs;
+	struct path path;
+	int err;
+
+	err = dm_handle_object(arg->sid, arg->token, arg->hanp, arg->hlen,
+			       DMAPI_RIGHT_EXCL,
+			       arg->mask & DMAPI_AT_SIZE ? DM_CALL_DATA : 0,
+			       &path, &cr);
+	if (err)
+		return err;
+	/* Held while its inode is: unmounting waits for it. */
+	fs = dm_fs_get(cr.fsid);
+	upper = fs && fs->ops->upper ? fs->ops->upper(fs, d_inode(path.dentry))
+				     : NULL;
+	err = dm_fileattr_set(&path, upper, arg->mask, &arg->attr, pending);
+	dm_call_right_end(&cr);
+	iput(upper);
+	if (fs)
+		dm_fs_put(fs);
+	dm_fs_changed(cr.fsid, d_inode(path.dentry));
+	path_put(&path);
 	return err;
 }
 
@@ -406,16 +467,16 @@ out_drop:
  * Return: 0, or -EINVAL (no such session, not an object handle, a mask bit
  * that cannot be set, an id with no mapping, a size of a non-regular file
  * or below 0), -EPERM (an immutable or append-only object), -ESRCH, the
- * errors of dm_call_right_begin(), -EBADF, -EFAULT, or the errno of the
- * lower filesystem's change (-EROFS, -EFBIG...).
+ * errors of dm_call_right_begin(), -EBADF, -EFAULT, -ETXTBSY (a size
+ * change of a running program), -ERESTARTSYS (a signal while a lease or
+ * delegation was being given up), or the errno of the lower filesystem's
+ * change (-EROFS, -EFBIG...).
  */
 long dm_ioc_set_fileattr(void __user *uarg)
 {
+	unsigned int wait = DM_BREAK_WAIT_MIN_MS;
 	struct dmapi_set_fileattr_arg arg;
-	struct dm_call_right cr;
-	struct inode *upper;
-	struct dm_fs *fs;
-	struct path path;
+	bool pending;
 	int err;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
@@ -424,22 +485,13 @@ long dm_ioc_set_fileattr(void __user *uarg)
 		return -EINVAL;
 	if (arg.mask & ~DM_SETTABLE)
 		return -EINVAL;
-	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
-			       DMAPI_RIGHT_EXCL,
-			       arg.mask & DMAPI_AT_SIZE ? DM_CALL_DATA : 0,
-			       &path, &cr);
-	if (err)
-		return err;
-	/* Held while its inode is: unmounting waits for it. */
-	fs = dm_fs_get(cr.fsid);
-	upper = fs && fs->ops->upper ? fs->ops->upper(fs, d_inode(path.dentry))
-				     : NULL;
-	err = dm_fileattr_set(&path, upper, arg.mask, &arg.attr);
-	dm_call_right_end(&cr);
-	iput(upper);
-	if (fs)
-		dm_fs_put(fs);
-	dm_fs_changed(cr.fsid, d_inode(path.dentry));
-	path_put(&path);
-	return err;
+	for (;;) {
+		pending = false;
+		err = dm_fileattr_try(&arg, &pending);
+		if (!pending)
+			return err;
+		if (msleep_interruptible(wait))
+			return -ERESTARTSYS;
+		wait = min_t(unsigned int, 2 * wait, DM_BREAK_WAIT_MAX_MS);
+	}
 }

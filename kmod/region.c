@@ -67,7 +67,8 @@ static int dm_regions_check(struct dmapi_region *r, u32 n)
  * such session, not a regular file's handle, overlapping regions, unknown
  * flags, negative offsets), -ESRCH, the errors of dm_call_right_begin(),
  * -EBADF, the errno of storing them, -ENOMEM, -EFAULT (exactp cannot be
- * written: the regions are left as they were).
+ * written: the regions are left as they were, unless it was unmapped
+ * since it was probed).
  */
 long dm_ioc_set_region(void __user *uarg)
 {

@@ -224,7 +224,8 @@ inline __u64 user_ptr(const void *p) noexcept
 // protocol 1.11 the module is given its address: it checks that it can
 // store there before the call has an effect, and stores it, at no cost of
 // a system call.  An older module is not: the library checks the address
-// first (out_writable()) and stores the result after the call.
+// first (out_writable()).  Either way the library stores the result after
+// the call.
 template <typename T>
 class Result {
 public:
@@ -241,12 +242,11 @@ public:
 	// The address for the argument struct: 0 for an older module.
 	__u64 address() const noexcept { return by_module_ ? user_ptr(p_) : 0; }
 
-	// After the call: stores @value, unless the module did.
-	void store(T value) const noexcept
-	{
-		if (!by_module_)
-			*p_ = value;
-	}
+	// After the call: stores @value.  Again, if the module did: the call
+	// may have gone to another module than the one asked (the device
+	// opened again, after the program closed it, with a module loaded
+	// since), which stored nothing.
+	void store(T value) const noexcept { *p_ = value; }
 
 private:
 	T *p_;

@@ -157,9 +157,11 @@ static int dmfs_d_revalidate_lower(struct dentry *dentry,
 	}
 	if (dmfs_lower_matches(dentry, lower, rcu)) {
 		struct inode *inode = d_inode_rcu(dentry);
+		/* Read once: without a reference, @lower may die meanwhile. */
+		struct inode *lower_inode = d_inode_rcu(lower);
 
-		if (inode)
-			dmfs_sync_inode_flags(inode, d_inode_rcu(lower));
+		if (inode && lower_inode)
+			dmfs_sync_inode_flags(inode, lower_inode);
 		return 1;
 	}
 	if (rcu)

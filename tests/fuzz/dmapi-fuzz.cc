@@ -449,7 +449,7 @@ std::uint64_t plausible_word(World &w, std::mt19937_64 &rng)
  */
 enum class Kind {
 	sid, token, hanp, hlen, buf, len, name, small, eventset, fd,
-	fshanp, dirhanp, filehanp, maxevent,
+	fshanp, dirhanp, filehanp, maxevent, result,
 };
 
 struct Field {
@@ -460,6 +460,11 @@ struct Field {
 
 #define F(cmd, type, field, kind) Field{DMAPI_IOC_##cmd, offsetof(type, field), Kind::kind}
 const Field kFields[] = {
+	F(CREATE_SESSION, dmapi_create_session_arg, newsidp, result),
+	F(CREATE_USEREVENT, dmapi_create_userevent_arg, tokenp, result),
+	F(GET_EVENTS, dmapi_get_events_arg, rlenp, result),
+	F(MOVE_EVENT, dmapi_move_event_arg, rtokenp, result),
+	F(SET_REGION, dmapi_region_arg, exactp, result),
 	F(SEND_MSG, dmapi_send_msg_arg, sid, sid),
 	F(SEND_MSG, dmapi_send_msg_arg, msgtype, small),
 	F(SEND_MSG, dmapi_send_msg_arg, msg, buf),
@@ -614,6 +619,10 @@ void fill_known(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned long
 			break;
 		case Kind::len:
 			v64 = rng() % 2 ? rng() % 8192 : 65536;
+			std::memcpy(to, &v64, 8);
+			break;
+		case Kind::result:	/* none (an older library's), or room for it */
+			v64 = rng() % 2 ? 0 : reinterpret_cast<std::uintptr_t>(w.scratch() + 8 * (rng() % 8192));
 			std::memcpy(to, &v64, 8);
 			break;
 		case Kind::name:	/* a short name, or the address of one */

@@ -419,6 +419,59 @@ TEST_F(FileAttrOfALeasedFile, TakenThroughTheMountSetSizeBreaksIt)
 	expect_lease_broken(path("file"));
 }
 
+/*
+ * The holder of a lease taken through the mount may read or write through
+ * it before it lets go, and its I/O waits for any DM right on the file:
+ * the change waits for the holder with no right held.  Otherwise both wait
+ * until the kernel ends the lease (lease-break-time, 5 s here), and the
+ * holder reads the file already cut.
+ */
+TEST_F(FileAttrOfALeasedFile, TheHoldersIoThroughTheMountGoesOnBeforeItLetsGo)
+{
+	std::string saved = slurp("/proc/sys/fs/lease-break-time");
+	spit("/proc/sys/fs/lease-break-time", "5\n");
+	int ready[2], report[2];
+	ASSERT_EQ(pipe(ready), 0);
+	ASSERT_EQ(pipe(report), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Told of the break, read the whole file, then let go. */
+		static int fd, out;
+		out = report[1];
+		fd = open(path("file").c_str(), O_RDONLY);
+		signal(SIGIO, [](int) {
+			static char buf[20000];
+			ssize_t n = pread(fd, buf, sizeof(buf), 0);
+			if (write(out, &n, sizeof(n)) != sizeof(n))
+				_exit(4);
+			_exit(fcntl(fd, F_SETLEASE, F_UNLCK) ? 2 : 0);
+		});
+		if (fd < 0 || fcntl(fd, F_SETLEASE, F_RDLCK))
+			_exit(3);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(4);
+		sleep(20);
+		_exit(1);
+	}
+	close(ready[1]);
+	close(report[1]);
+	char c;
+	ASSERT_EQ(read(ready[0], &c, 1), 1) << "the child could not take a lease";
+	close(ready[0]);
+	dm_fileattr_t fa = {};
+	fa.fa_size = 10;
+	EXPECT_DM_OK(set(file_, DM_AT_SIZE, fa));
+	ssize_t n = -1;
+	EXPECT_EQ(read(report[0], &n, sizeof(n)), static_cast<ssize_t>(sizeof(n)));
+	close(report[0]);
+	int status = 0;
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	spit("/proc/sys/fs/lease-break-time", saved);
+	EXPECT_EQ(n, 10000) << "the holder read the file after the change, not before it let go";
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(stat_of("file").st_size, 10);
+}
+
 /* The VFS changes no symbolic link's mode, by handle either. */
 TEST_F(FileAttr, SetModeOfASymbolicLinkEOPNOTSUPP)
 {
