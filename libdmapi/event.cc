@@ -46,12 +46,7 @@ int dm_get_events(dm_sessid_t sid, unsigned int maxmsgs, unsigned int flags,
 	arg.maxmsgs = maxmsgs;
 	arg.flags = flags;
 	arg.rlenp = rlen.address();
-	arg.buf.ptr = user_ptr(bufp);
-	arg.buf.len = buflen;
-	int ret = call<DMAPI_IOC_GET_EVENTS>(arg);
-	if (size_reported(ret))
-		rlen.store(static_cast<size_t>(arg.buf.rlen));
-	return ret;
+	return call_filling<DMAPI_IOC_GET_EVENTS>(arg, bufp, buflen, rlenp);
 }
 
 int dm_respond_event(dm_sessid_t sid, dm_token_t token, dm_response_t response,
@@ -81,7 +76,7 @@ int dm_move_event(dm_sessid_t srcsid, dm_token_t token, dm_sessid_t targetsid,
 	arg.rtokenp = rtoken.address();
 	if (call<DMAPI_IOC_MOVE_EVENT>(arg) < 0)
 		return -1;
-	rtoken.store(arg.rtoken);
+	*rtokenp = arg.rtoken;
 	return 0;
 }
 
@@ -138,7 +133,7 @@ int dm_create_userevent(dm_sessid_t sid, size_t msglen, void *msgdatap,
 	arg.tokenp = token.address();
 	if (call<DMAPI_IOC_CREATE_USEREVENT>(arg) < 0)
 		return -1;
-	token.store(arg.token);
+	*tokenp = arg.token;
 	return 0;
 }
 

@@ -225,7 +225,9 @@ inline __u64 user_ptr(const void *p) noexcept
 // store there before the call has an effect, and stores it, at no cost of
 // a system call.  An older module is not: the library checks the address
 // first (out_writable()).  Either way the library stores the result after
-// the call.
+// the call: it may have gone to another module than the one asked (the
+// device opened again, after the program closed it, with a module loaded
+// since), which stored nothing.
 template <typename T>
 class Result {
 public:
@@ -242,11 +244,6 @@ public:
 	// The address for the argument struct: 0 for an older module.
 	__u64 address() const noexcept { return by_module_ ? user_ptr(p_) : 0; }
 
-	// After the call: stores @value.  Again, if the module did: the call
-	// may have gone to another module than the one asked (the device
-	// opened again, after the program closed it, with a module loaded
-	// since), which stored nothing.
-	void store(T value) const noexcept { *p_ = value; }
 
 private:
 	T *p_;

@@ -35,7 +35,7 @@ int dm_set_region(dm_sessid_t sid, void *hanp, size_t hlen, dm_token_t token,
 	arg.exactp = exact.address();
 	if (call<DMAPI_IOC_SET_REGION>(arg) < 0)
 		return -1;
-	exact.store(arg.exact ? DM_TRUE : DM_FALSE);
+	*exactflagp = arg.exact ? DM_TRUE : DM_FALSE;
 	return 0;
 }
 

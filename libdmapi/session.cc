@@ -29,7 +29,7 @@ int dm_create_session(dm_sessid_t oldsid, char *sessinfop, dm_sessid_t *newsidp)
 	arg.newsidp = newsid.address();
 	if (call<DMAPI_IOC_CREATE_SESSION>(arg) < 0)
 		return -1;
-	newsid.store(arg.newsid);
+	*newsidp = arg.newsid;
 	return 0;
 }
 
