@@ -111,7 +111,7 @@ debug-kernel:
 
 check-debug: debug-kernel userspace userspace32
 	$(MAKE) modules KERNELS="$(DEBUG_ABIS)"
-	DMAPI_VM_TIMEOUT=21600 DMAPI_VM_MEM=2048 \
+	DMAPI_VM_TIMEOUT=21600 DMAPI_VM_MEM=2048 DMAPI_TEST_MATRIX=full \
 		$(TOP)/tests/run-vm-suites $(DEBUG_ABIS)
 
 # The stress test for longer, on each target kernel and filesystem:
