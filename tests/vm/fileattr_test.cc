@@ -353,6 +353,10 @@ protected:
 		 * was in the mount waited out drain_timeout (30 s) and failed
 		 * EAGAIN once in a CI rehearsal (docs/reliability.md).
 		 */
+		/*
+		 * clock_nanosleep (230) or nanosleep (35) of x86_64, whatever
+		 * this test's own width: the program is the host's /bin/sleep.
+		 */
 		std::string syscall = "/proc/" + std::to_string(pid) + "/syscall";
 		for (int i = 0; i < 1000; i++) {
 			std::string now = slurp(syscall);
