@@ -28,6 +28,7 @@
  * refused.
  */
 #include <linux/file.h>
+#include <linux/hashtable.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
@@ -209,6 +210,8 @@ static int dmfs_mmap_keep(struct file *file, struct vm_area_struct *vma,
  * struct dmfs_mmap_admitted - a mapping's admission, ended on its call's
  *	return
  * @work: queued on the task that makes the mapping
+ * @link: in dmfs_mmap_pending, by task, while the access counts admitted
+ * @task: that task
  * @file: the dmapi file mapped, held until then
  * @type: the access admitted (DMAPI_EVENT_READ or _WRITE)
  *
@@ -216,20 +219,41 @@ static int dmfs_mmap_keep(struct file *file, struct vm_area_struct *vma,
  * right granted in between would find the file unmapped, and a punch
  * under it would free data that the mapping then reads as zeroes, with
  * no event (dm_hole()'s EBUSY check).  The access counts admitted until
- * the call returns to user space instead, the mapping linked or undone.
+ * the call returns to user space instead, the mapping linked or undone;
+ * or until the task maps again in the same call (dmfs_mmap_end_earlier()).
  */
 struct dmfs_mmap_admitted {
 	struct callback_head	work;
+	struct hlist_node	link;
+	struct task_struct	*task;
 	struct file		*file;
 	int			type;
 };
+
+/* The admissions of mappings whose calls have not returned, by task. */
+static DEFINE_SPINLOCK(dmfs_mmap_pending_lock);
+static DEFINE_HASHTABLE(dmfs_mmap_pending, 6);
+
+/* Take @a out of the pending ones; whether it was still admitted. */
+static bool dmfs_mmap_admitted_unhash(struct dmfs_mmap_admitted *a)
+{
+	bool admitted;
+
+	spin_lock(&dmfs_mmap_pending_lock);
+	admitted = !hlist_unhashed(&a->link);
+	if (admitted)
+		hash_del(&a->link);
+	spin_unlock(&dmfs_mmap_pending_lock);
+	return admitted;
+}
 
 static void dmfs_mmap_admitted_end(struct callback_head *work)
 {
 	struct dmfs_mmap_admitted *a =
 		container_of(work, struct dmfs_mmap_admitted, work);
 
-	dmfs_io_end(file_inode(a->file), a->type);
+	if (dmfs_mmap_admitted_unhash(a))
+		dmfs_io_end(file_inode(a->file), a->type);
 	fput(a->file);
 	kfree(a);
 }
@@ -241,12 +265,52 @@ static void dmfs_mmap_admitted_end(struct callback_head *work)
  */
 static void dmfs_mmap_admitted_defer(struct dmfs_mmap_admitted *a)
 {
+	a->task = current;
+	spin_lock(&dmfs_mmap_pending_lock);
+	hash_add(dmfs_mmap_pending, &a->link, (unsigned long)current);
+	spin_unlock(&dmfs_mmap_pending_lock);
 	if (!(current->flags & PF_KTHREAD)) {
 		init_task_work(&a->work, dmfs_mmap_admitted_end);
 		if (!task_work_add(current, &a->work, TWA_RESUME))
 			return;
 	}
 	dmfs_mmap_admitted_end(&a->work);
+}
+
+/* The first of the current task's pending admissions, taken out; or NULL. */
+static struct dmfs_mmap_admitted *dmfs_mmap_admitted_next(void)
+{
+	struct dmfs_mmap_admitted *a;
+
+	spin_lock(&dmfs_mmap_pending_lock);
+	hash_for_each_possible(dmfs_mmap_pending, a, link,
+			       (unsigned long)current) {
+		if (a->task == current) {
+			hlist_del_init(&a->link);
+			goto out;
+		}
+	}
+	a = NULL;
+out:
+	spin_unlock(&dmfs_mmap_pending_lock);
+	return a;
+}
+
+/*
+ * End the admissions of the mappings this task made earlier in the same
+ * call, which are linked by now: their ->mmap and the VFS's linking came
+ * before this mapping began.  execve() maps a program's segments one by
+ * one; a DM application taking a right to answer the event of the
+ * second would wait for the first's admission, kept until execve()
+ * returns, while the second waited for the right.  The work queued for
+ * each then only lets go of its file.
+ */
+static void dmfs_mmap_end_earlier(void)
+{
+	struct dmfs_mmap_admitted *a;
+
+	while ((a = dmfs_mmap_admitted_next()))
+		dmfs_io_end(file_inode(a->file), a->type);
 }
 
 /*
@@ -318,6 +382,7 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	err = -ENOMEM;
 	if (!admitted)
 		goto out;
+	dmfs_mmap_end_earlier();
 	err = dmfs_io_begin(inode, &lower->f_path, type,
 			    (loff_t)vma->vm_pgoff << PAGE_SHIFT,
 			    vma->vm_end - vma->vm_start);

@@ -1505,6 +1505,51 @@ TEST_F(Access, RemovingThePagesOfASharedMappingPunchesNoHoleUnseen)
 	EXPECT_EQ(slurp(lower("file")), data(0, kFileSize)) << "punched with no WRITE";
 }
 
+/*
+ * execve() maps a program's segments one by one, each mapping with a
+ * READ of its own.  An HSM that takes a right to answer each (to stage
+ * the range in) must not wait for the mappings made before in the same
+ * execve(), which wait for nobody: the program starts, every right
+ * granted at once.  drain_timeout is cut so that a wait fails quickly.
+ */
+TEST_F(Access, AProgramWhoseEachReadTakesARightStartsThroughTheMount)
+{
+	ModuleParam drain("drain_timeout", "3");
+	fs::copy_file("/bin/true", lower("prog"));
+	ASSERT_EQ(chmod(lower("prog").c_str(), 0755), 0) << strerror(errno);
+	Handle prog;
+	ASSERT_NO_FATAL_FAILURE(handle_of("prog", prog));
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(prog, {region(0, 0, DM_REGION_READ)}));
+	Accessor runner([p = path("prog")] {
+		execl(p.c_str(), "true", static_cast<char *>(nullptr));
+		return errno;
+	});
+	int answered = 0, refused = 0;
+	auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kPatienceMs);
+	while (!runner.ends_within(0) && std::chrono::steady_clock::now() < give_up) {
+		std::vector<char> buf(4096);
+		size_t rlen = 0;
+		if (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) != 0) {
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+			continue;
+		}
+		auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+		EXPECT_EQ(msg->ev_type, DM_EVENT_READ);
+		if (dm_request_right(sid_, prog.hanp, prog.hlen, msg->ev_token, 0,
+				     DM_RIGHT_EXCL) != 0) {
+			ADD_FAILURE() << "the right for READ " << answered + 1 << ": "
+				      << strerror(errno);
+			refused++;
+		}
+		respond(msg->ev_token, DM_RESP_CONTINUE);
+		answered++;
+	}
+	EXPECT_EQ(runner.result(), 0) << "the program did not run";
+	EXPECT_GE(answered, 2) << "fewer READs than the exec's header and mappings";
+	EXPECT_EQ(refused, 0);
+}
+
 /* Reads by the kernel on the reader's behalf */
 
 TEST_F(Access, SendfileToAPipeSendsRead)

@@ -348,14 +348,12 @@ protected:
 			_exit(127);
 		}
 		/*
-		 * Until the program sleeps: its file is mapped and its start's
-		 * page faults are over.  A right asked for while one of them
-		 * was in the mount waited out drain_timeout (30 s) and failed
-		 * EAGAIN once in a CI rehearsal (docs/reliability.md).
-		 */
-		/*
-		 * clock_nanosleep (230) or nanosleep (35) of x86_64, whatever
-		 * this test's own width: the program is the host's /bin/sleep.
+		 * Until the program sleeps, a sure sign that its exec holds
+		 * the file: clock_nanosleep (230) or nanosleep (35) of x86_64,
+		 * whatever this test's own width, since the program is the
+		 * host's /bin/sleep.  A right taken in the middle of the exec
+		 * is Access.AProgramWhoseEachReadTakesARightStartsThroughTheMount's
+		 * concern.
 		 */
 		std::string syscall = "/proc/" + std::to_string(pid) + "/syscall";
 		for (int i = 0; i < 1000; i++) {
