@@ -88,12 +88,23 @@ static int dm_byhandle_make(struct dm_fs *fs, const struct path *dir,
 	err = PTR_ERR_OR_ZERO(dentry);
 	if (err)
 		goto out_unlock;
-	if (d_is_positive(dentry))
+	if (d_is_positive(dentry)) {
 		err = -EEXIST;
-	else
-		err = dm_byhandle_vfs_make(idmap, dir, dentry, type, target);
+		goto out_put;
+	}
+	/*
+	 * Counted before the object is there: a lookup through the mount,
+	 * which takes no lock of the lower directory when it finds it, then
+	 * knows to wait for ours (dm_fs_making()).
+	 */
+	atomic_inc(&fs->making);
+	smp_mb__after_atomic();
+	err = dm_byhandle_vfs_make(idmap, dir, dentry, type, target);
 	if (!err && d_is_positive(dentry))
 		err = dm_inherit_or_remove(fs, dir->dentry, dentry);
+	smp_mb__before_atomic();
+	atomic_dec(&fs->making);
+out_put:
 	dput(dentry);
 out_unlock:
 	inode_unlock(dinode);

@@ -50,6 +50,7 @@ int dm_fs_register(struct dm_fs *fs)
 
 	spin_lock_init(&fs->lock);
 	refcount_set(&fs->users, 1);
+	atomic_set(&fs->making, 0);
 	fs->dying = false;
 	dm_inherit_init(fs);
 	mutex_lock(&dm_fs_mutex);

@@ -256,6 +256,33 @@ static void dmfs_set_lower(struct dentry *dentry, struct dentry *lower)
 	dput(old);
 }
 
+/*
+ * The lower dentry of @name in @lower_parent, as a lookup through the
+ * mount may show it.  An object that a creation by handle is still giving
+ * what it inherits is waited for, by the lower directory's lock, which
+ * that creation holds throughout; one it then took away again, its copy
+ * failed, is looked up afresh.
+ */
+static struct dentry *dmfs_lookup_lower(struct super_block *sb,
+					struct dentry *lower_parent,
+					const struct qstr *name)
+{
+	struct dentry *lower;
+
+	for (;;) {
+		lower = lookup_one_unlocked(dmfs_lower_idmap(sb), name->name,
+					    lower_parent, name->len);
+		if (IS_ERR(lower) || d_is_negative(lower) ||
+		    !dm_fs_making(dmfs_dm_fs(sb)))
+			return lower;
+		inode_lock_shared(d_inode(lower_parent));
+		inode_unlock_shared(d_inode(lower_parent));
+		if (!d_unhashed(lower))
+			return lower;
+		dput(lower);
+	}
+}
+
 static struct dentry *dmfs_lookup(struct inode *dir, struct dentry *dentry,
 				  unsigned int flags)
 {
@@ -263,9 +290,7 @@ static struct dentry *dmfs_lookup(struct inode *dir, struct dentry *dentry,
 	struct inode *inode = NULL;
 	struct dentry *lower;
 
-	lower = lookup_one_unlocked(dmfs_lower_idmap(dir->i_sb),
-				    dentry->d_name.name, lower_parent,
-				    dentry->d_name.len);
+	lower = dmfs_lookup_lower(dir->i_sb, lower_parent, &dentry->d_name);
 	if (IS_ERR(lower))
 		return ERR_CAST(lower);
 	if (d_is_positive(lower)) {

@@ -12,12 +12,17 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <climits>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <vector>
 
 using namespace dmtest;
 namespace fs = std::filesystem;
@@ -108,6 +113,77 @@ TEST_F(ByHandle, NewObjectsInheritTheirDirectorysAttributes)
 	ASSERT_DM_OK(dm_get_dmattr(sid_, h.hanp, h.hlen, DM_NO_TOKEN, &name, sizeof(buf), buf,
 				   &rlen));
 	EXPECT_EQ(std::string(buf, rlen), "gold");
+}
+
+/*
+ * The object is made, then given what it inherits, all in the lower
+ * directory's lock: a lookup through the mount finds it only once every
+ * copy is there (or finds nothing, when a copy failed and it was taken
+ * away).  Inherited attributes of some size make the copying take a
+ * while (they stay within one ext4 block); a thread looks the name up
+ * through the mount meanwhile, again and again.  Returns how many of
+ * them the object had when the thread first found it, or -1.
+ */
+class ByHandleInheriting : public ByHandle {
+protected:
+	static constexpr int kInherited = 12;
+
+	void SetUp() override
+	{
+		ByHandle::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		std::string value(200, 'v');
+		for (int i = 0; i < kInherited; i++) {
+			std::string text = "inh" + std::to_string(i);
+			dm_attrname_t name = {};
+			std::memcpy(name.an_chars, text.data(), text.size());
+			ASSERT_DM_OK(dm_set_dmattr(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, &name,
+						   0, value.size(), value.data()));
+			ASSERT_DM_OK(dm_set_inherit(sid_, fsh_.hanp, fsh_.hlen, DM_NO_TOKEN,
+						    &name, S_IFREG));
+		}
+	}
+
+	int inherited_when_first_seen(const std::string &name)
+	{
+		std::atomic<bool> stop{false};
+		std::atomic<int> seen_with{-1};
+		std::thread looker([&] {
+			std::string through = path("dir/" + name), below = lower("dir/" + name);
+			struct stat st;
+			while (!stop) {
+				if (lstat(through.c_str(), &st) != 0)
+					continue;
+				std::vector<char> names(1 << 16);
+				ssize_t n = llistxattr(below.c_str(), names.data(), names.size());
+				int count = 0;
+				for (ssize_t at = 0; at < n; at += std::strlen(&names[at]) + 1)
+					count += !std::strncmp(&names[at], "trusted.dmapi.attr.", 19);
+				seen_with = count;
+				return;
+			}
+		});
+		int rc = create(name.c_str());
+		int err = errno;
+		for (int i = 0; i < 100 && seen_with == -1; i++)
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+		stop = true;
+		looker.join();
+		EXPECT_EQ(rc, 0) << strerror(err);
+		return seen_with;
+	}
+};
+
+TEST_F(ByHandleInheriting, AnObjectIsSeenThroughTheMountOnlyWithAllItInherits)
+{
+	for (int i = 0; i < 10; i++) {
+		std::string name = "new" + std::to_string(i);
+		SCOPED_TRACE(name);
+		int seen_with = inherited_when_first_seen(name);
+		ASSERT_NE(seen_with, -1) << "the lookups through the mount never found it";
+		EXPECT_EQ(seen_with, kInherited) << "found before its copies were all made";
+	}
 }
 
 TEST_F(ByHandle, AnExistingNameEEXIST)
