@@ -368,7 +368,7 @@ struct dm_fs_stats {
  * @ninherit: how many DM attributes new objects inherit (inherit.c)
  * @making: creations by handle between their object's making and the end
  *	of its inheritance (byhandle.c); lookups through the mount that find
- *	an object wait for them (dm_fs_wait_made())
+ *	an object wait for them (dm_fs_making())
  * @users: 1 while registered, and 1 for each call working on it
  * @dying: unregistered: no call finds it, but its fsid stays taken until
  *	dm_fs_forget(), so that no new mount's MOUNT comes before its UNMOUNT;
@@ -851,25 +851,6 @@ long dm_ioc_obj_ref_query(void __user *uarg);
 /* inherit.c */
 void dm_inherit_init(struct dm_fs *fs);
 int dm_inherit_unnamed(struct dm_fs *fs, struct dentry *dir, struct dentry *obj);
-/**
- * dm_fs_making - whether an object found may still be getting what it
- *	inherits
- * @fs: the filesystem
- *
- * A creation by handle makes its object, then copies what it inherits,
- * in the lower directory's lock but not the mount's: a lookup through
- * the mount that found an object while this says so waits for that lock
- * before it shows the object.
- *
- * Return: whether a creation by handle is that far on @fs.
- */
-static inline bool dm_fs_making(struct dm_fs *fs)
-{
-	/* The object was found made: pairs with dm_byhandle_make()'s. */
-	smp_rmb();
-	return atomic_read(&fs->making);
-}
-
 int dm_inherit_or_remove(struct dm_fs *fs, struct dentry *dir,
 			 struct dentry *obj);
 long dm_ioc_set_inherit(void __user *uarg);
@@ -878,6 +859,26 @@ long dm_ioc_getall_inherit(void __user *uarg);
 
 /* byhandle.c */
 long dm_ioc_create_by_handle(void __user *uarg);
+
+/**
+ * dm_fs_making - whether an object found may still be getting what it
+ *	inherits
+ * @fs: the filesystem
+ *
+ * A creation by handle makes its object, then copies what it inherits,
+ * in the lower directory's lock but not the mount's.  A lookup through
+ * the mount that has found an object, its lower dentry seen positive,
+ * waits for that lock before it shows the object while this says so
+ * (dmfs_lookup_lower()).
+ *
+ * Return: whether a creation by handle is that far on @fs.
+ */
+static inline bool dm_fs_making(struct dm_fs *fs)
+{
+	/* After the dentry was seen positive: pairs with dm_byhandle_make(). */
+	smp_rmb();
+	return atomic_read(&fs->making);
+}
 
 /* namesp.c */
 

@@ -7,8 +7,10 @@
  * its lower root's trusted.dmapi.inherit, so it persists.  An object of
  * that type created in a directory that has the attribute gets a copy of
  * it, however it is created: through the mount or by handle.  The copy
- * is made with the new object's lock held, before anyone else can see the
- * object through the mount, and on behalf of whatever process created it.
+ * is made with the new object's directory locked below the mount, on
+ * behalf of whatever process created it; a lookup by name through the
+ * mount finds the object only once the copy is made (for a creation by
+ * handle, which holds no lock of the mount, dm_fs_making()).
  */
 #include <linux/fs.h>
 #include <linux/slab.h>

@@ -316,6 +316,7 @@ loff_t dmfs_llseek(struct file *file, loff_t offset, int whence);
 
 /* mmap.c */
 int dmfs_mmap(struct file *file, struct vm_area_struct *vma);
+void dmfs_mmap_end_earlier(void);
 void dmfs_mmap_init(struct dmfs_sb_info *sbi);
 void dmfs_mmap_exit(struct dmfs_sb_info *sbi);
 

@@ -88,6 +88,7 @@ static int dmfs_io_pass(struct inode *inode, const struct path *lower,
 {
 	int err;
 
+	dmfs_mmap_end_earlier();
 	*grants = dm_rights_grants(dmfs_io_grants_of(inode));
 	err = dmfs_rights_wait(inode, type);
 	if (!err)

@@ -220,7 +220,8 @@ static int dmfs_mmap_keep(struct file *file, struct vm_area_struct *vma,
  * under it would free data that the mapping then reads as zeroes, with
  * no event (dm_hole()'s EBUSY check).  The access counts admitted until
  * the call returns to user space instead, the mapping linked or undone;
- * or until the task maps again in the same call (dmfs_mmap_end_earlier()).
+ * or until an access of the task in the same call would wait
+ * (dmfs_mmap_end_earlier()).
  */
 struct dmfs_mmap_admitted {
 	struct callback_head	work;
@@ -296,16 +297,19 @@ out:
 	return a;
 }
 
-/*
- * End the admissions of the mappings this task made earlier in the same
- * call, which are linked by now: their ->mmap and the VFS's linking came
- * before this mapping began.  execve() maps a program's segments one by
+/**
+ * dmfs_mmap_end_earlier - end the admissions of the current task's
+ *	mappings made earlier in its call
+ *
+ * For an access about to wait for a DM application or a right.  Those
+ * mappings are linked by now: their ->mmap and the VFS's linking came
+ * before this access began.  execve() maps a program's segments one by
  * one; a DM application taking a right to answer the event of the
  * second would wait for the first's admission, kept until execve()
  * returns, while the second waited for the right.  The work queued for
  * each then only lets go of its file.
  */
-static void dmfs_mmap_end_earlier(void)
+void dmfs_mmap_end_earlier(void)
 {
 	struct dmfs_mmap_admitted *a;
 
@@ -382,7 +386,6 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	err = -ENOMEM;
 	if (!admitted)
 		goto out;
-	dmfs_mmap_end_earlier();
 	err = dmfs_io_begin(inode, &lower->f_path, type,
 			    (loff_t)vma->vm_pgoff << PAGE_SHIFT,
 			    vma->vm_end - vma->vm_start);

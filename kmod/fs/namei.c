@@ -260,24 +260,30 @@ static void dmfs_set_lower(struct dentry *dentry, struct dentry *lower)
  * The lower dentry of @name in @lower_parent, as a lookup through the
  * mount may show it.  An object that a creation by handle is still giving
  * what it inherits is waited for, by the lower directory's lock, which
- * that creation holds throughout; one it then took away again, its copy
- * failed, is looked up afresh.
+ * that creation holds throughout.  One found removed, the creation's copy
+ * failed, is looked up afresh; a few times at most, as a lookup racing
+ * removals below the mount may find one removed.
  */
 static struct dentry *dmfs_lookup_lower(struct super_block *sb,
 					struct dentry *lower_parent,
 					const struct qstr *name)
 {
 	struct dentry *lower;
+	int tries = 0;
 
 	for (;;) {
 		lower = lookup_one_unlocked(dmfs_lower_idmap(sb), name->name,
 					    lower_parent, name->len);
-		if (IS_ERR(lower) || d_is_negative(lower) ||
-		    !dm_fs_making(dmfs_dm_fs(sb)))
+		if (IS_ERR(lower) || d_is_negative(lower))
 			return lower;
-		inode_lock_shared(d_inode(lower_parent));
-		inode_unlock_shared(d_inode(lower_parent));
-		if (!d_unhashed(lower))
+		if (dm_fs_making(dmfs_dm_fs(sb))) {
+			inode_lock_shared(d_inode(lower_parent));
+			inode_unlock_shared(d_inode(lower_parent));
+		} else {
+			/* A removal before the count fell is seen. */
+			smp_rmb();
+		}
+		if (!d_unhashed(lower) || ++tries > 3)
 			return lower;
 		dput(lower);
 	}
