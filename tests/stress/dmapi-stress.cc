@@ -15,6 +15,10 @@
 // on the event's object with the event's token.  Every application also
 // makes tokens of its own with dm_create_userevent() and holds rights on
 // random managed files with them, which the workers' I/O must wait for.
+// One managed file is a program (a copy of /bin/true) that the workers
+// run now and then: execve() reads and maps it, each with its event.  A
+// right that waits out drain_timeout (EAGAIN) fails the run: nothing the
+// workers do keeps an access admitted that long.
 //
 // One more application runs in a process of its own, the mortal: it holds
 // the disposition of TRUNCATE, the owner moves some events to it too, and
@@ -61,7 +65,7 @@ constexpr int kFileSize = 64 * 1024;
 /* What the workers did, in memory shared across fork(). */
 struct WorkerCounts {
 	std::atomic<std::uint64_t> reads, writes, stores, truncates, creates,
-		renames, unlinks, mkdirs, stats, failures;
+		renames, unlinks, mkdirs, stats, execs, failures;
 	/* Reads, writes, stores and truncations of the managed files. */
 	std::atomic<std::uint64_t> data_done, data_failed;
 };
@@ -69,7 +73,7 @@ struct WorkerCounts {
 /* What the applications did. */
 struct AppCounts {
 	std::atomic<std::uint64_t> events, continued, aborted, moved,
-		event_rights, user_tokens, user_rights, calls, refused;
+		event_rights, user_tokens, user_rights, calls, refused, drained_out;
 };
 
 /* What befell the mortal application, and what its successors inherited. */
@@ -107,9 +111,37 @@ std::string file_name(const Options &o, int i)
 	return o.mnt + "/stress/f" + std::to_string(i);
 }
 
+std::string program_name(const Options &o)
+{
+	return o.mnt + "/stress/prog";
+}
+
+/* Copy /bin/true to @to, executable. */
+void copy_program(const std::string &to)
+{
+	std::ifstream in("/bin/true", std::ios::binary);
+	std::ofstream out(to, std::ios::binary | std::ios::trunc);
+	out << in.rdbuf();
+	out.close();
+	if (!in || !out || chmod(to.c_str(), 0755))
+		die(to.c_str());
+}
+
+/* A whole-file region for READ, WRITE and TRUNCATE on @path. */
+Handle manage(const std::string &path, dm_sessid_t sid)
+{
+	Handle h = Handle::of_path(path);
+	dm_region_t region = {};
+	region.rg_flags = DM_REGION_READ | DM_REGION_WRITE | DM_REGION_TRUNCATE;
+	dm_boolean_t exact;
+	if (dm_set_region(sid, h.hanp(), h.hlen(), DM_NO_TOKEN, 1, &region, &exact))
+		die("dm_set_region");
+	return h;
+}
+
 /*
- * The managed files: whole-file regions for READ, WRITE and TRUNCATE, so
- * that every access to them is an event.
+ * The managed files, every access to which is an event; the program is
+ * the last.
  */
 std::vector<Handle> make_files(const Options &o, dm_sessid_t sid)
 {
@@ -124,14 +156,10 @@ std::vector<Handle> make_files(const Options &o, dm_sessid_t sid)
 		if (fd < 0 || write(fd, data.data(), data.size()) != kFileSize)
 			die(p.c_str());
 		close(fd);
-		Handle h = Handle::of_path(p);
-		dm_region_t region = {};
-		region.rg_flags = DM_REGION_READ | DM_REGION_WRITE | DM_REGION_TRUNCATE;
-		dm_boolean_t exact;
-		if (dm_set_region(sid, h.hanp(), h.hlen(), DM_NO_TOKEN, 1, &region, &exact))
-			die("dm_set_region");
-		handles.push_back(std::move(h));
+		handles.push_back(manage(p, sid));
 	}
+	copy_program(program_name(o));
+	handles.push_back(manage(program_name(o), sid));
 	return handles;
 }
 
@@ -194,6 +222,20 @@ bool store_through_a_mapping(const std::string &path, off_t off)
 	return ok;
 }
 
+/* The program run from the mount: whether it ran and exited 0. */
+bool run_from_the_mount(const Options &o)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		execl(program_name(o).c_str(), "true", static_cast<char *>(nullptr));
+		_exit(127);	/* an ABORT of one of its events: EIO */
+	}
+	int status;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status);
+}
+
 /* One worker process: random operations on the mount until @end. */
 void worker(const Options &o, int index, Clock::time_point end, WorkerCounts &c)
 {
@@ -209,7 +251,7 @@ void worker(const Options &o, int index, Clock::time_point end, WorkerCounts &c)
 		std::string managed = file_name(o, static_cast<int>(rng() % o.files));
 		std::string scratch = mine + "-" + std::to_string(rng() % 4);
 		bool ok = true;
-		unsigned int op = rng() % 9;
+		unsigned int op = rng() % 10;
 		switch (op) {
 		case 0: {
 			int fd = open(managed.c_str(), O_RDONLY);
@@ -256,6 +298,14 @@ void worker(const Options &o, int index, Clock::time_point end, WorkerCounts &c)
 			     rmdir((scratch + ".d").c_str()) == 0;
 			c.mkdirs++;
 			break;
+		case 9:
+			/* Rarely: a program start takes tens of milliseconds. */
+			if (rng() % 8 == 0) {
+				ok = run_from_the_mount(o);
+				c.execs++;
+				break;
+			}
+			[[fallthrough]];
 		default: {
 			struct stat st;
 			ok = stat(managed.c_str(), &st) == 0;
@@ -296,6 +346,8 @@ void answer(App &app, dm_token_t token, dm_eventmsg_t *msg, std::mt19937_64 &rng
 			c.event_rights++;
 			std::this_thread::sleep_for(std::chrono::microseconds(rng() % 2000));
 			dm_release_right(app.sid, hanp, hlen, token);
+		} else if (errno == EAGAIN) {
+			c.drained_out++;
 		}
 	}
 	if (rng() % 10 == 0) {
@@ -346,6 +398,8 @@ void user_right(App &app, const std::vector<Handle> &files, std::mt19937_64 &rng
 		call_needing(app, h, token, right, c);
 		std::this_thread::sleep_for(std::chrono::microseconds(rng() % 5000));
 		dm_release_right(app.sid, h.hanp(), h.hlen(), token);
+	} else if (errno == EAGAIN) {
+		c.drained_out++;
 	}
 	dm_respond_event(app.sid, token, DM_RESP_CONTINUE, 0, 0, nullptr);
 }
@@ -691,12 +745,13 @@ int main(int argc, char **argv)
 		    static_cast<unsigned long long>(o.seed), o.seconds, o.workers, o.apps, o.files);
 	std::printf("dmapi-stress: operations: %llu reads, %llu writes, %llu stores through "
 		    "mappings, %llu truncates, %llu creates, %llu renames, %llu unlinks, "
-		    "%llu mkdir/rmdir, %llu stats; %llu failed, of which %llu of the %llu data "
-		    "accesses\n",
+		    "%llu mkdir/rmdir, %llu stats, %llu program starts; %llu failed, of which "
+		    "%llu of the %llu data accesses\n",
 		    (unsigned long long)wc->reads, (unsigned long long)wc->writes,
 		    (unsigned long long)wc->stores, (unsigned long long)wc->truncates, (unsigned long long)wc->creates,
 		    (unsigned long long)wc->renames, (unsigned long long)wc->unlinks,
 		    (unsigned long long)wc->mkdirs, (unsigned long long)wc->stats,
+		    (unsigned long long)wc->execs,
 		    (unsigned long long)wc->failures, (unsigned long long)wc->data_failed,
 		    (unsigned long long)(wc->data_failed + wc->data_done));
 	std::printf("dmapi-stress: events: %llu received, %llu continued, %llu aborted, "
@@ -733,5 +788,11 @@ int main(int argc, char **argv)
 	if (refused)
 		std::printf("dmapi-stress: FAILED: %llu calls refused a right their token held\n",
 			    (unsigned long long)refused);
-	return stuck || left || refused || !ac.events || !wc->reads || data_stalled ? 1 : 0;
+	std::uint64_t drained_out = ac.drained_out + mc.drained_out;
+	if (drained_out)
+		std::printf("dmapi-stress: FAILED: %llu rights waited out drain_timeout for an "
+			    "access that did not end\n", (unsigned long long)drained_out);
+	bool failed = stuck || left || refused || drained_out || !ac.events || !wc->reads ||
+		      data_stalled;
+	return failed ? 1 : 0;
 }
