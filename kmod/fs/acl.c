@@ -107,9 +107,12 @@ int dmfs_set_acl(dm_idmap_t *idmap, struct dentry *dentry,
 	struct dentry *lower = dmfs_lower_dentry(dentry);
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = dmfs_attr_begin(d_inode(dentry));
 	if (err)
 		return err;
+	err = mnt_want_write(mnt);
+	if (err)
+		goto out;
 	if (acl)
 		err = vfs_set_acl(dm_mnt_idmap(mnt), lower, dmfs_acl_name(type),
 				  acl);
@@ -117,6 +120,8 @@ int dmfs_set_acl(dm_idmap_t *idmap, struct dentry *dentry,
 		err = vfs_remove_acl(dm_mnt_idmap(mnt), lower,
 				     dmfs_acl_name(type));
 	mnt_drop_write(mnt);
+out:
+	dmfs_attr_end(d_inode(dentry));
 	dmfs_copyattr(d_inode(dentry));
 	if (!err)
 		dmfs_attr_changed(dentry);

@@ -283,6 +283,8 @@ struct inode *dmfs_upper(struct dm_fs *fs, struct inode *lower);
 extern const struct inode_operations dmfs_file_iops;
 extern const struct inode_operations dmfs_symlink_iops;
 extern const struct inode_operations dmfs_special_iops;
+int dmfs_attr_begin(struct inode *inode);
+void dmfs_attr_end(struct inode *inode);
 int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr);
 int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,
 		 struct kstat *stat, u32 request_mask, unsigned int flags);

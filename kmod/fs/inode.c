@@ -298,6 +298,54 @@ int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,
 	return err;
 }
 
+/**
+ * dmfs_attr_begin - admit a change of an object's attributes through the
+ *	mount
+ * @inode: the dmapi inode, locked by the VFS
+ *
+ * chmod(2), chown(2), utimes(2), chattr and setting an xattr or an ACL
+ * change what a DM application holding a right on the object relies on:
+ * an HSM reads the attributes it migrates with, and a punch puts back
+ * the times it found.  As a write does, the change waits until no token
+ * holds a right on the object, and counts among its admitted changes, so
+ * that a right granted meanwhile waits for it.  It sends no event
+ * (ATTRIBUTE comes after it).  The wait lets go of the lock, as a
+ * truncation's does (dmfs_io_begin_locked()), and only a fatal signal
+ * ends it.
+ *
+ * Return: 0, admitted until dmfs_attr_end(); or -ERESTARTSYS, not
+ * admitted.  The lock is held either way.
+ */
+int dmfs_attr_begin(struct inode *inode)
+{
+	u64 fsid = dmfs_dm_fs(inode->i_sb)->fsid;
+	u64 ino = dmfs_lower_inode(inode)->i_ino;
+	int err;
+
+	for (;;) {
+		atomic_inc(&DMFS_I(inode)->admitted[DMFS_IO_CHANGE]);
+		/* Counted before looking: pairs with dm_rights_drain(). */
+		smp_mb__after_atomic();
+		if (!dm_rights_held() || dm_rights_allow(fsid, ino, true))
+			return 0;
+		dmfs_attr_end(inode);
+		inode_unlock(inode);
+		err = dm_rights_io_wait(fsid, ino, true);
+		inode_lock(inode);
+		if (err)
+			return err;
+	}
+}
+
+/**
+ * dmfs_attr_end - end a change dmfs_attr_begin() admitted
+ * @inode: the dmapi inode
+ */
+void dmfs_attr_end(struct inode *inode)
+{
+	dmfs_io_end(inode, DMAPI_EVENT_WRITE);
+}
+
 /*
  * Admit a truncation of @inode to @size, the VFS holding our inode's lock
  * (dmfs_io_begin_locked()).  Fails EPERM if the file was made
@@ -411,9 +459,11 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 		dmfs_lower_path(dentry, &lower_path);
 		err = dmfs_truncate_begin(d_inode(dentry), &lower_path,
 					  attr->ia_size);
-		if (err)
-			return err;
+	} else {
+		err = dmfs_attr_begin(d_inode(dentry));
 	}
+	if (err)
+		return err;
 	err = mnt_want_write(mnt);
 	if (!err) {
 		err = dmfs_setattr_lower(mnt, lower, &lower_attr);
@@ -421,6 +471,8 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 	}
 	if (attr->ia_valid & ATTR_SIZE)
 		dmfs_io_end(d_inode(dentry), DMAPI_EVENT_TRUNCATE);
+	else
+		dmfs_attr_end(d_inode(dentry));
 	dmfs_copyattr(d_inode(dentry));
 	if (!err)
 		dmfs_attr_changed(dentry);
@@ -464,11 +516,16 @@ int dmfs_fileattr_set(dm_idmap_t *idmap, struct dentry *dentry,
 	struct vfsmount *mnt = dmfs_lower_mnt(dentry->d_sb);
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = dmfs_attr_begin(d_inode(dentry));
 	if (err)
 		return err;
-	err = vfs_fileattr_set(dm_mnt_idmap(mnt), dmfs_lower_dentry(dentry), fa);
-	mnt_drop_write(mnt);
+	err = mnt_want_write(mnt);
+	if (!err) {
+		err = vfs_fileattr_set(dm_mnt_idmap(mnt),
+				       dmfs_lower_dentry(dentry), fa);
+		mnt_drop_write(mnt);
+	}
+	dmfs_attr_end(d_inode(dentry));
 	dmfs_copyattr(d_inode(dentry));
 	if (!err)
 		dmfs_attr_changed(dentry);

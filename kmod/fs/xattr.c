@@ -77,12 +77,16 @@ static int dmfs_xattr_set(const struct xattr_handler *handler,
 
 	if (dmfs_xattr_reserved(name))
 		return -EPERM;
-	err = mnt_want_write(mnt);
+	err = dmfs_attr_begin(inode);
 	if (err)
 		return err;
-	err = dmfs_xattr_set_lower(dentry->d_sb, mnt, lower, name, value, size,
-				   flags);
-	mnt_drop_write(mnt);
+	err = mnt_want_write(mnt);
+	if (!err) {
+		err = dmfs_xattr_set_lower(dentry->d_sb, mnt, lower, name,
+					   value, size, flags);
+		mnt_drop_write(mnt);
+	}
+	dmfs_attr_end(inode);
 	dmfs_copyattr(inode);
 	if (!err)
 		dmfs_attr_changed(dentry);

@@ -65,7 +65,7 @@ constexpr int kFileSize = 64 * 1024;
 /* What the workers did, in memory shared across fork(). */
 struct WorkerCounts {
 	std::atomic<std::uint64_t> reads, writes, stores, truncates, creates,
-		renames, unlinks, mkdirs, stats, execs, failures;
+		renames, unlinks, mkdirs, stats, execs, chmods, failures;
 	/* Reads, writes, stores and truncations of the managed files. */
 	std::atomic<std::uint64_t> data_done, data_failed;
 };
@@ -251,7 +251,7 @@ void worker(const Options &o, int index, Clock::time_point end, WorkerCounts &c)
 		std::string managed = file_name(o, static_cast<int>(rng() % o.files));
 		std::string scratch = mine + "-" + std::to_string(rng() % 4);
 		bool ok = true;
-		unsigned int op = rng() % 10;
+		unsigned int op = rng() % 11;
 		switch (op) {
 		case 0: {
 			int fd = open(managed.c_str(), O_RDONLY);
@@ -297,6 +297,11 @@ void worker(const Options &o, int index, Clock::time_point end, WorkerCounts &c)
 			ok = mkdir((scratch + ".d").c_str(), 0755) == 0 ||
 			     rmdir((scratch + ".d").c_str()) == 0;
 			c.mkdirs++;
+			break;
+		case 10:
+			/* It waits for the rights on the file, as a write does. */
+			ok = chmod(managed.c_str(), rng() % 2 ? 0644 : 0664) == 0;
+			c.chmods++;
 			break;
 		case 9:
 			/* Rarely: a program start takes tens of milliseconds. */
@@ -745,13 +750,13 @@ int main(int argc, char **argv)
 		    static_cast<unsigned long long>(o.seed), o.seconds, o.workers, o.apps, o.files);
 	std::printf("dmapi-stress: operations: %llu reads, %llu writes, %llu stores through "
 		    "mappings, %llu truncates, %llu creates, %llu renames, %llu unlinks, "
-		    "%llu mkdir/rmdir, %llu stats, %llu program starts; %llu failed, of which "
-		    "%llu of the %llu data accesses\n",
+		    "%llu mkdir/rmdir, %llu stats, %llu program starts, %llu chmods; %llu failed, "
+		    "of which %llu of the %llu data accesses\n",
 		    (unsigned long long)wc->reads, (unsigned long long)wc->writes,
 		    (unsigned long long)wc->stores, (unsigned long long)wc->truncates, (unsigned long long)wc->creates,
 		    (unsigned long long)wc->renames, (unsigned long long)wc->unlinks,
 		    (unsigned long long)wc->mkdirs, (unsigned long long)wc->stats,
-		    (unsigned long long)wc->execs,
+		    (unsigned long long)wc->execs, (unsigned long long)wc->chmods,
 		    (unsigned long long)wc->failures, (unsigned long long)wc->data_failed,
 		    (unsigned long long)(wc->data_failed + wc->data_done));
 	std::printf("dmapi-stress: events: %llu received, %llu continued, %llu aborted, "

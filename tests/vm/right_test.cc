@@ -23,15 +23,19 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <functional>
 #include <future>
 #include <thread>
+#include <utility>
+#include <vector>
 
 using namespace dmtest;
 
@@ -621,6 +625,93 @@ TEST_F(Rights, TruncationWaitsForARight)
 	EXPECT_TRUE(truncater.still_running_after(300));
 	ASSERT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, a));
 	EXPECT_EQ(truncater.wait(), 0);
+}
+
+/*
+ * The changes of attributes through the mount, each a child's return
+ * value: 0 or the errno.  Every one waits for a right on the file, as a
+ * write does (an HSM reads the attributes it migrates with, and a punch
+ * puts back the times it found).
+ */
+std::vector<std::pair<const char *, std::function<int(const std::string &)>>>
+attribute_changes()
+{
+	return {
+		{"chmod", [](const std::string &p) { return chmod(p.c_str(), 0600) ? errno : 0; }},
+		{"chown", [](const std::string &p) { return chown(p.c_str(), 1, 1) ? errno : 0; }},
+		{"utimes", [](const std::string &p) {
+			 struct timespec t[2] = {{1000, 0}, {1000, 0}};
+			 return utimensat(AT_FDCWD, p.c_str(), t, 0) ? errno : 0;
+		 }},
+		{"setxattr", [](const std::string &p) {
+			 return setxattr(p.c_str(), "user.note", "v", 1, 0) ? errno : 0;
+		 }},
+		{"removexattr", [](const std::string &p) {
+			 return removexattr(p.c_str(), "user.kept") ? errno : 0;
+		 }},
+		{"chattr", [](const std::string &p) {
+			 int fd = open(p.c_str(), O_RDONLY);
+			 int flags = 0;
+			 int rc = fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) ? errno : 0;
+			 flags |= FS_NODUMP_FL;
+			 if (!rc && ioctl(fd, FS_IOC_SETFLAGS, &flags))
+				 rc = errno;
+			 if (fd >= 0)
+				 close(fd);
+			 return rc;
+		 }},
+		{"setfacl", [](const std::string &p) {
+			 /* user::rw- user:1:r-- group::r-- mask::r-- other::--- */
+			 struct {
+				 std::uint32_t version;
+				 struct {
+					 std::uint16_t tag, perm;
+					 std::uint32_t id;
+				 } e[5];
+			 } acl = {2,
+				  {{0x01, 6, ~0u}, {0x02, 4, 1}, {0x04, 4, ~0u}, {0x10, 4, ~0u},
+				   {0x20, 0, ~0u}}};
+			 return setxattr(p.c_str(), "system.posix_acl_access", &acl, sizeof(acl), 0)
+					? errno
+					: 0;
+		 }},
+	};
+}
+
+TEST_F(Rights, AttributeChangesThroughTheMountWaitForARight)
+{
+	std::string path = mnt_ + "/file";
+	ASSERT_EQ(setxattr((lower_ + "/file").c_str(), "user.kept", "k", 1, 0), 0) << strerror(errno);
+	for (auto &[name, change] : attribute_changes()) {
+		SCOPED_TRACE(name);
+		struct stat before;
+		ASSERT_EQ(stat((lower_ + "/file").c_str(), &before), 0);
+		dm_token_t a = token();
+		ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+		Child changer([&change, path] { return change(path); });
+		EXPECT_TRUE(changer.still_running_after(300)) << "changed under the right";
+		struct stat during;
+		ASSERT_EQ(stat((lower_ + "/file").c_str(), &during), 0);
+		EXPECT_EQ(during.st_ctime, before.st_ctime);
+		EXPECT_EQ(during.st_ctim.tv_nsec, before.st_ctim.tv_nsec);
+		ASSERT_DM_OK(dm_respond_event(sid_, a, DM_RESP_CONTINUE, 0, 0, nullptr));
+		int rc = changer.wait();
+		EXPECT_EQ(rc, 0) << strerror(rc);
+	}
+}
+
+TEST_F(Rights, AnAttributeChangeWaitingForARightCanBeKilled)
+{
+	dm_token_t a = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
+	std::string path = mnt_ + "/file";
+	Child changer([path] { return chmod(path.c_str(), 0600) ? errno : 0; });
+	ASSERT_TRUE(waits_in(changer.pid(), "dm_rights_io_wait")) << "the chmod did not wait";
+	changer.kill_now();
+	EXPECT_EQ(changer.wait(), 128 + SIGKILL);
+	struct stat st;
+	ASSERT_EQ(stat((lower_ + "/file").c_str(), &st), 0);
+	EXPECT_NE(st.st_mode & 07777, 0600u) << "changed though killed waiting";
 }
 
 /*
