@@ -284,6 +284,7 @@ extern const struct inode_operations dmfs_file_iops;
 extern const struct inode_operations dmfs_symlink_iops;
 extern const struct inode_operations dmfs_special_iops;
 int dmfs_attr_begin(struct inode *inode);
+int dmfs_attr_begin_locked(struct inode *inode);
 void dmfs_attr_end(struct inode *inode);
 int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr);
 int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,

@@ -298,25 +298,12 @@ int dmfs_getattr(dm_idmap_t *idmap, const struct path *path,
 	return err;
 }
 
-/**
- * dmfs_attr_begin - admit a change of an object's attributes through the
- *	mount
- * @inode: the dmapi inode, locked by the VFS
- *
- * chmod(2), chown(2), utimes(2), chattr and setting an xattr or an ACL
- * change what a DM application holding a right on the object relies on:
- * an HSM reads the attributes it migrates with, and a punch puts back
- * the times it found.  As a write does, the change waits until no token
- * holds a right on the object, and counts among its admitted changes, so
- * that a right granted meanwhile waits for it.  It sends no event
- * (ATTRIBUTE comes after it).  The wait lets go of the lock, as a
- * truncation's does (dmfs_io_begin_locked()), and only a fatal signal
- * ends it.
- *
- * Return: 0, admitted until dmfs_attr_end(); or -ERESTARTSYS, not
- * admitted.  The lock is held either way.
+/*
+ * Admit a change of @inode's attributes, waiting for the rights in its
+ * way; with @unlock, the caller's exclusive hold of the inode's lock is
+ * let go meanwhile.
  */
-int dmfs_attr_begin(struct inode *inode)
+static int dmfs_attr_admit(struct inode *inode, bool unlock)
 {
 	u64 fsid = dmfs_dm_fs(inode->i_sb)->fsid;
 	u64 ino = dmfs_lower_inode(inode)->i_ino;
@@ -326,15 +313,63 @@ int dmfs_attr_begin(struct inode *inode)
 		atomic_inc(&DMFS_I(inode)->admitted[DMFS_IO_CHANGE]);
 		/* Counted before looking: pairs with dm_rights_drain(). */
 		smp_mb__after_atomic();
-		if (!dm_rights_held() || dm_rights_allow(fsid, ino, true))
+		if (dm_rights_allow(fsid, ino, true))
 			return 0;
 		dmfs_attr_end(inode);
-		inode_unlock(inode);
+		dmfs_mmap_end_earlier();
+		if (unlock)
+			inode_unlock(inode);
 		err = dm_rights_io_wait(fsid, ino, true);
-		inode_lock(inode);
+		if (unlock)
+			inode_lock(inode);
 		if (err)
 			return err;
 	}
+}
+
+/**
+ * dmfs_attr_begin - admit a change of an object's attributes through the
+ *	mount
+ * @inode: the dmapi inode
+ *
+ * Setting an xattr, an ACL or the inode flags (chattr), and chmod(2),
+ * chown(2) and utimes(2) (dmfs_attr_begin_locked()), change what a DM
+ * application holding a right on the object relies on: an HSM reads the
+ * attributes it migrates with, and a punch puts back the times it found.
+ * As a write does, the change waits until no token holds a right on the
+ * object, and counts among its admitted changes, so that a right granted
+ * meanwhile waits for it.  It sends no event (ATTRIBUTE comes after it).
+ * Only a fatal signal ends the wait.  Whatever the caller holds stays
+ * held: not every caller of an xattr handler or of ->set_acl holds the
+ * inode's lock (ksmbd's ACLs, IMA's xattr), and vfs_fileattr_set() has
+ * merged the flags it keeps under it.
+ *
+ * Return: 0, admitted until dmfs_attr_end(); or -ERESTARTSYS, not
+ * admitted.
+ */
+int dmfs_attr_begin(struct inode *inode)
+{
+	return dmfs_attr_admit(inode, false);
+}
+
+/**
+ * dmfs_attr_begin_locked - dmfs_attr_begin() for notify_change()
+ * @inode: the dmapi inode, locked exclusively by the caller
+ *
+ * The wait lets go of the lock, as a truncation's does
+ * (dmfs_io_begin_locked()): a migration may hold its right for minutes,
+ * and an unlink or a rename of the object, which holds its directory's
+ * lock, would wait for ours meanwhile.  What the VFS checked before
+ * calling us, the lower notify_change() checks again; nfsd's check of an
+ * NFSv3 guard time and the attributes it reports from before the change
+ * can be older, as for a truncation.
+ *
+ * Return: as for dmfs_attr_begin(), the lock held either way.
+ */
+int dmfs_attr_begin_locked(struct inode *inode)
+{
+	lockdep_assert_held_write(&inode->i_rwsem);
+	return dmfs_attr_admit(inode, true);
 }
 
 /**
@@ -343,6 +378,7 @@ int dmfs_attr_begin(struct inode *inode)
  */
 void dmfs_attr_end(struct inode *inode)
 {
+	/* Counted among the changes, as a write is. */
 	dmfs_io_end(inode, DMAPI_EVENT_WRITE);
 }
 
@@ -460,7 +496,7 @@ int dmfs_setattr(dm_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 		err = dmfs_truncate_begin(d_inode(dentry), &lower_path,
 					  attr->ia_size);
 	} else {
-		err = dmfs_attr_begin(d_inode(dentry));
+		err = dmfs_attr_begin_locked(d_inode(dentry));
 	}
 	if (err)
 		return err;

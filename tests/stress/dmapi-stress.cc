@@ -273,6 +273,11 @@ void worker(const Options &o, int index, Clock::time_point end, WorkerCounts &c)
 			ok = store_through_a_mapping(managed, rng() % (kFileSize - 4096));
 			c.stores++;
 			break;
+		case 10:
+			/* It waits for the rights on the file, as a write does. */
+			ok = chmod(managed.c_str(), rng() % 2 ? 0644 : 0664) == 0;
+			c.chmods++;
+			break;
 		case 2:
 			ok = truncate(managed.c_str(), kFileSize - rng() % 4096) == 0;
 			c.truncates++;
@@ -297,11 +302,6 @@ void worker(const Options &o, int index, Clock::time_point end, WorkerCounts &c)
 			ok = mkdir((scratch + ".d").c_str(), 0755) == 0 ||
 			     rmdir((scratch + ".d").c_str()) == 0;
 			c.mkdirs++;
-			break;
-		case 10:
-			/* It waits for the rights on the file, as a write does. */
-			ok = chmod(managed.c_str(), rng() % 2 ? 0644 : 0664) == 0;
-			c.chmods++;
 			break;
 		case 9:
 			/* Rarely: a program start takes tens of milliseconds. */

@@ -712,6 +712,11 @@ TEST_F(Rights, AnAttributeChangeWaitingForARightCanBeKilled)
 	struct stat st;
 	ASSERT_EQ(stat((lower_ + "/file").c_str(), &st), 0);
 	EXPECT_NE(st.st_mode & 07777, 0600u) << "changed though killed waiting";
+	ASSERT_DM_OK(dm_respond_event(sid_, a, DM_RESP_CONTINUE, 0, 0, nullptr));
+	Child again([path] { return chmod(path.c_str(), 0600) ? errno : 0; });
+	EXPECT_EQ(again.wait(), 0) << "the file's lock was left unbalanced";
+	ASSERT_EQ(stat((lower_ + "/file").c_str(), &st), 0);
+	EXPECT_EQ(st.st_mode & 07777, 0600u);
 }
 
 /*
