@@ -965,8 +965,8 @@ void watchdog(std::vector<Slot> &slots, std::atomic<bool> &done, std::atomic<boo
 }
 
 /*
- * The child: keeps reading, writing, truncating, creating and removing
- * files of the mount, so that the module has events, tokens and waiters.
+ * The child: keeps reading, writing, truncating, chmodding, creating and
+ * removing files of the mount, so that the module has events, tokens and waiters.
  * Any of its accesses may wait for an answer the fuzzer never gives; it
  * is killed at the end, which is a test of its own.
  */
@@ -979,7 +979,7 @@ void watchdog(std::vector<Slot> &slots, std::atomic<bool> &done, std::atomic<boo
 		std::string path = dir + "/f" + std::to_string(rng() % 8);
 		int fd = open(path.c_str(), O_RDWR | O_CREAT, 0644);
 		if (fd >= 0) {
-			switch (rng() % 4) {
+			switch (rng() % 5) {
 			case 0:
 				(void)!pread(fd, buf, sizeof(buf), rng() % 65536);
 				break;
@@ -988,6 +988,10 @@ void watchdog(std::vector<Slot> &slots, std::atomic<bool> &done, std::atomic<boo
 				break;
 			case 2:
 				(void)!ftruncate(fd, rng() % 65536);
+				break;
+			case 3:
+				/* Waits for the rights on the file, as a write does. */
+				(void)!fchmod(fd, rng() % 2 ? 0644 : 0600);
 				break;
 			default:
 				break;
