@@ -92,16 +92,17 @@ static int dm_byhandle_make(struct dm_fs *fs, const struct path *dir,
 		err = -EEXIST;
 		goto out_put;
 	}
+	atomic_inc(&fs->making);
 	/*
 	 * Counted before the object is there: a lookup through the mount,
 	 * which takes no lock of the lower directory when it finds it, then
 	 * knows to wait for ours (dm_fs_making()).
 	 */
-	atomic_inc(&fs->making);
 	smp_mb__after_atomic();
 	err = dm_byhandle_vfs_make(idmap, dir, dentry, type, target);
 	if (!err && d_is_positive(dentry))
 		err = dm_inherit_or_remove(fs, dir->dentry, dentry);
+	/* The copies, or the removal, before the count falls. */
 	smp_mb__before_atomic();
 	atomic_dec(&fs->making);
 out_put:
