@@ -422,6 +422,39 @@ protected:
 		respond(m.token(), DM_RESP_CONTINUE);
 	}
 
+	/*
+	 * Answer the events the accessor's accesses send until it ends, each
+	 * CONTINUE after an exclusive right on h with its token, as an HSM
+	 * staging data in would: at most `most` of them, for kPatienceMs at
+	 * most.  Returns how many were answered; *refused counts the rights
+	 * that were not granted.
+	 */
+	int answer_taking_rights(Accessor &accessor, Handle &h, int most, int *refused)
+	{
+		int answered = 0;
+		auto give_up = std::chrono::steady_clock::now() +
+			       std::chrono::milliseconds(kPatienceMs);
+		while (!accessor.ends_within(0) && answered < most &&
+		       std::chrono::steady_clock::now() < give_up) {
+			std::vector<char> buf(4096);
+			size_t rlen = 0;
+			if (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) != 0) {
+				std::this_thread::sleep_for(std::chrono::milliseconds(10));
+				continue;
+			}
+			auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+			if (dm_request_right(sid_, h.hanp, h.hlen, msg->ev_token, 0,
+					     DM_RIGHT_EXCL) != 0) {
+				ADD_FAILURE() << "the right for event " << answered + 1 << ": "
+					      << strerror(errno);
+				(*refused)++;
+			}
+			respond(msg->ev_token, DM_RESP_CONTINUE);
+			answered++;
+		}
+		return answered;
+	}
+
 	Handle file_, other_, offline_;
 };
 
@@ -1525,26 +1558,8 @@ TEST_F(Access, AProgramWhoseEachReadTakesARightStartsThroughTheMount)
 		execl(p.c_str(), "true", static_cast<char *>(nullptr));
 		return errno;
 	});
-	int answered = 0, refused = 0;
-	auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kPatienceMs);
-	while (!runner.ends_within(0) && std::chrono::steady_clock::now() < give_up) {
-		std::vector<char> buf(4096);
-		size_t rlen = 0;
-		if (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) != 0) {
-			std::this_thread::sleep_for(std::chrono::milliseconds(10));
-			continue;
-		}
-		auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
-		EXPECT_EQ(msg->ev_type, DM_EVENT_READ);
-		if (dm_request_right(sid_, prog.hanp, prog.hlen, msg->ev_token, 0,
-				     DM_RIGHT_EXCL) != 0) {
-			ADD_FAILURE() << "the right for READ " << answered + 1 << ": "
-				      << strerror(errno);
-			refused++;
-		}
-		respond(msg->ev_token, DM_RESP_CONTINUE);
-		answered++;
-	}
+	int refused = 0;
+	int answered = answer_taking_rights(runner, prog, 100, &refused);
 	EXPECT_EQ(runner.result(), 0) << "the program did not run";
 	EXPECT_GE(answered, 2) << "fewer READs than the exec's header and mappings";
 	EXPECT_EQ(refused, 0);
@@ -1765,20 +1780,9 @@ TEST_F(Access, ACopyWithinAFileManagedOnBothSidesEndsThoughEachEventTakesARight)
 			return errno;
 		return n == 100 ? 0 : kWrongData;
 	});
-	int answered = 0;
-	while (!copier.ends_within(0) && answered < 50) {
-		std::vector<char> buf(4096);
-		size_t rlen = 0;
-		if (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) != 0) {
-			std::this_thread::sleep_for(std::chrono::milliseconds(10));
-			continue;
-		}
-		auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
-		EXPECT_DM_OK(dm_request_right(sid_, file_.hanp, file_.hlen, msg->ev_token, 0,
-					      DM_RIGHT_EXCL));
-		respond(msg->ev_token, DM_RESP_CONTINUE);
-		answered++;
-	}
+	int refused = 0;
+	int answered = answer_taking_rights(copier, file_, 50, &refused);
+	EXPECT_EQ(refused, 0);
 	EXPECT_LT(answered, 50) << "the copy was asked for again and again";
 	EXPECT_GE(answered, 2) << "the copy's READ and WRITE were not both sent";
 	EXPECT_EQ(copier.result(), 0);
