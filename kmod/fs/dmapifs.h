@@ -32,8 +32,6 @@
  * @mtpt_given: the mount point came with the mtpt= option
  * @mounter_cred: the credentials of the mount's maker, referenced: what
  *	converts security.capability below (xattr.c)
- * @umount_forcer: the process of the last umount -f, referenced: the
- *	unmount is forced when the teardown runs in its task
  * @seen: the objects the mount has shown, by inode number, with their
  *	generation, and the DEBUT events in flight (debut.c)
  * @scan_root: the lower root, opened by the first filesystem scan that
@@ -57,7 +55,6 @@ struct dmfs_sb_info {
 	struct dm_fs	dm_fs;
 	bool		mtpt_given;
 	const struct cred *mounter_cred;
-	struct pid	*umount_forcer;
 	struct xarray	seen;
 	struct mutex	vm_ops_lock;	/* protects vm_ops */
 	struct list_head vm_ops;

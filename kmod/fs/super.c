@@ -16,7 +16,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/exportfs.h>
+#include <linux/file.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/module.h>
@@ -121,21 +123,81 @@ static int dmfs_sync_fs(struct super_block *sb, int wait)
 
 /*
  * umount -f: the PREUNMOUNT and UNMOUNT events say so.  The VFS asks
- * before it knows whether the unmount can go (a busy mount, another
- * mount of the superblock left), and the teardown of an unmount runs in
- * the unmounting task (task work): the task that asked is remembered,
- * and the unmount is forced if it is the one that tears the mount down.
+ * (umount_begin) before it knows whether the unmount can go: a busy
+ * mount then fails EBUSY, and nobody is told.  When it goes, its teardown
+ * runs in the unmounting task, as a task work, before the call returns
+ * to user space.  So the task is marked as forcing until its call
+ * returns: by a file of ours that the call lets go, whose release (a
+ * task work too) ends the mark.  The task's works run last queued first,
+ * so the release follows the teardown, which was queued after it.  A
+ * file, not a task work of our own: the VFS keeps the module for the
+ * release and lets it go after, where our own work would still run our
+ * code after its last reference went.
  */
-static void dmfs_umount_begin(struct super_block *sb)
-{
-	struct pid *forcer = get_pid(task_pid(current));
+struct dmfs_forcing {
+	struct list_head	link;
+	struct pid		*pid;
+};
 
-	put_pid(xchg(&DMFS_SB(sb)->umount_forcer, forcer));
+static LIST_HEAD(dmfs_forcing_tasks);
+static DEFINE_SPINLOCK(dmfs_forcing_lock);
+
+static void dmfs_forcing_end(struct dmfs_forcing *forcing)
+{
+	spin_lock(&dmfs_forcing_lock);
+	list_del(&forcing->link);
+	spin_unlock(&dmfs_forcing_lock);
+	put_pid(forcing->pid);
+	kfree(forcing);
 }
 
-static bool dmfs_umount_forced(struct dmfs_sb_info *sbi)
+static int dmfs_forcing_release(struct inode *inode, struct file *file)
 {
-	return READ_ONCE(sbi->umount_forcer) == task_pid(current);
+	dmfs_forcing_end(file->private_data);
+	return 0;
+}
+
+static const struct file_operations dmfs_forcing_fops = {
+	.owner		= THIS_MODULE,
+	.release	= dmfs_forcing_release,
+};
+
+static void dmfs_umount_begin(struct super_block *sb)
+{
+	struct dmfs_forcing *forcing;
+	struct file *file;
+
+	forcing = kmalloc(sizeof(*forcing), GFP_KERNEL);
+	if (!forcing)
+		goto fail;
+	forcing->pid = get_pid(task_pid(current));
+	spin_lock(&dmfs_forcing_lock);
+	list_add(&forcing->link, &dmfs_forcing_tasks);
+	spin_unlock(&dmfs_forcing_lock);
+	file = anon_inode_getfile("[dmapi-umount-force]", &dmfs_forcing_fops,
+				  forcing, O_RDONLY);
+	if (IS_ERR(file)) {
+		dmfs_forcing_end(forcing);
+		goto fail;
+	}
+	fput(file);
+	return;
+fail:
+	pr_warn_ratelimited("umount -f: out of memory, told as a normal unmount\n");
+}
+
+/* Whether the current task is in a umount -f call of a dmapi mount. */
+static bool dmfs_umount_forcing(void)
+{
+	struct dmfs_forcing *forcing;
+	bool found = false;
+
+	spin_lock(&dmfs_forcing_lock);
+	list_for_each_entry(forcing, &dmfs_forcing_tasks, link)
+		if (forcing->pid == task_pid(current))
+			found = true;
+	spin_unlock(&dmfs_forcing_lock);
+	return found;
 }
 
 static const struct super_operations dmfs_super_ops = {
@@ -341,7 +403,6 @@ static void dmfs_free_sbi(struct dmfs_sb_info *sbi)
 	dmfs_debut_exit(sbi);
 	dmfs_scan_exit(sbi);
 	dmfs_mmap_exit(sbi);
-	put_pid(sbi->umount_forcer);
 	if (sbi->mounter_cred)
 		put_cred(sbi->mounter_cred);
 	path_put(&sbi->lower);
@@ -436,7 +497,7 @@ static void dmfs_kill_sb(struct super_block *sb)
 	int unmount_sid = 0;
 
 	if (sbi && sbi->dm_fs.sb) {
-		WRITE_ONCE(sbi->dm_fs.forced, dmfs_umount_forced(sbi));
+		WRITE_ONCE(sbi->dm_fs.forced, dmfs_umount_forcing());
 		dm_send_preunmount(&sbi->dm_fs);
 		unmount_sid = dm_fs_session_for(&sbi->dm_fs,
 						DMAPI_EVENT_UNMOUNT, 0);

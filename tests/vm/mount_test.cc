@@ -509,6 +509,33 @@ TEST_F(MountEvents, AForcedUnmountThatFailedLeavesTheNextOneUnforced)
 }
 
 /*
+ * Nor one made later by the same process: umount -f marks only the
+ * unmount of its own call.
+ */
+TEST_F(MountEvents, AForcedUnmountThatFailedLeavesTheSameProcessesNextUnforced)
+{
+	mount_taking(kUnmountEvents, kUnmountEvents);
+	std::string dst = mnt_;
+	Child child([=] {
+		int fd = open((dst + "/busy").c_str(), O_CREAT | O_RDWR, 0600);
+		if (fd < 0)
+			return 10;
+		if (umount2(dst.c_str(), MNT_FORCE) == 0 || errno != EBUSY)
+			return 11;
+		close(fd);
+		return umount2(dst.c_str(), 0) ? errno : 0;
+	});
+	Message pre = next(sid_);
+	ASSERT_EQ(pre.type(), DM_EVENT_PREUNMOUNT);
+	EXPECT_EQ(pre.data<dm_namesp_event_t>()->ne_mode & DM_UNMOUNT_FORCE, 0u);
+	respond(sid_, pre.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(child.wait(), 0);
+	Message un = next(sid_);
+	ASSERT_EQ(un.type(), DM_EVENT_UNMOUNT);
+	EXPECT_EQ(un.data<dm_namesp_event_t>()->ne_mode & DM_UNMOUNT_FORCE, 0u);
+}
+
+/*
  * A filesystem's fsid stays taken until its UNMOUNT has gone: a mount of
  * it made meanwhile fails EBUSY, where its MOUNT event came before the
  * old mount's UNMOUNT.  A creation by handle waiting for the frozen
