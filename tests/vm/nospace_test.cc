@@ -14,7 +14,9 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 using namespace dmtest;
 namespace fs = std::filesystem;
@@ -239,6 +241,38 @@ TEST_F(FullFilesystem, CreateByHandleWhoseInheritedCopiesHaveNoRoomFailsENOSPCAn
 	EXPECT_DM_ERRNO(dm_create_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, fsh_.hanp,
 					    fsh_.hlen, const_cast<char *>("new")),
 			ENOSPC);
+	EXPECT_FALSE(fs::exists(lower("dir/new")));
+}
+
+/*
+ * Nor is it seen through the mount meanwhile, however lookups race with
+ * the creation and the removal that undoes it.
+ */
+TEST_F(FullFilesystem, ACreationByHandleThatFindsNoRoomIsNeverSeenThroughTheMount)
+{
+	ASSERT_NO_FATAL_FAILURE(inherit_long_policies());
+	if (IsSkipped())
+		return;
+	ASSERT_NO_FATAL_FAILURE(leave_room_for_a_creation());
+	std::atomic<bool> stop{false};
+	std::atomic<int> looked{0}, seen{0};
+	std::thread looker([&] {
+		std::string through = path("dir/new");
+		struct stat st;
+		while (!stop) {
+			looked++;
+			if (lstat(through.c_str(), &st) == 0)
+				seen++;
+		}
+	});
+	for (int i = 0; i < 50; i++) {
+		EXPECT_DM_ERRNO(dm_create_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN,
+						    fsh_.hanp, fsh_.hlen, const_cast<char *>("new")),
+				ENOSPC);
+	}
+	stop = true;
+	looker.join();
+	EXPECT_EQ(seen, 0) << "of " << looked << " lookups";
 	EXPECT_FALSE(fs::exists(lower("dir/new")));
 }
 
