@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "dmtest.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include <sys/xattr.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 
 namespace dmtest {
 
@@ -562,6 +564,18 @@ bool waits_in(pid_t pid, const std::string &fn, int ms)
 		std::this_thread::sleep_for(std::chrono::milliseconds(10));
 	}
 	return false;
+}
+
+int race_rounds(int rounds)
+{
+	struct utsname u;
+	static const std::string debug = "-dmapi-debug";
+	if (uname(&u) != 0)
+		return rounds;
+	std::string release = u.release;
+	bool on_debug = release.size() > debug.size() &&
+			release.compare(release.size() - debug.size(), debug.size(), debug) == 0;
+	return on_debug ? std::max(rounds / 20, 1) : rounds;
 }
 
 bool can_test_suspend()

@@ -347,6 +347,14 @@ private:
  */
 int drop_capability(int cap);
 
+/*
+ * The rounds a race test runs: all of them, or a twentieth on a debug
+ * kernel (scripts/debug-kernel), which runs 10 to 20 times slower.  There
+ * what counts is what the kernel's detectors see of the paths the rounds
+ * take, and fewer rounds take them all.
+ */
+int race_rounds(int rounds);
+
 /* Whether freeze_and_thaw() can run: the kernel has CONFIG_PM_DEBUG. */
 bool can_test_suspend();
 

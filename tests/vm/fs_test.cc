@@ -829,7 +829,7 @@ TEST_F(DmapiMount, UnlinksRacingFstatLeaveTheMountRemountableReadOnly)
 	 * every 1000 rounds): the window is a few instructions.  Each API
 	 * guest of make check runs it, four a run.
 	 */
-	for (int i = 0; i < 40000; i++) {
+	for (int i = 0, rounds = race_rounds(40000); i < rounds; i++) {
 		int fd = open(file.c_str(), O_CREAT | O_RDWR, 0600);
 		if (fd < 0)
 			break;
