@@ -126,20 +126,21 @@ static int dmfs_sync_fs(struct super_block *sb, int wait)
  * (umount_begin) before it knows whether the unmount can go: a busy
  * mount then fails EBUSY, and nobody is told.  When it goes, its teardown
  * runs in the unmounting task, as a task work, before the call returns
- * to user space.  So the task is marked as forcing until its call
- * returns: by a file of ours that the call lets go, whose release (a
- * task work too) ends the mark.  The task's works run last queued first,
- * so the release follows the teardown, which was queued after it.  A
- * file, not a task work of our own: the VFS keeps the module for the
- * release and lets it go after, where our own work would still run our
- * code after its last reference went.
+ * to user space.  So the superblock is marked as forced by that task
+ * until its call returns: by a file of ours that the call lets go, whose
+ * release (a task work too) ends the mark.  6.1 and 6.12 run a task's
+ * works last queued first (task_work_run()), so the release follows the
+ * teardown, which was queued after it.  A file, not a task work of our
+ * own: the VFS keeps the module for the release and lets it go after,
+ * where our own work would still run our code after its last reference.
  */
 struct dmfs_forcing {
 	struct list_head	link;
 	struct pid		*pid;
+	struct super_block	*sb;	/* compared, never used */
 };
 
-static LIST_HEAD(dmfs_forcing_tasks);
+static LIST_HEAD(dmfs_forcing_list);
 static DEFINE_SPINLOCK(dmfs_forcing_lock);
 
 static void dmfs_forcing_end(struct dmfs_forcing *forcing)
@@ -166,36 +167,43 @@ static void dmfs_umount_begin(struct super_block *sb)
 {
 	struct dmfs_forcing *forcing;
 	struct file *file;
+	long err = -ENOMEM;
 
 	forcing = kmalloc(sizeof(*forcing), GFP_KERNEL);
 	if (!forcing)
 		goto fail;
 	forcing->pid = get_pid(task_pid(current));
+	forcing->sb = sb;
 	spin_lock(&dmfs_forcing_lock);
-	list_add(&forcing->link, &dmfs_forcing_tasks);
+	list_add(&forcing->link, &dmfs_forcing_list);
 	spin_unlock(&dmfs_forcing_lock);
 	file = anon_inode_getfile("[dmapi-umount-force]", &dmfs_forcing_fops,
 				  forcing, O_RDONLY);
 	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
 		dmfs_forcing_end(forcing);
 		goto fail;
 	}
 	fput(file);
 	return;
 fail:
-	pr_warn_ratelimited("umount -f: out of memory, told as a normal unmount\n");
+	pr_warn_ratelimited("umount -f: cannot mark it (%ld): told as a normal unmount\n",
+			    err);
 }
 
-/* Whether the current task is in a umount -f call of a dmapi mount. */
-static bool dmfs_umount_forcing(void)
+/* Whether @sb is torn down by the umount -f call of the current task. */
+static bool dmfs_umount_forced(struct super_block *sb)
 {
 	struct dmfs_forcing *forcing;
 	bool found = false;
 
 	spin_lock(&dmfs_forcing_lock);
-	list_for_each_entry(forcing, &dmfs_forcing_tasks, link)
-		if (forcing->pid == task_pid(current))
+	list_for_each_entry(forcing, &dmfs_forcing_list, link) {
+		if (forcing->sb == sb && forcing->pid == task_pid(current)) {
 			found = true;
+			break;
+		}
+	}
 	spin_unlock(&dmfs_forcing_lock);
 	return found;
 }
@@ -497,7 +505,7 @@ static void dmfs_kill_sb(struct super_block *sb)
 	int unmount_sid = 0;
 
 	if (sbi && sbi->dm_fs.sb) {
-		WRITE_ONCE(sbi->dm_fs.forced, dmfs_umount_forcing());
+		WRITE_ONCE(sbi->dm_fs.forced, dmfs_umount_forced(sb));
 		dm_send_preunmount(&sbi->dm_fs);
 		unmount_sid = dm_fs_session_for(&sbi->dm_fs,
 						DMAPI_EVENT_UNMOUNT, 0);
