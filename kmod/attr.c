@@ -141,16 +141,6 @@ static int dm_attr_object(const struct dmapi_dmattr_arg *arg, int need,
 				need, 0, path, cr);
 }
 
-/* dm_attr_args(), then dm_attr_object(). */
-static int dm_attr_begin(void __user *uarg, struct dmapi_dmattr_arg *arg,
-			 char *xattr, int need, struct path *path,
-			 struct dm_call_right *cr)
-{
-	int err = dm_attr_args(uarg, arg, xattr);
-
-	return err ? err : dm_attr_object(arg, need, path, cr);
-}
-
 /**
  * dm_ioc_set_dmattr - DMAPI_IOC_SET_DMATTR
  * @uarg: struct dmapi_dmattr_arg
@@ -176,6 +166,8 @@ long dm_ioc_set_dmattr(void __user *uarg)
 	err = dm_attr_args(uarg, &arg, xattr);
 	if (err)
 		return err;
+	if (arg.buf.rlen)	/* GET_DMATTR's answer */
+		return -EINVAL;
 	if (arg.buf.len > READ_ONCE(dm_max_attr_size))
 		return -E2BIG;
 	/* Copied before the right: a slow fault would hold the file's I/O off. */
@@ -211,7 +203,12 @@ long dm_ioc_get_dmattr(void __user *uarg)
 	ssize_t n;
 	int err;
 
-	err = dm_attr_begin(uarg, &arg, xattr, DMAPI_RIGHT_SHARED, &path, &cr);
+	err = dm_attr_args(uarg, &arg, xattr);
+	if (err)
+		return err;
+	if (arg.setdtime)	/* a change's */
+		return -EINVAL;
+	err = dm_attr_object(&arg, DMAPI_RIGHT_SHARED, &path, &cr);
 	if (err)
 		return err;
 	value = kvmalloc(XATTR_SIZE_MAX, GFP_KERNEL);
@@ -250,7 +247,12 @@ long dm_ioc_remove_dmattr(void __user *uarg)
 	struct path path;
 	int err;
 
-	err = dm_attr_begin(uarg, &arg, xattr, DMAPI_RIGHT_EXCL, &path, &cr);
+	err = dm_attr_args(uarg, &arg, xattr);
+	if (err)
+		return err;
+	if (arg.buf.ptr || arg.buf.len || arg.buf.rlen)	/* no value */
+		return -EINVAL;
+	err = dm_attr_object(&arg, DMAPI_RIGHT_EXCL, &path, &cr);
 	if (err)
 		return err;
 	err = dm_attr_change(&path, xattr, NULL, 0, arg.setdtime);
@@ -343,7 +345,9 @@ long dm_ioc_getall_dmattr(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.padding || arg.reserved)
+	/* It reads no name, and changes nothing. */
+	if (arg.padding || arg.reserved || arg.setdtime ||
+	    memchr_inv(arg.attrname, 0, sizeof(arg.attrname)))
 		return -EINVAL;
 	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
 			       DMAPI_RIGHT_SHARED, 0, &path, &cr);

@@ -425,7 +425,8 @@ static long dm_hole(void __user *uarg, bool punch)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.reserved)
+	/* roff and rlen are PROBE_HOLE's answer. */
+	if (arg.reserved || (punch && (arg.roff || arg.rlen)))
 		return -EINVAL;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen,
 			    punch ? O_WRONLY : O_RDONLY,
@@ -597,7 +598,8 @@ long dm_ioc_sync_by_handle(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.reserved)
+	/* dio is GET_DIOINFO's answer. */
+	if (arg.reserved || memchr_inv(&arg.dio, 0, sizeof(arg.dio)))
 		return -EINVAL;
 	file = dm_open_data(arg.sid, arg.token, arg.hanp, arg.hlen, O_RDONLY,
 			    DMAPI_RIGHT_SHARED, DM_CALL_DATA, &cr);

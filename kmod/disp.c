@@ -242,7 +242,8 @@ long dm_ioc_set_disp(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.reserved)
+	/* nelem_out is GET_EVENTLIST's. */
+	if (arg.reserved || arg.nelem_out)
 		return -EINVAL;
 	err = dm_event_mask(arg.nelem, &mask);
 	if (err)
@@ -682,7 +683,8 @@ long dm_ioc_set_eventlist(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.reserved)
+	/* nelem_out is GET_EVENTLIST's. */
+	if (arg.reserved || arg.nelem_out)
 		return -EINVAL;
 	err = dm_event_mask(arg.nelem, &mask);
 	if (err)

@@ -272,18 +272,38 @@ static int dm_inherit_find(const struct dmapi_inherit *ih, int n,
 	return -1;
 }
 
+/* What an inheritance call reads of its argument besides the handle. */
+#define DM_INHERIT_NAME		0x1	/* attrname */
+#define DM_INHERIT_TYPE		0x2	/* filetype */
+#define DM_INHERIT_LIST		0x4	/* nelem and buf: the call lists */
+
+/* Whether @arg sets a field that a call reading @reads does not read. */
+static bool dm_inherit_unread_set(const struct dmapi_inherit_arg *arg,
+				  unsigned int reads)
+{
+	if (!(reads & DM_INHERIT_NAME) &&
+	    memchr_inv(arg->attrname, 0, sizeof(arg->attrname)))
+		return true;
+	if (!(reads & DM_INHERIT_TYPE) && arg->filetype)
+		return true;
+	/* nelem_out is a listing's answer. */
+	return !(reads & DM_INHERIT_LIST) &&
+	       (arg->nelem || arg->buf || arg->nelem_out);
+}
+
 /*
  * Run @op on the list of the filesystem @uarg names, under the list's
- * lock; with @copy_out, the list as @op left it goes to arg.buf once the
- * lock is dropped, as a slow user buffer must not hold up every other
- * call, nor an unmount.
+ * lock; for a call that lists (@reads has DM_INHERIT_LIST), the list as
+ * @op left it goes to arg.buf once the lock is dropped, as a slow user
+ * buffer must not hold up every other call, nor an unmount.
  */
 static long dm_inherit_call(void __user *uarg,
 			    int (*op)(struct dm_fs *fs,
 				      struct dmapi_inherit_arg *arg,
 				      struct dmapi_inherit *ih, int n),
-			    bool copy_out)
+			    unsigned int reads)
 {
+	bool copy_out = reads & DM_INHERIT_LIST;
 	struct dmapi_inherit_arg arg;
 	struct dmapi_inherit *ih;
 	struct dm_fs *fs;
@@ -291,7 +311,7 @@ static long dm_inherit_call(void __user *uarg,
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.padding || arg.reserved)
+	if (arg.padding || arg.reserved || dm_inherit_unread_set(&arg, reads))
 		return -EINVAL;
 	ih = kcalloc(DM_INHERIT_MAX + 1, sizeof(*ih), GFP_KERNEL);
 	if (!ih)
@@ -367,7 +387,8 @@ static int dm_inherit_getall(struct dm_fs *fs, struct dmapi_inherit_arg *arg,
  */
 long dm_ioc_set_inherit(void __user *uarg)
 {
-	return dm_inherit_call(uarg, dm_inherit_set, false);
+	return dm_inherit_call(uarg, dm_inherit_set,
+			       DM_INHERIT_NAME | DM_INHERIT_TYPE);
 }
 
 /**
@@ -382,7 +403,7 @@ long dm_ioc_set_inherit(void __user *uarg)
  */
 long dm_ioc_clear_inherit(void __user *uarg)
 {
-	return dm_inherit_call(uarg, dm_inherit_clear, false);
+	return dm_inherit_call(uarg, dm_inherit_clear, DM_INHERIT_NAME);
 }
 
 /**
@@ -394,5 +415,5 @@ long dm_ioc_clear_inherit(void __user *uarg)
  */
 long dm_ioc_getall_inherit(void __user *uarg)
 {
-	return dm_inherit_call(uarg, dm_inherit_getall, true);
+	return dm_inherit_call(uarg, dm_inherit_getall, DM_INHERIT_LIST);
 }

@@ -83,7 +83,8 @@ long dm_ioc_set_region(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.padding)
+	/* nelem_out is GET_REGION's. */
+	if (arg.padding || arg.nelem_out)
 		return -EINVAL;
 	if (arg.nelem > READ_ONCE(dm_max_regions))
 		return -E2BIG;
@@ -182,7 +183,8 @@ long dm_ioc_get_region(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.padding || arg.exactp)
+	/* exact and exactp are SET_REGION's. */
+	if (arg.padding || arg.exactp || arg.exact)
 		return -EINVAL;
 	err = dm_handle_object(arg.sid, arg.token, arg.hanp, arg.hlen,
 			       DMAPI_RIGHT_SHARED, DM_CALL_FILE, &path, &cr);

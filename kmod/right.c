@@ -390,12 +390,19 @@ struct dm_right_args {
 	int			uh_err;
 };
 
-/* Copy a rights call's argument and its handle in: 0, -EFAULT, -EINVAL. */
-static int dm_right_args_get(struct dm_right_args *a, void __user *uarg)
+/*
+ * Copy a rights call's argument and its handle in: 0, -EFAULT, -EINVAL.
+ * Only a @request reads flags and right, and no call reads held: those a
+ * call does not read must be zero.
+ */
+static int dm_right_args_get(struct dm_right_args *a, void __user *uarg,
+			     bool request)
 {
 	if (copy_from_user(&a->arg, uarg, sizeof(a->arg)))
 		return -EFAULT;
-	if (a->arg.padding || a->arg.reserved)
+	if (a->arg.padding || a->arg.reserved || a->arg.held)
+		return -EINVAL;
+	if (!request && (a->arg.flags || a->arg.right))
 		return -EINVAL;
 	a->uh_err = dm_handle_get(a->arg.hanp, a->arg.hlen, &a->uh);
 	return 0;
@@ -734,7 +741,7 @@ long dm_ioc_request_right(void __user *uarg)
 	bool wait;
 	int err;
 
-	err = dm_right_args_get(&a, uarg);
+	err = dm_right_args_get(&a, uarg, true);
 	if (err)
 		return err;
 	if (arg->flags & ~DMAPI_RR_WAIT ||
@@ -987,7 +994,7 @@ static int dm_right_apply(void __user *uarg, bool query,
 	struct dm_right_turn turn;
 	int old, now, err;
 
-	err = dm_right_args_get(&a, uarg);
+	err = dm_right_args_get(&a, uarg, false);
 	if (err)
 		return err;
 	err = dm_right_turn_take_args(&turn, &a);
@@ -1153,7 +1160,7 @@ long dm_ioc_obj_ref_hold(void __user *uarg)
 	struct dm_right *r, *fresh;
 	int err;
 
-	err = dm_right_args_get(&a, uarg);
+	err = dm_right_args_get(&a, uarg, false);
 	if (err)
 		return err;
 	fresh = dm_right_new();

@@ -264,7 +264,9 @@ long dm_ioc_get_dirattrs(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.padding || arg.reserved)
+	/* No DM attribute comes with a directory's records. */
+	if (arg.padding || arg.reserved || arg.flags ||
+	    memchr_inv(arg.attrname, 0, sizeof(arg.attrname)))
 		return -EINVAL;
 	if (arg.mask & ~(2 * DMAPI_AT_CFLAG - 1))
 		return -EINVAL;
@@ -474,6 +476,9 @@ long dm_ioc_get_bulkattr(void __user *uarg)
 	if ((arg.mask & ~(2 * DMAPI_AT_CFLAG - 1)) ||
 	    (arg.flags & ~DMAPI_SCAN_DMATTR) || arg.loc < 0)
 		return -EINVAL;
+	if (!(arg.flags & DMAPI_SCAN_DMATTR) &&
+	    memchr_inv(arg.attrname, 0, sizeof(arg.attrname)))
+		return -EINVAL;
 	arg.buf.len = min_t(u64, arg.buf.len, DMAPI_MAX_BATCH);
 	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
 	if (err)
@@ -509,7 +514,10 @@ long dm_ioc_init_attrloc(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.padding || arg.reserved)
+	/* It reads the handle alone. */
+	if (arg.padding || arg.reserved || arg.mask || arg.more || arg.flags ||
+	    arg.buf.ptr || arg.buf.len || arg.buf.rlen ||
+	    memchr_inv(arg.attrname, 0, sizeof(arg.attrname)))
 		return -EINVAL;
 	err = dm_handle_call_begin(&c, arg.sid, arg.token, arg.hanp, arg.hlen);
 	if (err)

@@ -275,7 +275,8 @@ long dm_ioc_getall_sessions(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.padding || arg.reserved)
+	/* The sid is GETALL_TOKENS's. */
+	if (arg.padding || arg.reserved || arg.sid)
 		return -EINVAL;
 
 	mutex_lock(&dm_sessions_mutex);

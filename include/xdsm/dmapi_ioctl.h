@@ -89,6 +89,21 @@
  *    The library no longer checks those addresses itself, a system call
  *    each (process_vm_writev(2)).
  *
+ * 1.12
+ *  - A call fails with EINVAL when a field of its argument struct that it
+ *    does not read, the struct being shared with calls that do, is not
+ *    zero (before: ignored): GETALL_SESSIONS' sid; the nelem_out of
+ *    SET_DISP, SET_EVENTLIST and SET_REGION; GET_REGION's exact;
+ *    PUNCH_HOLE's roff and rlen; SYNC_BY_HANDLE's dio; the held of every
+ *    rights call, and the flags and right of all but REQUEST_RIGHT;
+ *    SET_DMATTR's buf.rlen, GET_DMATTR's setdtime, REMOVE_DMATTR's buf,
+ *    GETALL_DMATTR's attrname and setdtime; INIT_ATTRLOC's mask, more,
+ *    buf, attrname and flags, GET_DIRATTRS' attrname and flags,
+ *    GET_BULKATTR's attrname without DMAPI_SCAN_DMATTR; SET_INHERIT's
+ *    nelem, buf and nelem_out, CLEAR_INHERIT's filetype too, and
+ *    GETALL_INHERIT's attrname and filetype.  Fields a call writes are
+ *    not checked: the library calls again with the answers of the last.
+ *
  * Compatibility rules: the major number changes when a struct or a
  * semantics changes incompatibly; the library refuses to talk to a module
  * of another major number.  The minor number grows when calls are added;
@@ -102,7 +117,7 @@
 #include <linux/ioctl.h>
 
 #define DMAPI_KERNEL_VERSION		1
-#define DMAPI_KERNEL_MINOR_VERSION	11
+#define DMAPI_KERNEL_MINOR_VERSION	12
 
 /* The device node, a misc device. */
 #define DMAPI_DEVICE_NAME		"dmapi"

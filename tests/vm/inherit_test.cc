@@ -313,13 +313,17 @@ TEST_F(Inherit, AChangeWhoseArgumentCannotBeWrittenBackSucceeds)
 	arg->hlen = fsh_.hlen;
 	std::memcpy(arg->attrname, name_.an_chars, sizeof(arg->attrname));
 	arg->filetype = S_IFREG;
+	/* Clearing takes no file type. */
+	auto *clear = arg + 1;
+	*clear = *arg;
+	clear->filetype = 0;
 	ASSERT_EQ(mprotect(page, 4096, PROT_READ), 0);
 	int dev = open("/dev/dmapi", O_RDWR | O_CLOEXEC);
 	ASSERT_GE(dev, 0) << strerror(errno);
 	int set = ioctl(dev, DMAPI_IOC_SET_INHERIT, arg);
 	int set_err = errno;
 	std::size_t listed = all().size();
-	int cleared = ioctl(dev, DMAPI_IOC_CLEAR_INHERIT, arg);
+	int cleared = ioctl(dev, DMAPI_IOC_CLEAR_INHERIT, clear);
 	int clear_err = errno;
 	close(dev);
 	munmap(page, 4096);

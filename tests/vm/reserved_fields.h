@@ -4,7 +4,8 @@
  * and "reserved" field of <xdsm/dmapi_ioctl.h> (each element of an array
  * apart), the fa_pad of DMAPI_IOC_SET_FILEATTR's attributes, and the
  * exactp of DMAPI_IOC_GET_REGION.  Since protocol 1.10 the module refuses
- * a call with any of them set: EINVAL.
+ * a call with any of them set: EINVAL.  Since 1.12, likewise the fields
+ * of a shared struct that the call does not read, listed last.
  * DMAPI_IOC_VERSION reads nothing and is not listed.
  *
  * The in-guest test of the rule (reserved_test.cc) and the ioctl fuzzer
@@ -121,6 +122,50 @@ inline constexpr ReservedField kReservedFields[] = {
 	DM_RESERVED(CREATE_BY_HANDLE, dmapi_create_by_handle_arg, reserved),
 	DM_RESERVED(GET_BULKATTR, dmapi_scan_arg, padding),
 	DM_RESERVED(GET_BULKATTR, dmapi_scan_arg, reserved),
+
+	/* Unread fields of shared structs (protocol 1.12). */
+	DM_RESERVED(GETALL_SESSIONS, dmapi_getall_arg, sid),
+	DM_RESERVED(SET_DISP, dmapi_eventset_arg, nelem_out),
+	DM_RESERVED(SET_EVENTLIST, dmapi_eventset_arg, nelem_out),
+	DM_RESERVED(SET_REGION, dmapi_region_arg, nelem_out),
+	DM_RESERVED(GET_REGION, dmapi_region_arg, exact),
+	DM_RESERVED(PUNCH_HOLE, dmapi_hole_arg, roff),
+	DM_RESERVED(PUNCH_HOLE, dmapi_hole_arg, rlen),
+	DM_RESERVED(SYNC_BY_HANDLE, dmapi_object_arg, dio.d_mem),
+	DM_RESERVED(SYNC_BY_HANDLE, dmapi_object_arg, dio.d_dio_only),
+	DM_RESERVED(REQUEST_RIGHT, dmapi_right_arg, held),
+	DM_RESERVED(RELEASE_RIGHT, dmapi_right_arg, flags),
+	DM_RESERVED(RELEASE_RIGHT, dmapi_right_arg, right),
+	DM_RESERVED(RELEASE_RIGHT, dmapi_right_arg, held),
+	DM_RESERVED(QUERY_RIGHT, dmapi_right_arg, flags),
+	DM_RESERVED(QUERY_RIGHT, dmapi_right_arg, held),
+	DM_RESERVED(UPGRADE_RIGHT, dmapi_right_arg, flags),
+	DM_RESERVED(UPGRADE_RIGHT, dmapi_right_arg, right),
+	DM_RESERVED(DOWNGRADE_RIGHT, dmapi_right_arg, right),
+	DM_RESERVED(OBJ_REF_HOLD, dmapi_right_arg, flags),
+	DM_RESERVED(OBJ_REF_HOLD, dmapi_right_arg, held),
+	DM_RESERVED(OBJ_REF_RELE, dmapi_right_arg, right),
+	DM_RESERVED(OBJ_REF_QUERY, dmapi_right_arg, flags),
+	DM_RESERVED(OBJ_REF_QUERY, dmapi_right_arg, right),
+	DM_RESERVED(SET_DMATTR, dmapi_dmattr_arg, buf.rlen),
+	DM_RESERVED(GET_DMATTR, dmapi_dmattr_arg, setdtime),
+	DM_RESERVED(REMOVE_DMATTR, dmapi_dmattr_arg, buf.ptr),
+	DM_RESERVED(REMOVE_DMATTR, dmapi_dmattr_arg, buf.len),
+	DM_RESERVED(GETALL_DMATTR, dmapi_dmattr_arg, attrname[0]),
+	DM_RESERVED(GETALL_DMATTR, dmapi_dmattr_arg, setdtime),
+	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, mask),
+	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, buf.ptr),
+	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, attrname[7]),
+	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, flags),
+	DM_RESERVED(GET_DIRATTRS, dmapi_scan_arg, attrname[0]),
+	DM_RESERVED(GET_DIRATTRS, dmapi_scan_arg, flags),
+	DM_RESERVED(GET_BULKATTR, dmapi_scan_arg, attrname[3]),
+	DM_RESERVED(SET_INHERIT, dmapi_inherit_arg, nelem),
+	DM_RESERVED(SET_INHERIT, dmapi_inherit_arg, buf),
+	DM_RESERVED(CLEAR_INHERIT, dmapi_inherit_arg, filetype),
+	DM_RESERVED(CLEAR_INHERIT, dmapi_inherit_arg, nelem_out),
+	DM_RESERVED(GETALL_INHERIT, dmapi_inherit_arg, attrname[0]),
+	DM_RESERVED(GETALL_INHERIT, dmapi_inherit_arg, filetype),
 };
 
 #undef DM_RESERVED
