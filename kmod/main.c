@@ -91,6 +91,11 @@ static long dm_ioc_version(void __user *uarg)
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
+/*
+ * Every call but DMAPI_IOC_VERSION fails -EINVAL when a padding, reserved
+ * or unread field of its argument is set (protocols 1.10 and 1.12): the
+ * handlers' Return: lines leave that out.
+ */
 static long dm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;

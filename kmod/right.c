@@ -390,19 +390,29 @@ struct dm_right_args {
 	int			uh_err;
 };
 
+/* The fields of a rights call's argument that it neither reads nor writes. */
+#define DM_RIGHT_UNUSED_FLAGS	0x1
+#define DM_RIGHT_UNUSED_RIGHT	0x2
+#define DM_RIGHT_UNUSED_HELD	0x4
+/* Those of a call that only names its object and token. */
+#define DM_RIGHT_UNUSED_ALL	(DM_RIGHT_UNUSED_FLAGS | \
+				 DM_RIGHT_UNUSED_RIGHT | \
+				 DM_RIGHT_UNUSED_HELD)
+
 /*
  * Copy a rights call's argument and its handle in: 0, -EFAULT, -EINVAL.
- * Only a @request reads flags and right, and no call reads held: those a
- * call does not read must be zero.
+ * The fields in @unused must be zero, as padding and reserved are.
  */
 static int dm_right_args_get(struct dm_right_args *a, void __user *uarg,
-			     bool request)
+			     unsigned int unused)
 {
 	if (copy_from_user(&a->arg, uarg, sizeof(a->arg)))
 		return -EFAULT;
-	if (a->arg.padding || a->arg.reserved || a->arg.held)
+	if (a->arg.padding || a->arg.reserved)
 		return -EINVAL;
-	if (!request && (a->arg.flags || a->arg.right))
+	if (((unused & DM_RIGHT_UNUSED_FLAGS) && a->arg.flags) ||
+	    ((unused & DM_RIGHT_UNUSED_RIGHT) && a->arg.right) ||
+	    ((unused & DM_RIGHT_UNUSED_HELD) && a->arg.held))
 		return -EINVAL;
 	a->uh_err = dm_handle_get(a->arg.hanp, a->arg.hlen, &a->uh);
 	return 0;
@@ -741,7 +751,7 @@ long dm_ioc_request_right(void __user *uarg)
 	bool wait;
 	int err;
 
-	err = dm_right_args_get(&a, uarg, true);
+	err = dm_right_args_get(&a, uarg, DM_RIGHT_UNUSED_HELD);
 	if (err)
 		return err;
 	if (arg->flags & ~DMAPI_RR_WAIT ||
@@ -980,8 +990,9 @@ void dm_call_right_end(struct dm_call_right *cr)
  * Run @op on the record the token of a rights call has on its object
  * (NULL if none), under the rights lock; free the record if it ends up
  * empty, and put the path @op unpins.  A @query's answer is copied back.
+ * The fields in @unused must be zero (dm_right_args_get()).
  */
-static int dm_right_apply(void __user *uarg, bool query,
+static int dm_right_apply(void __user *uarg, bool query, unsigned int unused,
 			  int (*op)(struct dm_right *r, struct dmapi_right_arg *arg,
 				    struct path *unpin))
 {
@@ -994,7 +1005,7 @@ static int dm_right_apply(void __user *uarg, bool query,
 	struct dm_right_turn turn;
 	int old, now, err;
 
-	err = dm_right_args_get(&a, uarg, false);
+	err = dm_right_args_get(&a, uarg, unused);
 	if (err)
 		return err;
 	err = dm_right_turn_take_args(&turn, &a);
@@ -1082,7 +1093,8 @@ static int dm_right_downgrade_op(struct dm_right *r, struct dmapi_right_arg *arg
  */
 long dm_ioc_release_right(void __user *uarg)
 {
-	return dm_right_apply(uarg, false, dm_right_release_op);
+	return dm_right_apply(uarg, false, DM_RIGHT_UNUSED_ALL,
+			      dm_right_release_op);
 }
 
 /**
@@ -1094,7 +1106,9 @@ long dm_ioc_release_right(void __user *uarg)
  */
 long dm_ioc_query_right(void __user *uarg)
 {
-	return dm_right_apply(uarg, true, dm_right_query_op);
+	return dm_right_apply(uarg, true,
+			      DM_RIGHT_UNUSED_FLAGS | DM_RIGHT_UNUSED_HELD,
+			      dm_right_query_op);
 }
 
 /**
@@ -1111,7 +1125,8 @@ long dm_ioc_query_right(void __user *uarg)
  */
 long dm_ioc_upgrade_right(void __user *uarg)
 {
-	return dm_right_apply(uarg, false, dm_right_upgrade_op);
+	return dm_right_apply(uarg, false, DM_RIGHT_UNUSED_ALL,
+			      dm_right_upgrade_op);
 }
 
 /**
@@ -1123,7 +1138,8 @@ long dm_ioc_upgrade_right(void __user *uarg)
  */
 long dm_ioc_downgrade_right(void __user *uarg)
 {
-	return dm_right_apply(uarg, false, dm_right_downgrade_op);
+	return dm_right_apply(uarg, false, DM_RIGHT_UNUSED_ALL,
+			      dm_right_downgrade_op);
 }
 
 static int dm_obj_ref_query_op(struct dm_right *r, struct dmapi_right_arg *arg,
@@ -1160,7 +1176,7 @@ long dm_ioc_obj_ref_hold(void __user *uarg)
 	struct dm_right *r, *fresh;
 	int err;
 
-	err = dm_right_args_get(&a, uarg, false);
+	err = dm_right_args_get(&a, uarg, DM_RIGHT_UNUSED_ALL);
 	if (err)
 		return err;
 	fresh = dm_right_new();
@@ -1196,7 +1212,8 @@ out:
  */
 long dm_ioc_obj_ref_rele(void __user *uarg)
 {
-	return dm_right_apply(uarg, false, dm_obj_ref_rele_op);
+	return dm_right_apply(uarg, false, DM_RIGHT_UNUSED_ALL,
+			      dm_obj_ref_rele_op);
 }
 
 /**
@@ -1208,5 +1225,7 @@ long dm_ioc_obj_ref_rele(void __user *uarg)
  */
 long dm_ioc_obj_ref_query(void __user *uarg)
 {
-	return dm_right_apply(uarg, true, dm_obj_ref_query_op);
+	return dm_right_apply(uarg, true,
+			      DM_RIGHT_UNUSED_FLAGS | DM_RIGHT_UNUSED_RIGHT,
+			      dm_obj_ref_query_op);
 }

@@ -94,8 +94,9 @@
  *    does not read, the struct being shared with calls that do, is not
  *    zero (before: ignored): GETALL_SESSIONS' sid; the nelem_out of
  *    SET_DISP, SET_EVENTLIST and SET_REGION; GET_REGION's exact;
- *    PUNCH_HOLE's roff and rlen; SYNC_BY_HANDLE's dio; the held of every
- *    rights call, and the flags and right of all but REQUEST_RIGHT;
+ *    PUNCH_HOLE's roff and rlen; SYNC_BY_HANDLE's dio; the flags, right
+ *    and held of the rights calls but those REQUEST_RIGHT reads (flags,
+ *    right), QUERY_RIGHT writes (right) and OBJ_REF_QUERY writes (held);
  *    SET_DMATTR's buf.rlen, GET_DMATTR's setdtime, REMOVE_DMATTR's buf,
  *    GETALL_DMATTR's attrname and setdtime; INIT_ATTRLOC's mask, more,
  *    buf, attrname and flags, GET_DIRATTRS' attrname and flags,

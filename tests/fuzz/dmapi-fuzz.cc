@@ -544,7 +544,6 @@ const Field kFields[] = {
 	F(CLEAR_INHERIT, dmapi_inherit_arg, hanp, fshanp),
 	F(CLEAR_INHERIT, dmapi_inherit_arg, hlen, hlen),
 	F(CLEAR_INHERIT, dmapi_inherit_arg, attrname, name),
-	F(CLEAR_INHERIT, dmapi_inherit_arg, filetype, small),
 	F(GETALL_INHERIT, dmapi_inherit_arg, hanp, fshanp),
 	F(GETALL_INHERIT, dmapi_inherit_arg, hlen, hlen),
 	F(GETALL_INHERIT, dmapi_inherit_arg, nelem, small),
@@ -715,9 +714,23 @@ void fill(World &w, std::mt19937_64 &rng, unsigned int slot, unsigned long cmd,
 }
 
 /*
- * Zero the padding and reserved fields of @cmd's argument @arg, except in
- * one call in eight, which keeps what fill() put there: whether any of
- * them is set.
+ * Whether the call reads listed field @f of its argument @arg after all:
+ * a bulk scan reads its attrname when it asks for a DM attribute.
+ */
+bool read_after_all(const dmtest::ReservedField &f, unsigned long cmd, const unsigned char *arg)
+{
+	if (cmd != DMAPI_IOC_GET_BULKATTR)
+		return false;
+	std::uint32_t flags;
+	std::memcpy(&flags, arg + offsetof(dmapi_scan_arg, flags), sizeof(flags));
+	return (flags & DMAPI_SCAN_DMATTR) && f.offset >= offsetof(dmapi_scan_arg, attrname) &&
+	       f.offset < offsetof(dmapi_scan_arg, attrname) + DMAPI_ATTR_NAME_SIZE;
+}
+
+/*
+ * Zero the padding, reserved and unread fields of @cmd's argument @arg,
+ * except in one call in eight, which keeps what fill() put there:
+ * whether any of them is set.
  */
 bool clear_reserved(std::mt19937_64 &rng, unsigned long cmd, unsigned char *arg)
 {
@@ -725,7 +738,7 @@ bool clear_reserved(std::mt19937_64 &rng, unsigned long cmd, unsigned char *arg)
 	bool set = false;
 
 	for (const dmtest::ReservedField &f : dmtest::kReservedFields) {
-		if (f.cmd != cmd)
+		if (f.cmd != cmd || read_after_all(f, cmd, arg))
 			continue;
 		if (!keep)
 			std::memset(arg + f.offset, 0, f.size);
