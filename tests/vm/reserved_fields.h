@@ -34,6 +34,18 @@ struct ReservedField {
 			sizeof(static_cast<type *>(nullptr)->field)           \
 	}
 
+/* Each byte of the DM attribute name of a call that reads none. */
+static_assert(DMAPI_ATTR_NAME_SIZE == 8, "DM_RESERVED_NAME lists 8 bytes");
+#define DM_RESERVED_NAME(cmd, type)                                           \
+	DM_RESERVED(cmd, type, attrname[0]),                                  \
+		DM_RESERVED(cmd, type, attrname[1]),                          \
+		DM_RESERVED(cmd, type, attrname[2]),                          \
+		DM_RESERVED(cmd, type, attrname[3]),                          \
+		DM_RESERVED(cmd, type, attrname[4]),                          \
+		DM_RESERVED(cmd, type, attrname[5]),                          \
+		DM_RESERVED(cmd, type, attrname[6]),                          \
+		DM_RESERVED(cmd, type, attrname[7])
+
 inline constexpr ReservedField kReservedFields[] = {
 	DM_RESERVED(CREATE_SESSION, dmapi_create_session_arg, padding),
 	DM_RESERVED(CREATE_SESSION, dmapi_create_session_arg, reserved),
@@ -163,46 +175,18 @@ inline constexpr ReservedField kReservedFields[] = {
 	DM_RESERVED(REMOVE_DMATTR, dmapi_dmattr_arg, buf.ptr),
 	DM_RESERVED(REMOVE_DMATTR, dmapi_dmattr_arg, buf.len),
 	DM_RESERVED(REMOVE_DMATTR, dmapi_dmattr_arg, buf.rlen),
-	DM_RESERVED(GETALL_DMATTR, dmapi_dmattr_arg, attrname[0]),
-	DM_RESERVED(GETALL_DMATTR, dmapi_dmattr_arg, attrname[1]),
-	DM_RESERVED(GETALL_DMATTR, dmapi_dmattr_arg, attrname[2]),
-	DM_RESERVED(GETALL_DMATTR, dmapi_dmattr_arg, attrname[3]),
-	DM_RESERVED(GETALL_DMATTR, dmapi_dmattr_arg, attrname[4]),
-	DM_RESERVED(GETALL_DMATTR, dmapi_dmattr_arg, attrname[5]),
-	DM_RESERVED(GETALL_DMATTR, dmapi_dmattr_arg, attrname[6]),
-	DM_RESERVED(GETALL_DMATTR, dmapi_dmattr_arg, attrname[7]),
+	DM_RESERVED_NAME(GETALL_DMATTR, dmapi_dmattr_arg),
 	DM_RESERVED(GETALL_DMATTR, dmapi_dmattr_arg, setdtime),
 	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, mask),
 	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, more),
 	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, buf.ptr),
 	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, buf.len),
 	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, buf.rlen),
-	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, attrname[0]),
-	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, attrname[1]),
-	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, attrname[2]),
-	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, attrname[3]),
-	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, attrname[4]),
-	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, attrname[5]),
-	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, attrname[6]),
-	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, attrname[7]),
+	DM_RESERVED_NAME(INIT_ATTRLOC, dmapi_scan_arg),
 	DM_RESERVED(INIT_ATTRLOC, dmapi_scan_arg, flags),
-	DM_RESERVED(GET_DIRATTRS, dmapi_scan_arg, attrname[0]),
-	DM_RESERVED(GET_DIRATTRS, dmapi_scan_arg, attrname[1]),
-	DM_RESERVED(GET_DIRATTRS, dmapi_scan_arg, attrname[2]),
-	DM_RESERVED(GET_DIRATTRS, dmapi_scan_arg, attrname[3]),
-	DM_RESERVED(GET_DIRATTRS, dmapi_scan_arg, attrname[4]),
-	DM_RESERVED(GET_DIRATTRS, dmapi_scan_arg, attrname[5]),
-	DM_RESERVED(GET_DIRATTRS, dmapi_scan_arg, attrname[6]),
-	DM_RESERVED(GET_DIRATTRS, dmapi_scan_arg, attrname[7]),
+	DM_RESERVED_NAME(GET_DIRATTRS, dmapi_scan_arg),
 	DM_RESERVED(GET_DIRATTRS, dmapi_scan_arg, flags),
-	DM_RESERVED(GET_BULKATTR, dmapi_scan_arg, attrname[0]),
-	DM_RESERVED(GET_BULKATTR, dmapi_scan_arg, attrname[1]),
-	DM_RESERVED(GET_BULKATTR, dmapi_scan_arg, attrname[2]),
-	DM_RESERVED(GET_BULKATTR, dmapi_scan_arg, attrname[3]),
-	DM_RESERVED(GET_BULKATTR, dmapi_scan_arg, attrname[4]),
-	DM_RESERVED(GET_BULKATTR, dmapi_scan_arg, attrname[5]),
-	DM_RESERVED(GET_BULKATTR, dmapi_scan_arg, attrname[6]),
-	DM_RESERVED(GET_BULKATTR, dmapi_scan_arg, attrname[7]),
+	DM_RESERVED_NAME(GET_BULKATTR, dmapi_scan_arg),
 	DM_RESERVED(SET_INHERIT, dmapi_inherit_arg, nelem),
 	DM_RESERVED(SET_INHERIT, dmapi_inherit_arg, buf),
 	DM_RESERVED(SET_INHERIT, dmapi_inherit_arg, nelem_out),
@@ -210,17 +194,11 @@ inline constexpr ReservedField kReservedFields[] = {
 	DM_RESERVED(CLEAR_INHERIT, dmapi_inherit_arg, nelem),
 	DM_RESERVED(CLEAR_INHERIT, dmapi_inherit_arg, buf),
 	DM_RESERVED(CLEAR_INHERIT, dmapi_inherit_arg, nelem_out),
-	DM_RESERVED(GETALL_INHERIT, dmapi_inherit_arg, attrname[0]),
-	DM_RESERVED(GETALL_INHERIT, dmapi_inherit_arg, attrname[1]),
-	DM_RESERVED(GETALL_INHERIT, dmapi_inherit_arg, attrname[2]),
-	DM_RESERVED(GETALL_INHERIT, dmapi_inherit_arg, attrname[3]),
-	DM_RESERVED(GETALL_INHERIT, dmapi_inherit_arg, attrname[4]),
-	DM_RESERVED(GETALL_INHERIT, dmapi_inherit_arg, attrname[5]),
-	DM_RESERVED(GETALL_INHERIT, dmapi_inherit_arg, attrname[6]),
-	DM_RESERVED(GETALL_INHERIT, dmapi_inherit_arg, attrname[7]),
+	DM_RESERVED_NAME(GETALL_INHERIT, dmapi_inherit_arg),
 	DM_RESERVED(GETALL_INHERIT, dmapi_inherit_arg, filetype),
 };
 
+#undef DM_RESERVED_NAME
 #undef DM_RESERVED
 
 } // namespace dmtest
