@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -502,6 +503,25 @@ void FrozenFilesystem::thaw()
 {
 	if (!error_ && !thawed_)
 		thawed_ = ioctl(fd_, FITHAW, 0) == 0;
+}
+
+LoopFilesystem::LoopFilesystem(const std::string &image, const std::string &dir)
+{
+	std::error_code ec;
+	std::filesystem::create_directories(dir, ec);
+	std::string make = "modprobe loop 2>/dev/null; truncate -s 16M " + image +
+			   " && mkfs.ext4 -q -F " + image + " >/dev/null 2>&1 && mount -o loop " +
+			   image + " " + dir;
+	if (std::system(make.c_str()) != 0)
+		why_ = "no second filesystem (mkfs.ext4, a loop device): " + make;
+	else
+		dir_ = dir;
+}
+
+LoopFilesystem::~LoopFilesystem()
+{
+	if (!dir_.empty() && umount2(dir_.c_str(), MNT_DETACH) != 0)
+		ADD_FAILURE() << "umount " << dir_ << ": " << strerror(errno);
 }
 
 void spit(const std::string &path, const std::string &data)

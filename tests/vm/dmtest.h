@@ -251,16 +251,30 @@ private:
 	bool thawed_ = false;
 };
 
+/*
+ * A second lower filesystem: ext4 of 16 MiB in the file image, mounted
+ * from a loop device at dir for the guard's life.  why() says why there
+ * is none (no mkfs.ext4, no loop device); the guard unmounts it lazily,
+ * so that a failed test leaves nothing that holds the image.
+ */
+class LoopFilesystem {
+public:
+	LoopFilesystem(const std::string &image, const std::string &dir);
+	~LoopFilesystem();
+	LoopFilesystem(const LoopFilesystem &) = delete;
+	LoopFilesystem &operator=(const LoopFilesystem &) = delete;
+
+	const std::string &why() const { return why_; }
+
+private:
+	std::string dir_, why_;
+};
+
 /* Write a whole file. */
 void spit(const std::string &path, const std::string &data);
 /* Read a whole file; empty if it cannot be read. */
 std::string slurp(const std::string &path);
 
-/*
- * An inode flag (FS_IMMUTABLE_FL, FS_APPEND_FL) on a file for the
- * guard's life: such a file cannot be removed, so the fixture's tree
- * could not be either.  error() is 0, or the errno of setting it.
- */
 /*
  * A memory cgroup of the test's own under the guest's cgroup2 root,
  * removed when it goes; why() says why there is none (no memory
@@ -288,6 +302,11 @@ private:
 	std::string dir_, why_;
 };
 
+/*
+ * An inode flag (FS_IMMUTABLE_FL, FS_APPEND_FL) on a file for the
+ * guard's life: such a file cannot be removed, so the fixture's tree
+ * could not be either.  error() is 0, or the errno of setting it.
+ */
 class InodeFlag {
 public:
 	InodeFlag(const std::string &path, int flag);

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 using namespace dmtest;
@@ -100,7 +101,14 @@ protected:
 	std::unique_ptr<Child> mount_in_child(unsigned long flags = 0,
 					      const std::string &data = "")
 	{
-		std::string src = lower_, dst = mnt_;
+		return mount_in_child(lower_, mnt_, flags, data);
+	}
+
+	std::unique_ptr<Child> mount_in_child(const std::string &src,
+					      const std::string &dst,
+					      unsigned long flags = 0,
+					      const std::string &data = "")
+	{
 		return std::make_unique<Child>([=] {
 			return mount(src.c_str(), dst.c_str(), "dmapi", flags,
 				     data.empty() ? nullptr : data.c_str()) ? errno : 0;
@@ -155,13 +163,23 @@ protected:
 	/* Mount with our session answering, taking events on the new fs. */
 	void mount_taking(dm_eventset_t disp, dm_eventset_t list)
 	{
+		mount_taking(disp, list, lower_, mnt_);
+	}
+
+	/* The same for lower src at dst; fs_handle gets its handle. */
+	void mount_taking(dm_eventset_t disp, dm_eventset_t list,
+			  const std::string &src, const std::string &dst,
+			  std::string *fs_handle = nullptr)
+	{
 		hold_mount(sid_);
-		auto child = mount_in_child();
+		auto child = mount_in_child(src, dst);
 		Message m = next(sid_);
 		ASSERT_EQ(m.type(), DM_EVENT_MOUNT);
 		auto *me = m.data<dm_mount_event_t>();
 		void *fsh = DM_GET_VALUE(me, me_handle1, void *);
 		size_t fshlen = DM_GET_LEN(me, me_handle1);
+		if (fs_handle)
+			fs_handle->assign(static_cast<char *>(fsh), fshlen);
 		EXPECT_DM_OK(dm_set_disp(sid_, fsh, fshlen, DM_NO_TOKEN, &disp,
 					 DM_EVENT_MAX));
 		EXPECT_DM_OK(dm_set_eventlist(sid_, fsh, fshlen, DM_NO_TOKEN, &list,
@@ -533,6 +551,48 @@ TEST_F(MountEvents, AForcedUnmountThatFailedLeavesTheSameProcessesNextUnforced)
 	Message un = next(sid_);
 	ASSERT_EQ(un.type(), DM_EVENT_UNMOUNT);
 	EXPECT_EQ(un.data<dm_namesp_event_t>()->ne_mode & DM_UNMOUNT_FORCE, 0u);
+}
+
+/*
+ * Nor the filesystems that umount -f -l detaches below the one it names:
+ * they go in the same call, but were not asked to be forced.
+ */
+TEST_F(MountEvents, AForcedLazyUnmountForcesOnlyTheFilesystemItNames)
+{
+	std::string lower2 = base_ + "/lower2", below = mnt_ + "/below";
+	LoopFilesystem second(base_ + "/image", lower2);
+	if (!second.why().empty())
+		GTEST_SKIP() << second.why();
+	std::string named, detached;
+	mount_taking(kUnmountEvents, kUnmountEvents, lower_, mnt_, &named);
+	ASSERT_EQ(mkdir(below.c_str(), 0755), 0) << strerror(errno);
+	mount_taking(kUnmountEvents, kUnmountEvents, lower2, below, &detached);
+	ASSERT_NE(named, detached);
+
+	auto child = umount_in_child(MNT_FORCE | MNT_DETACH);
+	std::map<std::pair<std::string, dm_eventtype_t>, unsigned> modes;
+	for (int i = 0; i < 4 && !HasFailure(); i++) {
+		Message m = next(sid_);
+		auto *ne = m.data<dm_namesp_event_t>();
+		std::string fs(DM_GET_VALUE(ne, ne_handle1, char *),
+			       DM_GET_LEN(ne, ne_handle1));
+		EXPECT_TRUE(fs == named || fs == detached) << "an event of another filesystem";
+		EXPECT_TRUE(modes.emplace(std::make_pair(fs, m.type()), ne->ne_mode).second)
+			<< "event " << m.type() << " came twice for one filesystem";
+		if (m.type() == DM_EVENT_PREUNMOUNT)
+			respond(sid_, m.token(), DM_RESP_CONTINUE);
+	}
+	EXPECT_EQ(child->wait(), 0);
+	for (auto type : {DM_EVENT_PREUNMOUNT, DM_EVENT_UNMOUNT}) {
+		SCOPED_TRACE(type == DM_EVENT_PREUNMOUNT ? "PREUNMOUNT" : "UNMOUNT");
+		auto of_named = modes.find(std::make_pair(named, type));
+		auto of_detached = modes.find(std::make_pair(detached, type));
+		ASSERT_NE(of_named, modes.end());
+		ASSERT_NE(of_detached, modes.end());
+		EXPECT_EQ(of_named->second & DM_UNMOUNT_FORCE, (unsigned)DM_UNMOUNT_FORCE);
+		EXPECT_EQ(of_detached->second & DM_UNMOUNT_FORCE, 0u);
+	}
+	EXPECT_TRUE(queue_empty(sid_));
 }
 
 /*
