@@ -335,8 +335,35 @@ TEST_F(ReadInvis, FilesystemHandleEINVAL)
 	EXPECT_DM_ERRNO(read_invis(fsh, 0, sizeof(buf), buf), EINVAL);
 }
 
+TEST_F(ReadInvis, IntoMemoryThatCannotBeWrittenEFAULT)
+{
+	Handle h;
+	handle_of("text", h);
+	GuardedPage page;
+	ASSERT_TRUE(page.ok());
+	char *read_only = page.read_only<char>();
+	EXPECT_DM_ERRNO(read_invis(h, 0, 16, read_only), EFAULT);
+	char *unmapped = page.last<char>() + 1;
+	EXPECT_DM_ERRNO(read_invis(h, 0, 16, unmapped), EFAULT);
+}
+
 /* dm_write_invis. */
 using WriteInvis = DataTest;
+
+TEST_F(WriteInvis, FromMemoryThatCannotBeReadEFAULTAndWritesNothing)
+{
+	Handle h;
+	handle_of("text", h);
+	GuardedPage page;
+	ASSERT_TRUE(page.ok());
+	char *unmapped = page.last<char>() + 1;
+	EXPECT_DM_ERRNO(dm_write_invis(sid_, h.hanp, h.hlen, DM_NO_TOKEN, 0, 0, 16, unmapped),
+			EFAULT);
+	EXPECT_DM_ERRNO(dm_write_invis(sid_, h.hanp, h.hlen, DM_NO_TOKEN, 0, kTextSize, 16,
+				       unmapped),
+			EFAULT);
+	EXPECT_EQ(contents("text"), kText);
+}
 
 TEST_F(WriteInvis, WritesTheBytes)
 {

@@ -524,6 +524,16 @@ LoopFilesystem::~LoopFilesystem()
 		ADD_FAILURE() << "umount " << dir_ << ": " << strerror(errno);
 }
 
+int LoopFilesystem::unmount()
+{
+	if (dir_.empty())
+		return EINVAL;
+	if (umount(dir_.c_str()) != 0)
+		return errno;
+	dir_.clear();
+	return 0;
+}
+
 void spit(const std::string &path, const std::string &data)
 {
 	std::ofstream out(path, std::ios::binary | std::ios::trunc);

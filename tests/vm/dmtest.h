@@ -254,8 +254,10 @@ private:
 /*
  * A second lower filesystem: ext4 of 16 MiB in the file image, mounted
  * from a loop device at dir for the guard's life.  why() says why there
- * is none (no mkfs.ext4, no loop device); the guard unmounts it lazily,
- * so that a failed test leaves nothing that holds the image.
+ * is none (no mkfs.ext4, no loop device).  unmount() unmounts it as
+ * umount(2) does, and says the errno; what is still mounted when the
+ * guard goes is unmounted lazily, so that a failed test leaves no mount
+ * in its tree.
  */
 class LoopFilesystem {
 public:
@@ -265,6 +267,7 @@ public:
 	LoopFilesystem &operator=(const LoopFilesystem &) = delete;
 
 	const std::string &why() const { return why_; }
+	int unmount();
 
 private:
 	std::string dir_, why_;

@@ -4,8 +4,10 @@
  * such call: a token no longer outstanding (ESRCH), the handle of an
  * object that was removed (EBADF), no such session and a filesystem's
  * handle (EINVAL); those of the calls on a filesystem's handle (one not
- * mounted, EBADF; a file's, EINVAL); and documented failures that no
- * area's own tests reached.
+ * mounted, EBADF; a file's, EINVAL, or ESRCH with a token not
+ * outstanding); those of a handle itself, for both (none or unreadable,
+ * EFAULT; malformed, EINVAL); and documented failures that no area's own
+ * tests reached.
  * Needs the scratch filesystem at /mnt/scratch.
  */
 #include "dmtest.h"
@@ -40,7 +42,50 @@ struct TokenCall {
 	const char *name;
 	ObjectCallFn call;
 	int on_file = EINVAL;	/* of the calls on a filesystem: given a file's handle */
+	bool takes_token = true;
 };
+
+/* A handle of the test's memory, which the guard does not free. */
+struct BorrowedHandle : Handle {
+	BorrowedHandle(void *p, size_t len)
+	{
+		hanp = p;
+		hlen = len;
+	}
+	~BorrowedHandle()
+	{
+		hanp = nullptr;
+		hlen = 0;
+	}
+};
+
+char junk_handle[5] = {1, 2, 3, 4, 5};
+
+/*
+ * The failures of a handle itself, common to every call that takes one:
+ * none (EFAULT), one that ends in memory the caller cannot read (EFAULT),
+ * one of no form a handle has (EINVAL).
+ */
+template <typename Call> void expect_handle_errors(Call call, const Handle &of)
+{
+	{
+		SCOPED_TRACE("a NULL handle");
+		BorrowedHandle none(nullptr, of.hlen);
+		EXPECT_DM_ERRNO(call(none), EFAULT);
+	}
+	{
+		SCOPED_TRACE("a handle ending in an unreadable page");
+		GuardedPage page;
+		ASSERT_TRUE(page.ok());
+		char *start = page.last<char>() + 1 - (of.hlen - 1);
+		std::memcpy(start, of.hanp, of.hlen - 1);
+		BorrowedHandle unreadable(start, of.hlen);
+		EXPECT_DM_ERRNO(call(unreadable), EFAULT);
+	}
+	SCOPED_TRACE("a malformed handle");
+	BorrowedHandle malformed(junk_handle, sizeof(junk_handle));
+	EXPECT_DM_ERRNO(call(malformed), EINVAL);
+}
 
 char scratch_buf[64];
 
@@ -143,6 +188,12 @@ TEST_P(TokenCallErrors, AFilesystemHandleEINVAL)
 	EXPECT_DM_ERRNO(call(fs_, t), EINVAL);
 }
 
+TEST_P(TokenCallErrors, ANullUnreadableOrMalformedHandleEFAULTOrEINVAL)
+{
+	dm_token_t t = token();
+	expect_handle_errors([&](Handle &h) { return call(h, t); }, file_);
+}
+
 INSTANTIATE_TEST_SUITE_P(, TokenCallErrors, ::testing::ValuesIn(kTokenCalls),
 			 [](const ::testing::TestParamInfo<TokenCall> &info) {
 				 return std::string(info.param.name);
@@ -197,7 +248,7 @@ const std::vector<TokenCall> kFsCalls = {
 		 dm_eventset_t set;
 		 u_int n;
 		 return dm_get_config_events(h.hanp, h.hlen, DM_EVENT_MAX, &set, &n);
-	 }, 0},	/* any object's will do */
+	 }, 0, false},	/* any object's will do */
 };
 
 class FsCallErrors : public ErrnoTest, public ::testing::WithParamInterface<TokenCall> {};
@@ -218,12 +269,32 @@ TEST_P(FsCallErrors, AFilesHandleGetsItsDocumentedAnswer)
 	}
 }
 
+TEST_P(FsCallErrors, ANullUnreadableOrMalformedHandleEFAULTOrEINVAL)
+{
+	expect_handle_errors([&](Handle &h) { return GetParam().call(sid_, h, DM_NO_TOKEN); },
+			     fs_);
+}
+
 INSTANTIATE_TEST_SUITE_P(, FsCallErrors, ::testing::ValuesIn(kFsCalls),
 			 [](const ::testing::TestParamInfo<TokenCall> &info) {
 				 return std::string(info.param.name);
 			 });
 
 using CallErrors = ErrnoTest;
+
+/*
+ * The calls on a filesystem's handle that take a token check it before
+ * the handle's kind: a file's handle with a token not outstanding ESRCH.
+ */
+TEST_F(CallErrors, AFilesHandleWithATokenNotOutstandingESRCH)
+{
+	for (const auto &c : kFsCalls) {
+		if (!c.takes_token)
+			continue;
+		SCOPED_TRACE(c.name);
+		EXPECT_DM_ERRNO(c.call(sid_, file_, kNotOutstanding), ESRCH);
+	}
+}
 
 /* The answer is refused whole: the event stays for a smaller one. */
 TEST_F(CallErrors, RespondWithMoreThanMaxMsgDataE2BIGKeepsTheToken)

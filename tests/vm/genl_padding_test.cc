@@ -484,11 +484,15 @@ TEST_F(GenlStats, AGroupMovedToAFileOfAnotherMountEndsWithThatMount)
 	}
 	if (mounted) {
 		EXPECT_EQ(umount(mnt2.c_str()), 0) << strerror(errno);
+		umount2(mnt2.c_str(), MNT_DETACH);	/* what a failure left */
 	}
 	auto got = genl_.ask(DMAPI_CMD_STATS_GET, false, {{DMAPI_A_GROUP, u32(group)}});
 	EXPECT_TRUE(got.empty()) << "the group outlived the mount of its file";
 	EXPECT_EQ(genl_.error(), ENOENT) << strerror(genl_.error());
 	genl_.ask(DMAPI_CMD_STATS_DEL, false, {{DMAPI_A_GROUP, u32(group)}});
+	/* Nor does the mount, gone, hold its lower filesystem. */
+	int err = second.unmount();
+	EXPECT_EQ(err, 0) << strerror(err);
 }
 
 /* max_stats_regions bounds the groups and their regions together. */

@@ -224,47 +224,81 @@ TEST_F(Handles, OpenByHandleOfAnAppendOnlyFileOnlyAppends)
 	EXPECT_EQ(s, "contents+");
 }
 
+/* The two calls that take a path fail alike for what is wrong with it. */
+struct PathCall {
+	const char *name;
+	int (*call)(char *path, void **hanpp, size_t *hlenp);
+};
+
+const PathCall kPathCalls[] = {
+	{"dm_path_to_handle", dm_path_to_handle},
+	{"dm_path_to_fshandle", dm_path_to_fshandle},
+};
+
 TEST_F(Handles, PathErrors)
 {
+	std::string missing = path("missing"), p = path("dir/file");
+	for (const auto &c : kPathCalls) {
+		SCOPED_TRACE(c.name);
+		Handle h;
+		EXPECT_DM_ERRNO(c.call(missing.data(), &h.hanp, &h.hlen), ENOENT);
+		EXPECT_DM_ERRNO(c.call(nullptr, &h.hanp, &h.hlen), EFAULT);
+		EXPECT_DM_ERRNO(c.call(p.data(), nullptr, &h.hlen), EFAULT);
+		EXPECT_DM_ERRNO(c.call(p.data(), &h.hanp, nullptr), EFAULT);
+		EXPECT_EQ(h.hanp, nullptr);
+	}
+}
+
+TEST_F(Handles, FdToHandleErrors)
+{
 	Handle h;
-	std::string missing = path("missing");
-	EXPECT_DM_ERRNO(dm_path_to_handle(missing.data(), &h.hanp, &h.hlen), ENOENT);
-	EXPECT_DM_ERRNO(dm_path_to_handle(nullptr, &h.hanp, &h.hlen), EFAULT);
-	std::string p = path("dir/file");
-	EXPECT_DM_ERRNO(dm_path_to_handle(p.data(), nullptr, &h.hlen), EFAULT);
 	EXPECT_DM_ERRNO(dm_fd_to_handle(-1, &h.hanp, &h.hlen), EBADF);
 	EXPECT_DM_ERRNO(dm_fd_to_handle(12345, &h.hanp, &h.hlen), EBADF);
+	int fd = open(path("dir/file").c_str(), O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	EXPECT_DM_ERRNO(dm_fd_to_handle(fd, nullptr, &h.hlen), EFAULT);
+	EXPECT_DM_ERRNO(dm_fd_to_handle(fd, &h.hanp, nullptr), EFAULT);
+	close(fd);
+	EXPECT_EQ(h.hanp, nullptr);
 }
 
 /* dm_path_to_handle() opens its path: it fails as open(2) of it does. */
 TEST_F(Handles, PathToHandleFailsAsOpenOfThePath)
 {
-	Handle h;
 	std::string through_file = path("dir/file/x");
-	EXPECT_DM_ERRNO(dm_path_to_handle(through_file.data(), &h.hanp, &h.hlen), ENOTDIR);
-	/* A final link is an object; a filesystem's handle follows it. */
 	ASSERT_EQ(symlink("loop", path("loop").c_str()), 0) << strerror(errno);
 	std::string through_loop = path("loop/x"), loop = path("loop");
-	EXPECT_DM_ERRNO(dm_path_to_handle(through_loop.data(), &h.hanp, &h.hlen), ELOOP);
-	EXPECT_DM_ERRNO(dm_path_to_fshandle(loop.data(), &h.hanp, &h.hlen), ELOOP);
 	std::string too_long = path(std::string(NAME_MAX + 1, 'n'));
-	EXPECT_DM_ERRNO(dm_path_to_handle(too_long.data(), &h.hanp, &h.hlen), ENAMETOOLONG);
-	EXPECT_EQ(h.hanp, nullptr);
+	for (const auto &c : kPathCalls) {
+		SCOPED_TRACE(c.name);
+		Handle h;
+		EXPECT_DM_ERRNO(c.call(through_file.data(), &h.hanp, &h.hlen), ENOTDIR);
+		EXPECT_DM_ERRNO(c.call(through_loop.data(), &h.hanp, &h.hlen), ELOOP);
+		EXPECT_DM_ERRNO(c.call(too_long.data(), &h.hanp, &h.hlen), ENAMETOOLONG);
+		EXPECT_EQ(h.hanp, nullptr);
+	}
+	/* A final link is an object; a filesystem's handle follows it. */
+	Handle h;
+	EXPECT_DM_ERRNO(dm_path_to_fshandle(loop.data(), &h.hanp, &h.hlen), ELOOP);
 }
 
 TEST_F(Handles, PathToHandleThroughADirectoryWithoutSearchPermissionEACCES)
 {
 	ASSERT_EQ(chmod(path("dir").c_str(), 0), 0) << strerror(errno);
 	std::string file = path("dir/file");
-	int rc = in_child([&] {
-		if (drop_capability(CAP_DAC_OVERRIDE) || drop_capability(CAP_DAC_READ_SEARCH))
-			return 100;
-		Handle h;
-		if (dm_path_to_handle(file.data(), &h.hanp, &h.hlen) == 0)
-			return 101;
-		return errno;
-	});
-	EXPECT_EQ(rc, EACCES) << "100: dropping the capabilities failed, 101: it worked";
+	for (const auto &c : kPathCalls) {
+		SCOPED_TRACE(c.name);
+		int rc = in_child([&] {
+			if (drop_capability(CAP_DAC_OVERRIDE) ||
+			    drop_capability(CAP_DAC_READ_SEARCH))
+				return 100;
+			Handle h;
+			if (c.call(file.data(), &h.hanp, &h.hlen) == 0)
+				return 101;
+			return errno;
+		});
+		EXPECT_EQ(rc, EACCES) << "100: dropping the capabilities failed, 101: it worked";
+	}
 }
 
 TEST_F(Handles, OpenByHandleBeyondTheLimitOfOpenFilesEMFILE)
@@ -554,6 +588,38 @@ TEST_F(Handles, HandleToPathOfAPathLongerThanAPage)
 	EXPECT_DM_ERRNO(dm_handle_to_path(dir.hanp, dir.hlen, target.hanp, target.hlen,
 					  buf.size() - 1, buf.data(), &rlen), E2BIG);
 	EXPECT_EQ(rlen, want.size() + 1);
+}
+
+/*
+ * The path of a directory below its filesystem's root must fit in a
+ * page (4096 bytes, its null byte with them); the name of the target
+ * is then added to it.
+ */
+TEST_F(Handles, HandleToPathInADirectoryWhosePathPassesAPageENAMETOOLONG)
+{
+	const std::string level(250, 'd');
+	int fd = open(mnt_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	size_t rel = 0;
+	while (rel + 1 <= 4096) {
+		ASSERT_EQ(mkdirat(fd, level.c_str(), 0755), 0) << strerror(errno);
+		int next = openat(fd, level.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		ASSERT_GE(next, 0) << strerror(errno);
+		fd = next;
+		rel += 1 + level.size();
+	}
+	int file = openat(fd, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	ASSERT_GE(file, 0) << strerror(errno);
+	Handle dir, target;
+	EXPECT_DM_OK(dm_fd_to_handle(fd, &dir.hanp, &dir.hlen));
+	EXPECT_DM_OK(dm_fd_to_handle(file, &target.hanp, &target.hlen));
+	close(file);
+	close(fd);
+	std::vector<char> buf(2 * 4096 + mnt_.size());
+	size_t rlen = 0;
+	EXPECT_DM_ERRNO(dm_handle_to_path(dir.hanp, dir.hlen, target.hanp, target.hlen,
+					  buf.size(), buf.data(), &rlen), ENAMETOOLONG);
 }
 
 TEST_F(Handles, HandleToPathOfAStaleHandleWhoseInodeNumberANewFileTookFailsEBADF)
