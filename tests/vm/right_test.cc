@@ -33,6 +33,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -1329,10 +1330,83 @@ TEST_P(CallRights, WithNoTokenOnlyACallThatChangesTheObjectWaitsForASharedRight)
 	EXPECT_EQ(result_of(called), 0) << "beside another token's shared right";
 }
 
+/*
+ * A signal ends the wait of a call with no token for another token's
+ * right (EINTR), and the call holds nothing after it.
+ */
+TEST_P(CallRights, WithNoTokenItsWaitForARightEndsEINTROnASignal)
+{
+	dm_token_t b = token();
+	ASSERT_DM_OK(request_on_object(b, DM_RIGHT_EXCL));
+	CaughtSignal caught(SIGUSR1);
+	std::promise<pid_t> caller;
+	Pending called;
+	Answered unblock(sid_, b);
+	called = in_thread([&] {
+		caller.set_value(static_cast<pid_t>(syscall(SYS_gettid)));
+		return call(DM_NO_TOKEN);
+	});
+	pid_t tid = caller.get_future().get();
+	ASSERT_TRUE(waits_in(tid, "dm_call_right_take")) << "it did not wait";
+	syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+	EXPECT_EQ(result_of(called), EINTR);
+	EXPECT_DM_OK(release_on_object(b));
+	dm_token_t c = token();
+	Answered unblock_c(sid_, c);
+	EXPECT_DM_OK(request_on_object(c, DM_RIGHT_EXCL)) << "the interrupted call kept a right";
+}
+
 INSTANTIATE_TEST_SUITE_P(, CallRights, ::testing::ValuesIn(kObjectCalls),
 			 [](const ::testing::TestParamInfo<ObjectCall> &info) {
 				 return std::string(info.param.name);
 			 });
+
+/*
+ * Every call on a file's data or on what its data events are decided on:
+ * with no token, after drain_timeout of waiting for I/O admitted before
+ * it, EAGAIN, holding nothing.  dm_set_fileattr() is such a call when it
+ * changes the size.
+ */
+TEST_F(Rights, EachCallOnTheDataWithNoTokenFailsEAGAINAfterDrainTimeout)
+{
+	const std::set<std::string> draining = {
+		"dm_read_invis",    "dm_write_invis",	"dm_probe_hole",
+		"dm_punch_hole",    "dm_get_allocinfo", "dm_sync_by_handle",
+		"dm_set_region",    "dm_set_eventlist",
+	};
+	ModuleParam patience("drain_timeout", "1");
+	Handle fs;
+	std::string mnt = mnt_;
+	ASSERT_DM_OK(dm_path_to_fshandle(mnt.data(), &fs.hanp, &fs.hlen));
+	auto expect_eagain = [&](const std::function<int()> &call) {
+		Pending called;
+		HeldAccess write(lower_, [this] { return write_in_child(); });
+		ASSERT_EQ(write.error(), "");
+		called = in_thread(call);
+		EXPECT_EQ(result_of(called), EAGAIN);
+		write.release();
+		EXPECT_EQ(write.wait(), 0);
+		dm_token_t t = token();
+		EXPECT_DM_OK(request(t, DM_RIGHT_EXCL)) << "the call that failed kept a right";
+		answer(t);
+	};
+	size_t tried = 0;
+	for (const auto &c : kObjectCalls) {
+		if (!draining.count(c.name))
+			continue;
+		SCOPED_TRACE(c.name);
+		tried++;
+		expect_eagain([&] { return c.call(sid_, file_, fs, DM_NO_TOKEN); });
+	}
+	EXPECT_EQ(tried, draining.size()) << "a call of the list is not in kObjectCalls";
+	SCOPED_TRACE("dm_set_fileattr of DM_AT_SIZE");
+	expect_eagain([&] {
+		dm_fileattr_t attr = {};
+		attr.fa_size = 4;
+		return dm_set_fileattr(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, DM_AT_SIZE, &attr);
+	});
+	EXPECT_EQ(slurp(lower_ + "/file").size(), 8u) << "a refused call changed the size";
+}
 
 /* dm_get_dmattr with DM_NO_TOKEN, on the fixture's file. */
 int get_kept_attr(dm_sessid_t sid, const Handle &file)
