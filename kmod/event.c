@@ -116,7 +116,9 @@ static bool dm_event_charged(int type, bool sync)
  * the memory cgroup of the calling task, unless it is reclaiming memory.
  * An asynchronous event has nobody to tell of a failure: one that the
  * cgroup refuses (its OOM killer has ended the sender, or could find
- * nothing to end) is allocated uncharged rather than lost.
+ * nothing to end) is allocated uncharged rather than lost.  The sender
+ * of a synchronous message waits for it, and so can be told: past its
+ * cgroup's limit it gets -ENOMEM, and the OOM killer is not asked.
  *
  * Return: the event with one reference and a sequence number, or
  * ERR_PTR(-ENOMEM).
@@ -125,9 +127,12 @@ struct dm_event *dm_event_create(int type, u32 len, bool sync)
 {
 	size_t size = struct_size_t(struct dm_event, data, len);
 	bool charged = dm_event_charged(type, sync);
+	gfp_t gfp = charged ? GFP_KERNEL_ACCOUNT : GFP_KERNEL;
 	struct dm_event *ev;
 
-	ev = kvzalloc(size, charged ? GFP_KERNEL_ACCOUNT : GFP_KERNEL);
+	if (charged && sync)
+		gfp |= __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+	ev = kvzalloc(size, gfp);
 	if (!ev && charged && !sync)
 		ev = kvzalloc(size, GFP_KERNEL);
 	if (!ev)

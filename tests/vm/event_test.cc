@@ -500,6 +500,45 @@ TEST_F(Events, AsyncMessagesStopAtTheSendersMemoryLimit)
 }
 
 /*
+ * A synchronous message is the sender's to wait for, and is not queued
+ * past its memory cgroup's limit: the sender gets ENOMEM, and the
+ * cgroup's OOM killer does not end it; no message reaches the session.
+ */
+TEST_F(Events, ASyncMessagePastTheSendersMemoryLimitIsNotQueued)
+{
+	MemoryCgroup cgroup;
+	if (!cgroup.why().empty())
+		GTEST_SKIP() << cgroup.why();
+	constexpr long long kLimit = 2 << 20;
+	constexpr size_t kMessage = 8 << 20;
+	ModuleParam largest("max_msg_data", std::to_string(kMessage));
+	ASSERT_TRUE(cgroup.limit(kLimit)) << strerror(errno);
+	/* Made before the child joins the cgroup: only the message counts there. */
+	std::string text(kMessage, 'm');
+	Child sender([&] {
+		if (!cgroup.join())
+			return 1;
+		if (dm_send_msg(sid_, DM_MSGTYPE_SYNC, text.size(), text.data()) == 0)
+			return 0;
+		return errno == ENOMEM ? 3 : 2;
+	});
+	bool running = sender.still_running_after(3000);
+	std::vector<char> buf(kMessage + 4096);
+	size_t rlen = 0;
+	if (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) == 0) {
+		ADD_FAILURE() << "the message was queued";
+		auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
+		EXPECT_DM_OK(dm_respond_event(sid_, msg->ev_token, DM_RESP_CONTINUE, 0, 0, nullptr));
+	} else {
+		EXPECT_EQ(errno, EAGAIN) << strerror(errno);
+	}
+	EXPECT_FALSE(running) << "the sender still waited for its message";
+	int rc = sender.wait();
+	EXPECT_EQ(rc, 3) << "0: sent, 1: joining the cgroup failed, 2: another error "
+			 << "than ENOMEM, " << 128 + SIGKILL << ": killed";
+}
+
+/*
  * A sender whose cgroup can neither hold its messages nor end it (the OOM
  * killer spares it) loses none: past the limit they are queued uncharged.
  */
