@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <xdsm/dmapi.h>
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <algorithm>
@@ -76,6 +77,24 @@ public:
 private:
 	pid_t pid_ = -1;
 	int status_ = 0;
+};
+
+/* A handler for a signal, without SA_RESTART, for the guard's life. */
+class CaughtSignal {
+public:
+	explicit CaughtSignal(int signo) : signo_(signo)
+	{
+		struct sigaction caught = {};
+		caught.sa_handler = [](int) {};
+		sigaction(signo_, &caught, &saved_);
+	}
+	~CaughtSignal() { sigaction(signo_, &saved_, nullptr); }
+	CaughtSignal(const CaughtSignal &) = delete;
+	CaughtSignal &operator=(const CaughtSignal &) = delete;
+
+private:
+	int signo_;
+	struct sigaction saved_ = {};
 };
 
 /*

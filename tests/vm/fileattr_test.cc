@@ -11,7 +11,9 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -20,6 +22,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <thread>
 
 using namespace dmtest;
@@ -221,6 +225,108 @@ TEST_F(FileAttr, SetSizeTruncatesAndExtendsWithoutEvents)
 	ASSERT_DM_OK(set(file_, DM_AT_SIZE, fa));
 	EXPECT_EQ(stat_of("file").st_size, 20000);
 	EXPECT_TRUE(queue_empty()) << "the DM application's own changes send no events";
+}
+
+/*
+ * A child holding a read lease on a file, taken by `path` (through the
+ * mount or below it).  Told to break it (SIGIO), it writes a byte to
+ * gave_up() and gives the lease up after `delay_ms`; with a delay of -1
+ * it keeps the lease until killed.
+ */
+class LeaseHolder {
+public:
+	LeaseHolder(const std::string &path, int delay_ms)
+	{
+		if (pipe(gave_up_) != 0 || pipe(ready_) != 0) {
+			ADD_FAILURE() << "pipe: " << strerror(errno);
+			return;
+		}
+		int gave_up = gave_up_[1], ready = ready_[1];
+		child_ = std::make_unique<Child>([=] {
+			static volatile sig_atomic_t told;
+			struct sigaction sa = {};
+			sa.sa_handler = [](int) { told = 1; };
+			sigaction(SIGIO, &sa, nullptr);
+			int fd = open(path.c_str(), O_RDONLY);
+			if (fd < 0 || fcntl(fd, F_SETLEASE, F_RDLCK) != 0)
+				return 2;
+			if (write(ready, "r", 1) != 1)
+				return 3;
+			while (!told)
+				usleep(1000);
+			if (delay_ms < 0)
+				pause();
+			usleep(delay_ms * 1000);
+			if (write(gave_up, "g", 1) != 1)
+				return 4;
+			return fcntl(fd, F_SETLEASE, F_UNLCK) ? 5 : 0;
+		});
+		char c;
+		held_ = read(ready_[0], &c, 1) == 1;
+	}
+	~LeaseHolder()
+	{
+		for (int fd : {gave_up_[0], gave_up_[1], ready_[0], ready_[1]})
+			if (fd >= 0)
+				close(fd);
+	}
+	LeaseHolder(const LeaseHolder &) = delete;
+	LeaseHolder &operator=(const LeaseHolder &) = delete;
+
+	bool held() const { return held_; }
+	/* Whether it has given the lease up, or is about to. */
+	bool gave_up()
+	{
+		pollfd p = {gave_up_[0], POLLIN, 0};
+		return poll(&p, 1, 0) == 1;
+	}
+	int wait() { return child_->wait(); }
+
+private:
+	int gave_up_[2] = {-1, -1}, ready_[2] = {-1, -1};
+	bool held_ = false;
+	std::unique_ptr<Child> child_;
+};
+
+/*
+ * A size change breaks a lease on the file, taken through the mount or
+ * below it, as truncate(2) does, and waits for it to be given up.
+ */
+TEST_F(FileAttr, SetSizeWaitsForALeaseToBeGivenUp)
+{
+	for (const std::string &by : {path("file"), lower("file")}) {
+		SCOPED_TRACE(by);
+		LeaseHolder lease(by, 300);
+		ASSERT_TRUE(lease.held()) << "no lease was taken";
+		dm_fileattr_t fa = {};
+		fa.fa_size = 100;
+		EXPECT_DM_OK(set(file_, DM_AT_SIZE, fa));
+		EXPECT_TRUE(lease.gave_up()) << "it did not wait for the lease";
+		EXPECT_EQ(lease.wait(), 0);
+		EXPECT_EQ(stat_of("file").st_size, 100);
+		fa.fa_size = 10000;
+		EXPECT_DM_OK(set(file_, DM_AT_SIZE, fa));
+	}
+}
+
+/* A signal ends that wait, EINTR, the size unchanged. */
+TEST_F(FileAttr, ASizeChangeWaitingForALeaseEndsEINTROnASignal)
+{
+	LeaseHolder lease(path("file"), -1);
+	ASSERT_TRUE(lease.held()) << "no lease was taken";
+	CaughtSignal caught(SIGUSR1);
+	std::promise<pid_t> caller;
+	auto called = std::async(std::launch::async, [&] {
+		caller.set_value(static_cast<pid_t>(syscall(SYS_gettid)));
+		dm_fileattr_t fa = {};
+		fa.fa_size = 100;
+		return set(file_, DM_AT_SIZE, fa) ? errno : 0;
+	});
+	pid_t tid = caller.get_future().get();
+	ASSERT_TRUE(waits_in(tid, "msleep_interruptible")) << "it did not wait";
+	syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+	EXPECT_EQ(called.get(), EINTR);
+	EXPECT_EQ(stat_of("file").st_size, 10000);
 }
 
 /* A change by handle dates nothing the mask does not name, as SGI's. */

@@ -100,24 +100,6 @@ int result_of(Pending &call)
 	return still_pending_after(call, 60000) ? -1 : call.get();
 }
 
-/* A handler for a signal, without SA_RESTART, for the guard's life. */
-class CaughtSignal {
-public:
-	explicit CaughtSignal(int signo) : signo_(signo)
-	{
-		struct sigaction caught = {};
-		caught.sa_handler = [](int) {};
-		sigaction(signo_, &caught, &saved_);
-	}
-	~CaughtSignal() { sigaction(signo_, &saved_, nullptr); }
-	CaughtSignal(const CaughtSignal &) = delete;
-	CaughtSignal &operator=(const CaughtSignal &) = delete;
-
-private:
-	int signo_;
-	struct sigaction saved_ = {};
-};
-
 /*
  * Answers a token at scope end, giving up its rights: declared after the
  * calls that wait for them, so that those end before they are waited for.
