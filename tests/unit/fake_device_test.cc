@@ -9,6 +9,8 @@
 #include <xdsm/dmapi.hpp>
 #include <xdsm/dmapi_ioctl.h>
 
+#include "kernel_calls.h"
+
 #include <cerrno>
 #include <climits>
 #include <cstdarg>
@@ -180,6 +182,24 @@ TEST_F(FakeDevice, OtherMajorVersionIsEPROTO)
 		int create = dm_create_session(DM_NO_SESSION, info, &sid);
 		std::exit(ret == -1 && init_errno == EPROTO && create == -1 && errno == EPROTO ? 0 : 1);
 	}, ::testing::ExitedWithCode(0), "");
+}
+
+// And so is every other call of the API that needs the kernel, each in a
+// fresh process so that none finds the device opened by another.
+TEST_F(FakeDevice, OtherMajorVersionIsEPROTOForEveryCall)
+{
+	GTEST_FLAG_SET(death_test_style, "threadsafe");
+	Args args;
+	auto calls = kernel_calls(args);
+	for (auto &[name, call] : calls) {
+		SCOPED_TRACE(name);
+		EXPECT_EXIT({
+			fake.major = DMAPI_KERNEL_VERSION + 1;
+			errno = 0;
+			long ret = call();
+			std::exit(ret == -1 && errno == EPROTO ? 0 : 1);
+		}, ::testing::ExitedWithCode(0), "");
+	}
 }
 
 // A DM application's cleanup at exit, registered before its first call
