@@ -27,6 +27,7 @@
 #include <chrono>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -200,6 +201,49 @@ TEST_F(FakeDevice, OtherMajorVersionIsEPROTOForEveryCall)
 			std::exit(ret == -1 && errno == EPROTO ? 0 : 1);
 		}, ::testing::ExitedWithCode(0), "");
 	}
+}
+
+// Limits the process to its descriptors below @fds (the soft limit, which
+// any process may raise again).
+bool limit_descriptors(int fds)
+{
+	struct rlimit limit;
+	if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+		return false;
+	limit.rlim_cur = static_cast<rlim_t>(fds);
+	return setrlimit(RLIMIT_NOFILE, &limit) == 0;
+}
+
+// The first call that needs the device, with fake answers, as exit code.
+int first_call_status()
+{
+	dm_sessid_t sids[4];
+	unsigned int n;
+	if (dm_getall_sessions(4, sids, &n) == 0)
+		return 0;
+	return errno == EMFILE ? 1 : 2;
+}
+
+// A process with no free descriptor cannot open the device: EMFILE, from
+// dm_init_service() and from the first call alike, and a call made once a
+// descriptor is free opens it then.
+TEST_F(FakeDevice, NoFreeDescriptorForTheDeviceIsEMFILEUntilOneIsFree)
+{
+	GTEST_FLAG_SET(death_test_style, "threadsafe");
+	EXPECT_EXIT({
+		int spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (spare < 0 || close(spare) != 0 || !limit_descriptors(spare))
+			std::exit(10);
+		char *version;
+		if (dm_init_service(&version) != -1 || errno != EMFILE)
+			std::exit(11);
+		if (first_call_status() != 1)
+			std::exit(12);
+		if (!limit_descriptors(spare + 1))
+			std::exit(13);
+		fake.answer = [](unsigned long, void *) { return 0; };
+		std::exit(first_call_status());
+	}, ::testing::ExitedWithCode(0), "");
 }
 
 // A DM application's cleanup at exit, registered before its first call
