@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The failures every call on an object with a token documents, for each
+ * The failures every call on a file with a token documents, for each
  * such call: a token no longer outstanding (ESRCH), the handle of an
  * object that was removed (EBADF), no such session and a filesystem's
  * handle (EINVAL); those of the calls on a filesystem's handle (one not
@@ -143,6 +143,42 @@ const std::vector<TokenCall> kTokenCalls = {
 	 }},
 	{"obj_ref_query", [](dm_sessid_t s, Handle &h, dm_token_t t) {
 		 return dm_obj_ref_query(s, t, h.hanp, h.hlen);
+	 }},
+	{"request_right", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 return dm_request_right(s, h.hanp, h.hlen, t, 0, DM_RIGHT_SHARED);
+	 }},
+	{"get_dmattr", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_attrname_t name = {{'k', 'e', 'p', 't'}};
+		 size_t rlen;
+		 return dm_get_dmattr(s, h.hanp, h.hlen, t, &name, sizeof(scratch_buf),
+				      scratch_buf, &rlen);
+	 }},
+	{"set_dmattr", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_attrname_t name = {{'k', 'e', 'p', 't'}};
+		 return dm_set_dmattr(s, h.hanp, h.hlen, t, &name, 0, 1, scratch_buf);
+	 }},
+	{"remove_dmattr", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_attrname_t name = {{'k', 'e', 'p', 't'}};
+		 return dm_remove_dmattr(s, h.hanp, h.hlen, t, 0, &name);
+	 }},
+	{"getall_dmattr", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 size_t rlen;
+		 return dm_getall_dmattr(s, h.hanp, h.hlen, t, sizeof(scratch_buf), scratch_buf,
+					 &rlen);
+	 }},
+	{"get_region", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_region_t r[2];
+		 u_int n;
+		 return dm_get_region(s, h.hanp, h.hlen, t, 2, r, &n);
+	 }},
+	{"set_region", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_region_t r = {0, 0, DM_REGION_NOEVENT, 0};
+		 dm_boolean_t exact;
+		 return dm_set_region(s, h.hanp, h.hlen, t, 1, &r, &exact);
+	 }},
+	{"get_fileattr", [](dm_sessid_t s, Handle &h, dm_token_t t) {
+		 dm_stat_t st;
+		 return dm_get_fileattr(s, h.hanp, h.hlen, t, DM_AT_STAT, &st);
 	 }},
 };
 
