@@ -29,6 +29,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/* The three calls that make an object by handle, which fail alike. */
+struct Maker {
+	const char *call;
+	int (*make)(dm_sessid_t sid, void *dirhanp, size_t dirhlen, dm_token_t token,
+		    void *hanp, size_t hlen, char *cname);
+};
+
+const Maker kMakers[] = {
+	{"dm_create_by_handle", dm_create_by_handle},
+	{"dm_mkdir_by_handle", dm_mkdir_by_handle},
+	{"dm_symlink_by_handle",
+	 [](dm_sessid_t sid, void *dirhanp, size_t dirhlen, dm_token_t token, void *hanp,
+	    size_t hlen, char *cname) {
+		 return dm_symlink_by_handle(sid, dirhanp, dirhlen, token, hanp, hlen, cname,
+					     const_cast<char *>("target"));
+	 }},
+};
+
 class ByHandle : public EventMountTest {
 protected:
 	ByHandle() : EventMountTest("byhandle") {}
@@ -48,10 +66,16 @@ protected:
 		ASSERT_NO_FATAL_FAILURE(handle_of("file", file_));
 	}
 
-	int create(const char *name)
+	int create(const char *name) { return make(kMakers[0], name); }
+
+	/* Make name with m in dir (the fixture's "dir" unless given). */
+	int make(const Maker &m, const char *name, const Handle *dir = nullptr,
+		 dm_token_t token = DM_NO_TOKEN)
 	{
-		return dm_create_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, fsh_.hanp,
-					   fsh_.hlen, const_cast<char *>(name));
+		if (!dir)
+			dir = &dir_;
+		return m.make(sid_, dir->hanp, dir->hlen, token, fsh_.hanp, fsh_.hlen,
+			      const_cast<char *>(name));
 	}
 
 	struct stat stat_of(const std::string &rel)
@@ -189,34 +213,48 @@ TEST_F(ByHandleInheriting, AnObjectIsSeenThroughTheMountOnlyWithAllItInherits)
 TEST_F(ByHandle, AnExistingNameEEXIST)
 {
 	ASSERT_DM_OK(create("new"));
-	EXPECT_DM_ERRNO(create("new"), EEXIST);
+	for (const auto &m : kMakers) {
+		SCOPED_TRACE(m.call);
+		EXPECT_DM_ERRNO(make(m, "new"), EEXIST);
+	}
 }
 
 TEST_F(ByHandle, AnObjectHandleAskedForEINVAL)
 {
-	EXPECT_DM_ERRNO(dm_create_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, file_.hanp,
-					    file_.hlen, const_cast<char *>("new")), EINVAL);
-	EXPECT_FALSE(fs::exists(lower("dir/new")));
+	for (const auto &m : kMakers) {
+		SCOPED_TRACE(m.call);
+		EXPECT_DM_ERRNO(m.make(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, file_.hanp,
+				       file_.hlen, const_cast<char *>("new")),
+				EINVAL);
+		EXPECT_FALSE(fs::exists(lower("dir/new")));
+	}
 }
 
 TEST_F(ByHandle, NamesThatAreNotOneComponentEINVAL)
 {
-	for (const char *bad : {"", ".", "..", "a/b"}) {
-		SCOPED_TRACE(bad);
-		EXPECT_DM_ERRNO(create(bad), EINVAL);
+	for (const auto &m : kMakers) {
+		for (const char *bad : {"", ".", "..", "a/b"}) {
+			SCOPED_TRACE(std::string(m.call) + " of \"" + bad + "\"");
+			EXPECT_DM_ERRNO(make(m, bad), EINVAL);
+		}
 	}
 }
 
 TEST_F(ByHandle, TooLongANameENAMETOOLONG)
 {
 	std::string name(300, 'n');
-	EXPECT_DM_ERRNO(create(name.c_str()), ENAMETOOLONG);
+	for (const auto &m : kMakers) {
+		SCOPED_TRACE(m.call);
+		EXPECT_DM_ERRNO(make(m, name.c_str()), ENAMETOOLONG);
+	}
 }
 
 TEST_F(ByHandle, AFileAsTheDirectoryENOTDIR)
 {
-	EXPECT_DM_ERRNO(dm_create_by_handle(sid_, file_.hanp, file_.hlen, DM_NO_TOKEN, fsh_.hanp,
-					    fsh_.hlen, const_cast<char *>("new")), ENOTDIR);
+	for (const auto &m : kMakers) {
+		SCOPED_TRACE(m.call);
+		EXPECT_DM_ERRNO(make(m, "new", &file_), ENOTDIR);
+	}
 }
 
 /* As symlink(2): a target that, with its NUL, is longer than PATH_MAX. */
@@ -245,17 +283,31 @@ TEST_F(ByHandle, SymlinkToAnEmptyPathENOENT)
 
 TEST_F(ByHandle, NullNameEFAULT)
 {
-	EXPECT_DM_ERRNO(create(nullptr), EFAULT);
+	for (const auto &m : kMakers) {
+		SCOPED_TRACE(m.call);
+		EXPECT_DM_ERRNO(make(m, nullptr), EFAULT);
+	}
 	EXPECT_DM_ERRNO(dm_symlink_by_handle(sid_, dir_.hanp, dir_.hlen, DM_NO_TOKEN, fsh_.hanp,
 					     fsh_.hlen, const_cast<char *>("sym"), nullptr),
 			EFAULT);
 }
 
+TEST_F(ByHandle, NullDirectoryHandleEFAULT)
+{
+	for (const auto &m : kMakers) {
+		SCOPED_TRACE(m.call);
+		EXPECT_DM_ERRNO(m.make(sid_, nullptr, dir_.hlen, DM_NO_TOKEN, fsh_.hanp, fsh_.hlen,
+				       const_cast<char *>("new")),
+				EFAULT);
+	}
+}
+
 TEST_F(ByHandle, TokenNotOutstandingESRCH)
 {
-	EXPECT_DM_ERRNO(dm_create_by_handle(sid_, dir_.hanp, dir_.hlen, kNotOutstanding,
-					    fsh_.hanp, fsh_.hlen, const_cast<char *>("new")),
-			ESRCH);
+	for (const auto &m : kMakers) {
+		SCOPED_TRACE(m.call);
+		EXPECT_DM_ERRNO(make(m, "new", nullptr, kNotOutstanding), ESRCH);
+	}
 }
 
 TEST_F(ByHandle, RemovedDirectoryEBADF)
@@ -264,8 +316,10 @@ TEST_F(ByHandle, RemovedDirectoryEBADF)
 	ASSERT_EQ(mkdir(path("dir/sub").c_str(), 0755), 0);
 	ASSERT_NO_FATAL_FAILURE(handle_of("dir/sub", sub));
 	ASSERT_EQ(rmdir(path("dir/sub").c_str()), 0);
-	EXPECT_DM_ERRNO(dm_create_by_handle(sid_, sub.hanp, sub.hlen, DM_NO_TOKEN, fsh_.hanp,
-					    fsh_.hlen, const_cast<char *>("new")), EBADF);
+	for (const auto &m : kMakers) {
+		SCOPED_TRACE(m.call);
+		EXPECT_DM_ERRNO(make(m, "new", &sub), EBADF);
+	}
 }
 
 /*
