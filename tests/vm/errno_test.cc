@@ -319,6 +319,67 @@ INSTANTIATE_TEST_SUITE_P(, FsCallErrors, ::testing::ValuesIn(kFsCalls),
 using CallErrors = ErrnoTest;
 
 /*
+ * The handle's own failures, for the calls on a handle outside the two
+ * tables above: those whose handle may be of a file or of a filesystem
+ * (event lists, dispositions), of a directory, or of no session's.
+ */
+TEST_F(CallErrors, TheOtherCallsOnAHandleFailForItsOwnFaults)
+{
+	struct Other {
+		const char *name;
+		const Handle &of;
+		std::function<int(Handle &)> call;
+	};
+	dm_eventset_t set = 0;
+	u_int n;
+	size_t rlen;
+	dm_attrloc_t loc = 0;
+	dm_size_t value;
+	const Other others[] = {
+		{"get_eventlist", file_, [&](Handle &h) {
+			 return dm_get_eventlist(sid_, h.hanp, h.hlen, DM_NO_TOKEN, DM_EVENT_MAX,
+						 &set, &n);
+		 }},
+		{"set_eventlist", fs_, [&](Handle &h) {
+			 return dm_set_eventlist(sid_, h.hanp, h.hlen, DM_NO_TOKEN, &set,
+						 DM_EVENT_MAX);
+		 }},
+		{"set_disp", fs_, [&](Handle &h) {
+			 return dm_set_disp(sid_, h.hanp, h.hlen, DM_NO_TOKEN, &set, DM_EVENT_MAX);
+		 }},
+		{"get_mountinfo", fs_, [&](Handle &h) {
+			 return dm_get_mountinfo(sid_, h.hanp, h.hlen, DM_NO_TOKEN,
+						 sizeof(scratch_buf), scratch_buf, &rlen);
+		 }},
+		{"get_dirattrs", dir_, [&](Handle &h) {
+			 return dm_get_dirattrs(sid_, h.hanp, h.hlen, DM_NO_TOKEN, DM_AT_STAT, &loc,
+						sizeof(scratch_buf), scratch_buf, &rlen);
+		 }},
+		{"get_config", file_, [&](Handle &h) {
+			 return dm_get_config(h.hanp, h.hlen, DM_CONFIG_PENDING, &value);
+		 }},
+		{"handle_to_path of the directory", dir_, [&](Handle &h) {
+			 return dm_handle_to_path(h.hanp, h.hlen, file_.hanp, file_.hlen,
+						  sizeof(scratch_buf), scratch_buf, &rlen);
+		 }},
+		{"handle_to_path of the target", file_, [&](Handle &h) {
+			 return dm_handle_to_path(root_.hanp, root_.hlen, h.hanp, h.hlen,
+						  sizeof(scratch_buf), scratch_buf, &rlen);
+		 }},
+		{"open_by_handle", file_, [&](Handle &h) {
+			 int fd = dm_open_by_handle(h.hanp, h.hlen, O_RDONLY);
+			 if (fd >= 0)
+				 close(fd);
+			 return fd < 0 ? -1 : 0;
+		 }},
+	};
+	for (const auto &o : others) {
+		SCOPED_TRACE(o.name);
+		expect_handle_errors(o.call, o.of);
+	}
+}
+
+/*
  * The calls on a filesystem's handle that take a token check it before
  * the handle's kind: a file's handle with a token not outstanding ESRCH.
  */
