@@ -22,6 +22,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "core.h"
 
@@ -106,6 +107,25 @@ static bool dm_event_charged(int type, bool sync)
 	       !(current->flags & PF_MEMALLOC);
 }
 
+/*
+ * The charged memory of a synchronous message, whose sender is told
+ * -ENOMEM past its cgroup's limit rather than have the OOM killer asked
+ * (__GFP_RETRY_MAYFAIL; __GFP_NOWARN, as a refused charge is an answer).
+ * kvzalloc() with that flag would retry a large contiguous allocation
+ * hard before it falls back to vmalloc; this tries it once.  Freed by
+ * kvfree().
+ */
+static void *dm_event_alloc_may_fail(size_t size)
+{
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN;
+	void *p;
+
+	if (size <= PAGE_SIZE)
+		return kmalloc(size, gfp | __GFP_RETRY_MAYFAIL);
+	p = kmalloc(size, gfp | __GFP_NORETRY);
+	return p ?: __vmalloc(size, gfp | __GFP_RETRY_MAYFAIL);
+}
+
 /**
  * dm_event_create - allocate an event
  * @type: enum dmapi_event_type
@@ -127,12 +147,12 @@ struct dm_event *dm_event_create(int type, u32 len, bool sync)
 {
 	size_t size = struct_size_t(struct dm_event, data, len);
 	bool charged = dm_event_charged(type, sync);
-	gfp_t gfp = charged ? GFP_KERNEL_ACCOUNT : GFP_KERNEL;
 	struct dm_event *ev;
 
 	if (charged && sync)
-		gfp |= __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
-	ev = kvzalloc(size, gfp);
+		ev = dm_event_alloc_may_fail(size);
+	else
+		ev = kvzalloc(size, charged ? GFP_KERNEL_ACCOUNT : GFP_KERNEL);
 	if (!ev && charged && !sync)
 		ev = kvzalloc(size, GFP_KERNEL);
 	if (!ev)

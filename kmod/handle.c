@@ -641,8 +641,9 @@ static char *dm_relpath(u64 fsid, struct dentry *dentry, char *page)
  * Return: 0 with the path of the target, an entry of the directory,
  * relative to its filesystem's root (the root's is ""); or -EINVAL
  * (malformed handles, the directory is no directory), -EBADF (no such
- * objects, or the target is not in the directory), -E2BIG with the size
- * needed in buf.rlen, -EFAULT.
+ * objects, or the target is not in the directory), -ENAMETOOLONG (the
+ * directory's path, its NUL included, does not fit in a page), -E2BIG
+ * with the size needed in buf.rlen, -EFAULT.
  */
 long dm_ioc_handle_to_path(void __user *uarg)
 {

@@ -155,16 +155,18 @@ static char *dmfs_relpath(struct dm_fs *fs, struct dentry *dentry, char *buf,
 	*--p = '\0';
 	d = dget(dentry);
 	while (d != root) {
+		/* The first component has no '/' before it. */
+		int sep = d->d_parent != root;
 		struct dentry *parent;
 		struct name_snapshot name;
 
 		take_dentry_name_snapshot(&name, d);
-		if (p - buf < name.name.len + 1) {
+		if (p - buf < name.name.len + sep) {
 			err = -ENAMETOOLONG;
 		} else {
 			p -= name.name.len;
 			memcpy(p, name.name.name, name.name.len);
-			if (d->d_parent != root)
+			if (sep)
 				*--p = '/';
 		}
 		release_dentry_name_snapshot(&name);

@@ -231,17 +231,18 @@ TEST_F(FileAttr, SetSizeTruncatesAndExtendsWithoutEvents)
  * A child holding a read lease on a file, taken by `path` (through the
  * mount or below it).  Told to break it (SIGIO), it writes a byte to
  * gave_up() and gives the lease up after `delay_ms`; with a delay of -1
- * it keeps the lease until killed.
+ * it keeps the lease until killed.  Not told within a minute, it exits 6.
  */
 class LeaseHolder {
 public:
 	LeaseHolder(const std::string &path, int delay_ms)
 	{
-		if (pipe(gave_up_) != 0 || pipe(ready_) != 0) {
+		int ready[2];
+		if (pipe(gave_up_) != 0 || pipe(ready) != 0) {
 			ADD_FAILURE() << "pipe: " << strerror(errno);
 			return;
 		}
-		int gave_up = gave_up_[1], ready = ready_[1];
+		int gave_up = gave_up_[1], ready_out = ready[1];
 		child_ = std::make_unique<Child>([=] {
 			static volatile sig_atomic_t told;
 			struct sigaction sa = {};
@@ -250,25 +251,39 @@ public:
 			int fd = open(path.c_str(), O_RDONLY);
 			if (fd < 0 || fcntl(fd, F_SETLEASE, F_RDLCK) != 0)
 				return 2;
-			if (write(ready, "r", 1) != 1)
+			if (write(ready_out, "r", 1) != 1)
 				return 3;
-			while (!told)
+			for (int waited = 0; !told; waited++) {
+				if (waited == 60000)
+					return 6;
 				usleep(1000);
-			if (delay_ms < 0)
+			}
+			if (delay_ms < 0) {
 				pause();
+				return 7;
+			}
 			usleep(delay_ms * 1000);
 			if (write(gave_up, "g", 1) != 1)
 				return 4;
 			return fcntl(fd, F_SETLEASE, F_UNLCK) ? 5 : 0;
 		});
+		/* A child that fails before it is ready closes the pipe. */
+		close(ready[1]);
+		close(gave_up_[1]);
+		gave_up_[1] = -1;
+		pollfd p = {ready[0], POLLIN, 0};
 		char c;
-		held_ = read(ready_[0], &c, 1) == 1;
+		held_ = poll(&p, 1, 20000) == 1 && read(ready[0], &c, 1) == 1;
+		close(ready[0]);
+		if (!held_)
+			child_->kill_now();
 	}
 	~LeaseHolder()
 	{
-		for (int fd : {gave_up_[0], gave_up_[1], ready_[0], ready_[1]})
-			if (fd >= 0)
-				close(fd);
+		if (gave_up_[0] >= 0)
+			close(gave_up_[0]);
+		if (gave_up_[1] >= 0)
+			close(gave_up_[1]);
 	}
 	LeaseHolder(const LeaseHolder &) = delete;
 	LeaseHolder &operator=(const LeaseHolder &) = delete;
@@ -280,10 +295,16 @@ public:
 		pollfd p = {gave_up_[0], POLLIN, 0};
 		return poll(&p, 1, 0) == 1;
 	}
-	int wait() { return child_->wait(); }
+	/* Its exit status; killed first unless it gave the lease up. */
+	int wait()
+	{
+		if (!gave_up())
+			child_->kill_now();
+		return child_->wait();
+	}
 
 private:
-	int gave_up_[2] = {-1, -1}, ready_[2] = {-1, -1};
+	int gave_up_[2] = {-1, -1};
 	bool held_ = false;
 	std::unique_ptr<Child> child_;
 };
@@ -323,6 +344,7 @@ TEST_F(FileAttr, ASizeChangeWaitingForALeaseEndsEINTROnASignal)
 		return set(file_, DM_AT_SIZE, fa) ? errno : 0;
 	});
 	pid_t tid = caller.get_future().get();
+	/* Not waiting, it still ends: the kernel's lease-break-time ends the lease. */
 	ASSERT_TRUE(waits_in(tid, "msleep_interruptible")) << "it did not wait";
 	syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
 	EXPECT_EQ(called.get(), EINTR);

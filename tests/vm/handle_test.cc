@@ -592,34 +592,55 @@ TEST_F(Handles, HandleToPathOfAPathLongerThanAPage)
 
 /*
  * The path of a directory below its filesystem's root must fit in a
- * page (4096 bytes, its null byte with them); the name of the target
- * is then added to it.
+ * page, its null byte with it; the name of the target is then added to
+ * it.  Two directories at the edge: one whose path fills the page, one
+ * whose path is a byte longer.
  */
 TEST_F(Handles, HandleToPathInADirectoryWhosePathPassesAPageENAMETOOLONG)
 {
+	const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
 	const std::string level(250, 'd');
 	int fd = open(mnt_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_GE(fd, 0) << strerror(errno);
-	size_t rel = 0;
-	while (rel + 1 <= 4096) {
+	std::string rel;
+	while (rel.size() + 1 + level.size() + 1 < page) {
 		ASSERT_EQ(mkdirat(fd, level.c_str(), 0755), 0) << strerror(errno);
 		int next = openat(fd, level.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
 		close(fd);
 		ASSERT_GE(next, 0) << strerror(errno);
 		fd = next;
-		rel += 1 + level.size();
+		rel += (rel.empty() ? "" : "/") + level;
 	}
-	int file = openat(fd, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	ASSERT_GE(file, 0) << strerror(errno);
-	Handle dir, target;
-	EXPECT_DM_OK(dm_fd_to_handle(fd, &dir.hanp, &dir.hlen));
-	EXPECT_DM_OK(dm_fd_to_handle(file, &target.hanp, &target.hlen));
-	close(file);
+	/* The last component, its '/' and the null byte fill the page. */
+	const size_t fits = page - rel.size() - 2;
+	for (size_t len : {fits, fits + 1}) {
+		SCOPED_TRACE("a directory path of " + std::to_string(rel.size() + 1 + len + 1) +
+			     " bytes, its null byte with them");
+		std::string last(len, len == fits ? 'x' : 'y');
+		ASSERT_EQ(mkdirat(fd, last.c_str(), 0755), 0) << strerror(errno);
+		int dirfd = openat(fd, last.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ASSERT_GE(dirfd, 0) << strerror(errno);
+		int file = openat(dirfd, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		ASSERT_GE(file, 0) << strerror(errno);
+		Handle dir, target;
+		EXPECT_DM_OK(dm_fd_to_handle(dirfd, &dir.hanp, &dir.hlen));
+		EXPECT_DM_OK(dm_fd_to_handle(file, &target.hanp, &target.hlen));
+		close(file);
+		close(dirfd);
+		std::vector<char> buf(2 * page + mnt_.size());
+		size_t rlen = 0;
+		auto to_path = [&] {
+			return dm_handle_to_path(dir.hanp, dir.hlen, target.hanp, target.hlen,
+						 buf.size(), buf.data(), &rlen);
+		};
+		if (len == fits) {
+			EXPECT_DM_OK(to_path());
+			EXPECT_EQ(std::string(buf.data()), mnt_ + "/" + rel + "/" + last + "/f");
+		} else {
+			EXPECT_DM_ERRNO(to_path(), ENAMETOOLONG);
+		}
+	}
 	close(fd);
-	std::vector<char> buf(2 * 4096 + mnt_.size());
-	size_t rlen = 0;
-	EXPECT_DM_ERRNO(dm_handle_to_path(dir.hanp, dir.hlen, target.hanp, target.hlen,
-					  buf.size(), buf.data(), &rlen), ENAMETOOLONG);
 }
 
 TEST_F(Handles, HandleToPathOfAStaleHandleWhoseInodeNumberANewFileTookFailsEBADF)
