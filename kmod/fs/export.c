@@ -155,9 +155,9 @@ static char *dmfs_relpath(struct dm_fs *fs, struct dentry *dentry, char *buf,
 	*--p = '\0';
 	d = dget(dentry);
 	while (d != root) {
+		struct dentry *parent = dget_parent(d);
 		/* The first component has no '/' before it. */
-		int sep = d->d_parent != root;
-		struct dentry *parent;
+		int sep = parent != root;
 		struct name_snapshot name;
 
 		take_dentry_name_snapshot(&name, d);
@@ -170,7 +170,6 @@ static char *dmfs_relpath(struct dm_fs *fs, struct dentry *dentry, char *buf,
 				*--p = '/';
 		}
 		release_dentry_name_snapshot(&name);
-		parent = dget_parent(d);
 		dput(d);
 		d = parent;
 		if (err || IS_ROOT(d))

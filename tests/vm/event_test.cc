@@ -529,8 +529,12 @@ TEST_F(Events, ASyncMessagePastTheSendersMemoryLimitIsNotQueued)
 	bool queued = false;
 	for (int waited = 0; sender.still_running_after(100) && waited < 600; waited++) {
 		size_t rlen = 0;
-		if (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) != 0)
-			continue;
+		if (dm_get_events(sid_, 1, 0, buf.size(), buf.data(), &rlen) != 0) {
+			if (errno == EAGAIN)
+				continue;
+			ADD_FAILURE() << "dm_get_events: " << strerror(errno);
+			break;
+		}
 		queued = true;
 		auto *msg = reinterpret_cast<dm_eventmsg_t *>(buf.data());
 		EXPECT_DM_OK(dm_respond_event(sid_, msg->ev_token, DM_RESP_CONTINUE, 0, 0, nullptr));
