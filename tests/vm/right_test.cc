@@ -1400,24 +1400,6 @@ int get_kept_attr(dm_sessid_t sid, const Handle &file)
 			     &rlen);
 }
 
-TEST_F(Rights, ACallWaitingWithNoTokenForARightEndsEINTROnASignal)
-{
-	dm_token_t b = token();
-	ASSERT_DM_OK(request(b, DM_RIGHT_EXCL));
-	CaughtSignal caught(SIGUSR1);
-	std::promise<pid_t> caller;
-	Pending called;
-	Answered unblock(sid_, b);
-	called = in_thread([&] {
-		caller.set_value(static_cast<pid_t>(syscall(SYS_gettid)));
-		return get_kept_attr(sid_, file_);
-	});
-	pid_t tid = caller.get_future().get();
-	ASSERT_TRUE(waits_in(tid, "dm_call_right_take")) << "it did not wait";
-	syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
-	EXPECT_EQ(result_of(called), EINTR);
-}
-
 TEST_F(Rights, ACallOnTheDataWithNoTokenWaitsForAWriteAdmittedBeforeIt)
 {
 	EXPECT_TRUE(waits_for_a_held_write([this] { return read_invis_of_file(); }, 300))
