@@ -46,6 +46,28 @@ protected:
 		ASSERT_DM_OK(dm_path_to_handle(p.data(), &h.hanp, &h.hlen));
 	}
 
+	/*
+	 * Make directory `name` in the one open at fd and open it (O_PATH):
+	 * paths too long for one call are made a level at a time.
+	 */
+	static int mkdir_and_open(int fd, const std::string &name)
+	{
+		if (mkdirat(fd, name.c_str(), 0755) != 0)
+			return -1;
+		return openat(fd, name.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+
+	/* The handles of the directory open at fd and of a new file in it. */
+	static void handles_of_a_new_file(int fd, const std::string &name, Handle &dir,
+					  Handle &target)
+	{
+		int file = openat(fd, name.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		ASSERT_GE(file, 0) << strerror(errno);
+		EXPECT_DM_OK(dm_fd_to_handle(fd, &dir.hanp, &dir.hlen));
+		EXPECT_DM_OK(dm_fd_to_handle(file, &target.hanp, &target.hlen));
+		close(file);
+	}
+
 };
 
 TEST_F(Handles, ObjectHandleNamesInodeAndGeneration)
@@ -561,19 +583,14 @@ TEST_F(Handles, HandleToPathOfAPathLongerThanAPage)
 	ASSERT_GE(fd, 0) << strerror(errno);
 	std::string rel;
 	for (int i = 0; i < 16; i++) {
-		ASSERT_EQ(mkdirat(fd, level.c_str(), 0755), 0) << strerror(errno);
-		int next = openat(fd, level.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int next = mkdir_and_open(fd, level);
 		close(fd);
 		ASSERT_GE(next, 0) << strerror(errno);
 		fd = next;
 		rel += "/" + level;
 	}
-	int file = openat(fd, name.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	ASSERT_GE(file, 0) << strerror(errno);
 	Handle dir, target;
-	EXPECT_DM_OK(dm_fd_to_handle(fd, &dir.hanp, &dir.hlen));
-	EXPECT_DM_OK(dm_fd_to_handle(file, &target.hanp, &target.hlen));
-	close(file);
+	handles_of_a_new_file(fd, name, dir, target);
 	close(fd);
 	ASSERT_GT(rel.size() + 1 + name.size() + 1, 4096u) << "not longer than a page";
 
@@ -604,8 +621,7 @@ TEST_F(Handles, HandleToPathInADirectoryWhosePathPassesAPageENAMETOOLONG)
 	ASSERT_GE(fd, 0) << strerror(errno);
 	std::string rel;
 	while (rel.size() + 1 + level.size() + 1 < page) {
-		ASSERT_EQ(mkdirat(fd, level.c_str(), 0755), 0) << strerror(errno);
-		int next = openat(fd, level.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int next = mkdir_and_open(fd, level);
 		close(fd);
 		ASSERT_GE(next, 0) << strerror(errno);
 		fd = next;
@@ -617,15 +633,10 @@ TEST_F(Handles, HandleToPathInADirectoryWhosePathPassesAPageENAMETOOLONG)
 		SCOPED_TRACE("a directory path of " + std::to_string(rel.size() + 1 + len + 1) +
 			     " bytes, its null byte with them");
 		std::string last(len, len == fits ? 'x' : 'y');
-		ASSERT_EQ(mkdirat(fd, last.c_str(), 0755), 0) << strerror(errno);
-		int dirfd = openat(fd, last.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int dirfd = mkdir_and_open(fd, last);
 		ASSERT_GE(dirfd, 0) << strerror(errno);
-		int file = openat(dirfd, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-		ASSERT_GE(file, 0) << strerror(errno);
 		Handle dir, target;
-		EXPECT_DM_OK(dm_fd_to_handle(dirfd, &dir.hanp, &dir.hlen));
-		EXPECT_DM_OK(dm_fd_to_handle(file, &target.hanp, &target.hlen));
-		close(file);
+		handles_of_a_new_file(dirfd, "f", dir, target);
 		close(dirfd);
 		std::vector<char> buf(2 * page + mnt_.size());
 		size_t rlen = 0;
