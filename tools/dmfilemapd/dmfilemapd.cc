@@ -369,6 +369,13 @@ public:
 				handle = args_.follow_path ? follow_path() : follow_inode();
 				if (handle)
 					update(*group, *handle);
+			} catch (const dmstat::MonitorError &e) {
+				// Deleted between stats_get() and a change of
+				// its regions: an unmount, or dmstat delete.
+				if (e.error() != ENOENT)
+					throw;
+				log(1, "group %u was deleted: exiting", args_.group);
+				return 0;
 			} catch (const std::system_error &e) {
 				// A call waiting for another token's right, ended
 				// by a stop, or by another signal (SIGSTOP and
@@ -397,6 +404,11 @@ public:
 					log(1, "%s is gone: exiting", args_.path.c_str());
 					return 0;
 				}
+			} else if (!fs_registered(group->fsid)) {
+				// An unmount under way fails the handle as an
+				// unlink does, then deletes the group, which
+				// the next check sees.
+				log(2, "the filesystem is being unmounted");
 			} else {
 				log(1, "%s was unlinked and is open nowhere else: exiting",
 				    args_.path.c_str());
@@ -428,6 +440,15 @@ private:
 			return;
 		}
 		update_regions(mon_, args_.group, group, extents);
+	}
+
+	// Whether the module still lists the filesystem: it stops listing one
+	// as its unmount begins.
+	bool fs_registered(std::uint64_t fsid)
+	{
+		auto filesystems = mon_.filesystems();
+		return std::any_of(filesystems.begin(), filesystems.end(),
+				   [fsid](const dmstat::FsCounters &fs) { return fs.fsid == fsid; });
 	}
 
 	// The file's handle, or nothing once it is unlinked and open nowhere.
