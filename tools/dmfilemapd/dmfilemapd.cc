@@ -370,12 +370,14 @@ public:
 				if (handle)
 					update(*group, *handle);
 			} catch (const dmstat::MonitorError &e) {
-				// Deleted between stats_get() and a change of
-				// its regions: an unmount, or dmstat delete.
+				// The group deleted since stats_get() (an unmount,
+				// dmstat delete), or one of its regions removed
+				// by another client: the next check sees which.
 				if (e.error() != ENOENT)
 					throw;
-				log(1, "group %u was deleted: exiting", args_.group);
-				return 0;
+				log(2, "the group changed meanwhile: %s", e.what());
+				wait_or_stop(interval);
+				continue;
 			} catch (const std::system_error &e) {
 				// A call waiting for another token's right, ended
 				// by a stop, or by another signal (SIGSTOP and
@@ -409,6 +411,11 @@ public:
 				// unlink does, then deletes the group, which
 				// the next check sees.
 				log(2, "the filesystem is being unmounted");
+			} else if (!mon_.stats_get(args_.group)) {
+				// Its unmount ended, and a mount came again,
+				// since the handle failed.
+				log(1, "group %u was deleted: exiting", args_.group);
+				return 0;
 			} else {
 				log(1, "%s was unlinked and is open nowhere else: exiting",
 				    args_.path.c_str());
