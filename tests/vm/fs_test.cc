@@ -827,8 +827,9 @@ TEST_F(DmapiMount, UnlinksRacingFstatLeaveTheMountRemountableReadOnly)
 	 * Before the fix, a count went wrong within 40 000 rounds in one run
 	 * in six under TCG (six runs on 6.12 over XFS, the remount tried
 	 * every 1000 rounds): the window is a few instructions.  Each of the
-	 * four API guests of make check runs a quarter of that, which keeps
-	 * a run's odds and takes a minute from each guest.
+	 * four API guests of make check runs a quarter of that, a minute
+	 * less each than the whole: a run of make check now meets that bug
+	 * about one time in six, where it met it about one in two.
 	 */
 	for (int i = 0, rounds = race_rounds(10000); i < rounds; i++) {
 		int fd = open(file.c_str(), O_CREAT | O_RDWR, 0600);
