@@ -406,16 +406,13 @@ public:
 					log(1, "%s is gone: exiting", args_.path.c_str());
 					return 0;
 				}
-			} else if (!fs_registered(group->fsid)) {
+			} else if (!fs_registered(group->fsid) || !mon_.stats_get(args_.group)) {
 				// An unmount under way fails the handle as an
-				// unlink does, then deletes the group, which
-				// the next check sees.
-				log(2, "the filesystem is being unmounted");
-			} else if (!mon_.stats_get(args_.group)) {
-				// Its unmount ended, and a mount came again,
-				// since the handle failed.
-				log(1, "group %u was deleted: exiting", args_.group);
-				return 0;
+				// unlink does, then deletes the group; or it
+				// ended (and a mount came again) since the
+				// handle failed.  The next check sees the group
+				// deleted.
+				log(2, "the filesystem is being unmounted, or was");
 			} else {
 				log(1, "%s was unlinked and is open nowhere else: exiting",
 				    args_.path.c_str());
