@@ -43,16 +43,19 @@ struct dmfs_accept_ctx {
 };
 
 /*
- * Only an object of the mounted tree is acceptable.  A disconnected
- * non-directory cannot tell where it is: it is acceptable only when the
- * mount covers the whole lower filesystem.
+ * Only an object of the mounted tree is acceptable.  A mount of the whole
+ * lower filesystem takes any, connected or not, with no walk up to its
+ * root.  Otherwise a disconnected non-directory, which cannot tell where
+ * it is, is not.
  */
 static int dmfs_acceptable(void *context, struct dentry *dentry)
 {
 	struct dmfs_accept_ctx *ctx = context;
 
+	if (ctx->whole_fs)
+		return 1;
 	if (dentry->d_flags & DCACHE_DISCONNECTED)
-		return ctx->whole_fs;
+		return 0;
 	return is_subdir(dentry, ctx->root);
 }
 
