@@ -370,7 +370,13 @@ again:
 		dm_mon_sent(fs, ev);
 	}
 	err = dm_event_wait_joined(ev, &dm_pending_lock);
-	dm_mon_done(fs, ev, err);
+	/*
+	 * An event its poster abandoned was never queued: nobody has a
+	 * record of it, the poster included.  A joiner that goes again
+	 * below has the record of the event it posts then.
+	 */
+	if (!dm_event_abandoned(ev))
+		dm_mon_done(fs, ev, err);
 	/*
 	 * An answered event left the table with its answer; one abandoned
 	 * because it could not be queued leaves now.

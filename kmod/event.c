@@ -565,9 +565,10 @@ void dm_event_abandon(struct dm_event *ev, int reply)
 
 /**
  * dm_event_abandoned - whether an event was ended without being queued
- * @ev: the event, answered (dm_event_answered())
+ * @ev: the event
  *
- * Return: true if dm_event_abandon() ended it.
+ * Return: true if dm_event_abandon() ended it; false while it is not
+ * ended, or was answered.
  */
 bool dm_event_abandoned(const struct dm_event *ev)
 {

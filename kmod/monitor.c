@@ -34,7 +34,11 @@ static enum dmapi_answer dm_mon_answer(const struct dm_event *ev, int err)
 {
 	if (ev->token <= 0)
 		return DMAPI_ANSWER_ASYNC;
-	if (dm_event_answered(ev)) {
+	/*
+	 * An answer that came after the wait ended (a signal, the deadline)
+	 * is not what the process got.
+	 */
+	if (dm_event_answered(ev) && err == READ_ONCE(ev->reply)) {
 		switch (READ_ONCE(ev->response)) {
 		case DMAPI_RESP_CONTINUE:
 			return DMAPI_ANSWER_CONTINUE;
