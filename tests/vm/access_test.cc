@@ -21,6 +21,7 @@
  * Needs the scratch filesystem of dmapi-vm --fs at /mnt/scratch.
  */
 #include "event_mount.h"
+#include "genl_socket.h"
 
 #include <fcntl.h>
 #include <linux/io_uring.h>
@@ -721,8 +722,17 @@ TEST_F(AccessQueueFull, AReaderKilledWaitingForRoomLeavesNoEventBehind)
 	EXPECT_EQ(live_events(), before_);
 }
 
+/*
+ * The event the killed reader made was never queued: the monitor counts
+ * no answer to it, for either reader; the second is counted once, for
+ * the event it posts itself.
+ */
 TEST_F(AccessQueueFull, AReaderThatJoinedOneKilledWaitingForRoomPostsTheEventItself)
 {
+	GenlSocket genl;
+	ASSERT_TRUE(genl.ok()) << "no generic netlink family " DMAPI_GENL_NAME;
+	auto before = genl.fs_counts(lower_, DMAPI_A_ANSWERS);
+	ASSERT_EQ(before.size(), size_t{DMAPI_ANSWER_MAX}) << "no answer counts over " << lower_;
 	ASSERT_NO_FATAL_FAILURE(fill_queue());
 	Accessor first(reading(path("file"), 0, data(0, 100)));
 	ASSERT_TRUE(live_events_reach(before_ + 2)) << "the first reader made no event";
@@ -733,6 +743,11 @@ TEST_F(AccessQueueFull, AReaderThatJoinedOneKilledWaitingForRoomPostsTheEventIts
 	EXPECT_EQ(first.result(), 128 + SIGKILL);
 	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "ended by the first reader's signal";
 	ASSERT_NO_FATAL_FAILURE(make_room_and_answer(second));
+	auto after = genl.fs_counts(lower_, DMAPI_A_ANSWERS);
+	ASSERT_EQ(after.size(), before.size());
+	EXPECT_EQ(after[DMAPI_ANSWER_INTERRUPTED], before[DMAPI_ANSWER_INTERRUPTED])
+		<< "a wait for the event never queued was counted";
+	EXPECT_EQ(after[DMAPI_ANSWER_CONTINUE], before[DMAPI_ANSWER_CONTINUE] + 1);
 }
 
 /*
