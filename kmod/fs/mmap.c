@@ -318,20 +318,24 @@ void dmfs_mmap_end_earlier(void)
 }
 
 /*
- * The lower file a mapping is handed to.  madvise(MADV_REMOVE) punches
- * the mapping's file (vfs_fallocate() of vm_file), which would pass by
- * our fallocate, its WRITE event and the rights in its way: a shared
- * mapping that may be written gets a lower file open for reading only,
- * which refuses it (EBADF).  Stores through it need no write mode of the
- * file: they fault, and wait as write(2) does (dmfs_mkwrite()).  It is
- * opened with no fanotify event, as fanotify opens its own files: it is
- * no open by the user, and it is made under the mmap lock, which a
+ * The lower file a mapping is handed to.  The kernel acts on a shared
+ * mapping's file itself, past our file and the events and rights its
+ * calls meet: madvise(MADV_REMOVE) punches it (vfs_fallocate()), and
+ * remap_file_pages() maps it again at any offset (do_mmap()), also when
+ * the mapping was made read-only since.  A shared mapping that may be
+ * written gets a lower file open for neither reading nor writing (access
+ * mode 3), which both refuse (EBADF, EACCES).  Faults and stores through
+ * it need neither mode: they go to the lower file's vm_ops, and stores
+ * wait as write(2) does (dmfs_mkwrite()).  Any other mapping has no
+ * VM_SHARED, which remap_file_pages() refuses, and cannot be punched.
+ * It is opened with no fanotify event, as fanotify opens its own files:
+ * it is no open by the user, and it is made under the mmap lock, which a
  * permission listener reading the process's memory would wait for.
  */
 static struct file *dmfs_mmap_lower(struct file *lower,
 				    const struct vm_area_struct *vma)
 {
-	int flags = O_RDONLY | O_LARGEFILE | __FMODE_NONOTIFY;
+	int flags = O_ACCMODE | O_LARGEFILE | __FMODE_NONOTIFY;
 
 	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) !=
 	    (VM_SHARED | VM_MAYWRITE) || !(lower->f_mode & FMODE_WRITE))
