@@ -344,6 +344,31 @@ static struct file *dmfs_mmap_lower(struct file *lower,
 			   lower->f_cred);
 }
 
+/*
+ * The event a mapping sends as it is made: the AIX rule, the events of
+ * the whole mapping.  A shared mapping of a file open for writing may be
+ * made writable later (mprotect), which calls no filesystem: it sends
+ * WRITE; where nobody wants WRITE of its range, READ, as it is read too
+ * (SGI's XFS did the same).  Returns the event's type or the errno of
+ * reading the file's DMAPI state.
+ */
+static int dmfs_mmap_event(struct inode *inode, const struct path *lower,
+			   const struct vm_area_struct *vma, loff_t off,
+			   u64 len)
+{
+	int wanted;
+
+	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) !=
+	    (VM_SHARED | VM_MAYWRITE))
+		return DMAPI_EVENT_READ;
+	wanted = dm_data_event_wanted(dmfs_dm_fs(inode->i_sb), lower,
+				      &DMFS_I(inode)->interest,
+				      DMAPI_EVENT_WRITE, off, len);
+	if (wanted < 0)
+		return wanted;
+	return wanted ? DMAPI_EVENT_WRITE : DMAPI_EVENT_READ;
+}
+
 /**
  * dmfs_mmap - map a dmapi file
  * @file: the dmapi file
@@ -359,6 +384,8 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long flags = vma->vm_flags;
 	struct dmfs_mmap_admitted *admitted;
 	struct file *mapped;
+	loff_t off;
+	u64 len;
 	int type, err;
 
 	if (!lower->f_op->mmap)
@@ -379,20 +406,17 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	mapped = dmfs_mmap_lower(lower, vma);
 	if (IS_ERR(mapped))
 		return PTR_ERR(mapped);
-	/*
-	 * The AIX rule: the events of the whole mapping, before it is made.
-	 * A shared mapping of a writable file may be made writable later
-	 * (mprotect) without calling us: it sends WRITE.
-	 */
-	type = (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE) ?
-	       DMAPI_EVENT_WRITE : DMAPI_EVENT_READ;
+	off = (loff_t)vma->vm_pgoff << PAGE_SHIFT;
+	len = vma->vm_end - vma->vm_start;
+	type = dmfs_mmap_event(inode, &lower->f_path, vma, off, len);
+	err = type;
+	if (type < 0)
+		goto out;
 	admitted = kmalloc(sizeof(*admitted), GFP_KERNEL);
 	err = -ENOMEM;
 	if (!admitted)
 		goto out;
-	err = dmfs_io_begin(inode, &lower->f_path, type,
-			    (loff_t)vma->vm_pgoff << PAGE_SHIFT,
-			    vma->vm_end - vma->vm_start);
+	err = dmfs_io_begin(inode, &lower->f_path, type, off, len);
 	if (err) {
 		kfree(admitted);
 		goto out;

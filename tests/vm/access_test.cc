@@ -1332,6 +1332,24 @@ TEST_F(Access, SharedReadOnlyMappingOfAWritableFileSendsWrite)
 }
 
 /*
+ * Where nobody wants WRITE, a shared mapping of a file open for writing
+ * sends READ of the mapping, as it is read too; its store, then, none.
+ */
+TEST_F(Access, SharedMappingOfAWritableFileSendsReadWhereNobodyWantsWrite)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ)}));
+	Accessor mapper(storing_through_a_mapping(path("file"), PROT_READ | PROT_WRITE, 'R'));
+	Message m = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(m, DM_EVENT_READ, file_, 0, page_size()));
+	EXPECT_FALSE(mapper.ends_within(kBlockedMs)) << "mapped before the answer";
+	respond(m.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(mapper.result(), 0);
+	EXPECT_EQ(slurp(lower("file")), "R" + data(1, kFileSize - 1));
+	EXPECT_TRUE(queue_empty()) << "an event nobody wants";
+}
+
+/*
  * A store through a mapping made before the region was set sends WRITE
  * for the page it dirties: else the file could change under a DM
  * application that has copied it, and be punched without the change.
