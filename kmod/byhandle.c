@@ -84,6 +84,15 @@ static int dm_byhandle_make(struct dm_fs *fs, const struct path *dir,
 	if (err)
 		return err;
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
+	/*
+	 * Under the directory's lock, which rmdir(2) marks it dead under: a
+	 * directory removed or moved out of the tree while the call waited
+	 * for its right is gone, as a handle of it is (the lower filesystem
+	 * would say ENOENT).
+	 */
+	err = IS_DEADDIR(dinode) || !dm_fs_contains(fs, dir) ? -EBADF : 0;
+	if (err)
+		goto out_unlock;
 	dentry = lookup_one(idmap, name, dir->dentry, strlen(name));
 	err = PTR_ERR_OR_ZERO(dentry);
 	if (err)
@@ -154,9 +163,8 @@ static int dm_byhandle(const struct dmapi_create_by_handle_arg *arg,
 		 * while the right was waited for.
 		 */
 		fs = dm_fs_get(c.uh.h.fsid);
-		err = fs && dm_fs_contains(fs, &dir) ?
-		      dm_byhandle_make(fs, &dir, name, arg->type, target) :
-		      -EBADF;
+		err = fs ? dm_byhandle_make(fs, &dir, name, arg->type, target) :
+			   -EBADF;
 		if (fs)
 			dm_fs_put(fs);
 		dm_call_right_end(&cr);

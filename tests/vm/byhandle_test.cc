@@ -353,6 +353,32 @@ TEST_F(ByHandle, ADirectoryOutsideTheTreeMountedWhileTheCallWaitedEBADF)
 	EXPECT_FALSE(fs::exists(lower("dir/new"))) << "made outside the mounted tree";
 }
 
+/* The directory removed while the call waited for its right: gone too. */
+TEST_F(ByHandle, ADirectoryRemovedWhileTheCallWaitedEBADF)
+{
+	Handle sub;
+	ASSERT_EQ(mkdir(path("dir/sub").c_str(), 0755), 0);
+	ASSERT_NO_FATAL_FAILURE(handle_of("dir/sub", sub));
+	dm_token_t t = DM_INVALID_TOKEN;
+	ASSERT_DM_OK(dm_create_userevent(sid_, 0, nullptr, &t));
+	ASSERT_DM_OK(dm_request_right(sid_, sub.hanp, sub.hlen, t, 0, DM_RIGHT_EXCL));
+	int rc = 0, err = 0;
+	std::promise<pid_t> creator;
+	std::thread waiter([&] {
+		creator.set_value(static_cast<pid_t>(syscall(SYS_gettid)));
+		rc = make(kMakers[0], "new", &sub);
+		err = errno;
+	});
+	bool waiting = waits_in(creator.get_future().get(), "dm_ioc_create_by_handle");
+	int removed = rmdir(lower("dir/sub").c_str()) ? errno : 0;
+	EXPECT_DM_OK(dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, 0, nullptr));
+	waiter.join();
+	ASSERT_TRUE(waiting) << "the call did not wait for the right";
+	ASSERT_EQ(removed, 0) << strerror(removed);
+	EXPECT_EQ(rc, -1);
+	EXPECT_EQ(err, EBADF) << strerror(err);
+}
+
 TEST_F(ByHandle, ConfigSaysTheCallerCannotChooseTheHandle)
 {
 	dm_size_t v = 1;
