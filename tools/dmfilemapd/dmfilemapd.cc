@@ -496,7 +496,16 @@ private:
 		/* From the first check on: the group is the file open when we started. */
 		if (st.st_ino != ino_ || st.st_dev != dev_) {
 			auto bytes = handle_bytes(handle);
-			mon_.stats_set_file(args_.group, bytes);
+			try {
+				mon_.stats_set_file(args_.group, bytes);
+			} catch (const dmstat::MonitorError &e) {
+				// Unlinked since it was opened: its handle is
+				// stale (EBADF), and nothing is at the path now.
+				if (e.error() != EBADF)
+					throw;
+				log(2, "%s: gone before it could be followed", args_.path.c_str());
+				return std::nullopt;
+			}
 			log(1, "%s was replaced: following the new file", args_.path.c_str());
 			ino_ = st.st_ino;
 			dev_ = st.st_dev;
