@@ -343,7 +343,7 @@ static int dm_access_wait(struct dm_fs *fs, const struct path *lower, int sid,
 {
 	struct dm_session *s;
 	struct dm_event *ev;
-	bool fresh;
+	bool fresh, abandoned;
 	int err;
 
 again:
@@ -373,9 +373,11 @@ again:
 	/*
 	 * An event its poster abandoned was never queued: nobody has a
 	 * record of it, the poster included.  A joiner that goes again
-	 * below has the record of the event it posts then.
+	 * below has the record of the event it posts then.  Read once, for
+	 * both: an abandonment later than this does not count.
 	 */
-	if (!dm_event_abandoned(ev))
+	abandoned = dm_event_abandoned(ev);
+	if (!abandoned)
 		dm_mon_done(fs, ev, err);
 	/*
 	 * An answered event left the table with its answer; one abandoned
@@ -392,8 +394,8 @@ again:
 	 * Joined an event whose poster was killed, or timed out, while it
 	 * waited for room: that end was not ours, so post the event again.
 	 */
-	if (!fresh && (err == -EINTR || err == -ETIMEDOUT) &&
-	    dm_event_abandoned(ev) && !fatal_signal_pending(current)) {
+	if (!fresh && (err == -EINTR || err == -ETIMEDOUT) && abandoned &&
+	    !fatal_signal_pending(current)) {
 		dm_event_put(ev);
 		goto again;
 	}

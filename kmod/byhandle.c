@@ -86,9 +86,11 @@ static int dm_byhandle_make(struct dm_fs *fs, const struct path *dir,
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
 	/*
 	 * Under the directory's lock, which rmdir(2) marks it dead under: a
-	 * directory removed or moved out of the tree while the call waited
-	 * for its right is gone, as a handle of it is (the lower filesystem
-	 * would say ENOENT).
+	 * directory removed while the call waited for its right is gone, as
+	 * a handle of it is (the lower filesystem would say ENOENT).  So is
+	 * one moved out of the tree, which a rename of the directory itself
+	 * cannot do meanwhile on 6.12; a rename of one of its ancestors
+	 * still can.
 	 */
 	err = IS_DEADDIR(dinode) || !dm_fs_contains(fs, dir) ? -EBADF : 0;
 	if (err)

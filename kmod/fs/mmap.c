@@ -22,10 +22,10 @@
  * again and waits.  Reads through a mapping made earlier are not waited
  * for: their pages stay mapped.  Nor are DAX write faults, which do not
  * pass page_mkwrite.  A shared mapping that may be written is handed a
- * lower file open for reading only (dmfs_mmap_lower()): what would act
- * on the file itself past our operations, madvise(MADV_REMOVE) and a
- * writable remap_file_pages() (a mapping of the lower file's own), is
- * refused.
+ * lower file open for neither reading nor writing (dmfs_mmap_lower()):
+ * what would act on the file itself past our operations,
+ * madvise(MADV_REMOVE) and remap_file_pages() (a mapping of the lower
+ * file's own), is refused.
  */
 #include <linux/file.h>
 #include <linux/hashtable.h>
@@ -186,7 +186,8 @@ out:
  * would never be put.  Ours adds VM_DONTEXPAND only where the VFS then
  * never merges it (special).  Where the VFS would merge a mapping with
  * a ->close away, later, into a neighbour of the lower file's own (which
- * remap_file_pages() makes), ours may not expand (DM_VM_NOMERGE).
+ * remap_file_pages() made before it was refused, dmfs_mmap_lower()),
+ * ours may not expand (DM_VM_NOMERGE).
  */
 static int dmfs_mmap_keep(struct file *file, struct vm_area_struct *vma,
 			  unsigned long flags)
@@ -344,31 +345,6 @@ static struct file *dmfs_mmap_lower(struct file *lower,
 			   lower->f_cred);
 }
 
-/*
- * The event a mapping sends as it is made: the AIX rule, the events of
- * the whole mapping.  A shared mapping of a file open for writing may be
- * made writable later (mprotect), which calls no filesystem: it sends
- * WRITE; where nobody wants WRITE of its range, READ, as it is read too
- * (SGI's XFS did the same).  Returns the event's type or the errno of
- * reading the file's DMAPI state.
- */
-static int dmfs_mmap_event(struct inode *inode, const struct path *lower,
-			   const struct vm_area_struct *vma, loff_t off,
-			   u64 len)
-{
-	int wanted;
-
-	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) !=
-	    (VM_SHARED | VM_MAYWRITE))
-		return DMAPI_EVENT_READ;
-	wanted = dm_data_event_wanted(dmfs_dm_fs(inode->i_sb), lower,
-				      &DMFS_I(inode)->interest,
-				      DMAPI_EVENT_WRITE, off, len);
-	if (wanted < 0)
-		return wanted;
-	return wanted ? DMAPI_EVENT_WRITE : DMAPI_EVENT_READ;
-}
-
 /**
  * dmfs_mmap - map a dmapi file
  * @file: the dmapi file
@@ -406,12 +382,25 @@ int dmfs_mmap(struct file *file, struct vm_area_struct *vma)
 	mapped = dmfs_mmap_lower(lower, vma);
 	if (IS_ERR(mapped))
 		return PTR_ERR(mapped);
+	/*
+	 * The AIX rule: the events of the whole mapping, before it is made.
+	 * A shared mapping of a file open for writing may be made writable
+	 * later (mprotect), which calls no filesystem: it sends WRITE.  It
+	 * is read too: READ first, where that is wanted, decided as a read
+	 * decides; not kept admitted, so that the WRITE event's DM
+	 * application may take a right on the file meanwhile.
+	 */
 	off = (loff_t)vma->vm_pgoff << PAGE_SHIFT;
 	len = vma->vm_end - vma->vm_start;
-	type = dmfs_mmap_event(inode, &lower->f_path, vma, off, len);
-	err = type;
-	if (type < 0)
-		goto out;
+	type = DMAPI_EVENT_READ;
+	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) ==
+	    (VM_SHARED | VM_MAYWRITE)) {
+		err = dmfs_io_begin(inode, &lower->f_path, type, off, len);
+		if (err)
+			goto out;
+		dmfs_io_end(inode, type);
+		type = DMAPI_EVENT_WRITE;
+	}
 	admitted = kmalloc(sizeof(*admitted), GFP_KERNEL);
 	err = -ENOMEM;
 	if (!admitted)

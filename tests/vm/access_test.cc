@@ -1332,6 +1332,27 @@ TEST_F(Access, SharedReadOnlyMappingOfAWritableFileSendsWrite)
 }
 
 /*
+ * A shared mapping of a file open for writing is read too: READ of the
+ * mapping first, then WRITE, then WRITE for the page a store dirties.
+ */
+TEST_F(Access, SharedMappingOfAWritableFileSendsReadThenWrite)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ, DM_EVENT_WRITE}));
+	ASSERT_DM_OK(manage(file_, {region(0, 0, DM_REGION_READ | DM_REGION_WRITE)}));
+	Accessor mapper(storing_through_a_mapping(path("file"), PROT_READ | PROT_WRITE, 'B'));
+	Message r = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(r, DM_EVENT_READ, file_, 0, page_size()));
+	respond(r.token(), DM_RESP_CONTINUE);
+	Message w = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(w, DM_EVENT_WRITE, file_, 0, page_size()));
+	EXPECT_FALSE(mapper.ends_within(kBlockedMs)) << "mapped before the answer";
+	respond(w.token(), DM_RESP_CONTINUE);
+	ASSERT_NO_FATAL_FAILURE(expect_a_store_to_the_first_page_to_send_write());
+	EXPECT_EQ(mapper.result(), 0);
+	EXPECT_EQ(slurp(lower("file")), "B" + data(1, kFileSize - 1));
+}
+
+/*
  * Where nobody wants WRITE, a shared mapping of a file open for writing
  * sends READ of the mapping, as it is read too; its store, then, none.
  */
