@@ -100,8 +100,12 @@ typedef long		dm_time_t;	/* SGI's time_t: 8 bytes on x86_64, 4 on i386 */
 #define DM_GLOBAL_HANP		((void *)1L)
 #define DM_GLOBAL_HLEN		((size_t)1)
 
-/* What dm_init_service() reports: the API release of this implementation. */
-#define DM_VER_STR_CONTENTS	"dmapi for Linux (X/Open XDSM API) 1.0"
+/*
+ * What dm_init_service() reports: SGI's string, word for word.  Programs
+ * built against SGI's header compare it with their own copy of this macro
+ * and refuse to run on any other (SGI's own test suite and sample HSMs do).
+ */
+#define DM_VER_STR_CONTENTS	"SGI DMAPI (XDSM) API, Release 1.0."
 
 /* Event sets. */
 #define DMEV_SET(event_type, event_list) \
