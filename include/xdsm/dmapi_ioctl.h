@@ -159,7 +159,7 @@ enum dmapi_event_type {
 	DMAPI_EVENT_DESTROY	= 20,
 	DMAPI_EVENT_NOSPACE	= 21,
 	DMAPI_EVENT_USER	= 22,
-	DMAPI_EVENT_MAX		= 23,
+	DMAPI_EVENT_MAX		= 23
 };
 
 /* Configuration items: the values of dm_config_t, taken from here too. */
@@ -970,7 +970,7 @@ enum dmapi_genl_cmd {
 	DMAPI_CMD_STATS_ADD,
 	DMAPI_CMD_STATS_REMOVE,
 	DMAPI_CMD_STATS_GET,
-	__DMAPI_CMD_MAX,
+	__DMAPI_CMD_MAX
 };
 #define DMAPI_CMD_MAX	(__DMAPI_CMD_MAX - 1)
 
@@ -1012,7 +1012,7 @@ enum dmapi_genl_attr {
 	DMAPI_A_WRITES,		/* u64 */
 	DMAPI_A_READ_BYTES,	/* u64 */
 	DMAPI_A_WRITE_BYTES,	/* u64 */
-	__DMAPI_A_MAX,
+	__DMAPI_A_MAX
 };
 #define DMAPI_A_MAX	(__DMAPI_A_MAX - 1)
 
@@ -1025,7 +1025,7 @@ enum dmapi_answer {
 	DMAPI_ANSWER_TIMEDOUT,		/* event_timeout passed */
 	DMAPI_ANSWER_DROPPED,		/* its session went away unanswered */
 	DMAPI_ANSWER_ASYNC,		/* asynchronous: nothing to answer */
-	DMAPI_ANSWER_MAX,
+	DMAPI_ANSWER_MAX
 };
 
 #endif /* _XDSM_DMAPI_IOCTL_H */
