@@ -186,6 +186,7 @@ long dm_ioc_getall_sessions(void __user *uarg);
 long dm_ioc_query_session(void __user *uarg);
 struct dm_session *dm_session_next_mounter(int after);
 struct dm_session *dm_session_next(unsigned long *sid);
+void dm_sessions_wake_senders(void);
 
 /**
  * struct dm_session_counts - a session's state, for the monitor

@@ -54,8 +54,26 @@ unsigned int dm_max_sessions = 4000;
 DM_BOUNDED_PARAM(max_sessions, dm_max_sessions, 1, 1000000,
 		 "Maximum number of DMAPI sessions, 1..1000000 (default 4000)");
 
+/* A raised limit makes room now, not at the DM application's next read. */
+static int dm_param_set_max_queued_msgs(const char *val,
+					const struct kernel_param *kp)
+{
+	int err = dm_param_set_bounded(val, kp, 1, 1000000);
+
+	if (!err)
+		dm_sessions_wake_senders();
+	return err;
+}
+
+static const struct kernel_param_ops dm_param_ops_max_queued_msgs = {
+	.set = dm_param_set_max_queued_msgs,
+	.get = param_get_uint,
+};
+
 unsigned int dm_max_queued_msgs = 2048;
-DM_BOUNDED_PARAM(max_queued_msgs, dm_max_queued_msgs, 1, 1000000,
+module_param_cb(max_queued_msgs, &dm_param_ops_max_queued_msgs,
+		&dm_max_queued_msgs, 0644);
+MODULE_PARM_DESC(max_queued_msgs,
 		 "Undelivered messages a session queues before senders of synchronous ones wait for room, 1..1000000 (default 2048)");
 
 unsigned int dm_max_msg_data = 65536;

@@ -78,7 +78,11 @@ static int dm_mount_offer(struct dm_fs *fs, struct dm_session *s)
 		return PTR_ERR(ev);
 	dm_mountinfo_fill(fs, ev->data);
 	err = dm_fs_send(fs, s, ev);
-	if (ev->response == DMAPI_RESP_DONTCARE)
+	/*
+	 * An answer that came after the wait ended (killed, timed out) is
+	 * not heard: the mount fails with the wait, however it was answered.
+	 */
+	if (!err && ev->response == DMAPI_RESP_DONTCARE)
 		err = 1;
 	else if (err == -EINVAL && !ev->response)
 		err = 1;	/* destroyed before it could queue the event */

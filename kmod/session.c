@@ -388,6 +388,24 @@ struct dm_session *dm_session_next(unsigned long *sid)
 }
 
 /**
+ * dm_sessions_wake_senders - let every sender waiting for queue room look again
+ *
+ * Called when max_queued_msgs changes: a sender waits for a session's
+ * delivery or destruction otherwise.
+ */
+void dm_sessions_wake_senders(void)
+{
+	unsigned long sid = 0;
+	struct dm_session *s;
+
+	while ((s = dm_session_next(&sid))) {
+		wake_up_all(&s->room_wait);
+		dm_session_put(s);
+		sid++;
+	}
+}
+
+/**
  * dm_session_counts - what a session holds and has done
  * @s: the session, referenced
  * @c: filled in, as of one moment

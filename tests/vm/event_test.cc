@@ -945,6 +945,34 @@ TEST_F(Events, FullQueueMakesSyncSendersWaitForRoom)
 	EXPECT_EQ(c.get().first, 0);
 }
 
+TEST_F(Events, ARaisedQueueLimitLetsTheSenderWaitingForRoomIn)
+{
+	ModuleParam limit("max_queued_msgs", "1");
+	auto a = send_sync("a");
+	std::this_thread::sleep_for(300ms);
+	auto b = send_sync("b");
+	std::this_thread::sleep_for(300ms);
+	/* b waits for room; raising the limit makes some, without a read. */
+	ModuleParam::write("max_queued_msgs", "2");
+	std::this_thread::sleep_for(300ms);
+	auto buf = get_all_events(sid_);
+	auto got = messages(buf, buf.size());
+	EXPECT_EQ(got.size(), 2u) << "the sender waiting for room was not let in";
+	std::vector<dm_token_t> answered;
+	for (auto *m : got)
+		answered.push_back(m->ev_token);
+	while (answered.size() < 2) {
+		auto more = wait_one();
+		ASSERT_FALSE(more.empty());
+		answered.push_back(msg(more)->ev_token);
+	}
+	for (auto t : answered)
+		EXPECT_DM_OK(dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, 0,
+					      nullptr));
+	EXPECT_EQ(a.get().first, 0);
+	EXPECT_EQ(b.get().first, 0);
+}
+
 TEST_F(Events, AsyncMessagesAreNotLimitedByTheQueueLimit)
 {
 	ModuleParam limit("max_queued_msgs", "2");
