@@ -31,6 +31,8 @@
  * @link: in dm_pending_table
  * @fsid: the file's filesystem
  * @ino: the file's inode number
+ * @gen: the file's generation: an event is not joined by the next file
+ *	given the inode number of one removed meanwhile
  * @type: the event type
  * @off: the access's offset
  * @len: the access's length
@@ -40,6 +42,7 @@ struct dm_pending {
 	struct hlist_node	link;
 	u64			fsid;
 	u64			ino;
+	u32			gen;
 	int			type;
 	s64			off;
 	u64			len;
@@ -58,15 +61,16 @@ static u32 dm_pending_hash(u64 fsid, u64 ino, s64 off)
  * The event identical to this access, referenced, or NULL.  One whose
  * CANCEL the DM application got is not joined: it was told nobody waits.
  */
-static struct dm_event *dm_pending_find(u64 fsid, u64 ino, int type, s64 off,
-					u64 len)
+static struct dm_event *dm_pending_find(u64 fsid, u64 ino, u32 gen, int type,
+					s64 off, u64 len)
 {
 	struct dm_pending *p;
 
 	lockdep_assert_held(&dm_pending_lock);
 	hash_for_each_possible(dm_pending_table, p, link,
 			       dm_pending_hash(fsid, ino, off)) {
-		if (p->fsid == fsid && p->ino == ino && p->type == type &&
+		if (p->fsid == fsid && p->ino == ino && p->gen == gen &&
+		    p->type == type &&
 		    p->off == off && p->len == len &&
 		    !dm_event_answered(p->ev) && !READ_ONCE(p->ev->cancelled)) {
 			kref_get(&p->ev->ref);
@@ -298,13 +302,14 @@ static struct dm_event *dm_access_event(struct dm_fs *fs,
 					s64 off, u64 len, bool *fresh)
 {
 	u64 ino = d_inode(lower->dentry)->i_ino;
+	u32 gen = d_inode(lower->dentry)->i_generation;
 	struct dm_pending *p;
 	struct dm_event *ev;
 	unsigned int nofs;
 
 	mutex_lock(&dm_pending_lock);
 	dm_pending_prune(fs->fsid, ino, off);
-	ev = dm_pending_find(fs->fsid, ino, type, off, len);
+	ev = dm_pending_find(fs->fsid, ino, gen, type, off, len);
 	*fresh = !ev;
 	if (ev)
 		goto out;
@@ -320,8 +325,9 @@ static struct dm_event *dm_access_event(struct dm_fs *fs,
 		kfree(p);
 		goto out;
 	}
-	*p = (struct dm_pending){ .fsid = fs->fsid, .ino = ino, .type = type,
-				  .off = off, .len = len, .ev = ev };
+	*p = (struct dm_pending){ .fsid = fs->fsid, .ino = ino, .gen = gen,
+				  .type = type, .off = off, .len = len,
+				  .ev = ev };
 	kref_get(&ev->ref);	/* the table's */
 	ev->pending = p;
 	hash_add(dm_pending_table, &p->link, dm_pending_hash(fs->fsid, ino, off));

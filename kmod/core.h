@@ -601,6 +601,7 @@ struct dm_right;
  * @tokenless: the call has no token: @implicit is its own right
  * @fsid: the object's filesystem
  * @ino: the object's inode number
+ * @gen: the object's generation
  * @need: the right the call needs (dm_call_right_begin())
  * @how: what the call does under it (dm_call_right_begin())
  */
@@ -609,6 +610,7 @@ struct dm_call_right {
 	bool			tokenless;
 	u64			fsid;
 	u64			ino;
+	u32			gen;
 	int			need;
 	unsigned int		how;
 };
@@ -830,11 +832,11 @@ extern unsigned int dm_drain_timeout;
 void dm_rights_drop(struct dm_event *ev, struct list_head *gone);
 void dm_rights_put(struct list_head *gone);
 unsigned int dm_rights_count(struct dm_event *ev);
-bool dm_rights_allow(u64 fsid, u64 ino, bool change);
-bool dm_rights_decisive(u64 fsid, u64 ino, bool change);
+bool dm_rights_allow(u64 fsid, u64 ino, u32 gen, bool change);
+bool dm_rights_decisive(u64 fsid, u64 ino, u32 gen, bool change);
 atomic_t *dm_rights_grants_of(u64 fsid, u64 ino);
 int dm_rights_grants(const atomic_t *grants);
-int dm_rights_io_wait(u64 fsid, u64 ino, bool change);
+int dm_rights_io_wait(u64 fsid, u64 ino, u32 gen, bool change);
 int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
 			int need, unsigned int how, struct dm_call_right *cr);
 void dm_call_right_end(struct dm_call_right *cr);

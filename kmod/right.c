@@ -39,6 +39,8 @@
  * @hlink: in the table of rights, by object
  * @fsid: the object's filesystem
  * @ino: the object's inode number
+ * @gen: the object's generation: a right does not pass to the next
+ *	object given the inode number of one removed meanwhile
  * @right: DMAPI_RIGHT_*
  * @held: an object reference is held: @path pins the object
  * @counted: granting it counts among the grants (dm_rights_grants_of()):
@@ -51,6 +53,7 @@ struct dm_right {
 	struct hlist_node	hlink;
 	u64			fsid;
 	u64			ino;
+	u32			gen;
 	int			right;
 	bool			held;
 	bool			counted;
@@ -104,7 +107,8 @@ static u32 dm_right_hash(u64 fsid, u64 ino)
  * The rights other tokens than @mine hold on an object; under the lock,
  * or under RCU for a look that the next change may make stale.
  */
-static void dm_rights_others(u64 fsid, u64 ino, const struct dm_right *mine,
+static void dm_rights_others(u64 fsid, u64 ino, u32 gen,
+			     const struct dm_right *mine,
 			     int *shared, bool *excl)
 {
 	struct dm_right *r;
@@ -114,7 +118,8 @@ static void dm_rights_others(u64 fsid, u64 ino, const struct dm_right *mine,
 	*excl = false;
 	hash_for_each_possible_rcu(dm_rights, r, hlink, dm_right_hash(fsid, ino),
 				   lockdep_is_held(&dm_rights_lock)) {
-		if (r == mine || r->fsid != fsid || r->ino != ino)
+		if (r == mine || r->fsid != fsid || r->ino != ino ||
+		    r->gen != gen)
 			continue;
 		right = READ_ONCE(r->right);
 		if (right == DMAPI_RIGHT_EXCL)
@@ -124,12 +129,13 @@ static void dm_rights_others(u64 fsid, u64 ino, const struct dm_right *mine,
 	}
 }
 
-static struct dm_right *dm_right_of(struct dm_event *ev, u64 fsid, u64 ino)
+static struct dm_right *dm_right_of(struct dm_event *ev, u64 fsid, u64 ino,
+				    u32 gen)
 {
 	struct dm_right *r;
 
 	list_for_each_entry(r, &ev->rights, tlink)
-		if (r->fsid == fsid && r->ino == ino)
+		if (r->fsid == fsid && r->ino == ino && r->gen == gen)
 			return r;
 	return NULL;
 }
@@ -165,7 +171,11 @@ int dm_rights_grants(const atomic_t *grants)
 	return atomic_read_acquire(grants);
 }
 
-/* Give @r @right, waking the waiters of a weaker one, counting a grant. */
+/*
+ * Give @r @right, counting a grant.  Waiters are woken when a right is
+ * weakened, and when a token gets its first on an object: a request of
+ * the token's own waiting there settles then (dm_right_retry_settles()).
+ */
 static void dm_right_set(struct dm_right *r, int right)
 {
 	int old = r->right;
@@ -179,9 +189,9 @@ static void dm_right_set(struct dm_right *r, int right)
 	 * woken, or one that sees the grant counted, must find it there.
 	 */
 	WRITE_ONCE(r->right, right);
-	if (right < old) {
+	if (right < old || !old)
 		wake_up_all(&dm_rights_wait);
-	} else if (right > old && r->counted) {
+	if (right > old && r->counted) {
 		smp_mb__before_atomic();
 		atomic_inc(dm_rights_grants_of(r->fsid, r->ino));
 	}
@@ -276,13 +286,13 @@ unsigned int dm_rights_count(struct dm_event *ev)
 }
 
 /* Whether I/O on the object must wait for the DM application. */
-static bool dm_rights_block(u64 fsid, u64 ino, bool change)
+static bool dm_rights_block(u64 fsid, u64 ino, u32 gen, bool change)
 {
 	bool excl;
 	int shared;
 
 	rcu_read_lock();
-	dm_rights_others(fsid, ino, NULL, &shared, &excl);
+	dm_rights_others(fsid, ino, gen, NULL, &shared, &excl);
 	rcu_read_unlock();
 	return excl || (change && shared);
 }
@@ -291,13 +301,14 @@ static bool dm_rights_block(u64 fsid, u64 ino, bool change)
  * dm_rights_allow - whether the DM applications' rights allow I/O now
  * @fsid: the object's filesystem
  * @ino: the object's inode number
+ * @gen: the object's generation
  * @change: the I/O changes the object (a write, a truncation)
  *
  * Return: true if no token holds a right the I/O must wait for.
  */
-bool dm_rights_allow(u64 fsid, u64 ino, bool change)
+bool dm_rights_allow(u64 fsid, u64 ino, u32 gen, bool change)
 {
-	return !dm_rights_held() || !dm_rights_block(fsid, ino, change);
+	return !dm_rights_held() || !dm_rights_block(fsid, ino, gen, change);
 }
 
 /**
@@ -305,13 +316,14 @@ bool dm_rights_allow(u64 fsid, u64 ino, bool change)
  *	what it decided on
  * @fsid: the object's filesystem
  * @ino: the object's inode number
+ * @gen: the object's generation
  * @change: the I/O changes the object (a write, a truncation)
  *
  * Return: true if a right counted among the grants stands in the way of
  * the I/O: its holder may change the object's regions or event list
  * before letting the I/O go on, which must then decide again.
  */
-bool dm_rights_decisive(u64 fsid, u64 ino, bool change)
+bool dm_rights_decisive(u64 fsid, u64 ino, u32 gen, bool change)
 {
 	struct dm_right *r;
 	bool decisive = false;
@@ -319,7 +331,8 @@ bool dm_rights_decisive(u64 fsid, u64 ino, bool change)
 
 	rcu_read_lock();
 	hash_for_each_possible_rcu(dm_rights, r, hlink, dm_right_hash(fsid, ino)) {
-		if (r->fsid != fsid || r->ino != ino || !r->counted)
+		if (r->fsid != fsid || r->ino != ino || r->gen != gen ||
+		    !r->counted)
 			continue;
 		right = READ_ONCE(r->right);
 		if (right == DMAPI_RIGHT_EXCL ||
@@ -336,6 +349,7 @@ bool dm_rights_decisive(u64 fsid, u64 ino, bool change)
  * dm_rights_io_wait - wait until the DM applications' rights allow I/O
  * @fsid: the object's filesystem
  * @ino: the object's inode number
+ * @gen: the object's generation
  * @change: the I/O changes the object (a write, a truncation)
  *
  * The wait is a filesystem process's wait on a DM application, as for its
@@ -344,14 +358,14 @@ bool dm_rights_decisive(u64 fsid, u64 ino, bool change)
  *
  * Return: 0, or -ERESTARTSYS when a fatal signal ended the wait.
  */
-int dm_rights_io_wait(u64 fsid, u64 ino, bool change)
+int dm_rights_io_wait(u64 fsid, u64 ino, u32 gen, bool change)
 {
 	int err;
 
 	if (!dm_rights_held())
 		return 0;
 	err = wait_event_state(dm_rights_wait,
-			       !dm_rights_block(fsid, ino, change),
+			       !dm_rights_block(fsid, ino, gen, change),
 			       DM_TASK_FS_WAIT);
 	/*
 	 * The rights found out of the way, what their holders left (the
@@ -367,6 +381,7 @@ int dm_rights_io_wait(u64 fsid, u64 ino, bool change)
  * @ev: the token's event, outstanding in @s while @s->lock is held
  * @fsid: the object's filesystem
  * @ino: the object's inode number
+ * @gen: the object's generation
  * @path: the object's lower path, referenced
  */
 struct dm_right_call {
@@ -374,6 +389,7 @@ struct dm_right_call {
 	struct dm_event		*ev;
 	u64			fsid;
 	u64			ino;
+	u32			gen;
 	struct path		path;
 };
 
@@ -444,6 +460,7 @@ static int dm_right_begin(struct dm_right_call *rc,
 	rc->s = c.s;
 	rc->fsid = c.uh.h.fsid;
 	rc->ino = c.uh.h.fid.fid_ino;
+	rc->gen = c.uh.h.fid.fid_gen;
 	mutex_lock(&rc->s->lock);
 	rc->ev = dm_session_token_locked(rc->s, arg->token);
 	if (rc->ev)
@@ -595,7 +612,7 @@ static void dm_right_undo(struct dm_right_call *rc, int old, int now)
 
 	mutex_lock(&rc->s->lock);
 	spin_lock(&dm_rights_lock);
-	r = dm_right_of(rc->ev, rc->fsid, rc->ino);
+	r = dm_right_of(rc->ev, rc->fsid, rc->ino, rc->gen);
 	if (r && r->right == now && !dm_event_answered(rc->ev)) {
 		dm_right_set(r, old);
 		if (dm_right_unlink_if_empty(r))
@@ -641,6 +658,7 @@ static struct dm_right *dm_right_add(struct dm_right_call *rc,
 	*fresh = NULL;
 	r->fsid = rc->fsid;
 	r->ino = rc->ino;
+	r->gen = rc->gen;
 	r->counted = true;
 	list_add_tail(&r->tlink, &rc->ev->rights);
 	hash_add_rcu(dm_rights, &r->hlink, dm_right_hash(r->fsid, r->ino));
@@ -661,9 +679,9 @@ static int dm_right_try(struct dm_right_call *rc, int want, bool wait,
 	int shared, err = 0;
 
 	spin_lock(&dm_rights_lock);
-	r = dm_right_of(rc->ev, rc->fsid, rc->ino);
+	r = dm_right_of(rc->ev, rc->fsid, rc->ino, rc->gen);
 	*old = r ? r->right : DMAPI_RIGHT_NULL;
-	dm_rights_others(rc->fsid, rc->ino, r, &shared, &excl);
+	dm_rights_others(rc->fsid, rc->ino, rc->gen, r, &shared, &excl);
 	if (r && r->right >= want)
 		goto out;
 	if (r && r->right == DMAPI_RIGHT_SHARED && wait) {
@@ -682,22 +700,22 @@ out:
 	return err;
 }
 
-static bool dm_right_grantable_locked(u64 fsid, u64 ino, int want)
+static bool dm_right_grantable_locked(u64 fsid, u64 ino, u32 gen, int want)
 {
 	bool excl;
 	int shared;
 
 	lockdep_assert_held(&dm_rights_lock);
-	dm_rights_others(fsid, ino, NULL, &shared, &excl);
+	dm_rights_others(fsid, ino, gen, NULL, &shared, &excl);
 	return !excl && !(want == DMAPI_RIGHT_EXCL && shared);
 }
 
-static bool dm_right_grantable(u64 fsid, u64 ino, int want)
+static bool dm_right_grantable(u64 fsid, u64 ino, u32 gen, int want)
 {
 	bool grantable;
 
 	spin_lock(&dm_rights_lock);
-	grantable = dm_right_grantable_locked(fsid, ino, want);
+	grantable = dm_right_grantable_locked(fsid, ino, gen, want);
 	spin_unlock(&dm_rights_lock);
 	return grantable;
 }
@@ -710,15 +728,15 @@ static bool dm_right_grantable(u64 fsid, u64 ino, int want)
  * request an upgrade: EACCES).
  */
 static bool dm_right_retry_settles(struct dm_event *ev, u64 fsid, u64 ino,
-				   int want)
+				   u32 gen, int want)
 {
 	struct dm_right *r;
 	bool settles;
 
 	spin_lock(&dm_rights_lock);
-	r = dm_right_of(ev, fsid, ino);
+	r = dm_right_of(ev, fsid, ino, gen);
 	settles = (r && r->right != DMAPI_RIGHT_NULL) ||
-		  dm_right_grantable_locked(fsid, ino, want);
+		  dm_right_grantable_locked(fsid, ino, gen, want);
 	spin_unlock(&dm_rights_lock);
 	return settles;
 }
@@ -785,7 +803,7 @@ long dm_ioc_request_right(void __user *uarg)
 		if (err == -EAGAIN && wait &&
 		    wait_event_interruptible(dm_rights_wait,
 				dm_right_retry_settles(ev, rc.fsid, rc.ino,
-						       arg->right) ||
+						       rc.gen, arg->right) ||
 				dm_event_answered(ev)))
 			err = -EINTR;
 		dm_event_put(ev);
@@ -820,7 +838,8 @@ static int dm_call_right_check(struct dm_handle_call *c, int need)
 	ev = dm_session_token_locked(c->s, c->token);
 	if (ev) {
 		spin_lock(&dm_rights_lock);
-		r = dm_right_of(ev, c->uh.h.fsid, c->uh.h.fid.fid_ino);
+		r = dm_right_of(ev, c->uh.h.fsid, c->uh.h.fid.fid_ino,
+				c->uh.h.fid.fid_gen);
 		if (!r || r->right < need)
 			err = -EACCES;
 		spin_unlock(&dm_rights_lock);
@@ -841,7 +860,7 @@ static bool dm_call_right_try(struct dm_right *r, int need)
 	bool granted;
 
 	spin_lock(&dm_rights_lock);
-	granted = dm_right_grantable_locked(r->fsid, r->ino, need);
+	granted = dm_right_grantable_locked(r->fsid, r->ino, r->gen, need);
 	if (granted) {
 		hash_add_rcu(dm_rights, &r->hlink,
 			     dm_right_hash(r->fsid, r->ino));
@@ -867,11 +886,12 @@ static int dm_call_right_take(struct dm_call_right *cr,
 		return -ENOMEM;
 	r->fsid = cr->fsid;
 	r->ino = cr->ino;
+	r->gen = cr->gen;
 	r->counted = cr->how & DM_CALL_DECIDES;
 	INIT_LIST_HEAD(&r->tlink);
 	while (!dm_call_right_try(r, cr->need)) {
 		err = wait_event_interruptible(dm_rights_wait,
-					       dm_right_grantable(r->fsid, r->ino,
+					       dm_right_grantable(r->fsid, r->ino, r->gen,
 								  cr->need));
 		if (err) {
 			dm_right_free(r);
@@ -924,6 +944,7 @@ int dm_call_right_begin(struct dm_handle_call *c, const struct path *lower,
 	cr->tokenless = c->token == DM_NO_TOKEN;
 	cr->fsid = c->uh.h.fsid;
 	cr->ino = c->uh.h.fid.fid_ino;
+	cr->gen = c->uh.h.fid.fid_gen;
 	cr->need = need;
 	cr->how = how;
 	if (!cr->tokenless)
@@ -1015,7 +1036,7 @@ static int dm_right_apply(void __user *uarg, bool query, unsigned int unused,
 	if (err)
 		goto out_turn;
 	spin_lock(&dm_rights_lock);
-	r = dm_right_of(rc.ev, rc.fsid, rc.ino);
+	r = dm_right_of(rc.ev, rc.fsid, rc.ino, rc.gen);
 	old = r ? r->right : DMAPI_RIGHT_NULL;
 	err = op(r, arg, &unpin);
 	now = r ? r->right : DMAPI_RIGHT_NULL;
@@ -1068,7 +1089,7 @@ static int dm_right_upgrade_op(struct dm_right *r, struct dmapi_right_arg *arg,
 		return -EPERM;
 	if (r->right == DMAPI_RIGHT_EXCL)
 		return 0;
-	dm_rights_others(r->fsid, r->ino, r, &shared, &excl);
+	dm_rights_others(r->fsid, r->ino, r->gen, r, &shared, &excl);
 	if (shared || excl)
 		return -EAGAIN;
 	dm_right_set(r, DMAPI_RIGHT_EXCL);
@@ -1186,7 +1207,7 @@ long dm_ioc_obj_ref_hold(void __user *uarg)
 	if (err)
 		goto out;
 	spin_lock(&dm_rights_lock);
-	r = dm_right_of(rc.ev, rc.fsid, rc.ino);
+	r = dm_right_of(rc.ev, rc.fsid, rc.ino, rc.gen);
 	if (r && r->held) {
 		err = -EBUSY;
 	} else {

@@ -60,6 +60,7 @@ static int dmfs_rights_wait(struct inode *inode, int type)
 {
 	return dm_rights_io_wait(dmfs_dm_fs(inode->i_sb)->fsid,
 				 dmfs_lower_inode(inode)->i_ino,
+				 dmfs_lower_inode(inode)->i_generation,
 				 type != DMAPI_EVENT_READ);
 }
 
@@ -111,6 +112,7 @@ static bool dmfs_io_enter(struct inode *inode, int type, int grants)
 	smp_mb__after_atomic();
 	if (!dm_rights_allow(dmfs_dm_fs(inode->i_sb)->fsid,
 			     dmfs_lower_inode(inode)->i_ino,
+			     dmfs_lower_inode(inode)->i_generation,
 			     type != DMAPI_EVENT_READ))
 		goto turned_away;
 	/*
@@ -137,6 +139,7 @@ static bool dmfs_io_stale(struct inode *inode, int type, int grants)
 	return dm_rights_grants(dmfs_io_grants_of(inode)) != grants ||
 	       dm_rights_decisive(dmfs_dm_fs(inode->i_sb)->fsid,
 				  dmfs_lower_inode(inode)->i_ino,
+				  dmfs_lower_inode(inode)->i_generation,
 				  type != DMAPI_EVENT_READ);
 }
 
@@ -216,6 +219,7 @@ int dmfs_io_begin_slow(struct inode *inode, const struct path *lower,
 	 * waits for nobody, and a right granted meanwhile waits for it.
 	 */
 	if (dm_rights_allow(fs->fsid, dmfs_lower_inode(inode)->i_ino,
+			    dmfs_lower_inode(inode)->i_generation,
 			    type != DMAPI_EVENT_READ)) {
 		/*
 		 * A right found gone: what its holder stored under it

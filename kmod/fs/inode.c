@@ -307,19 +307,20 @@ static int dmfs_attr_admit(struct inode *inode, bool unlock)
 {
 	u64 fsid = dmfs_dm_fs(inode->i_sb)->fsid;
 	u64 ino = dmfs_lower_inode(inode)->i_ino;
+	u32 gen = dmfs_lower_inode(inode)->i_generation;
 	int err;
 
 	for (;;) {
 		atomic_inc(&DMFS_I(inode)->admitted[DMFS_IO_CHANGE]);
 		/* Counted before looking: pairs with dm_rights_drain(). */
 		smp_mb__after_atomic();
-		if (dm_rights_allow(fsid, ino, true))
+		if (dm_rights_allow(fsid, ino, gen, true))
 			return 0;
 		dmfs_attr_end(inode);
 		dmfs_mmap_end_earlier();
 		if (unlock)
 			inode_unlock(inode);
-		err = dm_rights_io_wait(fsid, ino, true);
+		err = dm_rights_io_wait(fsid, ino, gen, true);
 		if (unlock)
 			inode_lock(inode);
 		if (err)

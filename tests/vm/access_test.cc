@@ -895,6 +895,53 @@ TEST_F(Access, AnIdenticalReadAfterTheCancelSendsAnEventOfItsOwn)
 	EXPECT_TRUE(queue_empty()) << "a second CANCEL";
 }
 
+/*
+ * An event left outstanding by a killed reader is one file's: a read of
+ * the next file given its inode number, once it is removed, sends its own.
+ */
+TEST_F(Access, AReadOfTheNextFileGivenARemovedFilesInodeNumberSendsItsOwnEvent)
+{
+	ASSERT_DM_OK(take({DM_EVENT_READ}));
+	ASSERT_DM_OK(manage(file_, {region(0, 100, DM_REGION_READ)}));
+	struct stat st;
+	ASSERT_EQ(stat((lower_ + "/file").c_str(), &st), 0);
+	Accessor first(reading(path("file"), 0, data(0, 100)));
+	Message m = next();
+	ASSERT_EQ(m.type(), DM_EVENT_READ);
+	first.kill_now();
+	EXPECT_EQ(first.result(), 128 + SIGKILL);
+	ASSERT_EQ(unlink(path("file").c_str()), 0) << strerror(errno);
+	sync();
+	std::ofstream("/proc/sys/vm/drop_caches") << "2";
+	std::string reused;
+	for (int i = 0; i < 64 && reused.empty(); i++) {
+		std::string name = "new" + std::to_string(i);
+		spit(lower_ + "/" + name, data(0, kFileSize));
+		struct stat made;
+		ASSERT_EQ(stat((lower_ + "/" + name).c_str(), &made), 0);
+		if (made.st_ino == st.st_ino)
+			reused = name;
+		else	/* XFS frees an unlinked inode in the background */
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	}
+	if (reused.empty()) {
+		respond(m.token(), DM_RESP_CONTINUE);
+		GTEST_SKIP() << "no new file got inode " << st.st_ino;
+	}
+	Handle reuser;
+	ASSERT_NO_FATAL_FAILURE(handle_of(reused, reuser));
+	ASSERT_DM_OK(manage(reuser, {region(0, 100, DM_REGION_READ)}));
+	Accessor second(reading(path(reused), 0, data(0, 100)));
+	Message own = next();
+	ASSERT_NO_FATAL_FAILURE(expect_data_event(own, DM_EVENT_READ, reuser, 0, 100));
+	EXPECT_NE(own.token(), m.token());
+	/* The removed file's answer is not the new one's. */
+	respond(m.token(), DM_RESP_ABORT, EIO);
+	EXPECT_FALSE(second.ends_within(kBlockedMs)) << "went on at the removed file's answer";
+	respond(own.token(), DM_RESP_CONTINUE);
+	EXPECT_EQ(second.result(), 0);
+}
+
 TEST_F(Access, IdenticalReadsShareOneEventAndOneAnswer)
 {
 	constexpr int kReaders = 10;

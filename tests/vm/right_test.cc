@@ -498,6 +498,72 @@ TEST_F(Rights, AWaitingRequestSettlesWhenItsTokenGetsARightMeanwhile)
 	EXPECT_EQ(result_of(waiting), slept_on ? ESRCH : EACCES);
 }
 
+TEST_F(Rights, AWaitingRequestSettlesWhenItsTokenGetsARightWhileOthersStillHoldTheirs)
+{
+	dm_token_t a = token(), b = token();
+	ASSERT_DM_OK(request(b, DM_RIGHT_SHARED));
+	Pending waiting;
+	Answered ends_the_wait(sid_, a);
+	waiting = in_thread([this, a] { return request(a, DM_RIGHT_EXCL, DM_RR_WAIT); });
+	ASSERT_TRUE(still_pending_after(waiting, 300));
+	/* b keeps its right: only the token's own grant can end the wait. */
+	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+	bool slept_on = still_pending_after(waiting, 10000);
+	EXPECT_FALSE(slept_on) << "the request slept on";
+	if (slept_on)
+		answer(a);
+	EXPECT_EQ(result_of(waiting), slept_on ? ESRCH : EACCES);
+}
+
+/*
+ * A right is on its object, not on an inode number: a file made after the
+ * object was removed, given its number, is not under it.
+ */
+TEST_F(Rights, ARightDoesNotPassToTheNextFileGivenItsRemovedObjectsInodeNumber)
+{
+	dm_token_t a = token(), b = token();
+	ASSERT_DM_OK(request(a, DM_RIGHT_EXCL));
+	struct stat st;
+	ASSERT_EQ(stat((lower_ + "/file").c_str(), &st), 0);
+	/* Namespace changes wait for no right. */
+	ASSERT_EQ(unlink((mnt_ + "/file").c_str()), 0) << strerror(errno);
+	sync();
+	std::ofstream("/proc/sys/vm/drop_caches") << "2";
+	/* Made below the mount, which would wait for the right on reuse. */
+	std::string reused;
+	for (int i = 0; i < 64 && reused.empty(); i++) {
+		std::string name = "new" + std::to_string(i);
+		spit(lower_ + "/" + name, "contents");
+		struct stat made;
+		ASSERT_EQ(stat((lower_ + "/" + name).c_str(), &made), 0);
+		if (made.st_ino == st.st_ino)
+			reused = name;
+		else	/* XFS frees an unlinked inode in the background */
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	}
+	if (reused.empty())
+		GTEST_SKIP() << "no new file got inode " << st.st_ino;
+	Handle reuser;
+	std::string path = mnt_ + "/" + reused;
+	ASSERT_DM_OK(dm_path_to_handle(path.data(), &reuser.hanp, &reuser.hlen));
+	dm_right_t right = static_cast<dm_right_t>(-1);
+	EXPECT_DM_OK(dm_query_right(sid_, reuser.hanp, reuser.hlen, a, &right));
+	EXPECT_EQ(right, DM_RIGHT_NULL);
+	EXPECT_DM_ERRNO(dm_punch_hole(sid_, reuser.hanp, reuser.hlen, a, 0, 0), EACCES);
+	EXPECT_DM_OK(dm_request_right(sid_, reuser.hanp, reuser.hlen, b, 0, DM_RIGHT_SHARED));
+	/* A read of it waits for nobody. */
+	auto reader = std::make_unique<Child>([path] {
+		char buf[16] = {};
+		int fd = open(path.c_str(), O_RDONLY);
+		return fd >= 0 && pread(fd, buf, sizeof(buf), 0) == 8 ? 0 : 1;
+	});
+	bool waited = reader->still_running_after(2000);
+	EXPECT_FALSE(waited) << "a read of the new file waited for the old one's right";
+	if (waited)
+		answer(a);
+	EXPECT_EQ(reader->wait(), 0);
+}
+
 TEST_F(Rights, AChangeOfARightWhoseArgumentCannotBeWrittenBackSucceeds)
 {
 	dm_token_t a = token();
