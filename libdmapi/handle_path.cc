@@ -144,8 +144,7 @@ int handle_to_path(void *dirhanp, std::size_t dirhlen, void *targhanp, std::size
 		return fail(E2BIG);
 	if (!pathbufp)
 		return fail(EFAULT);
-	std::memcpy(pathbufp, path.c_str(), path.size() + 1);
-	return 0;
+	return copy_out(pathbufp, path.c_str(), path.size() + 1) ? 0 : -1;
 }
 
 } // namespace

@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -65,6 +66,29 @@ inline bool out_writable(T *p) noexcept
 	bool fault = errno == EFAULT;
 	errno = saved;
 	return !fault;
+}
+
+// Store len bytes of src at dst, the caller's buffer, as a kernel's store
+// would: a buffer that cannot be written fails EFAULT (the bytes before
+// the fault may be stored) where a plain copy would kill the program.
+// Where the copy cannot be made so (a seccomp filter, a kernel without
+// process_vm_writev(2)), it is made plainly, as before.
+inline bool copy_out(void *dst, const void *src, size_t len) noexcept
+{
+	struct iovec local = {const_cast<void *>(src), len};
+	struct iovec remote = {dst, len};
+	int saved = errno;
+	auto self = static_cast<pid_t>(::syscall(SYS_gettid));
+	ssize_t n = ::process_vm_writev(self, &local, 1, &remote, 1, 0);
+	if (n == static_cast<ssize_t>(len))
+		return true;
+	if (n >= 0 || errno == EFAULT) {
+		errno = EFAULT;
+		return false;
+	}
+	errno = saved;
+	std::memcpy(dst, src, len);
+	return true;
 }
 
 // The one place that marks calls waiting for their ioctls: the API exists

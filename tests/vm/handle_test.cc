@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -569,6 +570,21 @@ TEST_F(Handles, HandleToPathErrors)
 					  sizeof(buf), buf, &rlen), EINVAL);
 	EXPECT_DM_ERRNO(dm_handle_to_path(dir.hanp, dir.hlen, file.hanp, file.hlen,
 					  sizeof(buf), buf, nullptr), EFAULT);
+}
+
+/* A buffer that cannot be written fails EFAULT, as a kernel's store would. */
+TEST_F(Handles, HandleToPathIntoAReadOnlyBufferEFAULT)
+{
+	Handle dir, file;
+	handle_of("dir", dir);
+	handle_of("dir/file", file);
+	void *page = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(page, MAP_FAILED);
+	size_t rlen = 0;
+	EXPECT_DM_ERRNO(dm_handle_to_path(dir.hanp, dir.hlen, file.hanp, file.hlen, 4096,
+					  static_cast<char *>(page), &rlen), EFAULT);
+	EXPECT_EQ(rlen, mnt_.size() + strlen("/dir/file") + 1);
+	munmap(page, 4096);
 }
 
 /*
