@@ -173,8 +173,9 @@ int dm_rights_grants(const atomic_t *grants)
 
 /*
  * Give @r @right, counting a grant.  Waiters are woken when a right is
- * weakened, and when a token gets its first on an object: a request of
- * the token's own waiting there settles then (dm_right_retry_settles()).
+ * weakened, and when a token (not a call with none: its record is on no
+ * token's list) gets its first on an object: a request of the token's own
+ * waiting there settles then (dm_right_retry_settles()).
  */
 static void dm_right_set(struct dm_right *r, int right)
 {
@@ -189,7 +190,7 @@ static void dm_right_set(struct dm_right *r, int right)
 	 * woken, or one that sees the grant counted, must find it there.
 	 */
 	WRITE_ONCE(r->right, right);
-	if (right < old || !old)
+	if (right < old || (!old && right && !list_empty(&r->tlink)))
 		wake_up_all(&dm_rights_wait);
 	if (right > old && r->counted) {
 		smp_mb__before_atomic();

@@ -954,7 +954,8 @@ TEST_F(Events, ARaisedQueueLimitLetsTheSenderWaitingForRoomIn)
 	std::this_thread::sleep_for(300ms);
 	/* b waits for room; raising the limit makes some, without a read. */
 	ModuleParam::write("max_queued_msgs", "2");
-	std::this_thread::sleep_for(300ms);
+	/* Long enough for a woken sender on a loaded host: a read would wake it. */
+	std::this_thread::sleep_for(1000ms);
 	auto buf = get_all_events(sid_);
 	auto got = messages(buf, buf.size());
 	EXPECT_EQ(got.size(), 2u) << "the sender waiting for room was not let in";

@@ -69,7 +69,7 @@ struct Message {
 	std::vector<unsigned char> data;	// ev_data, uninterpreted
 };
 
-// dm_init_service(): the implementation's version string.
+// dm_init_service(): the API's version string, SGI's word for word.
 std::string init_service();
 
 // The configuration of all filesystems (the global handle).

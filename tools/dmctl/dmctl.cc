@@ -43,7 +43,7 @@ of the DMAPI module (dmapi.ko) through libdmapi.  Every command needs
 CAP_SYS_ADMIN.
 
 Commands:
-  version                     the implementation's version string
+  version                     the API's version string (SGI's)
   config                      every dm_get_config() option of the global
                               handle, then the events that can be generated
   sessions                    every session and its info string
