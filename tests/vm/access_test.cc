@@ -911,19 +911,7 @@ TEST_F(Access, AReadOfTheNextFileGivenARemovedFilesInodeNumberSendsItsOwnEvent)
 	first.kill_now();
 	EXPECT_EQ(first.result(), 128 + SIGKILL);
 	ASSERT_EQ(unlink(path("file").c_str()), 0) << strerror(errno);
-	sync();
-	std::ofstream("/proc/sys/vm/drop_caches") << "2";
-	std::string reused;
-	for (int i = 0; i < 64 && reused.empty(); i++) {
-		std::string name = "new" + std::to_string(i);
-		spit(lower_ + "/" + name, data(0, kFileSize));
-		struct stat made;
-		ASSERT_EQ(stat((lower_ + "/" + name).c_str(), &made), 0);
-		if (made.st_ino == st.st_ino)
-			reused = name;
-		else	/* XFS frees an unlinked inode in the background */
-			std::this_thread::sleep_for(std::chrono::milliseconds(20));
-	}
+	std::string reused = make_until_inode_reused(lower_, st.st_ino, data(0, kFileSize));
 	if (reused.empty()) {
 		respond(m.token(), DM_RESP_CONTINUE);
 		GTEST_SKIP() << "no new file got inode " << st.st_ino;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 #include <utility>
 
 #include <fcntl.h>
@@ -544,6 +545,22 @@ std::string slurp(const std::string &path)
 {
 	std::ifstream in(path, std::ios::binary);
 	return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string make_until_inode_reused(const std::string &dir, ino_t ino,
+				    const std::string &data)
+{
+	sync();
+	std::ofstream("/proc/sys/vm/drop_caches") << "2";
+	for (int i = 0; i < 64; i++) {
+		std::string name = "new" + std::to_string(i);
+		spit(dir + "/" + name, data);
+		struct stat made;
+		if (stat((dir + "/" + name).c_str(), &made) == 0 && made.st_ino == ino)
+			return name;
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	}
+	return "";
 }
 
 long live_events()

@@ -298,6 +298,16 @@ void spit(const std::string &path, const std::string &data);
 std::string slurp(const std::string &path);
 
 /*
+ * Once the file with inode number ino in dir was removed: make files
+ * "new0", "new1"... there holding data, until one gets that number, 64 at
+ * most.  Returns its name, or "" if none did.  The caches are dropped
+ * first, and the filesystem given time to free the inode (XFS frees
+ * unlinked inodes in the background).
+ */
+std::string make_until_inode_reused(const std::string &dir, ino_t ino,
+				    const std::string &data);
+
+/*
  * A memory cgroup of the test's own under the guest's cgroup2 root,
  * removed when it goes; why() says why there is none (no memory
  * controller, as in kernels without CONFIG_MEMCG).

@@ -168,6 +168,30 @@ protected:
 		EXPECT_DM_OK(dm_respond_event(sid_, t, DM_RESP_CONTINUE, 0, 0, nullptr));
 	}
 
+	/*
+	 * A request of token a waiting for b's shared right to go settles
+	 * when another call of a gives a a shared right meanwhile (an upgrade
+	 * asked to wait: EACCES), whether b then lets go or not.
+	 */
+	void expect_a_waiting_request_to_settle_at_its_tokens_right(bool b_lets_go)
+	{
+		dm_token_t a = token(), b = token();
+		ASSERT_DM_OK(request(b, DM_RIGHT_SHARED));
+		Pending waiting;
+		Answered ends_the_wait(sid_, a);
+		waiting = in_thread([this, a] { return request(a, DM_RIGHT_EXCL, DM_RR_WAIT); });
+		ASSERT_TRUE(still_pending_after(waiting, 300));
+		ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
+		if (b_lets_go) {
+			ASSERT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, b));
+		}
+		bool slept_on = still_pending_after(waiting, 10000);
+		EXPECT_FALSE(slept_on) << "the request slept on";
+		if (slept_on)
+			answer(a);
+		EXPECT_EQ(result_of(waiting), slept_on ? ESRCH : EACCES);
+	}
+
 	/* In a child: read the file through the mount; 0 if it read it. */
 	std::unique_ptr<Child> read_in_child()
 	{
@@ -481,38 +505,12 @@ TEST_F(Rights, UpgradingByRequestWithWaitFailsEACCES)
 
 TEST_F(Rights, AWaitingRequestSettlesWhenItsTokenGetsARightMeanwhile)
 {
-	dm_token_t a = token(), b = token();
-	ASSERT_DM_OK(request(b, DM_RIGHT_SHARED));
-	Pending waiting;
-	Answered ends_the_wait(sid_, a);
-	waiting = in_thread([this, a] { return request(a, DM_RIGHT_EXCL, DM_RR_WAIT); });
-	ASSERT_TRUE(still_pending_after(waiting, 300));
-	/* Another call of the token takes a shared right meanwhile. */
-	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
-	ASSERT_DM_OK(dm_release_right(sid_, file_.hanp, file_.hlen, b));
-	/* The wait is now an upgrade asked to wait for. */
-	bool slept_on = still_pending_after(waiting, 10000);
-	EXPECT_FALSE(slept_on) << "the request slept on";
-	if (slept_on)
-		answer(a);
-	EXPECT_EQ(result_of(waiting), slept_on ? ESRCH : EACCES);
+	expect_a_waiting_request_to_settle_at_its_tokens_right(true);
 }
 
 TEST_F(Rights, AWaitingRequestSettlesWhenItsTokenGetsARightWhileOthersStillHoldTheirs)
 {
-	dm_token_t a = token(), b = token();
-	ASSERT_DM_OK(request(b, DM_RIGHT_SHARED));
-	Pending waiting;
-	Answered ends_the_wait(sid_, a);
-	waiting = in_thread([this, a] { return request(a, DM_RIGHT_EXCL, DM_RR_WAIT); });
-	ASSERT_TRUE(still_pending_after(waiting, 300));
-	/* b keeps its right: only the token's own grant can end the wait. */
-	ASSERT_DM_OK(request(a, DM_RIGHT_SHARED));
-	bool slept_on = still_pending_after(waiting, 10000);
-	EXPECT_FALSE(slept_on) << "the request slept on";
-	if (slept_on)
-		answer(a);
-	EXPECT_EQ(result_of(waiting), slept_on ? ESRCH : EACCES);
+	expect_a_waiting_request_to_settle_at_its_tokens_right(false);
 }
 
 /*
@@ -527,20 +525,8 @@ TEST_F(Rights, ARightDoesNotPassToTheNextFileGivenItsRemovedObjectsInodeNumber)
 	ASSERT_EQ(stat((lower_ + "/file").c_str(), &st), 0);
 	/* Namespace changes wait for no right. */
 	ASSERT_EQ(unlink((mnt_ + "/file").c_str()), 0) << strerror(errno);
-	sync();
-	std::ofstream("/proc/sys/vm/drop_caches") << "2";
 	/* Made below the mount, which would wait for the right on reuse. */
-	std::string reused;
-	for (int i = 0; i < 64 && reused.empty(); i++) {
-		std::string name = "new" + std::to_string(i);
-		spit(lower_ + "/" + name, "contents");
-		struct stat made;
-		ASSERT_EQ(stat((lower_ + "/" + name).c_str(), &made), 0);
-		if (made.st_ino == st.st_ino)
-			reused = name;
-		else	/* XFS frees an unlinked inode in the background */
-			std::this_thread::sleep_for(std::chrono::milliseconds(20));
-	}
+	std::string reused = make_until_inode_reused(lower_, st.st_ino, "contents");
 	if (reused.empty())
 		GTEST_SKIP() << "no new file got inode " << st.st_ino;
 	Handle reuser;
