@@ -126,6 +126,7 @@ public:
 };
 
 void stop_all_and_unmount();
+void report_blocked();
 
 void watchdog()
 {
@@ -138,6 +139,7 @@ void watchdog()
 			std::lock_guard<std::mutex> g(op_lock);
 			std::fprintf(stderr, "integrity: FAIL: blocked for %lld s: %s\n",
 				     static_cast<long long>(opt.patience.count()), op_name.c_str());
+			report_blocked();
 			stop_all_and_unmount();
 			std::_Exit(1);
 		}
@@ -236,6 +238,7 @@ public:
 			kill(pid, SIGKILL);
 	}
 
+	pid_t pid() const { return pid_.load(); }
 	unsigned int kills() const { return kills_; }
 	dm_sessid_t sid() const { return sid_; }
 	std::string log() const { return opt.base + "/dmhsmd.log"; }
@@ -263,6 +266,52 @@ private:
 
 Daemon daemon_process;
 unsigned int drain(dm_sessid_t sid);
+
+/* The kernel stack of every thread of @pid, each under its name and state. */
+void print_stacks(const char *who, pid_t pid)
+{
+	std::error_code ec;
+	std::string dir = "/proc/" + std::to_string(pid) + "/task";
+	for (const auto &task : fs::directory_iterator(dir, ec)) {
+		std::string status = read_file(task.path() / "status");
+		std::string state = status.substr(status.find("State:"));
+		std::fprintf(stderr, "integrity: %s thread %s, %s%s", who,
+			     task.path().filename().c_str(),
+			     state.substr(0, state.find('\n') + 1).c_str(),
+			     read_file(task.path() / "stack").c_str());
+	}
+}
+
+/*
+ * What a blocked run leaves to go on, before it is torn down: where the
+ * run's threads, the command and the daemon wait in the kernel, what the
+ * daemon's session holds, and the end of the daemon's log.
+ */
+void report_blocked()
+{
+	print_stacks("the run's", getpid());
+	if (pid_t pid = op_pid.load(); pid > 0)
+		print_stacks("the command's", pid);
+	if (pid_t pid = daemon_process.pid(); pid > 0)
+		print_stacks("the daemon's", pid);
+	std::vector<dm_token_t> tokens(4096);
+	unsigned int n = 0;
+	if (dm_getall_tokens(daemon_process.sid(), tokens.size(), tokens.data(), &n) == 0) {
+		std::fprintf(stderr, "integrity: the daemon's session %d holds %u tokens:",
+			     static_cast<int>(daemon_process.sid()), n);
+		for (unsigned int i = 0; i < n; i++)
+			std::fprintf(stderr, " %d", static_cast<int>(tokens[i]));
+		std::fprintf(stderr, "\n");
+	}
+	std::string log = read_file(daemon_process.log());
+	size_t from = log.size();	/* the start of its last 40 lines */
+	for (int lines = 0; lines <= 40 && from > 0; lines++) {
+		size_t newline = log.rfind('\n', from - 1);
+		from = newline == std::string::npos ? 0 : newline;
+	}
+	std::fprintf(stderr, "integrity: the end of the daemon's log:\n%s",
+		     log.substr(from ? from + 1 : 0).c_str());
+}
 
 /*
  * Before the watchdog ends the run, leave the guest as the suites after
