@@ -107,7 +107,11 @@ void reap_command_sessions()
 		    pid <= 0 || process_start(pid) == started)
 			continue;
 		try {
-			auto dead = xdsm::Session::take_over(sid, "dmhsm reaped");
+			/*
+			 * Under our own command name: if we are killed before it
+			 * is destroyed, the next reaper takes it for ours.
+			 */
+			auto dead = xdsm::Session::take_over(sid, command_session_info());
 			for (dm_token_t t : dead.tokens())
 				dead.respond(t, xdsm::Reply::cont());
 			dead.destroy();
